@@ -1,0 +1,69 @@
+// out[i] = g(a[ia], b[ib]) with NumPy broadcasting. Shapes and strides (rank <= 8) travel as two
+// vec4<u32> each; a stretched axis has stride 0. SAME_SHAPE skips the index maths (ia = ib = i).
+override WG_X: u32 = 256;
+override WG_Y: u32 = 1;
+override WG_Z: u32 = 1;
+override OP: u32 = 0;
+override SAME_SHAPE: bool = true;
+
+struct Params {
+  n: u32,
+  rank: u32,
+  shape0: vec4u,
+  shape1: vec4u,
+  aStride0: vec4u,
+  aStride1: vec4u,
+  bStride0: vec4u,
+  bStride1: vec4u,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> u: Params;
+
+fn g(x: f32, y: f32) -> f32 {
+  switch OP {
+    case 1u: { return x - y; }
+    case 2u: { return x * y; }
+    case 3u: { return x / y; }
+    case 4u: { return max(x, y); }
+    case 5u: { return min(x, y); }
+    case 6u: { return select(0.0, x, y > 0.0); }     // relu backward: dy where y > 0
+    case 7u: { return x * y * (1.0 - y); }           // sigmoid backward from its output y
+    case 8u: { return x; }                           // broadcast a to the output shape
+    default: { return x + y; }
+  }
+}
+
+fn dim(lo: vec4u, hi: vec4u, d: u32) -> u32 {
+  if (d < 4u) {
+    return lo[d];
+  }
+  return hi[d - 4u];
+}
+
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG_X;
+  if (i >= u.n) {
+    return;
+  }
+  if (SAME_SHAPE) {
+    out[i] = g(a[i], b[i]);
+    return;
+  }
+  // Peel coordinates off the flat index, last axis first.
+  var rest = i;
+  var ia = 0u;
+  var ib = 0u;
+  for (var k = 0u; k < u.rank; k++) {
+    let d = u.rank - 1u - k;
+    let size = dim(u.shape0, u.shape1, d);
+    let c = rest % size;
+    rest = rest / size;
+    ia += c * dim(u.aStride0, u.aStride1, d);
+    ib += c * dim(u.bStride0, u.bStride1, d);
+  }
+  out[i] = g(a[ia], b[ib]);
+}

@@ -1,0 +1,138 @@
+// Acquires the one Dawn adapter and device the engine uses, with the largest storage and buffer
+// limits the adapter allows, and turns device loss into a clear, sticky error.
+import { create, globals } from 'webgpu';
+
+// GPUBufferUsage, GPUMapMode, ... are globals in browsers; Dawn's binding provides them here.
+Object.assign(globalThis, globals);
+
+export interface DeviceOptions {
+  /** Substring of the adapter name (Dawn's `adapter=` flag); env DAWNFLOW_ADAPTER. */
+  adapter?: string;
+  /** A Dawn backend: vulkan, metal, d3d12, d3d11, opengl, opengles, null; env DAWNFLOW_BACKEND. */
+  backend?: string;
+}
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  software: boolean;
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
+}
+
+export interface Gpu {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  info: AdapterSummary;
+  features: string[];
+  limits: Record<string, number>;
+}
+
+let instance: GPU | null = null;
+let current: Gpu | null = null;
+let pending: Promise<Gpu> | null = null;
+let lostMessage: string | null = null;
+
+/** Requested limits: everything that bounds tensor sizes, as large as the adapter allows. */
+const RAISED_LIMITS = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage',
+  'maxTextureDimension2D',
+] as const;
+
+export function limitsOf(obj: GPUSupportedLimits): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k in obj) {
+    const v = (obj as unknown as Record<string, unknown>)[k];
+    if (typeof v === 'number') out[k] = v;
+  }
+  return out;
+}
+
+export function summarise(adapter: GPUAdapter): AdapterSummary {
+  const i = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const text = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.toLowerCase();
+  const software = Boolean(i.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|software/.test(text);
+  return {
+    vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description,
+    software, subgroupMinSize: i.subgroupMinSize, subgroupMaxSize: i.subgroupMaxSize,
+  };
+}
+
+function dawnFlags(opts: DeviceOptions): string[] {
+  const flags: string[] = [];
+  const backend = opts.backend ?? process.env.DAWNFLOW_BACKEND;
+  const adapter = opts.adapter ?? process.env.DAWNFLOW_ADAPTER;
+  if (backend) flags.push(`backend=${backend}`);
+  if (adapter) flags.push(`adapter=${adapter}`);
+  return flags;
+}
+
+const SETUP_HINT = 'no WebGPU adapter found. Without a GPU, install Mesa >= 24 lavapipe: ' +
+  'sudo bash scripts/setup-software-gpu.sh (Debian 12 / Ubuntu)';
+
+async function requestAdapter(opts: DeviceOptions): Promise<GPUAdapter> {
+  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
+  let adapter: GPUAdapter | null;
+  try {
+    // high-performance: Dawn then ranks discrete and integrated GPUs ahead of CPU adapters.
+    // Keep the instance referenced: if it is garbage-collected, Dawn tears down the device under
+    // running work and the process dies with a futex/mutex assertion.
+    instance = create(dawnFlags(opts));
+    adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (e) {
+    const msg = (e as Error).message.replace(/\s+/g, ' ').trim();
+    throw new Error(`dawnflow: ${msg}. Pick another --adapter/--backend, or: ${SETUP_HINT}`);
+  }
+  if (!adapter) throw new Error(`dawnflow: ${SETUP_HINT}`);
+  return adapter;
+}
+
+async function open(opts: DeviceOptions): Promise<Gpu> {
+  const adapter = await requestAdapter(opts);
+  const requiredLimits: Record<string, number> = {};
+  for (const k of RAISED_LIMITS) {
+    const v = (adapter.limits as unknown as Record<string, number>)[k];
+    if (typeof v === 'number') requiredLimits[k] = v;
+  }
+  const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups', 'shader-f16'];
+  const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  lostMessage = null;
+  device.lost.then((info) => {
+    if (info.reason === 'destroyed') return;
+    lostMessage = `dawnflow: the GPU device was lost (${info.reason}): ${info.message}`;
+    console.error(lostMessage);
+  });
+  return {
+    device, adapter, info: summarise(adapter), features: [...device.features].sort(),
+    limits: limitsOf(device.limits),
+  };
+}
+
+/** The engine's device, opened on first use with the given options. */
+export async function getGpu(opts: DeviceOptions = {}): Promise<Gpu> {
+  if (current) return current;
+  pending ??= open(opts).then((g) => (current = g)).finally(() => (pending = null));
+  return pending;
+}
+
+/** The open device; throws if `getGpu()` has not completed or the device was lost. */
+export function gpu(): Gpu {
+  if (lostMessage) throw new Error(lostMessage);
+  if (!current) throw new Error('dawnflow: the GPU is not initialised; await init() first');
+  return current;
+}
+
+export function deviceLost(): string | null {
+  return lostMessage;
+}
+
+/** Destroys the device. Dawn keeps Node alive until this is called. */
+export function destroyGpu(): void {
+  current?.device.destroy();
+  current = null;
+}

@@ -1,0 +1,37 @@
+// The process-wide engine: one device, one dispatcher (pool, pipeline cache). `init()` once,
+// then ops are synchronous (they encode work) and only readbacks are awaited.
+import { destroyGpu, getGpu, type DeviceOptions, type Gpu } from './device.js';
+import { Dispatcher } from './dispatcher.js';
+
+let state: { gpu: Gpu; dispatcher: Dispatcher } | null = null;
+
+export async function init(opts: DeviceOptions = {}): Promise<Gpu> {
+  if (state) return state.gpu;
+  const gpu = await getGpu(opts);
+  gpu.device.onuncapturederror = (ev) => {
+    console.error(`dawnflow: uncaptured GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`);
+  };
+  state = { gpu, dispatcher: new Dispatcher(gpu.device, gpu.limits) };
+  return gpu;
+}
+
+export function dispatcher(): Dispatcher {
+  if (!state) throw new Error('dawnflow: the engine is not initialised; await init() first');
+  return state.dispatcher;
+}
+
+export function currentGpu(): Gpu {
+  if (!state) throw new Error('dawnflow: the engine is not initialised; await init() first');
+  return state.gpu;
+}
+
+/** Finishes pending work, then destroys the device so Node can exit. */
+export async function shutdown(): Promise<void> {
+  if (!state) return;
+  try {
+    await state.dispatcher.sync();
+  } finally {
+    state = null;
+    destroyGpu();
+  }
+}

@@ -1,0 +1,75 @@
+// Compute pipelines keyed by their specialisation (kernel, {{defines}}, override constants).
+// Each is built once; explicit layouts so every declared binding is kept even if unused.
+import type { Constants, KernelSpec } from './program.js';
+import { shaderSource, type Defines } from './shader_source.js';
+
+export interface CachedPipeline {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  key: string;
+}
+
+export class PipelineCache {
+  private pipelines = new Map<string, CachedPipeline>();
+  private modules = new Map<string, GPUShaderModule>();
+  private layouts = new Map<string, GPUBindGroupLayout>();
+  created = 0;
+
+  constructor(private device: GPUDevice) {}
+
+  get<P>(spec: KernelSpec<P>, defines: Defines, constants: Constants): CachedPipeline {
+    const key = `${spec.name}|${JSON.stringify(defines)}|${JSON.stringify(constants)}`;
+    let hit = this.pipelines.get(key);
+    if (!hit) {
+      hit = this.build(spec, defines, constants, key);
+      this.pipelines.set(key, hit);
+    }
+    return hit;
+  }
+
+  get size(): number {
+    return this.pipelines.size;
+  }
+
+  private build<P>(spec: KernelSpec<P>, defines: Defines, constants: Constants, key: string) {
+    const modKey = `${spec.shader}|${JSON.stringify(defines)}`;
+    let module = this.modules.get(modKey);
+    if (!module) {
+      module = this.device.createShaderModule({ code: shaderSource(spec.shader, defines), label: spec.name });
+      this.modules.set(modKey, module);
+    }
+    const layout = this.layout(spec);
+    const [x, y, z] = spec.workgroup;
+    const pipeline = this.device.createComputePipeline({
+      label: spec.name,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout], label: spec.name }),
+      compute: {
+        module, entryPoint: spec.entry ?? 'main',
+        constants: { WG_X: x, WG_Y: y, WG_Z: z, ...numeric(constants) },
+      },
+    });
+    this.created++;
+    return { pipeline, layout, key };
+  }
+
+  private layout<P>(spec: KernelSpec<P>): GPUBindGroupLayout {
+    let layout = this.layouts.get(spec.name);
+    if (layout) return layout;
+    const entries: GPUBindGroupLayoutEntry[] = spec.bindings.map((a, i) => ({
+      binding: i, visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: a === 'read' ? 'read-only-storage' : 'storage' },
+    }));
+    if (spec.uniforms.length) {
+      entries.push({ binding: spec.bindings.length, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+    }
+    layout = this.device.createBindGroupLayout({ entries, label: spec.name });
+    this.layouts.set(spec.name, layout);
+    return layout;
+  }
+}
+
+function numeric(c: Constants): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(c)) out[k] = typeof v === 'boolean' ? Number(v) : v;
+  return out;
+}

@@ -1,0 +1,43 @@
+// The one descriptor every kernel is declared with (after tfjs's WebGPUProgram and webgpu-torch's
+// KernelSpec). Ops build a KernelSpec once at module load; only the dispatcher turns it into
+// pipelines and bind groups.
+import type { Defines } from './shader_source.js';
+
+/** Storage bindings in binding order; the uniform block (if any) follows at the next binding. */
+export type Access = 'read' | 'read_write';
+export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4u' | 'vec4i';
+export type Grid = [number, number, number];
+
+/** Pipeline-overridable constants (WGSL `override`): part of the pipeline cache key. */
+export type Constants = Record<string, number | boolean>;
+
+export interface KernelSpec<P> {
+  /** Unique kernel name: used in labels, error messages and profiles. */
+  name: string;
+  /** Stem of the file in shaders/ ("conv2d_forward" -> shaders/conv2d_forward.wgsl). */
+  shader: string;
+  entry?: string;
+  bindings: readonly Access[];
+  /** Uniform block fields in WGSL declaration order; must mirror the shader's struct. */
+  uniforms: readonly (readonly [string, UniformType])[];
+  /** Workgroup size; handed to the shader as override constants WG_X, WG_Y, WG_Z. */
+  workgroup: readonly [number, number, number];
+  /** Text substitutions ({{KEY}}) for structural variants. */
+  defines?: (p: P) => Defines;
+  /** Override constants for cheap specialisation (flags, op codes). */
+  constants?: (p: P) => Constants;
+  /** The uniform values for one launch. vec4 fields take number[] of length <= 4. */
+  values: (p: P) => Record<string, number | readonly number[]>;
+  /** Workgroup counts for one launch. */
+  dispatch: (p: P) => Grid;
+  /** Floating-point work of one launch (profiles and benches). */
+  flops?: (p: P) => number;
+}
+
+/** A 1-D problem of n invocations in workgroups of `wg`, folded into x/y past the 65535 limit. */
+export function grid1d(n: number, wg: number, maxPerDim = 65535): Grid {
+  const groups = Math.max(1, Math.ceil(n / wg));
+  if (groups <= maxPerDim) return [groups, 1, 1];
+  const y = Math.ceil(groups / maxPerDim);
+  return [Math.ceil(groups / y), y, 1];
+}
