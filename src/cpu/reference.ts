@@ -8,7 +8,8 @@ export type Activation = 'linear' | 'relu' | 'sigmoid';
 // TensorFlow's padding rule: valid: out = ceil((n - k + 1) / s), pad 0. same: out = ceil(n / s),
 // total pad = max((out - 1) * s + k - n, 0), top/left = floor(total / 2), the odd extra at
 // bottom/right.
-export function padInfo(n: number, k: number, s: number, padding: Padding): { out: number; before: number } {
+export function padInfo(n: number, k: number, s: number,
+  padding: Padding): { out: number; before: number } {
   if (padding === 'valid') return { out: Math.max(Math.ceil((n - k + 1) / s), 0), before: 0 };
   const out = Math.ceil(n / s);
   const total = Math.max((out - 1) * s + k - n, 0);
@@ -71,7 +72,8 @@ export function conv2dForward(x: Float64Array, xShape: number[], w: Float64Array
           const iw = ow * g.sw - g.padL + kw;
           if (iw < 0 || iw >= g.W) continue;
           for (let ci = 0; ci < g.CI; ci++) {
-            acc += x[((n * g.H + ih) * g.W + iw) * g.CI + ci] * w[((kh * g.KW + kw) * g.CI + ci) * g.CO + co];
+            acc += x[((n * g.H + ih) * g.W + iw) * g.CI + ci]
+              * w[((kh * g.KW + kw) * g.CI + ci) * g.CO + co];
           }
         }
       }
@@ -291,7 +293,8 @@ function normAxes(axes: number[] | undefined, rank: number): Set<number> {
 
 // Each input element adds into the output element whose multi-index is the input's with the
 // reduced axes removed; out strides are those of the kept shape, 0 on the reduced axes.
-export function sum(x: Float64Array, shape: number[], axes?: number[]): { y: Float64Array; shape: number[] } {
+export function sum(x: Float64Array, shape: number[],
+  axes?: number[]): { y: Float64Array; shape: number[] } {
   const red = normAxes(axes, shape.length);
   const outShape = shape.filter((_, i) => !red.has(i));
   const outStr = stridesOf(outShape);
@@ -303,7 +306,8 @@ export function sum(x: Float64Array, shape: number[], axes?: number[]): { y: Flo
   return { y, shape: outShape };
 }
 
-export function mean(x: Float64Array, shape: number[], axes?: number[]): { y: Float64Array; shape: number[] } {
+export function mean(x: Float64Array, shape: number[],
+  axes?: number[]): { y: Float64Array; shape: number[] } {
   const r = sum(x, shape, axes);
   const count = size(shape) / size(r.shape);
   for (let i = 0; i < r.y.length; i++) r.y[i] /= count;
@@ -348,7 +352,9 @@ export function broadcastBinary(op: string, a: Float64Array, aShape: number[], b
   const as = broadcastStrides(aShape, shape.length);
   const bs = broadcastStrides(bShape, shape.length);
   const y = new Float64Array(size(shape));
-  for (let f = 0; f < y.length; f++) y[f] = fn(a[mapIndex(f, shape, str, as)], b[mapIndex(f, shape, str, bs)]);
+  for (let f = 0; f < y.length; f++) {
+    y[f] = fn(a[mapIndex(f, shape, str, as)], b[mapIndex(f, shape, str, bs)]);
+  }
   return { y, shape };
 }
 

@@ -18,26 +18,31 @@ function findShaderDir(): string {
 export const SHADER_DIR = findShaderDir();
 const fileCache = new Map<string, string>();
 
-function readShader(file: string, seen: Set<string>): string {
-  if (seen.has(file)) throw new Error(`dawnflow: shader include cycle through ${file}`);
+function readFile(file: string): string {
   let text = fileCache.get(file);
   if (text === undefined) {
     text = readFileSync(join(SHADER_DIR, file), 'utf8');
     fileCache.set(file, text);
   }
-  const next = new Set(seen).add(file);
-  return text.replace(/^\/\/#include "([\w.]+)"\s*$/gm, (_, inc: string) => readShader(inc, next));
+  return text;
 }
 
 export type Defines = Record<string, string | number | boolean>;
 
-/** The WGSL of `shaders/<stem>.wgsl` with includes and `{{KEY}}` values expanded. */
-export function shaderSource(stem: string, defines: Defines = {}): string {
-  const text = readShader(`${stem}.wgsl`, new Set());
-  const out = text.replace(/\{\{(\w+)\}\}/g, (m, key: string) => {
-    if (!(key in defines)) throw new Error(`dawnflow: shader ${stem} needs a value for {{${key}}}`);
+/** Substitutes {{KEY}} first, so an include may name a variant: //#include "gemm_{{CORE}}.wgsl". */
+function expand(file: string, defines: Defines, seen: Set<string>): string {
+  if (seen.has(file)) throw new Error(`dawnflow: shader include cycle through ${file}`);
+  const text = readFile(file).replace(/\{\{(\w+)\}\}/g, (m, key: string) => {
+    if (!(key in defines)) throw new Error(`dawnflow: shader ${file} needs a value for {{${key}}}`);
     return String(defines[key]);
   });
+  const next = new Set(seen).add(file);
+  return text.replace(/^\/\/#include "([\w.]+)"\s*$/gm, (_, inc: string) => expand(inc, defines, next));
+}
+
+/** The WGSL of `shaders/<stem>.wgsl` with `{{KEY}}` values and includes expanded. */
+export function shaderSource(stem: string, defines: Defines = {}): string {
+  const out = expand(`${stem}.wgsl`, defines, new Set());
   dumpShader(stem, defines, out);
   return out;
 }

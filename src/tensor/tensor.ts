@@ -116,3 +116,10 @@ export class Tensor {
     return `Tensor(${this.describe()})`;
   }
 }
+
+/** `t` under another shape; the old handle is disposed (ownership moves to the result). */
+export function reshapeOwned(t: Tensor, shape: readonly number[]): Tensor {
+  const v = t.view(shape);
+  t.dispose();
+  return v;
+}

@@ -19,7 +19,8 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 const prod = (s: number[]): number => s.reduce((a, b) => a * b, 1);
-const arange = (n: number, start = 1): Float64Array => Float64Array.from({ length: n }, (_, i) => start + i);
+const arange = (n: number, start = 1): Float64Array =>
+  Float64Array.from({ length: n }, (_, i) => start + i);
 
 // A shuffled ladder 0, 0.1, 0.2, ...: all values distinct and 0.1 apart, so an h = 1e-6 nudge
 // never changes which cell of a pooling window is the maximum.
@@ -55,7 +56,8 @@ describe('test helpers', () => {
     expect(() => expectClose([1, 2], [1])).toThrow(/length 2 != expected 1/);
     expect(() => expectClose([5], [Infinity])).toThrow(/1\/1 mismatches/);
     expect(() => expectClose([NaN], [NaN])).toThrow(/mismatches/);
-    const msg = /seed 7 \[2,2\]: 2\/4 mismatches .*max abs diff 3; \[1\] got 2 want 5; \[3\] got 4 want 3\.5/;
+    const msg = new RegExp('seed 7 \\[2,2\\]: 2/4 mismatches .*max abs diff 3; '
+      + '\\[1\\] got 2 want 5; \\[3\\] got 4 want 3\\.5');
     expect(() => expectClose([1, 2, 3, 4], [1, 5, 3, 3.5], { label: 'seed 7 [2,2]' })).toThrow(msg);
   });
 });
@@ -172,6 +174,10 @@ describe('conv2dBackward vs finite differences', () => {
   });
 });
 
+interface PoolCase {
+  xs: number[]; pool: [number, number]; s: [number, number]; pad: Padding; out: number[];
+}
+
 describe('maxPool2d', () => {
   it("'same' 2x2 s2 on 3x3 gives 2x2; padding is -inf, not 0", () => {
     const pos = ref.maxPool2dForward(arange(9), [1, 3, 3, 1], [2, 2], [2, 2], 'same');
@@ -192,13 +198,13 @@ describe('maxPool2d', () => {
 
   it('ties: the first cell in window scan order takes the whole gradient', () => {
     const dy = Float64Array.of(3);
-    const all = ref.maxPool2dBackward(Float64Array.of(1, 1, 1, 1), [1, 2, 2, 1], dy, [2, 2], [2, 2], 'valid');
-    expect(Array.from(all)).toEqual([3, 0, 0, 0]);
-    const late = ref.maxPool2dBackward(Float64Array.of(1, 2, 2, 2), [1, 2, 2, 1], dy, [2, 2], [2, 2], 'valid');
-    expect(Array.from(late)).toEqual([0, 3, 0, 0]);
+    const back = (x: Float64Array): number[] =>
+      Array.from(ref.maxPool2dBackward(x, [1, 2, 2, 1], dy, [2, 2], [2, 2], 'valid'));
+    expect(back(Float64Array.of(1, 1, 1, 1))).toEqual([3, 0, 0, 0]);
+    expect(back(Float64Array.of(1, 2, 2, 2))).toEqual([0, 3, 0, 0]);
   });
 
-  const cases: { xs: number[]; pool: [number, number]; s: [number, number]; pad: Padding; out: number[] }[] = [
+  const cases: PoolCase[] = [
     { xs: [1, 4, 4, 3], pool: [2, 2], s: [2, 2], pad: 'valid', out: [2, 2] },
     { xs: [2, 5, 7, 3], pool: [2, 2], s: [2, 2], pad: 'valid', out: [2, 3] },
     { xs: [1, 5, 7, 2], pool: [3, 3], s: [2, 2], pad: 'same', out: [3, 4] },
@@ -266,7 +272,8 @@ describe('dense + activation', () => {
 
   const M = 4, K = 5, N = 3;
   // For relu, pick the first seed whose pre-activations all stay 1e-3 away from the kink.
-  function data(act: Activation, base: number): { seed: number; x: Float64Array; w: Float64Array; b: Float64Array } {
+  type DenseData = { seed: number; x: Float64Array; w: Float64Array; b: Float64Array };
+  function data(act: Activation, base: number): DenseData {
     for (let seed = base; ; seed += 7) {
       const x = uniform(M * K, -1, 1, seed);
       const w = uniform(K * N, -1, 1, seed + 1);
@@ -296,7 +303,8 @@ describe('dense + activation', () => {
     const R = uniform(20, -1, 1, 701);
     const f = (v: Float64Array): number => dot(v.map((t) => ref.activate(t, act)), R);
     const y = pre.map((t) => ref.activate(t, act));
-    expectClose(ref.activationBackward(y, R, act), numericGrad(f, pre), { ...GC, label: `seed 700 [20] ${act}` });
+    const label = `seed 700 [20] ${act}`;
+    expectClose(ref.activationBackward(y, R, act), numericGrad(f, pre), { ...GC, label });
   });
 
   it('relu gradient is 0 at y = 0', () => {
@@ -320,7 +328,8 @@ describe('dropout', () => {
   it('backward vs finite differences (seed 800 [40] rate 0.3)', () => {
     const R = uniform(40, -1, 1, 802);
     const f = (v: Float64Array): number => dot(ref.dropoutForward(v, keep, rate), R);
-    expectClose(ref.dropoutBackward(R, keep, rate), numericGrad(f, x), { ...GC, label: 'seed 800 dropout' });
+    const label = 'seed 800 [40] dropout';
+    expectClose(ref.dropoutBackward(R, keep, rate), numericGrad(f, x), { ...GC, label });
   });
 });
 
@@ -334,7 +343,8 @@ describe('binary cross-entropy', () => {
     let want = 0;
     for (let i = 0; i < n; i++) want -= y[i] * Math.log(p[i]) + (1 - y[i]) * Math.log(1 - p[i]);
     expectClose([ref.bceFromProbs(p, y)], [want / n], { atol: 1e-12, rtol: 1e-12, label: 'seed 900' });
-    expectClose([ref.bceFromProbs(Float64Array.of(0.5), Float64Array.of(1))], [Math.LN2], { atol: 1e-15 });
+    const half = ref.bceFromProbs(Float64Array.of(0.5), Float64Array.of(1));
+    expectClose([half], [Math.LN2], { atol: 1e-15, label: 'p=0.5 y=1' });
   });
 
   it('bceFromProbsGrad vs finite differences (seed 900 [24])', () => {
@@ -382,7 +392,8 @@ describe('sum / mean', () => {
 
   it('sum over axes 0 and 2 of [2,3,4]', () => {
     // x[i,j,k] = 12i + 4j + k; summing i (2) and k (4) gives 60 + 32j.
-    expect(ref.sum(arange(24, 0), [2, 3, 4], [0, 2])).toEqual({ y: Float64Array.of(60, 92, 124), shape: [3] });
+    const r = ref.sum(arange(24, 0), [2, 3, 4], [0, 2]);
+    expect(r).toEqual({ y: Float64Array.of(60, 92, 124), shape: [3] });
   });
 
   it('mean', () => {
@@ -409,13 +420,14 @@ describe('broadcastBinary / sumTo', () => {
 
   it('sub, div, max, min; operand order kept', () => {
     const a = Float64Array.of(1, 5, 3, 2); // [2,2]
-    expect(Array.from(ref.broadcastBinary('sub', a, [2, 2], Float64Array.of(1), [1]).y)).toEqual([0, 4, 2, 1]);
-    expect(Array.from(ref.broadcastBinary('sub', Float64Array.of(10), [], a, [2, 2]).y)).toEqual([9, 5, 7, 8]);
-    expect(Array.from(ref.broadcastBinary('div', a, [2, 2], Float64Array.of(2, 4), [2, 1]).y))
-      .toEqual([0.5, 2.5, 0.75, 0.5]);
+    const bb = (op: string, p: Float64Array, ps: number[], q: Float64Array, qs: number[]): number[] =>
+      Array.from(ref.broadcastBinary(op, p, ps, q, qs).y);
+    expect(bb('sub', a, [2, 2], Float64Array.of(1), [1])).toEqual([0, 4, 2, 1]);
+    expect(bb('sub', Float64Array.of(10), [], a, [2, 2])).toEqual([9, 5, 7, 8]);
+    expect(bb('div', a, [2, 2], Float64Array.of(2, 4), [2, 1])).toEqual([0.5, 2.5, 0.75, 0.5]);
     const m = Float64Array.of(2, 4); // [2,1] against [2] -> [2,2]
-    expect(Array.from(ref.broadcastBinary('max', m, [2, 1], Float64Array.of(3, 1), [2]).y)).toEqual([3, 2, 4, 4]);
-    expect(Array.from(ref.broadcastBinary('min', m, [2, 1], Float64Array.of(3, 1), [2]).y)).toEqual([2, 1, 3, 1]);
+    expect(bb('max', m, [2, 1], Float64Array.of(3, 1), [2])).toEqual([3, 2, 4, 4]);
+    expect(bb('min', m, [2, 1], Float64Array.of(3, 1), [2])).toEqual([2, 1, 3, 1]);
   });
 
   it('rejects incompatible shapes and unknown ops', () => {
@@ -442,14 +454,17 @@ describe('broadcastBinary / sumTo', () => {
     const a = uniform(6, -1, 1, 1000);
     const b = uniform(4, 0.5, 2, 1001); // away from 0 for div
     const R = uniform(24, -1, 1, 1002);
-    const f = (aa: Float64Array, bb: Float64Array): number => dot(ref.broadcastBinary(op, aa, aS, bb, bS).y, R);
+    const f = (aa: Float64Array, bb: Float64Array): number =>
+      dot(ref.broadcastBinary(op, aa, aS, bb, bS).y, R);
     const y = ref.broadcastBinary(op, a, aS, b, bS).y;
     // mul: da = R b, db = R a. div: da = R / b, db = -R a / b^2 = -R y / b.
     const ga = ref.broadcastBinary(op, R, outS, b, bS).y;
     const gbFull = op === 'mul' ? ref.broadcastBinary('mul', R, outS, a, aS).y
       : ref.broadcastBinary('div', R.map((r, i) => -r * y[i]), outS, b, bS).y;
     const label = `seed 1000 ${op} [2,1,3].[4,1]`;
-    expectClose(ref.sumTo(ga, outS, aS), numericGrad((v) => f(v, b), a), { ...GC, label: `${label} da` });
-    expectClose(ref.sumTo(gbFull, outS, bS), numericGrad((v) => f(a, v), b), { ...GC, label: `${label} db` });
+    const na = numericGrad((v) => f(v, b), a);
+    const nb = numericGrad((v) => f(a, v), b);
+    expectClose(ref.sumTo(ga, outS, aS), na, { ...GC, label: `${label} da` });
+    expectClose(ref.sumTo(gbFull, outS, bS), nb, { ...GC, label: `${label} db` });
   });
 });
