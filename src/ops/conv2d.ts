@@ -1,0 +1,133 @@
+// Conv2D, NHWC x HWIO (Keras order), strides 1 or more, TF 'same'/'valid' padding, optional bias
+// and fused relu/sigmoid. Forward, backward-input and backward-weight are implicit GEMMs over the
+// shared GEMM core (shaders/conv2d_*.wgsl); the bias gradient is a column sum of dY.
+import { dispatcher } from '../gpu/engine.js';
+import { record } from '../autograd/engine.js';
+import { reshapeOwned, Tensor } from '../tensor/tensor.js';
+import { fmt, windowOutput, type Padding } from '../tensor/shape.js';
+import { binaryRaw, unaryRaw } from './elementwise.js';
+import { gemmKernel, planGemm, type GemmPlan } from './gemm.js';
+import { activationGrad, ACT_CODE, type Activation } from './matmul.js';
+import { reduceMiddle } from './reduce.js';
+
+export interface Conv2DOptions {
+  strides?: number | [number, number];
+  padding?: Padding;
+  activation?: Activation;
+}
+
+/** Geometry of one convolution: x [batch,H,W,CI], w [KH,KW,CI,CO], y [batch,OH,OW,CO]. */
+export interface ConvGeometry {
+  batch: number; H: number; W: number; CI: number; OH: number; OW: number; CO: number;
+  KH: number; KW: number; SH: number; SW: number; PT: number; PL: number;
+}
+
+// --- shape rule ----------------------------------------------------------------------------
+
+export function conv2dGeometry(x: readonly number[], w: readonly number[], o: Conv2DOptions = {}): ConvGeometry {
+  if (x.length !== 4) throw new Error(`dawnflow: conv2d input must be NHWC, got ${fmt(x)}`);
+  if (w.length !== 4) throw new Error(`dawnflow: conv2d kernel must be HWIO, got ${fmt(w)}`);
+  const [batch, H, W, CI] = x;
+  const [KH, KW, wCI, CO] = w;
+  if (wCI !== CI) throw new Error(`dawnflow: conv2d kernel ${fmt(w)} expects ${wCI} channels, input ${fmt(x)} has ${CI}`);
+  const [SH, SW] = typeof o.strides === 'number' ? [o.strides, o.strides] : (o.strides ?? [1, 1]);
+  if (!(SH >= 1 && SW >= 1)) throw new Error(`dawnflow: conv2d strides must be >= 1`);
+  const padding = o.padding ?? 'valid';
+  const rows = windowOutput(H, KH, SH, padding);
+  const cols = windowOutput(W, KW, SW, padding);
+  if (rows.out < 1 || cols.out < 1) {
+    throw new Error(`dawnflow: conv2d kernel ${KH}x${KW} does not fit input ${fmt(x)} with '${padding}' padding`);
+  }
+  return { batch, H, W, CI, OH: rows.out, OW: cols.out, CO, KH, KW, SH, SW, PT: rows.before, PL: cols.before };
+}
+
+// --- kernels -------------------------------------------------------------------------------
+
+interface ConvParams { plan: GemmPlan; g: ConvGeometry; bias: boolean; act: Activation }
+
+const GEOMETRY_UNIFORMS = [
+  ['batch', 'u32'], ['H', 'u32'], ['W', 'u32'], ['CI', 'u32'], ['OH', 'u32'], ['OW', 'u32'],
+  ['CO', 'u32'], ['KH', 'u32'], ['KW', 'u32'], ['SH', 'u32'], ['SW', 'u32'], ['PT', 'u32'], ['PL', 'u32'],
+] as const;
+
+function convKernel(name: string, storage: number) {
+  return gemmKernel<ConvParams>({
+    name, shader: name,
+    bindings: [...Array(storage - 1).fill('read'), 'read_write'],
+    extraUniforms: GEOMETRY_UNIFORMS,
+    extraValues: (p) => ({ ...p.g }),
+    constants: name === 'conv2d_forward' ? (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }) : undefined,
+  });
+}
+
+export const conv2dForwardKernel = convKernel('conv2d_forward', 4);
+export const conv2dBackwardInputKernel = convKernel('conv2d_backward_input', 3);
+export const conv2dBackwardWeightKernel = convKernel('conv2d_backward_weight', 3);
+
+/** Runs a GEMM-shaped conv kernel; with K split, sums the [S, M, N] partials. */
+function runGemm(spec: typeof conv2dForwardKernel, p: ConvParams, inputs: GPUBuffer[]): Tensor {
+  const { M, N, S } = p.plan;
+  const out = Tensor.empty([S * M, N], 'float32', spec.name);
+  dispatcher().launch(spec, p, [...inputs, out.buffer]);
+  if (S === 1) return out;
+  const sum = reduceMiddle(out, 1, S, M * N);
+  out.dispose();
+  return sum;
+}
+
+// --- forward and backward ------------------------------------------------------------------
+
+/** y = act(conv2d(x, w) + b). x: NHWC, w: HWIO, b: [CO] or null. */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions = {}): Tensor {
+  const g = conv2dGeometry(x.shape, w.shape, o);
+  if (b && (b.rank !== 1 || b.shape[0] !== g.CO)) {
+    throw new Error(`dawnflow: conv2d bias ${fmt(b.shape)} does not fit ${g.CO} filters`);
+  }
+  const act = o.activation ?? 'linear';
+  const plan = planGemm(g.batch * g.OH * g.OW, g.CO, g.KH * g.KW * g.CI);
+  const fused = plan.S === 1;
+  const flat = runGemm(conv2dForwardKernel, { plan, g, bias: fused && !!b, act: fused ? act : 'linear' },
+    [x.buffer, w.buffer, (b ?? x).buffer]);
+  let y = reshapeOwned(flat, [g.batch, g.OH, g.OW, g.CO]);
+  if (!fused) y = splitEpilogue(y, b, act);
+  return record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
+    const dz = activationGrad(dy, y, act);
+    const grads = [
+      needs[0] ? conv2dBackwardInput(dz, w, g) : null,
+      needs[1] ? conv2dBackwardWeight(x, dz, g) : null,
+      b && needs[2] ? conv2dBackwardBias(dz, g) : null,
+    ];
+    if (dz !== dy) dz.dispose();
+    return grads;
+  });
+}
+
+function splitEpilogue(y: Tensor, b: Tensor | null, act: Activation): Tensor {
+  let out = y;
+  if (b) {
+    out = binaryRaw('add', y, b);
+    y.dispose();
+  }
+  if (act === 'linear') return out;
+  const z = unaryRaw(act, out);
+  out.dispose();
+  return z;
+}
+
+/** dx from dz (the gradient w.r.t. the linear conv output) and w. */
+export function conv2dBackwardInput(dz: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  const plan = planGemm(g.batch * g.H * g.W, g.CI, g.KH * g.KW * g.CO);
+  const flat = runGemm(conv2dBackwardInputKernel, { plan, g, bias: false, act: 'linear' }, [dz.buffer, w.buffer]);
+  return reshapeOwned(flat, [g.batch, g.H, g.W, g.CI]);
+}
+
+/** dw from x and dz; K = batch*OH*OW is long, so it is usually split. */
+export function conv2dBackwardWeight(x: Tensor, dz: Tensor, g: ConvGeometry): Tensor {
+  const plan = planGemm(g.KH * g.KW * g.CI, g.CO, g.batch * g.OH * g.OW);
+  const flat = runGemm(conv2dBackwardWeightKernel, { plan, g, bias: false, act: 'linear' }, [x.buffer, dz.buffer]);
+  return reshapeOwned(flat, [g.KH, g.KW, g.CI, g.CO]);
+}
+
+export function conv2dBackwardBias(dz: Tensor, g: ConvGeometry): Tensor {
+  return reshapeOwned(reduceMiddle(dz, 1, g.batch * g.OH * g.OW, g.CO), [g.CO]);
+}

@@ -1,0 +1,78 @@
+// Conv2D on the GPU against the float64 reference: forward (bias, fused activation) and the three
+// gradients, for both GEMM cores, awkward shapes (batch 1, spatial 1/7/9/37/75, channels 3/5/64,
+// stride 2, asymmetric 'same' padding, non-square kernels), plus the shape rule's errors.
+import { afterEach, describe, expect, test } from 'vitest';
+import * as ref from '../../src/cpu/reference.js';
+import { backward } from '../../src/autograd/engine.js';
+import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
+import { GEMM_VARIANTS, setGemmVariant, type GemmVariant } from '../../src/ops/gemm.js';
+import { mul } from '../../src/ops/elementwise.js';
+import { sum } from '../../src/ops/reduce.js';
+import type { Activation } from '../../src/ops/matmul.js';
+import type { Padding } from '../../src/tensor/shape.js';
+import { tidy } from '../../src/tensor/scope.js';
+import { expectClose } from '../helpers/allclose.js';
+import { useGpu } from '../helpers/gpu.js';
+import { randomPair, read64 } from '../helpers/tensors.js';
+
+useGpu();
+afterEach(() => setGemmVariant(null));
+
+// Long f32 sums (up to 576 taps, 5625 positions for dw): rtol 1e-3 as for matmul.
+const TOL = { atol: 2e-4, rtol: 1e-3 };
+
+interface Case { x: number[]; k: [number, number]; co: number; s: [number, number]; pad: Padding; act: Activation }
+const CASES: Case[] = [
+  { x: [1, 1, 1, 3], k: [1, 1], co: 5, s: [1, 1], pad: 'valid', act: 'linear' },
+  { x: [2, 7, 7, 3], k: [3, 3], co: 5, s: [1, 1], pad: 'same', act: 'relu' },
+  { x: [1, 9, 9, 5], k: [3, 3], co: 64, s: [2, 2], pad: 'same', act: 'linear' },
+  { x: [2, 9, 7, 5], k: [2, 3], co: 3, s: [2, 2], pad: 'valid', act: 'relu' },
+  { x: [1, 8, 8, 3], k: [5, 5], co: 4, s: [2, 2], pad: 'same', act: 'linear' },
+  { x: [3, 6, 5, 2], k: [4, 4], co: 2, s: [3, 1], pad: 'same', act: 'sigmoid' },
+  { x: [1, 37, 37, 3], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'relu' },
+];
+// VGG16's block2 shape at 150x150 input, batch 1: only on the tiled core (the naive one is slow).
+const BIG: Case = { x: [1, 75, 75, 64], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'relu' };
+
+async function check(c: Case, variant: GemmVariant): Promise<void> {
+  setGemmVariant(variant);
+  const [kh, kw] = c.k;
+  const ci = c.x[3];
+  const g = conv2dGeometry(c.x, [kh, kw, ci, c.co], { strides: c.s, padding: c.pad });
+  const x = randomPair(c.x);
+  const w = randomPair([kh, kw, ci, c.co], -0.3, 0.3);
+  const b = randomPair([c.co], -0.3, 0.3);
+  const r = randomPair([g.batch, g.OH, g.OW, g.CO]);
+  const label = `${variant} seeds ${x.seed},${w.seed},${b.seed},${r.seed} x=[${c.x}] k=${kh}x${kw}` +
+    ` co=${c.co} s=${c.s} ${c.pad} ${c.act}`;
+  for (const p of [x, w, b]) p.t.requiresGrad = true;
+  const y = tidy(() => {
+    const y = conv2d(x.t, w.t, b.t, { strides: c.s, padding: c.pad, activation: c.act });
+    backward(sum(mul(y, r.t)));
+    return y;
+  });
+  const fwd = ref.conv2dForward(x.host, c.x, w.host, [kh, kw, ci, c.co], b.host, c.s, c.pad, c.act);
+  expect(y.shape).toEqual(fwd.shape);
+  expectClose(await read64(y), fwd.y, { ...TOL, label: `${label} y` });
+  const dz = ref.activationBackward(fwd.y, r.host, c.act);
+  const grads = ref.conv2dBackward(x.host, c.x, w.host, [kh, kw, ci, c.co], dz, c.s, c.pad);
+  expectClose(await read64(x.t.grad!), grads.dx, { ...TOL, label: `${label} dx` });
+  expectClose(await read64(w.t.grad!), grads.dw, { ...TOL, label: `${label} dw` });
+  expectClose(await read64(b.t.grad!), grads.db, { ...TOL, label: `${label} db` });
+  for (const t of [x.t, w.t, b.t, r.t, y, x.t.grad!, w.t.grad!, b.t.grad!]) t.dispose();
+}
+
+describe.each(GEMM_VARIANTS)('conv2d on the %s core', (variant) => {
+  test.each(CASES)('x=$x k=$k co=$co s=$s $pad $act', async (c) => check(c, variant));
+});
+
+test('conv2d 3x3 64->64 on 75x75 (VGG16 block2 at 150x150), tiled core', async () => check(BIG, 'tiled'));
+
+test('conv2d shape rule: output sizes and clear errors', () => {
+  expect(conv2dGeometry([4, 150, 150, 3], [3, 3, 3, 64], { padding: 'same' })).toMatchObject({ OH: 150, OW: 150, PT: 1 });
+  expect(conv2dGeometry([1, 5, 5, 1], [3, 3, 1, 1], { padding: 'same', strides: 2 })).toMatchObject({ OH: 3, PT: 1 });
+  expect(conv2dGeometry([1, 4, 4, 1], [3, 3, 1, 1], { padding: 'same', strides: 2 })).toMatchObject({ OH: 2, PT: 0 });
+  expect(() => conv2dGeometry([1, 5, 5, 3], [3, 3, 4, 8])).toThrow(/expects 4 channels/);
+  expect(() => conv2dGeometry([1, 2, 2, 3], [3, 3, 3, 8])).toThrow(/does not fit/);
+  expect(() => conv2dGeometry([5, 5, 3], [3, 3, 3, 8])).toThrow(/NHWC/);
+});
