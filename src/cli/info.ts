@@ -1,0 +1,39 @@
+// `dawnflow info`: the adapter (vendor, architecture, description, software or not), the
+// device's features and limits, as text or --json.
+import { init, shutdown } from '../gpu/engine.js';
+import type { DeviceOptions, Gpu } from '../gpu/device.js';
+
+export function adapterReport(gpu: Gpu): Record<string, unknown> {
+  return {
+    adapter: gpu.info,
+    features: gpu.features,
+    limits: gpu.limits,
+    dawn: { package: 'webgpu', backendFlag: process.env.DAWNFLOW_BACKEND ?? null },
+  };
+}
+
+function formatText(gpu: Gpu): string {
+  const a = gpu.info;
+  const lines = [
+    `adapter:      ${a.description || a.device || '(unnamed)'}`,
+    `vendor:       ${a.vendor || '-'}`,
+    `architecture: ${a.architecture || '-'}`,
+    `device:       ${a.device || '-'}`,
+    `software:     ${a.software ? 'yes (CPU rasteriser; expect slow kernels)' : 'no'}`,
+  ];
+  if (a.subgroupMinSize) lines.push(`subgroups:    ${a.subgroupMinSize}..${a.subgroupMaxSize}`);
+  lines.push(`features:     ${gpu.features.join(', ')}`, 'limits:');
+  const width = Math.max(...Object.keys(gpu.limits).map((k) => k.length));
+  for (const [k, v] of Object.entries(gpu.limits)) lines.push(`  ${k.padEnd(width)}  ${v}`);
+  return lines.join('\n');
+}
+
+export async function info(opts: DeviceOptions, json: boolean): Promise<number> {
+  const gpu = await init(opts);
+  try {
+    console.log(json ? JSON.stringify(adapterReport(gpu), null, 2) : formatText(gpu));
+  } finally {
+    await shutdown();
+  }
+  return 0;
+}

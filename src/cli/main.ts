@@ -1,0 +1,62 @@
+// The dawnflow command line. Each command parses its own flags; usage errors exit with 2 and a
+// one-line message saying what to fix.
+import { readFileSync } from 'node:fs';
+import { parseArgs, UsageError, type FlagSpec } from './args.js';
+import { info } from './info.js';
+import { bench } from './bench.js';
+
+const DEVICE_FLAGS: FlagSpec = { adapter: 'string', backend: 'string' };
+
+const HELP = `dawnflow — deep learning on WebGPU (Dawn) under Node.js
+
+usage: dawnflow <command> [flags]
+
+commands:
+  info   [--json]                 the WebGPU adapter, its features and limits
+  bench  [--json FILE] [--batch N] kernel benchmarks (validated, then timed)
+  help                            this text
+
+device flags (any command): --adapter NAME (substring of the adapter name; env
+DAWNFLOW_ADAPTER), --backend vulkan|metal|d3d12|opengl|null (env DAWNFLOW_BACKEND)`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+  return pkg.version as string;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  try {
+    switch (command) {
+      case 'info': {
+        const a = parseArgs(rest, { ...DEVICE_FLAGS, json: 'boolean' }, 'info');
+        return await info(deviceOpts(a.flags), Boolean(a.flags.json));
+      }
+      case 'bench': {
+        const a = parseArgs(rest, { ...DEVICE_FLAGS, json: 'string', batch: 'number', repeat: 'number' }, 'bench');
+        return await bench(deviceOpts(a.flags), a.flags);
+      }
+      case 'help': case '--help': case '-h':
+        console.log(HELP);
+        return 0;
+      case 'version': case '--version':
+        console.log(version());
+        return 0;
+      default:
+        throw new UsageError(`unknown command '${command}'; run 'dawnflow help' for the list`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`dawnflow: ${e.message}`);
+      return 2;
+    }
+    const msg = (e as Error).message ?? String(e);
+    console.error(msg.startsWith('dawnflow:') ? msg : `dawnflow: ${msg}`);
+    if (process.env.DAWNFLOW_DEBUG) console.error((e as Error).stack);
+    return 1;
+  }
+}
+
+function deviceOpts(flags: Record<string, unknown>): { adapter?: string; backend?: string } {
+  return { adapter: flags.adapter as string | undefined, backend: flags.backend as string | undefined };
+}
