@@ -1,6 +1,6 @@
 // `dawnflow info`: the adapter (vendor, architecture, description, software or not), the
 // device's features and limits, as text or --json.
-import { init, shutdown } from '../gpu/engine.js';
+import { withEngine } from '../gpu/engine.js';
 import type { DeviceOptions, Gpu } from '../gpu/device.js';
 
 export function adapterReport(gpu: Gpu): Record<string, unknown> {
@@ -29,11 +29,8 @@ function formatText(gpu: Gpu): string {
 }
 
 export async function info(opts: DeviceOptions, json: boolean): Promise<number> {
-  const gpu = await init(opts);
-  try {
+  return withEngine(opts, async (gpu) => {
     console.log(json ? JSON.stringify(adapterReport(gpu), null, 2) : formatText(gpu));
-  } finally {
-    await shutdown();
-  }
-  return 0;
+    return 0;
+  });
 }

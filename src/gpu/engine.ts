@@ -15,6 +15,21 @@ export async function init(opts: DeviceOptions = {}): Promise<Gpu> {
   return gpu;
 }
 
+export function isInitialised(): boolean {
+  return state !== null;
+}
+
+/** Runs fn on the engine, opening it first and closing it after if it was not already open. */
+export async function withEngine<T>(opts: DeviceOptions, fn: (gpu: Gpu) => Promise<T>): Promise<T> {
+  const opened = !state;
+  const gpu = await init(opts);
+  try {
+    return await fn(gpu);
+  } finally {
+    if (opened) await shutdown();
+  }
+}
+
 export function dispatcher(): Dispatcher {
   if (!state) throw new Error('dawnflow: the engine is not initialised; await init() first');
   return state.dispatcher;
