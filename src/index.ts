@@ -1,7 +1,8 @@
 // dawnflow's public API: exports only, no logic.
-export { init, shutdown, dispatcher, currentGpu } from './gpu/engine.js';
+export { init, shutdown, dispatcher, currentGpu, memory, withEngine } from './gpu/engine.js';
 export type { DeviceOptions, AdapterSummary, Gpu } from './gpu/device.js';
-export { Tensor, reshapeOwned, type DType } from './tensor/tensor.js';
+export { Tensor, reshapeOwned, liveTensors, type DType } from './tensor/tensor.js';
+export { randomUniform, randomNormal, glorotUniform } from './tensor/init.js';
 export { tidy, keep } from './tensor/scope.js';
 export { Rng, setSeed } from './tensor/random.js';
 export { backward, noGrad, isGradEnabled } from './autograd/engine.js';

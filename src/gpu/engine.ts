@@ -50,3 +50,8 @@ export async function shutdown(): Promise<void> {
     destroyGpu();
   }
 }
+
+/** Memory of the engine: pool byte counters (in use, peak, allocated). */
+export function memory(): ReturnType<Dispatcher['pool']['snapshot']> {
+  return dispatcher().pool.snapshot();
+}

@@ -15,6 +15,12 @@ class Storage {
 }
 
 let nextId = 1;
+let live = 0;
+
+/** Tensors created and not yet disposed (handles, not buffers: views count too). */
+export function liveTensors(): number {
+  return live;
+}
 
 export class Tensor {
   readonly id = nextId++;
@@ -33,6 +39,7 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
     this.storage = storage;
+    live++;
     track(this);
   }
 
@@ -82,6 +89,7 @@ export class Tensor {
     if (!s) return;
     this.storage = null;
     this.node = null;
+    live--;
     if (--s.refs === 0) dispatcher().pool.release(s.buffer);
   }
 
