@@ -1,0 +1,131 @@
+// Models built from a stack of layers. Sequential is the Keras Sequential (its `layers` exclude
+// the input); Model is a linear functional model whose `layers` start with its InputLayer (what
+// keras.applications.VGG16 returns). Either can be used as a layer inside another model.
+import type { Tensor } from '../tensor/tensor.js';
+import { Layer, type CallOptions, type KShape, type LayerArgs, type Variable } from './layer.js';
+import { InputLayer } from './layers/core.js';
+import { formatSummary } from './summary.js';
+
+export abstract class Container extends Layer {
+  protected stack: Layer[] = [];
+  /** Weights collected as trainable at the last compile(); summary() counts these (Keras 2.3). */
+  collectedTrainableWeights: Variable[] | null = null;
+
+  get layers(): Layer[] {
+    return [...this.stack];
+  }
+
+  getLayer(name: string): Layer {
+    const hit = this.stack.find((l) => l.name === name);
+    if (!hit) throw new Error(`dawnflow: no layer named '${name}' in ${this.name} (layers: ${this.stack.map((l) => l.name).join(', ')})`);
+    return hit;
+  }
+
+  /** A frozen container contributes no trainable weights, whatever its layers say (Keras). */
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? unique(this.stack.flatMap((l) => l.trainableWeights)) : [];
+  }
+
+  override get nonTrainableWeights(): Variable[] {
+    if (!this.trainable) return unique(this.stack.flatMap((l) => l.weights));
+    return unique(this.stack.flatMap((l) => l.nonTrainableWeights));
+  }
+
+  override countParams(): number {
+    return this.weights.reduce((n, v) => n + v.value.size, 0);
+  }
+
+  computeOutputShape(s: KShape): KShape {
+    return this.stack.reduce((shape, l) => l.computeOutputShape(shape), s);
+  }
+
+  override build(s: KShape): void {
+    let shape = s;
+    for (const l of this.stack) {
+      if (!l.built) l.build(shape);
+      shape = l.outputShape!;
+    }
+    this.inputShape = [...s];
+    this.outputShape = shape;
+    this.built = true;
+  }
+
+  call(x: Tensor, o: CallOptions): Tensor {
+    let y = x;
+    for (const l of this.stack) y = l.apply(y, o);
+    return y;
+  }
+
+  /** Inference on a batch (dropout off). */
+  predictOnBatch(x: Tensor): Tensor {
+    return this.apply(x, { training: false });
+  }
+
+  /** The Keras 2.3 summary text; printed with `print` (console.log by default). */
+  summary(print: (line: string) => void = console.log): string {
+    const text = formatSummary(this);
+    for (const line of text.split('\n')) print(line);
+    return text;
+  }
+
+  override dispose(): void {
+    for (const l of this.stack) l.dispose();
+  }
+}
+
+function unique(vs: Variable[]): Variable[] {
+  return [...new Set(vs)];
+}
+
+export class Sequential extends Container {
+  constructor(args: LayerArgs & { layers?: Layer[] } = {}) {
+    super(args);
+    for (const l of args.layers ?? []) this.add(l);
+  }
+
+  get className(): string {
+    return 'Sequential';
+  }
+
+  add(layer: Layer): void {
+    if (layer instanceof InputLayer) {
+      if (this.stack.length) throw new Error('dawnflow: an InputLayer can only come first in a Sequential');
+      this.inputShape = layer.outputShape;
+      return;
+    }
+    if (this.stack.some((l) => l.name === layer.name)) {
+      throw new Error(`dawnflow: ${this.name} already has a layer named '${layer.name}'; names must be unique`);
+    }
+    this.stack.push(layer);
+    const input = this.stack.length === 1 ? firstInputShape(layer) ?? this.inputShape : this.outputShape;
+    if (input) this.build(this.stack.length === 1 ? input : this.inputShape!);
+  }
+
+  /** Removes the last layer (Keras's pop). */
+  pop(): Layer {
+    const l = this.stack.pop();
+    if (!l) throw new Error(`dawnflow: ${this.name} has no layers to pop`);
+    if (this.inputShape) this.build(this.inputShape);
+    return l;
+  }
+}
+
+function firstInputShape(l: Layer): KShape | null {
+  if (l.declaredInputShape) return [null, ...l.declaredInputShape];
+  return l instanceof Container && l.built ? l.inputShape : null;
+}
+
+/** A linear functional model: an InputLayer followed by layers applied in order. */
+export class Model extends Container {
+  constructor(args: { name?: string; layers: Layer[] }) {
+    super({ name: args.name });
+    const [input, ...rest] = args.layers;
+    if (!(input instanceof InputLayer)) throw new Error('dawnflow: a Model starts with an InputLayer');
+    this.stack = [input, ...rest];
+    this.build(input.outputShape!);
+  }
+
+  get className(): string {
+    return 'Model';
+  }
+}

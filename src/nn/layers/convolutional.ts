@@ -1,0 +1,88 @@
+// Keras Conv2D (channels_last): kernel HWIO [kh, kw, in, filters] (glorot_uniform), bias
+// [filters] (zeros), TF 'same'/'valid' padding, activation fused into the conv kernel.
+import type { Tensor } from '../../tensor/tensor.js';
+import { windowOutput, type Padding } from '../../tensor/shape.js';
+import { conv2d } from '../../ops/conv2d.js';
+import { zeros } from '../../ops/elementwise.js';
+import { glorotUniform } from '../../tensor/init.js';
+import { Layer, type KShape, type LayerArgs } from '../layer.js';
+import { applyActivation, checkActivation, fusedPart, GLOROT_UNIFORM_CONFIG, ZEROS_CONFIG, type ActivationName } from './activations.js';
+
+export interface Conv2DArgs extends LayerArgs {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+  activation?: string;
+  useBias?: boolean;
+}
+
+export const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+export function checkPadding(p: string | undefined, layer: string): Padding {
+  const v = p ?? 'valid';
+  if (v !== 'same' && v !== 'valid') throw new Error(`dawnflow: ${layer}: padding must be 'same' or 'valid', got '${v}'`);
+  return v;
+}
+
+export class Conv2D extends Layer {
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+
+  constructor(args: Conv2DArgs) {
+    super(args);
+    if (!(Number.isInteger(args.filters) && args.filters > 0)) throw new Error('dawnflow: Conv2D filters must be a positive integer');
+    this.filters = args.filters;
+    this.kernelSize = pair(args.kernelSize);
+    this.strides = pair(args.strides ?? 1);
+    this.padding = checkPadding(args.padding, this.name);
+    this.activation = checkActivation(args.activation, this.name);
+    this.useBias = args.useBias ?? true;
+  }
+
+  get className(): string {
+    return 'Conv2D';
+  }
+
+  override build(s: KShape): void {
+    const cin = s[3];
+    if (s.length !== 4 || cin === null) {
+      throw new Error(`dawnflow: ${this.name} (Conv2D) needs input (None, h, w, channels), got rank ${s.length}`);
+    }
+    const [kh, kw] = this.kernelSize;
+    this.addWeight('kernel', glorotUniform([kh, kw, cin, this.filters]));
+    if (this.useBias) this.addWeight('bias', zeros([this.filters]));
+    super.build(s);
+  }
+
+  computeOutputShape(s: KShape): KShape {
+    const out = (n: number | null, k: number, st: number) => {
+      if (n === null) return null;
+      const o = windowOutput(n, k, st, this.padding).out;
+      if (o < 1) throw new Error(`dawnflow: ${this.name} (Conv2D): input ${n} is too small for kernel ${k}`);
+      return o;
+    };
+    return [s[0], out(s[1], this.kernelSize[0], this.strides[0]), out(s[2], this.kernelSize[1], this.strides[1]), this.filters];
+  }
+
+  call(x: Tensor): Tensor {
+    const b = this.useBias ? this.own[1].value : null;
+    const { fused, after } = fusedPart(this.activation);
+    const y = conv2d(x, this.own[0].value, b, { strides: this.strides, padding: this.padding, activation: fused });
+    return after ? applyActivation(y, after) : y;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(), filters: this.filters, kernel_size: this.kernelSize, strides: this.strides,
+      padding: this.padding, data_format: 'channels_last', dilation_rate: [1, 1], activation: this.activation,
+      use_bias: this.useBias, kernel_initializer: GLOROT_UNIFORM_CONFIG, bias_initializer: ZEROS_CONFIG,
+      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+      kernel_constraint: null, bias_constraint: null,
+    };
+  }
+}
