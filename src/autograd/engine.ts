@@ -18,6 +18,9 @@ export interface GradNode {
 
 let enabled = true;
 
+/** Tensors whose node a backward pass consumed: meeting one again means a second pass. */
+const consumed = new WeakSet<Tensor>();
+
 export function isGradEnabled(): boolean {
   return enabled;
 }
@@ -69,10 +72,15 @@ export function backward(loss: Tensor, grad?: Tensor): void {
   if (!grad && loss.size !== 1) {
     throw new Error(`dawnflow: backward() needs a scalar loss, got ${fmt(loss.shape)}; pass a gradient`);
   }
+  // Without this check a freed op output looks like a leaf and silently receives a .grad.
+  const order = topoOrder(loss);
+  if (order.some((t) => !t.node && consumed.has(t))) {
+    throw new Error('dawnflow: backward() through a graph that a previous backward() already freed');
+  }
   const grads = new Map<Tensor, Tensor>();
   grads.set(loss, grad ? grad.view() : Tensor.fromArray(new Float32Array(loss.size).fill(1), loss.shape));
   noGrad(() => {
-    for (const t of topoOrder(loss).reverse()) {
+    for (const t of order.reverse()) {
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
@@ -85,6 +93,7 @@ export function backward(loss: Tensor, grad?: Tensor): void {
 function propagate(t: Tensor, g: Tensor, grads: Map<Tensor, Tensor>): void {
   const node = t.node!;
   t.node = null;
+  consumed.add(t);
   const needs = node.inputs.map((i) => i.requiresGrad);
   const out = node.backward(g, needs);
   const owned = new Set<Tensor>();

@@ -4,7 +4,7 @@
 import { dispatcher } from '../gpu/engine.js';
 import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { record } from '../autograd/engine.js';
-import { Tensor } from '../tensor/tensor.js';
+import { reshapeOwned, Tensor } from '../tensor/tensor.js';
 import { fmt, sizeOf, type Shape } from '../tensor/shape.js';
 import { broadcastTo, unaryRaw } from './elementwise.js';
 
@@ -71,7 +71,8 @@ function sumKeep(x: Tensor, axes: number[], scale: number): Tensor {
     for (let i = from; i < to; i++) shape[i] = 1;
     cur = next;
   });
-  if (cur === x) return reduceMiddle(x, 1, 1, x.size, scale).view(shape);
+  // No axis to reduce: still a copy; reshapeOwned frees the intermediate handle.
+  if (cur === x) return reshapeOwned(reduceMiddle(x, 1, 1, x.size, scale), shape);
   const out = cur.view(shape);
   cur.dispose();
   return out;

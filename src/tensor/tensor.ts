@@ -75,6 +75,8 @@ export class Tensor {
 
   /** Same storage, another shape (no copy). */
   view(shape: Shape = this.shape): Tensor {
+    // Validate before taking a reference: a constructor that throws would leak it.
+    checkShape(shape);
     if (sizeOf(shape) !== this.size) {
       throw new Error(`dawnflow: cannot view ${fmt(this.shape)} as ${fmt(shape)}`);
     }

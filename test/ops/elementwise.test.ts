@@ -40,8 +40,14 @@ const UNARY: Unary[] = [
   { name: 'log', op: log, f: Math.log, df: (v) => 1 / v, lo: 0.1, hi: 5 },
   { name: 'sqrt', op: sqrt, f: Math.sqrt, df: (v) => 0.5 / Math.sqrt(v), lo: 0.01, hi: 4 },
   { name: 'square', op: square, f: (v) => v * v, df: (v) => 2 * v, lo: -2, hi: 2 },
-  { name: 'mulScalar(-2.5)', op: (x) => mulScalar(x, -2.5), f: (v) => -2.5 * v, df: () => -2.5, lo: -2, hi: 2 },
-  { name: 'addScalar(0.75)', op: (x) => addScalar(x, 0.75), f: (v) => v + 0.75, df: () => 1, lo: -2, hi: 2 },
+  {
+    name: 'mulScalar(-2.5)', op: (x) => mulScalar(x, -2.5), f: (v) => -2.5 * v, df: () => -2.5,
+    lo: -2, hi: 2,
+  },
+  {
+    name: 'addScalar(0.75)', op: (x) => addScalar(x, 0.75), f: (v) => v + 0.75, df: () => 1,
+    lo: -2, hi: 2,
+  },
 ];
 
 /** y = op(x) and dx of L = sum(y * r), i.e. dx = r * f'(x), both checked against float64. */
@@ -86,7 +92,8 @@ test.each([
 ] as [number[], number][])('full(%j, %d), zeros, ones', async (shape, value) => {
   const n = size(shape);
   const label = `shape [${shape}] value ${value}`;
-  for (const [t, v] of [[full(shape, value), Math.fround(value)], [zeros(shape), 0], [ones(shape), 1]] as const) {
+  const made = [[full(shape, value), Math.fround(value)], [zeros(shape), 0], [ones(shape), 1]] as const;
+  for (const [t, v] of made) {
     expect(t.shape).toEqual(shape);
     expectClose(await read64(t), new Float64Array(n).fill(v), { atol: 0, rtol: 0, label });
     t.dispose();
@@ -125,7 +132,7 @@ const BCASTS: [number[], number[]][] = [
 ];
 
 describe.each(['add', 'sub', 'mul', 'div'] as BinOp[])('binary %s', (op) => {
-  test.each(BCASTS)('[%j] with [%j]: forward and both gradients', async (as, bs) => {
+  test.each(BCASTS)('%j with %j: forward and both gradients', async (as, bs) => {
     const a = randomPair(as);
     // div: b away from 0 (either sign) so the quotient and its gradient stay well scaled.
     const b = op === 'div' ? randomPair(bs, 0.5, 2) : randomPair(bs);
@@ -181,7 +188,7 @@ describe('broadcastTo', () => {
   test.each([
     [[3], [2, 3]], [[4, 1], [2, 4, 5]], [[], [37]], [[1, 1], [3, 1]], [[2, 3], [2, 3]],
     [[75, 1, 3], [2, 75, 75, 3]],
-  ] as [number[], number[]][])('[%j] -> [%j]: values and gradient', async (xs, out) => {
+  ] as [number[], number[]][])('%j -> %j: values and gradient', async (xs, out) => {
     const x = randomPair(xs);
     const r = randomPair(out);
     const label = `seeds ${x.seed},${r.seed} [${xs}] -> [${out}]`;
@@ -194,7 +201,8 @@ describe('broadcastTo', () => {
     expect(y.shape).toEqual(out);
     expectClose(await read64(y), stretch(x.host, xs, out), { atol: 0, rtol: 0, label: `${label} y` });
     // Up to 150 terms per gradient cell.
-    expectClose(await read64(x.t.grad!), ref.sumTo(r.host, out, xs), { atol: 1e-5, rtol: 1e-5, label: `${label} dx` });
+    const dx = ref.sumTo(r.host, out, xs);
+    expectClose(await read64(x.t.grad!), dx, { atol: 1e-5, rtol: 1e-5, label: `${label} dx` });
     for (const t of [x.t, r.t, y, x.t.grad!]) t.dispose();
   });
 });
