@@ -98,8 +98,10 @@ export abstract class Layer {
 
   /** The Keras config (layer arguments) written into model_config. */
   getConfig(): Record<string, unknown> {
-    const c: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype: 'float32' };
+    // Key order as Keras 2.3 writes it: name, trainable, [batch_input_shape], dtype.
+    const c: Record<string, unknown> = { name: this.name, trainable: this.trainable };
     if (this.declaredInputShape) c.batch_input_shape = [null, ...this.declaredInputShape];
+    c.dtype = 'float32';
     return c;
   }
 
