@@ -5,6 +5,7 @@ import { Conv2D } from '../nn/layers/convolutional.js';
 import { Dense, Flatten, InputLayer } from '../nn/layers/core.js';
 import { MaxPooling2D } from '../nn/layers/pooling.js';
 import type { Layer } from '../nn/layer.js';
+import { loadWeights } from '../io/keras_weights.js';
 
 export interface Vgg16Options {
   includeTop?: boolean;
@@ -48,4 +49,17 @@ export function vgg16Architecture(o: Vgg16Options = {}): Model {
     layers.push(new Dense({ units: o.classes ?? 1000, activation: 'softmax', name: 'predictions' }));
   }
   return new Model({ name: 'vgg16', layers });
+}
+
+/** keras.applications.VGG16: the architecture, with weights from `o.weights` when given. */
+export function vgg16(o: Vgg16Options = {}): Model {
+  const model = vgg16Architecture(o);
+  if (!o.weights) return model;
+  try {
+    loadWeights(model, o.weights);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
 }

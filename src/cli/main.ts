@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, UsageError, type FlagSpec } from './args.js';
 import { info } from './info.js';
 import { bench } from './bench.js';
+import { parseInputShape, summary } from './summary.js';
+import { weightsCommand } from './weights.js';
 
 const DEVICE_FLAGS: FlagSpec = { adapter: 'string', backend: 'string' };
 
@@ -14,6 +16,10 @@ usage: dawnflow <command> [flags]
 commands:
   info   [--json]                 the WebGPU adapter, its features and limits
   bench  [--json FILE] [--batch N] kernel benchmarks (validated, then timed)
+  summary vgg16 [--include-top] [--input-shape 150,150,3]
+  summary chapter-head [--variant all|unfrozen|frozen|fine-tune]
+  summary small-convnet | FILE.h5  Keras 2.3's model.summary() text
+  weights verify [FILE]           size, md5 and VGG16 layout of a weights file
   help                            this text
 
 device flags (any command): --adapter NAME (substring of the adapter name; env
@@ -35,6 +41,18 @@ export async function run(argv: string[]): Promise<number> {
       case 'bench': {
         const a = parseArgs(rest, { ...DEVICE_FLAGS, json: 'string', batch: 'number', repeat: 'number' }, 'bench');
         return await bench(deviceOpts(a.flags), a.flags);
+      }
+      case 'summary': {
+        const a = parseArgs(rest, { ...DEVICE_FLAGS, 'include-top': 'boolean', 'input-shape': 'string', variant: 'string' }, 'summary');
+        const flags = {
+          includeTop: Boolean(a.flags['include-top']), inputShape: parseInputShape(a.flags['input-shape']),
+          variant: String(a.flags.variant ?? 'all'),
+        };
+        return await summary(a.positional[0], flags, deviceOpts(a.flags));
+      }
+      case 'weights': {
+        const a = parseArgs(rest, {}, 'weights');
+        return await weightsCommand(a.positional);
       }
       case 'help': case '--help': case '-h':
         console.log(HELP);

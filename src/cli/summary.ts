@@ -1,0 +1,68 @@
+// `dawnflow summary vgg16|chapter-head|small-convnet|FILE.h5`: Keras 2.3's summary() text.
+import { existsSync } from 'node:fs';
+import { withEngine } from '../gpu/engine.js';
+import type { DeviceOptions } from '../gpu/device.js';
+import { vgg16Architecture } from '../apps/vgg16.js';
+import { chapterModel, freezeBase, unfreezeFrom } from '../apps/chapter.js';
+import { smallConvnet } from '../apps/small_convnet.js';
+import { modelFromConfig } from '../nn/serialization.js';
+import { readKerasH5 } from '../io/h5_read.js';
+import { fmt } from '../tensor/shape.js';
+import { UsageError } from './args.js';
+
+export interface SummaryFlags { includeTop: boolean; inputShape: [number, number, number] | undefined; variant: string }
+
+export function parseInputShape(v: unknown): [number, number, number] | undefined {
+  if (v === undefined) return undefined;
+  const parts = String(v).split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 3 || parts.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new UsageError(`--input-shape must be H,W,C like 150,150,3; got '${String(v)}'`);
+  }
+  return parts as [number, number, number];
+}
+
+function chapterHead(f: SummaryFlags): void {
+  const base = vgg16Architecture({ inputShape: f.inputShape ?? [150, 150, 3] });
+  const model = chapterModel(base);
+  const show = (v: string) => f.variant === 'all' || f.variant === v;
+  if (show('unfrozen')) model.summary();
+  console.log(`This is the number of trainable weights before freezing the conv base: ${model.trainableWeights.length}`);
+  freezeBase(base);
+  console.log(`This is the number of trainable weights after freezing the conv base: ${model.trainableWeights.length}`);
+  if (show('frozen')) model.summary();
+  unfreezeFrom(base, 'block5_conv1');
+  console.log(`Trainable weights after unfreezing from block5_conv1: ${model.trainableWeights.length}`);
+  if (show('fine-tune')) model.summary();
+}
+
+/** A file: its architecture when it has model_config, else its layers and weight shapes. */
+function fileSummary(path: string): void {
+  const file = readKerasH5(path);
+  if (file.modelConfig) {
+    modelFromConfig(file.modelConfig, path).summary();
+    return;
+  }
+  console.log(`${path}: weights only (no model_config), ${file.kerasVersion ? 'Keras ' + file.kerasVersion : 'Keras 1 legacy'} layout`);
+  let total = 0;
+  for (const l of file.layers) {
+    const shapes = l.weights.map((w) => `${w.name} ${fmt(w.shape)}`);
+    total += l.weights.reduce((n, w) => n + w.data.length, 0);
+    console.log(`  ${l.name.padEnd(20)} ${shapes.join('  ') || '(no weights)'}`);
+  }
+  console.log(`Total params: ${total.toLocaleString('en-US')}`);
+}
+
+export async function summary(what: string | undefined, f: SummaryFlags, dev: DeviceOptions): Promise<number> {
+  if (!what) throw new UsageError(`summary needs a model: vgg16, chapter-head, small-convnet or a .h5 file`);
+  const variants = ['all', 'unfrozen', 'frozen', 'fine-tune'];
+  if (!variants.includes(f.variant)) throw new UsageError(`--variant must be one of ${variants.join(', ')}`);
+  if (what.endsWith('.h5') && !existsSync(what)) throw new UsageError(`${what} not found`);
+  return withEngine(dev, async () => {
+    if (what === 'vgg16') vgg16Architecture({ includeTop: f.includeTop, inputShape: f.inputShape }).summary();
+    else if (what === 'chapter-head') chapterHead(f);
+    else if (what === 'small-convnet') smallConvnet(f.inputShape).summary();
+    else if (what.endsWith('.h5')) fileSummary(what);
+    else throw new UsageError(`unknown model '${what}': use vgg16, chapter-head, small-convnet or a .h5 file`);
+    return 0;
+  });
+}

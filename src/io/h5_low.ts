@@ -1,0 +1,324 @@
+// Byte-level HDF5 checks and decoders. jsfive trusts every size and count it reads, so a damaged
+// file can make it loop for a long time or allocate gigabytes; the checks here bound each
+// structure by the bytes that actually hold it before jsfive (or dawnflow) reads it. Dataset
+// values are decoded here too: a typed-array copy instead of jsfive's per-element JS array.
+// Format reference: the HDF5 File Format Specification, version 3.0 (sections cited per function).
+import type { HeaderMessage } from 'jsfive';
+
+/** Object-header message types used here (spec IV.A.2). */
+export const MSG = { DATASPACE: 1, DATATYPE: 3, LAYOUT: 8, ATTRIBUTE: 12, ATTRIBUTE_INFO: 21 };
+
+/** Datasets past this many elements are treated as corrupt (no Keras weight is near it). */
+export const MAX_ELEMENTS = 2 ** 31;
+
+/** What went wrong, in words, and which kind of fix applies. */
+export class H5Problem extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'corrupt' | 'truncated' | 'unsupported' | 'not-hdf5',
+  ) {
+    super(message);
+  }
+}
+
+const UNDEFINED = -1; // an all-ones (undefined) address, see u64
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Bounds-checked little-endian reads over a whole file. */
+export class H5Bytes {
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+  readonly length: number;
+
+  constructor(readonly buffer: ArrayBuffer) {
+    this.u8 = new Uint8Array(buffer);
+    this.dv = new DataView(buffer);
+    this.length = buffer.byteLength;
+  }
+
+  need(offset: number, n: number, what: string): void {
+    if (!(offset >= 0 && n >= 0 && offset + n <= this.length)) {
+      throw new H5Problem(`${what} lies past the end of the file (byte ${offset})`, 'truncated');
+    }
+  }
+
+  u8at(o: number): number {
+    this.need(o, 1, 'a header field');
+    return this.u8[o];
+  }
+
+  u16(o: number): number {
+    this.need(o, 2, 'a header field');
+    return this.dv.getUint16(o, true);
+  }
+
+  u32(o: number): number {
+    this.need(o, 4, 'a header field');
+    return this.dv.getUint32(o, true);
+  }
+
+  /** An 8-byte address or length; UNDEFINED (-1) for all ones, an error past 2^53. */
+  u64(o: number): number {
+    this.need(o, 8, 'a header field');
+    const lo = this.dv.getUint32(o, true);
+    const hi = this.dv.getUint32(o + 4, true);
+    if (lo === 0xffffffff && hi === 0xffffffff) return UNDEFINED;
+    if (hi > 0x1fffff) {
+      throw new H5Problem(`a 64-bit field at byte ${o} is absurdly large`, 'corrupt');
+    }
+    return hi * 2 ** 32 + lo;
+  }
+}
+
+/**
+ * Signature, supported superblock (jsfive reads versions 0, 2 and 3 with 8-byte addresses) and
+ * the end-of-file address against the real size: the cheapest way to recognise a cut download.
+ */
+export function checkSuperblock(b: H5Bytes): void {
+  if (b.length < 8 || SIGNATURE.some((v, i) => b.u8[i] !== v)) {
+    throw new H5Problem('not an HDF5 file (bad signature)', 'not-hdf5');
+  }
+  if (b.length < 9) throw new H5Problem('truncated inside the superblock', 'truncated');
+  const version = b.u8[8];
+  let sizes: [number, number];
+  let base: number;
+  let eof: number;
+  if (version === 0) {
+    b.need(0, 96, 'the superblock');
+    sizes = [b.u8[13], b.u8[14]];
+    [base, eof] = [b.u64(24), b.u64(40)];
+  } else if (version === 2 || version === 3) {
+    b.need(0, 48, 'the superblock');
+    sizes = [b.u8[9], b.u8[10]];
+    [base, eof] = [b.u64(12), b.u64(28)];
+  } else {
+    throw new H5Problem(`HDF5 superblock version ${version} is not supported`, 'unsupported');
+  }
+  if (sizes[0] !== 8 || sizes[1] !== 8) {
+    const what = `HDF5 offsets/lengths of ${sizes[0]}/${sizes[1]} bytes are not supported`;
+    throw new H5Problem(what, 'unsupported');
+  }
+  if (base !== 0) {
+    throw new H5Problem('HDF5 files with a user block are not supported', 'unsupported');
+  }
+  if (eof === UNDEFINED || eof > b.length) {
+    const what = `truncated: the superblock says ${eof} bytes, the file has ${b.length}`;
+    throw new H5Problem(what, 'truncated');
+  }
+}
+
+interface AttrLayout {
+  name: string;
+  datatype: number;
+  dataspace: number;
+  data: number;
+  end: number;
+}
+
+// Attribute message (IV.A.2.m): versions 1 (fields padded to 8 bytes) and 3 (unpadded), the two
+// jsfive reads.
+function attrLayout(b: H5Bytes, msg: HeaderMessage): AttrLayout {
+  const start = msg.get('offset_to_message');
+  const end = start + msg.get('size');
+  b.need(start, end - start, 'an attribute');
+  const version = b.u8[start];
+  if (version !== 1 && version !== 3) {
+    throw new H5Problem(`attribute message version ${version} is not supported`, 'unsupported');
+  }
+  const pad = (n: number) => (version === 1 ? Math.ceil(n / 8) * 8 : n);
+  const [nameSize, typeSize, spaceSize] = [b.u16(start + 2), b.u16(start + 4), b.u16(start + 6)];
+  const nameAt = start + (version === 1 ? 8 : 9);
+  const datatype = nameAt + pad(nameSize);
+  const dataspace = datatype + pad(typeSize);
+  const data = dataspace + pad(spaceSize);
+  if (data > end) throw new H5Problem('an attribute header overruns its message', 'corrupt');
+  const raw = b.u8.subarray(nameAt, nameAt + nameSize);
+  const name = new TextDecoder().decode(raw).replace(/\0+$/, '');
+  return { name, datatype, dataspace, data, end };
+}
+
+/**
+ * Every attribute's values must fit inside its own message; variable-length strings must point at
+ * a global heap collection (IV.B, III.E) that fits in the file. jsfive allocates and loops by the
+ * counts it reads, so this runs before it parses a group's attributes.
+ */
+export function checkAttributes(b: H5Bytes, msgs: HeaderMessage[]): void {
+  for (const msg of msgs) {
+    if (msg.get('type') !== MSG.ATTRIBUTE) continue;
+    const a = attrLayout(b, msg);
+    const cls = b.u8at(a.datatype) & 0x0f;
+    const elem = cls === 9 ? 16 : Math.max(1, b.u32(a.datatype + 4));
+    const { count } = dataspace(b, a.dataspace);
+    if (count * elem > a.end - a.data) {
+      const what = `attribute '${a.name}' claims ${count} values of ${elem} bytes`;
+      throw new H5Problem(what, 'corrupt');
+    }
+    if (cls === 9) for (let i = 0; i < count; i++) checkHeapRef(b, a.data + 16 * i, a.name);
+  }
+}
+
+function checkHeapRef(b: H5Bytes, at: number, name: string): void {
+  if (b.u32(at) === 0) return; // an empty string needs no heap object
+  const heap = b.u64(at + 4);
+  const bad = heap === UNDEFINED || heap + 16 > b.length || b.u32(heap) !== 0x4c4f4347; // 'GCOL'
+  if (bad || b.u64(heap + 8) > b.length - heap) {
+    throw new H5Problem(`attribute '${name}' points at a missing string heap`, 'corrupt');
+  }
+}
+
+/** True when the object keeps (some) attributes in dense storage, which jsfive cannot read. */
+export function hasDenseAttributes(msgs: HeaderMessage[]): boolean {
+  return msgs.some((m) => m.get('type') === MSG.ATTRIBUTE_INFO);
+}
+
+/**
+ * Byte offsets of the padding fields of fixed-length string attributes stored as null-terminated.
+ * h5wasm can only write those (or space-padded UTF-8); h5py and Keras write null-padded ASCII,
+ * so the writer flips these to null-padded: the stored bytes are the same, only the type differs.
+ */
+export function nullTermStringTypes(b: H5Bytes, msgs: HeaderMessage[]): number[] {
+  const out: number[] = [];
+  for (const msg of msgs) {
+    if (msg.get('type') !== MSG.ATTRIBUTE) continue;
+    const { datatype } = attrLayout(b, msg);
+    // Datatype message (IV.A.2.d): class in the low nibble of byte 0; for strings the low nibble
+    // of byte 1 is the padding type (0 null-terminated, 1 null-padded, 2 space-padded).
+    const isString = (b.u8at(datatype) & 0x0f) === 3;
+    if (isString && (b.u8at(datatype + 1) & 0x0f) === 0) out.push(datatype + 1);
+  }
+  return out;
+}
+
+/** Float storage of a dataset: element size and byte order. */
+export interface FloatType {
+  bytes: 2 | 4 | 8;
+  littleEndian: boolean;
+}
+
+type Storage =
+  | { kind: 'contiguous'; address: number; size: number | null }
+  | { kind: 'compact'; offset: number; size: number }
+  | { kind: 'chunked' };
+
+export interface DatasetInfo {
+  shape: number[];
+  count: number;
+  type: FloatType;
+  storage: Storage;
+}
+
+function find(msgs: HeaderMessage[], type: number, what: string): HeaderMessage {
+  const m = msgs.find((x) => x.get('type') === type);
+  if (!m) throw new H5Problem(`the dataset has no ${what} message`, 'corrupt');
+  return m;
+}
+
+/** Shape, float type and storage of a dataset; throws for non-float types and absurd shapes. */
+export function describeDataset(b: H5Bytes, msgs: HeaderMessage[]): DatasetInfo {
+  const space = dataspace(b, find(msgs, MSG.DATASPACE, 'dataspace').get('offset_to_message'));
+  const type = floatType(b, find(msgs, MSG.DATATYPE, 'datatype').get('offset_to_message'));
+  const storage = layout(b, find(msgs, MSG.LAYOUT, 'data layout').get('offset_to_message'));
+  return { ...space, type, storage };
+}
+
+// Dataspace message (IV.A.2.b): version 1 has an 8-byte header, version 2 a 4-byte one whose
+// last byte is the kind (0 scalar, 1 simple, 2 null); then one 8-byte size per dimension.
+function dataspace(b: H5Bytes, at: number): { shape: number[]; count: number } {
+  const version = b.u8at(at);
+  const ndims = b.u8at(at + 1);
+  if ((version !== 1 && version !== 2) || ndims > 32) {
+    throw new H5Problem(`bad dataspace (version ${version}, ${ndims} dimensions)`, 'corrupt');
+  }
+  if (version === 2 && b.u8at(at + 3) === 2) return { shape: [0], count: 0 };
+  const first = at + (version === 1 ? 8 : 4);
+  const shape: number[] = [];
+  let count = 1;
+  for (let i = 0; i < ndims; i++) {
+    const d = b.u64(first + 8 * i);
+    if (d === UNDEFINED) throw new H5Problem('a dimension is undefined', 'corrupt');
+    shape.push(d);
+    count *= d;
+  }
+  if (count > MAX_ELEMENTS) {
+    throw new H5Problem(`shape [${shape}] has ${count} elements, over the 2^31 limit`, 'corrupt');
+  }
+  return { shape, count };
+}
+
+const TYPE_NAMES = ['integer', 'float', 'time', 'string', 'bitfield', 'opaque', 'compound',
+  'reference', 'enum', 'variable-length', 'array'];
+
+function floatType(b: H5Bytes, at: number): FloatType {
+  const cls = b.u8at(at) & 0x0f;
+  const order = b.u8at(at + 1);
+  const bytes = b.u32(at + 4);
+  if (cls === 1 && (bytes === 2 || bytes === 4 || bytes === 8)) {
+    return { bytes, littleEndian: (order & 1) === 0 };
+  }
+  let name = TYPE_NAMES[cls] ?? `class ${cls}`;
+  if (cls === 0) name = `${order & 8 ? 'int' : 'uint'}${bytes * 8}`;
+  if (cls === 1) name = `${bytes * 8}-bit float`;
+  throw new H5Problem(`holds ${name} values, not float32/float64`, 'unsupported');
+}
+
+// Data layout message (IV.A.2.i): versions 1-2 (class at byte 2, address after 8 bytes) and 3-4
+// (class at byte 1; contiguous: address + size; compact: 2-byte size + data).
+function layout(b: H5Bytes, at: number): Storage {
+  const version = b.u8at(at);
+  if (version === 1 || version === 2) {
+    const cls = b.u8at(at + 2);
+    if (cls === 1) return { kind: 'contiguous', address: b.u64(at + 8), size: null };
+    if (cls === 2) return { kind: 'chunked' };
+    if (cls === 0) {
+      const ndims = b.u8at(at + 1);
+      const sizeAt = at + 8 + 4 * ndims;
+      return { kind: 'compact', offset: sizeAt + 4, size: b.u32(sizeAt) };
+    }
+  } else if (version === 3 || version === 4) {
+    const cls = b.u8at(at + 1);
+    if (cls === 1) return { kind: 'contiguous', address: b.u64(at + 2), size: b.u64(at + 10) };
+    if (cls === 2) return { kind: 'chunked' };
+    if (cls === 0) return { kind: 'compact', offset: at + 4, size: b.u16(at + 2) };
+  }
+  throw new H5Problem(`data layout (version ${version}) is not supported`, 'unsupported');
+}
+
+/** The values of a contiguous or compact dataset, as float32. */
+export function readStored(b: H5Bytes, d: DatasetInfo): Float32Array {
+  const need = d.count * d.type.bytes;
+  if (d.count === 0) return new Float32Array(0);
+  const s = d.storage;
+  if (s.kind === 'chunked') throw new Error('readStored: chunked datasets are read through jsfive');
+  if (s.kind === 'contiguous' && s.address === UNDEFINED) {
+    throw new H5Problem('has no data written (an interrupted save?)', 'corrupt');
+  }
+  const stored = s.size;
+  if (stored !== null && stored < need) {
+    throw new H5Problem(`stores ${stored} bytes, its shape [${d.shape}] needs ${need}`, 'corrupt');
+  }
+  const at = s.kind === 'contiguous' ? s.address : s.offset;
+  b.need(at, need, 'the data');
+  return decodeFloats(b, at, d.count, d.type);
+}
+
+function decodeFloats(b: H5Bytes, at: number, n: number, t: FloatType): Float32Array {
+  if (t.bytes === 4 && t.littleEndian) return new Float32Array(b.buffer.slice(at, at + 4 * n));
+  const out = new Float32Array(n);
+  const le = t.littleEndian;
+  for (let i = 0; i < n; i++) {
+    const o = at + i * t.bytes;
+    if (t.bytes === 8) out[i] = b.dv.getFloat64(o, le);
+    else if (t.bytes === 4) out[i] = b.dv.getFloat32(o, le);
+    else out[i] = half(b.dv.getUint16(o, le));
+  }
+  return out;
+}
+
+function half(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}

@@ -1,0 +1,350 @@
+// Reads Keras HDF5 weight files (Keras 1 and 2 `save_weights`, and `model.save` files) with
+// jsfive, model-agnostically: layers in file order, each with its named float32 weights.
+// Layouts: ../shared/docs/keras-semantics.md sections 1.2-1.4. Every structure jsfive would trust
+// is bounded first (h5_low), the whole parse runs under a deadline (deadline.ts), and every
+// failure is one line: `dawnflow: <file>: <what is wrong>; <the fix>`.
+import fs from 'node:fs';
+import * as hdf5 from 'jsfive';
+import { runWithDeadline } from './deadline.js';
+import { describeThrown, FIX_REDOWNLOAD, h5Error, isH5Error } from './h5_error.js';
+import {
+  checkAttributes, checkSuperblock, describeDataset, H5Bytes, H5Problem, hasDenseAttributes,
+  MAX_ELEMENTS, readStored,
+} from './h5_low.js';
+
+/** One weight; name as listed in weight_names, e.g. 'block1_conv1_W_1:0' or 'dense_1/kernel:0'. */
+export interface H5Weight {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** One entry of layer_names, in file order; weightless layers have `weights: []`. */
+export interface H5Layer {
+  name: string;
+  weights: H5Weight[];
+}
+
+export interface KerasWeightsFile {
+  path: string;
+  /** keras_version of the root (or model_weights); null when absent, as in Keras 1 files. */
+  kerasVersion: string | null;
+  backend: string | null;
+  layers: H5Layer[];
+  /** Parsed JSON of the root attribute model_config (model.save files), else null. */
+  modelConfig: unknown | null;
+  trainingConfig: unknown | null;
+  /** Datasets of the optimizer_weights group in weight_names order; [] when absent. */
+  optimizerWeights: H5Weight[];
+}
+
+/** Larger files are refused: a Buffer this size is the most Node reads comfortably at once. */
+export const MAX_FILE_BYTES = 2 ** 31;
+
+/** Reads a Keras weights or model file; throws a one-line `dawnflow: ` Error on any problem. */
+export function readKerasH5(path: string): KerasWeightsFile {
+  return withFile(path, (h) => readKeras(h, path));
+}
+
+/** A float dataset, converted to float32. */
+export interface H5Dataset {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Float datasets by absolute path (e.g. '/inputs/dense_1_input'), with readKerasH5's checks. */
+export function readDatasets(path: string, names: string[]): Record<string, H5Dataset> {
+  return withFile(path, (h) => {
+    const out: Record<string, H5Dataset> = {};
+    for (const name of names) {
+      const { shape, data } = readWeight(h, h.root, '', name, false);
+      out[name] = { shape, data };
+    }
+    return out;
+  });
+}
+
+/** An open file: its name for messages, its bytes, and jsfive's root group. */
+interface Opened {
+  file: string;
+  bytes: H5Bytes;
+  root: hdf5.Group;
+}
+
+function withFile<T>(file: string, body: (h: Opened) => T): T {
+  const buffer = readBounded(file);
+  return runWithDeadline(file, deadlineMs(buffer.byteLength), () => {
+    try {
+      const bytes = new H5Bytes(buffer);
+      checkSuperblock(bytes);
+      return body({ file, bytes, root: new hdf5.File(buffer, file) });
+    } catch (e) {
+      throw toH5Error(file, e);
+    }
+  });
+}
+
+function readBounded(file: string): ArrayBuffer {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw h5Error(file, 'no such file', 'check the path', e);
+    const what = `cannot read the file (${code ?? describeThrown(e)})`;
+    throw h5Error(file, what, 'check its permissions', e);
+  }
+  if (!stat.isFile()) throw h5Error(file, 'not a regular file', 'pass the path of an .h5 file');
+  if (stat.size === 0) throw h5Error(file, 'empty file (0 bytes)', FIX_REDOWNLOAD);
+  if (stat.size > MAX_FILE_BYTES) {
+    const gib = (stat.size / 2 ** 30).toFixed(2);
+    throw h5Error(file, `file is ${gib} GiB, over the 2 GiB limit of the HDF5 reader`,
+      'save only the weights needed (model.save_weights) or split the file');
+  }
+  const buf = fs.readFileSync(file);
+  // jsfive needs an ArrayBuffer of the file alone; small Buffers can share a pooled one.
+  if (buf.byteOffset === 0 && buf.buffer.byteLength === buf.byteLength) {
+    return buf.buffer as ArrayBuffer;
+  }
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+}
+
+// Generous for a sound file (parsing is a small part of the reading time), short enough that a
+// damaged one fails within seconds.
+function deadlineMs(bytes: number): number {
+  return 2000 + 20 * Math.ceil(bytes / 2 ** 20);
+}
+
+function toH5Error(file: string, e: unknown): Error {
+  if (isH5Error(e)) return e;
+  if (e instanceof H5Problem) {
+    const fix = e.kind === 'unsupported'
+      ? 're-save it with h5py/Keras defaults (contiguous float32 datasets)'
+      : FIX_REDOWNLOAD;
+    return h5Error(file, e.message, fix, e);
+  }
+  // jsfive's assert() fails by calling the falsy value: "thing is not a function".
+  const detail = describeThrown(e)
+    .replace(/^TypeError: thing is not a function$/, 'a jsfive check failed');
+  return h5Error(file, `corrupt HDF5 structure (${detail})`, FIX_REDOWNLOAD, e);
+}
+
+function readKeras(h: Opened, path: string): KerasWeightsFile {
+  const rootAttrs = attrsOf(h, h.root, '/');
+  let top = h.root;
+  let topAttrs = rootAttrs;
+  if (!hasAttr(rootAttrs, 'layer_names') && h.root.keys.includes('model_weights')) {
+    top = groupAt(h, h.root, 'model_weights', 'the model_weights entry');
+    topAttrs = attrsOf(h, top, '/model_weights');
+  }
+  const where = top === h.root ? 'the root group' : '/model_weights';
+  const layerNames = nameList(h, topAttrs, 'layer_names', where);
+  if (layerNames === null) throw missingLayerNames(h, top, where);
+  const seen = new Set<string>();
+  const layers = layerNames.map((name) => {
+    if (seen.has(name)) throw h5Error(h.file, `layer_names lists '${name}' twice`, FIX_REDOWNLOAD);
+    seen.add(name);
+    return readLayer(h, top, name);
+  });
+  return {
+    path,
+    kerasVersion: text(h, rootAttrs.keras_version ?? topAttrs.keras_version, 'keras_version'),
+    backend: text(h, rootAttrs.backend ?? topAttrs.backend, 'backend'),
+    layers,
+    modelConfig: json(h, rootAttrs.model_config, 'model_config'),
+    trainingConfig: json(h, rootAttrs.training_config, 'training_config'),
+    optimizerWeights: readOptimizer(h),
+  };
+}
+
+function missingLayerNames(h: Opened, top: hdf5.Group, where: string): Error {
+  if (hasDenseAttributes(top._dataobjects.msgs)) {
+    const what = `${where} keeps its attributes in dense storage, which jsfive cannot read`;
+    return h5Error(h.file, what, 're-save the file with h5py/Keras defaults (libver earliest)');
+  }
+  return h5Error(h.file, `no layer_names attribute in ${where}: not a Keras weights file`,
+    'save it with Keras model.save_weights() or model.save()');
+}
+
+function readLayer(h: Opened, top: hdf5.Group, name: string): H5Layer {
+  const group = groupAt(h, top, name, `layer '${name}' (from layer_names)`);
+  const path = `${top === h.root ? '' : top.name}/${name}`;
+  const names = nameList(h, attrsOf(h, group, path), 'weight_names', `layer '${name}'`) ?? [];
+  return { name, weights: readWeights(h, group, path, names) };
+}
+
+function readOptimizer(h: Opened): H5Weight[] {
+  if (!h.root.keys.includes('optimizer_weights')) return [];
+  const group = groupAt(h, h.root, 'optimizer_weights', 'the optimizer_weights entry');
+  const attrs = attrsOf(h, group, '/optimizer_weights');
+  const names = nameList(h, attrs, 'weight_names', '/optimizer_weights') ?? [];
+  return readWeights(h, group, '/optimizer_weights', names);
+}
+
+function readWeights(h: Opened, group: hdf5.Group, path: string, names: string[]): H5Weight[] {
+  const seen = new Set<string>();
+  return names.map((n) => {
+    if (seen.has(n)) throw h5Error(h.file, `${path} lists weight '${n}' twice`, FIX_REDOWNLOAD);
+    seen.add(n);
+    return readWeight(h, group, path, n);
+  });
+}
+
+/**
+ * The dataset at `name` relative to `group` (weight names are paths: 'dense_1/kernel:0');
+ * `listed`: the name comes from a weight_names attribute, which the message then says.
+ */
+function readWeight(
+  h: Opened,
+  group: hdf5.Group,
+  groupPath: string,
+  name: string,
+  listed = true,
+): H5Weight {
+  const relative = name.replace(/^\/+/, '');
+  const at = `${groupPath}/${relative}`;
+  const obj = lookup(group, relative);
+  if (!(obj instanceof hdf5.Dataset)) {
+    const what = `the dataset ${at} is ${obj ? 'a group, not a dataset' : 'missing'}`;
+    const problem = listed ? `weight '${name}' is listed but ${what}` : what;
+    throw h5Error(h.file, problem, listed ? FIX_REDOWNLOAD : 'check the dataset path');
+  }
+  try {
+    const info = describeDataset(h.bytes, obj._dataobjects.msgs);
+    const data = info.storage.kind === 'chunked'
+      ? readChunked(h, obj, info.count, info.type.bytes)
+      : readStored(h.bytes, info);
+    if (data.length !== info.count) {
+      const what = `has ${data.length} values, its shape [${info.shape}] needs ${info.count}`;
+      throw new H5Problem(what, 'corrupt');
+    }
+    return { name, shape: info.shape, data };
+  } catch (e) {
+    throw within(h, `dataset ${at}`, e);
+  }
+}
+
+/** jsfive signals a missing link by throwing a string; any other failure is corruption. */
+function lookup(group: hdf5.Group, path: string): hdf5.Group | hdf5.Dataset | null {
+  if (path === '' || path.split('/').some((s) => s === '' || s === '.' || s === '..')) return null;
+  try {
+    return group.get(path);
+  } catch (e) {
+    if (typeof e === 'string' && e.endsWith('not found in group')) return null;
+    throw e;
+  }
+}
+
+function groupAt(h: Opened, parent: hdf5.Group, name: string, what: string): hdf5.Group {
+  const g = lookup(parent, name);
+  if (g instanceof hdf5.Group) return g;
+  const where = `${parent === h.root ? '' : parent.name}/${name}`;
+  throw h5Error(h.file, `${what}: ${where} is ${g ? 'not a group' : 'missing'}`, FIX_REDOWNLOAD);
+}
+
+// Chunked (possibly compressed) datasets are rare in Keras files; jsfive assembles them into a
+// plain array of the full shape, so the shape is first bounded by what the file could plausibly
+// hold (deflate on float weights stays far below 64x).
+function readChunked(h: Opened, ds: hdf5.Dataset, count: number, bytes: number): Float32Array {
+  if (count * bytes > 64 * h.bytes.length || count > MAX_ELEMENTS) {
+    throw new H5Problem(`claims ${count} values, far more than the file can hold`, 'corrupt');
+  }
+  const values = ds.value;
+  if (!Array.isArray(values)) throw new H5Problem('did not decode to an array', 'corrupt');
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' && v !== undefined) {
+      throw new H5Problem('holds non-numbers', 'corrupt');
+    }
+    out[i] = v ?? 0; // chunks never written read as the fill value, 0
+  }
+  return out;
+}
+
+function attrsOf(h: Opened, g: hdf5.Group, where: string): Record<string, unknown> {
+  try {
+    checkAttributes(h.bytes, g._dataobjects.msgs);
+  } catch (e) {
+    throw within(h, where, e);
+  }
+  return quietly(() => g.attrs);
+}
+
+/** Prefixes a low-level problem with the object it was found in; passes anything else on. */
+function within(h: Opened, where: string, e: unknown): unknown {
+  if (!(e instanceof H5Problem)) return e;
+  return toH5Error(h.file, new H5Problem(`${where}: ${e.message}`, e.kind));
+}
+
+// jsfive console.warns and stores null for attribute types it cannot decode; on a damaged file
+// that is noise, and a null where a name list is needed is reported as an error anyway.
+function quietly<T>(body: () => T): T {
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    return body();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+function hasAttr(attrs: Record<string, unknown>, name: string): boolean {
+  return name in attrs || `${name}0` in attrs;
+}
+
+/**
+ * A list-of-names attribute: fixed- or variable-length strings, possibly split by Keras into
+ * name0, name1, ... when too long for one object header; the empty float64 array Keras writes
+ * for "no weights" reads as []. Null when absent.
+ */
+function nameList(
+  h: Opened,
+  attrs: Record<string, unknown>,
+  name: string,
+  where: string,
+): string[] | null {
+  const parts: unknown[] = [];
+  if (name in attrs) parts.push(attrs[name]);
+  else for (let i = 0; `${name}${i}` in attrs; i++) parts.push(attrs[`${name}${i}`]);
+  if (parts.length === 0) return null;
+  const out: string[] = [];
+  for (const part of parts) {
+    const items = typeof part === 'string' ? [part] : part;
+    if (!Array.isArray(items)) throw badNames(h, name, where);
+    if (!items.every((s) => typeof s === 'string')) throw badNames(h, name, where);
+    for (const s of items as string[]) {
+      const clean = s.replace(/\0+$/, ''); // fixed-length strings keep their NUL padding in jsfive
+      if (clean === '' || clean.includes('\0')) throw badNames(h, name, where);
+      out.push(clean);
+    }
+  }
+  return out;
+}
+
+function badNames(h: Opened, name: string, where: string): Error {
+  return h5Error(h.file, `${name} of ${where} is not a list of names`, FIX_REDOWNLOAD);
+}
+
+function text(h: Opened, v: unknown, name: string): string | null {
+  if (v === undefined) return null;
+  if (typeof v !== 'string') {
+    throw h5Error(h.file, `attribute ${name} is not a string`, FIX_REDOWNLOAD);
+  }
+  return v.replace(/\0+$/, '');
+}
+
+// Python's json.dumps writes NaN and Infinity as bare words, which JSON.parse rejects; they
+// become null (strings are matched first so that their contents stay untouched).
+function json(h: Opened, v: unknown, name: string): unknown | null {
+  const s = text(h, v, name);
+  if (s === null) return null;
+  const tokens = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;
+  const patched = s.replace(tokens, (m) => (m[0] === '"' ? m : 'null'));
+  try {
+    return JSON.parse(patched);
+  } catch (e) {
+    const what = `attribute ${name} is not valid JSON (${describeThrown(e)})`;
+    throw h5Error(h.file, what, FIX_REDOWNLOAD, e);
+  }
+}
