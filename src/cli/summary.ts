@@ -6,6 +6,7 @@ import { vgg16Architecture } from '../apps/vgg16.js';
 import { chapterModel, freezeBase, unfreezeFrom } from '../apps/chapter.js';
 import { smallConvnet } from '../apps/small_convnet.js';
 import { modelFromConfig } from '../nn/serialization.js';
+import type { Container } from '../nn/container.js';
 import { readKerasH5 } from '../io/h5_read.js';
 import { fmt } from '../tensor/shape.js';
 import { UsageError } from './args.js';
@@ -21,25 +22,32 @@ export function parseInputShape(v: unknown): [number, number, number] | undefine
   return parts as [number, number, number];
 }
 
+/** Prints a model's summary and frees its weights. */
+function show(model: Container): void {
+  model.summary();
+  model.dispose();
+}
+
 function chapterHead(f: SummaryFlags): void {
   const base = vgg16Architecture({ inputShape: f.inputShape ?? [150, 150, 3] });
   const model = chapterModel(base);
-  const show = (v: string) => f.variant === 'all' || f.variant === v;
-  if (show('unfrozen')) model.summary();
+  const wanted = (v: string) => f.variant === 'all' || f.variant === v;
+  if (wanted('unfrozen')) model.summary();
   console.log(`This is the number of trainable weights before freezing the conv base: ${model.trainableWeights.length}`);
   freezeBase(base);
   console.log(`This is the number of trainable weights after freezing the conv base: ${model.trainableWeights.length}`);
-  if (show('frozen')) model.summary();
+  if (wanted('frozen')) model.summary();
   unfreezeFrom(base, 'block5_conv1');
   console.log(`Trainable weights after unfreezing from block5_conv1: ${model.trainableWeights.length}`);
-  if (show('fine-tune')) model.summary();
+  if (wanted('fine-tune')) model.summary();
+  model.dispose();
 }
 
 /** A file: its architecture when it has model_config, else its layers and weight shapes. */
 function fileSummary(path: string): void {
   const file = readKerasH5(path);
   if (file.modelConfig) {
-    modelFromConfig(file.modelConfig, path).summary();
+    show(modelFromConfig(file.modelConfig, path));
     return;
   }
   console.log(`${path}: weights only (no model_config), ${file.kerasVersion ? 'Keras ' + file.kerasVersion : 'Keras 1 legacy'} layout`);
@@ -58,9 +66,9 @@ export async function summary(what: string | undefined, f: SummaryFlags, dev: De
   if (!variants.includes(f.variant)) throw new UsageError(`--variant must be one of ${variants.join(', ')}`);
   if (what.endsWith('.h5') && !existsSync(what)) throw new UsageError(`${what} not found`);
   return withEngine(dev, async () => {
-    if (what === 'vgg16') vgg16Architecture({ includeTop: f.includeTop, inputShape: f.inputShape }).summary();
+    if (what === 'vgg16') show(vgg16Architecture({ includeTop: f.includeTop, inputShape: f.inputShape }));
     else if (what === 'chapter-head') chapterHead(f);
-    else if (what === 'small-convnet') smallConvnet(f.inputShape).summary();
+    else if (what === 'small-convnet') show(smallConvnet(f.inputShape));
     else if (what.endsWith('.h5')) fileSummary(what);
     else throw new UsageError(`unknown model '${what}': use vgg16, chapter-head, small-convnet or a .h5 file`);
     return 0;

@@ -33,7 +33,6 @@ export function formatSummary(model: SummaryModel): string {
     out.push(summaryRow([`${l.name} (${l.className})`, shapeString(l.outputShape), String(l.built ? l.countParams() : 0)]));
     out.push((i === model.layers.length - 1 ? '=' : '_').repeat(WIDTH));
   });
-  if (!model.layers.length) out.push('='.repeat(WIDTH));
   // Keras 2.3 counts trainable params from the weights collected at compile() when compiled.
   const trainable = count(model.collectedTrainableWeights ?? model.trainableWeights);
   const frozen = count(model.nonTrainableWeights);
