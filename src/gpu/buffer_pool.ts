@@ -26,13 +26,18 @@ export class BufferPool {
 
   constructor(private device: GPUDevice, private maxBufferSize: number) {}
 
-  acquire(bytes: number, usage: number, label = ''): GPUBuffer {
-    if (bytes > this.maxBufferSize) {
-      throw new Error(`dawnflow: ${label || 'a tensor'} needs ${bytes} bytes, more than the adapter's ` +
-        `maxBufferSize ${this.maxBufferSize}; use a smaller batch`);
+  /**
+   * A buffer of at least `bytes`. `cap` is the largest size that may be bound (for storage
+   * buffers, maxStorageBufferBindingSize): a size class above it falls back to the exact size.
+   */
+  acquire(bytes: number, usage: number, label = '', cap = this.maxBufferSize): GPUBuffer {
+    const limit = Math.min(cap, this.maxBufferSize);
+    if (bytes > limit) {
+      throw new Error(`dawnflow: ${label || 'a buffer'} needs ${bytes} bytes, more than the adapter allows ` +
+        `(${limit}); use a smaller batch`);
     }
     let size = sizeClass(bytes);
-    if (size > this.maxBufferSize) size = Math.ceil(bytes / 4) * 4;
+    if (size > limit) size = Math.ceil(bytes / 4) * 4;
     const buf = this.free.get(`${usage}:${size}`)?.pop() ?? this.create(size, usage, label);
     this.take(buf);
     return buf;

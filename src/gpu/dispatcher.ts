@@ -35,7 +35,12 @@ export class Dispatcher {
 
   /** A storage buffer of at least `bytes` from the pool. */
   acquire(bytes: number, label = ''): GPUBuffer {
-    return this.pool.acquire(bytes, STORAGE, label);
+    return this.pool.acquire(bytes, STORAGE, label, this.maxBinding);
+  }
+
+  /** The largest storage buffer a kernel can bind on this adapter. */
+  get maxBinding(): number {
+    return this.limits.maxStorageBufferBindingSize ?? 134217728;
   }
 
   launch<P>(spec: KernelSpec<P>, params: P, buffers: readonly GPUBuffer[]): void {

@@ -14,6 +14,15 @@ class Storage {
   constructor(readonly buffer: GPUBuffer) {}
 }
 
+/** The error for a tensor larger than a kernel can bind, with the largest batch that fits. */
+function tooLarge(shape: Shape, bytes: number, limit: number, label: string): string {
+  const perItem = shape.length > 1 && shape[0] > 0 ? bytes / shape[0] : bytes;
+  const fits = Math.floor(limit / perItem);
+  const hint = shape.length > 1 && fits >= 1 ? `; the largest batch that fits is ${fits}` : '';
+  return `dawnflow: ${label || 'a tensor'} ${fmt(shape)} needs ${bytes} bytes, more than this adapter's ` +
+    `maxStorageBufferBindingSize (${limit})${hint}`;
+}
+
 let nextId = 1;
 let live = 0;
 
@@ -45,8 +54,11 @@ export class Tensor {
 
   /** An uninitialised tensor from the pool: for op outputs that a kernel writes in full. */
   static empty(shape: Shape, dtype: DType = 'float32', label = ''): Tensor {
+    checkShape(shape);
     const bytes = Math.max(4, sizeOf(shape) * 4);
-    return new Tensor(shape, dtype, new Storage(dispatcher().acquire(bytes, label)));
+    const d = dispatcher();
+    if (bytes > d.maxBinding) throw new Error(tooLarge(shape, bytes, d.maxBinding, label));
+    return new Tensor(shape, dtype, new Storage(d.acquire(bytes, label)));
   }
 
   static fromArray(data: ArrayLike<number>, shape: Shape, dtype: DType = 'float32'): Tensor {

@@ -148,3 +148,13 @@ describe('dawnflow info', () => {
     expect(lines[1]).toMatch(/unknown command 'frobnicate'/);
   });
 });
+
+describe('limits', () => {
+  test('a tensor larger than the adapter can bind is refused with the largest batch that fits', () => {
+    const limit = dispatcher().maxBinding;
+    const perImage = 150 * 150 * 64 * 4;
+    const batch = Math.floor(limit / perImage) + 1;
+    expect(() => Tensor.empty([batch, 150, 150, 64], 'float32', 'block1_conv1')).toThrow(
+      new RegExp(`block1_conv1 \\[${batch}, 150, 150, 64\\] needs .* the largest batch that fits is ${batch - 1}`));
+  });
+});
