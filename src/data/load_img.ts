@@ -1,0 +1,60 @@
+// Keras's load_img + img_to_array + ImageDataGenerator(rescale=...), for RGB images: read,
+// decode, resize to target_size when it differs (NEAREST by default, as keras-preprocessing),
+// then float32 NHWC batches.
+import fs from 'node:fs';
+import { decodeImage, type RgbImage } from './decode.js';
+import { dataError, fsReason } from './errors.js';
+import { resizeBilinear, resizeNearest } from './resize.js';
+
+export type Interpolation = 'nearest' | 'bilinear';
+
+export interface LoadImageOptions {
+  /** [height, width] as Keras's target_size; the image is stretched (no aspect kept). */
+  targetSize?: [number, number];
+  /** Keras's default is 'nearest'. */
+  interpolation?: Interpolation;
+}
+
+export function loadImage(path: string, o: LoadImageOptions = {}): RgbImage {
+  const resize = pickResize(o.interpolation ?? 'nearest');
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(path);
+  } catch (e) {
+    throw dataError(path, `cannot read image (${fsReason(e)}); check the path and permissions`, e);
+  }
+  const img = decodeImage(bytes, path);
+  if (!o.targetSize) return img;
+  const [height, width] = o.targetSize;
+  if (img.width === width && img.height === height) return img;
+  return resize(img, width, height);
+}
+
+/**
+ * Images of one size -> float32 NHWC, each value v * scale in float32 arithmetic: Keras's
+ * `x *= rescale` multiplies a float32 array by a Python float that NumPy casts to float32 first.
+ * (An 8-bit integer times a float32 is exact in a double, so one rounding gives the same bits.)
+ */
+export function toFloatBatch(images: RgbImage[], scale = 1 / 255): Float32Array {
+  if (images.length === 0) return new Float32Array(0);
+  const { width, height } = images[0];
+  const per = width * height * 3;
+  const out = new Float32Array(images.length * per);
+  const s = Math.fround(scale);
+  images.forEach((img, i) => {
+    if (img.width !== width || img.height !== height) {
+      throw dataError('toFloatBatch', `image ${i} is ${img.width}x${img.height} but image 0 is ` +
+        `${width}x${height}; resize them to one size (targetSize) first`);
+    }
+    const base = i * per;
+    for (let k = 0; k < per; k++) out[base + k] = img.data[k] * s;
+  });
+  return out;
+}
+
+function pickResize(kind: string): (img: RgbImage, w: number, h: number) => RgbImage {
+  if (kind === 'nearest') return resizeNearest;
+  if (kind === 'bilinear') return resizeBilinear;
+  throw dataError('loadImage', `interpolation '${kind}' is not supported; ` +
+    "use 'nearest' or 'bilinear'");
+}
