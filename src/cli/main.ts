@@ -6,6 +6,7 @@ import { info } from './info.js';
 import { bench } from './bench.js';
 import { parseInputShape, summary } from './summary.js';
 import { weightsCommand } from './weights.js';
+import { features } from './features.js';
 
 const DEVICE_FLAGS: FlagSpec = { adapter: 'string', backend: 'string' };
 
@@ -20,6 +21,9 @@ commands:
   summary chapter-head [--variant all|unfrozen|frozen|fine-tune]
   summary small-convnet | FILE.h5  Keras 2.3's model.summary() text
   weights verify [FILE]           size, md5 and VGG16 layout of a weights file
+  features --weights W.h5|random --data DIR --out FILE.npy [--target-size 150]
+           [--batch-size 20] [--no-shuffle] [--seed N] [--limit N]
+                                  VGG16 conv-base features of a folder (approach 1)
   help                            this text
 
 device flags (any command): --adapter NAME (substring of the adapter name; env
@@ -49,6 +53,18 @@ export async function run(argv: string[]): Promise<number> {
           variant: String(a.flags.variant ?? 'all'),
         };
         return await summary(a.positional[0], flags, deviceOpts(a.flags));
+      }
+      case 'features': {
+        const a = parseArgs(rest, {
+          ...DEVICE_FLAGS, weights: 'string', data: 'string', out: 'string', 'target-size': 'number',
+          'batch-size': 'number', 'no-shuffle': 'boolean', seed: 'number', limit: 'number',
+        }, 'features');
+        const g = a.flags;
+        return await features({
+          weights: g.weights as string, data: g.data as string, out: g.out as string,
+          targetSize: (g['target-size'] as number) ?? 150, batchSize: (g['batch-size'] as number) ?? 20,
+          shuffle: !g['no-shuffle'], seed: (g.seed as number) ?? 0, limit: g.limit as number | undefined,
+        }, deviceOpts(g));
       }
       case 'weights': {
         const a = parseArgs(rest, {}, 'weights');

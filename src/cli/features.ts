@@ -1,0 +1,57 @@
+// `dawnflow features --weights W.h5 --data DIR --out FILE.npy`: approach 1's conv-base features.
+import { existsSync } from 'node:fs';
+import { withEngine } from '../gpu/engine.js';
+import type { DeviceOptions } from '../gpu/device.js';
+import { vgg16 } from '../apps/vgg16.js';
+import { extractFeatures, saveFeatures } from '../apps/features.js';
+import { DirectoryIterator } from '../data/directory_iterator.js';
+import { UsageError } from './args.js';
+
+export interface FeatureFlags {
+  weights?: string; data?: string; out?: string; targetSize: number; batchSize: number;
+  shuffle: boolean; seed: number; limit?: number;
+}
+
+/** `--weights random` is allowed, loudly: the features are then not transfer learning. */
+export function resolveWeights(w: string | undefined): string | null {
+  if (!w) throw new UsageError('--weights FILE.h5 is required (see weights/README.md), or --weights random');
+  if (w === 'random') {
+    console.error('dawnflow: WARNING: random VGG16 weights (--weights random): this is not transfer learning');
+    return null;
+  }
+  if (!existsSync(w)) throw new UsageError(`${w} not found; see weights/README.md for where to get the VGG16 weights`);
+  return w;
+}
+
+function positiveInt(v: number | undefined, flag: string): void {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new UsageError(`${flag} must be a positive integer, got ${v}`);
+}
+
+export async function features(f: FeatureFlags, dev: DeviceOptions): Promise<number> {
+  if (!f.data) throw new UsageError('--data DIR is required (a folder of class sub-folders)');
+  if (!f.out) throw new UsageError('--out FILE.npy is required');
+  positiveInt(f.targetSize, '--target-size');
+  positiveInt(f.batchSize, '--batch-size');
+  positiveInt(f.limit, '--limit');
+  const weights = resolveWeights(f.weights);
+  return withEngine(dev, async (gpu) => {
+    const it = new DirectoryIterator(f.data!, {
+      targetSize: [f.targetSize, f.targetSize], batchSize: f.batchSize, shuffle: f.shuffle, seed: f.seed, rescale: 1 / 255,
+    });
+    const base = vgg16({ inputShape: [f.targetSize, f.targetSize, 3], weights });
+    const tty = Boolean(process.stderr.isTTY);
+    const r = await extractFeatures(base, it, f.limit, (done, total) => {
+      if (tty) process.stderr.write(`\r${done}/${total} images`);
+    });
+    if (tty) process.stderr.write('\n');
+    const files = saveFeatures(f.out!, r, {
+      weights: weights ?? 'random', data: f.data, targetSize: f.targetSize, batchSize: f.batchSize,
+      shuffle: f.shuffle, seed: f.seed, adapter: gpu.info,
+    });
+    console.log(`${r.shape[0]} images -> ${r.shape.join('x')} features in ${r.seconds.toFixed(1)} s ` +
+      `(${r.imagesPerSecond.toFixed(2)} images/s on ${gpu.info.description || gpu.info.device})`);
+    console.log(`wrote ${files.join(', ')}`);
+    base.dispose();
+    return 0;
+  });
+}
