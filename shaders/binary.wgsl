@@ -32,6 +32,9 @@ fn g(x: f32, y: f32) -> f32 {
     case 6u: { return select(0.0, x, y > 0.0); }     // relu backward: dy where y > 0
     case 7u: { return x * y * (1.0 - y); }           // sigmoid backward from its output y
     case 8u: { return x; }                           // broadcast a to the output shape
+    // Keras binary_accuracy of target x and probability y: equal(x, round(y)), where round is
+    // half-to-even, so y = 0.5 counts as class 0.
+    case 9u: { return select(0.0, 1.0, x == select(0.0, 1.0, y > 0.5)); }
     default: { return x + y; }
   }
 }

@@ -5,6 +5,9 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Layer, type CallOptions, type KShape, type LayerArgs, type Variable } from './layer.js';
 import { InputLayer } from './layers/core.js';
 import { formatSummary } from './summary.js';
+import * as training from './training.js';
+import type { ArrayData, BatchSource } from './data.js';
+import type { History, Logs } from './callbacks.js';
 
 export abstract class Container extends Layer {
   protected stack: Layer[] = [];
@@ -59,6 +62,23 @@ export abstract class Container extends Layer {
   /** Inference on a batch (dropout off). */
   predictOnBatch(x: Tensor): Tensor {
     return this.apply(x, { training: false });
+  }
+
+  /** Keras compile(): snapshots the trainable weights; only they are updated until recompiled. */
+  compile(a: training.CompileArgs): void {
+    training.compile(this, a);
+  }
+
+  fit(data: ArrayData | BatchSource, o: training.FitOptions): Promise<History> {
+    return training.fit(this, data, o);
+  }
+
+  evaluate(data: ArrayData | BatchSource, o: training.EvaluateOptions = {}): Promise<Logs> {
+    return training.evaluate(this, data, o);
+  }
+
+  predict(x: Float32Array, xShape: number[], batchSize = 32): Promise<{ y: Float32Array; shape: number[] }> {
+    return training.predict(this, x, xShape, batchSize);
   }
 
   /** The Keras 2.3 summary text; printed with `print` (console.log by default). */

@@ -109,7 +109,7 @@ export const ones = (shape: Shape): Tensor => full(shape, 1);
 // --- binary --------------------------------------------------------------------------------
 
 export const BINARY_OPS = {
-  add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, reluGrad: 6, sigmoidGrad: 7, left: 8,
+  add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, reluGrad: 6, sigmoidGrad: 7, left: 8, accHit: 9,
 } as const;
 export type BinaryOp = keyof typeof BINARY_OPS;
 

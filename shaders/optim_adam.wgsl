@@ -1,0 +1,34 @@
+// Keras 2.3 Adam, fused and in place, one invocation per parameter element:
+//   m <- b1*m + (1 - b1)*g;  v <- b2*v + (1 - b2)*g^2;  p <- p - lr_t*m / (sqrt(v) + eps)
+// with lr_t = lr*sqrt(1 - b2^t)/(1 - b1^t) folded in on the host (eps is the paper's eps-hat).
+override WG_X: u32 = 256;
+override WG_Y: u32 = 1;
+override WG_Z: u32 = 1;
+
+struct Params {
+  n: u32,
+  lrT: f32,
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+}
+
+@group(0) @binding(0) var<storage, read_write> p: array<f32>;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> m: array<f32>;
+@group(0) @binding(3) var<storage, read_write> v: array<f32>;
+@group(0) @binding(4) var<uniform> u: Params;
+
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG_X;
+  if (i >= u.n) {
+    return;
+  }
+  let gi = g[i];
+  let mi = u.beta1 * m[i] + (1.0 - u.beta1) * gi;
+  let vi = u.beta2 * v[i] + (1.0 - u.beta2) * (gi * gi);
+  m[i] = mi;
+  v[i] = vi;
+  p[i] = p[i] - u.lrT * mi / (sqrt(vi) + u.eps);
+}

@@ -1,0 +1,30 @@
+// Keras 2.3 RMSprop, fused and in place, one invocation per parameter element:
+//   a <- rho*a + (1 - rho)*g^2;  p <- p - lr*g / (sqrt(a) + eps)   (eps outside the sqrt)
+// Constants are f32 as in Keras (1 - rho is computed in f32 here, as the backend does).
+override WG_X: u32 = 256;
+override WG_Y: u32 = 1;
+override WG_Z: u32 = 1;
+
+struct Params {
+  n: u32,
+  lr: f32,
+  rho: f32,
+  eps: f32,
+}
+
+@group(0) @binding(0) var<storage, read_write> p: array<f32>;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> a: array<f32>;
+@group(0) @binding(3) var<uniform> u: Params;
+
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG_X;
+  if (i >= u.n) {
+    return;
+  }
+  let gi = g[i];
+  let acc = u.rho * a[i] + (1.0 - u.rho) * (gi * gi);
+  a[i] = acc;
+  p[i] = p[i] - u.lr * gi / (sqrt(acc) + u.eps);
+}

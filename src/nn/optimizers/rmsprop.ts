@@ -1,0 +1,56 @@
+// RMSprop as Keras 2.3 has it: a <- rho*a + (1-rho)*g^2; p <- p - lr*g/(sqrt(a) + eps), eps 1e-7
+// outside the square root, accumulators starting at zero. Kernel: shaders/optim_rmsprop.wgsl.
+import { grid1d, type KernelSpec } from '../../gpu/program.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { Variable } from '../layer.js';
+import { decayed, Optimizer } from './optimizer.js';
+
+interface RmsParams { n: number; lr: number; rho: number; eps: number }
+
+const WG = 256;
+
+export const rmspropKernel: KernelSpec<RmsParams> = {
+  name: 'optim_rmsprop', shader: 'optim_rmsprop',
+  bindings: ['read_write', 'read', 'read_write'],
+  uniforms: [['n', 'u32'], ['lr', 'f32'], ['rho', 'f32'], ['eps', 'f32']],
+  workgroup: [WG, 1, 1],
+  values: (p) => ({ ...p }),
+  dispatch: (p) => grid1d(p.n, WG),
+  flops: (p) => 7 * p.n,
+};
+
+export interface RMSpropArgs { lr?: number; learningRate?: number; rho?: number; epsilon?: number; decay?: number }
+
+export class RMSprop extends Optimizer {
+  readonly lr: number;
+  readonly rho: number;
+  readonly epsilon: number;
+  readonly decay: number;
+
+  constructor(a: RMSpropArgs = {}) {
+    super();
+    // Keras 2.3: `lr` is still accepted and overrides learning_rate.
+    this.lr = a.lr ?? a.learningRate ?? 0.001;
+    this.rho = a.rho ?? 0.9;
+    this.epsilon = a.epsilon ?? 1e-7;
+    this.decay = a.decay ?? 0;
+    if (!(this.lr > 0)) throw new Error(`dawnflow: RMSprop learning rate must be > 0, got ${this.lr}`);
+  }
+
+  get className(): string {
+    return 'RMSprop';
+  }
+
+  get slotNames(): string[] {
+    return ['accumulator'];
+  }
+
+  getConfig(): Record<string, number> {
+    return { learning_rate: this.lr, rho: this.rho, decay: this.decay, epsilon: this.epsilon };
+  }
+
+  protected update(v: Variable, g: Tensor, [acc]: Tensor[]): void {
+    const lr = decayed(this.lr, this.decay, this.iterations - 1);
+    this.launch(rmspropKernel, { n: v.value.size, lr, rho: this.rho, eps: this.epsilon }, [v.value.buffer, g.buffer, acc.buffer]);
+  }
+}

@@ -1,0 +1,195 @@
+// compile / fit / evaluate / predict with Keras 2.3 semantics: compile() snapshots the trainable
+// weights (only those get gradients, so frozen layers dispatch no weight-gradient kernels),
+// train-step loss and accuracy come from the pre-update weights, epoch values are sample-weighted
+// means, validation runs in inference mode at the end of each epoch.
+import { backward, noGrad } from '../autograd/engine.js';
+import { dispatcher } from '../gpu/engine.js';
+import { binaryCrossentropy } from '../ops/losses.js';
+import { tidy } from '../tensor/scope.js';
+import { Tensor } from '../tensor/tensor.js';
+import { sizeOf } from '../tensor/shape.js';
+import type { Container } from './container.js';
+import { ArraySource, checkArrays, type ArrayData, type Batch, type BatchSource } from './data.js';
+import { History, type Callback, type Logs } from './callbacks.js';
+import { binaryAccuracy, checkMetric } from './metrics.js';
+import type { Optimizer } from './optimizers/optimizer.js';
+import { Progbar, type Write } from './progbar.js';
+import type { Variable } from './layer.js';
+
+export interface CompileArgs { optimizer: Optimizer; loss: string; metrics?: string[] }
+
+export interface Compiled { optimizer: Optimizer; loss: string; metric: string | null; trainable: Variable[] }
+
+const compiled = new WeakMap<Container, Compiled>();
+
+export function compile(model: Container, a: CompileArgs): void {
+  if (a.loss !== 'binary_crossentropy') throw new Error(`dawnflow: loss '${a.loss}' is not supported (use binary_crossentropy)`);
+  if (!model.built) throw new Error(`dawnflow: build '${model.name}' (give it an input shape) before compile()`);
+  const metrics = (a.metrics ?? []).map(checkMetric);
+  const trainable = model.trainableWeights;
+  // The snapshot decides what gets gradients until the next compile(), as in Keras.
+  const collected = new Set(trainable);
+  for (const v of model.weights) v.value.requiresGrad = collected.has(v);
+  const prev = compiled.get(model);
+  if (prev && prev.optimizer !== a.optimizer) prev.optimizer.dispose();
+  model.collectedTrainableWeights = trainable;
+  compiled.set(model, { optimizer: a.optimizer, loss: a.loss, metric: metrics[0] ?? null, trainable });
+}
+
+export function compiledOf(model: Container): Compiled {
+  const c = compiled.get(model);
+  if (!c) throw new Error(`dawnflow: compile '${model.name}' before fit/evaluate`);
+  return c;
+}
+
+/** Reads several scalar tensors with one readback. */
+async function readScalars(ts: Tensor[]): Promise<number[]> {
+  const d = dispatcher();
+  const buf = d.acquire(ts.length * 4, 'scalars');
+  ts.forEach((t, i) => d.copy(t.buffer, buf, 4, 0, i * 4));
+  const out = Array.from(new Float32Array(await d.read(buf, ts.length * 4)));
+  d.pool.release(buf);
+  return out;
+}
+
+/** One update on a batch; returns [loss, acc] of the pre-update weights. */
+export async function trainOnBatch(model: Container, b: Batch): Promise<number[]> {
+  const c = compiledOf(model);
+  const stats = tidy(() => {
+    const p = model.apply(b.x, { training: true });
+    const loss = binaryCrossentropy(b.y, p);
+    const acc = binaryAccuracy(b.y, p);
+    backward(loss);
+    c.optimizer.step(c.trainable);
+    for (const v of c.trainable) {
+      v.value.grad?.dispose();
+      v.value.grad = null;
+    }
+    return [loss, acc];
+  });
+  const values = await readScalars(stats);
+  for (const t of stats) t.dispose();
+  return values;
+}
+
+export async function testOnBatch(model: Container, b: Batch): Promise<number[]> {
+  const stats = noGrad(() => tidy(() => {
+    const p = model.apply(b.x, { training: false });
+    return [binaryCrossentropy(b.y, p), binaryAccuracy(b.y, p)];
+  }));
+  const values = await readScalars(stats);
+  for (const t of stats) t.dispose();
+  return values;
+}
+
+function sourceOf(d: ArrayData | BatchSource, batchSize: number, shuffle: boolean): BatchSource {
+  return 'next' in d ? d : new ArraySource(d, batchSize, shuffle);
+}
+
+export interface EvaluateOptions { batchSize?: number; steps?: number }
+
+/** [loss, acc] averaged over batches weighted by their sizes, in inference mode. */
+export async function evaluate(model: Container, data: ArrayData | BatchSource, o: EvaluateOptions = {}): Promise<Logs> {
+  const src = sourceOf(data, o.batchSize ?? 32, false);
+  const steps = o.steps ?? src.batchesPerPass;
+  let loss = 0;
+  let acc = 0;
+  let n = 0;
+  for (let s = 0; s < steps; s++) {
+    const b = await src.next();
+    const [l, a] = await testOnBatch(model, b);
+    b.x.dispose();
+    b.y.dispose();
+    loss += l * b.size;
+    acc += a * b.size;
+    n += b.size;
+  }
+  const name = compiledOf(model).metric ?? 'acc';
+  return { loss: loss / n, [name]: acc / n };
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize?: number;
+  stepsPerEpoch?: number;
+  validationData?: ArrayData | BatchSource;
+  validationSteps?: number;
+  shuffle?: boolean;
+  callbacks?: Callback[];
+  verbose?: 0 | 1 | 2;
+  initialEpoch?: number;
+  write?: Write;
+  tty?: boolean;
+}
+
+export async function fit(model: Container, data: ArrayData | BatchSource, o: FitOptions): Promise<History> {
+  const c = compiledOf(model);
+  const arrays = !('next' in data);
+  const src = sourceOf(data, o.batchSize ?? 32, o.shuffle ?? true);
+  const steps = o.stepsPerEpoch ?? src.batchesPerPass;
+  const val = o.validationData ? sourceOf(o.validationData, o.batchSize ?? 32, false) : null;
+  const write = o.write ?? ((s: string) => process.stdout.write(s));
+  const tty = o.tty ?? Boolean(process.stdout.isTTY);
+  const verbose = o.verbose ?? 1;
+  if (arrays && verbose) write(`Train on ${src.samples} samples${val ? `, validate on ${val.samples} samples` : ''}\n`);
+  const history = new History();
+  for (const cb of o.callbacks ?? []) await cb.onTrainBegin?.(model);
+  const metric = c.metric ?? 'acc';
+  const started = performance.now();
+  for (let epoch = o.initialEpoch ?? 0; epoch < o.epochs; epoch++) {
+    if (verbose) write(`Epoch ${epoch + 1}/${o.epochs}\n`);
+    const t0 = performance.now();
+    const target = arrays ? src.samples : steps;
+    const bar = new Progbar(target, write, tty && verbose === 1);
+    let [loss, acc, seen] = [0, 0, 0];
+    for (let s = 0; s < steps; s++) {
+      const b = await src.next();
+      const [l, a] = await trainOnBatch(model, b);
+      b.x.dispose();
+      b.y.dispose();
+      if (!Number.isFinite(l)) throw new Error(`dawnflow: the loss became ${l} at epoch ${epoch + 1}, step ${s + 1}; try a lower learning rate`);
+      [loss, acc, seen] = [loss + l * b.size, acc + a * b.size, seen + b.size];
+      bar.update(arrays ? seen : s + 1, [['loss', loss / seen], [metric, acc / seen]]);
+    }
+    const logs: Logs = { loss: loss / seen, [metric]: acc / seen };
+    if (val) {
+      const v = await evaluate(model, val, { steps: o.validationSteps ?? val.batchesPerPass });
+      logs[`val_loss`] = v.loss;
+      logs[`val_${metric}`] = v[metric];
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const values = Object.entries(logs) as [string, number][];
+    if (verbose === 1) bar.finish(values);
+    else if (verbose === 2) write(` - ${seconds.toFixed(0)}s${values.map(([k, v]) => ` - ${k}: ${v.toFixed(4)}`).join('')}\n`);
+    history.record(epoch, logs, seconds);
+    let stop = false;
+    for (const cb of o.callbacks ?? []) stop = (await cb.onEpochEnd?.(epoch, logs, model)) === true || stop;
+    if (stop) break;
+  }
+  if (verbose) write(`fit: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return history;
+}
+
+/** Inference over host arrays in batches; returns the concatenated outputs. */
+export async function predict(model: Container, x: Float32Array, xShape: number[], batchSize = 32): Promise<{ y: Float32Array; shape: number[] }> {
+  checkArrays({ x, xShape, y: new Float32Array(xShape[0]) }, 'predict input');
+  const item = sizeOf(xShape.slice(1));
+  const parts: Float32Array[] = [];
+  let outShape: number[] = [];
+  for (let i = 0; i < xShape[0]; i += batchSize) {
+    const n = Math.min(batchSize, xShape[0] - i);
+    const xb = Tensor.fromArray(x.subarray(i * item, (i + n) * item), [n, ...xShape.slice(1)]);
+    const y = noGrad(() => model.apply(xb, { training: false }));
+    parts.push((await y.data()) as Float32Array);
+    outShape = [...y.shape.slice(1)];
+    if (y !== xb) y.dispose();
+    xb.dispose();
+  }
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return { y: out, shape: [xShape[0], ...outShape] };
+}
