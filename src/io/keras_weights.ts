@@ -9,6 +9,8 @@ import { modelConfig, modelFromConfig } from '../nn/serialization.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fmt, sameShape, sizeOf } from '../tensor/shape.js';
 import { readKerasH5, type H5Layer, type H5Weight, type KerasWeightsFile } from './h5_read.js';
+import { compile, compiledOf, isCompiled } from '../nn/training.js';
+import { optimizerConfig, optimizerFromConfig } from '../nn/optimizers/config.js';
 import { writeKerasH5, type WriteOptions } from './h5_write.js';
 
 export const KERAS_VERSION = '2.3.1';
@@ -144,16 +146,21 @@ export async function saveWeights(model: Container, path: string): Promise<void>
 }
 
 export interface SaveModelOptions {
-  trainingConfig?: unknown;
-  optimizerWeights?: H5Weight[];
+  /** Keep the optimizer and its state (Keras include_optimizer, default true when compiled). */
+  includeOptimizer?: boolean;
 }
 
-/** Keras model.save(path): architecture, weights and (when given) the optimizer's state. */
+/** Keras model.save(path): architecture, weights and, when compiled, the optimizer's state. */
 export async function saveModel(model: Container, path: string, o: SaveModelOptions = {}): Promise<void> {
-  const opts: WriteOptions = {
-    kerasVersion: KERAS_VERSION, backend: 'tensorflow', modelConfig: modelConfig(model),
-    trainingConfig: o.trainingConfig, optimizerWeights: o.optimizerWeights,
-  };
+  const c = isCompiled(model) && (o.includeOptimizer ?? true) ? compiledOf(model) : null;
+  const opts: WriteOptions = { kerasVersion: KERAS_VERSION, backend: 'tensorflow', modelConfig: modelConfig(model) };
+  if (c) {
+    opts.trainingConfig = {
+      optimizer_config: optimizerConfig(c.optimizer), loss: c.loss, metrics: c.metric ? [c.metric] : [],
+      weighted_metrics: null, sample_weight_mode: null, loss_weights: null,
+    };
+    if (c.optimizer.iterations > 0) opts.optimizerWeights = await c.optimizer.getWeights(c.trainable);
+  }
   await writeKerasH5(path, await h5Layers(model), opts);
 }
 
@@ -163,7 +170,10 @@ export interface LoadedModel {
   optimizerWeights: H5Weight[];
 }
 
-/** Keras load_model(path): rebuilds the architecture from model_config and loads the weights. */
+/**
+ * Keras load_model(path): rebuilds the architecture from model_config, loads the weights and,
+ * when the file has a training_config, compiles the model with that optimizer and its state.
+ */
 export function loadModel(path: string): LoadedModel {
   const file = readKerasH5(path);
   if (!file.modelConfig) {
@@ -172,6 +182,7 @@ export function loadModel(path: string): LoadedModel {
   const model = modelFromConfig(file.modelConfig, path);
   try {
     applyWeights(model, file);
+    if (file.trainingConfig) restoreTraining(model, file, path);
   } catch (e) {
     model.dispose();
     throw e;
@@ -179,6 +190,21 @@ export function loadModel(path: string): LoadedModel {
   return { model, trainingConfig: file.trainingConfig, optimizerWeights: file.optimizerWeights };
 }
 
-export function parameterCount(file: KerasWeightsFile): number {
-  return file.layers.reduce((n, l) => n + l.weights.reduce((m, w) => m + sizeOf(w.shape), 0), 0);
+/**
+ * Compiles the loaded model as its training_config says. A configuration dawnflow cannot train
+ * with (another optimizer, loss or metric) leaves the model loaded but not compiled, with a
+ * warning, as Keras's load_model(compile=False) would.
+ */
+function restoreTraining(model: Container, file: KerasWeightsFile, path: string): void {
+  const cfg = file.trainingConfig as { loss?: unknown; metrics?: unknown };
+  const metrics = Array.isArray(cfg.metrics) ? cfg.metrics.filter((m): m is string => typeof m === 'string') : [];
+  const loss = typeof cfg.loss === 'string' ? cfg.loss : String(cfg.loss);
+  try {
+    compile(model, { optimizer: optimizerFromConfig(cfg, path), loss, metrics });
+  } catch (e) {
+    console.warn(`${(e as Error).message}; the model is loaded but not compiled`);
+    return;
+  }
+  const c = compiledOf(model);
+  if (file.optimizerWeights.length) c.optimizer.setWeights(c.trainable, file.optimizerWeights, path);
 }

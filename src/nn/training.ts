@@ -36,6 +36,10 @@ export function compile(model: Container, a: CompileArgs): void {
   compiled.set(model, { optimizer: a.optimizer, loss: a.loss, metric: metrics[0] ?? null, trainable });
 }
 
+export function isCompiled(model: Container): boolean {
+  return compiled.has(model);
+}
+
 export function compiledOf(model: Container): Compiled {
   const c = compiled.get(model);
   if (!c) throw new Error(`dawnflow: compile '${model.name}' before fit/evaluate`);
