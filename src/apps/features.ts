@@ -6,7 +6,8 @@ import { writeNpy } from '../io/npy.js';
 import type { Container } from '../nn/container.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
-import { writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export interface Features {
   features: Float32Array;
@@ -50,6 +51,7 @@ export async function extractFeatures(base: Container, it: DirectoryIterator, li
 /** FILE.npy (features), FILE.labels.npy and FILE.json (file order, classes, timing). */
 export function saveFeatures(path: string, f: Features, meta: Record<string, unknown>): string[] {
   const stem = path.replace(/\.npy$/, '');
+  mkdirSync(dirname(stem), { recursive: true });
   writeNpy(`${stem}.npy`, f.features, f.shape);
   writeNpy(`${stem}.labels.npy`, f.labels, [f.labels.length]);
   const json = { ...meta, shape: f.shape, classIndices: f.classIndices, files: f.files, seconds: f.seconds, imagesPerSecond: f.imagesPerSecond };

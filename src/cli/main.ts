@@ -7,6 +7,8 @@ import { bench } from './bench.js';
 import { parseInputShape, summary } from './summary.js';
 import { weightsCommand } from './weights.js';
 import { features } from './features.js';
+import { evaluateCommand, featureExtraction, fineTune, predictCommand, transfer } from './train.js';
+import { TRAIN_FLAGS, trainSettings } from './train_flags.js';
 
 const DEVICE_FLAGS: FlagSpec = { adapter: 'string', backend: 'string' };
 
@@ -24,6 +26,13 @@ commands:
   features --weights W.h5|random --data DIR --out FILE.npy [--target-size 150]
            [--batch-size 20] [--no-shuffle] [--seed N] [--limit N]
                                   VGG16 conv-base features of a folder (approach 1)
+  feature-extraction --data DIR --weights W.h5   approach 1: head on conv-base features
+  transfer --data DIR --weights W.h5             approach 2: frozen base + head on images
+  fine-tune --from MODEL.h5 --data DIR           approach 3: unfreeze from block5_conv1
+      shared: --epochs --steps-per-epoch --validation-steps --batch-size --lr --target-size
+              --seed --no-augment --no-shuffle --save OUT.h5 --json RESULT.json --checkpoint P.h5
+  evaluate --model MODEL.h5 --data DIR/test [--batch-size 20] [--steps N]
+  predict --model MODEL.h5 IMAGE...
   help                            this text
 
 device flags (any command): --adapter NAME (substring of the adapter name; env
@@ -65,6 +74,21 @@ export async function run(argv: string[]): Promise<number> {
           targetSize: (g['target-size'] as number) ?? 150, batchSize: (g['batch-size'] as number) ?? 20,
           shuffle: !g['no-shuffle'], seed: (g.seed as number) ?? 0, limit: g.limit as number | undefined,
         }, deviceOpts(g));
+      }
+      case 'feature-extraction': case 'transfer': case 'fine-tune': {
+        const a = parseArgs(rest, TRAIN_FLAGS, command);
+        const s = trainSettings(command, a.flags);
+        const run = { 'feature-extraction': featureExtraction, transfer, 'fine-tune': fineTune }[command];
+        return await run(s, deviceOpts(a.flags));
+      }
+      case 'evaluate': {
+        const a = parseArgs(rest, { ...DEVICE_FLAGS, model: 'string', data: 'string', 'batch-size': 'number', steps: 'number' }, 'evaluate');
+        return await evaluateCommand(a.flags.model as string, a.flags.data as string,
+          (a.flags['batch-size'] as number) ?? 20, a.flags.steps as number | undefined, deviceOpts(a.flags));
+      }
+      case 'predict': {
+        const a = parseArgs(rest, { ...DEVICE_FLAGS, model: 'string' }, 'predict');
+        return await predictCommand(a.flags.model as string, a.positional, deviceOpts(a.flags));
       }
       case 'weights': {
         const a = parseArgs(rest, {}, 'weights');

@@ -206,5 +206,11 @@ function restoreTraining(model: Container, file: KerasWeightsFile, path: string)
     return;
   }
   const c = compiledOf(model);
-  if (file.optimizerWeights.length) c.optimizer.setWeights(c.trainable, file.optimizerWeights, path);
+  if (!file.optimizerWeights.length) return;
+  try {
+    c.optimizer.setWeights(c.trainable, file.optimizerWeights, path);
+  } catch (e) {
+    // As Keras does: the model loads, the optimizer starts afresh, and the user is told.
+    console.warn(`${(e as Error).message}; the optimizer state was not restored`);
+  }
 }

@@ -17,8 +17,11 @@ export function modelConfig(model: Container): Json {
 }
 
 function containerConfig(model: Container): Json {
+  // Keras 2.3 does not write a nested model's own `trainable` (so a frozen conv base comes back
+  // trainable); dawnflow adds the key when false, and Keras's from_config ignores it.
+  const frozen = model.trainable ? {} : { trainable: false };
   if (model instanceof Sequential) {
-    const c: Json = { name: model.name, layers: model.layers.map(layerEntry) };
+    const c: Json = { name: model.name, ...frozen, layers: model.layers.map(layerEntry) };
     if (model.inputShape) c.build_input_shape = model.inputShape;
     return c;
   }
@@ -28,7 +31,7 @@ function containerConfig(model: Container): Json {
     inbound_nodes: i === 0 ? [] : [[[model.layers[i - 1].name, 0, 0, {}]]],
   }));
   const last = model.layers[model.layers.length - 1];
-  return { name: model.name, layers, input_layers: [[model.layers[0].name, 0, 0]], output_layers: [[last.name, 0, 0]] };
+  return { name: model.name, ...frozen, layers, input_layers: [[model.layers[0].name, 0, 0]], output_layers: [[last.name, 0, 0]] };
 }
 
 function layerEntry(l: Layer): Json {
@@ -126,6 +129,7 @@ function sequentialFrom(c: Json | unknown[], where: string): Sequential {
   const model = new Sequential({ name });
   for (const e of list) model.add(layerFrom(e, where));
   if (!model.built && !Array.isArray(c) && isShape(c.build_input_shape)) model.build(c.build_input_shape);
+  if (!Array.isArray(c)) model.trainable = field(c, ['trainable'], isBool, where, true);
   return model;
 }
 
@@ -139,7 +143,9 @@ function modelFrom(c: Json, where: string): Model {
       throw new ConfigError(`${where}: only linear models are supported ('${String((e as Json).name)}' is not fed by the layer before it)`);
     }
   });
-  return new Model({ name: field(c, ['name'], isStr, where), layers: list.map((e) => layerFrom(e, where)) });
+  const model = new Model({ name: field(c, ['name'], isStr, where), layers: list.map((e) => layerFrom(e, where)) });
+  model.trainable = field(c, ['trainable'], isBool, where, true);
+  return model;
 }
 
 /** Builds the model a model_config describes; errors name `source` and the offending layer. */

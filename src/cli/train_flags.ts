@@ -1,0 +1,55 @@
+// Flags shared by the training commands, with the chapter's values as defaults per approach.
+import { UsageError, type FlagSpec } from './args.js';
+
+export const TRAIN_FLAGS: FlagSpec = {
+  adapter: 'string', backend: 'string', data: 'string', weights: 'string', from: 'string',
+  epochs: 'number', 'steps-per-epoch': 'number', 'validation-steps': 'number', 'batch-size': 'number',
+  'validation-batch-size': 'number', lr: 'number', 'target-size': 'number', seed: 'number',
+  'no-augment': 'boolean', 'no-shuffle': 'boolean', save: 'string', json: 'string', checkpoint: 'string',
+  features: 'string', verbose: 'number',
+};
+
+export interface TrainSettings {
+  data: string; weights?: string; from?: string;
+  epochs: number; stepsPerEpoch: number; validationSteps: number; batchSize: number;
+  validationBatchSize: number; lr: number; targetSize: number; seed: number;
+  augment: boolean; shuffle: boolean; save?: string; json?: string; checkpoint?: string;
+  features?: string; verbose: 0 | 1 | 2;
+}
+
+type Defaults = Omit<TrainSettings, 'data' | 'augment' | 'shuffle' | 'verbose' | 'seed'>;
+
+export const APPROACH_DEFAULTS: Record<'feature-extraction' | 'transfer' | 'fine-tune', Defaults> = {
+  // Approach 1: the head on pre-computed features, RMSprop 2e-5, 30 epochs of batch 20.
+  'feature-extraction': { epochs: 30, stepsPerEpoch: 0, validationSteps: 0, batchSize: 20, validationBatchSize: 20, lr: 2e-5, targetSize: 150 },
+  // Approach 2: frozen base + head on (augmented) images, Adam 2e-4, 30 x 50 steps of 40, 50 validation steps of 20.
+  transfer: { epochs: 30, stepsPerEpoch: 50, validationSteps: 50, batchSize: 40, validationBatchSize: 20, lr: 2e-4, targetSize: 150 },
+  // Approach 3: unfrozen from block5_conv1, Adam 1e-6, 30 x 100 steps.
+  'fine-tune': { epochs: 30, stepsPerEpoch: 100, validationSteps: 50, batchSize: 20, validationBatchSize: 20, lr: 1e-6, targetSize: 150 },
+};
+
+function int(flags: Record<string, unknown>, name: string, dflt: number, min = 1): number {
+  const v = (flags[name] as number | undefined) ?? dflt;
+  if (!Number.isInteger(v) || v < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${v}`);
+  return v;
+}
+
+export function trainSettings(command: keyof typeof APPROACH_DEFAULTS, flags: Record<string, unknown>): TrainSettings {
+  const d = APPROACH_DEFAULTS[command];
+  const data = flags.data as string | undefined;
+  if (!data) throw new UsageError(`--data DIR is required (a folder with train/ and validation/ inside)`);
+  const lr = (flags.lr as number | undefined) ?? d.lr;
+  if (!(lr > 0)) throw new UsageError(`--lr must be > 0, got ${lr}`);
+  const verbose = int(flags, 'verbose', 1, 0);
+  if (verbose > 2) throw new UsageError('--verbose must be 0, 1 or 2');
+  return {
+    data, weights: flags.weights as string | undefined, from: flags.from as string | undefined,
+    epochs: int(flags, 'epochs', d.epochs), stepsPerEpoch: int(flags, 'steps-per-epoch', d.stepsPerEpoch, 0),
+    validationSteps: int(flags, 'validation-steps', d.validationSteps, 0), batchSize: int(flags, 'batch-size', d.batchSize),
+    validationBatchSize: int(flags, 'validation-batch-size', d.validationBatchSize), lr,
+    targetSize: int(flags, 'target-size', d.targetSize, 32), seed: int(flags, 'seed', 0, 0),
+    augment: !flags['no-augment'], shuffle: !flags['no-shuffle'], save: flags.save as string | undefined,
+    json: flags.json as string | undefined, checkpoint: flags.checkpoint as string | undefined,
+    features: flags.features as string | undefined, verbose: verbose as 0 | 1 | 2,
+  };
+}
