@@ -27,6 +27,7 @@ commands:
            [--batch-size 20] [--no-shuffle] [--seed N] [--limit N]
                                   VGG16 conv-base features of a folder (approach 1)
   feature-extraction --data DIR --weights W.h5   approach 1: head on conv-base features
+      [--features DIR] keeps/reuses the features; [--limit N] first N images per split
   transfer --data DIR --weights W.h5             approach 2: frozen base + head on images
   fine-tune --from MODEL.h5 --data DIR           approach 3: unfreeze from block5_conv1
       shared: --epochs --steps-per-epoch --validation-steps --batch-size --lr --target-size

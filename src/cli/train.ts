@@ -64,7 +64,7 @@ async function splitFeatures(base: Container, s: TrainSettings, split: string): 
   const it = new DirectoryIterator(splitDir(s.data, split), {
     targetSize: [s.targetSize, s.targetSize], batchSize: 20, shuffle: s.shuffle, seed: s.seed, rescale: 1 / 255,
   });
-  const r = await extractFeatures(base, it);
+  const r = await extractFeatures(base, it, s.limit ?? it.samples);
   console.log(`${split}: features of ${r.shape[0]} images in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(2)} images/s)`);
   if (s.features) saveFeatures(join(s.features, `${split}.npy`), r, { split, data: s.data, targetSize: s.targetSize });
   return { x: r.features, xShape: [r.shape[0], r.features.length / r.shape[0]], y: r.labels };

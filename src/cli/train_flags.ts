@@ -6,7 +6,7 @@ export const TRAIN_FLAGS: FlagSpec = {
   epochs: 'number', 'steps-per-epoch': 'number', 'validation-steps': 'number', 'batch-size': 'number',
   'validation-batch-size': 'number', lr: 'number', 'target-size': 'number', seed: 'number',
   'no-augment': 'boolean', 'no-shuffle': 'boolean', save: 'string', json: 'string', checkpoint: 'string',
-  features: 'string', verbose: 'number',
+  features: 'string', verbose: 'number', limit: 'number',
 };
 
 export interface TrainSettings {
@@ -15,6 +15,8 @@ export interface TrainSettings {
   validationBatchSize: number; lr: number; targetSize: number; seed: number;
   augment: boolean; shuffle: boolean; save?: string; json?: string; checkpoint?: string;
   features?: string; verbose: 0 | 1 | 2;
+  /** Approach 1: only the first N images of each split (a quick run). */
+  limit?: number;
 }
 
 type Defaults = Omit<TrainSettings, 'data' | 'augment' | 'shuffle' | 'verbose' | 'seed'>;
@@ -51,5 +53,6 @@ export function trainSettings(command: keyof typeof APPROACH_DEFAULTS, flags: Re
     augment: !flags['no-augment'], shuffle: !flags['no-shuffle'], save: flags.save as string | undefined,
     json: flags.json as string | undefined, checkpoint: flags.checkpoint as string | undefined,
     features: flags.features as string | undefined, verbose: verbose as 0 | 1 | 2,
+    limit: flags.limit === undefined ? undefined : int(flags, 'limit', 1),
   };
 }
