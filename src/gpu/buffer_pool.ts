@@ -27,17 +27,17 @@ export class BufferPool {
   constructor(private device: GPUDevice, private maxBufferSize: number) {}
 
   /**
-   * A buffer of at least `bytes`. `cap` is the largest size that may be bound (for storage
-   * buffers, maxStorageBufferBindingSize): a size class above it falls back to the exact size.
+   * A buffer of at least `bytes`. Size classes never round a buffer past `cap` (for storage
+   * buffers, maxStorageBufferBindingSize, so whatever fits the binding limit stays bindable);
+   * above it the exact size is used, up to maxBufferSize.
    */
   acquire(bytes: number, usage: number, label = '', cap = this.maxBufferSize): GPUBuffer {
-    const limit = Math.min(cap, this.maxBufferSize);
-    if (bytes > limit) {
-      throw new Error(`dawnflow: ${label || 'a buffer'} needs ${bytes} bytes, more than the adapter allows ` +
-        `(${limit}); use a smaller batch`);
+    if (bytes > this.maxBufferSize) {
+      throw new Error(`dawnflow: ${label || 'a buffer'} needs ${bytes} bytes, more than the adapter's ` +
+        `maxBufferSize (${this.maxBufferSize}); use a smaller batch`);
     }
     let size = sizeClass(bytes);
-    if (size > limit) size = Math.ceil(bytes / 4) * 4;
+    if (size > Math.min(cap, this.maxBufferSize) || bytes > cap) size = Math.ceil(bytes / 16) * 16;
     const buf = this.free.get(`${usage}:${size}`)?.pop() ?? this.create(size, usage, label);
     this.take(buf);
     return buf;

@@ -19,6 +19,9 @@ export class Dispatcher {
   /** Launches per kernel name since the last resetCounts(): tests check what was dispatched. */
   readonly counts = new Map<string, number>();
   maxPerSubmit = 64;
+  /** Names an oversized buffer (set by the tensor module, which knows shapes). */
+  describeOversized: (b: GPUBuffer, limit: number) => string = (b, limit) =>
+    `dawnflow: a ${b.size}-byte buffer is larger than this adapter's maxStorageBufferBindingSize (${limit})`;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private batchKernels = new Set<string>();
@@ -51,6 +54,9 @@ export class Dispatcher {
     const maxDim = this.limits.maxComputeWorkgroupsPerDimension ?? 65535;
     if (Math.max(gx, gy, gz) > maxDim) {
       throw new Error(`dawnflow: kernel ${spec.name} grid ${gx}x${gy}x${gz} exceeds ${maxDim} per dimension`);
+    }
+    for (const b of buffers) {
+      if (b.size > this.maxBinding) throw new Error(`${this.describeOversized(b, this.maxBinding)} (kernel ${spec.name})`);
     }
     this.counts.set(spec.name, (this.counts.get(spec.name) ?? 0) + 1);
     if (gx * gy * gz === 0) return;

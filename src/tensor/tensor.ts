@@ -14,13 +14,22 @@ class Storage {
   constructor(readonly buffer: GPUBuffer) {}
 }
 
-/** The error for a tensor larger than a kernel can bind, with the largest batch that fits. */
-function tooLarge(shape: Shape, bytes: number, limit: number, label: string): string {
+/** The error for a tensor larger than a limit, with the largest batch that would fit. */
+function tooLarge(shape: Shape, bytes: number, limit: number, limitName: string, label: string): string {
   const perItem = shape.length > 1 && shape[0] > 0 ? bytes / shape[0] : bytes;
   const fits = Math.floor(limit / perItem);
   const hint = shape.length > 1 && fits >= 1 ? `; the largest batch that fits is ${fits}` : '';
   return `dawnflow: ${label || 'a tensor'} ${fmt(shape)} needs ${bytes} bytes, more than this adapter's ` +
-    `maxStorageBufferBindingSize (${limit})${hint}`;
+    `${limitName} (${limit})${hint}`;
+}
+
+/** Shapes of tensor buffers, so the dispatcher can say which tensor a kernel cannot bind. */
+const shapes = new WeakMap<GPUBuffer, { shape: number[]; label: string }>();
+
+export function describeOversized(buffer: GPUBuffer, limit: number): string {
+  const s = shapes.get(buffer);
+  if (!s) return `dawnflow: a ${buffer.size}-byte buffer is larger than this adapter's maxStorageBufferBindingSize (${limit})`;
+  return tooLarge(s.shape, sizeOf(s.shape) * 4, limit, 'maxStorageBufferBindingSize', s.label);
 }
 
 let nextId = 1;
@@ -57,8 +66,12 @@ export class Tensor {
     checkShape(shape);
     const bytes = Math.max(4, sizeOf(shape) * 4);
     const d = dispatcher();
-    if (bytes > d.maxBinding) throw new Error(tooLarge(shape, bytes, d.maxBinding, label));
-    return new Tensor(shape, dtype, new Storage(d.acquire(bytes, label)));
+    const limit = d.limits.maxBufferSize ?? Infinity;
+    if (bytes > limit) throw new Error(tooLarge(shape, bytes, limit, 'maxBufferSize', label));
+    const buffer = d.acquire(bytes, label);
+    shapes.set(buffer, { shape: [...shape], label });
+    d.describeOversized = describeOversized;
+    return new Tensor(shape, dtype, new Storage(buffer));
   }
 
   static fromArray(data: ArrayLike<number>, shape: Shape, dtype: DType = 'float32'): Tensor {
