@@ -1,11 +1,10 @@
 // `dawnflow bench`: the kernel suite at VGG16 shapes. Batch 4 on a software adapter, 40 on a GPU
 // (or --batch). Prints a table and writes JSON (--json FILE).
-import { writeFileSync } from 'node:fs';
 import { currentGpu, dispatcher } from '../src/gpu/engine.js';
 import { copyBandwidth, timeCase, type BenchCase, type BenchResult } from './harness.js';
 import { convBackwardCases, convForwardCase, denseCase, maxPoolCase } from './kernels/cases.js';
 
-export interface BenchOptions { batch?: number; repeat?: number; json?: string }
+export interface BenchOptions { batch?: number; repeat?: number }
 
 export async function runKernelBench(o: BenchOptions): Promise<Record<string, unknown>> {
   const gpu = currentGpu();
@@ -34,6 +33,5 @@ export async function runKernelBench(o: BenchOptions): Promise<Record<string, un
     date: new Date().toISOString(), adapter: gpu.info, batch, repeat, copyGBs,
     pipelines: dispatcher().pipelines.size, results,
   };
-  if (o.json) writeFileSync(o.json, JSON.stringify(report, null, 2));
   return report;
 }

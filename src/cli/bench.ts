@@ -2,13 +2,25 @@
 import type { DeviceOptions } from '../gpu/device.js';
 import { withEngine } from '../gpu/engine.js';
 import { runKernelBench } from '../../bench/run.js';
+import { runE2e } from '../../bench/e2e.js';
+import { writeFileSync } from 'node:fs';
+import { UsageError } from './args.js';
 
 export async function bench(opts: DeviceOptions, flags: Record<string, unknown>): Promise<number> {
-  return withEngine(opts, async () => {
-    await runKernelBench({
-      batch: flags.batch as number | undefined, repeat: flags.repeat as number | undefined,
-      json: flags.json as string | undefined,
-    });
+  const suite = (flags.suite as string | undefined) ?? 'kernels';
+  if (!['kernels', 'e2e', 'all'].includes(suite)) throw new UsageError(`--suite must be kernels, e2e or all`);
+  return withEngine(opts, async (gpu) => {
+    const report: Record<string, unknown> = {};
+    if (suite !== 'e2e') {
+      report.kernels = await runKernelBench({ batch: flags.batch as number | undefined, repeat: flags.repeat as number | undefined });
+    }
+    if (suite !== 'kernels') {
+      const batch = (flags.batch as number | undefined) ?? (gpu.info.software ? 4 : 40);
+      const e2e = await runE2e({ batch, size: (flags.size as number | undefined) ?? 150, repeat: (flags.repeat as number | undefined) ?? 2 });
+      console.log(JSON.stringify(e2e, (k, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v), 2));
+      report.e2e = e2e;
+    }
+    if (flags.json) writeFileSync(flags.json as string, JSON.stringify(report, null, 2));
     return 0;
   });
 }

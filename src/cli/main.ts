@@ -18,7 +18,8 @@ usage: dawnflow <command> [flags]
 
 commands:
   info   [--json]                 the WebGPU adapter, its features and limits
-  bench  [--json FILE] [--batch N] kernel benchmarks (validated, then timed)
+  bench  [--suite kernels|e2e|all] [--json FILE] [--batch N] [--size 150]
+                                  kernel benchmarks (validated, then timed), end-to-end steps
   summary vgg16 [--include-top] [--input-shape 150,150,3]
   summary chapter-head [--variant all|unfrozen|frozen|fine-tune]
   summary small-convnet | FILE.h5  Keras 2.3's model.summary() text
@@ -53,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
         return await info(deviceOpts(a.flags), Boolean(a.flags.json));
       }
       case 'bench': {
-        const a = parseArgs(rest, { ...DEVICE_FLAGS, json: 'string', batch: 'number', repeat: 'number' }, 'bench');
+        const a = parseArgs(rest, { ...DEVICE_FLAGS, json: 'string', batch: 'number', repeat: 'number', suite: 'string', size: 'number' }, 'bench');
         return await bench(deviceOpts(a.flags), a.flags);
       }
       case 'summary': {
