@@ -4,6 +4,7 @@ import { noGrad } from '../autograd/engine.js';
 import { DirectoryIterator, type DirectoryIteratorOptions } from '../data/directory_iterator.js';
 import { writeNpy } from '../io/npy.js';
 import type { Container } from '../nn/container.js';
+import { microBatchLimit } from '../nn/training.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -34,11 +35,16 @@ export async function extractFeatures(base: Container, it: DirectoryIterator, li
     const b = it.nextHost();
     const n = Math.min(b.y.length, total - done);
     const [h, w] = it.targetSize;
-    const x = Tensor.fromArray(b.x.subarray(0, n * h * w * 3), [n, h, w, 3]);
-    const y = noGrad(() => base.apply(x, { training: false }));
-    features.set(await y.data(), done * per);
-    x.dispose();
-    y.dispose();
+    // In micro-batches when the batch is larger than the adapter can hold at once.
+    const step = Math.min(n, microBatchLimit(base));
+    for (let i = 0; i < n; i += step) {
+      const m = Math.min(step, n - i);
+      const x = Tensor.fromArray(b.x.subarray(i * h * w * 3, (i + m) * h * w * 3), [m, h, w, 3]);
+      const y = noGrad(() => base.apply(x, { training: false }));
+      features.set(await y.data(), (done + i) * per);
+      x.dispose();
+      y.dispose();
+    }
     labels.set(b.y.subarray(0, n), done);
     files.push(...b.files.slice(0, n));
     done += n;

@@ -33,6 +33,7 @@ commands:
   fine-tune --from MODEL.h5 --data DIR           approach 3: unfreeze from block5_conv1
       shared: --epochs --steps-per-epoch --validation-steps --batch-size --lr --target-size
               --seed --no-augment --no-shuffle --save OUT.h5 --json RESULT.json --checkpoint P.h5
+              --micro-batch N (default: split batches the adapter cannot hold at once)
   evaluate --model MODEL.h5 --data DIR/test [--batch-size 20] [--steps N]
   predict --model MODEL.h5 IMAGE...
   help                            this text

@@ -84,7 +84,7 @@ export async function featureExtraction(s: TrainSettings, dev: DeviceOptions): P
     model.add(new Dense({ units: 1, activation: 'sigmoid' }));
     model.compile({ optimizer: new RMSprop({ lr: s.lr }), loss: 'binary_crossentropy', metrics: ['acc'] });
     const t0 = performance.now();
-    const h = await model.fit(train, { epochs: s.epochs, batchSize: s.batchSize, validationData: validation, shuffle: s.shuffle, callbacks: callbacks(s), verbose: s.verbose });
+    const h = await model.fit(train, { epochs: s.epochs, batchSize: s.batchSize, validationData: validation, shuffle: s.shuffle, callbacks: callbacks(s), verbose: s.verbose, microBatch: s.microBatch });
     await finish('feature-extraction', s, model, h, gpu, (performance.now() - t0) / 1000);
     model.dispose();
     return 0;
@@ -106,6 +106,7 @@ async function fitImages(command: string, s: TrainSettings, model: Container, gp
   const h = await model.fit(train, {
     epochs: s.epochs, stepsPerEpoch: s.stepsPerEpoch || train.batchesPerPass, validationData: validation,
     validationSteps: s.validationSteps || validation.batchesPerPass, callbacks: callbacks(s), verbose: s.verbose,
+    microBatch: s.microBatch,
   });
   const seconds = (performance.now() - t0) / 1000;
   console.log(`elapsed: ${seconds.toFixed(1)} s`);

@@ -6,7 +6,7 @@ export const TRAIN_FLAGS: FlagSpec = {
   epochs: 'number', 'steps-per-epoch': 'number', 'validation-steps': 'number', 'batch-size': 'number',
   'validation-batch-size': 'number', lr: 'number', 'target-size': 'number', seed: 'number',
   'no-augment': 'boolean', 'no-shuffle': 'boolean', save: 'string', json: 'string', checkpoint: 'string',
-  features: 'string', verbose: 'number', limit: 'number',
+  features: 'string', verbose: 'number', limit: 'number', 'micro-batch': 'number',
 };
 
 export interface TrainSettings {
@@ -17,6 +17,8 @@ export interface TrainSettings {
   features?: string; verbose: 0 | 1 | 2;
   /** Approach 1: only the first N images of each split (a quick run). */
   limit?: number;
+  /** Largest micro-batch; by default what the adapter can hold. */
+  microBatch?: number;
 }
 
 type Defaults = Omit<TrainSettings, 'data' | 'augment' | 'shuffle' | 'verbose' | 'seed'>;
@@ -54,5 +56,6 @@ export function trainSettings(command: keyof typeof APPROACH_DEFAULTS, flags: Re
     json: flags.json as string | undefined, checkpoint: flags.checkpoint as string | undefined,
     features: flags.features as string | undefined, verbose: verbose as 0 | 1 | 2,
     limit: flags.limit === undefined ? undefined : int(flags, 'limit', 1),
+    microBatch: flags['micro-batch'] === undefined ? undefined : int(flags, 'micro-batch', 1),
   };
 }

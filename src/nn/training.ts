@@ -5,6 +5,7 @@
 import { backward, noGrad } from '../autograd/engine.js';
 import { dispatcher } from '../gpu/engine.js';
 import { binaryCrossentropy } from '../ops/losses.js';
+import { mulScalar } from '../ops/elementwise.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
@@ -14,7 +15,7 @@ import { History, type Callback, type Logs } from './callbacks.js';
 import { binaryAccuracy, checkMetric } from './metrics.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { Progbar, type Write } from './progbar.js';
-import type { Variable } from './layer.js';
+import type { Layer, Variable } from './layer.js';
 
 export interface CompileArgs { optimizer: Optimizer; loss: string; metrics?: string[] }
 
@@ -56,34 +57,96 @@ async function readScalars(ts: Tensor[]): Promise<number[]> {
   return out;
 }
 
-/** One update on a batch; returns [loss, acc] of the pre-update weights. */
-export async function trainOnBatch(model: Container, b: Batch): Promise<number[]> {
-  const c = compiledOf(model);
-  const stats = tidy(() => {
-    const p = model.apply(b.x, { training: true });
-    const loss = binaryCrossentropy(b.y, p);
-    const acc = binaryAccuracy(b.y, p);
-    backward(loss);
-    c.optimizer.step(c.trainable);
-    for (const v of c.trainable) {
-      v.value.grad?.dispose();
-      v.value.grad = null;
-    }
-    return [loss, acc];
+// --- micro-batches ---------------------------------------------------------------------------
+
+function leafLayers(model: Container): Layer[] {
+  return model.layers.flatMap((l) => ('layers' in l ? leafLayers(l as Container) : [l]));
+}
+
+/**
+ * The largest batch whose biggest activation fits one storage binding of this adapter (on
+ * lavapipe 128 MiB: 23 images of 150x150x64 at VGG16's first block). Larger batches are split
+ * into micro-batches whose gradients add up to the full batch's.
+ */
+export function microBatchLimit(model: Container): number {
+  const bytes = (s: readonly (number | null)[] | null) => (s ? sizeOf(s.slice(1) as number[]) * 4 : 0);
+  let perSample = bytes(model.inputShape);
+  for (const l of leafLayers(model)) perSample = Math.max(perSample, bytes(l.outputShape));
+  return Math.max(1, Math.floor(dispatcher().maxBinding / Math.max(perSample, 1)));
+}
+
+function chunkSizes(n: number, max: number): number[] {
+  const parts = Math.ceil(n / max);
+  return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
+}
+
+/** Rows [start, start + n) of a batch-major tensor, as a copy. */
+export function sliceBatch(x: Tensor, start: number, n: number): Tensor {
+  if (start === 0 && n === x.shape[0]) return x.view();
+  const item = x.size / x.shape[0];
+  const out = Tensor.empty([n, ...x.shape.slice(1)], x.dtype, 'batch-slice');
+  dispatcher().copy(x.buffer, out.buffer, n * item * 4, start * item * 4, 0);
+  return out;
+}
+
+function microBatches(model: Container, b: Batch, micro: number | undefined): { x: Tensor; y: Tensor; n: number }[] {
+  const sizes = chunkSizes(b.size, Math.min(micro ?? Infinity, microBatchLimit(model)));
+  let at = 0;
+  return sizes.map((n) => {
+    const part = { x: sliceBatch(b.x, at, n), y: sliceBatch(b.y, at, n), n };
+    at += n;
+    return part;
   });
+}
+
+/** Mean of per-chunk [loss, acc] values weighted by chunk sizes. */
+function weighted(values: number[], sizes: number[]): number[] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  return [0, 1].map((k) => sizes.reduce((acc, n, i) => acc + values[2 * i + k] * n, 0) / total);
+}
+
+/**
+ * One update on a batch; returns [loss, acc] of the pre-update weights. A batch larger than
+ * the adapter can hold (or than `micro`) runs as micro-batches: each one's mean loss is
+ * weighted by its share of the batch, so the accumulated gradient is the full batch's.
+ */
+export async function trainOnBatch(model: Container, b: Batch, micro?: number): Promise<number[]> {
+  const c = compiledOf(model);
+  const parts = microBatches(model, b, micro);
+  const stats = parts.flatMap((m) => tidy(() => {
+    const p = model.apply(m.x, { training: true });
+    const loss = binaryCrossentropy(m.y, p);
+    const acc = binaryAccuracy(m.y, p);
+    backward(parts.length === 1 ? loss : mulScalar(loss, m.n / b.size));
+    return [loss, acc];
+  }));
+  tidy(() => c.optimizer.step(c.trainable));
+  for (const v of c.trainable) {
+    v.value.grad?.dispose();
+    v.value.grad = null;
+  }
+  for (const m of parts) {
+    m.x.dispose();
+    m.y.dispose();
+  }
   const values = await readScalars(stats);
   for (const t of stats) t.dispose();
-  return values;
+  return weighted(values, parts.map((m) => m.n));
 }
 
 export async function testOnBatch(model: Container, b: Batch): Promise<number[]> {
-  const stats = noGrad(() => tidy(() => {
-    const p = model.apply(b.x, { training: false });
-    return [binaryCrossentropy(b.y, p), binaryAccuracy(b.y, p)];
-  }));
+  const parts = microBatches(model, b, undefined);
+  const stats = parts.flatMap((m) => noGrad(() => tidy(() => {
+    const p = model.apply(m.x, { training: false });
+    return [binaryCrossentropy(m.y, p), binaryAccuracy(m.y, p)];
+  })));
+  for (const m of parts) {
+    m.x.dispose();
+    m.y.dispose();
+  }
   const values = await readScalars(stats);
   for (const t of stats) t.dispose();
-  return values;
+  return weighted(values, parts.map((m) => m.n));
 }
 
 function sourceOf(d: ArrayData | BatchSource, batchSize: number, shuffle: boolean): BatchSource {
@@ -122,6 +185,8 @@ export interface FitOptions {
   callbacks?: Callback[];
   verbose?: 0 | 1 | 2;
   initialEpoch?: number;
+  /** Largest micro-batch (default: what the adapter can hold). */
+  microBatch?: number;
   write?: Write;
   tty?: boolean;
 }
@@ -148,7 +213,7 @@ export async function fit(model: Container, data: ArrayData | BatchSource, o: Fi
     let [loss, acc, seen] = [0, 0, 0];
     for (let s = 0; s < steps; s++) {
       const b = await src.next();
-      const [l, a] = await trainOnBatch(model, b);
+      const [l, a] = await trainOnBatch(model, b, o.microBatch);
       b.x.dispose();
       b.y.dispose();
       if (!Number.isFinite(l)) throw new Error(`dawnflow: the loss became ${l} at epoch ${epoch + 1}, step ${s + 1}; try a lower learning rate`);
@@ -180,8 +245,9 @@ export async function predict(model: Container, x: Float32Array, xShape: number[
   const item = sizeOf(xShape.slice(1));
   const parts: Float32Array[] = [];
   let outShape: number[] = [];
-  for (let i = 0; i < xShape[0]; i += batchSize) {
-    const n = Math.min(batchSize, xShape[0] - i);
+  const step = Math.min(batchSize, microBatchLimit(model));
+  for (let i = 0; i < xShape[0]; i += step) {
+    const n = Math.min(step, xShape[0] - i);
     const xb = Tensor.fromArray(x.subarray(i * item, (i + n) * item), [n, ...xShape.slice(1)]);
     const y = noGrad(() => model.apply(xb, { training: false }));
     parts.push((await y.data()) as Float32Array);

@@ -171,3 +171,25 @@ describe('fit and evaluate', () => {
     expect(() => new EarlyStopping().onEpochEnd(0, { loss: 1 })).toThrow(/monitors 'val_loss'/);
   });
 });
+
+describe('micro-batches', () => {
+  test('a batch split into micro-batches gives the full batch update', async () => {
+    const [a, b] = [tinyNet(), tinyNet()];
+    for (const [i, v] of b.weights.entries()) v.assign(Tensor.fromArray((await a.weights[i].value.data()) as Float32Array, v.shape));
+    a.compile({ optimizer: new Adam({ lr: 1e-2 }), loss: 'binary_crossentropy', metrics: ['acc'] });
+    b.compile({ optimizer: new Adam({ lr: 1e-2 }), loss: 'binary_crossentropy', metrics: ['acc'] });
+    const seed = nextSeed();
+    const batch = () => ({
+      x: Tensor.fromArray(Float32Array.from(uniform(7 * 72, 0, 1, seed)), [7, 6, 6, 2]),
+      y: Tensor.fromArray([0, 1, 1, 0, 1, 0, 0], [7, 1]), size: 7,
+    });
+    for (let s = 0; s < 2; s++) {
+      const whole = await trainOnBatch(a, batch());
+      const split = await trainOnBatch(b, batch(), 3);
+      expectClose(split, whole, { atol: 1e-6, rtol: 1e-5, label: `seed ${seed} step ${s} loss/acc` });
+    }
+    for (const [i, v] of b.weights.entries()) {
+      expectClose(await read64(v.value), await read64(a.weights[i].value), { atol: 1e-6, rtol: 1e-4, label: `seed ${seed} ${v.name}` });
+    }
+  });
+});
