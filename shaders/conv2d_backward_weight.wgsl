@@ -9,22 +9,11 @@
 @group(0) @binding(2) var<storage, read_write> dw: array<f32>;
 @group(0) @binding(3) var<uniform> u: Params;
 
+//#include "conv2d_im2col.wgsl"
+
+// A[m, k] = im2col^T: tap m, output pixel k.
 fn loadA(m: u32, k: u32) -> f32 {
-  // m = (kh*KW + kw)*CI + ci;  k = (b*OH + oh)*OW + ow
-  let ci = m % u.CI;
-  let t = m / u.CI;
-  let kw = t % u.KW;
-  let kh = t / u.KW;
-  let ow = k % u.OW;
-  let t2 = k / u.OW;
-  let oh = t2 % u.OH;
-  let b = t2 / u.OH;
-  let ih = i32(oh * u.SH + kh) - i32(u.PT);
-  let iw = i32(ow * u.SW + kw) - i32(u.PL);
-  if (ih < 0 || iw < 0 || ih >= i32(u.H) || iw >= i32(u.W)) {
-    return 0.0;
-  }
-  return x[((b * u.H + u32(ih)) * u.W + u32(iw)) * u.CI + ci];
+  return im2col(k, m);
 }
 
 fn loadB(k: u32, n: u32) -> f32 {

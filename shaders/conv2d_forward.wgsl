@@ -14,22 +14,11 @@ override HAS_BIAS: bool = false;
 
 //#include "activation.wgsl"
 
+//#include "conv2d_im2col.wgsl"
+
+// A[m, k]: output pixel m, tap k.
 fn loadA(m: u32, k: u32) -> f32 {
-  // m = (b*OH + oh)*OW + ow;  k = (kh*KW + kw)*CI + ci
-  let ci = k % u.CI;
-  let t = k / u.CI;
-  let kw = t % u.KW;
-  let kh = t / u.KW;
-  let ow = m % u.OW;
-  let t2 = m / u.OW;
-  let oh = t2 % u.OH;
-  let b = t2 / u.OH;
-  let ih = i32(oh * u.SH + kh) - i32(u.PT);
-  let iw = i32(ow * u.SW + kw) - i32(u.PL);
-  if (ih < 0 || iw < 0 || ih >= i32(u.H) || iw >= i32(u.W)) {
-    return 0.0;
-  }
-  return x[((b * u.H + u32(ih)) * u.W + u32(iw)) * u.CI + ci];
+  return im2col(m, k);
 }
 
 fn loadB(k: u32, n: u32) -> f32 {

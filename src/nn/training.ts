@@ -106,25 +106,14 @@ function weighted(values: number[], sizes: number[]): number[] {
 }
 
 /**
- * One update on a batch; returns [loss, acc] of the pre-update weights. A batch larger than
- * the adapter can hold (or than `micro`) runs as micro-batches: each one's mean loss is
- * weighted by its share of the batch, so the accumulated gradient is the full batch's.
+ * Runs `body` on each micro-batch of `b` (each returns its [loss, acc] tensors), frees the
+ * slices, and reads every value back at once: [loss, acc] weighted by micro-batch sizes.
  */
-export async function trainOnBatch(model: Container, b: Batch, micro?: number): Promise<number[]> {
-  const c = compiledOf(model);
+async function overMicroBatches(model: Container, b: Batch, micro: number | undefined,
+  body: (m: { x: Tensor; y: Tensor; n: number }, parts: number) => Tensor[], after: () => void = () => {}): Promise<number[]> {
   const parts = microBatches(model, b, micro);
-  const stats = parts.flatMap((m) => tidy(() => {
-    const p = model.apply(m.x, { training: true });
-    const loss = binaryCrossentropy(m.y, p);
-    const acc = binaryAccuracy(m.y, p);
-    backward(parts.length === 1 ? loss : mulScalar(loss, m.n / b.size));
-    return [loss, acc];
-  }));
-  tidy(() => c.optimizer.step(c.trainable));
-  for (const v of c.trainable) {
-    v.value.grad?.dispose();
-    v.value.grad = null;
-  }
+  const stats = parts.flatMap((m) => tidy(() => body(m, parts.length)));
+  after();
   for (const m of parts) {
     m.x.dispose();
     m.y.dispose();
@@ -134,19 +123,33 @@ export async function trainOnBatch(model: Container, b: Batch, micro?: number): 
   return weighted(values, parts.map((m) => m.n));
 }
 
+/**
+ * One update on a batch; returns [loss, acc] of the pre-update weights. A batch larger than
+ * the adapter can hold (or than `micro`) runs as micro-batches: each one's mean loss is
+ * weighted by its share of the batch, so the accumulated gradient is the full batch's.
+ */
+export async function trainOnBatch(model: Container, b: Batch, micro?: number): Promise<number[]> {
+  const c = compiledOf(model);
+  return overMicroBatches(model, b, micro, (m, parts) => {
+    const p = model.apply(m.x, { training: true });
+    const loss = binaryCrossentropy(m.y, p);
+    const acc = binaryAccuracy(m.y, p);
+    backward(parts === 1 ? loss : mulScalar(loss, m.n / b.size));
+    return [loss, acc];
+  }, () => {
+    tidy(() => c.optimizer.step(c.trainable));
+    for (const v of c.trainable) {
+      v.value.grad?.dispose();
+      v.value.grad = null;
+    }
+  });
+}
+
 export async function testOnBatch(model: Container, b: Batch): Promise<number[]> {
-  const parts = microBatches(model, b, undefined);
-  const stats = parts.flatMap((m) => noGrad(() => tidy(() => {
+  return overMicroBatches(model, b, undefined, (m) => noGrad(() => {
     const p = model.apply(m.x, { training: false });
     return [binaryCrossentropy(m.y, p), binaryAccuracy(m.y, p)];
-  })));
-  for (const m of parts) {
-    m.x.dispose();
-    m.y.dispose();
-  }
-  const values = await readScalars(stats);
-  for (const t of stats) t.dispose();
-  return weighted(values, parts.map((m) => m.n));
+  }));
 }
 
 function sourceOf(d: ArrayData | BatchSource, batchSize: number, shuffle: boolean): BatchSource {
