@@ -7,6 +7,7 @@ import { bench } from './bench.js';
 import { parseInputShape, summary } from './summary.js';
 import { weightsCommand } from './weights.js';
 import { features } from './features.js';
+import { augmentPreviewCommand } from './preview.js';
 import { evaluateCommand, featureExtraction, fineTune, predictCommand, transfer } from './train.js';
 import { TRAIN_FLAGS, trainSettings } from './train_flags.js';
 
@@ -34,6 +35,8 @@ commands:
       shared: --epochs --steps-per-epoch --validation-steps --batch-size --lr --target-size
               --seed --no-augment --no-shuffle --save OUT.h5 --json RESULT.json --checkpoint P.h5
               --micro-batch N (default: split batches the adapter cannot hold at once)
+  augment-preview --data DIR [--n 16] [--per-image 4] [--seed 1] [--size 150] --out grid.png
+                                  a PNG grid of augmented samples with the chapter's settings
   evaluate --model MODEL.h5 --data DIR/test [--batch-size 20] [--steps N]
   predict --model MODEL.h5 IMAGE...
   help                            this text
@@ -92,6 +95,10 @@ export async function run(argv: string[]): Promise<number> {
       case 'predict': {
         const a = parseArgs(rest, { ...DEVICE_FLAGS, model: 'string' }, 'predict');
         return await predictCommand(a.flags.model as string, a.positional, deviceOpts(a.flags));
+      }
+      case 'augment-preview': {
+        const a = parseArgs(rest, { ...DEVICE_FLAGS, data: 'string', n: 'number', 'per-image': 'number', seed: 'number', size: 'number', out: 'string' }, 'augment-preview');
+        return await augmentPreviewCommand(a.flags, deviceOpts(a.flags));
       }
       case 'weights': {
         const a = parseArgs(rest, {}, 'weights');

@@ -1,0 +1,27 @@
+// `dawnflow augment-preview --data DIR --out grid.png`.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DeviceOptions } from '../gpu/device.js';
+import { withEngine } from '../gpu/engine.js';
+import { augmentPreview } from '../apps/augment_preview.js';
+import { UsageError } from './args.js';
+
+export async function augmentPreviewCommand(f: Record<string, unknown>, dev: DeviceOptions): Promise<number> {
+  const data = f.data as string | undefined;
+  const out = f.out as string | undefined;
+  if (!data) throw new UsageError('--data DIR is required (a folder with class sub-folders, or one holding train/)');
+  if (!out) throw new UsageError('--out FILE.png is required');
+  const n = (f.n as number | undefined) ?? 16;
+  const perImage = (f['per-image'] as number | undefined) ?? 4;
+  const size = (f.size as number | undefined) ?? 150;
+  for (const [k, v] of [['--n', n], ['--per-image', perImage], ['--size', size]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new UsageError(`${k} must be a positive integer, got ${v}`);
+  }
+  // Accept the data root as well as its train/ folder.
+  const folder = existsSync(join(data, 'train')) ? join(data, 'train') : data;
+  return withEngine(dev, async () => {
+    const r = await augmentPreview({ data: folder, images: n, perImage, seed: (f.seed as number | undefined) ?? 1, size, out });
+    console.log(`wrote ${out} (${r.width}x${r.height}): ${r.files.length} images, original then ${perImage} augmented draws each`);
+    return 0;
+  });
+}
