@@ -5,7 +5,7 @@ import { DirectoryIterator, type DirectoryIteratorOptions } from '../data/direct
 import { writeNpy } from '../io/npy.js';
 import type { Container } from '../nn/container.js';
 import { microBatchLimit } from '../nn/training.js';
-import { Tensor } from '../tensor/tensor.js';
+import { augmentBatch, uploadPixels } from '../ops/augment.js';
 import { sizeOf } from '../tensor/shape.js';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -20,38 +20,56 @@ export interface Features {
   imagesPerSecond: number;
 }
 
-/** Runs `base` over `limit` images (all by default) of the iterator, one pass. */
+/**
+ * Runs `base` over `limit` images (all by default) of the iterator, one pass. Fewer rows come
+ * back when the iterator skipped unreadable files: the pass ends early instead of wrapping into
+ * the next one (which would repeat images).
+ */
 export async function extractFeatures(base: Container, it: DirectoryIterator, limit = it.samples,
   progress: (done: number, total: number) => void = () => {}): Promise<Features> {
   const total = Math.min(limit, it.samples);
   const out = base.outputShape!.slice(1) as number[];
   const per = sizeOf(out);
-  const features = new Float32Array(total * per);
-  const labels = new Float32Array(total);
+  let features = new Float32Array(total * per);
+  let labels = new Float32Array(total);
   const files: string[] = [];
   const t0 = performance.now();
   let done = 0;
+  let pass: number | null = null;
   while (done < total) {
-    const b = it.nextHost();
-    const n = Math.min(b.y.length, total - done);
-    const [h, w] = it.targetSize;
-    // In micro-batches when the batch is larger than the adapter can hold at once.
-    const step = Math.min(n, microBatchLimit(base));
-    for (let i = 0; i < n; i += step) {
-      const m = Math.min(step, n - i);
-      const x = Tensor.fromArray(b.x.subarray(i * h * w * 3, (i + m) * h * w * 3), [m, h, w, 3]);
-      const y = noGrad(() => base.apply(x, { training: false }));
-      features.set(await y.data(), (done + i) * per);
-      x.dispose();
-      y.dispose();
-    }
-    labels.set(b.y.subarray(0, n), done);
+    const b = await it.nextPixels();
+    if ((pass ??= b.pass) !== b.pass) break;
+    const n = Math.min(b.n, total - done);
+    await applyBase(base, b.pixels, [n, ...it.targetSize], it.rescale, features.subarray(done * per));
+    labels.set(b.labels.subarray(0, n), done);
     files.push(...b.files.slice(0, n));
     done += n;
     progress(done, total);
   }
+  if (done < total) [features, labels] = [features.slice(0, done * per), labels.slice(0, done)];
   const seconds = (performance.now() - t0) / 1000;
-  return { features, shape: [total, ...out], labels, files, classIndices: it.folder.classIndices, seconds, imagesPerSecond: total / seconds };
+  return { features, shape: [done, ...out], labels, files, classIndices: it.folder.classIndices, seconds, imagesPerSecond: done / seconds };
+}
+
+/** base(x[:n]) into `into`, in micro-batches when n is more than the adapter holds at once. */
+/** The base over uint8 pixels, converted (times `rescale`) on the GPU, in micro-batches. */
+async function applyBase(base: Container, pixels: Uint8Array, [n, h, w]: number[], rescale: number,
+  into: Float32Array): Promise<void> {
+  const step = Math.min(n, microBatchLimit(base));
+  let at = 0;
+  for (let i = 0; i < n; i += step) {
+    const m = Math.min(step, n - i);
+    const shape: [number, number, number, number] = [m, h, w, 3];
+    const u8 = uploadPixels(pixels.subarray(i * h * w * 3, (i + m) * h * w * 3), shape);
+    const xt = augmentBatch(u8, shape, null, { fillMode: 'nearest', cval: 0, rescale });
+    u8.dispose();
+    const y = noGrad(() => base.apply(xt, { training: false }));
+    const values = await y.data();
+    into.set(values, at);
+    at += values.length;
+    xt.dispose();
+    y.dispose();
+  }
 }
 
 /** FILE.npy (features), FILE.labels.npy and FILE.json (file order, classes, timing). */

@@ -9,7 +9,7 @@ import { UsageError } from './args.js';
 
 export interface FeatureFlags {
   weights?: string; data?: string; out?: string; targetSize: number; batchSize: number;
-  shuffle: boolean; seed: number; limit?: number;
+  shuffle: boolean; seed: number; limit?: number; strict?: boolean;
 }
 
 /** `--weights random` is allowed, loudly: the features are then not transfer learning. */
@@ -37,6 +37,7 @@ export async function features(f: FeatureFlags, dev: DeviceOptions): Promise<num
   return withEngine(dev, async (gpu) => {
     const it = new DirectoryIterator(f.data!, {
       targetSize: [f.targetSize, f.targetSize], batchSize: f.batchSize, shuffle: f.shuffle, seed: f.seed, rescale: 1 / 255,
+      strict: f.strict,
     });
     const base = vgg16({ inputShape: [f.targetSize, f.targetSize, 3], weights });
     const tty = Boolean(process.stderr.isTTY);

@@ -35,6 +35,7 @@ commands:
       shared: --epochs --steps-per-epoch --validation-steps --batch-size --lr --target-size
               --seed --no-augment --no-shuffle --save OUT.h5 --json RESULT.json --checkpoint P.h5
               --micro-batch N (default: split batches the adapter cannot hold at once)
+              --strict (stop on an unreadable image; by default it is skipped with a warning)
   augment-preview --data DIR [--n 16] [--per-image 4] [--seed 1] [--size 150] --out grid.png
                                   a PNG grid of augmented samples with the chapter's settings
   evaluate --model MODEL.h5 --data DIR/test [--batch-size 20] [--steps N]
@@ -72,13 +73,14 @@ export async function run(argv: string[]): Promise<number> {
       case 'features': {
         const a = parseArgs(rest, {
           ...DEVICE_FLAGS, weights: 'string', data: 'string', out: 'string', 'target-size': 'number',
-          'batch-size': 'number', 'no-shuffle': 'boolean', seed: 'number', limit: 'number',
+          'batch-size': 'number', 'no-shuffle': 'boolean', seed: 'number', limit: 'number', strict: 'boolean',
         }, 'features');
         const g = a.flags;
         return await features({
           weights: g.weights as string, data: g.data as string, out: g.out as string,
           targetSize: (g['target-size'] as number) ?? 150, batchSize: (g['batch-size'] as number) ?? 20,
           shuffle: !g['no-shuffle'], seed: (g.seed as number) ?? 0, limit: g.limit as number | undefined,
+          strict: Boolean(g.strict),
         }, deviceOpts(g));
       }
       case 'feature-extraction': case 'transfer': case 'fine-tune': {

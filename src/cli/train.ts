@@ -7,6 +7,7 @@ import { vgg16 } from '../apps/vgg16.js';
 import { chapterModel, freezeBase, unfreezeFrom } from '../apps/chapter.js';
 import { extractFeatures, saveFeatures } from '../apps/features.js';
 import { DirectoryIterator } from '../data/directory_iterator.js';
+import { CHAPTER_AUGMENTATION } from '../data/augment.js';
 import { loadImage, toFloatBatch } from '../data/load_img.js';
 import { readNpy } from '../io/npy.js';
 import { loadModel, saveModel } from '../io/keras_weights.js';
@@ -62,7 +63,7 @@ async function splitFeatures(base: Container, s: TrainSettings, split: string): 
     return { x: f.data as Float32Array, xShape: [f.shape[0], f.shape.slice(1).reduce((a, b) => a * b, 1)], y: y.data as Float32Array };
   }
   const it = new DirectoryIterator(splitDir(s.data, split), {
-    targetSize: [s.targetSize, s.targetSize], batchSize: 20, shuffle: s.shuffle, seed: s.seed, rescale: 1 / 255,
+    targetSize: [s.targetSize, s.targetSize], batchSize: 20, shuffle: s.shuffle, seed: s.seed, rescale: 1 / 255, strict: s.strict,
   });
   const r = await extractFeatures(base, it, s.limit ?? it.samples);
   console.log(`${split}: features of ${r.shape[0]} images in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(2)} images/s)`);
@@ -91,12 +92,14 @@ export async function featureExtraction(s: TrainSettings, dev: DeviceOptions): P
   });
 }
 
+/** Training images augmented as the chapter sets it (unless --no-augment); validation plain. */
 function iterators(s: TrainSettings): { train: DirectoryIterator; validation: DirectoryIterator } {
-  if (s.augment) console.log('note: augmentation is not implemented yet; training on plain rescaled images (as --no-augment)');
   const size: [number, number] = [s.targetSize, s.targetSize];
+  const common = { targetSize: size, shuffle: s.shuffle, rescale: 1 / 255, strict: s.strict };
+  const augment = s.augment ? CHAPTER_AUGMENTATION : null;
   return {
-    train: new DirectoryIterator(splitDir(s.data, 'train'), { targetSize: size, batchSize: s.batchSize, shuffle: s.shuffle, seed: s.seed, rescale: 1 / 255 }),
-    validation: new DirectoryIterator(splitDir(s.data, 'validation'), { targetSize: size, batchSize: s.validationBatchSize, shuffle: s.shuffle, seed: s.seed + 1, rescale: 1 / 255 }),
+    train: new DirectoryIterator(splitDir(s.data, 'train'), { ...common, batchSize: s.batchSize, seed: s.seed, augment }),
+    validation: new DirectoryIterator(splitDir(s.data, 'validation'), { ...common, batchSize: s.validationBatchSize, seed: s.seed + 1 }),
   };
 }
 

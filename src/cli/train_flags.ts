@@ -6,7 +6,7 @@ export const TRAIN_FLAGS: FlagSpec = {
   epochs: 'number', 'steps-per-epoch': 'number', 'validation-steps': 'number', 'batch-size': 'number',
   'validation-batch-size': 'number', lr: 'number', 'target-size': 'number', seed: 'number',
   'no-augment': 'boolean', 'no-shuffle': 'boolean', save: 'string', json: 'string', checkpoint: 'string',
-  features: 'string', verbose: 'number', limit: 'number', 'micro-batch': 'number',
+  features: 'string', verbose: 'number', limit: 'number', 'micro-batch': 'number', strict: 'boolean',
 };
 
 export interface TrainSettings {
@@ -19,9 +19,11 @@ export interface TrainSettings {
   limit?: number;
   /** Largest micro-batch; by default what the adapter can hold. */
   microBatch?: number;
+  /** Stop on an unreadable image instead of skipping it with a warning. */
+  strict: boolean;
 }
 
-type Defaults = Omit<TrainSettings, 'data' | 'augment' | 'shuffle' | 'verbose' | 'seed'>;
+type Defaults = Omit<TrainSettings, 'data' | 'augment' | 'shuffle' | 'verbose' | 'seed' | 'strict'>;
 
 export const APPROACH_DEFAULTS: Record<'feature-extraction' | 'transfer' | 'fine-tune', Defaults> = {
   // Approach 1: the head on pre-computed features, RMSprop 2e-5, 30 epochs of batch 20.
@@ -57,5 +59,6 @@ export function trainSettings(command: keyof typeof APPROACH_DEFAULTS, flags: Re
     features: flags.features as string | undefined, verbose: verbose as 0 | 1 | 2,
     limit: flags.limit === undefined ? undefined : int(flags, 'limit', 1),
     microBatch: flags['micro-batch'] === undefined ? undefined : int(flags, 'micro-batch', 1),
+    strict: Boolean(flags.strict),
   };
 }

@@ -1,13 +1,31 @@
 // Keras's DirectoryIterator (flow_from_directory) as a batch source: a permutation of the files
 // per pass (identity without shuffle), consecutive slices as batches (the last one short),
-// images loaded with load_img (resize to target_size, nearest by default) and multiplied by
-// `rescale`; binary labels as float32 0/1. The data issue adds decode workers and augmentation.
+// images loaded as load_img does (resize to target_size, nearest by default); binary labels as
+// float32 0/1.
+//
+// Decoding is the CPU's job and must not starve the GPU, so images are decoded by a pool of
+// worker threads, kept decoded in an LRU cache (later passes never decode again) and requested
+// `prefetch` batches ahead of the one being consumed. Files are requested in permutation order
+// and a batch takes the next batchSize results in that order, so the batches do not depend on
+// timing, thread count or prefetch depth.
+//
+// Unreadable files (corrupt, truncated, not an image): Keras stops on the first one. Here, by
+// default, the file is skipped with one warning and left out of every later pass, and its batch
+// takes the next file of the permutation instead. The listing, the labels and the permutations
+// (always over all N listed files) stay as Keras makes them, so with no bad file the batches are
+// exactly Keras's; with bad files each pass is the permutation with them removed, sliced into
+// batches (the last one short, a pass may have fewer batches). `strict: true` throws instead.
 import { join } from 'node:path';
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import type { Batch, BatchSource } from '../nn/data.js';
+import { DecodePool, defaultThreads, type Decoded } from './decode_pool.js';
 import { foundLine, listImageFolder, type ImageFolder } from './directory.js';
-import { loadImage, toFloatBatch, type Interpolation } from './load_img.js';
+import { DEFAULT_CACHE_BYTES, ImageCache } from './image_cache.js';
+import { bytesToFloat, type Interpolation } from './load_img.js';
+import { PixelLoader, type LoaderStats } from './pixel_loader.js';
+import { randomTransform, transformMatrix, validateAugment, type AugmentOptions } from './augment.js';
+import { augmentBatch, uploadPixels } from '../ops/augment.js';
 
 export interface DirectoryIteratorOptions {
   targetSize?: [number, number];
@@ -18,30 +36,156 @@ export interface DirectoryIteratorOptions {
   interpolation?: Interpolation;
   /** Prints Keras's `Found N images belonging to K classes.` (default true). */
   verbose?: boolean;
+  /** Decode worker threads (default: one per core); 0 decodes on the main thread. */
+  threads?: number;
+  /** Byte budget of the decoded-image cache (default 1 GiB); 0 turns the cache off. */
+  cacheBytes?: number;
+  /** Batches requested ahead of the one being consumed (default 1). */
+  prefetch?: number;
+  /** Throw on an unreadable image (naming it) instead of skipping it with a warning. */
+  strict?: boolean;
+  /** A pool shared with other iterators (`threads` is then ignored; close() leaves it open). */
+  pool?: DecodePool;
+  /** A cache shared with other iterators (`cacheBytes` is then ignored). */
+  cache?: ImageCache;
+  /** ImageDataGenerator augmentation, applied on the GPU by next() (validation: leave unset). */
+  augment?: AugmentOptions | null;
 }
 
-export interface HostBatch { x: Float32Array; y: Float32Array; files: string[] }
+/** One batch as decoded bytes: NHWC RGB uint8, n * h * w * 3. */
+export interface PixelBatch {
+  pixels: Uint8Array;
+  n: number;
+  /** Paths relative to the folder, like 'cats/cat.1.jpg'. */
+  files: string[];
+  labels: Float32Array;
+  /** Indices into folder.files. */
+  indices: Uint32Array;
+  /** The pass (0, 1, ...) the batch belongs to. */
+  pass: number;
+}
+
+export interface HostBatch { x: Float32Array; y: Float32Array; files: string[]; pass: number }
+
+export interface IteratorStats extends LoaderStats {
+  /** Files skipped as unreadable so far. */
+  skipped: number;
+  /** Passes completed (the pass's last batch has been returned). */
+  passes: number;
+}
+
+/** A requested file, or null where a pass ends. */
+type Slot = { index: number; result: Promise<Decoded> } | null;
+interface Got { index: number; data: Uint8Array }
 
 export class DirectoryIterator implements BatchSource {
   readonly folder: ImageFolder;
   readonly samples: number;
-  readonly batchesPerPass: number;
   readonly batchSize: number;
   readonly targetSize: [number, number];
+  /** Files skipped as unreadable, relative to the folder, in the order they were found. */
+  readonly skipped: string[] = [];
+  private readonly bad = new Set<number>();
+  private readonly pool: DecodePool;
+  private readonly ownsPool: boolean;
+  private readonly loader: PixelLoader;
+  private readonly prefetch: number;
   private order: Uint32Array;
   private pos = 0;
   private rng: Rng;
+  private window: Slot[] = [];
+  private requested = 0; // files (not pass ends) in the window
+  private newBad = 0; // files found unreadable in this pass
+  private passes = 0;
+  private augmentRng: Rng;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
   constructor(dir: string, private o: DirectoryIteratorOptions = {}) {
     this.folder = listImageFolder(dir);
     if (o.verbose ?? true) console.log(foundLine(this.folder));
     this.samples = this.folder.files.length;
     this.batchSize = o.batchSize ?? 32;
-    if (!(this.batchSize >= 1)) throw new Error(`dawnflow: batch size must be >= 1, got ${this.batchSize}`);
+    if (!(this.batchSize >= 1)) {
+      throw new Error(`dawnflow: batch size must be >= 1, got ${this.batchSize}`);
+    }
+    this.prefetch = o.prefetch ?? 1;
+    if (!(Number.isInteger(this.prefetch) && this.prefetch >= 0)) {
+      throw new Error(`dawnflow: prefetch must be an integer >= 0, got ${this.prefetch}`);
+    }
     this.targetSize = o.targetSize ?? [256, 256];
-    this.batchesPerPass = Math.ceil(this.samples / this.batchSize);
     this.rng = new Rng(o.seed ?? 0);
+    // A second stream for augmentation, so turning it on does not change the batch order.
+    this.augmentRng = new Rng(((o.seed ?? 0) ^ 0x5bd1e995) >>> 0);
+    if (o.augment) validateAugment(o.augment);
     this.order = this.permutation();
+    this.ownsPool = !o.pool;
+    this.pool = o.pool ?? new DecodePool(o.threads ?? defaultThreads());
+    const cache = o.cache ?? new ImageCache(o.cacheBytes ?? DEFAULT_CACHE_BYTES);
+    this.loader = new PixelLoader(this.pool, cache, this.targetSize, o.interpolation ?? 'nearest');
+  }
+
+  /** Batches in the next pass (Keras's len(); fewer once unreadable files are left out). */
+  get batchesPerPass(): number {
+    return Math.ceil((this.samples - this.bad.size) / this.batchSize);
+  }
+
+  /** The factor pixels are multiplied by (Keras's rescale). */
+  get rescale(): number {
+    return this.o.rescale ?? 1;
+  }
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  get cache(): ImageCache {
+    return this.loader.cache;
+  }
+
+  get stats(): IteratorStats {
+    return { ...this.loader.stats, skipped: this.skipped.length, passes: this.passes };
+  }
+
+  /** The next batch as uint8 pixels. Calls are served one after another, in call order. */
+  nextPixels(): Promise<PixelBatch> {
+    const next = this.chain.then(() => this.takeBatch());
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  /** The next batch on the host: pixels (NHWC float32, times `rescale`), labels, file names. */
+  async nextHost(): Promise<HostBatch> {
+    const b = await this.nextPixels();
+    const x = bytesToFloat(b.pixels, this.o.rescale ?? 1);
+    return { x, y: b.labels, files: b.files, pass: b.pass };
+  }
+
+  /**
+   * The next batch on the GPU: the uint8 pixels go up as they are, and one kernel applies the
+   * augmentation (when set) and `rescale` to the whole batch. The per-image parameters are drawn
+   * in batch order from the iterator's own seeded generator, so a seed repeats the augmentation.
+   */
+  async next(): Promise<Batch> {
+    const b = await this.nextPixels();
+    const [h, w] = this.targetSize;
+    const shape: [number, number, number, number] = [b.n, h, w, 3];
+    const pixels = uploadPixels(b.pixels, shape);
+    const aug = this.o.augment ?? null;
+    const transforms = aug ? Array.from({ length: b.n }, () => {
+      const p = randomTransform(aug, h, w, this.augmentRng);
+      return { matrix: transformMatrix(p, h, w), flipHorizontal: p.flipHorizontal, flipVertical: p.flipVertical };
+    }) : null;
+    const x = augmentBatch(pixels, shape, transforms, { fillMode: aug?.fillMode ?? 'nearest', cval: aug?.cval ?? 0, rescale: this.o.rescale ?? 1 });
+    pixels.dispose();
+    return { x, y: Tensor.fromArray(b.labels, [b.n, 1]), size: b.n };
+  }
+
+  /** Stops the decode workers (unless the pool was passed in); the iterator is then unusable. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.window = [];
+    if (this.ownsPool) await this.pool.close();
   }
 
   private permutation(): Uint32Array {
@@ -54,32 +198,110 @@ export class DirectoryIterator implements BatchSource {
     return p;
   }
 
-  /** The next batch's indices into folder.files, starting a new pass when one ends. */
-  private nextIndices(): Uint32Array {
-    if (this.pos >= this.samples) {
-      this.order = this.permutation();
-      this.pos = 0;
+  private async takeBatch(): Promise<PixelBatch> {
+    if (this.closed) throw new Error(`dawnflow: the iterator over ${this.folder.dir} is closed`);
+    const got: Got[] = [];
+    let pass = this.passes;
+    while (got.length < this.batchSize) {
+      this.request(this.batchSize - got.length, true);
+      const slot = this.window.shift();
+      if (slot === undefined) throw this.noneReadable();
+      if (slot === null) {
+        this.endPass();
+        if (got.length) break;
+        continue;
+      }
+      this.requested--;
+      const r = await slot.result;
+      if (!r.ok) this.unreadable(slot.index, r);
+      else {
+        if (got.length === 0) pass = this.passes;
+        got.push({ index: slot.index, data: r.data });
+      }
     }
-    const idx = this.order.subarray(this.pos, Math.min(this.pos + this.batchSize, this.samples));
-    this.pos += idx.length;
-    return idx;
+    // A batch that ends its pass ends it now, so `passes` counts the passes fully returned.
+    if (this.window[0] === null) {
+      this.window.shift();
+      this.endPass();
+    }
+    this.request(this.prefetch * this.batchSize);
+    return this.assemble(got, pass);
   }
 
-  /** The next batch on the host: pixels (NHWC float32, rescaled), labels and file names. */
-  nextHost(): HostBatch {
-    const idx = this.nextIndices();
-    const files = Array.from(idx, (i) => this.folder.files[i]);
-    const images = files.map((f) => loadImage(join(this.folder.dir, f), {
-      targetSize: this.targetSize, interpolation: this.o.interpolation ?? 'nearest',
-    }));
-    const x = toFloatBatch(images, this.o.rescale ?? 1);
-    const y = Float32Array.from(idx, (i) => this.folder.labels[i]);
-    return { x, y, files };
+  /**
+   * Requests files in permutation order until `files` are in the window, marking pass ends;
+   * for the batch being taken (`toPassEnd`) not past the end of its pass.
+   */
+  private request(files: number, toPassEnd = false): void {
+    // The window runs in order, so a pass end in it is the current pass's end.
+    if (toPassEnd && this.window.includes(null)) return;
+    while (this.requested < files && this.bad.size < this.samples) {
+      const index = this.order[this.pos++];
+      if (!this.bad.has(index)) {
+        const path = join(this.folder.dir, this.folder.files[index]);
+        this.window.push({ index, result: this.loader.load(path) });
+        this.requested++;
+      }
+      if (this.pos === this.samples) {
+        this.window.push(null);
+        this.order = this.permutation();
+        this.pos = 0;
+        if (toPassEnd) return;
+      }
+    }
   }
 
-  async next(): Promise<Batch> {
-    const b = this.nextHost();
+  private unreadable(index: number, r: Decoded & { ok: false }): void {
+    if (r.fatal || this.o.strict) throw new Error(r.message);
+    if (this.bad.has(index)) return; // failed again in a request made before it was known bad
+    this.bad.add(index);
+    const file = this.folder.files[index];
+    this.skipped.push(file);
+    this.newBad++;
+    const reason = reasonOf(r.message, join(this.folder.dir, file));
+    console.warn(`dawnflow: warning: skipping ${file}: ${reason}`);
+  }
+
+  private endPass(): void {
+    if (this.newBad > 0) {
+      console.warn(`dawnflow: warning: ${this.skipped.length} of ${this.samples} images in ` +
+        `${this.folder.dir} could not be read; they are left out from now on`);
+    }
+    if (this.bad.size >= this.samples) throw this.noneReadable();
+    this.passes++;
+    this.newBad = 0;
+  }
+
+  private noneReadable(): Error {
+    return new Error(`dawnflow: ${this.folder.dir}: none of the ${this.samples} images could ` +
+      'be read (see the warnings above)');
+  }
+
+  private assemble(got: Got[], pass: number): PixelBatch {
     const [h, w] = this.targetSize;
-    return { x: Tensor.fromArray(b.x, [b.y.length, h, w, 3]), y: Tensor.fromArray(b.y, [b.y.length, 1]), size: b.y.length };
+    const per = h * w * 3;
+    const pixels = new Uint8Array(got.length * per);
+    got.forEach((g, i) => pixels.set(g.data, i * per));
+    const indices = Uint32Array.from(got, (g) => g.index);
+    const files = Array.from(indices, (i) => this.folder.files[i]);
+    const labels = Float32Array.from(indices, (i) => this.folder.labels[i]);
+    return { pixels, n: got.length, files, labels, indices, pass };
   }
+}
+
+/**
+ * The problem part of a `dawnflow: <path>: <problem>; <advice>` message, for a one-line
+ * warning that already says what happens to the file (it is skipped).
+ */
+export function reasonOf(message: string, path: string): string {
+  const prefix = `dawnflow: ${path}: `;
+  const body = message.startsWith(prefix) ? message.slice(prefix.length) : message;
+  let depth = 0;
+  let cut = body.length;
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === '(') depth++;
+    else if (body[i] === ')') depth = Math.max(0, depth - 1);
+    else if (body[i] === ';' && depth === 0 && i > 0) cut = i;
+  }
+  return body.slice(0, cut).trim();
 }

@@ -40,15 +40,21 @@ export function toFloatBatch(images: RgbImage[], scale = 1 / 255): Float32Array 
   const { width, height } = images[0];
   const per = width * height * 3;
   const out = new Float32Array(images.length * per);
-  const s = Math.fround(scale);
   images.forEach((img, i) => {
     if (img.width !== width || img.height !== height) {
       throw dataError('toFloatBatch', `image ${i} is ${img.width}x${img.height} but image 0 is ` +
         `${width}x${height}; resize them to one size (targetSize) first`);
     }
-    const base = i * per;
-    for (let k = 0; k < per; k++) out[base + k] = img.data[k] * s;
+    bytesToFloat(img.data.subarray(0, per), scale, out.subarray(i * per, (i + 1) * per));
   });
+  return out;
+}
+
+/** uint8 samples -> float32 v * scale, with the same float32 rounding as toFloatBatch. */
+export function bytesToFloat(data: Uint8Array, scale = 1 / 255,
+  out = new Float32Array(data.length)): Float32Array {
+  const s = Math.fround(scale);
+  for (let k = 0; k < data.length; k++) out[k] = data[k] * s;
   return out;
 }
 

@@ -1,11 +1,12 @@
 // Approach 1's feature extraction over a generated image folder: the flow_from_directory
 // iterator's batching, and `dawnflow features` writing features, labels and file order that
 // match the conv base run directly on the same images.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { DirectoryIterator } from '../../src/data/directory_iterator.js';
+import { extractFeatures } from '../../src/apps/features.js';
 import { loadImage, toFloatBatch } from '../../src/data/load_img.js';
 import { vgg16 } from '../../src/apps/vgg16.js';
 import { readNpy } from '../../src/io/npy.js';
@@ -29,17 +30,17 @@ describe('DirectoryIterator', () => {
     log.mockRestore();
     expect([it.samples, it.batchesPerPass]).toEqual([6, 2]);
     for (let pass = 0; pass < 3; pass++) {
-      const a = it.nextHost();
-      const b = it.nextHost();
+      const a = await it.nextHost();
+      const b = await it.nextHost();
       expect([a.files.length, b.files.length]).toEqual([4, 2]);
       expect([...a.files, ...b.files].sort()).toEqual([...files].sort());
       [...a.files, ...b.files].forEach((f, i) => expect([...a.y, ...b.y][i]).toBe(f.startsWith('dogs/') ? 1 : 0));
     }
   });
 
-  test('without shuffle the order is the sorted file list, class 0 first', () => {
+  test('without shuffle the order is the sorted file list, class 0 first', async () => {
     const it = new DirectoryIterator(data, { targetSize: [8, 8], batchSize: 6, shuffle: false, verbose: false });
-    expect(it.nextHost().files).toEqual(files);
+    expect((await it.nextHost()).files).toEqual(files);
   });
 });
 
@@ -64,6 +65,22 @@ describe('dawnflow features', () => {
     const direct = await base.predict(x, [6, 32, 32, 3], 6);
     expectClose(f.data, direct.y, { atol: 0, rtol: 1e-6, label: 'features vs direct predict' });
     base.dispose();
+  });
+
+  test('a skipped unreadable file gives one row fewer, never a repeated image', async () => {
+    const bad = join(dir, 'with_bad');
+    makeImageFolder(bad, 3);
+    mkdirSync(join(bad, 'dogs'), { recursive: true });
+    writeFileSync(join(bad, 'dogs', 'zz.jpg'), 'not a jpeg');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const it = new DirectoryIterator(bad, { targetSize: [32, 32], batchSize: 4, verbose: false, threads: 0 });
+    const base = vgg16({ inputShape: [32, 32, 3] });
+    const f = await extractFeatures(base, it);
+    warn.mockRestore();
+    base.dispose();
+    expect(f.shape).toEqual([6, 1, 1, 512]);
+    expect([...f.files].sort()).toEqual([...files].sort());
+    expect([f.features.length, f.labels.length]).toEqual([6 * 512, 6]);
   });
 
   test('missing weights or data give one line with the fix', async () => {
