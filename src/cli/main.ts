@@ -19,7 +19,7 @@ usage: dawnflow <command> [flags]
 
 commands:
   info   [--json]                 the WebGPU adapter, its features and limits
-  bench  [--suite kernels|e2e|all] [--json FILE] [--batch N] [--size 150]
+  bench  [--suite kernels|e2e|pipeline|all] [--json FILE] [--batch N] [--size 150] [--data DIR]
                                   kernel benchmarks (validated, then timed), end-to-end steps
   summary vgg16 [--include-top] [--input-shape 150,150,3]
   summary chapter-head [--variant all|unfrozen|frozen|fine-tune]
@@ -59,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
         return await info(deviceOpts(a.flags), Boolean(a.flags.json));
       }
       case 'bench': {
-        const a = parseArgs(rest, { ...DEVICE_FLAGS, json: 'string', batch: 'number', repeat: 'number', suite: 'string', size: 'number' }, 'bench');
+        const a = parseArgs(rest, { ...DEVICE_FLAGS, json: 'string', batch: 'number', repeat: 'number', suite: 'string', size: 'number', data: 'string' }, 'bench');
         return await bench(deviceOpts(a.flags), a.flags);
       }
       case 'summary': {

@@ -50,7 +50,11 @@ export interface DirectoryIteratorOptions {
   cache?: ImageCache;
   /** ImageDataGenerator augmentation, applied on the GPU by next() (validation: leave unset). */
   augment?: AugmentOptions | null;
+  /** Keras class_mode: 'binary' (y [n, 1], the default), 'categorical' (one-hot [n, K]), null (y [n, 0]). */
+  classMode?: ClassMode;
 }
+
+export type ClassMode = 'binary' | 'categorical' | null;
 
 /** One batch as decoded bytes: NHWC RGB uint8, n * h * w * 3. */
 export interface PixelBatch {
@@ -178,7 +182,19 @@ export class DirectoryIterator implements BatchSource {
     }) : null;
     const x = augmentBatch(pixels, shape, transforms, { fillMode: aug?.fillMode ?? 'nearest', cval: aug?.cval ?? 0, rescale: this.o.rescale ?? 1 });
     pixels.dispose();
-    return { x, y: Tensor.fromArray(b.labels, [b.n, 1]), size: b.n };
+    return { x, y: this.labelTensor(b.labels), size: b.n };
+  }
+
+  /** Labels as class_mode asks: float32 0/1 column, one-hot rows, or none. */
+  private labelTensor(labels: Float32Array): Tensor {
+    const mode = this.o.classMode === undefined ? 'binary' : this.o.classMode;
+    const n = labels.length;
+    if (mode === 'binary') return Tensor.fromArray(labels, [n, 1]);
+    if (mode === null) return Tensor.fromArray(new Float32Array(0), [n, 0]);
+    const k = this.folder.classes.length;
+    const onehot = new Float32Array(n * k);
+    labels.forEach((c, i) => (onehot[i * k + c] = 1));
+    return Tensor.fromArray(onehot, [n, k]);
   }
 
   /** Stops the decode workers (unless the pool was passed in); the iterator is then unusable. */

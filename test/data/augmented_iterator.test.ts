@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { DirectoryIterator } from '../../src/data/directory_iterator.js';
+import { ImageDataGenerator } from '../../src/data/image_data_generator.js';
 import { CHAPTER_AUGMENTATION, randomTransform, transformMatrix, warpReference } from '../../src/data/augment.js';
 import { Rng } from '../../src/tensor/random.js';
 import { expectClose } from '../helpers/allclose.js';
@@ -67,5 +68,31 @@ describe('DirectoryIterator.next on the GPU', () => {
     const plain = await batches(false, 4);
     expect(plain.map((q) => Array.from(q.y))).toEqual(a.map((q) => Array.from(q.y)));
     expect(plain[0].x).not.toEqual(a[0].x);
+  });
+});
+
+describe('ImageDataGenerator.flowFromDirectory', () => {
+  test('class modes: binary column, one-hot rows, no labels', async () => {
+    const gen = new ImageDataGenerator({ rescale: 1 / 255 });
+    const y = async (classMode: 'binary' | 'categorical' | null) => {
+      const it = gen.flowFromDirectory(dir, { targetSize: [8, 8], batchSize: 8, shuffle: false, classMode, verbose: false, threads: 0 });
+      const b = await it.next();
+      await it.close();
+      return { shape: b.y.shape, values: Array.from(await b.y.data()) };
+    };
+    expect(await y('binary')).toEqual({ shape: [8, 1], values: [0, 0, 0, 0, 1, 1, 1, 1] });
+    const cat = await y('categorical');
+    expect(cat.shape).toEqual([8, 2]);
+    expect(cat.values).toEqual([1, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1]);
+    expect((await y(null)).shape).toEqual([8, 0]);
+  });
+
+  test('rescale only is no augmentation; bad settings are refused', async () => {
+    const a = new ImageDataGenerator({ rescale: 1 / 255 }).flowFromDirectory(dir, { ...opts });
+    const b = new DirectoryIterator(dir, opts);
+    const [x, z] = [await a.next(), await b.next()];
+    expect(Array.from(await x.x.data())).toEqual(Array.from(await z.x.data()));
+    await Promise.all([a.close(), b.close()]);
+    expect(() => new ImageDataGenerator({ fillMode: 'mirror' as never })).toThrow(/fill/i);
   });
 });
