@@ -13,9 +13,7 @@
 //   [0] = (hi_a, hi_b, hi_d, flipH) for input rows      [1] = (lo_a, lo_b, lo_d, flipV) rows
 //   [2] = (hi_a, hi_b, hi_d, 0) for input columns       [3] = (lo_a, lo_b, lo_d, 0) columns
 // y: float32 [n, h, w, 3].
-override WG_X: u32 = 128;
-override WG_Y: u32 = 1;
-override WG_Z: u32 = 1;
+//#include "grid1d.wgsl"
 // 0 nearest, 1 constant, 2 reflect, 3 wrap (SciPy's old 'wrap': period n - 1).
 override FILL: u32 = 0u;
 // Every image is unchanged: y = byte * rescale, prm is not read.
@@ -130,7 +128,7 @@ fn warp(img: u32, r: i32, c: i32) -> vec3<f32> {
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG_X;
+  let i = flatIndex(gid, nwg);
   if (i >= u.pixels) {
     return;
   }

@@ -6,9 +6,7 @@
 // BACKWARD = true writes d(mean loss)/d input instead, scaled by the upstream gradient g[0]:
 //   logits: (sigmoid(z) - y) / n;  probabilities: (p - y) / (p (1 - p)) / n, and 0 where p was
 //   clipped (the clip passes no gradient).
-override WG_X: u32 = 256;
-override WG_Y: u32 = 1;
-override WG_Z: u32 = 1;
+//#include "grid1d.wgsl"
 override FROM_LOGITS: bool = false;
 override BACKWARD: bool = false;
 
@@ -45,7 +43,7 @@ fn grad(v: f32, t: f32) -> f32 {
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG_X;
+  let i = flatIndex(gid, nwg);
   if (i >= u.n) {
     return;
   }

@@ -1,8 +1,6 @@
 // out[i] = g(a[ia], b[ib]) with NumPy broadcasting. Shapes and strides (rank <= 8) travel as two
 // vec4<u32> each; a stretched axis has stride 0. SAME_SHAPE skips the index maths (ia = ib = i).
-override WG_X: u32 = 256;
-override WG_Y: u32 = 1;
-override WG_Z: u32 = 1;
+//#include "grid1d.wgsl"
 override OP: u32 = 0;
 override SAME_SHAPE: bool = true;
 
@@ -48,7 +46,7 @@ fn dim(lo: vec4u, hi: vec4u, d: u32) -> u32 {
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG_X;
+  let i = flatIndex(gid, nwg);
   if (i >= u.n) {
     return;
   }

@@ -1,9 +1,7 @@
 // Inverted dropout: keep each element with probability 1 - rate and scale kept ones by
 // 1 / (1 - rate). `mask` stores that factor (0 or 1/(1-rate)) for the backward pass, which is
 // dx = dy * mask. Random bits: a PCG hash of (element index, seed), so a seed fixes the mask.
-override WG_X: u32 = 256;
-override WG_Y: u32 = 1;
-override WG_Z: u32 = 1;
+//#include "grid1d.wgsl"
 
 struct Params {
   n: u32,
@@ -26,7 +24,7 @@ fn pcg(v: u32) -> u32 {
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG_X;
+  let i = flatIndex(gid, nwg);
   if (i >= u.n) {
     return;
   }

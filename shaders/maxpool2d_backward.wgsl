@@ -1,9 +1,7 @@
 // dx of max pooling as a gather (no float atomics needed, and overlapping windows work): each
 // input cell sums dy over the outputs whose window covers it and whose argmax is this cell.
 // Output oh covers ih when oh*SH - PT <= ih < oh*SH - PT + KH.
-override WG_X: u32 = 256;
-override WG_Y: u32 = 1;
-override WG_Z: u32 = 1;
+//#include "grid1d.wgsl"
 
 //#include "pool_params.wgsl"
 
@@ -22,7 +20,7 @@ fn coverage(p: u32, k: u32, s: u32, pad: u32, outSize: u32) -> vec2u {
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG_X;
+  let i = flatIndex(gid, nwg);
   if (i >= u.n) {
     return;
   }

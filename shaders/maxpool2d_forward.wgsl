@@ -1,9 +1,7 @@
 // Max pooling, NHWC. One invocation per output; padded cells never win (TF pads with -inf).
 // Also writes the flat index into x of the winner (the first maximum in window scan order),
 // which the backward pass gathers by.
-override WG_X: u32 = 256;
-override WG_Y: u32 = 1;
-override WG_Z: u32 = 1;
+//#include "grid1d.wgsl"
 
 //#include "pool_params.wgsl"
 
@@ -14,7 +12,7 @@ override WG_Z: u32 = 1;
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG_X;
+  let i = flatIndex(gid, nwg);
   if (i >= u.n) {
     return;
   }

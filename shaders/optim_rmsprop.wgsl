@@ -1,9 +1,7 @@
 // Keras 2.3 RMSprop, fused and in place, one invocation per parameter element:
 //   a <- rho*a + (1 - rho)*g^2;  p <- p - lr*g / (sqrt(a) + eps)   (eps outside the sqrt)
 // Constants are f32 as in Keras (1 - rho is computed in f32 here, as the backend does).
-override WG_X: u32 = 256;
-override WG_Y: u32 = 1;
-override WG_Z: u32 = 1;
+//#include "grid1d.wgsl"
 
 struct Params {
   n: u32,
@@ -19,7 +17,7 @@ struct Params {
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG_X;
+  let i = flatIndex(gid, nwg);
   if (i >= u.n) {
     return;
   }

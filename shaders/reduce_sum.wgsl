@@ -1,9 +1,7 @@
 // Sum over the middle axis of x viewed as [outer, R, inner]. Long reductions are split: this
 // pass sums chunks of `chunk` rows into y [outer, S, inner] (S = ceil(R / chunk)); the host
 // repeats it until S == 1. `scale` multiplies the result (1/R gives a mean).
-override WG_X: u32 = 256;
-override WG_Y: u32 = 1;
-override WG_Z: u32 = 1;
+//#include "grid1d.wgsl"
 
 struct Params {
   outer: u32,
@@ -21,7 +19,7 @@ struct Params {
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG_X;
+  let i = flatIndex(gid, nwg);
   if (i >= u.n) {
     return;
   }

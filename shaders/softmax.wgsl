@@ -1,9 +1,7 @@
 // Softmax over the last axis (C values per row), one invocation per row; the max is subtracted
 // first so large logits do not overflow. BACKWARD computes dx = y * (g - sum(g * y)) from the
 // forward's output y (in `a`) and the upstream gradient g (in `b`).
-override WG_X: u32 = 64;
-override WG_Y: u32 = 1;
-override WG_Z: u32 = 1;
+//#include "grid1d.wgsl"
 override BACKWARD: bool = false;
 
 struct Params {
@@ -18,7 +16,7 @@ struct Params {
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let r = gid.x + gid.y * nwg.x * WG_X;
+  let r = flatIndex(gid, nwg);
   if (r >= u.rows) {
     return;
   }

@@ -1,8 +1,6 @@
 // y[i] = f(x[i]). OP (an override constant) picks f when the pipeline is built, so each variant
 // compiles to straight-line code. `alpha` is the scalar of the scalar ops.
-override WG_X: u32 = 256;
-override WG_Y: u32 = 1;
-override WG_Z: u32 = 1;
+//#include "grid1d.wgsl"
 override OP: u32 = 0;
 
 struct Params {
@@ -35,8 +33,7 @@ fn f(v: f32) -> f32 {
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  // Grids past 65535 workgroups are folded into y (see grid1d).
-  let i = gid.x + gid.y * nwg.x * WG_X;
+  let i = flatIndex(gid, nwg);
   if (i >= u.n) {
     return;
   }
