@@ -8,6 +8,7 @@ import { parseInputShape, summary } from './summary.js';
 import { weightsCommand } from './weights.js';
 import { features } from './features.js';
 import { augmentPreviewCommand } from './preview.js';
+import { chapter, CHAPTER_FLAGS } from './chapter.js';
 import { evaluateCommand, featureExtraction, fineTune, predictCommand, transfer } from './train.js';
 import { TRAIN_FLAGS, trainSettings } from './train_flags.js';
 
@@ -18,6 +19,11 @@ const HELP = `dawnflow — deep learning on WebGPU (Dawn) under Node.js
 usage: dawnflow <command> [flags]
 
 commands:
+  chapter [--data DIR] [--weights W.h5|random] [--out runs/NAME] [--quick|--full]
+                                  the whole chapter: 3 approaches, test acc, report (resumable)
+      per-approach flags: --fe-epochs --fe-batch-size --fe-lr --tr-epochs --tr-steps
+      --tr-batch-size --tr-val-batch-size --tr-val-steps --tr-lr --ft-epochs --ft-steps
+      --ft-batch-size --ft-val-steps --ft-lr --test-batch-size --target-size --seed --limit
   info   [--json]                 the WebGPU adapter, its features and limits
   bench  [--suite kernels|e2e|pipeline|all] [--json FILE] [--batch N] [--size 150] [--data DIR]
                                   kernel benchmarks (validated, then timed), end-to-end steps
@@ -97,6 +103,10 @@ export async function run(argv: string[]): Promise<number> {
       case 'predict': {
         const a = parseArgs(rest, { ...DEVICE_FLAGS, model: 'string' }, 'predict');
         return await predictCommand(a.flags.model as string, a.positional, deviceOpts(a.flags));
+      }
+      case 'chapter': {
+        const a = parseArgs(rest, CHAPTER_FLAGS, 'chapter');
+        return await chapter(a.flags, deviceOpts(a.flags));
       }
       case 'augment-preview': {
         const a = parseArgs(rest, { ...DEVICE_FLAGS, data: 'string', n: 'number', 'per-image': 'number', seed: 'number', size: 'number', out: 'string' }, 'augment-preview');

@@ -188,6 +188,10 @@ export interface FitOptions {
   callbacks?: Callback[];
   verbose?: 0 | 1 | 2;
   initialEpoch?: number;
+  /** The epoch count shown in `Epoch i/N` (default `epochs`): for runs fitted one epoch at a time. */
+  displayEpochs?: number;
+  /** Print the `fit: N s` line at the end (default true when verbose). */
+  printTotal?: boolean;
   /** Largest micro-batch (default: what the adapter can hold). */
   microBatch?: number;
   write?: Write;
@@ -203,13 +207,13 @@ export async function fit(model: Container, data: ArrayData | BatchSource, o: Fi
   const write = o.write ?? ((s: string) => process.stdout.write(s));
   const tty = o.tty ?? Boolean(process.stdout.isTTY);
   const verbose = o.verbose ?? 1;
-  if (arrays && verbose) write(`Train on ${src.samples} samples${val ? `, validate on ${val.samples} samples` : ''}\n`);
+  if (arrays && verbose && (o.initialEpoch ?? 0) === 0) write(`Train on ${src.samples} samples${val ? `, validate on ${val.samples} samples` : ''}\n`);
   const history = new History();
   for (const cb of o.callbacks ?? []) await cb.onTrainBegin?.(model);
   const metric = c.metric ?? 'acc';
   const started = performance.now();
   for (let epoch = o.initialEpoch ?? 0; epoch < o.epochs; epoch++) {
-    if (verbose) write(`Epoch ${epoch + 1}/${o.epochs}\n`);
+    if (verbose) write(`Epoch ${epoch + 1}/${o.displayEpochs ?? o.epochs}\n`);
     const t0 = performance.now();
     const target = arrays ? src.samples : steps;
     const bar = new Progbar(target, write, tty && verbose === 1);
@@ -238,7 +242,7 @@ export async function fit(model: Container, data: ArrayData | BatchSource, o: Fi
     for (const cb of o.callbacks ?? []) stop = (await cb.onEpochEnd?.(epoch, logs, model)) === true || stop;
     if (stop) break;
   }
-  if (verbose) write(`fit: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  if (verbose && (o.printTotal ?? true)) write(`fit: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return history;
 }
 

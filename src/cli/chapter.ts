@@ -1,0 +1,110 @@
+// `dawnflow chapter`: the whole chapter in one command (see src/apps/chapter_run.ts), with the
+// chapter's numbers as defaults, a printed --quick preset on software adapters, results.json
+// and a report. `npm start` runs it on whatever data and weights are at hand.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { withEngine } from '../gpu/engine.js';
+import type { DeviceOptions, Gpu } from '../gpu/device.js';
+import { runChapter, type ChapterSettings } from '../apps/chapter_run.js';
+import { testModel } from '../apps/chapter_test.js';
+import { ensureSyntheticData } from '../apps/synthetic_data.js';
+import { DEFAULT_WEIGHTS } from '../io/known_files.js';
+import { UsageError, type FlagSpec } from './args.js';
+import { buildResults, writeChapterReport } from './chapter_report.js';
+
+export const CHAPTER_FLAGS: FlagSpec = {
+  adapter: 'string', backend: 'string', data: 'string', weights: 'string', out: 'string', quick: 'boolean', full: 'boolean',
+  'target-size': 'number', seed: 'number', 'no-augment': 'boolean', limit: 'number', 'micro-batch': 'number',
+  'fe-epochs': 'number', 'fe-batch-size': 'number', 'fe-lr': 'number',
+  'tr-epochs': 'number', 'tr-steps': 'number', 'tr-batch-size': 'number', 'tr-val-batch-size': 'number', 'tr-val-steps': 'number', 'tr-lr': 'number',
+  'ft-epochs': 'number', 'ft-steps': 'number', 'ft-batch-size': 'number', 'ft-val-steps': 'number', 'ft-lr': 'number',
+  'test-batch-size': 'number',
+};
+
+/** The chapter's settings; the quick preset keeps every step but shrinks sizes and counts. */
+function defaults(quick: boolean): Omit<ChapterSettings, 'data' | 'weights' | 'out' | 'augment' | 'microBatch'> {
+  if (!quick) {
+    return {
+      targetSize: 150, seed: 1, quick, fe: { epochs: 30, batchSize: 20, lr: 2e-5 },
+      tr: { epochs: 30, stepsPerEpoch: 50, batchSize: 40, validationBatchSize: 20, validationSteps: 50, lr: 2e-4 },
+      ft: { epochs: 30, stepsPerEpoch: 100, batchSize: 20, validationBatchSize: 20, validationSteps: 50, lr: 1e-6 },
+      testBatchSize: 20,
+    };
+  }
+  return {
+    targetSize: 32, seed: 1, quick, limit: 120, fe: { epochs: 8, batchSize: 20, lr: 2e-4 },
+    tr: { epochs: 2, stepsPerEpoch: 4, batchSize: 10, validationBatchSize: 10, validationSteps: 2, lr: 2e-4 },
+    ft: { epochs: 2, stepsPerEpoch: 4, batchSize: 10, validationBatchSize: 10, validationSteps: 2, lr: 1e-5 },
+    testBatchSize: 20,
+  };
+}
+
+const num = (f: Record<string, unknown>, k: string, d: number, min = 1, int = true): number => {
+  const v = (f[k] as number | undefined) ?? d;
+  if (!(v >= min) || (int && !Number.isInteger(v))) throw new UsageError(`--${k} must be ${int ? 'an integer ' : ''}>= ${min}, got ${v}`);
+  return v;
+};
+
+function settings(f: Record<string, unknown>, gpu: Gpu, data: string, weights: string | null): ChapterSettings {
+  const quick = f.full ? false : Boolean(f.quick) || gpu.info.software;
+  const d = defaults(quick);
+  const lr = (k: string, v: number) => num(f, k, v, Number.MIN_VALUE, false);
+  return {
+    ...d, data, weights, out: (f.out as string | undefined) ?? join('runs', quick ? 'chapter-quick' : 'chapter'),
+    targetSize: num(f, 'target-size', d.targetSize, 32), seed: num(f, 'seed', d.seed, 0), augment: !f['no-augment'],
+    limit: f.limit === undefined ? d.limit : num(f, 'limit', 1), microBatch: f['micro-batch'] === undefined ? undefined : num(f, 'micro-batch', 1),
+    fe: { epochs: num(f, 'fe-epochs', d.fe.epochs), batchSize: num(f, 'fe-batch-size', d.fe.batchSize), lr: lr('fe-lr', d.fe.lr) },
+    tr: { epochs: num(f, 'tr-epochs', d.tr.epochs), stepsPerEpoch: num(f, 'tr-steps', d.tr.stepsPerEpoch), batchSize: num(f, 'tr-batch-size', d.tr.batchSize),
+      validationBatchSize: num(f, 'tr-val-batch-size', d.tr.validationBatchSize), validationSteps: num(f, 'tr-val-steps', d.tr.validationSteps), lr: lr('tr-lr', d.tr.lr) },
+    ft: { ...d.ft, epochs: num(f, 'ft-epochs', d.ft.epochs), stepsPerEpoch: num(f, 'ft-steps', d.ft.stepsPerEpoch), batchSize: num(f, 'ft-batch-size', d.ft.batchSize),
+      validationSteps: num(f, 'ft-val-steps', d.ft.validationSteps), lr: lr('ft-lr', d.ft.lr) },
+    testBatchSize: num(f, 'test-batch-size', d.testBatchSize),
+  };
+}
+
+function pickData(f: Record<string, unknown>, notes: string[]): string {
+  const given = f.data as string | undefined;
+  if (given) {
+    if (!existsSync(join(given, 'train'))) throw new UsageError(`${given} has no train/ folder: --data must hold train/, validation/ and test/`);
+    return given;
+  }
+  if (existsSync('data/cats_and_dogs_small/train')) return 'data/cats_and_dogs_small';
+  const dir = ensureSyntheticData();
+  notes.push(`synthetic data: ${dir} (generated stripes, not photos); pass --data DIR for the Kaggle photos`);
+  return dir;
+}
+
+function pickWeights(f: Record<string, unknown>, notes: string[]): string | null {
+  const given = f.weights as string | undefined;
+  if (given === 'random') {
+    notes.push('random VGG16 weights (--weights random): THIS IS NOT TRANSFER LEARNING');
+    return null;
+  }
+  const path = given ?? DEFAULT_WEIGHTS;
+  if (existsSync(path)) return path;
+  if (given) throw new UsageError(`${given} not found; see weights/README.md for where to get the VGG16 weights`);
+  notes.push(`${DEFAULT_WEIGHTS} not found (see weights/README.md): running with RANDOM VGG16 weights — THIS IS NOT TRANSFER LEARNING`);
+  return null;
+}
+
+export async function chapter(f: Record<string, unknown>, dev: DeviceOptions): Promise<number> {
+  const notes: string[] = [];
+  const data = pickData(f, notes);
+  const weights = pickWeights(f, notes);
+  return withEngine(dev, async (gpu) => {
+    const s = settings(f, gpu, data, weights);
+    if (s.quick) notes.push(`quick preset (${f.quick ? '--quick' : 'software adapter'}): ${s.targetSize}x${s.targetSize} images, at most ${s.limit} per split for features and test, ` +
+      `${s.fe.epochs}/${s.tr.epochs}x${s.tr.stepsPerEpoch}/${s.ft.epochs}x${s.ft.stepsPerEpoch} epochs x steps; --full runs the chapter's own settings`);
+    for (const n of notes) console.log(`dawnflow: NOTE: ${n}`);
+    const started = new Date().toISOString();
+    const r = await runChapter(s, (line) => console.log(line));
+    const test = await testModel(r.model, s.data, s.targetSize, s.testBatchSize, s.limit, r.ctx);
+    await r.ctx.pool.close();
+    console.log(`test acc: ${test.acc}`);
+    const results = buildResults(s, r, test, gpu, notes, started, process.argv.slice(2));
+    const files = writeChapterReport(s.out, results);
+    console.log(`wrote ${files.join(', ')}`);
+    r.model.dispose();
+    return 0;
+  });
+}
