@@ -9,6 +9,7 @@ import { weightsCommand } from './weights.js';
 import { features } from './features.js';
 import { augmentPreviewCommand } from './preview.js';
 import { chapter, CHAPTER_FLAGS } from './chapter.js';
+import { scratch, SCRATCH_FLAGS } from './scratch.js';
 import { evaluateCommand, featureExtraction, fineTune, predictCommand, transfer } from './train.js';
 import { TRAIN_FLAGS, trainSettings } from './train_flags.js';
 
@@ -24,6 +25,8 @@ commands:
       per-approach flags: --fe-epochs --fe-batch-size --fe-lr --tr-epochs --tr-steps
       --tr-batch-size --tr-val-batch-size --tr-val-steps --tr-lr --ft-epochs --ft-steps
       --ft-batch-size --ft-val-steps --ft-lr --test-batch-size --target-size --seed --limit
+  scratch --data DIR [--out runs/NAME] [--quick|--full]
+                                  the from-scratch small convnet baseline (DLwP 5.2), same report
   info   [--json]                 the WebGPU adapter, its features and limits
   bench  [--suite kernels|e2e|pipeline|all] [--json FILE] [--batch N] [--size 150] [--data DIR]
                                   kernel benchmarks (validated, then timed), end-to-end steps
@@ -107,6 +110,10 @@ export async function run(argv: string[]): Promise<number> {
       case 'chapter': {
         const a = parseArgs(rest, CHAPTER_FLAGS, 'chapter');
         return await chapter(a.flags, deviceOpts(a.flags));
+      }
+      case 'scratch': {
+        const a = parseArgs(rest, SCRATCH_FLAGS, 'scratch');
+        return await scratch(a.flags, deviceOpts(a.flags));
       }
       case 'augment-preview': {
         const a = parseArgs(rest, { ...DEVICE_FLAGS, data: 'string', n: 'number', 'per-image': 'number', seed: 'number', size: 'number', out: 'string' }, 'augment-preview');

@@ -103,3 +103,17 @@ describe('the chapter commands on tiny data', () => {
     expect((await cli(['fine-tune', '--data', data])).code).toBe(2);
   });
 });
+
+describe('the from-scratch baseline', () => {
+  test('dawnflow scratch trains the small convnet and writes the same report', async () => {
+    const out = join(dir, 'scratch');
+    const r = await cli(['scratch', '--data', data, '--out', out, '--quick', '--target-size', '48', '--epochs', '1',
+      '--steps-per-epoch', '1', '--batch-size', '2', '--validation-steps', '1', '--limit', '4']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/conv2d_\d+ \(Conv2D\) +\(None, 46, 46, 32\)/);
+    expect(r.out).toMatch(/^test acc: [\d.]+$/m);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(res.approaches[0].history.val_acc).toHaveLength(1);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('From scratch');
+  });
+});
