@@ -102,6 +102,8 @@ async function featureExtraction(ctx: Ctx, base: Container): Promise<void> {
   const { fe } = ctx.s;
   const train = await features(ctx, base, 'train');
   const validation = await features(ctx, base, 'validation');
+  // The notebook extracts the test features too (kept in <out>/features for later use).
+  await features(ctx, base, 'test');
   const done = resumeNote(ctx, 'feature-extraction', fe.epochs);
   if (done >= fe.epochs) return;
   let head: Container;
@@ -180,6 +182,13 @@ async function fineTune(ctx: Ctx, fromTransfer: Container): Promise<Container> {
 
 export interface ChapterOutcome { state: RunState; model: Container; ctx: Ctx; summaries: { base: string; model: string } }
 
+/** Runs a step and prints its wall time (the notebook prints toc - tic). */
+async function timed(log: Log, what: string, fn: () => Promise<void>): Promise<void> {
+  const t0 = performance.now();
+  await fn();
+  log(`${what}: elapsed ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
 export async function runChapter(s: ChapterSettings, log: Log): Promise<ChapterOutcome> {
   mkdirSync(s.out, { recursive: true });
   const key = settingsKey(s);
@@ -193,12 +202,12 @@ export async function runChapter(s: ChapterSettings, log: Log): Promise<ChapterO
     setSeed(s.seed);
     const base = vgg16({ inputShape: [s.targetSize, s.targetSize, 3], weights: s.weights });
     const baseSummary = base.summary(log);
-    await featureExtraction(ctx, base);
+    await timed(log, 'feature-extraction', () => featureExtraction(ctx, base));
     let model = await transfer(ctx, base);
     const modelSummary = model.summary(log);
-    await imageEpochs(ctx, 'transfer', model, s.tr);
+    await timed(log, 'transfer', () => imageEpochs(ctx, 'transfer', model, s.tr));
     model = await fineTune(ctx, model);
-    await imageEpochs(ctx, 'fine-tune', model, s.ft);
+    await timed(log, 'fine-tune', () => imageEpochs(ctx, 'fine-tune', model, s.ft));
     await saveModel(model, join(s.out, 'final_model.h5'));
     log(`saved ${join(s.out, 'final_model.h5')}`);
     return { state, model, ctx, summaries: { base: baseSummary, model: modelSummary } };
