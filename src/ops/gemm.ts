@@ -15,11 +15,16 @@ export function setGemmVariant(v: GemmVariant | null): void {
   forced = v;
 }
 
-export function gemmVariant(): GemmVariant {
+/**
+ * The core for an M-row product: forced (tests, DAWNFLOW_GEMM), else the tiled core, except for
+ * skinny products (M <= 32, a dense layer's batch) where a 64-row tile would be mostly padding:
+ * measured on lavapipe, 4x8192x256 runs 6x faster and 20x8192x256 1.4x faster on the naive core.
+ */
+export function gemmVariant(M = Infinity): GemmVariant {
   const env = process.env.DAWNFLOW_GEMM;
   if (forced) return forced;
   if (env === 'naive' || env === 'tiled') return env;
-  return 'tiled';
+  return M <= 32 ? 'naive' : 'tiled';
 }
 
 const TILE: Record<GemmVariant, number> = { tiled: 64, naive: 16 };
@@ -39,7 +44,7 @@ export interface GemmPlan {
  * gradients: a 3x3x64x64 dW is 576x64 outputs summed over N*OH*OW positions).
  */
 export function planGemm(M: number, N: number, K: number, allowSplit = true): GemmPlan {
-  const variant = gemmVariant();
+  const variant = gemmVariant(M);
   const tile = TILE[variant];
   const tiles = Math.ceil(M / tile) * Math.ceil(N / tile);
   const target = currentGpu().info.software ? 8 : 256;
