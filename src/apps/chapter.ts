@@ -28,3 +28,8 @@ export function unfreezeFrom(base: Container, from = 'block5_conv1'): void {
     layer.trainable = on;
   }
 }
+
+/** The VGG16 base nested in a chapter model (the layer holding block5_conv1), or null. */
+export function findNestedBase(model: Container): Container | null {
+  return model.layers.find((l): l is Container => l instanceof Container && l.layers.some((x) => x.name === 'block5_conv1')) ?? null;
+}

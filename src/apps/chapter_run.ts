@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { vgg16 } from './vgg16.js';
-import { chapterModel, freezeBase, unfreezeFrom } from './chapter.js';
+import { chapterModel, findNestedBase, freezeBase, unfreezeFrom } from './chapter.js';
 import { extractFeatures, saveFeatures } from './features.js';
 import { CHAPTER_AUGMENTATION } from '../data/augment.js';
 import { DirectoryIterator } from '../data/directory_iterator.js';
@@ -150,7 +150,7 @@ async function imageEpochs(ctx: Ctx, phase: Phase, model: Container, p: PhaseSet
 }
 
 function nestedBase(model: Container): Container {
-  const base = model.layers.find((l): l is Container => l instanceof Container && l.layers.some((x) => x.name === 'block5_conv1'));
+  const base = findNestedBase(model);
   if (!base) throw new Error('dawnflow: the checkpoint has no nested VGG16 base');
   return base;
 }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { withEngine } from '../gpu/engine.js';
 import type { DeviceOptions, Gpu } from '../gpu/device.js';
 import { vgg16 } from '../apps/vgg16.js';
-import { chapterModel, freezeBase, unfreezeFrom } from '../apps/chapter.js';
+import { chapterModel, findNestedBase, freezeBase, unfreezeFrom } from '../apps/chapter.js';
 import { extractFeatures, saveFeatures } from '../apps/features.js';
 import { DirectoryIterator } from '../data/directory_iterator.js';
 import { CHAPTER_AUGMENTATION } from '../data/augment.js';
@@ -133,7 +133,7 @@ export async function transfer(s: TrainSettings, dev: DeviceOptions): Promise<nu
 }
 
 function nestedBase(model: Container, path: string): Container {
-  const base = model.layers.find((l): l is Container => l instanceof Container && l.layers.some((x) => x.name === 'block5_conv1'));
+  const base = findNestedBase(model);
   if (!base) throw new UsageError(`${path} has no nested VGG16 base with a block5_conv1 layer; save it with 'dawnflow transfer --save'`);
   return base;
 }
