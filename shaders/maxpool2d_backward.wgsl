@@ -25,10 +25,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     return;
   }
   // i = ((b*H + ih)*W + iw)*C + c
-  let c = i % u.C;
-  let iw = (i / u.C) % u.W;
-  let ih = (i / (u.C * u.W)) % u.H;
-  let b = i / (u.C * u.W * u.H);
+  let p = nhwc(i, u.H, u.W);
+  let b = p.x;
+  let ih = p.y;
+  let iw = p.z;
+  let c = p.w;
   let rows = coverage(ih, u.KH, u.SH, u.PT, u.OH);
   let cols = coverage(iw, u.KW, u.SW, u.PL, u.OW);
   var acc = 0.0;

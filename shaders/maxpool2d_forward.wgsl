@@ -17,10 +17,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     return;
   }
   // i = ((b*OH + oh)*OW + ow)*C + c
-  let c = i % u.C;
-  let ow = (i / u.C) % u.OW;
-  let oh = (i / (u.C * u.OW)) % u.OH;
-  let b = i / (u.C * u.OW * u.OH);
+  let o = nhwc(i, u.OH, u.OW);
+  let b = o.x;
+  let oh = o.y;
+  let ow = o.z;
+  let c = o.w;
   var best = 0.0;
   var at = 0xffffffffu;
   for (var kh = 0u; kh < u.KH; kh++) {

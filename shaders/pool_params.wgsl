@@ -15,3 +15,8 @@ struct Params {
   PT: u32,
   PL: u32,
 }
+
+// (b, row, col, c) of flat NHWC index i in a [*, rows, cols, C] tensor.
+fn nhwc(i: u32, rows: u32, cols: u32) -> vec4u {
+  return vec4u(i / (u.C * cols * rows), (i / (u.C * cols)) % rows, (i / u.C) % cols, i % u.C);
+}

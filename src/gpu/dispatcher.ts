@@ -11,6 +11,16 @@ import { deviceLost } from './device.js';
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 const MAX_UNIFORMS = 4096;
 
+type Describer = (b: GPUBuffer, limit: number) => string;
+
+/** Names a buffer a kernel cannot bind; the tensor module, which knows shapes, installs its own. */
+let describeBuffer: Describer = (b, limit) =>
+  `dawnflow: a ${b.size}-byte buffer is larger than this adapter's maxStorageBufferBindingSize (${limit})`;
+
+export function setBufferDescriber(f: Describer): void {
+  describeBuffer = f;
+}
+
 interface UniformEntry { buffer: GPUBuffer; batch: number }
 
 export class Dispatcher {
@@ -19,9 +29,6 @@ export class Dispatcher {
   /** Launches per kernel name since the last resetCounts(): tests check what was dispatched. */
   readonly counts = new Map<string, number>();
   maxPerSubmit = 64;
-  /** Names an oversized buffer (set by the tensor module, which knows shapes). */
-  describeOversized: (b: GPUBuffer, limit: number) => string = (b, limit) =>
-    `dawnflow: a ${b.size}-byte buffer is larger than this adapter's maxStorageBufferBindingSize (${limit})`;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private batchKernels = new Set<string>();
@@ -56,7 +63,7 @@ export class Dispatcher {
       throw new Error(`dawnflow: kernel ${spec.name} grid ${gx}x${gy}x${gz} exceeds ${maxDim} per dimension`);
     }
     for (const b of buffers) {
-      if (b.size > this.maxBinding) throw new Error(`${this.describeOversized(b, this.maxBinding)} (kernel ${spec.name})`);
+      if (b.size > this.maxBinding) throw new Error(`${describeBuffer(b, this.maxBinding)} (kernel ${spec.name})`);
     }
     this.counts.set(spec.name, (this.counts.get(spec.name) ?? 0) + 1);
     if (gx * gy * gz === 0) return;

@@ -1,6 +1,7 @@
 // GPU-resident tensors. Images are NHWC, conv kernels HWIO (Keras order). A tensor is a handle
 // on reference-counted storage (one pooled GPU buffer), so reshapes are free views.
 import { dispatcher } from '../gpu/engine.js';
+import { setBufferDescriber } from '../gpu/dispatcher.js';
 import type { GradNode } from '../autograd/engine.js';
 import { track } from './scope.js';
 import { checkShape, fmt, sizeOf, type Shape } from './shape.js';
@@ -31,6 +32,8 @@ export function describeOversized(buffer: GPUBuffer, limit: number): string {
   if (!s) return `dawnflow: a ${buffer.size}-byte buffer is larger than this adapter's maxStorageBufferBindingSize (${limit})`;
   return tooLarge(s.shape, sizeOf(s.shape) * 4, limit, 'maxStorageBufferBindingSize', s.label);
 }
+
+setBufferDescriber(describeOversized);
 
 let nextId = 1;
 let live = 0;
@@ -70,7 +73,6 @@ export class Tensor {
     if (bytes > limit) throw new Error(tooLarge(shape, bytes, limit, 'maxBufferSize', label));
     const buffer = d.acquire(bytes, label);
     shapes.set(buffer, { shape: [...shape], label });
-    d.describeOversized = describeOversized;
     return new Tensor(shape, dtype, new Storage(buffer));
   }
 
