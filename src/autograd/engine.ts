@@ -7,6 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { keep } from '../tensor/scope.js';
 import { add } from '../ops/elementwise.js';
 import { fmt, sameShape } from '../tensor/shape.js';
+import { captureScope, inPhase, inScope, type Scope } from '../gpu/profile_scope.js';
 
 export type BackwardFn = (grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
 
@@ -14,6 +15,8 @@ export interface GradNode {
   op: string;
   inputs: Tensor[];
   backward: BackwardFn;
+  /** Layer and phase at record() time (only while a profiler tracks scopes). */
+  scope?: Scope;
 }
 
 let enabled = true;
@@ -40,7 +43,7 @@ export function noGrad<T>(fn: () => T): T {
 export function record(out: Tensor, op: string, inputs: Tensor[], backward: BackwardFn): Tensor {
   if (!enabled || !inputs.some((t) => t.requiresGrad)) return out;
   out.requiresGrad = true;
-  out.node = { op, inputs, backward };
+  out.node = { op, inputs, backward, scope: captureScope() };
   return out;
 }
 
@@ -79,15 +82,15 @@ export function backward(loss: Tensor, grad?: Tensor): void {
   }
   const grads = new Map<Tensor, Tensor>();
   grads.set(loss, grad ? grad.view() : Tensor.fromArray(new Float32Array(loss.size).fill(1), loss.shape));
-  noGrad(() => {
+  noGrad(() => inPhase('backward', () => {
     for (const t of order.reverse()) {
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      if (t.node) propagate(t, g, grads);
+      if (t.node) inScope(t.node.scope, 'backward', () => propagate(t, g, grads));
       else storeLeafGrad(t, g);
     }
-  });
+  }));
 }
 
 function propagate(t: Tensor, g: Tensor, grads: Map<Tensor, Tensor>): void {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, UsageError, type FlagSpec } from './args.js';
 import { info } from './info.js';
-import { bench } from './bench.js';
+import { bench, BENCH_FLAGS, BENCH_HELP } from './bench.js';
 import { parseInputShape, summary } from './summary.js';
 import { weightsCommand } from './weights.js';
 import { features } from './features.js';
@@ -12,6 +12,7 @@ import { chapter, CHAPTER_FLAGS } from './chapter.js';
 import { scratch, SCRATCH_FLAGS } from './scratch.js';
 import { evaluateCommand, featureExtraction, fineTune, predictCommand, transfer } from './train.js';
 import { TRAIN_FLAGS, trainSettings } from './train_flags.js';
+import { PROFILE_FLAGS, profileCommand } from './profile.js';
 
 const DEVICE_FLAGS: FlagSpec = { adapter: 'string', backend: 'string' };
 
@@ -28,8 +29,7 @@ commands:
   scratch --data DIR [--out runs/NAME] [--quick|--full]
                                   the from-scratch small convnet baseline (DLwP 5.2), same report
   info   [--json]                 the WebGPU adapter, its features and limits
-  bench  [--suite kernels|e2e|pipeline|all] [--json FILE] [--batch N] [--size 150] [--data DIR]
-                                  kernel benchmarks (validated, then timed), end-to-end steps
+${BENCH_HELP}
   summary vgg16 [--include-top] [--input-shape 150,150,3]
   summary chapter-head [--variant all|unfrozen|frozen|fine-tune]
   summary small-convnet | FILE.h5  Keras 2.3's model.summary() text
@@ -48,6 +48,9 @@ commands:
   augment-preview --data DIR [--n 16] [--per-image 4] [--seed 1] [--size 150] --out grid.png
                                   a PNG grid of augmented samples with the chapter's settings
   evaluate --model MODEL.h5 --data DIR/test [--batch-size 20] [--steps N]
+  profile transfer|fine-tune|features [--steps N] [--out DIR] [--batch N] [--size N]
+          [--dump-wgsl DIR] [--weights W.h5] [--method auto|timestamp-query|replay]
+                                  kernel timeline of the workload's steps: profile.json/.html
   predict --model MODEL.h5 IMAGE...
   help                            this text
 
@@ -68,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
         return await info(deviceOpts(a.flags), Boolean(a.flags.json));
       }
       case 'bench': {
-        const a = parseArgs(rest, { ...DEVICE_FLAGS, json: 'string', batch: 'number', repeat: 'number', suite: 'string', size: 'number', data: 'string' }, 'bench');
+        const a = parseArgs(rest, { ...DEVICE_FLAGS, ...BENCH_FLAGS }, 'bench');
         return await bench(deviceOpts(a.flags), a.flags);
       }
       case 'summary': {
@@ -118,6 +121,11 @@ export async function run(argv: string[]): Promise<number> {
       case 'augment-preview': {
         const a = parseArgs(rest, { ...DEVICE_FLAGS, data: 'string', n: 'number', 'per-image': 'number', seed: 'number', size: 'number', out: 'string' }, 'augment-preview');
         return await augmentPreviewCommand(a.flags, deviceOpts(a.flags));
+      }
+      case 'profile': {
+        const a = parseArgs(rest, PROFILE_FLAGS, 'profile');
+        if (a.positional.length > 1) throw new UsageError(`profile takes one workload, got ${a.positional.join(' ')}`);
+        return await profileCommand(a.positional[0], a.flags, deviceOpts(a.flags));
       }
       case 'weights': {
         const a = parseArgs(rest, {}, 'weights');

@@ -7,6 +7,9 @@ import { PipelineCache } from './pipeline_cache.js';
 import type { KernelSpec } from './program.js';
 import { packUniforms } from './uniforms.js';
 import { deviceLost } from './device.js';
+import { encodeBufferToTexture, TexturePool } from './texture_pool.js';
+import { GpuWaitModel } from './gpu_wait.js';
+import type { LaunchProfiler } from './profiler.js';
 
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 const MAX_UNIFORMS = 4096;
@@ -26,9 +29,14 @@ interface UniformEntry { buffer: GPUBuffer; batch: number }
 export class Dispatcher {
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
+  readonly textures: TexturePool;
   /** Launches per kernel name since the last resetCounts(): tests check what was dispatched. */
   readonly counts = new Map<string, number>();
   maxPerSubmit = 64;
+  /** While set (KernelProfiler.start/stop), every launch gets its own pass with timestamps. */
+  profiler: LaunchProfiler | null = null;
+  /** Predicts when the queue drains, so awaits sleep instead of spinning (gpu_wait.ts). */
+  readonly waits = new GpuWaitModel();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private batchKernels = new Set<string>();
@@ -41,6 +49,7 @@ export class Dispatcher {
   constructor(readonly device: GPUDevice, readonly limits: Record<string, number>) {
     this.pool = new BufferPool(device, limits.maxBufferSize ?? 268435456);
     this.pipelines = new PipelineCache(device);
+    this.textures = new TexturePool(device, limits.maxTextureDimension2D ?? 8192);
   }
 
   /** A storage buffer of at least `bytes` from the pool. */
@@ -62,14 +71,21 @@ export class Dispatcher {
     if (Math.max(gx, gy, gz) > maxDim) {
       throw new Error(`dawnflow: kernel ${spec.name} grid ${gx}x${gy}x${gz} exceeds ${maxDim} per dimension`);
     }
-    for (const b of buffers) {
-      if (b.size > this.maxBinding) throw new Error(`${describeBuffer(b, this.maxBinding)} (kernel ${spec.name})`);
+    for (const [i, b] of buffers.entries()) {
+      if (spec.bindings[i] === 'texture' || b.size <= this.maxBinding) continue;
+      throw new Error(`${describeBuffer(b, this.maxBinding)} (kernel ${spec.name})`);
     }
     this.counts.set(spec.name, (this.counts.get(spec.name) ?? 0) + 1);
     if (gx * gy * gz === 0) return;
-    const pass = this.computePass();
+    const [wx, wy, wz] = spec.workgroup;
+    this.waits.launched(spec.flops?.(params) ?? gx * gy * gz * wx * wy * wz);
+    if (this.profiler?.full) this.flush();
+    const staged = this.stageTextures(spec, params, buffers);
+    const pass = this.profiler ? this.ownPass(this.profiler.launch(spec, params, [gx, gy, gz], buffers)) : this.computePass();
     const { pipeline, layout } = this.pipelines.get(spec, spec.defines?.(params) ?? {}, spec.constants?.(params) ?? {});
-    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
+      binding, resource: staged.get(binding)?.createView() ?? { buffer },
+    }));
     if (spec.uniforms.length) {
       const data = packUniforms(spec.name, spec.uniforms, spec.values(params));
       entries.push({ binding: buffers.length, resource: { buffer: this.uniformBuffer(data) } });
@@ -78,8 +94,30 @@ export class Dispatcher {
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(gx, gy, gz);
+    if (this.profiler) this.endPass();
+    // Safe to reuse at once: a later copy into it is encoded, so it runs, after this dispatch.
+    for (const t of staged.values()) this.textures.release(t);
     this.batchKernels.add(spec.name);
     if (++this.launches >= this.maxPerSubmit || this.syncEach) this.flush();
+  }
+
+  /** Copies each 'texture' operand into a pooled texture; ends the compute pass if there is one. */
+  private stageTextures<P>(spec: KernelSpec<P>, params: P, buffers: readonly GPUBuffer[]): Map<number, GPUTexture> {
+    const staged = new Map<number, GPUTexture>();
+    if (!spec.bindings.includes('texture')) return staged;
+    const floats = spec.textureFloats?.(params) ?? [];
+    let t = 0;
+    spec.bindings.forEach((a, i) => {
+      if (a !== 'texture') return;
+      const n = floats[t++];
+      if (n === undefined || n % 4 !== 0) throw new Error(`dawnflow: kernel ${spec.name} texture ${i} has ${n} floats`);
+      const tex = this.textures.acquire(n / 4, spec.name);
+      this.commandEncoder();
+      this.endPass();
+      encodeBufferToTexture(this.encoder!, buffers[i], tex, n / 4);
+      staged.set(i, tex);
+    });
+    return staged;
   }
 
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
@@ -98,7 +136,9 @@ export class Dispatcher {
     if (!this.encoder) return;
     this.endPass();
     const kernels = [...this.batchKernels].join(', ') || 'copies';
+    this.profiler?.beforeSubmit(this.encoder);
     this.device.queue.submit([this.encoder.finish()]);
+    this.waits.submitted();
     const oom = this.device.popErrorScope();
     const validation = this.device.popErrorScope();
     this.scopes.push(Promise.all([validation, oom]).then(([v, o]) => {
@@ -114,7 +154,9 @@ export class Dispatcher {
   /** Waits for every submitted command and throws the first GPU error among them. */
   async sync(): Promise<void> {
     this.flush();
+    await this.waits.beforeWait();
     await this.device.queue.onSubmittedWorkDone();
+    this.waits.completed(this.pipelines.created);
     await this.checkErrors();
   }
 
@@ -125,7 +167,9 @@ export class Dispatcher {
     try {
       this.copy(src, staging, Math.ceil(bytes / 4) * 4, srcOffset, 0);
       this.flush();
+      await this.waits.beforeWait();
       await staging.mapAsync(GPUMapMode.READ, 0, Math.ceil(bytes / 4) * 4);
+      this.waits.completed(this.pipelines.created);
       const out = staging.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0, bytes);
       staging.unmap();
       await this.checkErrors();
@@ -165,6 +209,14 @@ export class Dispatcher {
   private computePass(): GPUComputePassEncoder {
     const enc = this.commandEncoder();
     this.pass ??= enc.beginComputePass();
+    return this.pass;
+  }
+
+  /** A pass of its own for one profiled launch, writing the profiler's timestamps. */
+  private ownPass(timestampWrites: GPUComputePassTimestampWrites | undefined): GPUComputePassEncoder {
+    const enc = this.commandEncoder();
+    this.endPass();
+    this.pass = enc.beginComputePass(timestampWrites ? { timestampWrites } : {});
     return this.pass;
   }
 

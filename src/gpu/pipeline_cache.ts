@@ -1,7 +1,7 @@
 // Compute pipelines keyed by their specialisation (kernel, {{defines}}, override constants).
 // Each is built once; explicit layouts so every declared binding is kept even if unused.
 import type { Constants, KernelSpec } from './program.js';
-import { shaderSource, type Defines } from './shader_source.js';
+import { dumpKernel, shaderSource, wgslDumpDir, type Defines, type KernelDump } from './shader_source.js';
 
 export interface CachedPipeline {
   pipeline: GPUComputePipeline;
@@ -39,15 +39,14 @@ export class PipelineCache {
       this.modules.set(modKey, module);
     }
     const layout = this.layout(spec);
-    const [x, y, z] = spec.workgroup;
+    const specialised = kernelDumpOf(spec, defines, constants);
     const pipeline = this.device.createComputePipeline({
       label: spec.name,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout], label: spec.name }),
-      compute: {
-        module, entryPoint: spec.entry ?? 'main',
-        constants: { WG_X: x, WG_Y: y, WG_Z: z, ...numeric(constants) },
-      },
+      compute: { module, entryPoint: specialised.entry, constants: specialised.constants },
     });
+    const dumpDir = wgslDumpDir();
+    if (dumpDir) dumpKernel(dumpDir, specialised, shaderSource(spec.shader, defines));
     this.created++;
     return { pipeline, layout, key };
   }
@@ -55,10 +54,12 @@ export class PipelineCache {
   private layout<P>(spec: KernelSpec<P>): GPUBindGroupLayout {
     let layout = this.layouts.get(spec.name);
     if (layout) return layout;
-    const entries: GPUBindGroupLayoutEntry[] = spec.bindings.map((a, i) => ({
-      binding: i, visibility: GPUShaderStage.COMPUTE,
-      buffer: { type: a === 'read' ? 'read-only-storage' : 'storage' },
-    }));
+    const entries: GPUBindGroupLayoutEntry[] = spec.bindings.map((a, i) => (a === 'texture'
+      ? { binding: i, visibility: GPUShaderStage.COMPUTE, texture: { sampleType: 'unfilterable-float' } }
+      : {
+        binding: i, visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: a === 'read' ? 'read-only-storage' : 'storage' },
+      }));
     if (spec.uniforms.length) {
       entries.push({ binding: spec.bindings.length, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
     }
@@ -66,6 +67,15 @@ export class PipelineCache {
     this.layouts.set(spec.name, layout);
     return layout;
   }
+}
+
+/** A specialisation as the pipeline is created: every override constant, WG_X/Y/Z included. */
+export function kernelDumpOf<P>(spec: KernelSpec<P>, defines: Defines, constants: Constants): KernelDump {
+  const [x, y, z] = spec.workgroup;
+  return {
+    kernel: spec.name, shader: spec.shader, entry: spec.entry ?? 'main', defines,
+    constants: { WG_X: x, WG_Y: y, WG_Z: z, ...numeric(constants) }, workgroup: [x, y, z],
+  };
 }
 
 function numeric(c: Constants): Record<string, number> {

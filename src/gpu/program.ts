@@ -3,8 +3,12 @@
 // pipelines and bind groups.
 import type { Defines } from './shader_source.js';
 
-/** Storage bindings in binding order; the uniform block (if any) follows at the next binding. */
-export type Access = 'read' | 'read_write';
+/**
+ * Bindings in order; the uniform block (if any) follows at the next binding. 'texture' is a
+ * read-only operand the dispatcher copies from its buffer into an rgba32float texture before the
+ * launch (see texture_pool.ts): the kernel reads it with textureLoad.
+ */
+export type Access = 'read' | 'read_write' | 'texture';
 export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4u' | 'vec4i';
 export type Grid = [number, number, number];
 
@@ -30,6 +34,8 @@ export interface KernelSpec<P> {
   values: (p: P) => Record<string, number | readonly number[]>;
   /** Workgroup counts for one launch. */
   dispatch: (p: P) => Grid;
+  /** Floats of each 'texture' binding, in binding order (a multiple of 4 each). */
+  textureFloats?: (p: P) => readonly number[];
   /** Floating-point work of one launch (profiles and benches). */
   flops?: (p: P) => number;
 }

@@ -2,6 +2,7 @@
 // named `{{KEY}}` placeholders for structural variants. A leftover placeholder is an error.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 function findShaderDir(): string {
@@ -42,17 +43,57 @@ function expand(file: string, defines: Defines, seen: Set<string>): string {
 
 /** The WGSL of `shaders/<stem>.wgsl` with `{{KEY}}` values and includes expanded. */
 export function shaderSource(stem: string, defines: Defines = {}): string {
-  const out = expand(`${stem}.wgsl`, defines, new Set());
-  dumpShader(stem, defines, out);
-  return out;
+  return expand(`${stem}.wgsl`, defines, new Set());
 }
 
-/** DAWNFLOW_DUMP_WGSL=DIR writes every specialised kernel as it was compiled. */
-function dumpShader(stem: string, defines: Defines, code: string): void {
-  const dir = process.env.DAWNFLOW_DUMP_WGSL;
-  if (!dir) return;
+// --- dumping specialised kernels -------------------------------------------------------------
+
+let dumpDir: string | null = null;
+
+/** Sets (or clears) the folder every specialised kernel is written to as it is compiled. */
+export function setWgslDumpDir(dir: string | null): void {
+  dumpDir = dir;
+}
+
+/** `--dump-wgsl DIR` (setWgslDumpDir), else env DAWNFLOW_DUMP_WGSL=DIR, else null. */
+export function wgslDumpDir(): string | null {
+  return dumpDir ?? (process.env.DAWNFLOW_DUMP_WGSL || null);
+}
+
+/** One pipeline specialisation: what the pipeline cache compiled. */
+export interface KernelDump {
+  kernel: string;
+  shader: string;
+  entry: string;
+  defines: Defines;
+  /** Every override constant the pipeline was created with (WG_X/Y/Z included). */
+  constants: Record<string, number>;
+  workgroup: readonly [number, number, number];
+}
+
+/** An 8-hex-digit hash of a specialisation's defines, constants and workgroup size. */
+export function specialisationHash(d: KernelDump): string {
+  const text = JSON.stringify([d.shader, d.entry, d.defines, d.constants, d.workgroup]);
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/**
+ * Writes `<dir>/<kernel>.<hash>.wgsl`: the final WGSL (includes and {{KEY}}s expanded) under a
+ * header comment naming the shader, defines, override constants and workgroup size. The file
+ * compiles on its own; the overrides take the values listed when it is made into a pipeline.
+ */
+export function dumpKernel(dir: string, d: KernelDump, code: string): string {
   mkdirSync(dir, { recursive: true });
-  const tag = Object.entries(defines).map(([k, v]) => `${k}=${v}`).join(',');
-  const name = `${stem}${tag ? '.' + tag.replace(/[^\w=,.-]/g, '_') : ''}.wgsl`;
-  writeFileSync(join(dir, name.slice(0, 200)), `// ${stem} ${tag}\n${code}`);
+  const kv = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') || '(none)';
+  const hash = specialisationHash(d);
+  const header = [
+    `// dawnflow kernel ${JSON.stringify(d.kernel)}, specialisation ${hash}`,
+    `// shader: shaders/${d.shader}.wgsl, entry point ${d.entry}`,
+    `// defines: ${kv(d.defines)}`,
+    `// override constants: ${kv(d.constants)}`,
+    `// workgroup size: ${d.workgroup.join('x')}`,
+  ].map((l) => l.replace(/[\r\n]/g, ' ')).join('\n');
+  const file = join(dir, `${d.kernel.replace(/[^\w.-]/g, '_').slice(0, 120)}.${hash}.wgsl`);
+  writeFileSync(file, `${header}\n\n${code}`);
+  return file;
 }

@@ -2,6 +2,7 @@
 // input shape, call() on tensors, the output-shape rule, and a config for model files.
 // Shapes here carry the batch axis as null, as Keras prints them: (None, 150, 150, 3).
 import { keep } from '../tensor/scope.js';
+import { inLayer } from '../gpu/profile_scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
 import { snakeCase, uniqueName } from './naming.js';
@@ -75,7 +76,7 @@ export abstract class Layer {
   /** Builds on first use, then calls. */
   apply(x: Tensor, o: CallOptions = { training: false }): Tensor {
     if (!this.built) this.build([null, ...x.shape.slice(1)]);
-    return this.call(x, o);
+    return inLayer(this.name, () => this.call(x, o));
   }
 
   /** Keras order: trainable weights first, then non-trainable. */
