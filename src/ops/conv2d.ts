@@ -9,6 +9,9 @@ import { binaryRaw, unaryRaw } from './elementwise.js';
 import { gemmKernel, planGemm, type GemmPlan } from './gemm.js';
 import { activationGrad, ACT_CODE, type Activation } from './matmul.js';
 import { reduceMiddle } from './reduce.js';
+import {
+  convVariant, planTexWeight, texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels,
+} from './conv_tex.js';
 
 export interface Conv2DOptions {
   strides?: number | [number, number];
@@ -84,12 +87,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
     throw new Error(`dawnflow: conv2d bias ${fmt(b.shape)} does not fit ${g.CO} filters`);
   }
   const act = o.activation ?? 'linear';
-  const plan = planGemm(g.batch * g.OH * g.OW, g.CO, g.KH * g.KW * g.CI);
-  const fused = plan.S === 1;
-  const flat = runGemm(conv2dForwardKernel, { plan, g, bias: fused && !!b, act: fused ? act : 'linear' },
-    [x.buffer, w.buffer, (b ?? x).buffer]);
-  let y = reshapeOwned(flat, [g.batch, g.OH, g.OW, g.CO]);
-  if (!fused) y = splitEpilogue(y, b, act);
+  const y = convForward(x, w, b, g, act);
   return record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
     const dz = activationGrad(dy, y, act);
     const grads = [
@@ -100,6 +98,24 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
     if (dz !== dy) dz.dispose();
     return grads;
   });
+}
+
+/** The forward launch on this adapter's variant, bias and activation fused where possible. */
+function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation): Tensor {
+  const variant = convVariant(g.CI, g.CO);
+  const M = g.batch * g.OH * g.OW;
+  if (variant !== 'gemm') {
+    const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');
+    dispatcher().launch(texForwardKernels[variant], { g, M, N: g.CO, bias: !!b, act },
+      [x.buffer, w.buffer, (b ?? x).buffer, y.buffer]);
+    return y;
+  }
+  const plan = planGemm(M, g.CO, g.KH * g.KW * g.CI);
+  const fused = plan.S === 1;
+  const flat = runGemm(conv2dForwardKernel, { plan, g, bias: fused && !!b, act: fused ? act : 'linear' },
+    [x.buffer, w.buffer, (b ?? x).buffer]);
+  const y = reshapeOwned(flat, [g.batch, g.OH, g.OW, g.CO]);
+  return fused ? y : splitEpilogue(y, b, act);
 }
 
 function splitEpilogue(y: Tensor, b: Tensor | null, act: Activation): Tensor {
@@ -116,6 +132,14 @@ function splitEpilogue(y: Tensor, b: Tensor | null, act: Activation): Tensor {
 
 /** dx from dz (the gradient w.r.t. the linear conv output) and w. */
 export function conv2dBackwardInput(dz: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  if (convVariant(g.CI, g.CO) === 'sg') {
+    const dx = Tensor.empty([g.batch, g.H, g.W, g.CI], 'float32', 'conv2d_backward_input');
+    const M = g.batch * g.H * g.W;
+    // The bias binding is unused (HAS_BIAS off); dz's buffer fills it.
+    dispatcher().launch(texBackwardInputKernel, { g, M, N: g.CI, bias: false, act: 'linear' },
+      [dz.buffer, w.buffer, dz.buffer, dx.buffer]);
+    return dx;
+  }
   const plan = planGemm(g.batch * g.H * g.W, g.CI, g.KH * g.KW * g.CO);
   const flat = runGemm(conv2dBackwardInputKernel, { plan, g, bias: false, act: 'linear' }, [dz.buffer, w.buffer]);
   return reshapeOwned(flat, [g.batch, g.H, g.W, g.CI]);
@@ -123,6 +147,15 @@ export function conv2dBackwardInput(dz: Tensor, w: Tensor, g: ConvGeometry): Ten
 
 /** dw from x and dz; K = batch*OH*OW is long, so it is usually split. */
 export function conv2dBackwardWeight(x: Tensor, dz: Tensor, g: ConvGeometry): Tensor {
+  if (g.CI % 8 === 0 && convVariant(g.CI, g.CO) === 'sg') {
+    const p = planTexWeight(g);
+    const M = g.KH * g.KW * g.CI;
+    const part = Tensor.empty([p.S * M, g.CO], 'float32', 'conv2d_backward_weight');
+    dispatcher().launch(texBackwardWeightKernel, p, [x.buffer, dz.buffer, part.buffer]);
+    const dw = p.S === 1 ? part : reduceMiddle(part, 1, p.S, M * g.CO);
+    if (dw !== part) part.dispose();
+    return reshapeOwned(dw, [g.KH, g.KW, g.CI, g.CO]);
+  }
   const plan = planGemm(g.KH * g.KW * g.CI, g.CO, g.batch * g.OH * g.OW);
   const flat = runGemm(conv2dBackwardWeightKernel, { plan, g, bias: false, act: 'linear' }, [x.buffer, dz.buffer]);
   return reshapeOwned(flat, [g.KH, g.KW, g.CI, g.CO]);

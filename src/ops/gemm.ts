@@ -15,6 +15,11 @@ export function setGemmVariant(v: GemmVariant | null): void {
   forced = v;
 }
 
+/** Whether a test or DAWNFLOW_GEMM asked for one GEMM core (texture variants then stand aside). */
+export function gemmForced(): boolean {
+  return forced !== null || process.env.DAWNFLOW_GEMM === 'naive' || process.env.DAWNFLOW_GEMM === 'tiled';
+}
+
 /**
  * The core for an M-row product: forced (tests, DAWNFLOW_GEMM), else the tiled core, except for
  * skinny products (M <= 32, a dense layer's batch) where a 64-row tile would be mostly padding:

@@ -8,6 +8,7 @@ import { fmt } from '../tensor/shape.js';
 import { binaryRaw, unaryRaw } from './elementwise.js';
 import { gemmKernel, planGemm, type GemmPlan } from './gemm.js';
 import { reduceMiddle } from './reduce.js';
+import { texMatmul, texMatmulTransA, texMatmulTransB } from './gemm_tex.js';
 
 export type Activation = 'linear' | 'relu' | 'sigmoid';
 export const ACT_CODE: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2 };
@@ -31,14 +32,23 @@ export function gemmRaw(a: Tensor, b: Tensor, o: GemmOptions = {}): Tensor {
   const [K2, N] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   if (K !== K2) throw new Error(`dawnflow: matmul inner sizes differ: ${fmt(a.shape)} . ${fmt(b.shape)}`);
   const act = o.act ?? 'linear';
+  const bias = o.bias ?? null;
+  const tex = texGemm(a, b, transA, transB, bias, act);
+  if (tex) return tex;
   const plan = planGemm(M, N, K);
   const fused = plan.S === 1;
   const out = Tensor.empty([plan.S * M, N], 'float32', 'matmul');
-  const bias = o.bias ?? null;
   const p = { plan, transA, transB, bias: fused && bias !== null, act: fused ? act : 'linear' as Activation };
   dispatcher().launch(matmulKernel, p, [a.buffer, b.buffer, (bias ?? a).buffer, out.buffer]);
   if (fused) return reshapeOwned(out, [M, N]);
   return epilogue(reduceMiddle(out, 1, plan.S, M * N), out, M, N, bias, act);
+}
+
+/** The texture-fed kernels (lavapipe) for the three shapes a dense layer needs, where they apply. */
+function texGemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias: Tensor | null, act: Activation) {
+  if (!transA && !transB) return texMatmul(a, b, bias, act);
+  if (bias || act !== 'linear' || (transA && transB)) return null;
+  return transB ? texMatmulTransB(a, b) : texMatmulTransA(a, b);
 }
 
 /** Split-K tail: partial sums reduced, then bias and activation as separate kernels. */

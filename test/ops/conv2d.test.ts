@@ -6,6 +6,8 @@ import * as ref from '../../src/cpu/reference.js';
 import { backward } from '../../src/autograd/engine.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { GEMM_VARIANTS, setGemmVariant, type GemmVariant } from '../../src/ops/gemm.js';
+import { CONV_VARIANTS, hasSubgroups8, setConvVariant, type ConvVariant } from '../../src/ops/conv_tex.js';
+import { dispatcher } from '../../src/gpu/engine.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
 import type { Activation } from '../../src/ops/matmul.js';
@@ -16,7 +18,10 @@ import { useGpu } from '../helpers/gpu.js';
 import { randomPair, read64 } from '../helpers/tensors.js';
 
 useGpu();
-afterEach(() => setGemmVariant(null));
+afterEach(() => {
+  setGemmVariant(null);
+  setConvVariant(null);
+});
 
 // Long f32 sums (up to 576 taps, 5625 positions for dw): rtol 1e-3 as for matmul.
 const TOL = { atol: 2e-4, rtol: 1e-3 };
@@ -34,8 +39,13 @@ const CASES: Case[] = [
 // VGG16's block2 shape at 150x150 input, batch 1: only on the tiled core (the naive one is slow).
 const BIG: Case = { x: [1, 75, 75, 64], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'relu' };
 
-async function check(c: Case, variant: GemmVariant): Promise<void> {
-  setGemmVariant(variant);
+async function check(c: Case, variant: GemmVariant | ConvVariant): Promise<void> {
+  if (variant === 'tiled' || variant === 'naive') {
+    setGemmVariant(variant);
+    setConvVariant('gemm');
+  } else {
+    setConvVariant(variant);
+  }
   const [kh, kw] = c.k;
   const ci = c.x[3];
   const g = conv2dGeometry(c.x, [kh, kw, ci, c.co], { strides: c.s, padding: c.pad });
@@ -62,11 +72,36 @@ async function check(c: Case, variant: GemmVariant): Promise<void> {
   for (const t of [x.t, w.t, b.t, r.t, y, x.t.grad!, w.t.grad!, b.t.grad!]) t.dispose();
 }
 
+// Channels in multiples of 4 (8 for CI in the weight gradient) take the texture-fed kernels;
+// M and CO/4 deliberately not multiples of the 8x8 blocks; CI=12 mixes sg and GEMM kernels.
+const TEX_CASES: Case[] = [
+  { x: [1, 1, 1, 4], k: [1, 1], co: 4, s: [1, 1], pad: 'valid', act: 'linear' },
+  { x: [2, 7, 7, 8], k: [3, 3], co: 12, s: [1, 1], pad: 'same', act: 'relu' },
+  { x: [1, 9, 9, 16], k: [3, 3], co: 20, s: [2, 2], pad: 'same', act: 'linear' },
+  { x: [3, 9, 7, 8], k: [2, 3], co: 4, s: [2, 1], pad: 'valid', act: 'sigmoid' },
+  { x: [1, 8, 8, 4], k: [5, 5], co: 8, s: [2, 2], pad: 'same', act: 'linear' },
+  { x: [2, 5, 5, 12], k: [3, 3], co: 36, s: [1, 1], pad: 'same', act: 'relu' },
+  { x: [1, 37, 37, 64], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'relu' },
+];
+
+describe.each(CONV_VARIANTS.filter((v) => v !== 'gemm'))('conv2d, %s variant', (variant) => {
+  test.each(TEX_CASES)('x=$x k=$k co=$co s=$s $pad $act', async (c) => {
+    dispatcher().resetCounts();
+    await check(c, variant);
+    // The variant really ran (sg falls back to tex where subgroups are not 8 lanes).
+    const ran = variant === 'sg' && hasSubgroups8() ? 'sg' : 'tex';
+    expect(dispatcher().counts.get(`conv2d_forward_${ran}`)).toBe(1);
+    if (ran === 'sg') expect(dispatcher().counts.get('conv2d_backward_input_sg')).toBe(1);
+    if (ran === 'sg' && c.x[3] % 8 === 0) expect(dispatcher().counts.get('conv2d_backward_weight_sg')).toBe(1);
+  });
+});
+
 describe.each(GEMM_VARIANTS)('conv2d on the %s core', (variant) => {
   test.each(CASES)('x=$x k=$k co=$co s=$s $pad $act', async (c) => check(c, variant));
 });
 
 test('conv2d 3x3 64->64 on 75x75 (VGG16 block2 at 150x150), tiled core', async () => check(BIG, 'tiled'));
+test('conv2d 3x3 64->64 on 75x75 (VGG16 block2 at 150x150), sg variant', async () => check(BIG, 'sg'));
 
 test('conv2d shape rule: output sizes and clear errors', () => {
   expect(conv2dGeometry([4, 150, 150, 3], [3, 3, 3, 64], { padding: 'same' })).toMatchObject({ OH: 150, OW: 150, PT: 1 });

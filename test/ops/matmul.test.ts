@@ -1,10 +1,12 @@
 // Dense / matmul on the GPU against the float64 reference, forward and backward, for every GEMM
 // core and awkward shapes (odd sizes, batch 1, non-multiples of the 64 and 16 tiles, split K).
-import { afterEach, describe, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
 import { backward } from '../../src/autograd/engine.js';
 import { dense, gemmRaw, type Activation } from '../../src/ops/matmul.js';
 import { GEMM_VARIANTS, setGemmVariant } from '../../src/ops/gemm.js';
+import { hasSubgroups8, setConvVariant } from '../../src/ops/conv_tex.js';
+import { dispatcher } from '../../src/gpu/engine.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
 import { tidy } from '../../src/tensor/scope.js';
@@ -13,7 +15,10 @@ import { useGpu } from '../helpers/gpu.js';
 import { randomPair, read64, upload } from '../helpers/tensors.js';
 
 useGpu();
-afterEach(() => setGemmVariant(null));
+afterEach(() => {
+  setGemmVariant(null);
+  setConvVariant(null);
+});
 
 const TOL = { atol: 1e-4, rtol: 1e-3 };
 
@@ -62,6 +67,40 @@ describe.each(GEMM_VARIANTS)('gemm core %s', (variant) => {
     expectClose(await read64(b.t.grad!), g.db, { ...TOL, label: `${label} db` });
     for (const t of [x.t, w.t, b.t, r.t, y, x.t.grad!, w.t.grad!, b.t.grad!]) t.dispose();
   });
+});
+
+// The texture-fed path (1x1-conv kernels): K, N multiples of 4 (K of 8 for X^T.dZ); M odd,
+// 1, and not a multiple of the 8-row blocks; the head's 8192 -> 256 at batch 4.
+const TEX_DENSE: [number, number, number, Activation][] = [
+  [1, 8, 4, 'linear'], [7, 16, 12, 'relu'], [37, 72, 36, 'sigmoid'], [4, 8192, 256, 'relu'],
+  [20, 12, 8, 'linear'],
+];
+test.each(TEX_DENSE)('dense M=%i in=%i units=%i %s on the sg kernels', async (M, K, N, act) => {
+  setConvVariant('sg');
+  dispatcher().resetCounts();
+  const x = randomPair([M, K]);
+  const w = randomPair([K, N], -0.5, 0.5);
+  const b = randomPair([N], -0.5, 0.5);
+  const r = randomPair([M, N]);
+  const label = `sg seeds ${x.seed},${w.seed},${b.seed},${r.seed} dense ${M}x${K}->${N} ${act}`;
+  for (const p of [x, w, b]) p.t.requiresGrad = true;
+  const y = tidy(() => {
+    const y = dense(x.t, w.t, b.t, act);
+    backward(sum(mul(y, r.t)));
+    return y;
+  });
+  const yRef = ref.denseForward(x.host, w.host, b.host, M, K, N, act);
+  expectClose(await read64(y), yRef, { ...TOL, label: `${label} y` });
+  const g = ref.denseBackward(x.host, w.host, ref.activationBackward(yRef, r.host, act), M, K, N);
+  expectClose(await read64(x.t.grad!), g.dx, { ...TOL, label: `${label} dx` });
+  expectClose(await read64(w.t.grad!), g.dw, { ...TOL, label: `${label} dw` });
+  expectClose(await read64(b.t.grad!), g.db, { ...TOL, label: `${label} db` });
+  if (hasSubgroups8()) {
+    expect(dispatcher().counts.get('conv2d_forward_sg')).toBe(1);
+    expect(dispatcher().counts.get('conv2d_backward_input_sg')).toBe(1);
+    expect(dispatcher().counts.get('conv2d_backward_weight_sg')).toBe(K % 8 === 0 ? 1 : undefined);
+  }
+  for (const t of [x.t, w.t, b.t, r.t, y, x.t.grad!, w.t.grad!, b.t.grad!]) t.dispose();
 });
 
 test('dense without bias and with a frozen kernel computes no kernel gradient', async () => {

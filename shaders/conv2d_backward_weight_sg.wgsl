@@ -1,0 +1,71 @@
+// Conv2D backward-weight, texture-fed with subgroup sharing (the lavapipe variant, as
+// conv2d_forward_sg.wgsl). GEMM view: M = KH*KW*CI rows (tap, ci), N = CO, and the reduction
+// runs over the output pixels p: dw[tap, ci, co] = sum_p x[pixel p reads at tap, ci] * dz[p, co].
+//   x: NHWC staged as texels [pixel][CI/4]; dz: [batch, OH, OW, CO] staged as [pixel][CO/4];
+//   y (dw partials): [S][M][CO/4] vec4s, one slab per split of the pixels (grid z).
+// Invocation (n4, block) owns 8 rows (one tap, ci 8b..8b+7) x one vec4 of co. Pixels go 8 at a
+// time: lane l fetches the two x texels (8 ci) of pixel p0+l and broadcasts them; each lane
+// fetches its own dz texel for the 8 pixels. Per 8 pixels a lane does 10 fetches for 256
+// multiply-adds, the least a subgroup can fetch for that block.
+enable subgroups;
+override WG_X: u32 = 8;
+override WG_Y: u32 = 8;
+override WG_Z: u32 = 1;
+
+//#include "conv2d_params.wgsl"
+
+@group(0) @binding(0) var x: texture_2d<f32>;
+@group(0) @binding(1) var dz: texture_2d<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<vec4f>;
+@group(0) @binding(3) var<uniform> u: Params;
+
+//#include "tex_operand.wgsl"
+//#include "conv2d_tex_rows.wgsl"
+
+// acc += x[ci] * dz, for the 8 ci of a pixel split over two texels lo (ci 0-3) and hi (4-7).
+fn madd8(lo: vec4f, hi: vec4f, d: vec4f, acc: ptr<function, array<vec4f, 8>>) {
+  (*acc)[0] += lo.x * d; (*acc)[1] += lo.y * d; (*acc)[2] += lo.z * d; (*acc)[3] += lo.w * d;
+  (*acc)[4] += hi.x * d; (*acc)[5] += hi.y * d; (*acc)[6] += hi.z * d; (*acc)[7] += hi.w * d;
+}
+
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
+        @builtin(subgroup_invocation_id) lane: u32) {
+  let CI4 = u.CI / 4u;
+  let CO4 = u.N / 4u;
+  let P = u.K;  // batch * OH * OW output pixels
+  let blocks = u.M / 8u;
+  // Out-of-range lanes run on clamped indices (every lane must take part in the broadcasts).
+  let n4 = min(gid.x, CO4 - 1u);
+  let rb = min(gid.y, blocks - 1u);
+  let t = rb / (u.CI / 8u);
+  let c4 = (rb % (u.CI / 8u)) * 2u;
+  let kh = t / u.KW;
+  let kw = t % u.KW;
+  let pBegin = wid.z * u.kChunk;  // wid, not gid: the loop bounds must be subgroup-uniform
+  let pEnd = min(P, pBegin + u.kChunk);
+  var acc: array<vec4f, 8>;
+  for (var p0 = pBegin; p0 < pEnd; p0 += 8u) {
+    let p = p0 + lane;
+    let tap = forwardTap(min(p, P - 1u), kh, kw, CI4);
+    let inside = select(0.0, tap.inside, p < pEnd);
+    let lo = texel(x, tap.base + c4) * inside;
+    let hi = texel(x, tap.base + c4 + 1u) * inside;
+    let last = pEnd - 1u;
+    madd8(subgroupBroadcast(lo, 0u), subgroupBroadcast(hi, 0u), texel(dz, p0 * CO4 + n4), &acc);
+    madd8(subgroupBroadcast(lo, 1u), subgroupBroadcast(hi, 1u), texel(dz, min(p0 + 1u, last) * CO4 + n4), &acc);
+    madd8(subgroupBroadcast(lo, 2u), subgroupBroadcast(hi, 2u), texel(dz, min(p0 + 2u, last) * CO4 + n4), &acc);
+    madd8(subgroupBroadcast(lo, 3u), subgroupBroadcast(hi, 3u), texel(dz, min(p0 + 3u, last) * CO4 + n4), &acc);
+    madd8(subgroupBroadcast(lo, 4u), subgroupBroadcast(hi, 4u), texel(dz, min(p0 + 4u, last) * CO4 + n4), &acc);
+    madd8(subgroupBroadcast(lo, 5u), subgroupBroadcast(hi, 5u), texel(dz, min(p0 + 5u, last) * CO4 + n4), &acc);
+    madd8(subgroupBroadcast(lo, 6u), subgroupBroadcast(hi, 6u), texel(dz, min(p0 + 6u, last) * CO4 + n4), &acc);
+    madd8(subgroupBroadcast(lo, 7u), subgroupBroadcast(hi, 7u), texel(dz, min(p0 + 7u, last) * CO4 + n4), &acc);
+  }
+  if (gid.x >= CO4 || gid.y >= blocks) {
+    return;
+  }
+  let row0 = rb * 8u;
+  for (var i = 0u; i < 8u; i++) {
+    y[(wid.z * u.M + row0 + i) * CO4 + n4] = acc[i];
+  }
+}

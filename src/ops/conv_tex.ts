@@ -1,0 +1,111 @@
+// Per-adapter conv2d kernel variants. Real GPUs get the workgroup-tiled implicit GEMM
+// (conv2d_*.wgsl over gemm_tiled.wgsl). Software adapters (lavapipe) get texture-fed kernels:
+// there a storage-buffer load costs a scalar load, bounds check and branch per float per lane,
+// a texel fetch of an rgba32float texture about a fifth of that per float, and workgroup memory
+// is no faster than global memory. Where subgroups are exactly 8 lanes (one SIMD register on
+// lavapipe) the lanes also share fetched texels through subgroupBroadcast.
+import { currentGpu } from '../gpu/engine.js';
+import type { KernelSpec } from '../gpu/program.js';
+import { TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
+import type { ConvGeometry } from './conv2d.js';
+import { ACT_CODE, type Activation } from './matmul.js';
+import { gemmForced } from './gemm.js';
+
+/** gemm: the GEMM-core kernels; tex: texture-fed; sg: texture-fed with subgroup sharing. */
+export type ConvVariant = 'gemm' | 'tex' | 'sg';
+export const CONV_VARIANTS: readonly ConvVariant[] = ['gemm', 'tex', 'sg'];
+
+let forced: ConvVariant | null = null;
+
+/** Forces one variant wherever it applies (tests loop over all); null returns to the default. */
+export function setConvVariant(v: ConvVariant | null): void {
+  forced = v;
+}
+
+/** Whether this adapter runs subgroups of exactly 8 lanes (what the sg kernels assume). */
+export function hasSubgroups8(): boolean {
+  const gpu = currentGpu();
+  return gpu.features.includes('subgroups') && gpu.info.subgroupMinSize === 8 && gpu.info.subgroupMaxSize === 8;
+}
+
+/**
+ * The variant for a conv whose texture-fed operands have `channels` (CI for x, CO for w) as their
+ * texel rows: textures need whole texels, so a channel count that is not a multiple of 4 (the
+ * RGB input layer) keeps the GEMM kernels. Forced variants and DAWNFLOW_CONV apply where legal.
+ */
+export function convVariant(...channels: number[]): ConvVariant {
+  if (channels.some((c) => c % 4 !== 0)) return 'gemm';
+  if (!forced && gemmForced()) return 'gemm';
+  const want = forced ?? (process.env.DAWNFLOW_CONV as ConvVariant | undefined);
+  if (want === 'sg' && !hasSubgroups8()) return 'tex';
+  if (want && CONV_VARIANTS.includes(want)) return want;
+  if (!currentGpu().info.software) return 'gemm';
+  return hasSubgroups8() ? 'sg' : 'tex';
+}
+
+export interface TexConvParams { g: ConvGeometry; M: number; N: number; bias: boolean; act: Activation }
+
+const GEOMETRY = [
+  ['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['kChunk', 'u32'],
+  ['batch', 'u32'], ['H', 'u32'], ['W', 'u32'], ['CI', 'u32'], ['OH', 'u32'], ['OW', 'u32'],
+  ['CO', 'u32'], ['KH', 'u32'], ['KW', 'u32'], ['SH', 'u32'], ['SW', 'u32'], ['PT', 'u32'], ['PL', 'u32'],
+] as const;
+
+/** 8x8 workgroups; invocation (x, y) owns output rows 8y..8y+7 and columns 4x..4x+3. */
+function rowsKernel(name: string, shader: string, textureFloats: (p: TexConvParams) => number[]): KernelSpec<TexConvParams> {
+  return {
+    name, shader,
+    bindings: ['texture', 'texture', 'read', 'read_write'],
+    uniforms: GEOMETRY,
+    workgroup: [8, 8, 1],
+    defines: () => ({ TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2) }),
+    constants: (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }),
+    values: (p) => ({ ...p.g, M: p.M, N: p.N, K: 0, kChunk: 0 }),
+    textureFloats,
+    dispatch: (p) => [Math.ceil(p.N / 4 / 8), Math.ceil(p.M / 8 / 8), 1],
+    flops: (p) => 2 * p.M * p.N * p.g.KH * p.g.KW * (p.N === p.g.CO ? p.g.CI : p.g.CO),
+  };
+}
+
+const xFloats = (p: TexConvParams) => p.g.batch * p.g.H * p.g.W * p.g.CI;
+const yFloats = (p: TexConvParams) => p.g.batch * p.g.OH * p.g.OW * p.g.CO;
+const wFloats = (p: TexConvParams) => p.g.KH * p.g.KW * p.g.CI * p.g.CO;
+
+export const texForwardKernels: Record<'tex' | 'sg', KernelSpec<TexConvParams>> = {
+  tex: rowsKernel('conv2d_forward_tex', 'conv2d_forward_tex', (p) => [xFloats(p), wFloats(p)]),
+  sg: rowsKernel('conv2d_forward_sg', 'conv2d_forward_sg', (p) => [xFloats(p), wFloats(p)]),
+};
+export { yFloats };
+
+/** Backward-input: rows are input pixels, columns CI; dz is staged as x, w as itself. */
+export const texBackwardInputKernel = rowsKernel('conv2d_backward_input_sg', 'conv2d_backward_input_sg',
+  (p) => [yFloats(p), wFloats(p)]);
+
+export interface TexWeightParams { g: ConvGeometry; S: number; chunk: number }
+
+/**
+ * Backward-weight: rows (tap, ci) in blocks of 8, so CI must be a multiple of 8; the pixel sum
+ * is split S ways (grid z) into [S, KH*KW*CI, CO] partials when the rows alone are few.
+ */
+export const texBackwardWeightKernel: KernelSpec<TexWeightParams> = {
+  name: 'conv2d_backward_weight_sg', shader: 'conv2d_backward_weight_sg',
+  bindings: ['texture', 'texture', 'read_write'],
+  uniforms: GEOMETRY,
+  workgroup: [8, 8, 1],
+  defines: () => ({ TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2) }),
+  values: (p) => ({
+    ...p.g, M: p.g.KH * p.g.KW * p.g.CI, N: p.g.CO, K: p.g.batch * p.g.OH * p.g.OW, kChunk: p.chunk,
+  }),
+  textureFloats: (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI, p.g.batch * p.g.OH * p.g.OW * p.g.CO],
+  dispatch: (p) => [Math.ceil(p.g.CO / 4 / 8), Math.ceil((p.g.KH * p.g.KW * p.g.CI) / 64), p.S],
+  flops: (p) => 2 * p.g.KH * p.g.KW * p.g.CI * p.g.CO * p.g.batch * p.g.OH * p.g.OW,
+};
+
+/** Splits the pixel sum so there are at least ~32 workgroups, each summing >= 256 pixels. */
+export function planTexWeight(g: ConvGeometry): TexWeightParams {
+  const P = g.batch * g.OH * g.OW;
+  const groups = Math.ceil(g.CO / 32) * Math.ceil((g.KH * g.KW * g.CI) / 64);
+  const S = Math.max(1, Math.min(Math.ceil(32 / groups), Math.floor(P / 256)));
+  const chunk = Math.ceil(P / S / 8) * 8;
+  return { g, S: Math.ceil(P / chunk), chunk };
+}
