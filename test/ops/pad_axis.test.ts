@@ -1,0 +1,43 @@
+// Zero-padding of one axis against plain loops: every axis of a rank-4 tensor, odd sizes,
+// padding by 1 and by many, and the refusal to shrink.
+import { expect, test } from 'vitest';
+import { padAxisRaw } from '../../src/ops/pad_axis.js';
+import { expectClose } from '../helpers/allclose.js';
+import { useGpu } from '../helpers/gpu.js';
+import { randomPair, read64 } from '../helpers/tensors.js';
+
+useGpu();
+
+function padRef(x: Float64Array, shape: number[], axis: number, size: number): Float64Array {
+  const A = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const B = shape[axis];
+  const C = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const y = new Float64Array(A * size * C);
+  for (let a = 0; a < A; a++) {
+    for (let b = 0; b < B; b++) {
+      for (let c = 0; c < C; c++) y[(a * size + b) * C + c] = x[(a * B + b) * C + c];
+    }
+  }
+  return y;
+}
+
+const CASES: [number[], number, number][] = [
+  [[2, 5, 7, 3], 3, 4], [[3, 3, 3, 64], 2, 4], [[1, 1, 1, 1], 0, 3], [[4, 9, 1, 5], 1, 16],
+];
+
+test.each(CASES)('pad %j axis %i to %i', async (shape, axis, size) => {
+  const x = randomPair(shape);
+  const y = padAxisRaw(x.t, axis, size);
+  const want = shape.slice();
+  want[axis] = size;
+  expect(y.shape).toEqual(want);
+  expectClose(await read64(y), padRef(x.host, shape, axis, size), { atol: 0, rtol: 0, label: `seed ${x.seed}` });
+  x.t.dispose();
+  y.dispose();
+});
+
+test('pad refuses to shrink an axis', () => {
+  const x = randomPair([2, 3]);
+  expect(() => padAxisRaw(x.t, 1, 2)).toThrow(/smaller than 3/);
+  x.t.dispose();
+});
