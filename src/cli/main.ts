@@ -13,6 +13,7 @@ import { scratch, SCRATCH_FLAGS } from './scratch.js';
 import { evaluateCommand, featureExtraction, fineTune, predictCommand, transfer } from './train.js';
 import { TRAIN_FLAGS, trainSettings } from './train_flags.js';
 import { PROFILE_FLAGS, profileCommand } from './profile.js';
+import { TUNE_FLAGS, tuneCommand } from './tune.js';
 
 const DEVICE_FLAGS: FlagSpec = { adapter: 'string', backend: 'string' };
 
@@ -51,6 +52,9 @@ ${BENCH_HELP}
   profile transfer|fine-tune|features [--steps N] [--out DIR] [--batch N] [--size N]
           [--dump-wgsl DIR] [--weights W.h5] [--method auto|timestamp-query|replay]
                                   kernel timeline of the workload's steps: profile.json/.html
+  tune [--size 150] [--batch N] [--reps 3] [--layers REGEX] [--ops forward,backward_input,...]
+                                  time each conv kernel variant on VGG16's shapes; the fastest
+                                  per shape is cached for this adapter (DAWNFLOW_TUNING=off ignores)
   predict --model MODEL.h5 IMAGE...
   help                            this text
 
@@ -113,6 +117,10 @@ export async function run(argv: string[]): Promise<number> {
       case 'chapter': {
         const a = parseArgs(rest, CHAPTER_FLAGS, 'chapter');
         return await chapter(a.flags, deviceOpts(a.flags));
+      }
+      case 'tune': {
+        const a = parseArgs(rest, TUNE_FLAGS, 'tune');
+        return await tuneCommand(a.flags, deviceOpts(a.flags));
       }
       case 'scratch': {
         const a = parseArgs(rest, SCRATCH_FLAGS, 'scratch');

@@ -103,8 +103,9 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
 
 /** The forward launch on this adapter's variant, bias and activation fused where possible. */
 function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation): Tensor {
-  if (g.CI % 4 !== 0 && convVariant(4, g.CO) !== 'gemm') return paddedForward(x, w, b, g, act);
-  const variant = convVariant(g.CI, g.CO);
+  const padded = { ...g, CI: Math.ceil(g.CI / 4) * 4 };
+  if (g.CI % 4 !== 0 && convVariant('forward', padded) !== 'gemm') return paddedForward(x, w, b, padded, act);
+  const variant = convVariant('forward', g);
   const M = g.batch * g.OH * g.OW;
   if (variant !== 'gemm') {
     const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');
@@ -126,10 +127,9 @@ function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, ac
  * channels add zero. Costs one small copy of x; the forward of VGG16's first layer 10x faster.
  */
 function paddedForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation): Tensor {
-  const CI = Math.ceil(g.CI / 4) * 4;
-  const xp = padAxisRaw(x, 3, CI);
-  const wp = padAxisRaw(w, 2, CI);
-  const y = convForward(xp, wp, b, { ...g, CI }, act);
+  const xp = padAxisRaw(x, 3, g.CI);
+  const wp = padAxisRaw(w, 2, g.CI);
+  const y = convForward(xp, wp, b, g, act);
   xp.dispose();
   wp.dispose();
   return y;
@@ -149,7 +149,7 @@ function splitEpilogue(y: Tensor, b: Tensor | null, act: Activation): Tensor {
 
 /** dx from dz (the gradient w.r.t. the linear conv output) and w. */
 export function conv2dBackwardInput(dz: Tensor, w: Tensor, g: ConvGeometry): Tensor {
-  if (convVariant(g.CI, g.CO) === 'sg') {
+  if (convVariant('backward_input', g) === 'sg') {
     const dx = Tensor.empty([g.batch, g.H, g.W, g.CI], 'float32', 'conv2d_backward_input');
     const M = g.batch * g.H * g.W;
     // The bias binding is unused (HAS_BIAS off); dz's buffer fills it.
@@ -164,7 +164,7 @@ export function conv2dBackwardInput(dz: Tensor, w: Tensor, g: ConvGeometry): Ten
 
 /** dw from x and dz; K = batch*OH*OW is long, so it is usually split. */
 export function conv2dBackwardWeight(x: Tensor, dz: Tensor, g: ConvGeometry): Tensor {
-  if (g.CI % 8 === 0 && convVariant(g.CI, g.CO) === 'sg') {
+  if (convVariant('backward_weight', g) === 'sg') {
     const p = planTexWeight(g);
     const M = g.KH * g.KW * g.CI;
     const part = Tensor.empty([p.S * M, g.CO], 'float32', 'conv2d_backward_weight');

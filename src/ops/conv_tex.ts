@@ -10,6 +10,7 @@ import { TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
 import type { ConvGeometry } from './conv2d.js';
 import { ACT_CODE, type Activation } from './matmul.js';
 import { gemmForced } from './gemm.js';
+import { tunedVariant } from './tuning.js';
 
 /** gemm: the GEMM-core kernels; tex: texture-fed; sg: texture-fed with subgroup sharing. */
 export type ConvVariant = 'gemm' | 'tex' | 'sg';
@@ -28,19 +29,37 @@ export function hasSubgroups8(): boolean {
   return gpu.features.includes('subgroups') && gpu.info.subgroupMinSize === 8 && gpu.info.subgroupMaxSize === 8;
 }
 
+export type ConvOp = 'forward' | 'backward_input' | 'backward_weight';
+
 /**
- * The variant for a conv whose texture-fed operands have `channels` (CI for x, CO for w) as their
- * texel rows: textures need whole texels, so a channel count that is not a multiple of 4 (the
- * RGB input layer) keeps the GEMM kernels. Forced variants and DAWNFLOW_CONV apply where legal.
+ * The variants that can run `op` on `g` here. Textures need whole texels, so the channels that
+ * form texel rows (CI of x, CO of w and dz) must be multiples of 4 (the forward pads an RGB
+ * input first); the weight gradient's 8-row blocks need CI % 8 == 0; the tex variant exists for
+ * the forward only; sg needs 8-lane subgroups. Order: slowest to fastest on lavapipe.
  */
-export function convVariant(...channels: number[]): ConvVariant {
-  if (channels.some((c) => c % 4 !== 0)) return 'gemm';
+export function legalVariants(op: ConvOp, g: ConvGeometry): ConvVariant[] {
+  const out: ConvVariant[] = ['gemm'];
+  if (g.CI % 4 !== 0 || g.CO % 4 !== 0) return out;
+  if (op === 'forward') out.push('tex');
+  if (hasSubgroups8() && (op !== 'backward_weight' || g.CI % 8 === 0)) out.push('sg');
+  return out;
+}
+
+/**
+ * The variant for `op` on `g`: a forced one (tests, DAWNFLOW_CONV) where legal, else the next
+ * legal one down; else this adapter's tuned choice (dawnflow tune); else texture-fed on software
+ * adapters and the GEMM kernels on GPUs.
+ */
+export function convVariant(op: ConvOp, g: ConvGeometry): ConvVariant {
+  const legal = legalVariants(op, g);
   if (!forced && gemmForced()) return 'gemm';
   const want = forced ?? (process.env.DAWNFLOW_CONV as ConvVariant | undefined);
-  if (want === 'sg' && !hasSubgroups8()) return 'tex';
-  if (want && CONV_VARIANTS.includes(want)) return want;
-  if (!currentGpu().info.software) return 'gemm';
-  return hasSubgroups8() ? 'sg' : 'tex';
+  if (want && CONV_VARIANTS.includes(want)) {
+    return legal.includes(want) ? want : legal.filter((v) => v !== 'sg').at(-1)!;
+  }
+  const tuned = tunedVariant(op, g);
+  if (tuned && legal.includes(tuned)) return tuned;
+  return currentGpu().info.software ? legal.at(-1)! : 'gemm';
 }
 
 export interface TexConvParams { g: ConvGeometry; M: number; N: number; bias: boolean; act: Activation }

@@ -1,6 +1,6 @@
 // Plain matrix products on the texture-fed conv kernels: a dense layer is a 1x1 convolution of
 // a [M, 1, 1, K] image, so X.W, dZ.W^T and X^T.dZ are its forward, backward-input and
-// backward-weight. Used where convVariant picks 'sg' (lavapipe), with the same channel rules.
+// backward-weight. Used where convVariant picks a texture variant, with the same channel rules.
 import { dispatcher } from '../gpu/engine.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
 import type { ConvGeometry } from './conv2d.js';
@@ -19,9 +19,10 @@ function pointwise(pixels: number, CI: number, CO: number): ConvGeometry {
 export function texMatmul(a: Tensor, b: Tensor, bias: Tensor | null, act: Activation): Tensor | null {
   const [M, K] = a.shape;
   const N = b.shape[1];
-  if (convVariant(K, N) !== 'sg') return null;
+  const variant = convVariant('forward', pointwise(M, K, N));
+  if (variant === 'gemm') return null;
   const y = Tensor.empty([M, N], 'float32', 'matmul');
-  dispatcher().launch(texForwardKernels.sg, { g: pointwise(M, K, N), M, N, bias: !!bias, act },
+  dispatcher().launch(texForwardKernels[variant], { g: pointwise(M, K, N), M, N, bias: !!bias, act },
     [a.buffer, b.buffer, (bias ?? a).buffer, y.buffer]);
   return y;
 }
@@ -30,7 +31,7 @@ export function texMatmul(a: Tensor, b: Tensor, bias: Tensor | null, act: Activa
 export function texMatmulTransB(dz: Tensor, w: Tensor): Tensor | null {
   const [M, N] = dz.shape;
   const K = w.shape[0];
-  if (convVariant(K, N) !== 'sg') return null;
+  if (convVariant('backward_input', pointwise(M, K, N)) !== 'sg') return null;
   const dx = Tensor.empty([M, K], 'float32', 'matmul');
   dispatcher().launch(texBackwardInputKernel, { g: pointwise(M, K, N), M, N: K, bias: false, act: 'linear' },
     [dz.buffer, w.buffer, dz.buffer, dx.buffer]);
@@ -41,7 +42,7 @@ export function texMatmulTransB(dz: Tensor, w: Tensor): Tensor | null {
 export function texMatmulTransA(x: Tensor, dz: Tensor): Tensor | null {
   const [P, K] = x.shape;
   const N = dz.shape[1];
-  if (K % 8 !== 0 || convVariant(K, N) !== 'sg') return null;
+  if (convVariant('backward_weight', pointwise(P, K, N)) !== 'sg') return null;
   const p = planTexWeight(pointwise(P, K, N));
   const part = Tensor.empty([p.S * K, N], 'float32', 'matmul');
   dispatcher().launch(texBackwardWeightKernel, p, [x.buffer, dz.buffer, part.buffer]);

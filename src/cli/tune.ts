@@ -1,0 +1,63 @@
+// `dawnflow tune`: the autotuner. Times each legal conv kernel variant on VGG16's layer shapes
+// (forward, backward-input, backward-weight) at the chapter's input size and this adapter's
+// batch, and caches the fastest per shape for this adapter (src/ops/tuning.ts); later runs on
+// the same adapter use it. --layers filters layers by a regular expression.
+import { writeFileSync } from 'node:fs';
+import type { DeviceOptions } from '../gpu/device.js';
+import { currentGpu, withEngine } from '../gpu/engine.js';
+import { tuneConvs, vgg16ConvShapes, type TuneRow } from '../ops/autotune.js';
+import type { ConvOp } from '../ops/conv_tex.js';
+import { UsageError, type FlagSpec } from './args.js';
+
+export const TUNE_FLAGS: FlagSpec = {
+  adapter: 'string', backend: 'string', size: 'number', batch: 'number', reps: 'number',
+  layers: 'string', ops: 'string', json: 'string',
+};
+
+const OPS: readonly ConvOp[] = ['forward', 'backward_input', 'backward_weight'];
+
+function positiveInt(v: unknown, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1) return v;
+  throw new UsageError(`${flag} must be a positive integer, got ${String(v)}`);
+}
+
+function parseOps(v: unknown): ConvOp[] {
+  if (v === undefined) return [...OPS];
+  const ops = String(v).split(',');
+  const bad = ops.find((o) => !OPS.includes(o as ConvOp));
+  if (bad) throw new UsageError(`--ops takes ${OPS.join(',')} (comma-separated), got '${bad}'`);
+  return ops as ConvOp[];
+}
+
+function layerFilter(v: unknown): RegExp {
+  try {
+    return new RegExp(String(v ?? '.'));
+  } catch {
+    throw new UsageError(`--layers must be a regular expression, got '${String(v)}'`);
+  }
+}
+
+function line(r: TuneRow): string {
+  const ms = Object.entries(r.ms).map(([v, t]) => `${v} ${t!.toFixed(1)} ms`).join(', ');
+  return `  ${r.layer.padEnd(13)} ${r.op.padEnd(16)} ${r.choice.padEnd(5)} (${ms})`;
+}
+
+export async function tuneCommand(flags: Record<string, unknown>, device: DeviceOptions): Promise<number> {
+  const size = positiveInt(flags.size, '--size', 150);
+  if (size < 32) throw new UsageError('--size must be at least 32 (VGG16 halves it five times)');
+  const reps = positiveInt(flags.reps, '--reps', 3);
+  const ops = parseOps(flags.ops);
+  const filter = layerFilter(flags.layers);
+  return withEngine(device, async (gpu) => {
+    const batch = positiveInt(flags.batch, '--batch', gpu.info.software ? 4 : 40);
+    const shapes = vgg16ConvShapes(size, batch).filter((s) => filter.test(s.name));
+    if (!shapes.length) throw new UsageError(`--layers ${String(flags.layers)} matches no VGG16 conv layer (block1_conv1 .. block5_conv3)`);
+    console.log(`dawnflow tune: ${shapes.length} VGG16 conv layers at ${size}x${size}, batch ${batch}, ` +
+      `median of ${reps} on ${currentGpu().info.description || currentGpu().info.device}`);
+    const { rows, path } = await tuneConvs(shapes, reps, ops, (r) => console.log(line(r)));
+    console.log(`saved ${rows.length} choices to ${path}`);
+    if (flags.json) writeFileSync(String(flags.json), `${JSON.stringify({ size, batch, reps, rows }, null, 2)}\n`);
+    return 0;
+  });
+}

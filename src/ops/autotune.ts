@@ -1,0 +1,97 @@
+// The autotuner: times every legal conv kernel variant (conv_tex.ts) on each shape of a workload
+// and remembers the fastest per adapter (tuning.ts). Timing waits for the GPU after each call
+// (one warm-up call first, which also compiles the pipeline), median of `reps`.
+import { dispatcher } from '../gpu/engine.js';
+import { noGrad } from '../autograd/engine.js';
+import { Rng } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, type ConvGeometry } from './conv2d.js';
+import { legalVariants, setConvVariant, type ConvOp, type ConvVariant } from './conv_tex.js';
+import { saveTuning, tuningKey, type TuningEntry } from './tuning.js';
+
+export interface ConvShape { name: string; batch: number; hw: number; ci: number; co: number }
+
+/** VGG16's thirteen 3x3 'same' convolutions for a square input of `size` pixels. */
+export function vgg16ConvShapes(size: number, batch: number): ConvShape[] {
+  const blocks: [number, number][][] = [
+    [[3, 64], [64, 64]], [[64, 128], [128, 128]], [[128, 256], [256, 256], [256, 256]],
+    [[256, 512], [512, 512], [512, 512]], [[512, 512], [512, 512], [512, 512]],
+  ];
+  const out: ConvShape[] = [];
+  let hw = size;
+  blocks.forEach((convs, b) => {
+    convs.forEach(([ci, co], i) => out.push({ name: `block${b + 1}_conv${i + 1}`, batch, hw, ci, co }));
+    hw = Math.floor(hw / 2);
+  });
+  return out;
+}
+
+function random(shape: number[], rng: Rng): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Tensor.fromArray(Float32Array.from({ length: n }, () => rng.next() - 0.5), shape);
+}
+
+async function timeMs(fn: () => Tensor, reps: number): Promise<number> {
+  fn().dispose();
+  await dispatcher().sync();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn().dispose();
+    await dispatcher().sync();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+export interface TuneRow { layer: string; op: ConvOp; key: string; ms: Partial<Record<ConvVariant, number>>; choice: ConvVariant }
+
+/** Times each op of one conv shape on each legal variant. */
+async function tuneShape(s: ConvShape, reps: number, ops: readonly ConvOp[]): Promise<TuneRow[]> {
+  const rng = new Rng(7);
+  const xs = [s.batch, s.hw, s.hw, s.ci];
+  const ws = [3, 3, s.ci, s.co];
+  const g: ConvGeometry = conv2dGeometry(xs, ws, { padding: 'same' });
+  const x = random(xs, rng);
+  const w = random(ws, rng);
+  const dz = random([s.batch, g.OH, g.OW, s.co], rng);
+  const run: Record<ConvOp, () => Tensor> = {
+    forward: () => noGrad(() => conv2d(x, w, null, { padding: 'same' })),
+    backward_input: () => conv2dBackwardInput(dz, w, g),
+    backward_weight: () => conv2dBackwardWeight(x, dz, g),
+  };
+  const rows: TuneRow[] = [];
+  try {
+    for (const op of ops) {
+      // The forward of an RGB input runs padded to 4 channels: tune the shape that runs.
+      const legal = legalVariants(op, op === 'forward' ? { ...g, CI: Math.ceil(g.CI / 4) * 4 } : g);
+      const ms: Partial<Record<ConvVariant, number>> = {};
+      for (const v of legal) {
+        setConvVariant(v);
+        ms[v] = await timeMs(run[op], reps);
+      }
+      const choice = legal.reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
+      const key = tuningKey(op, op === 'forward' && g.CI % 4 ? { ...g, CI: Math.ceil(g.CI / 4) * 4 } : g);
+      rows.push({ layer: s.name, op, key, ms, choice });
+    }
+  } finally {
+    setConvVariant(null);
+    for (const t of [x, w, dz]) t.dispose();
+  }
+  return rows;
+}
+
+/** Tunes every shape, saves the winners for this adapter, returns the rows and the file. */
+export async function tuneConvs(shapes: ConvShape[], reps: number, ops: readonly ConvOp[],
+  onRow: (r: TuneRow) => void = () => {}): Promise<{ rows: TuneRow[]; path: string }> {
+  const rows: TuneRow[] = [];
+  for (const s of shapes) {
+    for (const r of await tuneShape(s, reps, ops)) {
+      rows.push(r);
+      onRow(r);
+    }
+  }
+  const entries: Record<string, TuningEntry> = {};
+  for (const r of rows) entries[r.key] = { choice: r.choice, ms: r.ms };
+  return { rows, path: saveTuning(entries) };
+}
