@@ -23,11 +23,16 @@ export function isInitialised(): boolean {
 export async function withEngine<T>(opts: DeviceOptions, fn: (gpu: Gpu) => Promise<T>): Promise<T> {
   const opened = !state;
   const gpu = await init(opts);
+  let result: T;
   try {
-    return await fn(gpu);
-  } finally {
-    if (opened) await shutdown();
+    result = await fn(gpu);
+  } catch (e) {
+    // The run's own error is the one to report: after a device loss shutdown fails too.
+    if (opened) await shutdown().catch(() => {});
+    throw e;
   }
+  if (opened) await shutdown();
+  return result;
 }
 
 export function dispatcher(): Dispatcher {

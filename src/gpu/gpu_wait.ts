@@ -99,7 +99,13 @@ export class GpuWaitModel {
     const blocked = spun >= BLOCKED_MS;
     if (this.slept) this.stats.spunMs += spun;
     if (this.slept && !blocked) this.stats.overshoots++;
-    if (fresh) {
+    if (this.slept && !blocked) {
+      // Overslept: the GPU finished at some unknown time during the sleep, so `actual` (which
+      // includes the sleep) says nothing. Halve the predictions until a wait blocks again; a
+      // ratio correction here would be ~1/SLEEP_FRACTION and let every wait oversleep
+      // (measured: a small chapter run took 85 s instead of 19 s).
+      this.rate *= 2;
+    } else if (fresh) {
       // Keep the estimate.
     } else if (this.rate <= 0) {
       // First measurement: work / time is a lower bound (the GPU may have idled while the host
@@ -111,7 +117,7 @@ export class GpuWaitModel {
       const ratio = predicted / actual;
       this.rate *= ratio < 1 ? clamp(Math.sqrt(ratio), 0.5, 1) : clamp(ratio, 1, 4);
     } else if (predicted > actual) {
-      // Drained before `now`: the true ratio is larger still, so this never over-corrects.
+      // Drained before `now` without a sleep: the true ratio is larger still.
       this.rate *= clamp(predicted / actual, 1, 4);
     }
     this.stats.rate = this.rate;

@@ -76,7 +76,8 @@ function checkReport(r: ProfileReport, steps: number): void {
   // The conv layer's forward, backward and optimizer kernels are all charged to it.
   const conv = r.dispatches.filter((d) => d.layer === EVIL);
   expect(new Set(conv.map((d) => d.phase))).toEqual(new Set(['forward', 'backward', 'optimizer']));
-  expect(conv.find((d) => d.phase === 'forward')!.kernel).toMatch(/^conv2d_forward/);
+  // An RGB input's forward pads its channels (pad_axis) before the conv kernel on lavapipe.
+  expect(conv.some((d) => d.phase === 'forward' && /^conv2d_forward/.test(d.kernel))).toBe(true);
   expect(conv.some((d) => d.phase === 'backward' && /^conv2d_backward_weight/.test(d.kernel))).toBe(true);
   expect(conv.filter((d) => d.phase === 'optimizer').every((d) => d.kernel === 'optim_adam')).toBe(true);
   expect(r.dispatches.find((d) => d.layer === 'out' && d.phase === 'forward')!.path).toBe(`${r.settings.model}/out`);
