@@ -19,7 +19,12 @@ import { Adam } from '../nn/optimizers/adam.js';
 import { RMSprop } from '../nn/optimizers/rmsprop.js';
 import type { ArrayData } from '../nn/data.js';
 import { globalRng, setSeed } from '../tensor/random.js';
-import { freshState, loadState, saveState, type Phase, type PhaseState, type RunState } from './chapter_state.js';
+import { resetNames } from '../nn/naming.js';
+import { NonFiniteError } from '../nn/training.js';
+import { deviceLost } from '../gpu/device.js';
+import {
+  checkpointPath, commitEpoch, freshState, loadState, pendingCheckpointPath, settleCheckpoints, type Phase, type RunState,
+} from './chapter_state.js';
 
 export interface PhaseSettings { epochs: number; stepsPerEpoch: number; batchSize: number; validationBatchSize: number; validationSteps: number; lr: number }
 
@@ -49,13 +54,49 @@ function seedFor(s: ChapterSettings, phase: Phase, epoch: number): number {
   return (Math.imul(s.seed + 1, 7919) + k * 100003 + epoch * 131) >>> 0;
 }
 
-function ckpt(s: ChapterSettings, phase: Phase): string {
-  return join(s.out, 'checkpoints', `${phase}.h5`);
+/**
+ * Before a phase builds new layers: their initial weights (the generator) and their auto names
+ * (dense_1, ...) depend on (seed, phase) alone, not on what this process did before, so a run
+ * resumed at the start of a phase builds the same head as an uninterrupted one.
+ */
+function freshLayers(s: ChapterSettings, phase: Phase): void {
+  setSeed(seedFor(s, phase, 0x7fff));
+  resetNames();
 }
 
+function ckpt(s: ChapterSettings, phase: Phase): string {
+  return checkpointPath(s.out, phase);
+}
+
+const LR_FLAG: Record<Phase, string> = { 'feature-extraction': '--fe-lr', transfer: '--tr-lr', 'fine-tune': '--ft-lr' };
+
+/** A failed epoch's error, one line, with what is on disk (`done` epochs) and what to do. */
+function epochFailure(ctx: Ctx, phase: Phase, done: number, err: unknown): Error {
+  const msg = err instanceof Error ? err.message : String(err);
+  const kept = done > 0 ? `the last good checkpoint ${ckpt(ctx.s, phase)} (epoch ${done}) is kept`
+    : `no ${phase} epoch had finished, so ${phase} has no checkpoint yet`;
+  if (err instanceof NonFiniteError) {
+    const fix = `lower ${LR_FLAG[phase]} (with a new --out) or check the data for NaN/Inf`;
+    return new Error(`dawnflow: ${err.what} at ${phase} ${err.where}; ${fix}; ${kept}`);
+  }
+  if (deviceLost()) return new Error(`${msg}; ${kept}: run the same command again to resume`);
+  return err instanceof Error ? err : new Error(msg);
+}
+
+type FitOne = () => Promise<{ logs: Record<string, number>; seconds: number; images: number }>;
+
 /** Fits one epoch, then checkpoints model, history and generator state together. */
-async function epoch(ctx: Ctx, phase: Phase, model: Container, e: number, total: number,
-  fitOne: () => Promise<{ logs: Record<string, number>; seconds: number; images: number }>): Promise<void> {
+async function epoch(ctx: Ctx, phase: Phase, model: Container, e: number, total: number, fitOne: FitOne): Promise<void> {
+  const done = ctx.state.phases[phase].epochsDone;
+  try {
+    await fitAndCommit(ctx, phase, model, e, fitOne);
+  } catch (err) {
+    throw epochFailure(ctx, phase, done, err);
+  }
+  if (e + 1 === total) ctx.log(`${phase}: ${total} epochs done`);
+}
+
+async function fitAndCommit(ctx: Ctx, phase: Phase, model: Container, e: number, fitOne: FitOne): Promise<void> {
   const p = ctx.state.phases[phase];
   setSeed(ctx.state.rng);
   const r = await fitOne();
@@ -65,9 +106,8 @@ async function epoch(ctx: Ctx, phase: Phase, model: Container, e: number, total:
   p.epochsDone = e + 1;
   ctx.state.rng = globalRng().seed;
   mkdirSync(join(ctx.s.out, 'checkpoints'), { recursive: true });
-  await saveModel(model, ckpt(ctx.s, phase));
-  saveState(ctx.s.out, ctx.state);
-  if (e + 1 === total) ctx.log(`${phase}: ${total} epochs done`);
+  await saveModel(model, pendingCheckpointPath(ctx.s.out, phase, e + 1));
+  commitEpoch(ctx.s.out, ctx.state, phase);
 }
 
 function resumeNote(ctx: Ctx, phase: Phase, total: number): number {
@@ -83,7 +123,8 @@ function resumeNote(ctx: Ctx, phase: Phase, total: number): number {
 
 async function features(ctx: Ctx, base: Container, split: string): Promise<ArrayData> {
   const file = join(ctx.s.out, 'features', `${split}.npy`);
-  if (existsSync(file)) {
+  // The .json is written last: without it the .npy pair may be from a run killed half-way.
+  if (existsSync(join(ctx.s.out, 'features', `${split}.json`))) {
     const f = readNpy(file);
     const y = readNpy(join(ctx.s.out, 'features', `${split}.labels.npy`));
     return { x: f.data as Float32Array, xShape: [f.shape[0], f.data.length / f.shape[0]], y: y.data as Float32Array };
@@ -109,6 +150,7 @@ async function featureExtraction(ctx: Ctx, base: Container): Promise<void> {
   let head: Container;
   if (done > 0) head = loadModel(ckpt(ctx.s, 'feature-extraction')).model;
   else {
+    freshLayers(ctx.s, 'feature-extraction');
     head = new Sequential();
     (head as Sequential).add(new Dense({ units: 256, activation: 'relu', inputShape: [train.xShape[1]] }));
     (head as Sequential).add(new Dropout({ rate: 0.5 }));
@@ -158,6 +200,7 @@ function nestedBase(model: Container): Container {
 async function transfer(ctx: Ctx, base: Container): Promise<Container> {
   const done = resumeNote(ctx, 'transfer', ctx.s.tr.epochs);
   if (done > 0) return loadModel(ckpt(ctx.s, 'transfer')).model;
+  freshLayers(ctx.s, 'transfer');
   const model = chapterModel(base);
   ctx.log(`This is the number of trainable weights before freezing the conv base: ${model.trainableWeights.length}`);
   freezeBase(base);
@@ -197,6 +240,8 @@ export async function runChapter(s: ChapterSettings, log: Log): Promise<ChapterO
     throw new Error(`dawnflow: ${s.out} holds a run with other settings; use another --out, or delete ${join(s.out, 'state.json')} to start over`);
   }
   state ??= freshState(key, s.seed);
+  const dropped = settleCheckpoints(s.out, state);
+  if (dropped.length) log(`removed ${dropped.length} unfinished file(s) of an interrupted run: ${dropped.join(', ')}`);
   const ctx: Ctx = { s, state, log, pool: new DecodePool(defaultThreads()), cache: new ImageCache() };
   try {
     setSeed(s.seed);

@@ -2,8 +2,18 @@
 // histories so far, the random generator's state and the settings the run was started with.
 // Written atomically after every epoch, next to that epoch's model checkpoint, so a run killed
 // at any point resumes from the last completed epoch.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// The two files of an epoch commit in this order (see commitEpoch): the model goes to
+// checkpoints/<phase>.epoch-NN.h5 (temp, fsync, rename), state.json then says epoch NN is done
+// (the commit point), and only then is the new model renamed over checkpoints/<phase>.h5. A kill
+// anywhere leaves <phase>.h5 plus state.json naming the same epoch, or a pending file that
+// settleCheckpoints() promotes (state.json names it) or drops (it does not).
+import {
+  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { faultPoint } from '../util/fault.js';
 
 export type Phase = 'feature-extraction' | 'transfer' | 'fine-tune';
 export const PHASES: readonly Phase[] = ['feature-extraction', 'transfer', 'fine-tune'];
@@ -49,17 +59,91 @@ export function loadState(out: string): RunState | null {
   }
 }
 
+/** fsync of a file or folder; a folder some file systems cannot sync is not an error. */
+function syncPath(path: string, folder = false): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    fsyncSync(fd);
+  } catch (e) {
+    if (!folder) throw e;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
 /** Temp file, fsync, rename: the previous state stays whole until the new one is complete. */
 export function writeAtomic(path: string, text: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
-  const fd = openSync(tmp, 'r');
-  fsyncSync(fd);
-  closeSync(fd);
+  syncPath(tmp);
+  faultPoint('state-write', path);
   renameSync(tmp, path);
+  // The rename is durable only once the folder entry is on disk too.
+  syncPath(dirname(path), true);
 }
 
 export function saveState(out: string, s: RunState): void {
   mkdirSync(out, { recursive: true });
   writeAtomic(join(out, 'state.json'), JSON.stringify(s, null, 2));
+}
+
+// --- checkpoint commit ---------------------------------------------------------------------
+
+export function checkpointPath(out: string, phase: Phase): string {
+  return join(out, 'checkpoints', `${phase}.h5`);
+}
+
+/** Where epoch `epoch` (1-based) of `phase` is written before state.json commits it. */
+export function pendingCheckpointPath(out: string, phase: Phase, epoch: number): string {
+  return join(out, 'checkpoints', `${phase}.epoch-${String(epoch).padStart(2, '0')}.h5`);
+}
+
+/**
+ * Commits an epoch whose model is already at pendingCheckpointPath: state.json first (from
+ * here on the epoch counts as done), then the pending model replaces <phase>.h5.
+ */
+export function commitEpoch(out: string, s: RunState, phase: Phase): void {
+  saveState(out, s);
+  promote(out, phase, s.phases[phase].epochsDone);
+}
+
+function promote(out: string, phase: Phase, epoch: number): void {
+  renameSync(pendingCheckpointPath(out, phase, epoch), checkpointPath(out, phase));
+  syncPath(join(out, 'checkpoints'), true);
+}
+
+/**
+ * Finishes what a killed run left: a pending checkpoint of the epoch state.json names is
+ * promoted; any other pending checkpoint (its epoch never committed) and every temp file of an
+ * interrupted write are removed. Returns the files removed, relative to `out`.
+ */
+export function settleCheckpoints(out: string, s: RunState): string[] {
+  const removed = removeTempFiles(out);
+  const dir = join(out, 'checkpoints');
+  if (!existsSync(dir)) return removed;
+  for (const name of readdirSync(dir).sort()) {
+    const m = /^(.+)\.epoch-(\d+)\.h5$/.exec(name);
+    if (!m) continue;
+    const phase = PHASES.find((p) => p === m[1]);
+    if (phase && Number(m[2]) === s.phases[phase].epochsDone) promote(out, phase, Number(m[2]));
+    else {
+      rmSync(join(dir, name), { force: true });
+      removed.push(join('checkpoints', name));
+    }
+  }
+  return removed;
+}
+
+/** Every writer here goes through `<name>.tmp-<pid>...` files; a kill can leave them behind. */
+function removeTempFiles(out: string): string[] {
+  const removed: string[] = [];
+  for (const sub of ['', 'checkpoints', 'features', 'plots']) {
+    if (!existsSync(join(out, sub))) continue;
+    for (const name of readdirSync(join(out, sub)).filter((n) => n.includes('.tmp-'))) {
+      rmSync(join(out, sub, name), { force: true });
+      removed.push(join(sub, name));
+    }
+  }
+  return removed;
 }

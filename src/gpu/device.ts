@@ -34,6 +34,10 @@ let instance: GPU | null = null;
 let current: Gpu | null = null;
 let pending: Promise<Gpu> | null = null;
 let lostMessage: string | null = null;
+/** Devices destroyed on purpose (shutdown): their 'destroyed' loss is no error. */
+const closing = new WeakSet<GPUDevice>();
+/** Set by loseDevice(): what destroyed the device, for the loss message. */
+let lostCause: string | null = null;
 
 /** Requested limits: everything that bounds tensor sizes, as large as the adapter allows. */
 const RAISED_LIMITS = [
@@ -102,9 +106,11 @@ async function open(opts: DeviceOptions): Promise<Gpu> {
   const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   lostMessage = null;
+  lostCause = null;
   device.lost.then((info) => {
-    if (info.reason === 'destroyed') return;
-    lostMessage = `dawnflow: the GPU device was lost (${info.reason}): ${info.message}`;
+    if (closing.has(device)) return;
+    const why = lostCause ? `${info.reason} by ${lostCause}` : info.reason;
+    lostMessage = `dawnflow: the GPU device was lost (${why}): ${info.message.replace(/\s+/g, ' ').trim()}`;
     console.error(lostMessage);
   });
   return {
@@ -133,6 +139,17 @@ export function deviceLost(): string | null {
 
 /** Destroys the device. Dawn keeps Node alive until this is called. */
 export function destroyGpu(): void {
+  if (current) closing.add(current.device);
   current?.device.destroy();
   current = null;
+}
+
+/**
+ * Destroys the device without going through shutdown, as a driver reset or a removed GPU
+ * would: the fault-injection suite's device loss (src/util/fault.ts). Every later launch or
+ * readback then fails with the loss message.
+ */
+export function loseDevice(cause: string): void {
+  lostCause = cause;
+  current?.device.destroy();
 }

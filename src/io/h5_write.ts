@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as hdf5 from 'jsfive';
 import type { Group as H5wGroup } from 'h5wasm/node';
 import { describeThrown, h5Error, isH5Error } from './h5_error.js';
+import { faultPoint } from '../util/fault.js';
 import { H5Bytes, MAX_ELEMENTS, nullTermStringTypes } from './h5_low.js';
 import { readKerasH5, type H5Layer, type H5Weight, type KerasWeightsFile } from './h5_read.js';
 
@@ -61,6 +62,7 @@ export async function writeKerasH5(
     writeHdf5(h5, tmp, layers, o);
     padNamesWithNulls(tmp, layers, o);
     verify(path, tmp, layers, o);
+    faultPoint('checkpoint-write', target);
     fs.renameSync(tmp, target);
   } catch (e) {
     removeQuietly(tmp);

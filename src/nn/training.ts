@@ -1,11 +1,15 @@
 // compile / fit / evaluate / predict with Keras 2.3 semantics: compile() snapshots the trainable
 // weights (only those get gradients, so frozen layers dispatch no weight-gradient kernels),
 // train-step loss and accuracy come from the pre-update weights, epoch values are sample-weighted
-// means, validation runs in inference mode at the end of each epoch.
+// means, validation runs in inference mode at the end of each epoch. A non-finite loss or
+// gradient stops fit at that step, naming the first layer whose gradient is not finite.
 import { backward, noGrad } from '../autograd/engine.js';
 import { dispatcher } from '../gpu/engine.js';
 import { binaryCrossentropy } from '../ops/losses.js';
-import { mulScalar } from '../ops/elementwise.js';
+import { mulScalar, unaryRaw } from '../ops/elementwise.js';
+import { reduceMiddle } from '../ops/reduce.js';
+import { loseDevice } from '../gpu/device.js';
+import { faultPoint } from '../util/fault.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
@@ -107,49 +111,105 @@ function weighted(values: number[], sizes: number[]): number[] {
 
 /**
  * Runs `body` on each micro-batch of `b` (each returns its [loss, acc] tensors), frees the
- * slices, and reads every value back at once: [loss, acc] weighted by micro-batch sizes.
+ * slices, and reads every value back at once: `stats` is [loss, acc] weighted by micro-batch
+ * sizes, `extra` the scalars `after` returned.
  */
 async function overMicroBatches(model: Container, b: Batch, micro: number | undefined,
-  body: (m: { x: Tensor; y: Tensor; n: number }, parts: number) => Tensor[], after: () => void = () => {}): Promise<number[]> {
+  body: (m: { x: Tensor; y: Tensor; n: number }, parts: number) => Tensor[],
+  after: () => Tensor[] = () => []): Promise<{ stats: number[]; extra: number[] }> {
   const parts = microBatches(model, b, micro);
   const stats = parts.flatMap((m) => tidy(() => body(m, parts.length)));
-  after();
+  const more = after();
   for (const m of parts) {
     m.x.dispose();
     m.y.dispose();
   }
-  const values = await readScalars(stats);
-  for (const t of stats) t.dispose();
-  return weighted(values, parts.map((m) => m.n));
+  const values = await readScalars([...stats, ...more]);
+  for (const t of [...stats, ...more]) t.dispose();
+  const sizes = parts.map((m) => m.n);
+  return { stats: weighted(values.slice(0, stats.length), sizes), extra: values.slice(stats.length) };
+}
+
+/** A non-finite loss or gradient: training cannot go on from these weights. */
+export class NonFiniteError extends Error {
+  /** `what` went wrong (`the loss became NaN`) at `where` (`epoch 2, step 1`). */
+  constructor(readonly what: string, readonly where: string) {
+    super(`dawnflow: ${what} at ${where}; lower the learning rate (or check the inputs for NaN/Inf)`);
+  }
 }
 
 /**
- * One update on a batch; returns [loss, acc] of the pre-update weights. A batch larger than
- * the adapter can hold (or than `micro`) runs as micro-batches: each one's mean loss is
- * weighted by its share of the batch, so the accumulated gradient is the full batch's.
+ * One flag per parameter gradient: sum(g * 0) is 0 when every element is finite and NaN when
+ * any is NaN or Inf (Inf * 0 is NaN), without the overflow a plain sum could hit. Two launches
+ * per parameter, read back with the loss: no extra readback.
  */
-export async function trainOnBatch(model: Container, b: Batch, micro?: number): Promise<number[]> {
+function finiteFlags(trainable: Variable[]): Tensor[] {
+  return trainable.map((v) => {
+    const g = v.value.grad;
+    if (!g) return Tensor.fromArray([0], [1]);
+    const zeroed = unaryRaw('scale', g, 0);
+    const flag = reduceMiddle(zeroed, 1, g.size, 1);
+    zeroed.dispose();
+    return flag;
+  });
+}
+
+/** The layer owning the first variable whose flag is not 0, in the model's weight order. */
+function firstBadLayer(model: Container, trainable: Variable[], flags: number[]): string | null {
+  const i = flags.findIndex((f) => f !== 0);
+  if (i < 0) return null;
+  const owner = leafLayers(model).find((l) => l.weights.includes(trainable[i]));
+  return `'${owner?.name ?? trainable[i].name}' (${trainable[i].name})`;
+}
+
+interface StepResult { loss: number; acc: number; badGradient: string | null }
+
+/** One update; also says which layer's gradient, if any, was not finite. */
+async function trainStep(model: Container, b: Batch, micro?: number): Promise<StepResult> {
   const c = compiledOf(model);
-  return overMicroBatches(model, b, micro, (m, parts) => {
+  const { stats, extra } = await overMicroBatches(model, b, micro, (m, parts) => {
     const p = model.apply(m.x, { training: true });
     const loss = binaryCrossentropy(m.y, p);
     const acc = binaryAccuracy(m.y, p);
     backward(parts === 1 ? loss : mulScalar(loss, m.n / b.size));
     return [loss, acc];
   }, () => {
+    if (faultPoint('train-step') === 'lose-device') loseDevice('DAWNFLOW_FAULT_LOSE_DEVICE_IN');
+    const flags = finiteFlags(c.trainable);
     tidy(() => c.optimizer.step(c.trainable));
     for (const v of c.trainable) {
       v.value.grad?.dispose();
       v.value.grad = null;
     }
+    return flags;
   });
+  return { loss: stats[0], acc: stats[1], badGradient: firstBadLayer(model, c.trainable, extra) };
+}
+
+/**
+ * One update on a batch; returns [loss, acc] of the pre-update weights. A batch larger than
+ * the adapter can hold (or than `micro`) runs as micro-batches: each one's mean loss is
+ * weighted by its share of the batch, so the accumulated gradient is the full batch's. A
+ * non-finite gradient throws a NonFiniteError naming the first layer it reached.
+ */
+export async function trainOnBatch(model: Container, b: Batch, micro?: number): Promise<number[]> {
+  const r = await trainStep(model, b, micro);
+  if (r.badGradient) throw nonFinite(r, 'this batch');
+  return [r.loss, r.acc];
+}
+
+function nonFinite(r: StepResult, where: string): NonFiniteError {
+  const what = [Number.isFinite(r.loss) ? '' : `the loss became ${r.loss}`,
+    r.badGradient ? `the gradient of layer ${r.badGradient} is not finite` : ''];
+  return new NonFiniteError(what.filter(Boolean).join(' and '), where);
 }
 
 export async function testOnBatch(model: Container, b: Batch): Promise<number[]> {
-  return overMicroBatches(model, b, undefined, (m) => noGrad(() => {
+  const { stats } = await overMicroBatches(model, b, undefined, (m) => noGrad(() => {
     const p = model.apply(m.x, { training: false });
     return [binaryCrossentropy(m.y, p), binaryAccuracy(m.y, p)];
   }));
+  return stats;
 }
 
 function sourceOf(d: ArrayData | BatchSource, batchSize: number, shuffle: boolean): BatchSource {
@@ -220,10 +280,11 @@ export async function fit(model: Container, data: ArrayData | BatchSource, o: Fi
     let [loss, acc, seen] = [0, 0, 0];
     for (let s = 0; s < steps; s++) {
       const b = await src.next();
-      const [l, a] = await trainOnBatch(model, b, o.microBatch);
+      const r = await trainStep(model, b, o.microBatch);
+      const [l, a] = [r.loss, r.acc];
       b.x.dispose();
       b.y.dispose();
-      if (!Number.isFinite(l)) throw new Error(`dawnflow: the loss became ${l} at epoch ${epoch + 1}, step ${s + 1}; try a lower learning rate`);
+      if (!Number.isFinite(l) || r.badGradient) throw nonFinite(r, `epoch ${epoch + 1}, step ${s + 1}`);
       [loss, acc, seen] = [loss + l * b.size, acc + a * b.size, seen + b.size];
       bar.update(arrays ? seen : s + 1, [['loss', loss / seen], [metric, acc / seen]]);
     }
