@@ -72,6 +72,9 @@ function dawnFlags(opts: DeviceOptions): string[] {
   const adapter = opts.adapter ?? process.env.DAWNFLOW_ADAPTER;
   if (backend) flags.push(`backend=${backend}`);
   if (adapter) flags.push(`adapter=${adapter}`);
+  // Dawn rounds timestamps to 2^16 ns by default (a browser fingerprinting guard); the profiler
+  // wants the GPU's own resolution.
+  flags.push('disable-dawn-features=timestamp_quantization');
   return flags;
 }
 

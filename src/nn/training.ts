@@ -139,18 +139,15 @@ export class NonFiniteError extends Error {
 }
 
 /**
- * One flag per parameter gradient: sum(g * 0) is 0 when every element is finite and NaN when
- * any is NaN or Inf (Inf * 0 is NaN), without the overflow a plain sum could hit. Two launches
- * per parameter, read back with the loss: no extra readback.
+ * One flag per parameter gradient: sum(g) * 0 is 0 when every element is finite and NaN when
+ * any is NaN or Inf (Inf * 0 is NaN). The reduction sums chunks of 256 before the scale, so only
+ * a gradient past ~1e36 (an explosion in all but name) could overflow into a flag. One reduction
+ * per parameter (the scale rides on its last pass), read back with the loss: no extra readback.
  */
 function finiteFlags(trainable: Variable[]): Tensor[] {
   return trainable.map((v) => {
     const g = v.value.grad;
-    if (!g) return Tensor.fromArray([0], [1]);
-    const zeroed = unaryRaw('scale', g, 0);
-    const flag = reduceMiddle(zeroed, 1, g.size, 1);
-    zeroed.dispose();
-    return flag;
+    return g ? reduceMiddle(g, 1, g.size, 1, 0) : Tensor.fromArray([0], [1]);
   });
 }
 
