@@ -23,6 +23,11 @@ export class TexturePool {
 
   constructor(private device: GPUDevice, private maxHeight: number) {}
 
+  /** Bytes of the largest operand a staging texture can hold. */
+  get maxBytes(): number {
+    return this.maxHeight * BYTES_PER_ROW;
+  }
+
   /** A texture holding at least `texels` texels in the layout above. */
   acquire(texels: number, label: string): GPUTexture {
     const rows = Math.ceil(texels / TEXTURE_WIDTH);

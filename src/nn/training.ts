@@ -68,7 +68,8 @@ function leafLayers(model: Container): Layer[] {
 }
 
 /**
- * The largest batch whose biggest activation fits one storage binding of this adapter (on
+ * The largest batch whose biggest activation fits one storage binding (and one staging
+ * texture) of this adapter (on
  * lavapipe 128 MiB: 23 images of 150x150x64 at VGG16's first block). Larger batches are split
  * into micro-batches whose gradients add up to the full batch's.
  */
@@ -76,7 +77,9 @@ export function microBatchLimit(model: Container): number {
   const bytes = (s: readonly (number | null)[] | null) => (s ? sizeOf(s.slice(1) as number[]) * 4 : 0);
   let perSample = bytes(model.inputShape);
   for (const l of leafLayers(model)) perSample = Math.max(perSample, bytes(l.outputShape));
-  return Math.max(1, Math.floor(dispatcher().maxBinding / Math.max(perSample, 1)));
+  // Texture-fed kernels also stage whole activations into one texture (texture_pool.ts).
+  const limit = Math.min(dispatcher().maxBinding, dispatcher().textures.maxBytes);
+  return Math.max(1, Math.floor(limit / Math.max(perSample, 1)));
 }
 
 function chunkSizes(n: number, max: number): number[] {
