@@ -8,7 +8,7 @@ import type { KernelSpec } from './program.js';
 import { packUniforms } from './uniforms.js';
 import { deviceLost } from './device.js';
 import { encodeBufferToTexture, TexturePool } from './texture_pool.js';
-import { GpuWaitModel } from './gpu_wait.js';
+import { GpuWaiter } from './gpu_wait.js';
 import type { LaunchProfiler } from './profiler.js';
 
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -35,8 +35,8 @@ export class Dispatcher {
   maxPerSubmit = 64;
   /** While set (KernelProfiler.start/stop), every launch gets its own pass with timestamps. */
   profiler: LaunchProfiler | null = null;
-  /** Predicts when the queue drains, so awaits sleep instead of spinning (gpu_wait.ts). */
-  readonly waits = new GpuWaitModel();
+  /** Awaits GPU work with Dawn's polling on a timer instead of a busy loop (gpu_wait.ts). */
+  readonly waits = new GpuWaiter();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private batchKernels = new Set<string>();
@@ -77,8 +77,6 @@ export class Dispatcher {
     }
     this.counts.set(spec.name, (this.counts.get(spec.name) ?? 0) + 1);
     if (gx * gy * gz === 0) return;
-    const [wx, wy, wz] = spec.workgroup;
-    this.waits.launched(spec.flops?.(params) ?? gx * gy * gz * wx * wy * wz);
     if (this.profiler?.full) this.flush();
     const staged = this.stageTextures(spec, params, buffers);
     const pass = this.profiler ? this.ownPass(this.profiler.launch(spec, params, [gx, gy, gz], buffers)) : this.computePass();
@@ -138,7 +136,6 @@ export class Dispatcher {
     const kernels = [...this.batchKernels].join(', ') || 'copies';
     this.profiler?.beforeSubmit(this.encoder);
     this.device.queue.submit([this.encoder.finish()]);
-    this.waits.submitted();
     const oom = this.device.popErrorScope();
     const validation = this.device.popErrorScope();
     this.scopes.push(Promise.all([validation, oom]).then(([v, o]) => {
@@ -154,9 +151,7 @@ export class Dispatcher {
   /** Waits for every submitted command and throws the first GPU error among them. */
   async sync(): Promise<void> {
     this.flush();
-    await this.waits.beforeWait();
-    await this.device.queue.onSubmittedWorkDone();
-    this.waits.completed(this.pipelines.created);
+    await this.waits.wait(() => this.device.queue.onSubmittedWorkDone());
     await this.checkErrors();
   }
 
@@ -167,9 +162,7 @@ export class Dispatcher {
     try {
       this.copy(src, staging, Math.ceil(bytes / 4) * 4, srcOffset, 0);
       this.flush();
-      await this.waits.beforeWait();
-      await staging.mapAsync(GPUMapMode.READ, 0, Math.ceil(bytes / 4) * 4);
-      this.waits.completed(this.pipelines.created);
+      await this.waits.wait(() => staging.mapAsync(GPUMapMode.READ, 0, Math.ceil(bytes / 4) * 4));
       const out = staging.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0, bytes);
       staging.unmap();
       await this.checkErrors();

@@ -64,7 +64,7 @@ function overview(r: ProfileReport): string {
       (s.method !== r.method ? ` (${s.method})` : '')]),
     ['settings', JSON.stringify(r.settings)],
     ['adapter', JSON.stringify(r.adapter)],
-    ['awaits', `${r.waits.sleeps} slept (${ms(r.waits.sleptMs)} ms) instead of spinning; ${ms(r.waits.spunMs)} ms still spun after a sleep; ${r.waits.overshoots} overshoots`],
+    ['awaits', `${r.waits.awaits} (${ms(r.waits.waitedMs)} ms), ${r.waits.polite ? 'Dawn polled on a 1 ms timer' : 'Dawn polling continuously (DAWNFLOW_SPIN=1)'}`],
   ];
   return `<section><h2>Run</h2><table class="kv">${rows.map(([k, v]) =>
     `<tr><th>${escapeHtml(k)}</th><td><code>${escapeHtml(v)}</code></td></tr>`).join('')}</table></section>`;

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { checkTimestamps, totals } from '../../src/gpu/profiler.js';
 import { currentScope, inLayer, scopeTracking } from '../../src/gpu/profile_scope.js';
-import { GpuWaitModel } from '../../src/gpu/gpu_wait.js';
+import { GpuWaiter } from '../../src/gpu/gpu_wait.js';
 import { profileRun, profileSummary, scopeOptimizer, type ProfileReport } from '../../src/cli/profile.js';
 import { renderTimelineHtml } from '../../src/report/timeline_html.js';
 import { Sequential } from '../../src/nn/container.js';
@@ -201,26 +201,27 @@ describe('pieces', () => {
     expect(inLayer('a', () => currentScope().path)).toEqual([]);
   });
 
-  test('the wait model sleeps for most of the predicted work and learns from each wait', async () => {
-    const m = new GpuWaitModel();
-    expect(m.remainingMs()).toBe(0);
-    m.launched(1000);
-    m.submitted();
-    await new Promise((r) => setTimeout(r, 20));
-    await m.beforeWait();             // no rate yet: no sleep
-    m.completed();
-    expect(m.stats.sleeps).toBe(0);
-    expect(m.stats.rate).toBeGreaterThan(0);
-    m.launched(1000);
-    m.submitted();
-    expect(m.remainingMs()).toBeGreaterThan(5);
-    const t0 = performance.now();
-    await m.beforeWait();
-    if (m.enabled) {
-      expect(m.stats.sleeps).toBe(1);
-      expect(performance.now() - t0).toBeGreaterThan(4);
+  test('GPU awaits swap setImmediate for a timer while they wait, and always restore it', async () => {
+    const w = new GpuWaiter();
+    const original = globalThis.setImmediate;
+    let inside: unknown = null;
+    await w.wait(async () => {
+      inside = globalThis.setImmediate;
+      await w.wait(async () => expect(globalThis.setImmediate).toBe(inside)); // nested: still swapped
+    });
+    expect(globalThis.setImmediate).toBe(original);
+    if (w.enabled) {
+      expect(inside).not.toBe(original);
+      // The swapped one still runs its callback (on a timer), with its arguments.
+      const got = await new Promise((r) => (inside as (f: (a: string) => void, a: string) => void)(r, 'arg'));
+      expect(got).toBe('arg');
     }
-    m.completed();                    // "drained" at once: the estimate was slow, so it speeds up
-    expect(m.stats.rate).toBeGreaterThan(0);
+    await expect(w.wait(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(globalThis.setImmediate).toBe(original);
+    expect(w.stats.awaits).toBe(3);
+    // A real GPU round trip through the dispatcher completes with the polite polling.
+    const t = Tensor.fromArray([1, 2, 3], [3]);
+    expect(Array.from((await t.data()) as Float32Array)).toEqual([1, 2, 3]);
+    t.dispose();
   });
 });
