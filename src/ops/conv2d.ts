@@ -10,6 +10,7 @@ import { gemmKernel, planGemm, type GemmPlan } from './gemm.js';
 import { activationGrad, ACT_CODE, type Activation } from './matmul.js';
 import { reduceMiddle } from './reduce.js';
 import { padAxisRaw } from './pad_axis.js';
+import { winogradForward } from './winograd.js';
 import {
   convVariant, planTexWeight, texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels,
 } from './conv_tex.js';
@@ -106,6 +107,7 @@ function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, ac
   const padded = { ...g, CI: Math.ceil(g.CI / 4) * 4 };
   if (g.CI % 4 !== 0 && convVariant('forward', padded) !== 'gemm') return paddedForward(x, w, b, padded, act);
   const variant = convVariant('forward', g);
+  if (variant === 'wino') return winogradForward(x, w, b, g, act);
   const M = g.batch * g.OH * g.OW;
   if (variant !== 'gemm') {
     const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');

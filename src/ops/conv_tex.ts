@@ -11,10 +11,14 @@ import type { ConvGeometry } from './conv2d.js';
 import { ACT_CODE, type Activation } from './matmul.js';
 import { gemmForced } from './gemm.js';
 import { tunedVariant } from './tuning.js';
+import { winogradFits, winogradPays, winogradShape } from './winograd.js';
 
-/** gemm: the GEMM-core kernels; tex: texture-fed; sg: texture-fed with subgroup sharing. */
-export type ConvVariant = 'gemm' | 'tex' | 'sg';
-export const CONV_VARIANTS: readonly ConvVariant[] = ['gemm', 'tex', 'sg'];
+/**
+ * gemm: the GEMM-core kernels; tex: texture-fed; sg: texture-fed with subgroup sharing; wino:
+ * Winograd F(2x2, 3x3) on sg's scheme (winograd.ts; 3x3 stride-1 forward only).
+ */
+export type ConvVariant = 'gemm' | 'tex' | 'sg' | 'wino';
+export const CONV_VARIANTS: readonly ConvVariant[] = ['gemm', 'tex', 'sg', 'wino'];
 
 let forced: ConvVariant | null = null;
 
@@ -35,31 +39,37 @@ export type ConvOp = 'forward' | 'backward_input' | 'backward_weight';
  * The variants that can run `op` on `g` here. Textures need whole texels, so the channels that
  * form texel rows (CI of x, CO of w and dz) must be multiples of 4 (the forward pads an RGB
  * input first); the weight gradient's 8-row blocks need CI % 8 == 0; the tex variant exists for
- * the forward only; sg needs 8-lane subgroups. Order: slowest to fastest on lavapipe.
+ * the forward only; sg needs 8-lane subgroups; wino is a forward of 3x3 stride-1 kernels where sg
+ * is legal and its 4x-larger transformed operands fit the adapter's limits. Order: as
+ * CONV_VARIANTS.
  */
 export function legalVariants(op: ConvOp, g: ConvGeometry): ConvVariant[] {
   const out: ConvVariant[] = ['gemm'];
   if (g.CI % 4 !== 0 || g.CO % 4 !== 0) return out;
   if (op === 'forward') out.push('tex');
   if (hasSubgroups8() && (op !== 'backward_weight' || g.CI % 8 === 0)) out.push('sg');
+  if (op === 'forward' && out.includes('sg') && winogradShape(g) && winogradFits(g)) out.push('wino');
   return out;
 }
 
 /**
  * The variant for `op` on `g`: a forced one (tests, DAWNFLOW_CONV) where legal, else the next
- * legal one down; else this adapter's tuned choice (dawnflow tune); else texture-fed on software
- * adapters and the GEMM kernels on GPUs.
+ * legal one down; else this adapter's tuned choice (dawnflow tune); else on software adapters
+ * wino where it is legal and measured to pay (winogradPays: 64+ channels each way, enough
+ * work), otherwise the fastest legal texture-fed direct kernel; the GEMM kernels on GPUs.
  */
 export function convVariant(op: ConvOp, g: ConvGeometry): ConvVariant {
   const legal = legalVariants(op, g);
   if (!forced && gemmForced()) return 'gemm';
   const want = forced ?? (process.env.DAWNFLOW_CONV as ConvVariant | undefined);
   if (want && CONV_VARIANTS.includes(want)) {
-    return legal.includes(want) ? want : legal.filter((v) => v !== 'sg').at(-1)!;
+    const below = CONV_VARIANTS.slice(0, CONV_VARIANTS.indexOf(want));
+    return legal.includes(want) ? want : legal.filter((v) => below.includes(v)).at(-1)!;
   }
   const tuned = tunedVariant(op, g);
   if (tuned && legal.includes(tuned)) return tuned;
-  return currentGpu().info.software ? legal.at(-1)! : 'gemm';
+  if (!currentGpu().info.software) return 'gemm';
+  return legal.includes('wino') && winogradPays(g) ? 'wino' : legal.filter((v) => v !== 'wino').at(-1)!;
 }
 
 export interface TexConvParams { g: ConvGeometry; M: number; N: number; bias: boolean; act: Activation }
@@ -90,9 +100,16 @@ const xFloats = (p: TexConvParams) => p.g.batch * p.g.H * p.g.W * p.g.CI;
 const yFloats = (p: TexConvParams) => p.g.batch * p.g.OH * p.g.OW * p.g.CO;
 const wFloats = (p: TexConvParams) => p.g.KH * p.g.KW * p.g.CI * p.g.CO;
 
-export const texForwardKernels: Record<'tex' | 'sg', KernelSpec<TexConvParams>> = {
+const sgForward = rowsKernel('conv2d_forward_sg', 'conv2d_forward_sg', (p) => [xFloats(p), wFloats(p)]);
+
+/**
+ * The direct forward kernel of each texture variant. conv2d.ts runs 'wino' through winograd.ts;
+ * callers of other geometries are never handed it (not legal), and would get sg, its GEMM core.
+ */
+export const texForwardKernels: Record<Exclude<ConvVariant, 'gemm'>, KernelSpec<TexConvParams>> = {
   tex: rowsKernel('conv2d_forward_tex', 'conv2d_forward_tex', (p) => [xFloats(p), wFloats(p)]),
-  sg: rowsKernel('conv2d_forward_sg', 'conv2d_forward_sg', (p) => [xFloats(p), wFloats(p)]),
+  sg: sgForward,
+  wino: sgForward,
 };
 export { yFloats };
 

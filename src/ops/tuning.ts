@@ -11,7 +11,7 @@ import type { ConvGeometry } from './conv2d.js';
 import type { ConvOp, ConvVariant } from './conv_tex.js';
 
 /** Bump when kernels change enough that old measurements no longer hold. */
-export const TUNING_VERSION = 1;
+export const TUNING_VERSION = 2;
 
 export interface TuningEntry { choice: ConvVariant; ms: Partial<Record<ConvVariant, number>> }
 

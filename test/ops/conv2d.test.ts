@@ -93,11 +93,15 @@ describe.each(CONV_VARIANTS.filter((v) => v !== 'gemm'))('conv2d, %s variant', (
     dispatcher().resetCounts();
     await check(c, variant);
     // The variant really ran (sg falls back to tex where subgroups are not 8 lanes).
-    const ran = variant === 'sg' && hasSubgroups8() ? 'sg' : 'tex';
-    expect(dispatcher().counts.get(`conv2d_forward_${ran}`)).toBe(1);
-    if (ran === 'sg' && c.x[3] % 4 === 0) expect(dispatcher().counts.get('conv2d_backward_input_sg')).toBe(1);
+    // Winograd takes 3x3 stride-1 forwards only; its gradients (and forced sg's) run on sg.
+    const sg = hasSubgroups8();
+    const winoShape = c.k[0] === 3 && c.k[1] === 3 && c.s[0] === 1 && c.s[1] === 1;
+    const ran = variant === 'wino' && sg && winoShape ? 'wino' : variant !== 'tex' && sg ? 'sg' : 'tex';
+    expect(dispatcher().counts.get(ran === 'wino' ? 'conv2d_winograd_gemm' : `conv2d_forward_${ran}`)).toBe(1);
+    const sgBackward = variant !== 'tex' && sg;
+    if (sgBackward && c.x[3] % 4 === 0) expect(dispatcher().counts.get('conv2d_backward_input_sg')).toBe(1);
     if (c.x[3] % 4 !== 0) expect(dispatcher().counts.get('pad_axis')).toBe(2);
-    if (ran === 'sg' && c.x[3] % 8 === 0) expect(dispatcher().counts.get('conv2d_backward_weight_sg')).toBe(1);
+    if (sgBackward && c.x[3] % 8 === 0) expect(dispatcher().counts.get('conv2d_backward_weight_sg')).toBe(1);
   });
 });
 

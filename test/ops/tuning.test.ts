@@ -10,7 +10,7 @@ import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { tuneConvs } from '../../src/ops/autotune.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { convVariant, legalVariants } from '../../src/ops/conv_tex.js';
-import { loadTuning, resetTuningCache, saveTuning, tuningKey, tuningPath } from '../../src/ops/tuning.js';
+import { loadTuning, resetTuningCache, saveTuning, TUNING_VERSION, tuningKey, tuningPath } from '../../src/ops/tuning.js';
 import { useGpu } from '../helpers/gpu.js';
 import { randomPair } from '../helpers/tensors.js';
 
@@ -59,7 +59,7 @@ test('a damaged or foreign cache file is ignored', () => {
   writeFileSync(tuningPath(), '{ not json');
   resetTuningCache();
   expect(loadTuning().entries).toEqual({});
-  writeFileSync(tuningPath(), JSON.stringify({ version: 1, adapter: 'another GPU', entries: { x: { choice: 'tex' } } }));
+  writeFileSync(tuningPath(), JSON.stringify({ version: TUNING_VERSION, adapter: 'another GPU', entries: { x: { choice: 'tex' } } }));
   resetTuningCache();
   expect(loadTuning().entries).toEqual({});
 });

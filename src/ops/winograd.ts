@@ -1,0 +1,180 @@
+// Winograd F(2x2, 3x3) forward convolution (Lavin & Gray 2015), the 'wino' conv variant
+// (conv_tex.ts) for 3x3 stride-1 convolutions on adapters with 8-lane subgroups. The output is
+// cut into 2x2 tiles; per tile and channel the 3x3 correlation over a 4x4 input patch d becomes
+//   Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A,
+// 16 multiplies instead of 36. Summed over channels, the elementwise products become 16
+// independent matrix products M_e = V_e . U_e ([T, CI] x [CI, CO], T tiles), which carry all
+// the arithmetic: 16/36 of the direct conv's multiply-adds for even output sizes (more for odd
+// ones, whose last tile is half wasted). Four launches per forward, each reading its operands
+// through textures (shaders/conv2d_winograd_*.wgsl):
+//   weight: U [16][CI][CO] = G g G^T  (per call: weights change during training)
+//   input:  V [16][T][CI]  = B^T d B  (zero outside the image)
+//   gemm:   M [16][T][CO]  = V_e . U_e, one launch over the 16 slabs (grid z), as the sg kernel
+//   output: y = act(A^T M A + bias), partial tiles clipped
+// The price is memory: V and M are 4x the input and output (plus their texture copies).
+import { dispatcher } from '../gpu/engine.js';
+import { grid1d, type KernelSpec } from '../gpu/program.js';
+import { TEXTURE_WIDTH, TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { ConvGeometry } from './conv2d.js';
+import { ACT_CODE, type Activation } from './matmul.js';
+
+// The transform matrices, for the host reference below (the shaders spell them out).
+export const WINO_BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
+export const WINO_G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+export const WINO_AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
+
+export interface WinoPlan {
+  g: ConvGeometry;
+  /** Tiles per image down and across, and in all (batch * TH * TW). */
+  TH: number; TW: number; T: number;
+  bias: boolean; act: Activation;
+}
+
+export function planWinograd(g: ConvGeometry, bias = false, act: Activation = 'linear'): WinoPlan {
+  const TH = Math.ceil(g.OH / 2);
+  const TW = Math.ceil(g.OW / 2);
+  return { g, TH, TW, T: g.batch * TH * TW, bias, act };
+}
+
+/** Whether Winograd F(2x2, 3x3) computes this convolution: 3x3, stride 1, texel-wide channels. */
+export function winogradShape(g: ConvGeometry): boolean {
+  return g.KH === 3 && g.KW === 3 && g.SH === 1 && g.SW === 1 && g.CI % 4 === 0 && g.CO % 4 === 0;
+}
+
+/**
+ * Whether its operands fit this adapter: V and M (16 * T * channels floats) within one storage
+ * binding and one staging texture, and the product's grid within the per-dimension limit.
+ */
+export function winogradFits(g: ConvGeometry): boolean {
+  const { T } = planWinograd(g);
+  const limits = dispatcher().limits;
+  const binding = limits.maxStorageBufferBindingSize ?? 134217728;
+  const texRows = limits.maxTextureDimension2D ?? 8192;
+  const maxDim = limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  const floats = 16 * T * Math.max(g.CI, g.CO);
+  const rows = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(floats / 4 / TEXTURE_WIDTH))));
+  return floats * 4 <= binding && rows <= texRows && Math.ceil(T / 64) <= maxDim
+    && 16 * g.CI * g.CO * 4 <= binding;
+}
+
+/**
+ * Whether wino beats the direct sg kernel on lavapipe, where it is legal (measured on VGG16 at
+ * 150x150, batch 4, and on smaller shapes): about 2x for 128+ channels, 1.2-2x (CPU time to
+ * wall time) for 64 -> 64 at 150x150; no gain with few input channels (VGG16's first layer,
+ * RGB padded to 4: the products are short and the transforms and the 4x-larger M dominate) or
+ * below ~30 MFLOP of direct work (four launches instead of one).
+ */
+export function winogradPays(g: ConvGeometry): boolean {
+  return g.CI >= 64 && g.CO >= 64 && 2 * 9 * g.batch * g.OH * g.OW * g.CI * g.CO >= 32e6;
+}
+
+const UNIFORMS = [
+  ['T', 'u32'], ['TH', 'u32'], ['TW', 'u32'], ['H', 'u32'], ['W', 'u32'], ['CI', 'u32'],
+  ['OH', 'u32'], ['OW', 'u32'], ['CO', 'u32'], ['PT', 'u32'], ['PL', 'u32'],
+] as const;
+
+const WG = 64;
+const defines = () => ({ TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2) });
+const values = (p: WinoPlan) => ({ ...p.g, T: p.T, TH: p.TH, TW: p.TW });
+
+/** One transform: one invocation per item, 1-D grid. */
+function transform(name: string, bindings: KernelSpec<WinoPlan>['bindings'], items: (p: WinoPlan) => number,
+  textureFloats: (p: WinoPlan) => number[], flopsPerItem: number,
+  constants?: KernelSpec<WinoPlan>['constants']): KernelSpec<WinoPlan> {
+  return {
+    name, shader: name, bindings, uniforms: UNIFORMS, workgroup: [WG, 1, 1],
+    defines, constants, values, textureFloats,
+    dispatch: (p) => grid1d(items(p), WG),
+    flops: (p) => items(p) * flopsPerItem,
+  };
+}
+
+export const winogradWeightKernel = transform('conv2d_winograd_weight', ['texture', 'read_write'],
+  (p) => p.g.CI * (p.g.CO / 4), (p) => [9 * p.g.CI * p.g.CO], 4 * 28);
+
+export const winogradInputKernel = transform('conv2d_winograd_input', ['texture', 'read_write'],
+  (p) => p.T * (p.g.CI / 4), (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI], 4 * 32);
+
+export const winogradOutputKernel = transform('conv2d_winograd_output', ['texture', 'read', 'read_write'],
+  (p) => p.T * (p.g.CO / 4), (p) => [16 * p.T * p.g.CO], 4 * 28,
+  (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }));
+
+/** The 16 products in one launch: 8x8 workgroups of 8 tiles x vec4 of CO each, z = slab. */
+export const winogradGemmKernel: KernelSpec<WinoPlan> = {
+  name: 'conv2d_winograd_gemm', shader: 'conv2d_winograd_gemm',
+  bindings: ['texture', 'texture', 'read_write'],
+  uniforms: UNIFORMS, workgroup: [8, 8, 1], defines, values,
+  textureFloats: (p) => [16 * p.T * p.g.CI, 16 * p.g.CI * p.g.CO],
+  dispatch: (p) => [Math.ceil(p.g.CO / 4 / 8), Math.ceil(p.T / 64), 16],
+  flops: (p) => 2 * 16 * p.T * p.g.CI * p.g.CO,
+};
+
+/** y = act(conv2d(x, w) + b) by Winograd F(2x2, 3x3); g must pass winogradShape and winogradFits. */
+export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation): Tensor {
+  const p = planWinograd(g, !!b, act);
+  const d = dispatcher();
+  const u = Tensor.empty([16, g.CI, g.CO], 'float32', 'winograd U');
+  d.launch(winogradWeightKernel, p, [w.buffer, u.buffer]);
+  const v = Tensor.empty([16, p.T, g.CI], 'float32', 'winograd V');
+  d.launch(winogradInputKernel, p, [x.buffer, v.buffer]);
+  const m = Tensor.empty([16, p.T, g.CO], 'float32', 'winograd M');
+  d.launch(winogradGemmKernel, p, [v.buffer, u.buffer, m.buffer]);
+  // Safe to recycle now: a later writer of these buffers is encoded after the launches above.
+  u.dispose();
+  v.dispose();
+  const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');
+  // The bias binding is unread without a bias (HAS_BIAS off); x's buffer fills it.
+  d.launch(winogradOutputKernel, p, [m.buffer, (b ?? x).buffer, y.buffer]);
+  m.dispose();
+  return y;
+}
+
+// --- host reference -----------------------------------------------------------------------
+
+/**
+ * The same algorithm in float64 on the host, with the same tiling and layouts as the kernels
+ * (x NHWC, w HWIO, no bias or activation): a check of the matrices and of the tile and padding
+ * arithmetic independent of the GPU.
+ */
+export function winogradHost(x: Float64Array, w: Float64Array, g: ConvGeometry): Float64Array {
+  const { TH, TW } = planWinograd(g);
+  const y = new Float64Array(g.batch * g.OH * g.OW * g.CO);
+  const mul = (a: number[][], bm: number[][]) => a.map((r) => bm[0].map((_, j) => r.reduce((s, v, k) => s + v * bm[k][j], 0)));
+  const tr = (a: number[][]) => a[0].map((_, j) => a.map((r) => r[j]));
+  const B = tr(WINO_BT);
+  const GT = tr(WINO_G);
+  const A = tr(WINO_AT);
+  // U[ci][co] = G g G^T
+  const U: number[][][][] = [];
+  for (let ci = 0; ci < g.CI; ci++) {
+    U.push([]);
+    for (let co = 0; co < g.CO; co++) {
+      const k = [0, 1, 2].map((kh) => [0, 1, 2].map((kw) => w[((kh * 3 + kw) * g.CI + ci) * g.CO + co]));
+      U[ci].push(mul(mul(WINO_G, k), GT));
+    }
+  }
+  for (let n = 0; n < g.batch; n++) for (let ty = 0; ty < TH; ty++) for (let tx = 0; tx < TW; tx++) {
+    const M = Array.from({ length: g.CO }, () => [0, 1, 2, 3].map(() => [0, 0, 0, 0]));
+    for (let ci = 0; ci < g.CI; ci++) {
+      const d = [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((c) => {
+        const ih = 2 * ty - g.PT + r;
+        const iw = 2 * tx - g.PL + c;
+        return ih < 0 || iw < 0 || ih >= g.H || iw >= g.W ? 0 : x[((n * g.H + ih) * g.W + iw) * g.CI + ci];
+      }));
+      const V = mul(mul(WINO_BT, d), B);
+      for (let co = 0; co < g.CO; co++) {
+        for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) M[co][i][j] += V[i][j] * U[ci][co][i][j];
+      }
+    }
+    for (let co = 0; co < g.CO; co++) {
+      const Y = mul(mul(WINO_AT, M[co]), A);
+      for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) {
+        const oh = 2 * ty + i;
+        const ow = 2 * tx + j;
+        if (oh < g.OH && ow < g.OW) y[((n * g.OH + oh) * g.OW + ow) * g.CO + co] = Y[i][j];
+      }
+    }
+  }
+  return y;
+}
