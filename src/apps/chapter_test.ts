@@ -35,6 +35,8 @@ export async function testModel(model: Container, data: string, size: number, ba
   const out: TestResult = { acc: 0, loss: 0, images: 0, seconds: 0, misclassified: [] };
   while (out.images < total) {
     const b = await it.nextPixels();
+    // Unreadable files shorten the pass: the next batch would start over and count twice.
+    if (b.pass > 0) break;
     const shape: [number, number, number, number] = [b.n, size, size, 3];
     const u8 = uploadPixels(b.pixels, shape);
     const x = augmentBatch(u8, shape, null, { fillMode: 'nearest', cval: 0, rescale: 1 / 255 });

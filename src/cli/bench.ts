@@ -1,35 +1,111 @@
-// `dawnflow bench`: opens the device, runs the kernel suite, closes the device.
+// `dawnflow bench`: opens the device, runs the chosen suites (kernels by default; --peers alone
+// runs only the peer comparison), prints tables, and writes the JSON report (--json FILE) and
+// bench/RESULTS.md (--results FILE). `--from REPORT.json --results FILE` renders without a device.
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { DeviceOptions } from '../gpu/device.js';
 import { withEngine } from '../gpu/engine.js';
-import { runKernelBench } from '../../bench/run.js';
+import type { FlagSpec } from './args.js';
+import { UsageError } from './args.js';
+import { kernelCaseNames, runKernelBench } from '../../bench/run.js';
 import { runE2e } from '../../bench/e2e.js';
 import { runPipelineBench } from '../../bench/pipeline.js';
-import { writeFileSync } from 'node:fs';
-import { UsageError } from './args.js';
+import { runPeers } from '../../bench/peers/run.js';
+import { writeResults, type BenchReport } from '../../bench/results.js';
+import type { PeerModel } from '../../bench/peers/spec.js';
+
+export const BENCH_FLAGS: FlagSpec = {
+  suite: 'string', json: 'string', results: 'string', from: 'string', batch: 'number', size: 'number', repeat: 'number',
+  warmup: 'number', quick: 'boolean', filter: 'string', list: 'boolean', 'wall-clock': 'boolean', data: 'string',
+  peers: 'boolean', 'peers-model': 'string', 'peers-only': 'string', 'peer-timeout': 'number',
+};
+
+export const BENCH_HELP = `  bench  [--suite kernels|e2e|pipeline|all|none] [--batch N] [--size 150] [--data DIR]
+         [--filter REGEX] [--list] [--quick] [--repeat N] [--warmup N] [--wall-clock]
+         [--peers [--peers-model vgg16|tiny] [--peers-only tfjs-webgpu,ort-webgpu] [--peer-timeout S]]
+         [--json FILE] [--results bench/RESULTS.md] [--from REPORT.json]
+                                  kernel benchmarks (validated, then timed), end-to-end steps,
+                                  TF.js / onnxruntime WebGPU peers on the same adapter`;
+
+const SUITES = ['kernels', 'e2e', 'pipeline', 'all', 'none'];
 
 export async function bench(opts: DeviceOptions, flags: Record<string, unknown>): Promise<number> {
-  const suite = (flags.suite as string | undefined) ?? 'kernels';
-  if (!['kernels', 'e2e', 'pipeline', 'all'].includes(suite)) throw new UsageError(`--suite must be kernels, e2e, pipeline or all`);
-  const data = flags.data as string | undefined;
+  const str = (k: string) => flags[k] as string | undefined;
+  const num = (k: string) => flags[k] as number | undefined;
+  const command = `dawnflow ${process.argv.slice(2).join(' ')}`.trim();
+  if (str('from')) {
+    if (!str('results')) throw new UsageError('--from REPORT.json needs --results FILE.md (it only renders)');
+    const report = JSON.parse(readFileSync(str('from')!, 'utf8')) as BenchReport;
+    const written = writeResults(str('results')!, report);
+    console.log(`${str('results')}: wrote ${written.join(', ') || 'no'} section(s) from ${str('from')}`);
+    return 0;
+  }
+  const peers = Boolean(flags.peers);
+  const suite = str('suite') ?? (peers ? 'none' : 'kernels');
+  if (!SUITES.includes(suite)) throw new UsageError(`--suite must be one of ${SUITES.join(', ')}`);
+  const data = str('data');
   if (suite === 'pipeline' && !data) throw new UsageError('--suite pipeline needs --data DIR (a folder of class sub-folders)');
+  const peersModel = (str('peers-model') ?? 'vgg16') as PeerModel;
+  if (!['vgg16', 'tiny'].includes(peersModel)) throw new UsageError('--peers-model must be vgg16 or tiny');
+  if (flags.filter) {
+    try {
+      new RegExp(str('filter')!);
+    } catch (e) {
+      throw new UsageError(`--filter: ${(e as Error).message}`);
+    }
+  }
+  const quick = Boolean(flags.quick);
+
   return withEngine(opts, async (gpu) => {
-    const report: Record<string, unknown> = {};
+    const batch = num('batch') ?? (gpu.info.software ? 4 : 40);
+    if (flags.list) {
+      for (const n of kernelCaseNames(batch, num('size') ?? 150)) console.log(n);
+      return 0;
+    }
+    const report: BenchReport = {
+      tool: 'dawnflow bench', date: new Date().toISOString(), command, node: process.version,
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('DAWNFLOW_'))) as Record<string, string>,
+      adapter: { info: { ...gpu.info }, features: gpu.features, limits: gpu.limits },
+    };
+    const save = () => {
+      // After every suite, so a long run that dies later keeps what it measured.
+      if (str('json')) writeFileSync(str('json')!, JSON.stringify(report, null, 2));
+      if (str('results')) writeResults(str('results')!, report);
+    };
     if (suite === 'kernels' || suite === 'all') {
-      report.kernels = await runKernelBench({ batch: flags.batch as number | undefined, repeat: flags.repeat as number | undefined });
+      report.kernels = await runKernelBench({
+        batch, size: num('size'), repeat: num('repeat'), warmup: num('warmup'), quick, filter: str('filter'),
+        wallClock: Boolean(flags['wall-clock']),
+      });
+      save();
     }
     if (suite === 'pipeline' || (suite === 'all' && data)) {
-      const p = await runPipelineBench(data!, (flags.size as number | undefined) ?? 150, (flags.batch as number | undefined) ?? 20);
+      const p = await runPipelineBench(data!, num('size') ?? 150, num('batch') ?? 20);
       console.log(`pipeline on ${data}: ${p.images} images, ${p.threads} decode threads: cold ${p.coldImagesPerSec.toFixed(1)} images/s, ` +
         `cached ${p.cachedImagesPerSec.toFixed(0)} images/s, with GPU augmentation ${p.augmentedGpuImagesPerSec.toFixed(1)} images/s`);
       report.pipeline = p;
+      save();
     }
     if (suite === 'e2e' || suite === 'all') {
-      const batch = (flags.batch as number | undefined) ?? (gpu.info.software ? 4 : 40);
-      const e2e = await runE2e({ batch, size: (flags.size as number | undefined) ?? 150, repeat: (flags.repeat as number | undefined) ?? 2 });
-      console.log(JSON.stringify(e2e, (k, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v), 2));
-      report.e2e = e2e;
+      report.e2e = await runE2e({ batch, size: num('size') ?? 150, repeat: num('repeat') ?? (quick ? 1 : 2) });
+      save();
     }
-    if (flags.json) writeFileSync(flags.json as string, JSON.stringify(report, null, 2));
+    if (peers) {
+      const size = num('size') ?? (peersModel === 'tiny' ? 32 : 150);
+      const peerBatch = num('batch') ?? (peersModel === 'tiny' ? 1 : batch);
+      const repeat = num('repeat') ?? (quick ? 1 : 3);
+      // The e2e suite's forward and approach-3 step are the same workload: reuse them.
+      const e = report.e2e;
+      const reuse = e && peersModel === 'vgg16' && e.batch === peerBatch && e.size === size && e.repeat === repeat;
+      report.peers = await runPeers({
+        model: peersModel, batch: peerBatch, size, repeat,
+        timeoutS: num('peer-timeout') ?? (peersModel === 'tiny' ? 180 : gpu.info.software ? 900 : 300),
+        only: str('peers-only')?.split(',').map((s) => s.trim()),
+        ours: reuse ? { forward: e.timings.forward, train: e.timings.approach3 } : undefined,
+      });
+      save();
+    }
+    if (str('json')) console.log(`wrote ${str('json')}`);
+    if (str('results')) console.log(`wrote ${str('results')}`);
     return 0;
   });
 }

@@ -5,20 +5,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { withEngine } from '../gpu/engine.js';
 import type { DeviceOptions, Gpu } from '../gpu/device.js';
-import { runChapter, type ChapterSettings } from '../apps/chapter_run.js';
+import { runChapter, settingsKey, type ChapterSettings } from '../apps/chapter_run.js';
+import { loadState, type RunState } from '../apps/chapter_state.js';
 import { testModel } from '../apps/chapter_test.js';
 import { ensureSyntheticData } from '../apps/synthetic_data.js';
 import { DEFAULT_WEIGHTS } from '../io/known_files.js';
 import { UsageError, type FlagSpec } from './args.js';
+import { requireWritableFolder } from './paths.js';
 import { buildResults, writeChapterReport } from './chapter_report.js';
 
 export const CHAPTER_FLAGS: FlagSpec = {
   adapter: 'string', backend: 'string', data: 'string', weights: 'string', out: 'string', quick: 'boolean', full: 'boolean',
-  'target-size': 'number', seed: 'number', 'no-augment': 'boolean', limit: 'number', 'micro-batch': 'number',
-  'fe-epochs': 'number', 'fe-batch-size': 'number', 'fe-lr': 'number',
-  'tr-epochs': 'number', 'tr-steps': 'number', 'tr-batch-size': 'number', 'tr-val-batch-size': 'number', 'tr-val-steps': 'number', 'tr-lr': 'number',
-  'ft-epochs': 'number', 'ft-steps': 'number', 'ft-batch-size': 'number', 'ft-val-steps': 'number', 'ft-lr': 'number',
-  'test-batch-size': 'number',
+  'target-size': 'size', seed: 'index', 'no-augment': 'boolean', limit: 'count', 'micro-batch': 'count',
+  'fe-epochs': 'count', 'fe-batch-size': 'count', 'fe-lr': 'positive',
+  'tr-epochs': 'count', 'tr-steps': 'count', 'tr-batch-size': 'count', 'tr-val-batch-size': 'count', 'tr-val-steps': 'count', 'tr-lr': 'positive',
+  'ft-epochs': 'count', 'ft-steps': 'count', 'ft-batch-size': 'count', 'ft-val-steps': 'count', 'ft-lr': 'positive',
+  'test-batch-size': 'count',
 };
 
 /** The chapter's settings; the quick preset keeps every step but shrinks sizes and counts. */
@@ -87,24 +89,57 @@ function pickWeights(f: Record<string, unknown>, notes: string[]): string | null
   return null;
 }
 
+/**
+ * --out must be writable and may hold only a run of these very settings (which is resumed):
+ * checked before anything is printed or written, so a refusal leaves the folder as it was.
+ */
+function checkRunFolder(s: ChapterSettings): void {
+  requireWritableFolder(s.out, '--out');
+  let state: RunState | null;
+  try {
+    state = loadState(s.out);
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^dawnflow: /, ''));
+  }
+  if (state && state.settingsKey !== settingsKey(s)) {
+    throw new UsageError(`${s.out} holds a run with other settings; use another --out, or delete ` +
+      `${join(s.out, 'state.json')} to start over`);
+  }
+}
+
 export async function chapter(f: Record<string, unknown>, dev: DeviceOptions): Promise<number> {
+  // A given --out is checked now, before the GPU starts; the default one depends on the preset.
+  if (typeof f.out === 'string') requireWritableFolder(f.out, '--out');
   const notes: string[] = [];
   const data = pickData(f, notes);
   const weights = pickWeights(f, notes);
-  return withEngine(dev, async (gpu) => {
-    const s = settings(f, gpu, data, weights);
-    if (s.quick) notes.push(`quick preset (${f.quick ? '--quick' : 'software adapter'}): ${s.targetSize}x${s.targetSize} images, at most ${s.limit} per split for features and test, ` +
-      `${s.fe.epochs}/${s.tr.epochs}x${s.tr.stepsPerEpoch}/${s.ft.epochs}x${s.ft.stepsPerEpoch} epochs x steps; --full runs the chapter's own settings`);
-    for (const n of notes) console.log(`dawnflow: NOTE: ${n}`);
-    const started = new Date().toISOString();
-    const r = await runChapter(s, (line) => console.log(line));
-    const test = await testModel(r.model, s.data, s.targetSize, s.testBatchSize, s.limit, r.ctx);
-    await r.ctx.pool.close();
-    console.log(`test acc: ${test.acc}`);
-    const results = buildResults(s, r, test, gpu, notes, started, process.argv.slice(2));
-    const files = writeChapterReport(s.out, results);
-    console.log(`wrote ${files.join(', ')}`);
-    r.model.dispose();
-    return 0;
-  });
+  // After a device loss withEngine's shutdown fails too, and its error would replace the run's
+  // own (which says which checkpoint is kept): the first failure is the one reported.
+  let failure: unknown = null;
+  try {
+    return await withEngine(dev, (gpu) => runOn(gpu, f, data, weights, notes).catch((e: unknown) => {
+      failure = e;
+      throw e;
+    }));
+  } catch (e) {
+    throw failure ?? e;
+  }
+}
+
+async function runOn(gpu: Gpu, f: Record<string, unknown>, data: string, weights: string | null, notes: string[]): Promise<number> {
+  const s = settings(f, gpu, data, weights);
+  checkRunFolder(s);
+  if (s.quick) notes.push(`quick preset (${f.quick ? '--quick' : 'software adapter'}): ${s.targetSize}x${s.targetSize} images, at most ${s.limit} per split for features and test, ` +
+    `${s.fe.epochs}/${s.tr.epochs}x${s.tr.stepsPerEpoch}/${s.ft.epochs}x${s.ft.stepsPerEpoch} epochs x steps; --full runs the chapter's own settings`);
+  for (const n of notes) console.log(`dawnflow: NOTE: ${n}`);
+  const started = new Date().toISOString();
+  const r = await runChapter(s, (line) => console.log(line));
+  const test = await testModel(r.model, s.data, s.targetSize, s.testBatchSize, s.limit, r.ctx);
+  await r.ctx.pool.close();
+  console.log(`test acc: ${test.acc}`);
+  const results = buildResults(s, r, test, gpu, notes, started, process.argv.slice(2));
+  const files = writeChapterReport(s.out, results);
+  console.log(`wrote ${files.join(', ')}`);
+  r.model.dispose();
+  return 0;
 }

@@ -6,6 +6,7 @@ import { vgg16 } from '../apps/vgg16.js';
 import { extractFeatures, saveFeatures } from '../apps/features.js';
 import { DirectoryIterator } from '../data/directory_iterator.js';
 import { UsageError } from './args.js';
+import { requireFolder, requireWritableFile } from './paths.js';
 
 export interface FeatureFlags {
   weights?: string; data?: string; out?: string; targetSize: number; batchSize: number;
@@ -30,6 +31,8 @@ function positiveInt(v: number | undefined, flag: string): void {
 export async function features(f: FeatureFlags, dev: DeviceOptions): Promise<number> {
   if (!f.data) throw new UsageError('--data DIR is required (a folder of class sub-folders)');
   if (!f.out) throw new UsageError('--out FILE.npy is required');
+  requireFolder(f.data, '--data', 'give a folder with one sub-folder per class, e.g. cats_and_dogs_small/train');
+  requireWritableFile(f.out, '--out');
   positiveInt(f.targetSize, '--target-size');
   positiveInt(f.batchSize, '--batch-size');
   positiveInt(f.limit, '--limit');

@@ -17,6 +17,17 @@ import { TUNE_FLAGS, tuneCommand } from './tune.js';
 
 const DEVICE_FLAGS: FlagSpec = { adapter: 'string', backend: 'string' };
 
+export const FEATURES_FLAGS: FlagSpec = {
+  ...DEVICE_FLAGS, weights: 'string', data: 'string', out: 'string', 'target-size': 'size',
+  'batch-size': 'count', 'no-shuffle': 'boolean', seed: 'index', limit: 'count', strict: 'boolean',
+};
+export const EVALUATE_FLAGS: FlagSpec = {
+  ...DEVICE_FLAGS, model: 'string', data: 'string', 'batch-size': 'count', steps: 'count',
+};
+export const PREVIEW_FLAGS: FlagSpec = {
+  ...DEVICE_FLAGS, data: 'string', n: 'count', 'per-image': 'count', seed: 'index', size: 'size', out: 'string',
+};
+
 const HELP = `dawnflow — deep learning on WebGPU (Dawn) under Node.js
 
 usage: dawnflow <command> [flags]
@@ -49,6 +60,7 @@ ${BENCH_HELP}
   augment-preview --data DIR [--n 16] [--per-image 4] [--seed 1] [--size 150] --out grid.png
                                   a PNG grid of augmented samples with the chapter's settings
   evaluate --model MODEL.h5 --data DIR/test [--batch-size 20] [--steps N]
+                                  one pass over the images that decode (at most N batches)
   profile transfer|fine-tune|features [--steps N] [--out DIR] [--batch N] [--size N]
           [--dump-wgsl DIR] [--weights W.h5] [--method auto|timestamp-query|replay]
                                   kernel timeline of the workload's steps: profile.json/.html
@@ -71,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'info': {
-        const a = parseArgs(rest, { ...DEVICE_FLAGS, json: 'boolean' }, 'info');
+        const a = parseArgs(rest, { ...DEVICE_FLAGS, json: 'boolean' }, 'info', 0);
         return await info(deviceOpts(a.flags), Boolean(a.flags.json));
       }
       case 'bench': {
@@ -79,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
         return await bench(deviceOpts(a.flags), a.flags);
       }
       case 'summary': {
-        const a = parseArgs(rest, { ...DEVICE_FLAGS, 'include-top': 'boolean', 'input-shape': 'string', variant: 'string' }, 'summary');
+        const a = parseArgs(rest, { ...DEVICE_FLAGS, 'include-top': 'boolean', 'input-shape': 'string', variant: 'string' }, 'summary', 1);
         const flags = {
           includeTop: Boolean(a.flags['include-top']), inputShape: parseInputShape(a.flags['input-shape']),
           variant: String(a.flags.variant ?? 'all'),
@@ -87,10 +99,7 @@ export async function run(argv: string[]): Promise<number> {
         return await summary(a.positional[0], flags, deviceOpts(a.flags));
       }
       case 'features': {
-        const a = parseArgs(rest, {
-          ...DEVICE_FLAGS, weights: 'string', data: 'string', out: 'string', 'target-size': 'number',
-          'batch-size': 'number', 'no-shuffle': 'boolean', seed: 'number', limit: 'number', strict: 'boolean',
-        }, 'features');
+        const a = parseArgs(rest, FEATURES_FLAGS, 'features', 0);
         const g = a.flags;
         return await features({
           weights: g.weights as string, data: g.data as string, out: g.out as string,
@@ -100,13 +109,13 @@ export async function run(argv: string[]): Promise<number> {
         }, deviceOpts(g));
       }
       case 'feature-extraction': case 'transfer': case 'fine-tune': {
-        const a = parseArgs(rest, TRAIN_FLAGS, command);
+        const a = parseArgs(rest, TRAIN_FLAGS, command, 0);
         const s = trainSettings(command, a.flags);
         const run = { 'feature-extraction': featureExtraction, transfer, 'fine-tune': fineTune }[command];
         return await run(s, deviceOpts(a.flags));
       }
       case 'evaluate': {
-        const a = parseArgs(rest, { ...DEVICE_FLAGS, model: 'string', data: 'string', 'batch-size': 'number', steps: 'number' }, 'evaluate');
+        const a = parseArgs(rest, EVALUATE_FLAGS, 'evaluate', 0);
         return await evaluateCommand(a.flags.model as string, a.flags.data as string,
           (a.flags['batch-size'] as number) ?? 20, a.flags.steps as number | undefined, deviceOpts(a.flags));
       }
@@ -115,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
         return await predictCommand(a.flags.model as string, a.positional, deviceOpts(a.flags));
       }
       case 'chapter': {
-        const a = parseArgs(rest, CHAPTER_FLAGS, 'chapter');
+        const a = parseArgs(rest, CHAPTER_FLAGS, 'chapter', 0);
         return await chapter(a.flags, deviceOpts(a.flags));
       }
       case 'tune': {
@@ -123,11 +132,11 @@ export async function run(argv: string[]): Promise<number> {
         return await tuneCommand(a.flags, deviceOpts(a.flags));
       }
       case 'scratch': {
-        const a = parseArgs(rest, SCRATCH_FLAGS, 'scratch');
+        const a = parseArgs(rest, SCRATCH_FLAGS, 'scratch', 0);
         return await scratch(a.flags, deviceOpts(a.flags));
       }
       case 'augment-preview': {
-        const a = parseArgs(rest, { ...DEVICE_FLAGS, data: 'string', n: 'number', 'per-image': 'number', seed: 'number', size: 'number', out: 'string' }, 'augment-preview');
+        const a = parseArgs(rest, PREVIEW_FLAGS, 'augment-preview', 0);
         return await augmentPreviewCommand(a.flags, deviceOpts(a.flags));
       }
       case 'profile': {
@@ -136,7 +145,7 @@ export async function run(argv: string[]): Promise<number> {
         return await profileCommand(a.positional[0], a.flags, deviceOpts(a.flags));
       }
       case 'weights': {
-        const a = parseArgs(rest, {}, 'weights');
+        const a = parseArgs(rest, {}, 'weights', 2);
         return await weightsCommand(a.positional);
       }
       case 'help': case '--help': case '-h':
@@ -155,9 +164,18 @@ export async function run(argv: string[]): Promise<number> {
     }
     const msg = (e as Error).message ?? String(e);
     console.error(msg.startsWith('dawnflow:') ? msg : `dawnflow: ${msg}`);
-    if (process.env.DAWNFLOW_DEBUG) console.error((e as Error).stack);
+    if (process.env.DAWNFLOW_DEBUG) console.error(debugText(e));
     return 1;
   }
+}
+
+/** DAWNFLOW_DEBUG=1: the stack and the chain of causes (loaders keep the original error there). */
+function debugText(e: unknown): string {
+  const parts: string[] = [];
+  for (let c: unknown = e; c !== undefined && parts.length < 8; c = (c as { cause?: unknown }).cause) {
+    parts.push(c instanceof Error ? (c.stack ?? c.message) : String(c));
+  }
+  return parts.join('\ncaused by: ');
 }
 
 function deviceOpts(flags: Record<string, unknown>): { adapter?: string; backend?: string } {

@@ -5,12 +5,15 @@ import type { DeviceOptions } from '../gpu/device.js';
 import { withEngine } from '../gpu/engine.js';
 import { augmentPreview } from '../apps/augment_preview.js';
 import { UsageError } from './args.js';
+import { requireFolder, requireWritableFile } from './paths.js';
 
 export async function augmentPreviewCommand(f: Record<string, unknown>, dev: DeviceOptions): Promise<number> {
   const data = f.data as string | undefined;
   const out = f.out as string | undefined;
   if (!data) throw new UsageError('--data DIR is required (a folder with class sub-folders, or one holding train/)');
   if (!out) throw new UsageError('--out FILE.png is required');
+  requireFolder(data, '--data', 'give a folder with class sub-folders, or one holding train/');
+  requireWritableFile(out, '--out');
   const n = (f.n as number | undefined) ?? 16;
   const perImage = (f['per-image'] as number | undefined) ?? 4;
   const size = (f.size as number | undefined) ?? 150;

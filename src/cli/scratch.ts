@@ -17,11 +17,12 @@ import { RMSprop } from '../nn/optimizers/rmsprop.js';
 import { setSeed } from '../tensor/random.js';
 import { writeReport } from '../report/write.js';
 import { UsageError, type FlagSpec } from './args.js';
+import { requireWritableFolder } from './paths.js';
 
 export const SCRATCH_FLAGS: FlagSpec = {
-  adapter: 'string', backend: 'string', data: 'string', out: 'string', quick: 'boolean', full: 'boolean', epochs: 'number',
-  'steps-per-epoch': 'number', 'batch-size': 'number', 'validation-steps': 'number', lr: 'number', 'target-size': 'number',
-  seed: 'number', 'no-augment': 'boolean', limit: 'number',
+  adapter: 'string', backend: 'string', data: 'string', out: 'string', quick: 'boolean', full: 'boolean', epochs: 'count',
+  'steps-per-epoch': 'count', 'batch-size': 'count', 'validation-steps': 'count', lr: 'positive', 'target-size': 'size',
+  seed: 'index', 'no-augment': 'boolean', limit: 'count',
 };
 
 const int = (f: Record<string, unknown>, k: string, d: number, min = 1): number => {
@@ -33,6 +34,8 @@ const int = (f: Record<string, unknown>, k: string, d: number, min = 1): number 
 export async function scratch(f: Record<string, unknown>, dev: DeviceOptions): Promise<number> {
   const data = f.data as string | undefined;
   if (!data || !existsSync(join(data, 'train'))) throw new UsageError('--data DIR is required and must hold train/, validation/ and test/');
+  // A given --out is checked before the GPU starts; the default one depends on the preset.
+  if (typeof f.out === 'string') requireWritableFolder(f.out, '--out');
   return withEngine(dev, async (gpu) => {
     const quick = f.full ? false : Boolean(f.quick) || gpu.info.software;
     // DLwP 5.2: RMSprop 1e-4, 100 epochs x 100 steps of 32 augmented images, 50 validation steps.
@@ -42,6 +45,7 @@ export async function scratch(f: Record<string, unknown>, dev: DeviceOptions): P
       seed: int(f, 'seed', 1, 0), augment: !f['no-augment'], limit: f.limit === undefined ? (quick ? 40 : undefined) : int(f, 'limit', 1),
     };
     const out = (f.out as string | undefined) ?? join('runs', quick ? 'scratch-quick' : 'scratch');
+    requireWritableFolder(out, '--out');
     if (quick) console.log(`dawnflow: NOTE: quick preset: ${s.size}x${s.size}, ${s.epochs} epochs x ${s.steps} steps of ${s.batch}; --full runs the chapter's own settings`);
     setSeed(s.seed);
     const shared = { pool: new DecodePool(defaultThreads()), cache: new ImageCache() };

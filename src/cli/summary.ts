@@ -5,9 +5,9 @@ import type { DeviceOptions } from '../gpu/device.js';
 import { vgg16Architecture } from '../apps/vgg16.js';
 import { chapterModel, freezeBase, unfreezeFrom } from '../apps/chapter.js';
 import { smallConvnet } from '../apps/small_convnet.js';
-import { modelFromConfig } from '../nn/serialization.js';
 import type { Container } from '../nn/container.js';
 import { readKerasH5 } from '../io/h5_read.js';
+import { modelFromFile } from '../io/keras_weights.js';
 import { fmt } from '../tensor/shape.js';
 import { UsageError } from './args.js';
 
@@ -47,7 +47,7 @@ function chapterHead(f: SummaryFlags): void {
 function fileSummary(path: string): void {
   const file = readKerasH5(path);
   if (file.modelConfig) {
-    show(modelFromConfig(file.modelConfig, path));
+    show(modelFromFile(file));
     return;
   }
   console.log(`${path}: weights only (no model_config), ${file.kerasVersion ? 'Keras ' + file.kerasVersion : 'Keras 1 legacy'} layout`);

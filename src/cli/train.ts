@@ -16,10 +16,12 @@ import { Dense, Dropout } from '../nn/layers/core.js';
 import { RMSprop } from '../nn/optimizers/rmsprop.js';
 import { Adam } from '../nn/optimizers/adam.js';
 import { ModelCheckpoint, type Callback, type History } from '../nn/callbacks.js';
+import { isCompiled, testOnBatch } from '../nn/training.js';
 import type { ArrayData } from '../nn/data.js';
 import { setSeed } from '../tensor/random.js';
 import { UsageError } from './args.js';
 import { resolveWeights } from './features.js';
+import { requireFile, requireFolder, requireWritableFile, requireWritableFolder } from './paths.js';
 import type { TrainSettings } from './train_flags.js';
 
 function writeJsonAtomic(path: string, value: unknown): void {
@@ -31,12 +33,26 @@ function writeJsonAtomic(path: string, value: unknown): void {
 
 function callbacks(s: TrainSettings): Callback[] {
   if (!s.checkpoint) return [];
-  return [new ModelCheckpoint({ filepath: s.checkpoint, save: (p, m) => saveModel(m, p) })];
+  return [new ModelCheckpoint({ filepath: s.checkpoint, save: (p, m) => saveInto(p, m) })];
+}
+
+/** Saves a model file, creating its folder (checked writable before training started). */
+async function saveInto(path: string, model: Container): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  await saveModel(model, path);
+}
+
+/** Every path the training commands read or write, checked before anything starts. */
+function checkPaths(s: TrainSettings): void {
+  requireFolder(s.data, '--data', 'it must hold train/ and validation/ (the flow_from_directory layout)');
+  const files: [string, string | undefined][] = [['--save', s.save], ['--json', s.json], ['--checkpoint', s.checkpoint]];
+  for (const [flag, path] of files) if (path) requireWritableFile(path, flag);
+  if (s.features) requireWritableFolder(s.features, '--features');
 }
 
 async function finish(command: string, s: TrainSettings, model: Container, h: History, gpu: Gpu, fitSeconds: number): Promise<void> {
   if (s.save) {
-    await saveModel(model, s.save);
+    await saveInto(s.save, model);
     console.log(`saved ${s.save}`);
   }
   if (s.json) {
@@ -72,6 +88,7 @@ async function splitFeatures(base: Container, s: TrainSettings, split: string): 
 }
 
 export async function featureExtraction(s: TrainSettings, dev: DeviceOptions): Promise<number> {
+  checkPaths(s);
   const weights = resolveWeights(s.weights);
   return withEngine(dev, async (gpu) => {
     setSeed(s.seed);
@@ -117,6 +134,7 @@ async function fitImages(command: string, s: TrainSettings, model: Container, gp
 }
 
 export async function transfer(s: TrainSettings, dev: DeviceOptions): Promise<number> {
+  checkPaths(s);
   const weights = resolveWeights(s.weights);
   return withEngine(dev, async (gpu) => {
     setSeed(s.seed);
@@ -140,7 +158,8 @@ function nestedBase(model: Container, path: string): Container {
 
 export async function fineTune(s: TrainSettings, dev: DeviceOptions): Promise<number> {
   if (!s.from) throw new UsageError('--from MODEL.h5 is required (the model saved by dawnflow transfer --save)');
-  if (!existsSync(s.from)) throw new UsageError(`${s.from} not found`);
+  requireFile(s.from, '--from', 'give the model saved by dawnflow transfer --save');
+  checkPaths(s);
   return withEngine(dev, async (gpu) => {
     setSeed(s.seed);
     const { model } = loadModel(s.from!);
@@ -160,24 +179,51 @@ function modelInput(model: Container): [number, number] {
 }
 
 export async function evaluateCommand(path: string | undefined, data: string | undefined, batchSize: number, steps: number | undefined, dev: DeviceOptions): Promise<number> {
-  if (!path || !existsSync(path)) throw new UsageError(`--model MODEL.h5 is required and must exist`);
+  if (!path) throw new UsageError('--model MODEL.h5 is required');
+  requireFile(path, '--model', 'give a model saved with --save (or by Keras model.save)');
   if (!data) throw new UsageError('--data DIR is required (e.g. cats_and_dogs_small/test)');
+  requireFolder(data, '--data', 'give a folder with one sub-folder per class, e.g. cats_and_dogs_small/test');
   return withEngine(dev, async () => {
     const { model } = loadModel(path);
-    if (!model.collectedTrainableWeights) model.compile({ optimizer: new RMSprop(), loss: 'binary_crossentropy', metrics: ['acc'] });
-    const it = new DirectoryIterator(data, { targetSize: modelInput(model), batchSize, shuffle: false, rescale: 1 / 255 });
-    const r = await model.evaluate(it, { steps: steps ?? it.batchesPerPass });
-    const accKey = Object.keys(r).find((k) => k !== 'loss')!;
-    console.log(`test loss: ${r.loss}`);
-    console.log(`test acc: ${r[accKey]}`);
-    model.dispose();
-    return 0;
+    try {
+      if (!isCompiled(model)) model.compile({ optimizer: new RMSprop(), loss: 'binary_crossentropy', metrics: ['acc'] });
+      const it = new DirectoryIterator(data, { targetSize: modelInput(model), batchSize, shuffle: false, rescale: 1 / 255 });
+      const r = await evaluatePass(model, it, steps);
+      await it.close();
+      if (it.skipped.length) {
+        console.warn(`dawnflow: warning: evaluated ${r.images} images; ${it.skipped.length} unreadable ones were left out`);
+      }
+      console.log(`test loss: ${r.loss}`);
+      console.log(`test acc: ${r.acc}`);
+      return 0;
+    } finally {
+      model.dispose();
+    }
   });
 }
 
+/**
+ * Keras's evaluate over one pass of the folder (or its first `steps` batches): loss and
+ * accuracy averaged over the images. Unreadable files are skipped and shorten the pass, so the
+ * batches are taken up to the pass end, not counted in advance: no image is counted twice.
+ */
+async function evaluatePass(model: Container, it: DirectoryIterator, steps?: number): Promise<{ loss: number; acc: number; images: number }> {
+  let [loss, acc, images, batches] = [0, 0, 0, 0];
+  for await (const b of it.onePass()) {
+    const [l, a] = await testOnBatch(model, b);
+    b.x.dispose();
+    b.y.dispose();
+    [loss, acc, images] = [loss + l * b.size, acc + a * b.size, images + b.size];
+    if (++batches === steps) break;
+  }
+  return { loss: loss / images, acc: acc / images, images };
+}
+
 export async function predictCommand(path: string | undefined, images: string[], dev: DeviceOptions): Promise<number> {
-  if (!path || !existsSync(path)) throw new UsageError(`--model MODEL.h5 is required and must exist`);
+  if (!path) throw new UsageError('--model MODEL.h5 is required');
+  requireFile(path, '--model', 'give a model saved with --save (or by Keras model.save)');
   if (!images.length) throw new UsageError('give one or more image files after the flags');
+  for (const f of images) requireFile(f, 'image', 'give existing image files after the flags');
   return withEngine(dev, async () => {
     const { model } = loadModel(path);
     const [h, w] = modelInput(model);

@@ -3,10 +3,10 @@ import { UsageError, type FlagSpec } from './args.js';
 
 export const TRAIN_FLAGS: FlagSpec = {
   adapter: 'string', backend: 'string', data: 'string', weights: 'string', from: 'string',
-  epochs: 'number', 'steps-per-epoch': 'number', 'validation-steps': 'number', 'batch-size': 'number',
-  'validation-batch-size': 'number', lr: 'number', 'target-size': 'number', seed: 'number',
+  epochs: 'count', 'steps-per-epoch': 'index', 'validation-steps': 'index', 'batch-size': 'count',
+  'validation-batch-size': 'count', lr: 'positive', 'target-size': 'size', seed: 'index',
   'no-augment': 'boolean', 'no-shuffle': 'boolean', save: 'string', json: 'string', checkpoint: 'string',
-  features: 'string', verbose: 'number', limit: 'number', 'micro-batch': 'number', strict: 'boolean',
+  features: 'string', verbose: 'index', limit: 'count', 'micro-batch': 'count', strict: 'boolean',
 };
 
 export interface TrainSettings {

@@ -16,17 +16,33 @@
 //   edges (mean ~0.7, max ~10 on the cats-vs-dogs photos).
 import jpeg from 'jpeg-js';
 import type { RgbImage } from './decode.js';
-import { dataError, describeThrown } from './errors.js';
+import { dataError, libraryReason } from './errors.js';
 
-// jpeg-js's own guards, so a corrupt or hostile header cannot make it allocate without bound.
-const LIMITS = { maxResolutionInMP: 100, maxMemoryUsageInMB: 1024 };
+/**
+ * Pixels a JPEG's bytes can describe at most. Every 8x8 block of the first component costs at
+ * least one bit of entropy-coded data (a 1-bit Huffman code for its DC difference, even in a
+ * progressive first scan), so a file holds at most 512 pixels per byte; twice that is allowed.
+ * A header claiming more is damaged, and jpeg-js would allocate for it before noticing.
+ */
+const MAX_PIXELS_PER_BYTE = 1024;
+
+/**
+ * jpeg-js's own guards, scaled to the file so that what the header check cannot see (a frame
+ * after the first scan) is bounded too: about 16 bytes of working memory per pixel the file can
+ * hold, never more than 1 GiB.
+ */
+function limits(bytes: number): { maxResolutionInMP: number; maxMemoryUsageInMB: number } {
+  const mb = 64 + Math.ceil((16 * MAX_PIXELS_PER_BYTE * bytes) / 2 ** 20);
+  return { maxResolutionInMP: 100, maxMemoryUsageInMB: Math.min(1024, mb) };
+}
 
 export function decodeJpeg(bytes: Uint8Array, name: string): RgbImage {
   if (!hasEndMarker(bytes)) {
     throw dataError(name, 'truncated JPEG (no end-of-image marker FF D9); ' +
       're-copy or delete the file');
   }
-  const header = readJpegHeader(bytes);
+  const { header, size } = scanHeader(bytes);
+  if (size) checkSize(size, bytes.length, name);
   const input =
     header?.components === 4 ? withAdobeMarker(bytes, header.adobeTransform ?? 0) : bytes;
   let out: { width: number; height: number; data: Uint8Array };
@@ -36,17 +52,28 @@ export function decodeJpeg(bytes: Uint8Array, name: string): RgbImage {
       formatAsRGBA: false,
       tolerantDecoding: false,
       colorTransform: header ? libjpegTransform(header) : undefined,
-      ...LIMITS,
+      ...limits(bytes.length),
     });
   } catch (e) {
-    const why = `jpeg-js: ${describeThrown(e)}`;
-    throw dataError(name, `corrupt, truncated or unsupported JPEG (${why}); ` +
+    throw dataError(name, `corrupt, truncated or unsupported JPEG (${libraryReason('jpeg-js', e)}); ` +
       're-copy, convert or delete the file', e);
   }
   if (!(out.width > 0 && out.height > 0 && out.data.length === out.width * out.height * 3)) {
     throw dataError(name, `corrupt JPEG (decoded to ${out.width}x${out.height}); delete the file`);
   }
   return { width: out.width, height: out.height, data: out.data };
+}
+
+/**
+ * Past 100 MP jpeg-js's own maxResolutionInMP refuses the file before allocating; below, a
+ * header claiming more pixels than the file's bytes can hold is refused here.
+ */
+function checkSize(f: FrameSize, bytes: number, name: string): void {
+  const pixels = f.width * f.height;
+  if (pixels === 0 || (pixels <= 100e6 && pixels > MAX_PIXELS_PER_BYTE * bytes)) {
+    throw dataError(name, `JPEG header claims ${f.width}x${f.height} pixels, which its ${bytes} ` +
+      'bytes cannot hold: the file is damaged; re-copy or delete it');
+  }
 }
 
 export interface JpegHeader {
@@ -57,11 +84,25 @@ export interface JpegHeader {
   adobeTransform: number | null;
 }
 
+interface FrameSize {
+  width: number;
+  height: number;
+}
+
 /** The markers before the first scan that decide the colour space; null when malformed. */
 export function readJpegHeader(b: Uint8Array): JpegHeader | null {
+  return scanHeader(b).header;
+}
+
+/**
+ * The colour-space markers and the largest frame size: several frames are refused by jpeg-js,
+ * but only after it allocated for each.
+ */
+function scanHeader(b: Uint8Array): { header: JpegHeader | null; size: FrameSize | null } {
   let jfif = false;
   let adobeTransform: number | null = null;
-  let sof: { components: number; componentIds: number[] } | null = null;
+  let sof: Pick<JpegHeader, 'components' | 'componentIds'> | null = null;
+  let size: FrameSize | null = null;
   let i = 2;
   while (i + 4 <= b.length && b[i] === 0xff) {
     const m = b[i + 1];
@@ -73,10 +114,13 @@ export function readJpegHeader(b: Uint8Array): JpegHeader | null {
     // The minimum lengths are libjpeg's (APP0_DATA_LEN 14, APP14_DATA_LEN 12).
     if (m === 0xe0 && seg.length >= 14 && ascii(seg, 'JFIF\0')) jfif = true;
     if (m === 0xee && seg.length >= 12 && ascii(seg, 'Adobe')) adobeTransform = seg[11];
-    if (isStartOfFrame(m) && seg.length >= 6) sof = frameComponents(seg);
+    if (isStartOfFrame(m) && seg.length >= 6) {
+      sof = frameComponents(seg);
+      size = larger(size, frameSize(seg));
+    }
     i += 2 + len;
   }
-  return sof && { ...sof, jfif, adobeTransform };
+  return { header: sof && { ...sof, jfif, adobeTransform }, size };
 }
 
 // jpeg-js's colorTransform option: whether the stored channels are YCbCr (or YCCK).
@@ -94,7 +138,16 @@ function isStartOfFrame(m: number): boolean {
   return m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 }
 
-function frameComponents(seg: Uint8Array): { components: number; componentIds: number[] } {
+function larger(a: FrameSize | null, b: FrameSize): FrameSize {
+  return a && a.width * a.height >= b.width * b.height ? a : b;
+}
+
+// SOF: precision, height (2 bytes), width (2 bytes), component count, then 3 bytes each.
+function frameSize(seg: Uint8Array): FrameSize {
+  return { height: (seg[1] << 8) | seg[2], width: (seg[3] << 8) | seg[4] };
+}
+
+function frameComponents(seg: Uint8Array): Pick<JpegHeader, 'components' | 'componentIds'> {
   const components = seg[5];
   const componentIds: number[] = [];
   for (let k = 0; k < components && 6 + 3 * k < seg.length; k++) componentIds.push(seg[6 + 3 * k]);

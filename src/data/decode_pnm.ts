@@ -20,7 +20,9 @@ export function decodePnm(bytes: Uint8Array, name: string): RgbImage {
   if (kind === 1 || kind === 4) {
     throw dataError(name, 'PBM bitmaps (P1/P4) are not supported yet; convert to PNG');
   }
-  if (!WHITESPACE.has(bytes[2])) throw dataError(name, 'not a PPM/PGM file (bad magic number)');
+  if (!WHITESPACE.has(bytes[2])) {
+    throw dataError(name, 'not a PPM/PGM file (bad magic number); delete or replace the file');
+  }
   const h = readHeader(bytes, name);
   const channels = kind === 3 || kind === 6 ? 3 : 1;
   const count = h.width * h.height * channels;

@@ -9,7 +9,7 @@
 // with the same message, which names the file that was being decoded.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { dataError, describeThrown } from './errors.js';
+import { dataError, describeThrown, libraryReason } from './errors.js';
 import { loadImage, type Interpolation } from './load_img.js';
 import { decodeWorkerPath } from './worker_location.js';
 
@@ -158,7 +158,8 @@ export function decodeHere(req: DecodeRequest): Decoded {
     return { ok: true, data: loadImage(req.path, { targetSize, interpolation }).data };
   } catch (e) {
     const message = e instanceof Error && e.message.startsWith('dawnflow: ') ? e.message
-      : dataError(req.path, `cannot decode (${describeThrown(e)})`).message;
+      : dataError(req.path, `cannot decode (${libraryReason('the decoder', e)}); ` +
+        're-copy or delete the file').message;
     return { ok: false, message, fatal: false };
   }
 }

@@ -171,7 +171,25 @@ export class DirectoryIterator implements BatchSource {
    * in batch order from the iterator's own seeded generator, so a seed repeats the augmentation.
    */
   async next(): Promise<Batch> {
-    const b = await this.nextPixels();
+    return this.toBatch(await this.nextPixels());
+  }
+
+  /**
+   * The batches up to the end of the current pass (on a fresh iterator: exactly one pass), over
+   * the files that decode. Unreadable files make a pass shorter than batchesPerPass said at the
+   * start, so evaluating a fixed number of steps would wrap into the next pass and count some
+   * images twice; this stops at the pass end instead.
+   */
+  async *onePass(): AsyncGenerator<Batch> {
+    const pass = this.passes;
+    while (this.passes === pass) {
+      const b = await this.nextPixels();
+      if (b.pass !== pass) return; // the pass ended on unreadable files: this is the next one
+      yield this.toBatch(b);
+    }
+  }
+
+  private toBatch(b: PixelBatch): Batch {
     const [h, w] = this.targetSize;
     const shape: [number, number, number, number] = [b.n, h, w, 3];
     const pixels = uploadPixels(b.pixels, shape);

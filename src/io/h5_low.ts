@@ -6,7 +6,9 @@
 import type { HeaderMessage } from 'jsfive';
 
 /** Object-header message types used here (spec IV.A.2). */
-export const MSG = { DATASPACE: 1, DATATYPE: 3, LAYOUT: 8, ATTRIBUTE: 12, ATTRIBUTE_INFO: 21 };
+export const MSG = {
+  DATASPACE: 1, DATATYPE: 3, LAYOUT: 8, FILTERS: 11, ATTRIBUTE: 12, ATTRIBUTE_INFO: 21,
+};
 
 /** Datasets past this many elements are treated as corrupt (no Keras weight is near it). */
 export const MAX_ELEMENTS = 2 ** 31;
@@ -286,15 +288,17 @@ function layout(b: H5Bytes, at: number): Storage {
 /** The values of a contiguous or compact dataset, as float32. */
 export function readStored(b: H5Bytes, d: DatasetInfo): Float32Array {
   const need = d.count * d.type.bytes;
-  if (d.count === 0) return new Float32Array(0);
   const s = d.storage;
   if (s.kind === 'chunked') throw new Error('readStored: chunked datasets are read through jsfive');
+  // HDF5 gives contiguous and compact data exactly count x element size bytes: any other size
+  // means the shape (or type) no longer describes the stored values.
+  const stored = s.size;
+  if (stored !== null && stored !== need) {
+    throw new H5Problem(`stores ${stored} bytes, its shape [${d.shape}] needs ${need}`, 'corrupt');
+  }
+  if (d.count === 0) return new Float32Array(0);
   if (s.kind === 'contiguous' && s.address === UNDEFINED) {
     throw new H5Problem('has no data written (an interrupted save?)', 'corrupt');
-  }
-  const stored = s.size;
-  if (stored !== null && stored < need) {
-    throw new H5Problem(`stores ${stored} bytes, its shape [${d.shape}] needs ${need}`, 'corrupt');
   }
   const at = s.kind === 'contiguous' ? s.address : s.offset;
   b.need(at, need, 'the data');

@@ -7,10 +7,12 @@ import fs from 'node:fs';
 import * as hdf5 from 'jsfive';
 import { runWithDeadline } from './deadline.js';
 import { describeThrown, FIX_REDOWNLOAD, h5Error, isH5Error } from './h5_error.js';
+import { libraryReason } from '../data/errors.js';
 import {
   checkAttributes, checkSuperblock, describeDataset, H5Bytes, H5Problem, hasDenseAttributes,
-  MAX_ELEMENTS, readStored,
+  MAX_ELEMENTS, MSG, readStored, type DatasetInfo,
 } from './h5_low.js';
+import { checkChunks, checkObjectHeader, checkSymbolTable } from './h5_structure.js';
 
 /** One weight; name as listed in weight_names, e.g. 'block1_conv1_W_1:0' or 'dense_1/kernel:0'. */
 export interface H5Weight {
@@ -69,6 +71,8 @@ interface Opened {
   file: string;
   bytes: H5Bytes;
   root: hdf5.Group;
+  /** Object headers already checked (checkObject), by file offset. */
+  checked: Set<number>;
 }
 
 function withFile<T>(file: string, body: (h: Opened) => T): T {
@@ -77,7 +81,9 @@ function withFile<T>(file: string, body: (h: Opened) => T): T {
     try {
       const bytes = new H5Bytes(buffer);
       checkSuperblock(bytes);
-      return body({ file, bytes, root: new hdf5.File(buffer, file) });
+      const h = { file, bytes, root: new hdf5.File(buffer, file), checked: new Set<number>() };
+      checkObject(h, h.root);
+      return body(h);
     } catch (e) {
       throw toH5Error(file, e);
     }
@@ -123,10 +129,9 @@ function toH5Error(file: string, e: unknown): Error {
       : FIX_REDOWNLOAD;
     return h5Error(file, e.message, fix, e);
   }
-  // jsfive's assert() fails by calling the falsy value: "thing is not a function".
-  const detail = describeThrown(e)
-    .replace(/^TypeError: thing is not a function$/, 'a jsfive check failed');
-  return h5Error(file, `corrupt HDF5 structure (${detail})`, FIX_REDOWNLOAD, e);
+  // jsfive's own checks fail as engine errors too (its assert() calls the falsy value: "thing
+  // is not a function"), so only its plain messages are shown; the rest stays in the cause.
+  return h5Error(file, `corrupt HDF5 structure (${libraryReason('jsfive', e)})`, FIX_REDOWNLOAD, e);
 }
 
 function readKeras(h: Opened, path: string): KerasWeightsFile {
@@ -169,7 +174,10 @@ function missingLayerNames(h: Opened, top: hdf5.Group, where: string): Error {
 function readLayer(h: Opened, top: hdf5.Group, name: string): H5Layer {
   const group = groupAt(h, top, name, `layer '${name}' (from layer_names)`);
   const path = `${top === h.root ? '' : top.name}/${name}`;
-  const names = nameList(h, attrsOf(h, group, path), 'weight_names', `layer '${name}'`) ?? [];
+  const names = nameList(h, attrsOf(h, group, path), 'weight_names', `layer '${name}'`);
+  // Keras writes weight_names for every layer, [] when it has none: without it, reading the
+  // layer as weightless would silently drop its weights.
+  if (names === null) throw missingWeightNames(h, path);
   return { name, weights: readWeights(h, group, path, names) };
 }
 
@@ -177,8 +185,13 @@ function readOptimizer(h: Opened): H5Weight[] {
   if (!h.root.keys.includes('optimizer_weights')) return [];
   const group = groupAt(h, h.root, 'optimizer_weights', 'the optimizer_weights entry');
   const attrs = attrsOf(h, group, '/optimizer_weights');
-  const names = nameList(h, attrs, 'weight_names', '/optimizer_weights') ?? [];
+  const names = nameList(h, attrs, 'weight_names', '/optimizer_weights');
+  if (names === null) throw missingWeightNames(h, '/optimizer_weights');
   return readWeights(h, group, '/optimizer_weights', names);
+}
+
+function missingWeightNames(h: Opened, path: string): Error {
+  return h5Error(h.file, `${path} has no weight_names attribute`, FIX_REDOWNLOAD);
 }
 
 function readWeights(h: Opened, group: hdf5.Group, path: string, names: string[]): H5Weight[] {
@@ -203,7 +216,7 @@ function readWeight(
 ): H5Weight {
   const relative = name.replace(/^\/+/, '');
   const at = `${groupPath}/${relative}`;
-  const obj = lookup(group, relative);
+  const obj = lookup(h, group, relative);
   if (!(obj instanceof hdf5.Dataset)) {
     const what = `the dataset ${at} is ${obj ? 'a group, not a dataset' : 'missing'}`;
     const problem = listed ? `weight '${name}' is listed but ${what}` : what;
@@ -212,7 +225,7 @@ function readWeight(
   try {
     const info = describeDataset(h.bytes, obj._dataobjects.msgs);
     const data = info.storage.kind === 'chunked'
-      ? readChunked(h, obj, info.count, info.type.bytes)
+      ? readChunked(h, obj, info)
       : readStored(h.bytes, info);
     if (data.length !== info.count) {
       const what = `has ${data.length} values, its shape [${info.shape}] needs ${info.count}`;
@@ -224,19 +237,44 @@ function readWeight(
   }
 }
 
+/**
+ * The object at `path` below `group`, one link at a time so that every group passed through
+ * and the object found are checked first; null when a link is missing.
+ */
+function lookup(h: Opened, group: hdf5.Group, path: string): hdf5.Group | hdf5.Dataset | null {
+  const parts = path.split('/');
+  if (parts.some((s) => s === '' || s === '.' || s === '..')) return null;
+  let obj: hdf5.Group | hdf5.Dataset | null = group;
+  for (const part of parts) {
+    if (!(obj instanceof hdf5.Group)) return null;
+    checkObject(h, obj);
+    obj = child(obj, part);
+  }
+  if (obj) checkObject(h, obj);
+  return obj;
+}
+
 /** jsfive signals a missing link by throwing a string; any other failure is corruption. */
-function lookup(group: hdf5.Group, path: string): hdf5.Group | hdf5.Dataset | null {
-  if (path === '' || path.split('/').some((s) => s === '' || s === '.' || s === '..')) return null;
+function child(group: hdf5.Group, name: string): hdf5.Group | hdf5.Dataset | null {
   try {
-    return group.get(path);
+    return group.get(name);
   } catch (e) {
     if (typeof e === 'string' && e.endsWith('not found in group')) return null;
     throw e;
   }
 }
 
+/** The header's message layout and, for groups, the symbol table (see h5_structure.ts). */
+function checkObject(h: Opened, obj: hdf5.Group | hdf5.Dataset): void {
+  const d = obj._dataobjects;
+  if (h.checked.has(d.offset)) return;
+  h.checked.add(d.offset);
+  checkObjectHeader(h.bytes, d.offset);
+  if (obj instanceof hdf5.Group) checkSymbolTable(h.bytes, d.msgs);
+}
+
 function groupAt(h: Opened, parent: hdf5.Group, name: string, what: string): hdf5.Group {
-  const g = lookup(parent, name);
+  const g = lookup(h, parent, name);
   if (g instanceof hdf5.Group) return g;
   const where = `${parent === h.root ? '' : parent.name}/${name}`;
   throw h5Error(h.file, `${what}: ${where} is ${g ? 'not a group' : 'missing'}`, FIX_REDOWNLOAD);
@@ -245,19 +283,25 @@ function groupAt(h: Opened, parent: hdf5.Group, name: string, what: string): hdf
 // Chunked (possibly compressed) datasets are rare in Keras files; jsfive assembles them into a
 // plain array of the full shape, so the shape is first bounded by what the file could plausibly
 // hold (deflate on float weights stays far below 64x).
-function readChunked(h: Opened, ds: hdf5.Dataset, count: number, bytes: number): Float32Array {
-  if (count * bytes > 64 * h.bytes.length || count > MAX_ELEMENTS) {
+function readChunked(h: Opened, ds: hdf5.Dataset, info: DatasetInfo): Float32Array {
+  const { count, shape } = info;
+  if (count * info.type.bytes > 64 * h.bytes.length || count > MAX_ELEMENTS) {
     throw new H5Problem(`claims ${count} values, far more than the file can hold`, 'corrupt');
   }
+  const msgs = ds._dataobjects.msgs;
+  const layout = msgs.find((m) => m.get('type') === MSG.LAYOUT);
+  const filtered = msgs.some((m) => m.get('type') === MSG.FILTERS);
+  if (layout) checkChunks(h.bytes, layout.get('offset_to_message'), shape, filtered);
   const values = ds.value;
   if (!Array.isArray(values)) throw new H5Problem('did not decode to an array', 'corrupt');
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v !== 'number' && v !== undefined) {
-      throw new H5Problem('holds non-numbers', 'corrupt');
-    }
-    out[i] = v ?? 0; // chunks never written read as the fill value, 0
+    // A chunk that was never written reads as a hole: HDF5 would give the fill value, but Keras
+    // writes every weight whole, so a hole means a damaged file (or a grown dataspace).
+    if (v === undefined) throw new H5Problem('has parts that were never written', 'corrupt');
+    if (typeof v !== 'number') throw new H5Problem('holds non-numbers', 'corrupt');
+    out[i] = v;
   }
   return out;
 }
@@ -344,7 +388,9 @@ function json(h: Opened, v: unknown, name: string): unknown | null {
   try {
     return JSON.parse(patched);
   } catch (e) {
-    const what = `attribute ${name} is not valid JSON (${describeThrown(e)})`;
+    // JSON.parse's wording ("Unexpected token") reads like a dawnflow bug; the place is enough.
+    const at = /position (\d+)/.exec(describeThrown(e))?.[1];
+    const what = `attribute ${name} is not valid JSON${at ? ` (at character ${at})` : ''}`;
     throw h5Error(h.file, what, FIX_REDOWNLOAD, e);
   }
 }

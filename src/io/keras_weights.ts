@@ -12,6 +12,8 @@ import { readKerasH5, type H5Layer, type H5Weight, type KerasWeightsFile } from 
 import { compile, compiledOf, isCompiled } from '../nn/training.js';
 import { optimizerConfig, optimizerFromConfig } from '../nn/optimizers/config.js';
 import { writeKerasH5, type WriteOptions } from './h5_write.js';
+import { configWeightValues, NestingError } from './model_budget.js';
+import { oneLine } from '../util/errors.js';
 
 export const KERAS_VERSION = '2.3.1';
 
@@ -46,7 +48,10 @@ function pairByName(model: Container, file: KerasWeightsFile): [Layer, H5Layer][
     const t = byName.get(s.name);
     if (t && s.weights.length) pairs.push([t, s]);
   }
-  if (!pairs.length) throw new Error(`dawnflow: ${file.path}: no layer name in the file matches a layer of '${model.name}'`);
+  if (!pairs.length) {
+    throw new Error(`dawnflow: ${file.path}: no layer name in the file matches a layer of '${model.name}'; ` +
+      'load by position (without byName) or check that this is the right file');
+  }
   return pairs;
 }
 
@@ -179,7 +184,7 @@ export function loadModel(path: string): LoadedModel {
   if (!file.modelConfig) {
     throw new Error(`dawnflow: ${path}: no model_config (a weights-only file); build the model and use loadWeights`);
   }
-  const model = modelFromConfig(file.modelConfig, path);
+  const model = modelFromFile(file);
   try {
     applyWeights(model, file);
     if (file.trainingConfig) restoreTraining(model, file, path);
@@ -188,6 +193,54 @@ export function loadModel(path: string): LoadedModel {
     throw e;
   }
   return { model, trainingConfig: file.trainingConfig, optimizerWeights: file.optimizerWeights };
+}
+
+const FIX_CONFIG = 're-save the model with Keras using built-in layers only, or check the file';
+
+/**
+ * The architecture of a model file, built only after its config is known to ask for no more
+ * weights than the file holds (building allocates and initialises every weight first). Every
+ * refusal is one line naming the file.
+ */
+export function modelFromFile(file: KerasWeightsFile): Container {
+  checkConfigBudget(file);
+  try {
+    return modelFromConfig(file.modelConfig, file.path);
+  } catch (e) {
+    throw configError(file.path, e);
+  }
+}
+
+function checkConfigBudget(file: KerasWeightsFile): void {
+  const held = file.layers.reduce((n, l) => n + l.weights.reduce((m, w) => m + w.data.length, 0), 0);
+  let asked: number;
+  try {
+    asked = configWeightValues(file.modelConfig);
+  } catch (e) {
+    if (!(e instanceof NestingError)) throw e;
+    throw new Error(oneLine(`dawnflow: ${file.path}: model_config has ${e.message}; ${FIX_CONFIG}`));
+  }
+  // Twice the file plus a little: never in the way of a model that fits its file.
+  if (asked > 2 * held + 2 ** 20) {
+    throw new Error(oneLine(`dawnflow: ${file.path}: model_config asks for ${asked.toLocaleString('en-US')} ` +
+      `weight values but the file holds ${held.toLocaleString('en-US')}; the file is damaged or ` +
+      `not a Keras model file: ${FIX_CONFIG}`));
+  }
+}
+
+/** A builder's refusal as `dawnflow: <file>: model_config: <what>; <fix>`. */
+function configError(path: string, e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!message.startsWith('dawnflow: ')) {
+    // An engine error from a layer (strides of 0 make an Infinity-sized weight): the setting
+    // was accepted but cannot be built; the original stays in the cause.
+    const what = 'model_config could not be built (a layer setting is out of range)';
+    return new Error(oneLine(`dawnflow: ${path}: ${what}; ${FIX_CONFIG}`), { cause: e });
+  }
+  let what = message.slice('dawnflow: '.length);
+  if (what.startsWith(path)) what = what.slice(path.length).replace(/^:?\s*/, '');
+  const fix = what.includes('; ') ? '' : `; ${FIX_CONFIG}`;
+  return new Error(oneLine(`dawnflow: ${path}: model_config: ${what}${fix}`), { cause: e });
 }
 
 /**

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { oneLine } from '../util/errors.js';
 
 export type NpyArray =
   | { dtype: 'float32'; shape: number[]; data: Float32Array }
@@ -76,20 +77,25 @@ function parseHeader(path: string, b: Buffer): NpyHeader {
     throw npyError(path, 'not a .npy file (no \\x93NUMPY magic); pass a file written by np.save');
   }
   const major = b[6];
-  if (major < 1 || major > 3) throw npyError(path, `unsupported .npy version ${major}.${b[7]}`);
+  if (major < 1 || major > 3) {
+    throw npyError(path, `unsupported .npy version ${major}.${b[7]}; re-save the file with np.save`);
+  }
   const lenBytes = major === 1 ? 2 : 4;
   const headerLen = major === 1 ? b.readUInt16LE(8) : b.length >= 12 ? b.readUInt32LE(8) : -1;
   const dataStart = 8 + lenBytes + headerLen;
-  if (headerLen < 0 || dataStart > b.length) throw npyError(path, 'truncated .npy header');
+  if (headerLen < 0 || dataStart > b.length) {
+    throw npyError(path, 'truncated .npy header; re-copy the file or re-save it with np.save');
+  }
   const text = b.toString(major === 3 ? 'utf8' : 'latin1', 8 + lenBytes, dataStart);
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
   const dims = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
   if (descr === undefined || fortran === undefined || dims === undefined) {
-    throw npyError(path, `malformed .npy header ${JSON.stringify(text.trim().slice(0, 80))}`);
+    throw npyError(path, `malformed .npy header "${printable(text.trim(), 80)}"; ` +
+      're-save the file with np.save');
   }
   if (!/^[<>][fi]4$/.test(descr)) {
-    throw npyError(path, `dtype '${descr}' is not supported; ` +
+    throw npyError(path, `dtype '${printable(descr, 20)}' is not supported; ` +
       "save float32 or int32 (a.astype('float32'))");
   }
   if (fortran === 'True') {
@@ -101,7 +107,8 @@ function parseHeader(path: string, b: Buffer): NpyHeader {
 function parseShape(path: string, dims: string): number[] {
   const parts = dims.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (!parts.every((s) => /^[0-9]+L?$/.test(s))) {
-    throw npyError(path, `malformed shape (${dims}) in .npy header`);
+    throw npyError(path, `malformed shape (${printable(dims, 40)}) in .npy header; ` +
+      're-save the file with np.save');
   }
   return parts.map((s) => Number.parseInt(s, 10));
 }
@@ -165,5 +172,11 @@ function errorCode(e: unknown): string {
 }
 
 function npyError(path: string, what: string, cause?: unknown): Error {
-  return new Error(`dawnflow: ${path}: ${what}`.replace(/\s+/g, ' '), { cause });
+  return new Error(oneLine(`dawnflow: ${path}: ${what}`), { cause });
+}
+
+/** Text from the file for a message: printable ASCII only, and short. */
+function printable(s: string, max: number): string {
+  const clean = s.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
 }
