@@ -1,6 +1,10 @@
-// End-to-end figures: conv-base forward images/s, the approach-2 and approach-3 training steps
-// (images/s), and one epoch of approach 1's head on 2000 feature rows. Random weights and data;
-// one warm-up, then timed repeats. Also extrapolates the chapter's epoch times from them.
+// End-to-end figures with random weights and data, one warm-up then timed repeats:
+//  - conv-base forward images/s (VGG16 without top, inference);
+//  - approach 2's step: a uint8 batch uploaded, warped by the chapter's augmentation on the GPU,
+//    then trainOnBatch with the base frozen (Adam 2e-4) — images/s;
+//  - approach 3's step: block5 + head trainable (Adam 1e-6), no augmentation — images/s;
+//  - approach 1: one epoch of the dense head on 2000 rows of 8192 features (RMSprop, batch 20).
+// Also extrapolates the chapter's epoch times from them.
 import { currentGpu } from '../src/gpu/engine.js';
 import { vgg16Architecture } from '../src/apps/vgg16.js';
 import { chapterModel, freezeBase, unfreezeFrom } from '../src/apps/chapter.js';
@@ -12,67 +16,122 @@ import { trainOnBatch } from '../src/nn/training.js';
 import { noGrad } from '../src/autograd/engine.js';
 import { Rng } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { augmentBatch, uploadPixels } from '../src/ops/augment.js';
+import { CHAPTER_AUGMENTATION, randomTransform, transformMatrix } from '../src/data/augment.js';
 import { median } from './harness.js';
+import { featureSize, forwardFlops, trainFlops } from './peers/spec.js';
 
-export interface E2eOptions { batch: number; size: number; repeat: number }
+export interface E2eOptions { batch: number; size: number; repeat: number; skipHead?: boolean }
+
+export interface Timed { warmupS: number; samplesS: number[] }
+
+export interface E2eReport {
+  adapter: ReturnType<typeof currentGpu>['info'];
+  batch: number;
+  size: number;
+  repeat: number;
+  convBaseForwardImagesPerSec: number;
+  approach2StepImagesPerSec: number;
+  approach3StepImagesPerSec: number;
+  approach1HeadEpochSeconds: number | null;
+  gflops: { forward: number; approach2: number; approach3: number };
+  timings: { forward: Timed; approach2: Timed; approach3: Timed };
+  chapterEpochEstimateSeconds: Record<string, number | null>;
+}
 
 function images(n: number, size: number, seed: number): Tensor {
   const r = new Rng(seed);
   return Tensor.fromArray(Float32Array.from({ length: n * size * size * 3 }, () => r.next()), [n, size, size, 3]);
 }
 
-async function timeIt(repeat: number, fn: () => Promise<void>): Promise<number[]> {
+export async function timeIt(repeat: number, fn: () => Promise<void>): Promise<Timed> {
+  let t0 = performance.now();
   await fn();
-  const out: number[] = [];
+  const warmupS = (performance.now() - t0) / 1000;
+  const samplesS: number[] = [];
   for (let i = 0; i < repeat; i++) {
-    const t0 = performance.now();
+    t0 = performance.now();
     await fn();
-    out.push((performance.now() - t0) / 1000);
+    samplesS.push((performance.now() - t0) / 1000);
   }
-  return out;
+  return { warmupS, samplesS };
 }
 
-export async function runE2e(o: E2eOptions): Promise<Record<string, unknown>> {
+export async function runE2e(o: E2eOptions, log: (s: string) => void = console.log): Promise<E2eReport> {
   const { batch, size, repeat } = o;
   const base = vgg16Architecture({ inputShape: [size, size, 3] });
   const model = chapterModel(base);
   const x = images(batch, size, 1);
   const y = Tensor.fromArray(Float32Array.from({ length: batch }, (_, i) => i % 2), [batch, 1]);
-  const step = () => trainOnBatch(model, { x, y, size: batch }).then(() => {});
+  const perImage = (t: Timed) => batch / median(t.samplesS);
+  const say = (what: string, t: Timed, flops: number) =>
+    log(`${what.padEnd(40)} ${perImage(t).toFixed(3).padStart(9)} images/s  ${(flops * batch / median(t.samplesS) / 1e9).toFixed(2).padStart(7)} GFLOP/s` +
+      `  (median ${median(t.samplesS).toFixed(2)} s/batch of ${batch}, warm-up ${t.warmupS.toFixed(1)} s)`);
+  log(`e2e: VGG16 at ${size}x${size}, batch ${batch}, ${repeat} timed repeat(s) after one warm-up; random weights and data`);
+
   const forward = await timeIt(repeat, async () => {
     const f = noGrad(() => base.apply(x, { training: false }));
     await f.data();
     f.dispose();
   });
+  say('conv-base forward', forward, forwardFlops('vgg16', size));
+
+  // Approach 2: augmentation on the GPU from a uint8 batch, frozen base, head trained.
   freezeBase(base);
   model.compile({ optimizer: new Adam({ lr: 2e-4 }), loss: 'binary_crossentropy', metrics: ['acc'] });
-  const frozen = await timeIt(repeat, step);
+  const rng = new Rng(7);
+  const shape: [number, number, number, number] = [batch, size, size, 3];
+  const bytes = Uint8Array.from({ length: batch * size * size * 3 }, () => rng.nextU32() & 255);
+  const augmentedStep = async () => {
+    const pixels = uploadPixels(bytes, shape);
+    const transforms = Array.from({ length: batch }, () => {
+      const p = randomTransform(CHAPTER_AUGMENTATION, size, size, rng);
+      return { matrix: transformMatrix(p, size, size), flipHorizontal: p.flipHorizontal, flipVertical: p.flipVertical };
+    });
+    const xa = augmentBatch(pixels, shape, transforms, { fillMode: 'nearest', cval: 0, rescale: 1 / 255 });
+    pixels.dispose();
+    await trainOnBatch(model, { x: xa, y, size: batch });
+    xa.dispose();
+  };
+  const head = 2 * featureSize('vgg16', size) * 256 + 2 * 256;
+  const approach2 = await timeIt(repeat, augmentedStep);
+  say('approach 2 step (augmented, frozen base)', approach2, forwardFlops('vgg16', size) + 3 * head);
+
+  // Approach 3: block5 + head trainable.
   unfreezeFrom(base, 'block5_conv1');
   model.compile({ optimizer: new Adam({ lr: 1e-6 }), loss: 'binary_crossentropy', metrics: ['acc'] });
-  const fine = await timeIt(repeat, step);
+  const approach3 = await timeIt(repeat, () => trainOnBatch(model, { x, y, size: batch }).then(() => {}));
+  say('approach 3 step (block5 + head)', approach3, trainFlops('vgg16', size));
   model.dispose();
   x.dispose();
   y.dispose();
-  const headEpoch = await approach1Epoch();
-  const perImage = (s: number[]) => batch / median(s);
+
+  const headEpoch = o.skipHead ? null : await approach1Epoch(size);
+  if (headEpoch !== null) log(`${`approach 1 head epoch (2000 x ${featureSize('vgg16', size)}, b 20)`.padEnd(40)} ${headEpoch.toFixed(2).padStart(9)} s`);
   const result = {
     adapter: currentGpu().info, batch, size, repeat,
     convBaseForwardImagesPerSec: perImage(forward),
-    approach2StepImagesPerSec: perImage(frozen),
-    approach3StepImagesPerSec: perImage(fine),
+    approach2StepImagesPerSec: perImage(approach2),
+    approach3StepImagesPerSec: perImage(approach3),
     approach1HeadEpochSeconds: headEpoch,
-    samples: { forward, frozen, fine },
+    gflops: {
+      forward: (forwardFlops('vgg16', size) * perImage(forward)) / 1e9,
+      approach2: ((forwardFlops('vgg16', size) + 3 * head) * perImage(approach2)) / 1e9,
+      approach3: (trainFlops('vgg16', size) * perImage(approach3)) / 1e9,
+    },
+    timings: { forward, approach2, approach3 },
   };
   return { ...result, chapterEpochEstimateSeconds: estimates(result) };
 }
 
-/** One epoch of the head (Dense 256 relu, Dropout 0.5, Dense 1) on 2000 rows of 8192, batch 20. */
-async function approach1Epoch(): Promise<number> {
+/** One epoch of the head (Dense 256 relu, Dropout 0.5, Dense 1) on 2000 feature rows, batch 20. */
+async function approach1Epoch(size: number): Promise<number> {
   const r = new Rng(2);
   const n = 2000;
-  const data = { x: Float32Array.from({ length: n * 8192 }, () => r.next()), xShape: [n, 8192], y: Float32Array.from({ length: n }, (_, i) => i % 2) };
+  const f = featureSize('vgg16', size);
+  const data = { x: Float32Array.from({ length: n * f }, () => r.next()), xShape: [n, f], y: Float32Array.from({ length: n }, (_, i) => i % 2) };
   const head = new Sequential();
-  head.add(new Dense({ units: 256, activation: 'relu', inputShape: [8192] }));
+  head.add(new Dense({ units: 256, activation: 'relu', inputShape: [f] }));
   head.add(new Dropout({ rate: 0.5 }));
   head.add(new Dense({ units: 1, activation: 'sigmoid' }));
   head.compile({ optimizer: new RMSprop({ lr: 2e-5 }), loss: 'binary_crossentropy', metrics: ['acc'] });
@@ -82,7 +141,7 @@ async function approach1Epoch(): Promise<number> {
 }
 
 /** The chapter's epochs from the measured rates (at the measured image size). */
-function estimates(r: { convBaseForwardImagesPerSec: number; approach2StepImagesPerSec: number; approach3StepImagesPerSec: number; approach1HeadEpochSeconds: number }) {
+function estimates(r: { convBaseForwardImagesPerSec: number; approach2StepImagesPerSec: number; approach3StepImagesPerSec: number; approach1HeadEpochSeconds: number | null }) {
   const validation = 1000 / r.convBaseForwardImagesPerSec;
   return {
     approach1Features: 3000 / r.convBaseForwardImagesPerSec,

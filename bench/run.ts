@@ -1,37 +1,124 @@
-// `dawnflow bench`: the kernel suite at VGG16 shapes. Batch 4 on a software adapter, 40 on a GPU
-// (or --batch). Prints a table and writes JSON (--json FILE).
+// `dawnflow bench --suite kernels`: the adapter's ceilings first (copy bandwidth, the engine's
+// best GEMM on 1024^3), then every kernel case at VGG16 / chapter shapes, validated then timed.
+// Batch 4 on a software adapter, 40 on a GPU (or --batch); --filter REGEX picks cases by name.
 import { currentGpu, dispatcher } from '../src/gpu/engine.js';
-import { copyBandwidth, timeCase, type BenchCase, type BenchResult } from './harness.js';
-import { convBackwardCases, convForwardCase, denseCase, maxPoolCase } from './kernels/cases.js';
+import { copyBandwidth, GpuTimer, timeCase, type BenchCase, type BenchResult, type CaseFactory, type TimingOptions } from './harness.js';
+import { kernelCases, matmulCeilingCase } from './kernels/cases.js';
 
-export interface BenchOptions { batch?: number; repeat?: number }
+export interface KernelBenchOptions {
+  batch?: number;
+  size?: number;
+  repeat?: number;
+  warmup?: number;
+  quick?: boolean;
+  filter?: string;
+  /** Wall time even where timestamp queries exist. */
+  wallClock?: boolean;
+  /** n of the n^3 matmul ceiling (default 1024). */
+  ceilingN?: number;
+}
 
-export async function runKernelBench(o: BenchOptions): Promise<Record<string, unknown>> {
+export interface KernelReport {
+  batch: number;
+  size: number;
+  timing: TimingOptions & { method: string };
+  filter: string | null;
+  ceilings: { copyGBs: number; matmulGflops: number; matmul: BenchResult };
+  pipelines: number;
+  results: BenchResult[];
+  wallS: number;
+}
+
+export function kernelDefaults(software: boolean, o: KernelBenchOptions): TimingOptions {
+  const quick = o.quick ?? false;
+  return {
+    warmup: o.warmup ?? 1,
+    // Lavapipe runs the big convs at ~2 GFLOP/s (a second or more each): a few reps only.
+    repeat: o.repeat ?? (quick ? 1 : software ? 3 : 10),
+    quick,
+    targetMs: software ? 300 : 50,
+    timestamps: !o.wallClock,
+  };
+}
+
+/** The case names the suite would run (for --list and filter checks). */
+export function kernelCaseNames(batch: number, size: number): string[] {
+  return kernelCases(batch, size).map((c) => c.name);
+}
+
+export function fmtResult(r: BenchResult): string {
+  if (r.error) return `${r.name.padEnd(32)} ${r.shape.padEnd(44)} FAILED: ${r.error}`;
+  const pct = (v: number | undefined) => (v === undefined ? '   -' : `${(100 * v).toFixed(0).padStart(3)}%`);
+  return `${r.name.padEnd(32)} ${r.shape.padEnd(44)} median ${r.medianMs.toFixed(2).padStart(9)} ms  min ${r.minMs.toFixed(2).padStart(9)} ms` +
+    `  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s (${pct(r.ofMatmulPeak)} of matmul)  ${r.gbps.toFixed(2).padStart(7)} GB/s (${pct(r.ofCopyBandwidth)} of copy)`;
+}
+
+/** Makes, times and disposes one case; a failure at any point is the result's error. */
+async function runOne(f: CaseFactory, timing: TimingOptions, method: string): Promise<BenchResult> {
+  let c: BenchCase;
+  try {
+    c = f.make();
+  } catch (e) {
+    return {
+      name: f.name, group: '', shape: '', validated: '', timing: method, medianMs: NaN, minMs: NaN, gflops: NaN, gbps: NaN,
+      inner: 0, samples: [], wallSamples: [], flops: 0, bytes: 0, error: `setup: ${(e as Error).message}`,
+    };
+  }
+  const r = await timeCase(c, timing);
+  try {
+    c.dispose();
+  } catch {
+    // A case that failed may have disposed part of itself already.
+  }
+  return r;
+}
+
+export async function runKernelBench(o: KernelBenchOptions): Promise<KernelReport> {
+  const started = performance.now();
   const gpu = currentGpu();
   const batch = o.batch ?? (gpu.info.software ? 4 : 40);
-  const repeat = o.repeat ?? 5;
-  const copyGBs = await copyBandwidth();
-  console.log(`adapter: ${gpu.info.description || gpu.info.device} (${gpu.info.software ? 'software' : 'hardware'})`);
-  console.log(`batch ${batch}; device copy bandwidth ${copyGBs.toFixed(1)} GB/s (read+write)`);
-  const cases: BenchCase[] = [
-    convForwardCase(batch, 75, 64, 64),
-    ...convBackwardCases(batch, 75, 64, 64),
-    convForwardCase(batch, 150, 3, 64),
-    maxPoolCase(batch, 150, 64),
-    denseCase(batch, 8192, 256),
-  ];
-  const results: BenchResult[] = [];
-  for (const c of cases) {
-    const r = await timeCase(c, repeat);
-    c.dispose();
-    results.push(r);
-    console.log(`${r.name.padEnd(24)} ${r.shape.padEnd(34)} median ${r.medianMs.toFixed(2).padStart(9)} ms` +
-      `  min ${r.minMs.toFixed(2).padStart(9)} ms  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s` +
-      `  ${r.gbps.toFixed(2).padStart(7)} GB/s (${((100 * r.gbps) / copyGBs).toFixed(0)}% of copy)  [${r.validated}]`);
+  const size = o.size ?? 150;
+  const timing = kernelDefaults(gpu.info.software, o);
+  const method = timing.timestamps && GpuTimer.available() ? 'gpu-timestamps' : 'wall';
+  let cases = kernelCases(batch, size);
+  if (o.filter) {
+    const re = new RegExp(o.filter);
+    cases = cases.filter((c) => re.test(c.name));
+    if (!cases.length) throw new Error(`--filter ${o.filter} matches no case; cases: ${kernelCaseNames(batch, size).join(', ')}`);
   }
-  const report = {
-    date: new Date().toISOString(), adapter: gpu.info, batch, repeat, copyGBs,
-    pipelines: dispatcher().pipelines.size, results,
+  console.log(`adapter: ${gpu.info.description || gpu.info.device} (${gpu.info.software ? 'software' : 'hardware'}); ` +
+    `batch ${batch} at ${size}x${size}; ${cases.length} cases; warm-up ${timing.warmup}, ${timing.repeat} reps; timing: ${method}`);
+
+  // The ceilings get at least 3 samples even with --quick: they scale every share below.
+  const copyGBs = await copyBandwidth(3);
+  const n = o.ceilingN ?? 1024;
+  const mm = matmulCeilingCase(n, 900);
+  const matmul = await timeCase(mm, { ...timing, repeat: Math.max(3, timing.repeat) });
+  mm.dispose();
+  if (matmul.error) console.log(`matmul ceiling FAILED: ${matmul.error}`);
+  // A ceiling is the best the adapter did: the fastest sample, not the median.
+  const matmulGflops = matmul.error ? NaN : mm.flops / (matmul.minMs * 1e6);
+  console.log(`ceilings: device copy ${copyGBs.toFixed(1)} GB/s (read+write), matmul ${n}^3 ${matmulGflops.toFixed(2)} GFLOP/s ` +
+    `(best of ${matmul.samples.length}: ${matmul.minMs.toFixed(1)} ms; median ${matmul.medianMs.toFixed(1)} ms) [${matmul.validated || 'not validated'}]`);
+
+  const results: BenchResult[] = [];
+  for (const f of cases) {
+    const r = await runOne(f, timing, method);
+    if (!r.error) {
+      r.ofMatmulPeak = r.gflops / matmulGflops;
+      r.ofCopyBandwidth = r.gbps / copyGBs;
+    }
+    results.push(r);
+    console.log(fmtResult(r) + (r.error ? '' : `  [${r.validated}]`));
+  }
+  const ok = results.filter((r) => !r.error);
+  const conv = ok.filter((r) => r.group === 'conv');
+  console.log(`${ok.length}/${results.length} cases ok` +
+    (conv.length ? `; conv cases sum ${conv.reduce((s, r) => s + r.medianMs, 0).toFixed(0)} ms (median each)` : ''));
+  return {
+    batch, size, timing: { ...timing, method }, filter: o.filter ?? null,
+    ceilings: { copyGBs, matmulGflops, matmul }, pipelines: dispatcher().pipelines.size, results,
+    wallS: (performance.now() - started) / 1000,
   };
-  return report;
 }
+
