@@ -14,9 +14,9 @@ import { writeResults, type BenchReport } from '../../bench/results.js';
 import type { PeerModel } from '../../bench/peers/spec.js';
 
 export const BENCH_FLAGS: FlagSpec = {
-  suite: 'string', json: 'string', results: 'string', from: 'string', batch: 'number', size: 'number', repeat: 'number',
-  warmup: 'number', quick: 'boolean', filter: 'string', list: 'boolean', 'wall-clock': 'boolean', data: 'string',
-  peers: 'boolean', 'peers-model': 'string', 'peers-only': 'string', 'peer-timeout': 'number',
+  suite: 'string', json: 'string', results: 'string', from: 'string', batch: 'count', size: 'size', repeat: 'count',
+  warmup: 'index', quick: 'boolean', filter: 'string', list: 'boolean', 'wall-clock': 'boolean', data: 'string',
+  peers: 'boolean', 'peers-model': 'string', 'peers-only': 'string', 'peer-timeout': 'positive',
 };
 
 export const BENCH_HELP = `  bench  [--suite kernels|e2e|pipeline|all|none] [--batch N] [--size 150] [--data DIR]

@@ -29,7 +29,7 @@ export const WORKLOADS = ['transfer', 'fine-tune', 'features'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 export const PROFILE_FLAGS: FlagSpec = {
-  adapter: 'string', backend: 'string', steps: 'number', out: 'string', batch: 'number', size: 'number',
+  adapter: 'string', backend: 'string', steps: 'count', out: 'string', batch: 'count', size: 'size',
   'dump-wgsl': 'string', weights: 'string', method: 'string',
 };
 

@@ -10,7 +10,7 @@ import type { ConvOp } from '../ops/conv_tex.js';
 import { UsageError, type FlagSpec } from './args.js';
 
 export const TUNE_FLAGS: FlagSpec = {
-  adapter: 'string', backend: 'string', size: 'number', batch: 'number', reps: 'number',
+  adapter: 'string', backend: 'string', size: 'size', batch: 'count', reps: 'count',
   layers: 'string', ops: 'string', json: 'string',
 };
 
