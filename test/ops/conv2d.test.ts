@@ -6,7 +6,7 @@ import * as ref from '../../src/cpu/reference.js';
 import { backward } from '../../src/autograd/engine.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { GEMM_VARIANTS, setGemmVariant, type GemmVariant } from '../../src/ops/gemm.js';
-import { CONV_VARIANTS, hasSubgroups8, setConvVariant, type ConvVariant } from '../../src/ops/conv_tex.js';
+import { CONV_VARIANTS, hasSubgroups8, planTexWeight, setConvVariant, type ConvVariant } from '../../src/ops/conv_tex.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
@@ -119,4 +119,16 @@ test('conv2d shape rule: output sizes and clear errors', () => {
   expect(() => conv2dGeometry([1, 5, 5, 3], [3, 3, 4, 8])).toThrow(/expects 4 channels/);
   expect(() => conv2dGeometry([1, 2, 2, 3], [3, 3, 3, 8])).toThrow(/does not fit/);
   expect(() => conv2dGeometry([5, 5, 3], [3, 3, 3, 8])).toThrow(/NHWC/);
+});
+
+test('weight-gradient split plan: ~1024-pixel chunks, partials within half a binding', () => {
+  const g = conv2dGeometry([4, 150, 150, 64], [3, 3, 64, 64], { padding: 'same' });
+  const p = planTexWeight(g, 1 << 30);
+  expect(p.chunk % 8).toBe(0);
+  expect(p.S * p.chunk).toBeGreaterThanOrEqual(90000);
+  expect(p.chunk).toBeLessThanOrEqual(1032);
+  // 576x64 partials are 147 KiB each: a 4 MiB binding holds 14 at half.
+  expect(planTexWeight(g, 4 << 20).S).toBe(14);
+  const small = conv2dGeometry([1, 3, 3, 512], [3, 3, 512, 512], { padding: 'same' });
+  expect(planTexWeight(small, 1 << 30)).toMatchObject({ S: 1, chunk: 16 });
 });
