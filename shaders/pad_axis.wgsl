@@ -1,5 +1,5 @@
-// Zero-pads the middle axis of x viewed as [A, B, C] to y [A, B2, C] (B2 >= B):
-// y[a, b, c] = x[a, b, c] for b < B, else 0. One invocation per element of y.
+// Resizes the middle axis of x viewed as [A, B, C] to y [A, B2, C]: y[a, b, c] = x[a, b, c] for
+// b < B, else 0 (zero-padding when B2 > B, cropping when B2 < B). One invocation per y element.
 //#include "grid1d.wgsl"
 
 struct Params {

@@ -151,6 +151,16 @@ function splitEpilogue(y: Tensor, b: Tensor | null, act: Activation): Tensor {
 
 /** dx from dz (the gradient w.r.t. the linear conv output) and w. */
 export function conv2dBackwardInput(dz: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  const padded = { ...g, CI: Math.ceil(g.CI / 4) * 4 };
+  if (g.CI % 4 !== 0 && convVariant('backward_input', padded) === 'sg') {
+    // As the forward: w's input channels padded to 4, the padded dx channels cropped off.
+    const wp = padAxisRaw(w, 2, padded.CI);
+    const dxp = conv2dBackwardInput(dz, wp, padded);
+    const dx = padAxisRaw(dxp, 3, g.CI);
+    wp.dispose();
+    dxp.dispose();
+    return dx;
+  }
   if (convVariant('backward_input', g) === 'sg') {
     const dx = Tensor.empty([g.batch, g.H, g.W, g.CI], 'float32', 'conv2d_backward_input');
     const M = g.batch * g.H * g.W;
@@ -166,6 +176,16 @@ export function conv2dBackwardInput(dz: Tensor, w: Tensor, g: ConvGeometry): Ten
 
 /** dw from x and dz; K = batch*OH*OW is long, so it is usually split. */
 export function conv2dBackwardWeight(x: Tensor, dz: Tensor, g: ConvGeometry): Tensor {
+  const padded = { ...g, CI: Math.ceil(g.CI / 8) * 8 };
+  if (g.CI % 8 !== 0 && convVariant('backward_weight', padded) === 'sg') {
+    // x's channels padded to the 8-row blocks; the padded rows of dw (zero) cropped off.
+    const xp = padAxisRaw(x, 3, padded.CI);
+    const dwp = conv2dBackwardWeight(xp, dz, padded);
+    const dw = padAxisRaw(dwp, 2, g.CI);
+    xp.dispose();
+    dwp.dispose();
+    return dw;
+  }
   if (convVariant('backward_weight', g) === 'sg') {
     const p = planTexWeight(g);
     const M = g.KH * g.KW * g.CI;

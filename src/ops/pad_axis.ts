@@ -1,6 +1,7 @@
-// Zero-padding of one axis, no gradient: used to give the RGB input layer 4 channels so its
-// convolution can take the texture-fed kernels (a texel holds 4 channels). Shape rule: x viewed
-// as [A, B, C] becomes [A, B2, C]. Kernel: shaders/pad_axis.wgsl.
+// Zero-padding (or cropping) of one axis, no gradient: gives an RGB input layer 4 or 8
+// channels so its convolution and gradients can take the texture-fed kernels (a texel holds 4
+// channels, the weight gradient's row blocks 8), and crops the padded channels off the results.
+// Shape rule: x viewed as [A, B, C] becomes [A, B2, C]. Kernel: shaders/pad_axis.wgsl.
 import { dispatcher } from '../gpu/engine.js';
 import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -18,10 +19,10 @@ export const padAxisKernel: KernelSpec<PadParams> = {
   dispatch: (p) => grid1d(p.n, WG),
 };
 
-/** x with axis `axis` zero-padded at its end to `size` entries. */
+/** x with axis `axis` zero-padded at its end, or cropped, to `size` entries. */
 export function padAxisRaw(x: Tensor, axis: number, size: number): Tensor {
   const B = x.shape[axis];
-  if (size < B) throw new Error(`dawnflow: pad axis ${axis} of [${x.shape}] to ${size}: smaller than ${B}`);
+  if (!(Number.isInteger(size) && size >= 1)) throw new Error(`dawnflow: pad axis ${axis} of [${x.shape}] to ${size} entries`);
   const A = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const C = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const shape = x.shape.slice();

@@ -1,5 +1,5 @@
-// Zero-padding of one axis against plain loops: every axis of a rank-4 tensor, odd sizes,
-// padding by 1 and by many, and the refusal to shrink.
+// Zero-padding and cropping of one axis against plain loops: every axis of a rank-4 tensor,
+// odd sizes, padding by 1 and by many, cropping, and bad sizes refused.
 import { expect, test } from 'vitest';
 import { padAxisRaw } from '../../src/ops/pad_axis.js';
 import { expectClose } from '../helpers/allclose.js';
@@ -15,7 +15,7 @@ function padRef(x: Float64Array, shape: number[], axis: number, size: number): F
   const y = new Float64Array(A * size * C);
   for (let a = 0; a < A; a++) {
     for (let b = 0; b < B; b++) {
-      for (let c = 0; c < C; c++) y[(a * size + b) * C + c] = x[(a * B + b) * C + c];
+      for (let c = 0; c < C && b < size; c++) y[(a * size + b) * C + c] = x[(a * B + b) * C + c];
     }
   }
   return y;
@@ -23,6 +23,7 @@ function padRef(x: Float64Array, shape: number[], axis: number, size: number): F
 
 const CASES: [number[], number, number][] = [
   [[2, 5, 7, 3], 3, 4], [[3, 3, 3, 64], 2, 4], [[1, 1, 1, 1], 0, 3], [[4, 9, 1, 5], 1, 16],
+  [[3, 3, 8, 64], 2, 3], [[2, 5, 5, 4], 3, 3],
 ];
 
 test.each(CASES)('pad %j axis %i to %i', async (shape, axis, size) => {
@@ -36,8 +37,9 @@ test.each(CASES)('pad %j axis %i to %i', async (shape, axis, size) => {
   y.dispose();
 });
 
-test('pad refuses to shrink an axis', () => {
+test('pad refuses a size that is not a positive integer', () => {
   const x = randomPair([2, 3]);
-  expect(() => padAxisRaw(x.t, 1, 2)).toThrow(/smaller than 3/);
+  expect(() => padAxisRaw(x.t, 1, 0)).toThrow(/to 0 entries/);
+  expect(() => padAxisRaw(x.t, 1, 2.5)).toThrow(/to 2.5 entries/);
   x.t.dispose();
 });
