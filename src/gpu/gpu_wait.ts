@@ -21,10 +21,25 @@ export interface WaitStats {
 }
 
 export class GpuWaiter {
-  readonly enabled = process.env.DAWNFLOW_SPIN !== '1';
+  /** Off with DAWNFLOW_SPIN=1, and while `exact` runs. */
+  enabled = process.env.DAWNFLOW_SPIN !== '1';
   readonly stats: WaitStats = { awaits: 0, waitedMs: 0, polite: this.enabled };
   private depth = 0;
   private original: typeof setImmediate | null = null;
+
+  /**
+   * Runs `fn` with Dawn's own continuous polling: for timing many tiny waits (the profiler's
+   * replay), where a 1 ms poll would be the whole measurement.
+   */
+  async exact<T>(fn: () => Promise<T>): Promise<T> {
+    const was = this.enabled;
+    this.enabled = false;
+    try {
+      return await fn();
+    } finally {
+      this.enabled = was;
+    }
+  }
 
   /** Starts a Dawn promise and awaits it with the binding's polling slowed to a timer. */
   async wait<T>(start: () => Promise<T>): Promise<T> {

@@ -142,9 +142,12 @@ describe('freezing', () => {
     const b1 = await bytesOf(base.getLayer('b1').weights);
     dispatcher().resetCounts();
     await trainOnBatch(model, randomBatch(4, 8));
-    expect(dispatcher().counts.get('conv2d_backward_weight')).toBe(1);
+    // One weight gradient, on whichever kernel variant this adapter runs it.
+    const launched = (prefix: string) => [...dispatcher().counts].filter(([k]) => k.startsWith(prefix))
+      .reduce((a, [, n]) => a + n, 0);
+    expect(launched('conv2d_backward_weight')).toBe(1);
     // b2's input comes from frozen b1: no input gradient is needed anywhere in the base.
-    expect(dispatcher().counts.get('conv2d_backward_input') ?? 0).toBe(0);
+    expect(launched('conv2d_backward_input')).toBe(0);
     expect(await bytesOf(base.getLayer('b1').weights)).toBe(b1);
     expect(await bytesOf(base.getLayer('b2').weights)).not.toBe(b2);
   });
