@@ -7,33 +7,7 @@
 //   y (dx): [M][CI/4] vec4s.
 // The 8 lanes of a subgroup share their 8 rows' dz texels through subgroupBroadcast.
 enable subgroups;
-override HAS_BIAS: bool = false;
-override WG_X: u32 = 8;
-override WG_Y: u32 = 8;
-override WG_Z: u32 = 1;
-
-//#include "conv2d_params.wgsl"
-
-@group(0) @binding(0) var x: texture_2d<f32>;
-@group(0) @binding(1) var w: texture_2d<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<vec4f>;
-@group(0) @binding(4) var<uniform> u: Params;
-
-//#include "activation.wgsl"
-//#include "tex_operand.wgsl"
-//#include "conv2d_tex_rows.wgsl"
-
-fn epilogue(m: u32, n4: u32, acc: vec4f) {
-  if (m >= u.M) {
-    return;
-  }
-  var r = acc;
-  if (HAS_BIAS) {
-    r += vec4f(bias[n4 * 4u], bias[n4 * 4u + 1u], bias[n4 * 4u + 2u], bias[n4 * 4u + 3u]);
-  }
-  y[m * (u.N / 4u) + n4] = vec4f(activate(r.x), activate(r.y), activate(r.z), activate(r.w));
-}
+//#include "conv2d_tex_io.wgsl"
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
