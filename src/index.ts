@@ -15,6 +15,8 @@ export { dropout } from './ops/dropout.js';
 export { binaryCrossentropy, EPSILON } from './ops/losses.js';
 export { reshape, flatten } from './ops/reshape.js';
 export { setGemmVariant, type GemmVariant } from './ops/gemm.js';
+export { setConvVariant, CONV_VARIANTS, type ConvVariant } from './ops/conv_tex.js';
+export { setTexturePrecision, type TexturePrecision } from './gpu/texture_precision.js';
 export { softmax } from './ops/softmax.js';
 export { Layer, Variable, type KShape } from './nn/layer.js';
 export { InputLayer, Dense, Flatten, Dropout, Activation } from './nn/layers/core.js';

@@ -8,6 +8,7 @@ import type { KernelSpec } from './program.js';
 import { packUniforms } from './uniforms.js';
 import { deviceLost } from './device.js';
 import { encodeBufferToTexture, TexturePool } from './texture_pool.js';
+import { stageF16Kernel, texturePrecision, type TexturePrecision } from './texture_precision.js';
 import { GpuWaiter } from './gpu_wait.js';
 import type { LaunchProfiler } from './profiler.js';
 
@@ -45,11 +46,23 @@ export class Dispatcher {
   private uniforms = new Map<string, UniformEntry>();
   private scopes: Promise<string | null>[] = [];
   private readonly syncEach = process.env.DAWNFLOW_SYNC === '1';
+  /**
+   * Whether 'texture' operands may be staged as rgba16float (written by a compute kernel as a
+   * write-only storage texture): a core WebGPU format, so any device that is not in
+   * compatibility mode. 'shader-f16' is not needed: no WGSL f16 arithmetic is involved.
+   */
+  private readonly halfStorage: boolean;
 
   constructor(readonly device: GPUDevice, readonly limits: Record<string, number>) {
     this.pool = new BufferPool(device, limits.maxBufferSize ?? 268435456);
     this.pipelines = new PipelineCache(device);
     this.textures = new TexturePool(device, limits.maxTextureDimension2D ?? 8192);
+    this.halfStorage = device.features.has('core-features-and-limits');
+  }
+
+  /** The precision 'texture' operands are staged in now: the requested one where supported. */
+  get stagingPrecision(): TexturePrecision {
+    return this.halfStorage && texturePrecision() === 'f16' ? 'f16' : 'f32';
   }
 
   /** A storage buffer of at least `bytes` from the pool. */
@@ -70,6 +83,9 @@ export class Dispatcher {
     const maxDim = this.limits.maxComputeWorkgroupsPerDimension ?? 65535;
     if (Math.max(gx, gy, gz) > maxDim) {
       throw new Error(`dawnflow: kernel ${spec.name} grid ${gx}x${gy}x${gz} exceeds ${maxDim} per dimension`);
+    }
+    if (spec.bindings.includes('storage_texture_rgba16f')) {
+      throw new Error(`dawnflow: kernel ${spec.name}: storage-texture bindings are the dispatcher's own (stage_f16)`);
     }
     for (const [i, b] of buffers.entries()) {
       if (spec.bindings[i] === 'texture' || b.size <= this.maxBinding) continue;
@@ -99,16 +115,27 @@ export class Dispatcher {
     if (++this.launches >= this.maxPerSubmit || this.syncEach) this.flush();
   }
 
-  /** Copies each 'texture' operand into a pooled texture; ends the compute pass if there is one. */
+  /**
+   * Stages each 'texture' operand into a pooled texture. f32: a copy, which ends the compute pass
+   * if there is one. f16 (stagingPrecision): a stage_f16 dispatch in the current pass, except for
+   * an operand larger than one storage binding, which keeps the f32 copy.
+   */
   private stageTextures<P>(spec: KernelSpec<P>, params: P, buffers: readonly GPUBuffer[]): Map<number, GPUTexture> {
     const staged = new Map<number, GPUTexture>();
     if (!spec.bindings.includes('texture')) return staged;
     const floats = spec.textureFloats?.(params) ?? [];
+    const half = this.stagingPrecision === 'f16';
     let t = 0;
     spec.bindings.forEach((a, i) => {
       if (a !== 'texture') return;
       const n = floats[t++];
       if (n === undefined || n % 4 !== 0) throw new Error(`dawnflow: kernel ${spec.name} texture ${i} has ${n} floats`);
+      if (half && n * 4 <= this.maxBinding) {
+        const tex = this.textures.acquire(n / 4, spec.name, 'rgba16float');
+        this.stageF16(buffers[i], tex, n / 4);
+        staged.set(i, tex);
+        return;
+      }
       const tex = this.textures.acquire(n / 4, spec.name);
       this.commandEncoder();
       this.endPass();
@@ -116,6 +143,36 @@ export class Dispatcher {
       staged.set(i, tex);
     });
     return staged;
+  }
+
+  /**
+   * Encodes stage_f16: the first `texels` texels of `src` (f32) rounded into `dst`, an
+   * rgba16float texture with STORAGE_BINDING, in texture_pool.ts's layout. Counted in `counts`;
+   * outside the profiler's timed passes, like the f32 staging copies. stageTextures uses it;
+   * public so tests can stage into a texture of their own and read it back.
+   */
+  stageF16(src: GPUBuffer, dst: GPUTexture, texels: number): void {
+    const spec = stageF16Kernel;
+    const p = { texels };
+    this.counts.set(spec.name, (this.counts.get(spec.name) ?? 0) + 1);
+    if (texels === 0) return;
+    const { pipeline, layout } = this.pipelines.get(spec, spec.defines?.(p) ?? {}, spec.constants?.(p) ?? {});
+    const data = packUniforms(spec.name, spec.uniforms, spec.values(p));
+    const bindGroup = this.device.createBindGroup({
+      layout, label: spec.name, entries: [
+        // Exactly the operand: the pooled buffer may be larger (and past one binding).
+        { binding: 0, resource: { buffer: src, size: texels * 16 } },
+        { binding: 1, resource: dst.createView() },
+        { binding: 2, resource: { buffer: this.uniformBuffer(data) } },
+      ],
+    });
+    // In the current compute pass: WebGPU orders a dispatch's storage write before the next
+    // dispatch's read of the same texture. Under the profiler this is an untimed pass of its own.
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(...spec.dispatch(p));
+    this.batchKernels.add(spec.name);
   }
 
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {

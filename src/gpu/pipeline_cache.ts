@@ -54,12 +54,15 @@ export class PipelineCache {
   private layout<P>(spec: KernelSpec<P>): GPUBindGroupLayout {
     let layout = this.layouts.get(spec.name);
     if (layout) return layout;
-    const entries: GPUBindGroupLayoutEntry[] = spec.bindings.map((a, i) => (a === 'texture'
-      ? { binding: i, visibility: GPUShaderStage.COMPUTE, texture: { sampleType: 'unfilterable-float' } }
-      : {
-        binding: i, visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: a === 'read' ? 'read-only-storage' : 'storage' },
-      }));
+    const entries: GPUBindGroupLayoutEntry[] = spec.bindings.map((a, i): GPUBindGroupLayoutEntry => {
+      const visibility = GPUShaderStage.COMPUTE;
+      // 'unfilterable-float' accepts rgba32float and (opt-in f16 staging) rgba16float views alike.
+      if (a === 'texture') return { binding: i, visibility, texture: { sampleType: 'unfilterable-float' } };
+      if (a === 'storage_texture_rgba16f') {
+        return { binding: i, visibility, storageTexture: { access: 'write-only', format: 'rgba16float' } };
+      }
+      return { binding: i, visibility, buffer: { type: a === 'read' ? 'read-only-storage' : 'storage' } };
+    });
     if (spec.uniforms.length) {
       entries.push({ binding: spec.bindings.length, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
     }

@@ -6,9 +6,12 @@ import type { Defines } from './shader_source.js';
 /**
  * Bindings in order; the uniform block (if any) follows at the next binding. 'texture' is a
  * read-only operand the dispatcher copies from its buffer into an rgba32float texture before the
- * launch (see texture_pool.ts): the kernel reads it with textureLoad.
+ * launch (see texture_pool.ts): the kernel reads it with textureLoad (an rgba16float texture
+ * where half-precision staging is on: src/gpu/texture_precision.ts). 'storage_texture_rgba16f' is a
+ * `texture_storage_2d<rgba16float, write>`: only the dispatcher's own staging kernel
+ * (shaders/stage_f16.wgsl) declares one, and launch() does not accept it.
  */
-export type Access = 'read' | 'read_write' | 'texture';
+export type Access = 'read' | 'read_write' | 'texture' | 'storage_texture_rgba16f';
 export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4u' | 'vec4i';
 export type Grid = [number, number, number];
 

@@ -6,46 +6,62 @@
 // Layout: a flat float array of n floats (n % 4 == 0) is n/4 texels laid row-major in a texture
 // TEXTURE_WIDTH texels wide: texel i sits at (i % TEXTURE_WIDTH, i / TEXTURE_WIDTH). The width is
 // a power of two so the shaders split the index with a mask and a shift.
+//
+// Opt-in half-precision staging (src/gpu/texture_precision.ts, DAWNFLOW_F16=1) holds the same layout in
+// rgba16float textures: half the memory and bandwidth. A copy cannot convert f32 to f16, so those
+// are written by a compute kernel (shaders/stage_f16.wgsl) as write-only storage textures and are
+// created with STORAGE_BINDING instead of COPY_DST. The kernels that read them are unchanged: a
+// textureLoad of an rgba16float texture returns vec4<f32>.
 
 export const TEXTURE_WIDTH_LOG2 = 12;
 export const TEXTURE_WIDTH = 1 << TEXTURE_WIDTH_LOG2;
+/** Bytes of one row of f32 source data (and of an rgba32float texture row). */
 const BYTES_PER_ROW = TEXTURE_WIDTH * 16;
+
+export type StagingFormat = 'rgba32float' | 'rgba16float';
+const BYTES_PER_TEXEL: Record<StagingFormat, number> = { rgba32float: 16, rgba16float: 8 };
 
 /** Rows of a staging texture: powers of two, so a few textures serve every shape. */
 function heightClass(rows: number): number {
   return 2 ** Math.ceil(Math.log2(Math.max(1, rows)));
 }
 
+/** Free lists are per (format, height). */
+const keyOf = (format: string, height: number) => `${format}:${height}`;
+
 export class TexturePool {
-  private free = new Map<number, GPUTexture[]>();
+  private free = new Map<string, GPUTexture[]>();
   private inUse = new Set<GPUTexture>();
   bytesAllocated = 0;
+  /** bytesAllocated split by format. */
+  readonly bytesByFormat: Record<StagingFormat, number> = { rgba32float: 0, rgba16float: 0 };
 
   constructor(private device: GPUDevice, private maxHeight: number) {}
 
-  /** Bytes of the largest operand a staging texture can hold. */
+  /** Bytes of the largest (f32) operand a staging texture can hold, in either format. */
   get maxBytes(): number {
     return this.maxHeight * BYTES_PER_ROW;
   }
 
-  /** A texture holding at least `texels` texels in the layout above. */
-  acquire(texels: number, label: string): GPUTexture {
+  /** A texture of `format` holding at least `texels` texels in the layout above. */
+  acquire(texels: number, label: string, format: StagingFormat = 'rgba32float'): GPUTexture {
     const rows = Math.ceil(texels / TEXTURE_WIDTH);
     const height = heightClass(rows);
     if (height > this.maxHeight) {
       throw new Error(`dawnflow: ${label} needs a ${TEXTURE_WIDTH}x${rows} texture, more than this ` +
         `adapter's maxTextureDimension2D (${this.maxHeight}); use a smaller batch`);
     }
-    const tex = this.free.get(height)?.pop() ?? this.create(height, label);
+    const tex = this.free.get(keyOf(format, height))?.pop() ?? this.create(height, label, format);
     this.inUse.add(tex);
     return tex;
   }
 
   release(tex: GPUTexture): void {
     if (!this.inUse.delete(tex)) throw new Error('dawnflow: texture released twice or not from the pool');
-    const list = this.free.get(tex.height);
+    const key = keyOf(tex.format, tex.height);
+    const list = this.free.get(key);
     if (list) list.push(tex);
-    else this.free.set(tex.height, [tex]);
+    else this.free.set(key, [tex]);
   }
 
   trim(): void {
@@ -53,23 +69,29 @@ export class TexturePool {
     this.free.clear();
   }
 
-  private create(height: number, label: string): GPUTexture {
-    this.bytesAllocated += height * BYTES_PER_ROW;
-    return this.device.createTexture({
-      size: [TEXTURE_WIDTH, height], format: 'rgba32float', label: `staging ${label}`,
-      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
-    });
+  private create(height: number, label: string, format: StagingFormat): GPUTexture {
+    this.account(format, height, +1);
+    const usage = format === 'rgba16float'
+      ? GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.STORAGE_BINDING
+      : GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST;
+    return this.device.createTexture({ size: [TEXTURE_WIDTH, height], format, label: `staging ${label}`, usage });
   }
 
   private destroy(t: GPUTexture): void {
-    this.bytesAllocated -= t.height * BYTES_PER_ROW;
+    this.account(t.format as StagingFormat, t.height, -1);
     t.destroy();
+  }
+
+  private account(format: StagingFormat, height: number, sign: number): void {
+    const bytes = sign * height * TEXTURE_WIDTH * BYTES_PER_TEXEL[format];
+    this.bytesAllocated += bytes;
+    this.bytesByFormat[format] += bytes;
   }
 }
 
 /**
- * Encodes the copy of `texels` texels from the start of `src` into `dst`: whole rows in one
- * copy, the partial last row in a second (a copy's extent is a rectangle).
+ * Encodes the copy of `texels` texels from the start of `src` into `dst` (rgba32float): whole
+ * rows in one copy, the partial last row in a second (a copy's extent is a rectangle).
  */
 export function encodeBufferToTexture(enc: GPUCommandEncoder, src: GPUBuffer, dst: GPUTexture, texels: number): void {
   const full = Math.floor(texels / TEXTURE_WIDTH);
