@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
-import { bmpBytes, flatJpeg, pngBytes, pnmBytes } from '../helpers/images.js';
+import { bmpBytes, chunk, flatJpeg, pngBytes, pnmBytes } from '../helpers/images.js';
 import {
   clipTail, concat, duplicate, flips, insert, Rand, remove, smear, truncate, type Mutation,
 } from './fuzz_helpers.js';
@@ -305,27 +305,8 @@ function chunks(b: Uint8Array): Chunk[] {
   return out;
 }
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const x of bytes) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
 /** A chunk with a correct CRC, so the mutation reaches the decoder instead of the CRC check. */
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  out.set(data, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
+const pngChunk = (type: string, data: Uint8Array): Uint8Array => chunk(type, data);
 
 /** Rewrites chunk `c` of `b` with new data (and a fresh CRC). */
 function replaceChunk(b: Uint8Array, c: Chunk, data: Uint8Array, type = c.type): Uint8Array {
