@@ -100,18 +100,11 @@ const xFloats = (p: TexConvParams) => p.g.batch * p.g.H * p.g.W * p.g.CI;
 const yFloats = (p: TexConvParams) => p.g.batch * p.g.OH * p.g.OW * p.g.CO;
 const wFloats = (p: TexConvParams) => p.g.KH * p.g.KW * p.g.CI * p.g.CO;
 
-const sgForward = rowsKernel('conv2d_forward_sg', 'conv2d_forward_sg', (p) => [xFloats(p), wFloats(p)]);
-
-/**
- * The direct forward kernel of each texture variant. conv2d.ts runs 'wino' through winograd.ts;
- * callers of other geometries are never handed it (not legal), and would get sg, its GEMM core.
- */
-export const texForwardKernels: Record<Exclude<ConvVariant, 'gemm'>, KernelSpec<TexConvParams>> = {
+/** The direct forward kernel of each texture variant ('wino' runs through winograd.ts). */
+export const texForwardKernels: Record<'tex' | 'sg', KernelSpec<TexConvParams>> = {
   tex: rowsKernel('conv2d_forward_tex', 'conv2d_forward_tex', (p) => [xFloats(p), wFloats(p)]),
-  sg: sgForward,
-  wino: sgForward,
+  sg: rowsKernel('conv2d_forward_sg', 'conv2d_forward_sg', (p) => [xFloats(p), wFloats(p)]),
 };
-export { yFloats };
 
 /** Backward-input: rows are input pixels, columns CI; dz is staged as x, w as itself. */
 export const texBackwardInputKernel = rowsKernel('conv2d_backward_input_sg', 'conv2d_backward_input_sg',

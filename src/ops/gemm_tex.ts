@@ -20,7 +20,7 @@ export function texMatmul(a: Tensor, b: Tensor, bias: Tensor | null, act: Activa
   const [M, K] = a.shape;
   const N = b.shape[1];
   const variant = convVariant('forward', pointwise(M, K, N));
-  if (variant === 'gemm') return null;
+  if (variant === 'gemm' || variant === 'wino') return null;  // wino is never legal for 1x1
   const y = Tensor.empty([M, N], 'float32', 'matmul');
   dispatcher().launch(texForwardKernels[variant], { g: pointwise(M, K, N), M, N, bias: !!bias, act },
     [a.buffer, b.buffer, (bias ?? a).buffer, y.buffer]);
