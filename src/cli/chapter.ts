@@ -9,10 +9,11 @@ import { runChapter, settingsKey, type ChapterSettings } from '../apps/chapter_r
 import { loadState, type RunState } from '../apps/chapter_state.js';
 import { testModel } from '../apps/chapter_test.js';
 import { ensureSyntheticData } from '../apps/synthetic_data.js';
-import { DEFAULT_WEIGHTS } from '../io/known_files.js';
+import { findImagenetWeights, imagenetWeightsPlaces } from '../io/imagenet_weights.js';
 import { UsageError, type FlagSpec } from './args.js';
 import { requireWritableFolder } from './paths.js';
 import { buildResults, writeChapterReport } from './chapter_report.js';
+import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
 
 export const CHAPTER_FLAGS: FlagSpec = {
   adapter: 'string', backend: 'string', data: 'string', weights: 'string', out: 'string', quick: 'boolean', full: 'boolean',
@@ -76,16 +77,25 @@ function pickData(f: Record<string, unknown>, notes: string[]): string {
   return dir;
 }
 
-function pickWeights(f: Record<string, unknown>, notes: string[]): string | null {
+/**
+ * --weights imagenet finds or downloads Keras's file; without --weights nothing is downloaded:
+ * the file is looked for where Keras and dawnflow keep it, else the run says it is random.
+ */
+async function pickWeights(f: Record<string, unknown>, notes: string[]): Promise<string | null> {
   const given = f.weights as string | undefined;
   if (given === 'random') {
     notes.push('random VGG16 weights (--weights random): THIS IS NOT TRANSFER LEARNING');
     return null;
   }
-  const path = given ?? DEFAULT_WEIGHTS;
-  if (existsSync(path)) return path;
-  if (given) throw new UsageError(`${given} not found; see weights/README.md for where to get the VGG16 weights`);
-  notes.push(`${DEFAULT_WEIGHTS} not found (see weights/README.md): running with RANDOM VGG16 weights — THIS IS NOT TRANSFER LEARNING`);
+  if (given === IMAGENET) return imagenetWeights();
+  if (given) {
+    if (existsSync(given)) return given;
+    throw new UsageError(`${given} not found; see weights/README.md for where to get the VGG16 weights, or ${WEIGHTS_FIX}`);
+  }
+  const found = findImagenetWeights(false);
+  if (found) return found;
+  notes.push(`VGG16 weights not in ${imagenetWeightsPlaces(false).join(' or ')}: running with RANDOM VGG16 weights — ` +
+    `THIS IS NOT TRANSFER LEARNING; ${WEIGHTS_FIX}`);
   return null;
 }
 
@@ -112,7 +122,7 @@ export async function chapter(f: Record<string, unknown>, dev: DeviceOptions): P
   if (typeof f.out === 'string') requireWritableFolder(f.out, '--out');
   const notes: string[] = [];
   const data = pickData(f, notes);
-  const weights = pickWeights(f, notes);
+  const weights = await pickWeights(f, notes);
   // After a device loss withEngine's shutdown fails too, and its error would replace the run's
   // own (which says which checkpoint is kept): the first failure is the one reported.
   let failure: unknown = null;

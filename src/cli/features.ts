@@ -7,20 +7,25 @@ import { extractFeatures, saveFeatures } from '../apps/features.js';
 import { DirectoryIterator } from '../data/directory_iterator.js';
 import { UsageError } from './args.js';
 import { requireFolder, requireWritableFile } from './paths.js';
+import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
 
 export interface FeatureFlags {
   weights?: string; data?: string; out?: string; targetSize: number; batchSize: number;
   shuffle: boolean; seed: number; limit?: number; strict?: boolean;
 }
 
-/** `--weights random` is allowed, loudly: the features are then not transfer learning. */
-export function resolveWeights(w: string | undefined): string | null {
-  if (!w) throw new UsageError('--weights FILE.h5 is required (see weights/README.md), or --weights random');
+/**
+ * `--weights imagenet` finds or downloads Keras's file; `--weights random` is allowed, loudly:
+ * the features are then not transfer learning.
+ */
+export async function resolveWeights(w: string | undefined): Promise<string | null> {
+  if (!w) throw new UsageError('--weights FILE.h5 is required, or --weights imagenet (found or downloaded), or --weights random (see weights/README.md)');
   if (w === 'random') {
     console.error('dawnflow: WARNING: random VGG16 weights (--weights random): this is not transfer learning');
     return null;
   }
-  if (!existsSync(w)) throw new UsageError(`${w} not found; see weights/README.md for where to get the VGG16 weights`);
+  if (w === IMAGENET) return imagenetWeights();
+  if (!existsSync(w)) throw new UsageError(`${w} not found; see weights/README.md for where to get the VGG16 weights, or ${WEIGHTS_FIX}`);
   return w;
 }
 
@@ -36,7 +41,7 @@ export async function features(f: FeatureFlags, dev: DeviceOptions): Promise<num
   positiveInt(f.targetSize, '--target-size');
   positiveInt(f.batchSize, '--batch-size');
   positiveInt(f.limit, '--limit');
-  const weights = resolveWeights(f.weights);
+  const weights = await resolveWeights(f.weights);
   return withEngine(dev, async (gpu) => {
     const it = new DirectoryIterator(f.data!, {
       targetSize: [f.targetSize, f.targetSize], batchSize: f.batchSize, shuffle: f.shuffle, seed: f.seed, rescale: 1 / 255,

@@ -14,6 +14,7 @@ import { evaluateCommand, featureExtraction, fineTune, predictCommand, transfer 
 import { TRAIN_FLAGS, trainSettings } from './train_flags.js';
 import { PROFILE_FLAGS, profileCommand } from './profile.js';
 import { TUNE_FLAGS, tuneCommand } from './tune.js';
+import { FETCH_HELP, fetchCommand } from './fetch.js';
 
 const DEVICE_FLAGS: FlagSpec = { adapter: 'string', backend: 'string' };
 
@@ -33,7 +34,7 @@ const HELP = `dawnflow — deep learning on WebGPU (Dawn) under Node.js
 usage: dawnflow <command> [flags]
 
 commands:
-  chapter [--data DIR] [--weights W.h5|random] [--out runs/NAME] [--quick|--full]
+  chapter [--data DIR] [--weights W.h5|imagenet|random] [--out runs/NAME] [--quick|--full]
                                   the whole chapter: 3 approaches, test acc, report (resumable)
       per-approach flags: --fe-epochs --fe-batch-size --fe-lr --tr-epochs --tr-steps
       --tr-batch-size --tr-val-batch-size --tr-val-steps --tr-lr --ft-epochs --ft-steps
@@ -46,7 +47,8 @@ ${BENCH_HELP}
   summary chapter-head [--variant all|unfrozen|frozen|fine-tune]
   summary small-convnet | FILE.h5  Keras 2.3's model.summary() text
   weights verify [FILE]           size, md5 and VGG16 layout of a weights file
-  features --weights W.h5|random --data DIR --out FILE.npy [--target-size 150]
+${FETCH_HELP}
+  features --weights W.h5|imagenet|random --data DIR --out FILE.npy [--target-size 150]
            [--batch-size 20] [--no-shuffle] [--seed N] [--limit N]
                                   VGG16 conv-base features of a folder (approach 1)
   feature-extraction --data DIR --weights W.h5   approach 1: head on conv-base features
@@ -69,6 +71,9 @@ ${BENCH_HELP}
                                   per shape is cached for this adapter (DAWNFLOW_TUNING=off ignores)
   predict --model MODEL.h5 IMAGE...
   help                            this text
+
+--weights imagenet (any command taking --weights): the Keras file from $KERAS_HOME/models or
+weights/, downloaded when in neither (see 'fetch weights').
 
 device flags (any command): --adapter NAME (substring of the adapter name; env
 DAWNFLOW_ADAPTER), --backend vulkan|metal|d3d12|opengl|null (env DAWNFLOW_BACKEND)`;
@@ -148,6 +153,8 @@ export async function run(argv: string[]): Promise<number> {
         const a = parseArgs(rest, {}, 'weights', 2);
         return await weightsCommand(a.positional);
       }
+      case 'fetch':
+        return await fetchCommand(rest);
       case 'help': case '--help': case '-h':
         console.log(HELP);
         return 0;

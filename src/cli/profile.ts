@@ -24,6 +24,7 @@ import { renderTimelineHtml } from '../report/timeline_html.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { UsageError, type FlagSpec } from './args.js';
+import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
 
 export const WORKLOADS = ['transfer', 'fine-tune', 'features'] as const;
 export type Workload = (typeof WORKLOADS)[number];
@@ -186,11 +187,13 @@ export async function profileCommand(workload: string | undefined, f: Record<str
   if (sizeFlag !== undefined && sizeFlag < 32) throw new UsageError('--size must be at least 32 (VGG16)');
   let weights: string | null = null;
   const notes: string[] = [];
-  if (f.weights !== undefined && f.weights !== 'random') {
+  if (f.weights === IMAGENET) {
+    weights = await imagenetWeights();
+  } else if (f.weights !== undefined && f.weights !== 'random') {
     weights = f.weights === 'default' ? DEFAULT_WEIGHTS : String(f.weights);
-    if (!existsSync(weights)) throw new UsageError(`${weights} not found; see weights/README.md (or drop --weights: random weights time the same)`);
+    if (!existsSync(weights)) throw new UsageError(`${weights} not found; see weights/README.md, or ${WEIGHTS_FIX} (or drop --weights: random weights time the same)`);
   } else {
-    notes.push('random VGG16 weights (kernel times do not depend on the values; --weights W.h5 loads real ones)');
+    notes.push('random VGG16 weights (kernel times do not depend on the values; --weights W.h5|imagenet loads real ones)');
   }
   const dumpDir = f['dump-wgsl'] as string | undefined;
   if (dumpDir) setWgslDumpDir(dumpDir);

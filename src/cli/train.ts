@@ -89,7 +89,7 @@ async function splitFeatures(base: Container, s: TrainSettings, split: string): 
 
 export async function featureExtraction(s: TrainSettings, dev: DeviceOptions): Promise<number> {
   checkPaths(s);
-  const weights = resolveWeights(s.weights);
+  const weights = await resolveWeights(s.weights);
   return withEngine(dev, async (gpu) => {
     setSeed(s.seed);
     const base = vgg16({ inputShape: [s.targetSize, s.targetSize, 3], weights });
@@ -135,7 +135,7 @@ async function fitImages(command: string, s: TrainSettings, model: Container, gp
 
 export async function transfer(s: TrainSettings, dev: DeviceOptions): Promise<number> {
   checkPaths(s);
-  const weights = resolveWeights(s.weights);
+  const weights = await resolveWeights(s.weights);
   return withEngine(dev, async (gpu) => {
     setSeed(s.seed);
     const base = vgg16({ inputShape: [s.targetSize, s.targetSize, 3], weights });

@@ -54,7 +54,7 @@ export function checkVggLayout(path: string, includeTop: boolean): string {
 
 export async function verifyWeights(path: string): Promise<Verification> {
   if (!existsSync(path)) {
-    return { ok: false, lines: [`dawnflow: ${path} not found; see weights/README.md for where to get it`] };
+    return { ok: false, lines: [`dawnflow: ${path} not found; see weights/README.md for where to get it, or run 'dawnflow fetch weights'`] };
   }
   const known = KNOWN_WEIGHTS[basename(path)];
   const lines = [`file:   ${path}`, `size:   ${statSync(path).size.toLocaleString('en-US')} bytes`];
