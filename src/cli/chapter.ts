@@ -65,15 +65,21 @@ function settings(f: Record<string, unknown>, gpu: Gpu, data: string, weights: s
   };
 }
 
-function pickData(f: Record<string, unknown>, notes: string[]): string {
+async function pickData(f: Record<string, unknown>, notes: string[]): Promise<string> {
   const given = f.data as string | undefined;
+  // --data cats-vs-dogs: the book's split in data/, fetched (dawnflow fetch data cats-vs-dogs) when
+  // missing; the module (and its zip reader) is loaded only then.
+  if (given === 'cats-vs-dogs') {
+    const { fetchCatsVsDogs } = await import('../data/cats_vs_dogs.js');
+    return (await fetchCatsVsDogs({ log: (line) => console.log(line) })).dir;
+  }
   if (given) {
     if (!existsSync(join(given, 'train'))) throw new UsageError(`${given} has no train/ folder: --data must hold train/, validation/ and test/`);
     return given;
   }
   if (existsSync('data/cats_and_dogs_small/train')) return 'data/cats_and_dogs_small';
   const dir = ensureSyntheticData();
-  notes.push(`synthetic data: ${dir} (generated stripes, not photos); pass --data DIR for the Kaggle photos`);
+  notes.push(`synthetic data: ${dir} (generated stripes, not photos); pass --data cats-vs-dogs to fetch the Kaggle photos, or --data DIR`);
   return dir;
 }
 
@@ -121,7 +127,7 @@ export async function chapter(f: Record<string, unknown>, dev: DeviceOptions): P
   // A given --out is checked now, before the GPU starts; the default one depends on the preset.
   if (typeof f.out === 'string') requireWritableFolder(f.out, '--out');
   const notes: string[] = [];
-  const data = pickData(f, notes);
+  const data = await pickData(f, notes);
   const weights = await pickWeights(f, notes);
   // After a device loss withEngine's shutdown fails too, and its error would replace the run's
   // own (which says which checkpoint is kept): the first failure is the one reported.
