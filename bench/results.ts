@@ -1,10 +1,13 @@
 // bench/RESULTS.md from a bench report (the JSON of --json). Each suite is a section between
 // markers; writing a report replaces the sections it has and keeps the others, so a kernels run
 // and a peers run on different days can share one file.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { KernelReport } from './run.js';
 import type { E2eReport } from './e2e.js';
 import type { PeersReport } from './peers/run.js';
+import type { LearningReport } from './learning.js';
+import { learningSection, learningStem } from './learning_results.js';
 
 export interface BenchReport {
   tool: string;
@@ -18,6 +21,8 @@ export interface BenchReport {
   e2e?: E2eReport;
   pipeline?: Record<string, number>;
   peers?: PeersReport;
+  /** One learning run (its section is `learning-<size>`, so runs at other sizes stay). */
+  learning?: LearningReport;
 }
 
 const TITLE = '# dawnflow benchmark results';
@@ -25,7 +30,8 @@ const INTRO = 'Written by `dawnflow bench ... --results bench/RESULTS.md` (or `-
   'without running anything). Each section is replaced by the next run that produces it; the others stay.\n' +
   'Ratios and shares are of numbers measured in the same run, on the same adapter.';
 const SECTIONS = ['kernels', 'e2e', 'peers', 'pipeline'] as const;
-type Section = typeof SECTIONS[number];
+/** A fixed section, or `learning-<size>` (one per image size, after the fixed ones). */
+type Section = string;
 
 const f = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 const pct = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '-' : `${(100 * v).toFixed(1)}%`);
@@ -113,8 +119,12 @@ function pipeline(r: BenchReport, p: Record<string, number>): string {
   ].join('\n');
 }
 
-export function renderSections(r: BenchReport): Partial<Record<Section, string>> {
+/** Where the learning suite keeps its JSON and pictures: `results/` beside RESULTS.md. */
+export const learningDir = (resultsPath: string): string => join(dirname(resultsPath), 'results');
+
+export function renderSections(r: BenchReport, resultsPath = 'bench/RESULTS.md'): Partial<Record<Section, string>> {
   const out: Partial<Record<Section, string>> = {};
+  if (r.learning) out[learningStem(r.learning.size)] = learningSection(r.learning, header(r), resultsPath, learningDir(resultsPath));
   if (r.kernels) out.kernels = kernels(r, r.kernels);
   if (r.e2e) out.e2e = e2e(r, r.e2e);
   if (r.peers) out.peers = peers(r, r.peers);
@@ -127,15 +137,20 @@ const close = (s: string) => `<!-- /bench:${s} -->`;
 
 /** Writes (or updates) the markdown file; returns the sections written. */
 export function writeResults(path: string, r: BenchReport): Section[] {
-  const fresh = renderSections(r);
+  const fresh = renderSections(r, path);
   const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const kept: Partial<Record<Section, string>> = {};
-  for (const s of SECTIONS) {
-    const a = old.indexOf(open(s));
-    const b = old.indexOf(close(s));
-    if (a >= 0 && b > a) kept[s] = old.slice(a + open(s).length, b).trim();
+  for (const m of old.matchAll(/<!-- bench:([\w-]+) -->/g)) {
+    const s = m[1];
+    const a = m.index + m[0].length;
+    const b = old.indexOf(close(s), a);
+    if (b > a) kept[s] = old.slice(a, b).trim();
   }
-  const body = SECTIONS.filter((s) => fresh[s] ?? kept[s]).map((s) => `${open(s)}\n${fresh[s] ?? kept[s]}\n${close(s)}`);
+  const learning = [...new Set([...Object.keys(kept), ...Object.keys(fresh)])].filter((s) => s.startsWith('learning-'))
+    .sort((x, y) => Number(x.slice(9)) - Number(y.slice(9)));
+  const order = [...SECTIONS, ...learning];
+  const body = order.filter((s) => fresh[s] ?? kept[s]).map((s) => `${open(s)}\n${fresh[s] ?? kept[s]}\n${close(s)}`);
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${TITLE}\n\n${INTRO}\n\n${body.join('\n\n')}\n`);
-  return SECTIONS.filter((s) => fresh[s]);
+  return order.filter((s) => fresh[s]);
 }
