@@ -5,6 +5,7 @@ import { Conv2D } from '../nn/layers/convolutional.js';
 import { Dense, Flatten, InputLayer } from '../nn/layers/core.js';
 import { MaxPooling2D } from '../nn/layers/pooling.js';
 import type { Layer } from '../nn/layer.js';
+import type { KernelInitializer } from '../tensor/init.js';
 import { loadWeights } from '../io/keras_weights.js';
 
 export interface Vgg16Options {
@@ -14,6 +15,8 @@ export interface Vgg16Options {
   /** A path to a Keras .h5 weights file, or null for random (glorot_uniform) weights. */
   weights?: string | null;
   classes?: number;
+  /** The conv kernels' random draw when there are no weights (default Keras's glorot_uniform). */
+  kernelInitializer?: KernelInitializer;
 }
 
 /** Filters per block; each block is 2 or 3 3x3 'same' relu convs then a 2x2 max-pool. */
@@ -38,7 +41,7 @@ export function vgg16Architecture(o: Vgg16Options = {}): Model {
   const layers: Layer[] = [new InputLayer({ inputShape })];
   VGG16_BLOCKS.forEach((filters, b) => {
     filters.forEach((f, c) => {
-      layers.push(new Conv2D({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', name: `block${b + 1}_conv${c + 1}` }));
+      layers.push(new Conv2D({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', name: `block${b + 1}_conv${c + 1}`, kernelInitializer: o.kernelInitializer }));
     });
     layers.push(new MaxPooling2D({ poolSize: 2, strides: 2, name: `block${b + 1}_pool` }));
   });

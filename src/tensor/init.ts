@@ -35,3 +35,18 @@ export function glorotUniform(shape: Shape, rng: Rng = globalRng()): Tensor {
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   return randomUniform(shape, -limit, limit, rng);
 }
+
+/**
+ * he_uniform: U(-l, l) with l = sqrt(6 / fan_in). Keeps the second moment of a relu stack's
+ * activations (glorot's 2 / (fan_in + fan_out) halves it at every equal-width relu layer).
+ */
+export function heUniform(shape: Shape, rng: Rng = globalRng()): Tensor {
+  const limit = Math.sqrt(6 / fans(shape).fanIn);
+  return randomUniform(shape, -limit, limit, rng);
+}
+
+export type KernelInitializer = 'glorot_uniform' | 'he_uniform';
+
+export function initKernel(name: KernelInitializer, shape: Shape, rng: Rng = globalRng()): Tensor {
+  return name === 'he_uniform' ? heUniform(shape, rng) : glorotUniform(shape, rng);
+}

@@ -38,3 +38,21 @@ test('uniform and normal draws have the requested moments', async () => {
   expect(sd).toBeGreaterThan(0.48);
   expect(sd).toBeLessThan(0.52);
 });
+
+test('he_uniform stays inside sqrt(6 / fan_in), has its variance, and Conv2D serialises it as Keras', async () => {
+  const { heUniform } = await import('../../src/tensor/init.js');
+  const { Conv2D } = await import('../../src/nn/layers/convolutional.js');
+  const a = Array.from(await heUniform([3, 3, 16, 32], new Rng(5)).data());
+  const limit = Math.sqrt(6 / 144);
+  expect(Math.max(...a.map(Math.abs))).toBeLessThanOrEqual(limit);
+  const variance = a.reduce((s, v) => s + v * v, 0) / a.length;
+  expect(variance / (limit * limit / 3)).toBeGreaterThan(0.9);
+  expect(variance / (limit * limit / 3)).toBeLessThan(1.1);
+  const he = new Conv2D({ filters: 4, kernelSize: 3, kernelInitializer: 'he_uniform' });
+  expect(he.getConfig().kernel_initializer).toEqual({
+    class_name: 'VarianceScaling', config: { scale: 2.0, mode: 'fan_in', distribution: 'uniform', seed: null },
+  });
+  expect(new Conv2D({ filters: 4, kernelSize: 3 }).getConfig().kernel_initializer)
+    .toMatchObject({ config: { scale: 1.0, mode: 'fan_avg' } });
+  expect(() => new Conv2D({ filters: 4, kernelSize: 3, kernelInitializer: 'ones' as never })).toThrow(/kernelInitializer/);
+});

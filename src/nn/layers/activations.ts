@@ -28,6 +28,11 @@ export const GLOROT_UNIFORM_CONFIG = {
   class_name: 'VarianceScaling',
   config: { scale: 1.0, mode: 'fan_avg', distribution: 'uniform', seed: null },
 };
+/** keras.initializers.he_uniform() as Keras 2.3 serialises it. */
+export const HE_UNIFORM_CONFIG = {
+  class_name: 'VarianceScaling',
+  config: { scale: 2.0, mode: 'fan_in', distribution: 'uniform', seed: null },
+};
 export const ZEROS_CONFIG = { class_name: 'Zeros', config: {} };
 
 /** Splits an activation into the part a GEMM kernel fuses and the part applied after it. */

@@ -1,12 +1,12 @@
-// Keras Conv2D (channels_last): kernel HWIO [kh, kw, in, filters] (glorot_uniform), bias
+// Keras Conv2D (channels_last): kernel HWIO [kh, kw, in, filters] (glorot_uniform or he_uniform), bias
 // [filters] (zeros), TF 'same'/'valid' padding, activation fused into the conv kernel.
 import type { Tensor } from '../../tensor/tensor.js';
 import { windowOutput, type Padding } from '../../tensor/shape.js';
 import { conv2d } from '../../ops/conv2d.js';
 import { zeros } from '../../ops/elementwise.js';
-import { glorotUniform } from '../../tensor/init.js';
+import { initKernel, type KernelInitializer } from '../../tensor/init.js';
 import { Layer, type KShape, type LayerArgs } from '../layer.js';
-import { applyActivation, checkActivation, fusedPart, GLOROT_UNIFORM_CONFIG, ZEROS_CONFIG, type ActivationName } from './activations.js';
+import { applyActivation, checkActivation, fusedPart, GLOROT_UNIFORM_CONFIG, HE_UNIFORM_CONFIG, ZEROS_CONFIG, type ActivationName } from './activations.js';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -15,6 +15,8 @@ export interface Conv2DArgs extends LayerArgs {
   padding?: Padding;
   activation?: string;
   useBias?: boolean;
+  /** Keras's kernel_initializer: 'glorot_uniform' (the default) or 'he_uniform'. */
+  kernelInitializer?: KernelInitializer;
 }
 
 export const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -32,6 +34,7 @@ export class Conv2D extends Layer {
   readonly padding: Padding;
   readonly activation: ActivationName;
   readonly useBias: boolean;
+  readonly kernelInitializer: KernelInitializer;
 
   constructor(args: Conv2DArgs) {
     super(args);
@@ -42,6 +45,10 @@ export class Conv2D extends Layer {
     this.padding = checkPadding(args.padding, this.name);
     this.activation = checkActivation(args.activation, this.name);
     this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
+    if (!['glorot_uniform', 'he_uniform'].includes(this.kernelInitializer)) {
+      throw new Error(`dawnflow: ${this.name}: kernelInitializer must be 'glorot_uniform' or 'he_uniform', got '${this.kernelInitializer}'`);
+    }
   }
 
   get className(): string {
@@ -54,7 +61,7 @@ export class Conv2D extends Layer {
       throw new Error(`dawnflow: ${this.name} (Conv2D) needs input (None, h, w, channels), got rank ${s.length}`);
     }
     const [kh, kw] = this.kernelSize;
-    this.addWeight('kernel', glorotUniform([kh, kw, cin, this.filters]));
+    this.addWeight('kernel', initKernel(this.kernelInitializer, [kh, kw, cin, this.filters]));
     if (this.useBias) this.addWeight('bias', zeros([this.filters]));
     super.build(s);
   }
@@ -80,7 +87,7 @@ export class Conv2D extends Layer {
     return {
       ...super.getConfig(), filters: this.filters, kernel_size: this.kernelSize, strides: this.strides,
       padding: this.padding, data_format: 'channels_last', dilation_rate: [1, 1], activation: this.activation,
-      use_bias: this.useBias, kernel_initializer: GLOROT_UNIFORM_CONFIG, bias_initializer: ZEROS_CONFIG,
+      use_bias: this.useBias, kernel_initializer: this.kernelInitializer === 'he_uniform' ? HE_UNIFORM_CONFIG : GLOROT_UNIFORM_CONFIG, bias_initializer: ZEROS_CONFIG,
       kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
       kernel_constraint: null, bias_constraint: null,
     };
