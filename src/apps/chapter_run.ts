@@ -19,6 +19,7 @@ import { Adam } from '../nn/optimizers/adam.js';
 import { RMSprop } from '../nn/optimizers/rmsprop.js';
 import type { ArrayData } from '../nn/data.js';
 import { globalRng, setSeed } from '../tensor/random.js';
+import type { KernelInitializer } from '../tensor/init.js';
 import { resetNames } from '../nn/naming.js';
 import { NonFiniteError } from '../nn/training.js';
 import { deviceLost } from '../gpu/device.js';
@@ -30,6 +31,8 @@ export interface PhaseSettings { epochs: number; stepsPerEpoch: number; batchSiz
 
 export interface ChapterSettings {
   data: string; weights: string | null; out: string; targetSize: number; seed: number; quick: boolean;
+  /** The random base's kernel draw when `weights` is null (see vgg16's kernelInitializer). */
+  baseInit?: KernelInitializer;
   augment: boolean; microBatch?: number;
   /** Images per split for the features and the test (a quick run); all by default. */
   limit?: number;
@@ -245,7 +248,7 @@ export async function runChapter(s: ChapterSettings, log: Log): Promise<ChapterO
   const ctx: Ctx = { s, state, log, pool: new DecodePool(defaultThreads()), cache: new ImageCache() };
   try {
     setSeed(s.seed);
-    const base = vgg16({ inputShape: [s.targetSize, s.targetSize, 3], weights: s.weights });
+    const base = vgg16({ inputShape: [s.targetSize, s.targetSize, 3], weights: s.weights, kernelInitializer: s.baseInit });
     const baseSummary = base.summary(log);
     await timed(log, 'feature-extraction', () => featureExtraction(ctx, base));
     let model = await transfer(ctx, base);

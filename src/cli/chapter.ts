@@ -14,6 +14,9 @@ import { UsageError, type FlagSpec } from './args.js';
 import { requireWritableFolder } from './paths.js';
 import { buildResults, writeChapterReport } from './chapter_report.js';
 import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
+import { choosePreset, describePreset, estimateFullSeconds, formatDuration, PRESETS, type PresetName } from '../apps/chapter_presets.js';
+import type { KernelInitializer } from '../tensor/init.js';
+import { listImageFolder } from '../data/directory.js';
 
 export const CHAPTER_FLAGS: FlagSpec = {
   adapter: 'string', backend: 'string', data: 'string', weights: 'string', out: 'string', quick: 'boolean', full: 'boolean',
@@ -21,26 +24,8 @@ export const CHAPTER_FLAGS: FlagSpec = {
   'fe-epochs': 'count', 'fe-batch-size': 'count', 'fe-lr': 'positive',
   'tr-epochs': 'count', 'tr-steps': 'count', 'tr-batch-size': 'count', 'tr-val-batch-size': 'count', 'tr-val-steps': 'count', 'tr-lr': 'positive',
   'ft-epochs': 'count', 'ft-steps': 'count', 'ft-batch-size': 'count', 'ft-val-steps': 'count', 'ft-lr': 'positive',
-  'test-batch-size': 'count',
+  'test-batch-size': 'count', 'base-init': 'string',
 };
-
-/** The chapter's settings; the quick preset keeps every step but shrinks sizes and counts. */
-function defaults(quick: boolean): Omit<ChapterSettings, 'data' | 'weights' | 'out' | 'augment' | 'microBatch'> {
-  if (!quick) {
-    return {
-      targetSize: 150, seed: 1, quick, fe: { epochs: 30, batchSize: 20, lr: 2e-5 },
-      tr: { epochs: 30, stepsPerEpoch: 50, batchSize: 40, validationBatchSize: 20, validationSteps: 50, lr: 2e-4 },
-      ft: { epochs: 30, stepsPerEpoch: 100, batchSize: 20, validationBatchSize: 20, validationSteps: 50, lr: 1e-6 },
-      testBatchSize: 20,
-    };
-  }
-  return {
-    targetSize: 32, seed: 1, quick, limit: 120, fe: { epochs: 8, batchSize: 20, lr: 2e-4 },
-    tr: { epochs: 2, stepsPerEpoch: 4, batchSize: 10, validationBatchSize: 10, validationSteps: 2, lr: 2e-4 },
-    ft: { epochs: 2, stepsPerEpoch: 4, batchSize: 10, validationBatchSize: 10, validationSteps: 2, lr: 1e-5 },
-    testBatchSize: 20,
-  };
-}
 
 const num = (f: Record<string, unknown>, k: string, d: number, min = 1, int = true): number => {
   const v = (f[k] as number | undefined) ?? d;
@@ -48,12 +33,20 @@ const num = (f: Record<string, unknown>, k: string, d: number, min = 1, int = tr
   return v;
 };
 
-function settings(f: Record<string, unknown>, gpu: Gpu, data: string, weights: string | null): ChapterSettings {
-  const quick = f.full ? false : Boolean(f.quick) || gpu.info.software;
-  const d = defaults(quick);
+const BASE_INITS = ['he_uniform', 'glorot_uniform'];
+
+function baseInit(f: Record<string, unknown>, weights: string | null): KernelInitializer | undefined {
+  const v = (f['base-init'] as string | undefined) ?? 'he_uniform';
+  if (!BASE_INITS.includes(v)) throw new UsageError(`--base-init must be ${BASE_INITS.join(' or ')}, got '${v}'`);
+  return weights ? undefined : (v as KernelInitializer);
+}
+
+function settings(f: Record<string, unknown>, preset: PresetName, data: string, weights: string | null): ChapterSettings {
+  const d = PRESETS[preset];
   const lr = (k: string, v: number) => num(f, k, v, Number.MIN_VALUE, false);
+  const out = (f.out as string | undefined) ?? join('runs', preset === 'full' ? 'chapter' : `chapter-${preset}`);
   return {
-    ...d, data, weights, out: (f.out as string | undefined) ?? join('runs', quick ? 'chapter-quick' : 'chapter'),
+    ...d, data, weights, baseInit: baseInit(f, weights), out,
     targetSize: num(f, 'target-size', d.targetSize, 32), seed: num(f, 'seed', d.seed, 0), augment: !f['no-augment'],
     limit: f.limit === undefined ? d.limit : num(f, 'limit', 1), microBatch: f['micro-batch'] === undefined ? undefined : num(f, 'micro-batch', 1),
     fe: { epochs: num(f, 'fe-epochs', d.fe.epochs), batchSize: num(f, 'fe-batch-size', d.fe.batchSize), lr: lr('fe-lr', d.fe.lr) },
@@ -79,7 +72,7 @@ async function pickData(f: Record<string, unknown>, notes: string[]): Promise<st
   }
   if (existsSync('data/cats_and_dogs_small/train')) return 'data/cats_and_dogs_small';
   const dir = ensureSyntheticData();
-  notes.push(`synthetic data: ${dir} (generated stripes, not photos); pass --data cats-vs-dogs to fetch the Kaggle photos, or --data DIR`);
+  notes.push(`synthetic data: ${dir} (generated banded images, not photos); pass --data cats-vs-dogs to fetch the Kaggle photos, or --data DIR`);
   return dir;
 }
 
@@ -143,19 +136,43 @@ export async function chapter(f: Record<string, unknown>, dev: DeviceOptions): P
 }
 
 async function runOn(gpu: Gpu, f: Record<string, unknown>, data: string, weights: string | null, notes: string[]): Promise<number> {
-  const s = settings(f, gpu, data, weights);
+  const preset = choosePreset({ full: Boolean(f.full), quick: Boolean(f.quick), software: gpu.info.software, weights });
+  const s = settings(f, preset, data, weights);
   checkRunFolder(s);
-  if (s.quick) notes.push(`quick preset (${f.quick ? '--quick' : 'software adapter'}): ${s.targetSize}x${s.targetSize} images, at most ${s.limit} per split for features and test, ` +
-    `${s.fe.epochs}/${s.tr.epochs}x${s.tr.stepsPerEpoch}/${s.ft.epochs}x${s.ft.stepsPerEpoch} epochs x steps; --full runs the chapter's own settings`);
+  if (preset !== 'full') {
+    const why = f.quick ? '--quick' : 'software adapter';
+    notes.push(`${preset} preset (${why}): ${describePreset(preset, s)}; --full runs the chapter's own settings`);
+  }
   for (const n of notes) console.log(`dawnflow: NOTE: ${n}`);
   const started = new Date().toISOString();
   const r = await runChapter(s, (line) => console.log(line));
   const test = await testModel(r.model, s.data, s.targetSize, s.testBatchSize, s.limit, r.ctx);
   await r.ctx.pool.close();
   console.log(`test acc: ${test.acc}`);
+  for (const line of whatRan(s, preset, r.state, test.images)) console.log(`dawnflow: ${line}`);
   const results = buildResults(s, r, test, gpu, notes, started, process.argv.slice(2));
   const files = writeChapterReport(s.out, results);
   console.log(`wrote ${files.join(', ')}`);
   r.model.dispose();
   return 0;
+}
+
+/** The closing lines: what this run was (data, weights, method) and what --full would cost here. */
+function whatRan(s: ChapterSettings, preset: PresetName, state: RunState, tested: number): string[] {
+  const counts = Object.fromEntries(['train', 'validation', 'test'].map((k) => [k, listImageFolder(join(s.data, k)).files.length])) as
+    { train: number; validation: number; test: number };
+  const synthetic = existsSync(join(s.data, 'SYNTHETIC.txt'));
+  const dataWords = `${synthetic ? 'synthetic banded images made by dawnflow' : 'photos'} in ${s.data} ` +
+    `(${counts.train}/${counts.validation}/${counts.test}; ${tested} tested)`;
+  const base = s.weights ? `the VGG16 base from ${s.weights}` : `a RANDOM VGG16 base (${s.baseInit ?? 'glorot_uniform'}, no pretrained weights)`;
+  const lines = [`this run: ${dataWords}; ${base}; the chapter's three approaches, ${preset} preset at ${s.targetSize}x${s.targetSize}.`];
+  if (!s.weights || synthetic) {
+    lines.push('It shows the engine learning; it is NOT the chapter\'s transfer learning on Cats vs Dogs. For that: ' +
+      '`dawnflow fetch weights` and `dawnflow fetch data cats-vs-dogs`, then `npm start` again.');
+  }
+  if (preset !== 'full') {
+    const full = estimateFullSeconds(state, s, counts);
+    if (full !== null) lines.push(`--full (the book's settings at 150x150) would take about ${formatDuration(full)} on this adapter (extrapolated from this run).`);
+  }
+  return lines;
 }
