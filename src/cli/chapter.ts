@@ -120,8 +120,9 @@ export async function chapter(f: Record<string, unknown>, dev: DeviceOptions): P
   // A given --out is checked now, before the GPU starts; the default one depends on the preset.
   if (typeof f.out === 'string') requireWritableFolder(f.out, '--out');
   const notes: string[] = [];
-  const data = await pickData(f, notes);
+  // Weights first: a failed 59 MB fetch should stop the run before a 790 MB one or any data is made.
   const weights = await pickWeights(f, notes);
+  const data = await pickData(f, notes);
   // After a device loss withEngine's shutdown fails too, and its error would replace the run's
   // own (which says which checkpoint is kept): the first failure is the one reported.
   let failure: unknown = null;
