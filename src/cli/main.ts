@@ -34,11 +34,12 @@ const HELP = `dawnflow — deep learning on WebGPU (Dawn) under Node.js
 usage: dawnflow <command> [flags]
 
 commands:
-  chapter [--data DIR] [--weights W.h5|imagenet|random] [--out runs/NAME] [--quick|--full]
+  chapter [--data DIR|cats-vs-dogs] [--weights W.h5|imagenet|random] [--out runs/NAME] [--quick|--full]
                                   the whole chapter: 3 approaches, test acc, report (resumable)
       per-approach flags: --fe-epochs --fe-batch-size --fe-lr --tr-epochs --tr-steps
       --tr-batch-size --tr-val-batch-size --tr-val-steps --tr-lr --ft-epochs --ft-steps
       --ft-batch-size --ft-val-steps --ft-lr --test-batch-size --target-size --seed --limit
+      --base-init he_uniform|glorot_uniform (the random base's draw when there are no weights)
   scratch --data DIR [--out runs/NAME] [--quick|--full]
                                   the from-scratch small convnet baseline (DLwP 5.2), same report
   info   [--json]                 the WebGPU adapter, its features and limits
