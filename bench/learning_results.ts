@@ -4,7 +4,7 @@
 import { basename, dirname, join, relative } from 'node:path';
 import { plotCurvesSvg } from '../src/report/plot_svg.js';
 import type { PlotSeries } from '../src/report/axes.js';
-import { writeFileAtomic } from '../src/report/write.js';
+import { writeFileAtomic } from '../src/util/atomic_write.js';
 import type { LearningReport } from './learning.js';
 
 const BLUE: [number, number, number] = [31, 119, 180];

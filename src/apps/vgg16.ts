@@ -7,6 +7,7 @@ import { MaxPooling2D } from '../nn/layers/pooling.js';
 import type { Layer } from '../nn/layer.js';
 import type { KernelInitializer } from '../tensor/init.js';
 import { loadWeights } from '../io/keras_weights.js';
+import { VGG16_BLOCKS } from '../io/known_files.js';
 
 export interface Vgg16Options {
   includeTop?: boolean;
@@ -18,9 +19,6 @@ export interface Vgg16Options {
   /** The conv kernels' random draw when there are no weights (default Keras's glorot_uniform). */
   kernelInitializer?: KernelInitializer;
 }
-
-/** Filters per block; each block is 2 or 3 3x3 'same' relu convs then a 2x2 max-pool. */
-export const VGG16_BLOCKS: readonly (readonly number[])[] = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]];
 
 export function checkVggInput(shape: number[] | undefined, includeTop: boolean): [number, number, number] {
   const s = shape ?? [224, 224, 3];

@@ -16,7 +16,8 @@
 //   edges (mean ~0.7, max ~10 on the cats-vs-dogs photos).
 import jpeg from 'jpeg-js';
 import type { RgbImage } from './decode.js';
-import { dataError, libraryReason } from './errors.js';
+import { libraryReason } from '../util/errors.js';
+import { dataError } from './errors.js';
 
 /**
  * Pixels a JPEG's bytes can describe at most. Every 8x8 block of the first component costs at

@@ -11,7 +11,8 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import pngjs from 'pngjs';
 import type { RgbImage } from './decode.js';
-import { dataError, libraryReason } from './errors.js';
+import { libraryReason } from '../util/errors.js';
+import { dataError } from './errors.js';
 
 // What PNG.sync.read really returns: the typings call `palette` a boolean and omit transColor.
 interface PngRead {

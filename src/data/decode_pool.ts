@@ -9,7 +9,8 @@
 // with the same message, which names the file that was being decoded.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { dataError, describeThrown, libraryReason } from './errors.js';
+import { libraryReason } from '../util/errors.js';
+import { dataError, describeThrown } from './errors.js';
 import { loadImage, type Interpolation } from './load_img.js';
 import { decodeWorkerPath } from './worker_location.js';
 

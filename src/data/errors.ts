@@ -18,21 +18,3 @@ export function fsReason(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : describeThrown(e);
 }
-
-/**
- * What a third-party decoder or parser said, fit for a user. Its own messages ("SOI not found",
- * "invalid distance too far back") are kept. A JavaScript engine error raised inside it (a
- * TypeError on a table the file never defined, a RangeError on a short buffer) or a failed
- * internal assert says nothing about the file and reads like a dawnflow crash, so it becomes
- * "could not make sense of the data"; the original stays in the error's cause.
- */
-export function libraryReason(lib: string, e: unknown): string {
-  return isInternal(e) ? `${lib} could not make sense of the data` : `${lib}: ${describeThrown(e)}`;
-}
-
-function isInternal(e: unknown): boolean {
-  if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) return true;
-  if (e instanceof SyntaxError) return true;
-  const code = (e as { code?: unknown } | null)?.code;
-  return e instanceof Error && (e.name === 'AssertionError' || code === 'ERR_ASSERTION');
-}

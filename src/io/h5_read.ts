@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import * as hdf5 from 'jsfive';
 import { runWithDeadline } from './deadline.js';
 import { describeThrown, FIX_REDOWNLOAD, h5Error, isH5Error } from './h5_error.js';
-import { libraryReason } from '../data/errors.js';
+import { libraryReason } from '../util/errors.js';
 import {
   checkAttributes, checkSuperblock, describeDataset, H5Bytes, H5Problem, hasDenseAttributes,
   MAX_ELEMENTS, MSG, readStored, type DatasetInfo,

@@ -3,10 +3,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { VGG16_BLOCKS } from '../apps/vgg16.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { readKerasH5 } from './h5_read.js';
-import { KNOWN_WEIGHTS } from './known_files.js';
+import { KNOWN_WEIGHTS, VGG16_BLOCKS } from './known_files.js';
 
 export interface LayerShapes { layer: string; shapes: number[][] }
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { currentGpu } from '../gpu/engine.js';
-import { writeFileAtomic } from '../report/write.js';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import type { ConvGeometry } from './conv2d.js';
 import type { ConvOp, ConvVariant } from './conv_tex.js';
 

@@ -1,29 +1,14 @@
 // Writes a chapter run's report directory: results.json, report.html and PNG plots. Each file
 // is written to a temporary name and renamed, so a reader (or a second run rewriting the report
 // after every epoch) never sees half a file.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import { curveSeries, renderReport, thumbnailDataUri, type Thumbnail } from './html.js';
 import { plotCurvesPng } from './plot_png.js';
 import type { ApproachResult, ChapterResults } from './results.js';
 
 /** Thumbnails embedded in report.html; the rest of the misclassified list is in results.json. */
 export const MAX_THUMBNAILS = 12;
-
-let tmpCounter = 0;
-
-/** Writes `data` to `path` through a temporary file in the same directory and a rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${tmpCounter++}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
 
 /** results.json, plots/<approach>_{loss,acc}.png and report.html in `outDir`; their paths. */
 export function writeReport(outDir: string, r: ChapterResults): string[] {
