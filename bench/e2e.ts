@@ -16,7 +16,7 @@ import { trainOnBatch } from '../src/nn/training.js';
 import { noGrad } from '../src/autograd/engine.js';
 import { Rng } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { augmentBatch, uploadPixels } from '../src/ops/augment.js';
+import { augmentBatch, uploadPixels } from '../src/kernels/augment.js';
 import { CHAPTER_AUGMENTATION, randomTransform, transformMatrix } from '../src/data/augment.js';
 import { median } from './harness.js';
 import { featureSize, forwardFlops, trainFlops } from './peers/spec.js';

@@ -11,7 +11,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { maxPool2d, maxPool2dBackward, pool2dGeometry } from '../../src/ops/maxpool2d.js';
 import { dense, gemmRaw, matmul } from '../../src/ops/matmul.js';
-import { augmentBatch, augmentWarpKernel, packWarpParams, uploadPixels } from '../../src/ops/augment.js';
+import { augmentBatch, augmentWarpKernel, packWarpParams, uploadPixels } from '../../src/kernels/augment.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { CHAPTER_AUGMENTATION, randomTransform, transformMatrix, warpReference } from '../../src/data/augment.js';
 import { noGrad } from '../../src/autograd/engine.js';

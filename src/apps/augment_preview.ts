@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import { listImageFolder } from '../data/directory.js';
 import { loadImage } from '../data/load_img.js';
 import { CHAPTER_AUGMENTATION, randomTransform, transformMatrix, type AugmentOptions } from '../data/augment.js';
-import { augmentBatch, uploadPixels } from '../ops/augment.js';
+import { augmentBatch, uploadPixels } from '../kernels/augment.js';
 import { Rng } from '../tensor/random.js';
 
 export interface PreviewOptions { data: string; images: number; perImage: number; seed: number; size: number; out: string; augment?: AugmentOptions }

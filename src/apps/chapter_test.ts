@@ -7,7 +7,7 @@ import { DirectoryIterator } from '../data/directory_iterator.js';
 import type { DecodePool } from '../data/decode_pool.js';
 import type { ImageCache } from '../data/image_cache.js';
 import type { Container } from '../nn/container.js';
-import { augmentBatch, uploadPixels } from '../ops/augment.js';
+import { augmentBatch, uploadPixels } from '../kernels/augment.js';
 
 export interface TestResult {
   acc: number;

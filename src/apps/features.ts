@@ -5,7 +5,7 @@ import { DirectoryIterator, type DirectoryIteratorOptions } from '../data/direct
 import { writeNpy } from '../io/npy.js';
 import type { Container } from '../nn/container.js';
 import { microBatchLimit } from '../nn/training.js';
-import { augmentBatch, uploadPixels } from '../ops/augment.js';
+import { augmentBatch, uploadPixels } from '../kernels/augment.js';
 import { sizeOf } from '../tensor/shape.js';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';

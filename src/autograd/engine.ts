@@ -3,21 +3,11 @@
 // backward() walks the graph once in reverse topological order, accumulates gradients of
 // tensors used twice, stores leaf gradients in `.grad`, and frees the graph and intermediate
 // gradients as it goes.
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type BackwardFn } from '../tensor/tensor.js';
 import { keep } from '../tensor/scope.js';
-import { add } from '../ops/elementwise.js';
+import { binaryRaw } from '../kernels/elementwise.js';
 import { fmt, sameShape } from '../tensor/shape.js';
-import { captureScope, inPhase, inScope, type Scope } from '../gpu/profile_scope.js';
-
-export type BackwardFn = (grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
-
-export interface GradNode {
-  op: string;
-  inputs: Tensor[];
-  backward: BackwardFn;
-  /** Layer and phase at record() time (only while a profiler tracks scopes). */
-  scope?: Scope;
-}
+import { captureScope, inPhase, inScope } from '../gpu/profile_scope.js';
 
 let enabled = true;
 
@@ -122,7 +112,7 @@ function accumulate(grads: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
     grads.set(t, g);
     return;
   }
-  grads.set(t, add(prev, g));
+  grads.set(t, binaryRaw('add', prev, g));
   prev.dispose();
   g.dispose();
 }
@@ -132,7 +122,7 @@ function storeLeafGrad(t: Tensor, g: Tensor): void {
     t.grad = keep(g);
     return;
   }
-  const sum = keep(add(t.grad, g));
+  const sum = keep(binaryRaw('add', t.grad, g));
   t.grad.dispose();
   g.dispose();
   t.grad = sum;

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import type { DeviceOptions } from '../gpu/device.js';
 import { currentGpu, withEngine } from '../gpu/engine.js';
 import { tuneConvs, vgg16ConvShapes, type TuneRow } from '../ops/autotune.js';
-import type { ConvOp } from '../ops/conv_tex.js';
+import type { ConvOp } from '../kernels/conv_types.js';
 import { UsageError, type FlagSpec } from './args.js';
 
 export const TUNE_FLAGS: FlagSpec = {

@@ -1,6 +1,6 @@
 // ImageDataGenerator random augmentation as in Keras 2.3 / keras-preprocessing 1.1, CPU side: the
 // per-image parameter draws, the affine matrix, and a float64 reference of the warp that the GPU
-// kernel (src/ops/augment.ts) is tested against. See docs/keras-semantics.md section 6.
+// kernel (src/kernels/augment.ts) is tested against. See docs/keras-semantics.md section 6.
 //
 // The warp is scipy.ndimage.affine_transform(order=1, mode=fill_mode, cval) per channel, which
 // maps every OUTPUT pixel (row, col) to an INPUT sampling point A·(row, col) + b. Its modes
@@ -12,9 +12,8 @@
 //   wrap      the point is first folded with period n - 1 (not n): the first and last samples
 //             overlap, so x[n-1] is never reached from outside; a negative multiple of n - 1
 //             lands on n - 1, a positive one beyond n - 1 on 0. Taps past the end mirror.
+import type { FillMode } from '../kernels/augment.js';
 import type { Rng } from '../tensor/random.js';
-
-export type FillMode = 'nearest' | 'constant' | 'reflect' | 'wrap';
 
 export interface AugmentOptions {
   /** Degrees: theta ~ U(-r, r). */

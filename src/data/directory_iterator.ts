@@ -25,7 +25,7 @@ import { DEFAULT_CACHE_BYTES, ImageCache } from './image_cache.js';
 import { bytesToFloat, type Interpolation } from './load_img.js';
 import { PixelLoader, type LoaderStats } from './pixel_loader.js';
 import { randomTransform, transformMatrix, validateAugment, type AugmentOptions } from './augment.js';
-import { augmentBatch, uploadPixels } from '../ops/augment.js';
+import { augmentBatch, uploadPixels } from '../kernels/augment.js';
 
 export interface DirectoryIteratorOptions {
   targetSize?: [number, number];

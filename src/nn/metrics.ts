@@ -1,6 +1,6 @@
 // Keras metrics for a 1-unit sigmoid output: binary_accuracy = mean(equal(y, round(p))).
-import { binaryRaw } from '../ops/elementwise.js';
-import { reduceMiddle } from '../ops/reduce.js';
+import { binaryRaw } from '../kernels/elementwise.js';
+import { reduceMiddle } from '../kernels/reduce.js';
 import { reshapeOwned, type Tensor } from '../tensor/tensor.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 

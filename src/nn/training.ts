@@ -7,7 +7,7 @@ import { backward, noGrad } from '../autograd/engine.js';
 import { dispatcher } from '../gpu/engine.js';
 import { binaryCrossentropy } from '../ops/losses.js';
 import { mulScalar } from '../ops/elementwise.js';
-import { reduceMiddle } from '../ops/reduce.js';
+import { reduceMiddle } from '../kernels/reduce.js';
 import { loseDevice } from '../gpu/device.js';
 import { faultPoint } from '../util/fault.js';
 import { tidy } from '../tensor/scope.js';

@@ -5,9 +5,10 @@ import { dispatcher } from '../gpu/engine.js';
 import { noGrad } from '../autograd/engine.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry, type ConvGeometry } from './conv2d.js';
-import { legalVariants, setConvVariant, type ConvOp, type ConvVariant } from './conv_tex.js';
-import { saveTuning, tuningKey, type TuningEntry } from './tuning.js';
+import { legalVariants, setConvVariant } from '../kernels/conv_tex.js';
+import type { ConvGeometry, ConvOp, ConvVariant } from '../kernels/conv_types.js';
+import { saveTuning, tuningKey, type TuningEntry } from '../kernels/tuning.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry } from './conv2d.js';
 
 export interface ConvShape { name: string; batch: number; hw: number; ci: number; co: number }
 

@@ -5,26 +5,21 @@ import { dispatcher } from '../gpu/engine.js';
 import { record } from '../autograd/engine.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
 import { fmt, windowOutput, type Padding } from '../tensor/shape.js';
-import { binaryRaw, unaryRaw } from './elementwise.js';
-import { gemmKernel, planGemm, type GemmPlan } from './gemm.js';
-import { activationGrad, ACT_CODE, type Activation } from './matmul.js';
-import { reduceMiddle } from './reduce.js';
-import { padAxisRaw } from './pad_axis.js';
-import { winogradForward } from './winograd.js';
+import { activationGrad, ACT_CODE, type Activation } from '../kernels/activation.js';
+import type { ConvGeometry } from '../kernels/conv_types.js';
+import { binaryRaw, unaryRaw } from '../kernels/elementwise.js';
+import { gemmKernel, planGemm, type GemmPlan } from '../kernels/gemm.js';
+import { reduceMiddle } from '../kernels/reduce.js';
+import { padAxisRaw } from '../kernels/pad_axis.js';
+import { winogradForward } from '../kernels/winograd.js';
 import {
   convVariant, planTexWeight, texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels,
-} from './conv_tex.js';
+} from '../kernels/conv_tex.js';
 
 export interface Conv2DOptions {
   strides?: number | [number, number];
   padding?: Padding;
   activation?: Activation;
-}
-
-/** Geometry of one convolution: x [batch,H,W,CI], w [KH,KW,CI,CO], y [batch,OH,OW,CO]. */
-export interface ConvGeometry {
-  batch: number; H: number; W: number; CI: number; OH: number; OW: number; CO: number;
-  KH: number; KW: number; SH: number; SW: number; PT: number; PL: number;
 }
 
 // --- shape rule ----------------------------------------------------------------------------

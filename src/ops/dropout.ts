@@ -6,7 +6,7 @@ import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { record } from '../autograd/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import { globalRng } from '../tensor/random.js';
-import { binaryRaw } from './elementwise.js';
+import { binaryRaw } from '../kernels/elementwise.js';
 
 interface DropoutParams { n: number; seed: number; rate: number }
 

@@ -6,7 +6,7 @@ import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { record } from '../autograd/engine.js';
 import { Tensor, reshapeOwned } from '../tensor/tensor.js';
 import { fmt, sameShape } from '../tensor/shape.js';
-import { reduceMiddle } from './reduce.js';
+import { reduceMiddle } from '../kernels/reduce.js';
 
 /** Keras's K.epsilon(). */
 export const EPSILON = 1e-7;

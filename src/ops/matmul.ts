@@ -5,13 +5,11 @@ import { dispatcher } from '../gpu/engine.js';
 import { record } from '../autograd/engine.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
-import { binaryRaw, unaryRaw } from './elementwise.js';
-import { gemmKernel, planGemm, type GemmPlan } from './gemm.js';
-import { reduceMiddle } from './reduce.js';
-import { texMatmul, texMatmulTransA, texMatmulTransB } from './gemm_tex.js';
-
-export type Activation = 'linear' | 'relu' | 'sigmoid';
-export const ACT_CODE: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2 };
+import { activationGrad, ACT_CODE, type Activation } from '../kernels/activation.js';
+import { binaryRaw, unaryRaw } from '../kernels/elementwise.js';
+import { gemmKernel, planGemm, type GemmPlan } from '../kernels/gemm.js';
+import { reduceMiddle } from '../kernels/reduce.js';
+import { texMatmul, texMatmulTransA, texMatmulTransB } from '../kernels/gemm_tex.js';
 
 interface MatmulParams { plan: GemmPlan; transA: boolean; transB: boolean; bias: boolean; act: Activation }
 
@@ -75,13 +73,6 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     needs[0] ? gemmRaw(g, b, { transB: true }) : null,
     needs[1] ? gemmRaw(a, g, { transA: true }) : null,
   ]);
-}
-
-/** The gradient w.r.t. the pre-activation, from the activation's output y. */
-export function activationGrad(g: Tensor, y: Tensor, act: Activation): Tensor {
-  if (act === 'relu') return binaryRaw('reluGrad', g, y);
-  if (act === 'sigmoid') return binaryRaw('sigmoidGrad', g, y);
-  return g;
 }
 
 /** Keras Dense: y = act(x . w + b). x: [M, in], w: [in, units], b: [units] or null. */

@@ -2,13 +2,25 @@
 // on reference-counted storage (one pooled GPU buffer), so reshapes are free views.
 import { dispatcher } from '../gpu/engine.js';
 import { setBufferDescriber } from '../gpu/dispatcher.js';
-import type { GradNode } from '../autograd/engine.js';
+import type { Scope } from '../gpu/profile_scope.js';
 import { track } from './scope.js';
 import { checkShape, fmt, sizeOf, type Shape } from './shape.js';
 
 export type DType = 'float32' | 'int32' | 'uint32';
 export type TypedArray = Float32Array | Int32Array | Uint32Array;
 export type NestedArray = number | NestedArray[];
+
+/** A recorded op's gradient: the output gradient and which inputs need one in, theirs out. */
+export type BackwardFn = (grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+
+/** The op that produced a tensor, as src/autograd/engine.ts records and walks it. */
+export interface GradNode {
+  op: string;
+  inputs: Tensor[];
+  backward: BackwardFn;
+  /** Layer and phase at record() time (only while a profiler tracks scopes). */
+  scope?: Scope;
+}
 
 class Storage {
   refs = 1;

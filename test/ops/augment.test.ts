@@ -5,9 +5,9 @@
 import { describe, expect, test } from 'vitest';
 import {
   CHAPTER_AUGMENTATION, randomTransform, transformMatrix, warpReference,
-  type AugmentOptions, type FillMode, type TransformParams,
+  type AugmentOptions, type TransformParams,
 } from '../../src/data/augment.js';
-import { augmentBatch, uploadPixels, type WarpTransform } from '../../src/ops/augment.js';
+import { augmentBatch, uploadPixels, type FillMode, type WarpTransform } from '../../src/kernels/augment.js';
 import { Rng } from '../../src/tensor/random.js';
 import { expectClose } from '../helpers/allclose.js';
 import { useGpu } from '../helpers/gpu.js';

@@ -3,9 +3,10 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
 import { backward } from '../../src/autograd/engine.js';
-import { dense, gemmRaw, type Activation } from '../../src/ops/matmul.js';
-import { GEMM_VARIANTS, setGemmVariant } from '../../src/ops/gemm.js';
-import { hasSubgroups8, setConvVariant } from '../../src/ops/conv_tex.js';
+import { dense, gemmRaw } from '../../src/ops/matmul.js';
+import type { Activation } from '../../src/kernels/activation.js';
+import { GEMM_VARIANTS, setGemmVariant } from '../../src/kernels/gemm.js';
+import { hasSubgroups8, setConvVariant } from '../../src/kernels/conv_tex.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';

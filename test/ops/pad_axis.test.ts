@@ -1,7 +1,7 @@
 // Zero-padding and cropping of one axis against plain loops: every axis of a rank-4 tensor,
 // odd sizes, padding by 1 and by many, cropping, and bad sizes refused.
 import { expect, test } from 'vitest';
-import { padAxisRaw } from '../../src/ops/pad_axis.js';
+import { padAxisRaw } from '../../src/kernels/pad_axis.js';
 import { expectClose } from '../helpers/allclose.js';
 import { useGpu } from '../helpers/gpu.js';
 import { randomPair, read64 } from '../helpers/tensors.js';

@@ -9,8 +9,8 @@ import { noGrad } from '../../src/autograd/engine.js';
 import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { tuneConvs } from '../../src/ops/autotune.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
-import { convVariant, legalVariants } from '../../src/ops/conv_tex.js';
-import { loadTuning, resetTuningCache, saveTuning, TUNING_VERSION, tuningKey, tuningPath } from '../../src/ops/tuning.js';
+import { convVariant, legalVariants } from '../../src/kernels/conv_tex.js';
+import { loadTuning, resetTuningCache, saveTuning, TUNING_VERSION, tuningKey, tuningPath } from '../../src/kernels/tuning.js';
 import { useGpu } from '../helpers/gpu.js';
 import { randomPair } from '../helpers/tensors.js';
 

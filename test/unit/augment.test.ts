@@ -3,8 +3,9 @@
 import { describe, expect, test } from 'vitest';
 import {
   CHAPTER_AUGMENTATION, isIdentity, randomTransform, transformMatrix, warpReference,
-  type FillMode, type TransformParams,
+  type TransformParams,
 } from '../../src/data/augment.js';
+import type { FillMode } from '../../src/kernels/augment.js';
 import { Rng } from '../../src/tensor/random.js';
 import { expectClose } from '../helpers/allclose.js';
 

@@ -1,7 +1,7 @@
 // Activations the engine's kernels fuse or run: Keras names, applied with autograd.
 import type { Tensor } from '../../tensor/tensor.js';
 import { relu, sigmoid } from '../../ops/elementwise.js';
-import type { Activation } from '../../ops/matmul.js';
+import type { Activation } from '../../kernels/activation.js';
 import { softmax } from '../../ops/softmax.js';
 
 /** Keras activation names the layers accept: the fused ones plus softmax (VGG16's top). */

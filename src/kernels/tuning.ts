@@ -7,8 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { currentGpu } from '../gpu/engine.js';
 import { writeFileAtomic } from '../util/atomic_write.js';
-import type { ConvGeometry } from './conv2d.js';
-import type { ConvOp, ConvVariant } from './conv_tex.js';
+import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
 
 /** Bump when kernels change enough that old measurements no longer hold. */
 export const TUNING_VERSION = 2;

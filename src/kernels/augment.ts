@@ -1,11 +1,13 @@
 // The ImageDataGenerator warp of a whole batch in one kernel (shaders/augment_warp.wgsl): uint8
 // RGB pixels in, float32 [n, h, w, 3] = Keras's apply_transform (SciPy affine_transform, order 1,
-// then flips) * rescale out. Parameters and matrices come from src/data/augment.ts; this op
+// then flips) * rescale out. Parameters and matrices come from src/data/augment.ts; this kernel
 // records no gradient (it feeds the model's input).
 import { dispatcher } from '../gpu/engine.js';
 import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { FillMode } from '../data/augment.js';
+
+/** How points outside the image are filled (Keras's fill_mode). */
+export type FillMode = 'nearest' | 'constant' | 'reflect' | 'wrap';
 
 export interface WarpOptions { fillMode: FillMode; cval: number; rescale: number }
 

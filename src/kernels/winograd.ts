@@ -16,8 +16,8 @@ import { dispatcher } from '../gpu/engine.js';
 import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { TEXTURE_WIDTH, TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { ConvGeometry } from './conv2d.js';
-import { ACT_CODE, type Activation } from './matmul.js';
+import { ACT_CODE, type Activation } from './activation.js';
+import type { ConvGeometry } from './conv_types.js';
 
 // The transform matrices, for the host reference below (the shaders spell them out).
 export const WINO_BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];

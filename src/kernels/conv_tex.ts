@@ -7,17 +7,12 @@
 import { currentGpu, dispatcher } from '../gpu/engine.js';
 import type { KernelSpec } from '../gpu/program.js';
 import { TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
-import type { ConvGeometry } from './conv2d.js';
-import { ACT_CODE, type Activation } from './matmul.js';
+import { ACT_CODE, type Activation } from './activation.js';
+import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
 import { gemmForced } from './gemm.js';
 import { tunedVariant } from './tuning.js';
 import { winogradFits, winogradPays, winogradShape } from './winograd.js';
 
-/**
- * gemm: the GEMM-core kernels; tex: texture-fed; sg: texture-fed with subgroup sharing; wino:
- * Winograd F(2x2, 3x3) on sg's scheme (winograd.ts; 3x3 stride-1 forward only).
- */
-export type ConvVariant = 'gemm' | 'tex' | 'sg' | 'wino';
 export const CONV_VARIANTS: readonly ConvVariant[] = ['gemm', 'tex', 'sg', 'wino'];
 
 let forced: ConvVariant | null = null;
@@ -32,8 +27,6 @@ export function hasSubgroups8(): boolean {
   const gpu = currentGpu();
   return gpu.features.includes('subgroups') && gpu.info.subgroupMinSize === 8 && gpu.info.subgroupMaxSize === 8;
 }
-
-export type ConvOp = 'forward' | 'backward_input' | 'backward_weight';
 
 /**
  * The variants that can run `op` on `g` here. Textures need whole texels, so the channels that

@@ -3,11 +3,11 @@
 // backward-weight. Used where convVariant picks a texture variant, with the same channel rules.
 import { dispatcher } from '../gpu/engine.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
-import type { ConvGeometry } from './conv2d.js';
+import type { Activation } from './activation.js';
+import type { ConvGeometry } from './conv_types.js';
 import {
   convVariant, planTexWeight, texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels,
 } from './conv_tex.js';
-import type { Activation } from './matmul.js';
 import { reduceMiddle } from './reduce.js';
 
 /** The geometry of a 1x1 convolution over `pixels` positions, CI -> CO channels. */

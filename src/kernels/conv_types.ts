@@ -1,0 +1,16 @@
+// The types shared by the conv kernels, their per-adapter variant choice (conv_tex.ts) and the
+// autotuner's cache (tuning.ts).
+
+/** Geometry of one convolution: x [batch,H,W,CI], w [KH,KW,CI,CO], y [batch,OH,OW,CO]. */
+export interface ConvGeometry {
+  batch: number; H: number; W: number; CI: number; OH: number; OW: number; CO: number;
+  KH: number; KW: number; SH: number; SW: number; PT: number; PL: number;
+}
+
+/**
+ * gemm: the GEMM-core kernels; tex: texture-fed; sg: texture-fed with subgroup sharing; wino:
+ * Winograd F(2x2, 3x3) on sg's scheme (winograd.ts; 3x3 stride-1 forward only).
+ */
+export type ConvVariant = 'gemm' | 'tex' | 'sg' | 'wino';
+
+export type ConvOp = 'forward' | 'backward_input' | 'backward_weight';
