@@ -3,7 +3,7 @@
 // dispatch, coloured by kernel, a strip below for forward/backward/optimizer, hover titles with
 // the details), the kernels by total time, the per-layer totals and every dispatch. Every string
 // from the run (kernel, layer and model names, adapter, notes, flags) is escaped.
-import type { ProfileReport } from '../cli/profile.js';
+import type { ProfileReport } from '../gpu/profile_run.js';
 import type { DispatchRow } from '../gpu/profiler.js';
 import { escapeHtml } from './escape.js';
 import { CSS } from './style.js';

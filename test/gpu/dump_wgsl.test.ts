@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, expect, test, vi } from 'vitest';
 import { currentGpu } from '../../src/gpu/engine.js';
 import { wgslDumpDir } from '../../src/gpu/shader_source.js';
-import { profileCommand, type ProfileReport } from '../../src/cli/profile.js';
+import { profileCommand } from '../../src/cli/profile.js';
+import type { ProfileReport } from '../../src/gpu/profile_run.js';
 import { run } from '../../src/cli/main.js';
 import { useGpu } from '../helpers/gpu.js';
 

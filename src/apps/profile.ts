@@ -1,0 +1,88 @@
+// The workloads `dawnflow profile` times: the chapter's VGG16 training steps (transfer,
+// fine-tune) and the feature extraction forward, built on random images, with the optimizer's
+// updates charged to the layers whose weights they update.
+import { noGrad } from '../autograd/engine.js';
+import { inPhase, inScope } from '../gpu/profile_scope.js';
+import { Container } from '../nn/container.js';
+import type { Variable } from '../nn/layer.js';
+import { Adam } from '../nn/optimizers/adam.js';
+import type { Optimizer } from '../nn/optimizers/optimizer.js';
+import { trainOnBatch } from '../nn/training.js';
+import { Rng } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { chapterModel, freezeBase, unfreezeFrom } from './chapter.js';
+import { vgg16 } from './vgg16.js';
+
+export const WORKLOADS = ['transfer', 'fine-tune', 'features'] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+/** Maps each weight to the layer path its forward ran in, for optimizer updates. */
+function weightPaths(model: Container): Map<Variable, string[]> {
+  const out = new Map<Variable, string[]>();
+  const walk = (c: Container, prefix: string[]) => {
+    for (const l of c.layers) {
+      const path = [...prefix, l.name];
+      if (l instanceof Container) walk(l, path);
+      else for (const v of l.weights) out.set(v, path);
+    }
+  };
+  walk(model, [model.name]);
+  return out;
+}
+
+/** Charges each of `model`'s optimizer updates to its variable's layer, in the optimizer phase. */
+export function scopeOptimizer(opt: Optimizer, model: Container): void {
+  const paths = weightPaths(model);
+  // update() is the one per-variable hook Optimizer has; wrapping the instance's methods keeps
+  // the optimizer classes free of profiling code.
+  const o = opt as unknown as { update: (v: Variable, g: Tensor, s: Tensor[]) => void; step: (vs: Variable[]) => void };
+  const [update, step] = [o.update.bind(opt), o.step.bind(opt)];
+  o.update = (v, g, s) => inScope({ path: paths.get(v) ?? [], phase: 'optimizer' }, 'optimizer', () => update(v, g, s));
+  o.step = (vs) => inPhase('optimizer', () => step(vs));
+}
+
+function randomImages(n: number, size: number, seed: number): Tensor {
+  const r = new Rng(seed);
+  return Tensor.fromArray(Float32Array.from({ length: n * size * size * 3 }, () => r.next()), [n, size, size, 3]);
+}
+
+/** A workload's model and one step of it (random images and labels); dispose() frees them. */
+export interface ProfileWorkload { model: Container; step: () => Promise<void>; dispose: () => void }
+
+/**
+ * VGG16 at size x size (weights from the file, else random) and a batch of random images:
+ * features runs the base forward in inference mode; transfer and fine-tune train the chapter's
+ * model (base frozen, or unfrozen from block5_conv1) with Adam, its updates charged to layers.
+ */
+export function profileWorkload(w: Workload, size: number, batch: number, weights: string | null): ProfileWorkload {
+  const base = vgg16({ inputShape: [size, size, 3], weights });
+  const x = randomImages(batch, size, 1);
+  const y = Tensor.fromArray(Float32Array.from({ length: batch }, (_, i) => i % 2), [batch, 1]);
+  let model: Container = base;
+  let step: () => Promise<void>;
+  if (w === 'features') {
+    step = async () => {
+      const out = noGrad(() => base.apply(x, { training: false }));
+      await out.data();
+      out.dispose();
+    };
+  } else {
+    model = chapterModel(base);
+    if (w === 'transfer') freezeBase(base);
+    else unfreezeFrom(base, 'block5_conv1');
+    const opt = new Adam({ lr: w === 'transfer' ? 2e-4 : 1e-5 });
+    model.compile({ optimizer: opt, loss: 'binary_crossentropy', metrics: ['acc'] });
+    scopeOptimizer(opt, model);
+    step = async () => {
+      await trainOnBatch(model, { x, y, size: batch });
+    };
+  }
+  return {
+    model, step,
+    dispose: () => {
+      model.dispose();
+      x.dispose();
+      y.dispose();
+    },
+  };
+}
