@@ -1,6 +1,7 @@
 // Approach 1 on the real Cats vs Dogs photos (../shared/data/cats_and_dogs_small) at reduced
-// size: 32x32 inputs, the first 60 training and 40 validation images, 2 epochs. Skipped, with a
-// line saying so, where the folder is absent.
+// size: 32x32 inputs, the first 60 training and 40 validation images, 2 epochs. Where the folder
+// is absent (the photos are optional, not in the repository) vitest reports it skipped, the
+// reason in its name.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,16 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { useGpu } from '../helpers/gpu.js';
+import { skipNote } from '../helpers/skip.js';
 
 const DATA = fileURLToPath(new URL('../../../shared/data/cats_and_dogs_small/', import.meta.url));
 const present = existsSync(join(DATA, 'train'));
-if (!present) console.warn(`real_data: skipped, ${DATA} not found`);
 
 useGpu();
 const dir = mkdtempSync(join(tmpdir(), 'dawnflow-real-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(!present)('approach 1 on the real photos', () => {
+describe.skipIf(!present)(skipNote('approach 1 on the real photos', present,
+  `the optional real photos are absent (${join(DATA, 'train')} not found)`), () => {
   test('features of real JPEGs, then 2 epochs of the head', async () => {
     const out: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));

@@ -17,9 +17,11 @@ import { MaxPooling2D } from '../../src/nn/layers/pooling.js';
 import { Adam } from '../../src/nn/optimizers/adam.js';
 import { trainOnBatch } from '../../src/nn/training.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { useGpu } from '../helpers/gpu.js';
+import { openGpu } from '../helpers/gpu.js';
+import { skipNote } from '../helpers/skip.js';
 
-useGpu();
+await openGpu();
+const TIMESTAMPS = currentGpu().features.includes('timestamp-query');
 
 const EVIL = '<script>alert("x")</script>&\'';
 
@@ -95,7 +97,7 @@ describe('profiling a training step', () => {
     const d = dispatcher();
     try {
       const r = await profileRun({ workload: 'tiny', step: t.step, steps: 1, settings: { model: t.model.name } });
-      const method = currentGpu().features.includes('timestamp-query') ? 'timestamp-query' : 'replay';
+      const method = TIMESTAMPS ? 'timestamp-query' : 'replay';
       // On an adapter whose timestamps fail the checks the step is replayed, and says why.
       expect([method, 'replay']).toContain(r.method);
       checkReport(r, 1);
@@ -109,8 +111,8 @@ describe('profiling a training step', () => {
     }
   });
 
-  test('timestamps describe the step: within its wall time, in order', async () => {
-    if (!currentGpu().features.includes('timestamp-query')) return;
+  test.skipIf(!TIMESTAMPS)(skipNote('timestamps describe the step: within its wall time, in order', TIMESTAMPS,
+    "this adapter has no 'timestamp-query' feature"), async () => {
     const t = tinyStep();
     try {
       const r = await profileRun({ workload: 'tiny', step: t.step, steps: 2, method: 'timestamp-query', settings: { model: t.model.name } });

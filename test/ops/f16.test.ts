@@ -17,11 +17,12 @@ import { sum } from '../../src/ops/reduce.js';
 import { tidy } from '../../src/tensor/scope.js';
 import type { Padding } from '../../src/tensor/shape.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { useGpu } from '../helpers/gpu.js';
+import { openGpu } from '../helpers/gpu.js';
 import { mulberry32 } from '../helpers/random.js';
+import { skipNote } from '../helpers/skip.js';
 import { randomPair, read64 } from '../helpers/tensors.js';
 
-useGpu();
+await openGpu();
 afterEach(() => {
   setTexturePrecision(null);
   setConvVariant(null);
@@ -60,9 +61,15 @@ function fromHalfBits(h: number): number {
 }
 
 /** Whether this device stages in f16 when asked (the dispatcher's condition). */
-function halfSupported(): boolean {
-  return currentGpu().features.includes('core-features-and-limits');
-}
+const HALF = currentGpu().features.includes('core-features-and-limits');
+const NO_HALF = "this adapter has no 'core-features-and-limits' (compatibility mode): no rgba16float " +
+  'storage textures, so no f16 staging';
+/** The Winograd cases also need 8-lane subgroups (the wino kernels' condition). */
+const SG8 = hasSubgroups8();
+const NO_WINO = HALF
+  ? "this adapter has no 8-lane subgroups (feature 'subgroups' with subgroupMinSize = subgroupMaxSize = 8), " +
+    'which the wino kernels need'
+  : NO_HALF;
 
 test('host f16 rounding: known values, ties to even, subnormals, overflow', () => {
   expect(roundHalf(1)).toBe(1);
@@ -90,11 +97,8 @@ test('host f16 rounding: known values, ties to even, subnormals, overflow', () =
 
 // --- the staging kernel ---------------------------------------------------------------------------
 
-test('stage_f16 writes f16(x) in the texture layout, rounded to nearest like the host', async () => {
-  if (!halfSupported()) {
-    console.log('stage_f16: no rgba16float storage on this device; skipped');
-    return;
-  }
+test.skipIf(!HALF)(skipNote('stage_f16 writes f16(x) in the texture layout, rounded to nearest like the host',
+  HALF, NO_HALF), async () => {
   const d = dispatcher();
   const texels = TEXTURE_WIDTH + 123; // a full row and a partial one
   const rnd = mulberry32(12345);
@@ -219,118 +223,157 @@ const CASES: Case[] = [
   { x: [2, 17, 17, 128], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'relu' },
 ];
 
-const report: string[] = [];
+interface Measured { precision: TexturePrecision; name: string; s: Stats; bare: Stats }
+/** One entry per case run: its errors per output (y, dx, dw) and staging precision, with the
+ * budget (s) and against the bare f32 tolerance (bare: z = 0). */
+const report: { label: string; lines: string[]; stats: Measured[] }[] = [];
 
-describe('f16 staging vs float64, next to f32 staging', () => {
-  test.each(CASES.flatMap((c) => (['sg', 'wino'] as const).map((variant) => ({ ...c, variant }))))(
-    '$variant x=$x k=$k co=$co s=$s $pad $act', async (c) => {
-      const winoShape = c.k[0] === 3 && c.k[1] === 3 && c.s[0] === 1 && c.s[1] === 1;
-      if (!halfSupported() || (c.variant === 'wino' && !(hasSubgroups8() && winoShape))) return;
-      setConvVariant(c.variant);
-      const [kh, kw] = c.k;
-      const ci = c.x[3];
-      const g = conv2dGeometry(c.x, [kh, kw, ci, c.co], { strides: c.s, padding: c.pad });
-      // Gradients on the direct kernels (wino is a forward only), linear activation only.
-      const grads = c.variant === 'sg' && c.act === 'linear';
-      const x = randomPair(c.x);
-      const w = randomPair([kh, kw, ci, c.co], -0.3, 0.3);
-      const b = randomPair([c.co], -0.3, 0.3);
-      const r = randomPair([g.batch, g.OH, g.OW, g.CO]);
-      const label = `${c.variant} seeds ${x.seed},${w.seed},${b.seed},${r.seed} x=[${c.x}] k=${kh}x${kw} co=${c.co} ${c.act}`;
-      const fwd = ref.conv2dForward(x.host, c.x, w.host, [kh, kw, ci, c.co], b.host, c.s, c.pad, c.act);
-      const fwdSq = ref.conv2dForward(square(x.host), c.x, square(w.host), [kh, kw, ci, c.co], null, c.s, c.pad, 'linear').y;
-      const bwd = grads ? ref.conv2dBackward(x.host, c.x, w.host, [kh, kw, ci, c.co], r.host, c.s, c.pad) : null;
-      const bwdSq = grads
-        ? ref.conv2dBackward(square(x.host), c.x, square(w.host), [kh, kw, ci, c.co], square(r.host), c.s, c.pad)
-        : null;
-      const z = c.variant === 'wino' ? Z_WINO : Z_DIRECT;
-      const lines: string[] = [];
-      for (const precision of ['f16', 'f32'] as const) {
-        setTexturePrecision(precision);
-        expect(dispatcher().stagingPrecision).toBe(precision);
-        dispatcher().resetCounts();
-        for (const p of [x, w]) p.t.requiresGrad = grads;
-        const y = tidy(() => {
-          const y = conv2d(x.t, w.t, b.t, { strides: c.s, padding: c.pad, activation: c.act });
-          if (grads) backward(sum(mul(y, r.t)));
-          return y;
-        });
-        const counts = dispatcher().counts;
-        const staged = counts.get('stage_f16') ?? 0;
-        if (precision === 'f32') expect(staged).toBe(0);
-        else if (hasSubgroups8()) {
-          // Texture operands: wino 1 + 1 + 2 + 1; sg 2 forward, 2 + 2 for the gradients.
-          expect(staged, label).toBe(c.variant === 'wino' ? 5 : grads ? 6 : 2);
-          if (c.variant === 'wino') expect(counts.get('conv2d_winograd_gemm')).toBe(1);
-          if (grads) expect(counts.get('conv2d_backward_weight_sg')).toBe(1);
-        } else {
-          expect(staged, label).toBeGreaterThan(0);
-        }
-        const checks: [string, Float64Array, Float64Array, Float64Array][] = [['y', await read64(y), fwd.y, fwdSq]];
-        if (bwd && bwdSq) {
-          checks.push(['dx', await read64(x.t.grad!), bwd.dx, bwdSq.dx], ['dw', await read64(w.t.grad!), bwd.dw, bwdSq.dw]);
-        }
-        for (const [name, got, want, sq] of checks) {
-          const s = measure(got, want, sq, z);
-          lines.push(`${precision} ${name}: ${fmt(s)}`);
-          expect(s.bad, `${label} ${precision} ${name}: ${s.bad}/${want.length} outside the budget, first ${s.first}`).toBe(0);
-        }
-        for (const t of [y, x.t.grad, w.t.grad]) t?.dispose();
-        x.t.grad = null;
-        w.t.grad = null;
+// Every case on the direct (sg) kernels; the Winograd forward on the 3x3 stride-1 ones it applies to.
+const SG_CASES = CASES.map((c) => ({ ...c, variant: 'sg' as const }));
+const WINO_CASES = CASES.filter((c) => c.k[0] === 3 && c.k[1] === 3 && c.s[0] === 1 && c.s[1] === 1)
+  .map((c) => ({ ...c, variant: 'wino' as const }));
+const NAME = '$variant x=$x k=$k co=$co s=$s $pad $act';
+
+describe.skipIf(!HALF)(skipNote('f16 staging vs float64, next to f32 staging', HALF, NO_HALF), () => {
+  const run = async (c: Case & { variant: 'sg' | 'wino' }) => {
+    setConvVariant(c.variant);
+    const [kh, kw] = c.k;
+    const ci = c.x[3];
+    const g = conv2dGeometry(c.x, [kh, kw, ci, c.co], { strides: c.s, padding: c.pad });
+    // Gradients on the direct kernels (wino is a forward only), linear activation only.
+    const grads = c.variant === 'sg' && c.act === 'linear';
+    const x = randomPair(c.x);
+    const w = randomPair([kh, kw, ci, c.co], -0.3, 0.3);
+    const b = randomPair([c.co], -0.3, 0.3);
+    const r = randomPair([g.batch, g.OH, g.OW, g.CO]);
+    const label = `${c.variant} seeds ${x.seed},${w.seed},${b.seed},${r.seed} x=[${c.x}] k=${kh}x${kw} co=${c.co} ${c.act}`;
+    const fwd = ref.conv2dForward(x.host, c.x, w.host, [kh, kw, ci, c.co], b.host, c.s, c.pad, c.act);
+    const fwdSq = ref.conv2dForward(square(x.host), c.x, square(w.host), [kh, kw, ci, c.co], null, c.s, c.pad, 'linear').y;
+    const bwd = grads ? ref.conv2dBackward(x.host, c.x, w.host, [kh, kw, ci, c.co], r.host, c.s, c.pad) : null;
+    const bwdSq = grads
+      ? ref.conv2dBackward(square(x.host), c.x, square(w.host), [kh, kw, ci, c.co], square(r.host), c.s, c.pad)
+      : null;
+    const z = c.variant === 'wino' ? Z_WINO : Z_DIRECT;
+    const lines: string[] = [];
+    const stats: Measured[] = [];
+    for (const precision of ['f16', 'f32'] as const) {
+      setTexturePrecision(precision);
+      expect(dispatcher().stagingPrecision).toBe(precision);
+      dispatcher().resetCounts();
+      for (const p of [x, w]) p.t.requiresGrad = grads;
+      const y = tidy(() => {
+        const y = conv2d(x.t, w.t, b.t, { strides: c.s, padding: c.pad, activation: c.act });
+        if (grads) backward(sum(mul(y, r.t)));
+        return y;
+      });
+      const counts = dispatcher().counts;
+      const staged = counts.get('stage_f16') ?? 0;
+      if (precision === 'f32') expect(staged).toBe(0);
+      else if (hasSubgroups8()) {
+        // Texture operands: wino 1 + 1 + 2 + 1; sg 2 forward, 2 + 2 for the gradients.
+        expect(staged, label).toBe(c.variant === 'wino' ? 5 : grads ? 6 : 2);
+        if (c.variant === 'wino') expect(counts.get('conv2d_winograd_gemm')).toBe(1);
+        if (grads) expect(counts.get('conv2d_backward_weight_sg')).toBe(1);
+      } else {
+        expect(staged, label).toBeGreaterThan(0);
       }
-      report.push(`${label}\n    ${lines.join('\n    ')}`);
-      for (const t of [x.t, w.t, b.t, r.t]) t.dispose();
-    });
+      const checks: [string, Float64Array, Float64Array, Float64Array][] = [['y', await read64(y), fwd.y, fwdSq]];
+      if (bwd && bwdSq) {
+        checks.push(['dx', await read64(x.t.grad!), bwd.dx, bwdSq.dx], ['dw', await read64(w.t.grad!), bwd.dw, bwdSq.dw]);
+      }
+      for (const [name, got, want, sq] of checks) {
+        const s = measure(got, want, sq, z);
+        lines.push(`${precision} ${name}: ${fmt(s)}`);
+        stats.push({ precision, name, s, bare: measure(got, want, sq, 0) });
+        expect(s.bad, `${label} ${precision} ${name}: ${s.bad}/${want.length} outside the budget, first ${s.first}`).toBe(0);
+      }
+      for (const t of [y, x.t.grad, w.t.grad]) t?.dispose();
+      x.t.grad = null;
+      w.t.grad = null;
+    }
+    report.push({ label, lines, stats });
+    for (const t of [x.t, w.t, b.t, r.t]) t.dispose();
+  };
+  test.each(SG_CASES)(NAME, run);
+  test.skipIf(!SG8).each(WINO_CASES)(skipNote(NAME, SG8, NO_WINO), run);
 
-  test('report the measured error', () => {
+  const ran = SG_CASES.length + (SG8 ? WINO_CASES.length : 0);
+  test(`report the measured error: all ${ran} cases measured; f16 within its budget, f32 within the f32 tolerance`, () => {
     console.log(`f16 vs f32 staging, errors vs float64 (max rel: |err| / (1e-3 + |ref|); budget: f32 ` +
-      `tolerance + ${Z_DIRECT} sigma direct, ${Z_WINO} sigma wino):\n  ${report.join('\n  ')}`);
+      `tolerance + ${Z_DIRECT} sigma direct, ${Z_WINO} sigma wino):\n  ` +
+      report.map((r) => `${r.label}\n    ${r.lines.join('\n    ')}`).join('\n  '));
+    expect(report, 'one entry per case (a case that ran nothing leaves none)').toHaveLength(ran);
+    // f16 staging within its budget (f32 tolerance + z sigma, as each case checks per output);
+    // f32 staging, the default path, within the bare f32 tolerance of conv2d.test.ts.
+    for (const r of report) {
+      for (const { precision, name, s, bare } of r.stats) {
+        if (precision === 'f16') expect(s.budget, `${r.label} f16 ${name}: budget used`).toBeLessThanOrEqual(1);
+        else expect(bare.bad, `${r.label} f32 ${name}: outside the f32 tolerance, first ${bare.first}`).toBe(0);
+      }
+    }
   });
 });
 
 // --- memory, and the default ----------------------------------------------------------------------
 
-test('f16 staging halves the staging textures; the default stays f32', async () => {
+interface Staging { f32: number; f16: number; staged: number }
+
+/** Staging texture bytes by format and stage_f16 launches of one sg conv forward per setting. */
+async function stagingBytes(settings: readonly (TexturePrecision | null)[]): Promise<Record<string, Staging>> {
+  setConvVariant('sg');
+  const x = randomPair([2, 16, 16, 64]);
+  const w = randomPair([3, 3, 64, 64], -0.3, 0.3);
+  const pool = dispatcher().textures;
+  const bytes: Record<string, Staging> = {};
+  for (const p of settings) {
+    setTexturePrecision(p);
+    await dispatcher().sync();
+    pool.trim();
+    dispatcher().resetCounts();
+    const y = conv2d(x.t, w.t, null, { padding: 'same' });
+    await y.data();
+    bytes[p ?? 'default'] = {
+      f32: pool.bytesByFormat.rgba32float, f16: pool.bytesByFormat.rgba16float,
+      staged: dispatcher().counts.get('stage_f16') ?? 0,
+    };
+    y.dispose();
+  }
+  for (const t of [x.t, w.t]) t.dispose();
+  return bytes;
+}
+
+/** Runs fn with DAWNFLOW_F16 unset, restoring it after. */
+async function withoutF16Env(fn: () => Promise<void>): Promise<void> {
   const saved = process.env.DAWNFLOW_F16;
   delete process.env.DAWNFLOW_F16;
   try {
-    expect(texturePrecision()).toBe('f32');
-    expect(dispatcher().stagingPrecision).toBe('f32');
-    setConvVariant('sg');
-    const x = randomPair([2, 16, 16, 64]);
-    const w = randomPair([3, 3, 64, 64], -0.3, 0.3);
-    const pool = dispatcher().textures;
-    const bytes: Record<string, { f32: number; f16: number; staged: number }> = {};
-    for (const p of [null, 'f16', 'f32'] as const) {
-      setTexturePrecision(p);
-      await dispatcher().sync();
-      pool.trim();
-      dispatcher().resetCounts();
-      const y = conv2d(x.t, w.t, null, { padding: 'same' });
-      await y.data();
-      bytes[p ?? 'default'] = {
-        f32: pool.bytesByFormat.rgba32float, f16: pool.bytesByFormat.rgba16float,
-        staged: dispatcher().counts.get('stage_f16') ?? 0,
-      };
-      y.dispose();
-    }
-    expect(bytes.default).toEqual(bytes.f32);
-    expect(bytes.default.staged).toBe(0);
-    expect(bytes.default.f16).toBe(0);
-    if (!halfSupported()) return;
-    expect(bytes.f16.staged).toBe(2);
-    expect(bytes.f16.f32).toBe(0);
-    expect(bytes.f16.f16 * 2).toBe(bytes.f32.f32);
-    // DAWNFLOW_F16=1 asks for it too; setTexturePrecision overrides the environment.
-    process.env.DAWNFLOW_F16 = '1';
-    setTexturePrecision(null);
-    expect(texturePrecision()).toBe('f16');
-    setTexturePrecision('f32');
-    expect(dispatcher().stagingPrecision).toBe('f32');
-    for (const t of [x.t, w.t]) t.dispose();
+    await fn();
   } finally {
     if (saved === undefined) delete process.env.DAWNFLOW_F16;
     else process.env.DAWNFLOW_F16 = saved;
   }
-});
+}
+
+test('the default stays f32; DAWNFLOW_F16=1 asks for f16, setTexturePrecision overrides it', () => withoutF16Env(async () => {
+  expect(texturePrecision()).toBe('f32');
+  expect(dispatcher().stagingPrecision).toBe('f32');
+  const bytes = await stagingBytes([null, 'f32']);
+  expect(bytes.default).toEqual(bytes.f32);
+  expect(bytes.default.staged).toBe(0);
+  expect(bytes.default.f16).toBe(0);
+  expect(bytes.default.f32).toBeGreaterThan(0);
+  process.env.DAWNFLOW_F16 = '1';
+  setTexturePrecision(null);
+  expect(texturePrecision()).toBe('f16');
+  expect(dispatcher().stagingPrecision).toBe(HALF ? 'f16' : 'f32');
+  setTexturePrecision('f32');
+  expect(texturePrecision()).toBe('f32');
+  expect(dispatcher().stagingPrecision).toBe('f32');
+}));
+
+test.skipIf(!HALF)(skipNote('f16 staging halves the staging textures', HALF, NO_HALF), () => withoutF16Env(async () => {
+  const bytes = await stagingBytes(['f16', 'f32']);
+  expect(bytes.f16.staged).toBe(2);
+  expect(bytes.f16.f32).toBe(0);
+  expect(bytes.f16.f16 * 2).toBe(bytes.f32.f32);
+}));
