@@ -1,7 +1,7 @@
 // Fault injection on Keras HDF5 files. Base files are written at test time by dawnflow's own
 // writer (save_weights and model.save of a small conv net, the legacy VGG16 layout) and by
 // h5wasm directly (newest object layout with variable-length names, chunked gzip and float64
-// datasets), plus the real Keras files of the shared data set when present. They are then cut,
+// datasets), plus the real Keras files of test/fixtures/keras-reference/dl4j. They are then cut,
 // flipped and aimed at (dimensions of 2^40, undefined addresses, absurd counts and sizes), and
 // rebuilt with structural faults at the HDF5 level (fuzz_h5_variants.ts). Every case must end
 // in a correct load or one `dawnflow: <file>: <problem>; <fix>` line, within a deadline and
@@ -10,7 +10,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readKerasH5, type H5Weight, type KerasWeightsFile } from '../../src/io/h5_read.js';
@@ -22,6 +21,7 @@ import { MaxPooling2D } from '../../src/nn/layers/pooling.js';
 import { Adam } from '../../src/nn/optimizers/adam.js';
 import { trainOnBatch } from '../../src/nn/training.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { DL4J } from '../helpers/fixtures.js';
 import { useGpu } from '../helpers/gpu.js';
 import { writeLegacyVgg16Notop } from '../helpers/keras_fixtures.js';
 import {
@@ -41,7 +41,6 @@ const CASES = Number(process.env.DAWNFLOW_FUZZ_H5_CASES ?? 4000);
 /** The reader's own deadline is 2 s for small files; a case past this is a hang. */
 const DEADLINE_MS = 5000;
 const RSS_LIMIT_MB = 400;
-const SHARED = fileURLToPath(new URL('../../../shared/data/keras-reference/dl4j/', import.meta.url));
 
 let dir = '';
 beforeAll(() => {
@@ -129,19 +128,17 @@ function chunkedF64(): Promise<string> {
   });
 }
 
-function sharedBases(): [string, string, Base['loader']][] {
-  if (!fs.existsSync(SHARED)) {
-    console.warn(`fuzz_h5: real Keras files skipped, not found at ${SHARED}`);
-    return [];
-  }
+/** The real Keras files (4: Keras 1.1.2 and 2.3.1, model and weights); a missing one fails. */
+function kerasBases(): [string, string, Base['loader']][] {
   // inputs_and_outputs files hold test activations, not weights: readKerasH5 refuses them.
-  return fs.readdirSync(SHARED, { recursive: true }).map(String)
-    .filter((f) => f.endsWith('.h5') && !f.includes('inputs_and_outputs'))
-    .sort().map((f) => [`keras ${f}`, join(SHARED, f), null]);
+  const files = fs.readdirSync(DL4J, { recursive: true }).map(String)
+    .filter((f) => f.endsWith('.h5') && !f.includes('inputs_and_outputs')).sort();
+  if (files.length !== 4) throw new Error(`fuzz_h5: expected 4 Keras .h5 files in ${DL4J}, found [${files}]`);
+  return files.map((f) => [`keras ${f}`, join(DL4J, f), null]);
 }
 
 async function bases(): Promise<Base[]> {
-  const list = [...await ownBases(), ...sharedBases()];
+  const list = [...await ownBases(), ...kerasBases()];
   return list.map(([name, path, loader]) => {
     const bytes = new Uint8Array(fs.readFileSync(path));
     return { name, path, bytes, want: readKerasH5(path), layout: layoutOf(bytes), loader };

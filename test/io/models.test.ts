@@ -1,12 +1,11 @@
 // Keras weights into and out of models: VGG16 from a legacy notop-layout file (forward checked
 // op by op against the float64 reference), clear errors that leave the model untouched, save ->
 // load round trips, model files asking for code refused, and the real Keras files of
-// ../shared/data/keras-reference/dl4j reproducing their recorded outputs.
+// test/fixtures/keras-reference/dl4j reproducing their recorded outputs.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
 import { vgg16 } from '../../src/apps/vgg16.js';
@@ -24,6 +23,7 @@ import { Adam } from '../../src/nn/optimizers/adam.js';
 import { trainOnBatch } from '../../src/nn/training.js';
 import { setSeed } from '../../src/tensor/random.js';
 import { expectClose } from '../helpers/allclose.js';
+import { DL4J } from '../helpers/fixtures.js';
 import { useGpu } from '../helpers/gpu.js';
 import { nextSeed, randomPair, read64 } from '../helpers/tensors.js';
 import { SMALL_VGG16_WIDTHS, VGG16_WIDTHS, writeLegacyVgg16Notop } from '../helpers/keras_fixtures.js';
@@ -195,11 +195,7 @@ describe('save and load', () => {
   });
 });
 
-const DL4J = fileURLToPath(new URL('../../../shared/data/keras-reference/dl4j/', import.meta.url));
-const present = existsSync(DL4J);
-if (!present) console.warn(`models: real Keras files skipped, not found at ${DL4J}`);
-
-describe.skipIf(!present)('real Keras files (dl4j fixtures)', () => {
+describe('real Keras files (dl4j fixtures)', () => {
   test('Keras 1.1.2 CNN model file: load_model and reproduce the recorded softmax', async () => {
     const { model } = loadModel(join(DL4J, 'keras1_cnn_tf/cnn_tf_model.h5'));
     // The input is channels-first text: line c*8 + row holds 8 columns. Transpose to HWC.

@@ -1,9 +1,10 @@
 // Our ops against outputs written by real Keras 2.1 (TensorFlow backend): the keras-js per-layer
-// JSON fixtures in ../shared/data/keras-reference/ (schema and case tables in its SOURCE.md).
+// JSON fixtures in test/fixtures/keras-reference/keras-js (schema, case tables and provenance in
+// its PROVENANCE.md).
 // Each fixture is one sample without a batch axis; we add a batch of 1. The files round inputs,
 // weights and outputs to 6 decimals, so outputs are compared with atol 1e-5.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { conv2d } from '../../src/ops/conv2d.js';
 import { dropout } from '../../src/ops/dropout.js';
@@ -16,23 +17,19 @@ import type { Padding } from '../../src/tensor/shape.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { tidy } from '../../src/tensor/scope.js';
 import { expectClose } from '../helpers/allclose.js';
+import { KERAS_JS } from '../helpers/fixtures.js';
 import { useGpu } from '../helpers/gpu.js';
 
-const ROOT = new URL('../../../shared/data/keras-reference/keras-js/', import.meta.url);
-const present = existsSync(fileURLToPath(ROOT));
-if (!present) {
-  console.warn(`keras_reference: skipped, fixtures not found at ${fileURLToPath(ROOT)}`);
-}
 
 const TOL = { atol: 1e-5, rtol: 0 };
 
 interface Arr { data: number[]; shape: number[] }
 interface Fixture { input: Arr; weights?: Arr[]; expected: Arr }
 
-// Each JSON file is parsed once, on first use (never when the folder is absent).
+// Each JSON file is parsed once, on first use.
 const files = new Map<string, Record<string, Fixture>>();
 function fixture(file: string, key: string): Fixture {
-  if (!files.has(file)) files.set(file, JSON.parse(readFileSync(new URL(file, ROOT), 'utf8')));
+  if (!files.has(file)) files.set(file, JSON.parse(readFileSync(join(KERAS_JS, file), 'utf8')));
   const f = files.get(file)![key];
   if (!f) throw new Error(`${file} has no case ${key}`);
   return f;
@@ -50,11 +47,11 @@ async function check(file: string, key: string, fn: (c: Fixture) => Tensor): Pro
   y.dispose();
 }
 
-describe.skipIf(!present)('Keras reference outputs (keras-js fixtures)', () => {
+describe('Keras reference outputs (keras-js fixtures)', () => {
   useGpu();
 
   describe('Conv2D', () => {
-    // SOURCE.md's table for cases 0-6. Cases 7-11 use dilation 2-4, which our Conv2D does not
+    // PROVENANCE.md's table for cases 0-6. Cases 7-11 use dilation 2-4, which our Conv2D does not
     // support, so they are left out.
     const CASES: { s: [number, number]; pad: Padding; act: Activation; bias: boolean }[] = [
       { s: [1, 1], pad: 'valid', act: 'linear', bias: true },
@@ -124,7 +121,7 @@ describe.skipIf(!present)('Keras reference outputs (keras-js fixtures)', () => {
     }));
 
   describe('Activation (after Dense 6->2, linear)', () => {
-    // Indices from SOURCE.md's order: 5 relu, 7 sigmoid, 9 linear.
+    // Indices from PROVENANCE.md's order: 5 relu, 7 sigmoid, 9 linear.
     const CASES: [number, string, (x: Tensor) => Tensor][] = [
       [5, 'relu', relu], [7, 'sigmoid', sigmoid], [9, 'linear', (x) => x],
     ];
