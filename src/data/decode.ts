@@ -6,13 +6,7 @@ import { decodeJpeg } from './decode_jpeg.js';
 import { decodePng } from './decode_png.js';
 import { decodePnm } from './decode_pnm.js';
 import { dataError } from './errors.js';
-
-export interface RgbImage {
-  width: number;
-  height: number;
-  /** RGB, row-major, 3 bytes per pixel. */
-  data: Uint8Array;
-}
+import type { RgbImage } from './rgb_image.js';
 
 /** Decodes a JPEG, PNG, BMP or PPM/PGM file; `name` is only used in error messages. */
 export function decodeImage(bytes: Uint8Array, name: string): RgbImage {

@@ -2,7 +2,7 @@
 // (positive height) or top-down (negative height), rows padded to 4 bytes, as PIL reads them
 // (32-bit BI_RGB is "BGRX": the fourth byte is ignored, as in PIL). RLE and bit-field files are
 // rare in datasets and refused with a clear message rather than decoded wrongly.
-import type { RgbImage } from './decode.js';
+import type { RgbImage } from './rgb_image.js';
 import { dataError } from './errors.js';
 
 interface BmpInfo {

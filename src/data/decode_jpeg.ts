@@ -15,7 +15,7 @@
 //   "fancy" triangular interpolation, so 4:2:0 photos differ from PIL by a few levels at colour
 //   edges (mean ~0.7, max ~10 on the cats-vs-dogs photos).
 import jpeg from 'jpeg-js';
-import type { RgbImage } from './decode.js';
+import type { RgbImage } from './rgb_image.js';
 import { libraryReason } from '../util/errors.js';
 import { dataError } from './errors.js';
 

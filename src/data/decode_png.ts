@@ -10,7 +10,7 @@
 //   palette            the palette's RGB, alpha dropped
 import { deflateSync, inflateSync } from 'node:zlib';
 import pngjs from 'pngjs';
-import type { RgbImage } from './decode.js';
+import type { RgbImage } from './rgb_image.js';
 import { libraryReason } from '../util/errors.js';
 import { dataError } from './errors.js';
 

@@ -3,7 +3,7 @@
 // one whitespace byte before binary data, samples above 8 bits big-endian. A maxval other than
 // 255 is rescaled with Python's round-half-even, round(v / maxval * 255); gray files with
 // maxval > 255 become PIL mode "I" (scaled to 65535) whose convert('RGB') clips at 255.
-import type { RgbImage } from './decode.js';
+import type { RgbImage } from './rgb_image.js';
 import { dataError } from './errors.js';
 
 interface PnmHeader {

@@ -2,7 +2,8 @@
 // decode, resize to target_size when it differs (NEAREST by default, as keras-preprocessing),
 // then float32 NHWC batches.
 import fs from 'node:fs';
-import { decodeImage, type RgbImage } from './decode.js';
+import { decodeImage } from './decode.js';
+import type { RgbImage } from './rgb_image.js';
 import { dataError, fsReason } from './errors.js';
 import { resizeBilinear, resizeNearest } from './resize.js';
 

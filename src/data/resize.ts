@@ -1,7 +1,7 @@
 // Pillow's Image.resize for 8-bit RGB, reproduced bit for bit (Pillow >= 4, checked against
 // Pillow 9.4): NEAREST from libImaging/Geometry.c (ImagingScaleAffine) and BILINEAR from
 // libImaging/Resample.c (precompute_coeffs + the 8-bit two-pass convolution).
-import type { RgbImage } from './decode.js';
+import type { RgbImage } from './rgb_image.js';
 import { dataError } from './errors.js';
 
 /**

@@ -4,13 +4,12 @@
 // or sync, which are the only awaits. DAWNFLOW_SYNC=1 submits and checks every launch alone.
 import { BufferPool } from './buffer_pool.js';
 import { PipelineCache } from './pipeline_cache.js';
-import type { KernelSpec } from './program.js';
+import type { Grid, KernelSpec } from './program.js';
 import { packUniforms } from './uniforms.js';
 import { deviceLost } from './device.js';
 import { encodeBufferToTexture, TexturePool } from './texture_pool.js';
 import { stageF16Kernel, texturePrecision, type TexturePrecision } from './texture_precision.js';
 import { GpuWaiter } from './gpu_wait.js';
-import type { LaunchProfiler } from './profiler.js';
 
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 const MAX_UNIFORMS = 4096;
@@ -26,6 +25,16 @@ export function setBufferDescriber(f: Describer): void {
 }
 
 interface UniformEntry { buffer: GPUBuffer; batch: number }
+
+/** What the dispatcher consults while a profiler (profiler.ts) is attached: Dispatcher.profiler. */
+export interface LaunchProfiler {
+  /** True when the current encoder holds as many timestamps as the query set: flush first. */
+  readonly full: boolean;
+  /** A launch about to be encoded in a pass of its own: its timestamp writes, if any. */
+  launch<P>(spec: KernelSpec<P>, params: P, grid: Grid, buffers: readonly GPUBuffer[]): GPUComputePassTimestampWrites | undefined;
+  /** The encoder is about to be finished and submitted: resolve its timestamps. */
+  beforeSubmit(encoder: GPUCommandEncoder): void;
+}
 
 export class Dispatcher {
   readonly pool: BufferPool;

@@ -6,21 +6,11 @@
 // zero, going backwards, spanning more than the step's wall time), the step's launches are
 // replayed one at a time on scratch buffers of the same sizes, each submitted and awaited
 // alone ('replay'): same kernels, same shapes, wall-clock per dispatch including submit latency.
-import type { Dispatcher } from './dispatcher.js';
+import type { Dispatcher, LaunchProfiler } from './dispatcher.js';
 import { kernelDumpOf } from './pipeline_cache.js';
 import type { Grid, KernelSpec } from './program.js';
 import { currentScope, setScopeTracking, type Phase } from './profile_scope.js';
 import { specialisationHash } from './shader_source.js';
-
-/** What the dispatcher consults while a profiler is attached (Dispatcher.profiler). */
-export interface LaunchProfiler {
-  /** True when the current encoder holds as many timestamps as the query set: flush first. */
-  readonly full: boolean;
-  /** A launch about to be encoded in a pass of its own: its timestamp writes, if any. */
-  launch<P>(spec: KernelSpec<P>, params: P, grid: Grid, buffers: readonly GPUBuffer[]): GPUComputePassTimestampWrites | undefined;
-  /** The encoder is about to be finished and submitted: resolve its timestamps. */
-  beforeSubmit(encoder: GPUCommandEncoder): void;
-}
 
 export type TimingMethod = 'timestamp-query' | 'replay';
 

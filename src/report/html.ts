@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PNG } from 'pngjs';
-import { decodeImage, type RgbImage } from '../data/decode.js';
+import { decodeImage } from '../data/decode.js';
+import type { RgbImage } from '../data/rgb_image.js';
 import { resizeBilinear } from '../data/resize.js';
 import { escapeHtml } from './escape.js';
 import { plotCurvesSvg } from './plot_svg.js';

@@ -4,7 +4,8 @@
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { describe, expect, test } from 'vitest';
-import { decodeImage, sniffFormat, type RgbImage } from '../../src/data/decode.js';
+import { decodeImage, sniffFormat } from '../../src/data/decode.js';
+import type { RgbImage } from '../../src/data/rgb_image.js';
 import { readJpegHeader } from '../../src/data/decode_jpeg.js';
 import { roundHalfEven } from '../../src/data/decode_pnm.js';
 import { bmpBytes, flatJpeg, pngBytes, pnmBytes, type PngSpec } from '../helpers/images.js';

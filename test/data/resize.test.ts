@@ -1,7 +1,7 @@
 // resizeNearest / resizeBilinear against outputs produced once with Pillow 9.4 (hex literals
 // below), so the tests pin Pillow's exact arithmetic without needing Python.
 import { describe, expect, test } from 'vitest';
-import type { RgbImage } from '../../src/data/decode.js';
+import type { RgbImage } from '../../src/data/rgb_image.js';
 import {
   bilinearCoeffs, nearestIndex, resizeBilinear, resizeNearest,
 } from '../../src/data/resize.js';
