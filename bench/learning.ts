@@ -10,7 +10,7 @@ import { DecodePool, defaultThreads } from '../src/data/decode_pool.js';
 import { DirectoryIterator } from '../src/data/directory_iterator.js';
 import { ImageCache } from '../src/data/image_cache.js';
 import { RMSprop } from '../src/nn/optimizers/rmsprop.js';
-import type { Logs } from '../src/nn/callbacks.js';
+import type { Logs } from '../src/nn/history.js';
 import { setSeed } from '../src/tensor/random.js';
 
 export interface LearningOptions {

@@ -1,27 +1,10 @@
-// Callbacks: History (what fit returns), ModelCheckpoint (saves every epoch, atomically) and
-// EarlyStopping, with Keras's names and options.
+// Callbacks: ModelCheckpoint (saves every epoch, atomically) and EarlyStopping, with Keras's
+// names and options; History (what fit returns) is in history.ts.
 import type { Container } from './container.js';
+import type { CallbackHooks, Logs } from './history.js';
 
-export type Logs = Record<string, number>;
-
-export interface Callback {
-  onTrainBegin?(model: Container): Promise<void> | void;
-  /** Return true to stop training after this epoch. */
-  onEpochEnd?(epoch: number, logs: Logs, model: Container): Promise<boolean | void> | boolean | void;
-}
-
-export class History {
-  readonly epoch: number[] = [];
-  readonly history: Record<string, number[]> = {};
-  /** Wall seconds of each epoch (training and validation). */
-  readonly epochSeconds: number[] = [];
-
-  record(epoch: number, logs: Logs, seconds: number): void {
-    this.epoch.push(epoch);
-    this.epochSeconds.push(seconds);
-    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
-  }
-}
+/** A callback of Container.fit(); every hook is optional. */
+export interface Callback extends CallbackHooks<Container> {}
 
 export interface CheckpointArgs {
   /** May contain {epoch} (1-based, two digits as Keras's {epoch:02d}) and metric names. */

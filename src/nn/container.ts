@@ -7,7 +7,7 @@ import { InputLayer } from './layers/core.js';
 import { formatSummary } from './summary.js';
 import * as training from './training.js';
 import type { ArrayData, BatchSource } from './data.js';
-import type { History, Logs } from './callbacks.js';
+import type { History, Logs } from './history.js';
 
 export abstract class Container extends Layer {
   protected stack: Layer[] = [];
@@ -69,8 +69,8 @@ export abstract class Container extends Layer {
     training.compile(this, a);
   }
 
-  fit(data: ArrayData | BatchSource, o: training.FitOptions): Promise<History> {
-    return training.fit(this, data, o);
+  fit(data: ArrayData | BatchSource, o: training.FitOptions<Container>): Promise<History> {
+    return training.fit<Container>(this, data, o);
   }
 
   evaluate(data: ArrayData | BatchSource, o: training.EvaluateOptions = {}): Promise<Logs> {

@@ -13,9 +13,8 @@ import { faultPoint } from '../util/fault.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
-import type { Container } from './container.js';
 import { ArraySource, checkArrays, type ArrayData, type Batch, type BatchSource } from './data.js';
-import { History, type Callback, type Logs } from './callbacks.js';
+import { History, type CallbackHooks, type Logs } from './history.js';
 import { binaryAccuracy, checkMetric } from './metrics.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { Progbar, type Write } from './progbar.js';
@@ -23,11 +22,18 @@ import type { Layer, Variable } from './layer.js';
 
 export interface CompileArgs { optimizer: Optimizer; loss: string; metrics?: string[] }
 
+/** What training needs of a model: a layer holding layers (Container is one). */
+export interface TrainingModel extends Layer {
+  readonly layers: Layer[];
+  /** Weights collected as trainable at the last compile(). */
+  collectedTrainableWeights: Variable[] | null;
+}
+
 export interface Compiled { optimizer: Optimizer; loss: string; metric: string | null; trainable: Variable[] }
 
-const compiled = new WeakMap<Container, Compiled>();
+const compiled = new WeakMap<TrainingModel, Compiled>();
 
-export function compile(model: Container, a: CompileArgs): void {
+export function compile(model: TrainingModel, a: CompileArgs): void {
   if (a.loss !== 'binary_crossentropy') throw new Error(`dawnflow: loss '${a.loss}' is not supported (use binary_crossentropy)`);
   if (!model.built) throw new Error(`dawnflow: build '${model.name}' (give it an input shape) before compile()`);
   const metrics = (a.metrics ?? []).map(checkMetric);
@@ -41,11 +47,11 @@ export function compile(model: Container, a: CompileArgs): void {
   compiled.set(model, { optimizer: a.optimizer, loss: a.loss, metric: metrics[0] ?? null, trainable });
 }
 
-export function isCompiled(model: Container): boolean {
+export function isCompiled(model: TrainingModel): boolean {
   return compiled.has(model);
 }
 
-export function compiledOf(model: Container): Compiled {
+export function compiledOf(model: TrainingModel): Compiled {
   const c = compiled.get(model);
   if (!c) throw new Error(`dawnflow: compile '${model.name}' before fit/evaluate`);
   return c;
@@ -63,8 +69,8 @@ async function readScalars(ts: Tensor[]): Promise<number[]> {
 
 // --- micro-batches ---------------------------------------------------------------------------
 
-function leafLayers(model: Container): Layer[] {
-  return model.layers.flatMap((l) => ('layers' in l ? leafLayers(l as Container) : [l]));
+function leafLayers(model: TrainingModel): Layer[] {
+  return model.layers.flatMap((l) => ('layers' in l ? leafLayers(l as TrainingModel) : [l]));
 }
 
 /**
@@ -73,7 +79,7 @@ function leafLayers(model: Container): Layer[] {
  * lavapipe 128 MiB: 23 images of 150x150x64 at VGG16's first block). Larger batches are split
  * into micro-batches whose gradients add up to the full batch's.
  */
-export function microBatchLimit(model: Container): number {
+export function microBatchLimit(model: TrainingModel): number {
   const bytes = (s: readonly (number | null)[] | null) => (s ? sizeOf(s.slice(1) as number[]) * 4 : 0);
   let perSample = bytes(model.inputShape);
   for (const l of leafLayers(model)) perSample = Math.max(perSample, bytes(l.outputShape));
@@ -96,7 +102,7 @@ export function sliceBatch(x: Tensor, start: number, n: number): Tensor {
   return out;
 }
 
-function microBatches(model: Container, b: Batch, micro: number | undefined): { x: Tensor; y: Tensor; n: number }[] {
+function microBatches(model: TrainingModel, b: Batch, micro: number | undefined): { x: Tensor; y: Tensor; n: number }[] {
   const sizes = chunkSizes(b.size, Math.min(micro ?? Infinity, microBatchLimit(model)));
   let at = 0;
   return sizes.map((n) => {
@@ -117,7 +123,7 @@ function weighted(values: number[], sizes: number[]): number[] {
  * slices, and reads every value back at once: `stats` is [loss, acc] weighted by micro-batch
  * sizes, `extra` the scalars `after` returned.
  */
-async function overMicroBatches(model: Container, b: Batch, micro: number | undefined,
+async function overMicroBatches(model: TrainingModel, b: Batch, micro: number | undefined,
   body: (m: { x: Tensor; y: Tensor; n: number }, parts: number) => Tensor[],
   after: () => Tensor[] = () => []): Promise<{ stats: number[]; extra: number[] }> {
   const parts = microBatches(model, b, micro);
@@ -155,7 +161,7 @@ function finiteFlags(trainable: Variable[]): Tensor[] {
 }
 
 /** The layer owning the first variable whose flag is not 0, in the model's weight order. */
-function firstBadLayer(model: Container, trainable: Variable[], flags: number[]): string | null {
+function firstBadLayer(model: TrainingModel, trainable: Variable[], flags: number[]): string | null {
   const i = flags.findIndex((f) => f !== 0);
   if (i < 0) return null;
   const owner = leafLayers(model).find((l) => l.weights.includes(trainable[i]));
@@ -165,7 +171,7 @@ function firstBadLayer(model: Container, trainable: Variable[], flags: number[])
 interface StepResult { loss: number; acc: number; badGradient: string | null }
 
 /** One update; also says which layer's gradient, if any, was not finite. */
-async function trainStep(model: Container, b: Batch, micro?: number): Promise<StepResult> {
+async function trainStep(model: TrainingModel, b: Batch, micro?: number): Promise<StepResult> {
   const c = compiledOf(model);
   const { stats, extra } = await overMicroBatches(model, b, micro, (m, parts) => {
     const p = model.apply(m.x, { training: true });
@@ -192,7 +198,7 @@ async function trainStep(model: Container, b: Batch, micro?: number): Promise<St
  * weighted by its share of the batch, so the accumulated gradient is the full batch's. A
  * non-finite gradient throws a NonFiniteError naming the first layer it reached.
  */
-export async function trainOnBatch(model: Container, b: Batch, micro?: number): Promise<number[]> {
+export async function trainOnBatch(model: TrainingModel, b: Batch, micro?: number): Promise<number[]> {
   const r = await trainStep(model, b, micro);
   if (r.badGradient) throw nonFinite(r, 'this batch');
   return [r.loss, r.acc];
@@ -204,7 +210,7 @@ function nonFinite(r: StepResult, where: string): NonFiniteError {
   return new NonFiniteError(what.filter(Boolean).join(' and '), where);
 }
 
-export async function testOnBatch(model: Container, b: Batch): Promise<number[]> {
+export async function testOnBatch(model: TrainingModel, b: Batch): Promise<number[]> {
   const { stats } = await overMicroBatches(model, b, undefined, (m) => noGrad(() => {
     const p = model.apply(m.x, { training: false });
     return [binaryCrossentropy(m.y, p), binaryAccuracy(m.y, p)];
@@ -219,7 +225,7 @@ function sourceOf(d: ArrayData | BatchSource, batchSize: number, shuffle: boolea
 export interface EvaluateOptions { batchSize?: number; steps?: number }
 
 /** [loss, acc] averaged over batches weighted by their sizes, in inference mode. */
-export async function evaluate(model: Container, data: ArrayData | BatchSource, o: EvaluateOptions = {}): Promise<Logs> {
+export async function evaluate(model: TrainingModel, data: ArrayData | BatchSource, o: EvaluateOptions = {}): Promise<Logs> {
   const src = sourceOf(data, o.batchSize ?? 32, false);
   const steps = o.steps ?? src.batchesPerPass;
   let loss = 0;
@@ -238,14 +244,15 @@ export async function evaluate(model: Container, data: ArrayData | BatchSource, 
   return { loss: loss / n, [name]: acc / n };
 }
 
-export interface FitOptions {
+/** fit()'s options; M is the model type its callbacks receive. */
+export interface FitOptions<M = TrainingModel> {
   epochs: number;
   batchSize?: number;
   stepsPerEpoch?: number;
   validationData?: ArrayData | BatchSource;
   validationSteps?: number;
   shuffle?: boolean;
-  callbacks?: Callback[];
+  callbacks?: CallbackHooks<M>[];
   verbose?: 0 | 1 | 2;
   initialEpoch?: number;
   /** The epoch count shown in `Epoch i/N` (default `epochs`): for runs fitted one epoch at a time. */
@@ -258,7 +265,7 @@ export interface FitOptions {
   tty?: boolean;
 }
 
-export async function fit(model: Container, data: ArrayData | BatchSource, o: FitOptions): Promise<History> {
+export async function fit<M extends TrainingModel>(model: M, data: ArrayData | BatchSource, o: FitOptions<M>): Promise<History> {
   const c = compiledOf(model);
   const arrays = !('next' in data);
   const src = sourceOf(data, o.batchSize ?? 32, o.shuffle ?? true);
@@ -308,7 +315,7 @@ export async function fit(model: Container, data: ArrayData | BatchSource, o: Fi
 }
 
 /** Inference over host arrays in batches; returns the concatenated outputs. */
-export async function predict(model: Container, x: Float32Array, xShape: number[], batchSize = 32): Promise<{ y: Float32Array; shape: number[] }> {
+export async function predict(model: TrainingModel, x: Float32Array, xShape: number[], batchSize = 32): Promise<{ y: Float32Array; shape: number[] }> {
   checkArrays({ x, xShape, y: new Float32Array(xShape[0]) }, 'predict input');
   const item = sizeOf(xShape.slice(1));
   const parts: Float32Array[] = [];
