@@ -1,5 +1,5 @@
 // Conv2D forward, texture-fed with subgroup sharing: the lavapipe variant (see
-// src/ops/conv_tex.ts for when it is chosen). GEMM view as in conv2d_forward.wgsl: M = output
+// src/kernels/conv_tex.ts for when it is chosen). GEMM view as in conv2d_forward.wgsl: M = output
 // pixels, K = KH*KW*CI taps, N = CO.
 //   x: NHWC staged as texels [pixel][CI/4]; w: HWIO staged as texels [KH*KW*CI][CO/4];
 //   y: [M][CO/4] vec4s.

@@ -1,5 +1,5 @@
 // What the texture-fed "rows" kernels (conv2d_forward_tex, conv2d_forward_sg,
-// conv2d_backward_input_sg) share: the descriptor's bindings (rowsKernel in src/ops/conv_tex.ts),
+// conv2d_backward_input_sg) share: the descriptor's bindings (rowsKernel in src/kernels/conv_tex.ts),
 // texel fetches, the row-to-pixel maps and the epilogue. Each invocation of an 8x8 workgroup
 // owns 8 rows x one vec4 of columns of y [M][N/4].
 override HAS_BIAS: bool = false;

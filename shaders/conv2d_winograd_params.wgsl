@@ -1,4 +1,4 @@
-// Uniforms of the Winograd F(2x2, 3x3) conv kernels (src/ops/winograd.ts). The output is cut
+// Uniforms of the Winograd F(2x2, 3x3) conv kernels (src/kernels/winograd.ts). The output is cut
 // into 2x2 tiles, TH = ceil(OH/2) by TW = ceil(OW/2) per image, T = batch*TH*TW in all; tile
 // (ty, tx) reads the 4x4 input patch whose top-left is (2*ty - PT, 2*tx - PL). x is NHWC
 // [batch, H, W, CI], y NHWC [batch, OH, OW, CO]; the transformed operands are 16 slabs:

@@ -436,7 +436,7 @@ export function optimizerCases(seed: number): CaseFactory[] {
 
 // --- augmentation ---------------------------------------------------------------------------
 
-/** The chapter's ImageDataGenerator warp of a uint8 batch (src/ops/augment.ts). */
+/** The chapter's ImageDataGenerator warp of a uint8 batch (src/kernels/augment.ts). */
 export function augmentCase(batch: number, size: number, seed: number): CaseFactory {
   const name = 'augment_warp/chapter';
   return {

@@ -1,6 +1,6 @@
 // `dawnflow tune`: the autotuner. Times each legal conv kernel variant on VGG16's layer shapes
 // (forward, backward-input, backward-weight) at the chapter's input size and this adapter's
-// batch, and caches the fastest per shape for this adapter (src/ops/tuning.ts); later runs on
+// batch, and caches the fastest per shape for this adapter (src/kernels/tuning.ts); later runs on
 // the same adapter use it. --layers filters layers by a regular expression.
 import { writeFileSync } from 'node:fs';
 import type { DeviceOptions } from '../gpu/device.js';
