@@ -1,6 +1,7 @@
 // The workloads `dawnflow profile` times: the chapter's VGG16 training steps (transfer,
 // fine-tune) and the feature extraction forward, built on random images, with the optimizer's
 // updates charged to the layers whose weights they update.
+import { PRESETS } from './chapter_presets.js';
 import { noGrad } from '../autograd/engine.js';
 import { inPhase, inScope } from '../gpu/profile_scope.js';
 import { Container } from '../nn/container.js';
@@ -70,7 +71,8 @@ export function profileWorkload(w: Workload, size: number, batch: number, weight
     model = chapterModel(base);
     if (w === 'transfer') freezeBase(base);
     else unfreezeFrom(base, 'block5_conv1');
-    const opt = new Adam({ lr: w === 'transfer' ? 2e-4 : 1e-5 });
+    // The chapter's own rates (approach 2, approach 3): kernel times do not depend on them.
+    const opt = new Adam({ lr: w === 'transfer' ? PRESETS.full.tr.lr : PRESETS.full.ft.lr });
     model.compile({ optimizer: opt, loss: 'binary_crossentropy', metrics: ['acc'] });
     scopeOptimizer(opt, model);
     step = async () => {

@@ -1,5 +1,6 @@
 // Flags shared by the training commands, with the chapter's values as defaults per approach.
 import { UsageError, type FlagSpec } from './args.js';
+import { PRESETS } from '../apps/chapter_presets.js';
 
 export const TRAIN_FLAGS: FlagSpec = {
   adapter: 'string', backend: 'string', data: 'string', weights: 'string', from: 'string',
@@ -25,13 +26,16 @@ export interface TrainSettings {
 
 type Defaults = Omit<TrainSettings, 'data' | 'augment' | 'shuffle' | 'verbose' | 'seed' | 'strict'>;
 
+const BOOK = PRESETS.full;
+
+/** The single-approach commands take the book's numbers from the one chapter preset. */
 export const APPROACH_DEFAULTS: Record<'feature-extraction' | 'transfer' | 'fine-tune', Defaults> = {
-  // Approach 1: the head on pre-computed features, RMSprop 2e-5, 30 epochs of batch 20.
-  'feature-extraction': { epochs: 30, stepsPerEpoch: 0, validationSteps: 0, batchSize: 20, validationBatchSize: 20, lr: 2e-5, targetSize: 150 },
-  // Approach 2: frozen base + head on (augmented) images, Adam 2e-4, 30 x 50 steps of 40, 50 validation steps of 20.
-  transfer: { epochs: 30, stepsPerEpoch: 50, validationSteps: 50, batchSize: 40, validationBatchSize: 20, lr: 2e-4, targetSize: 150 },
-  // Approach 3: unfrozen from block5_conv1, Adam 1e-6, 30 x 100 steps.
-  'fine-tune': { epochs: 30, stepsPerEpoch: 100, validationSteps: 50, batchSize: 20, validationBatchSize: 20, lr: 1e-6, targetSize: 150 },
+  // Approach 1: the head on pre-computed features (RMSprop), every batch of a pass per epoch.
+  'feature-extraction': { ...BOOK.fe, stepsPerEpoch: 0, validationSteps: 0, validationBatchSize: BOOK.fe.batchSize, targetSize: BOOK.targetSize },
+  // Approach 2: frozen base + head on (augmented) images (Adam).
+  transfer: { ...BOOK.tr, targetSize: BOOK.targetSize },
+  // Approach 3: unfrozen from block5_conv1 (Adam).
+  'fine-tune': { ...BOOK.ft, targetSize: BOOK.targetSize },
 };
 
 function int(flags: Record<string, unknown>, name: string, dflt: number, min = 1): number {
