@@ -1,6 +1,7 @@
 // The chapter's last step: the final model on the test folder in inference mode. One pass reads
 // the probabilities back, so the loss and accuracy (Keras's clipped BCE, round-half-even
 // accuracy) and the misclassified files come from the same numbers.
+import { tidy } from '../tensor/scope.js';
 import { join } from 'node:path';
 import { noGrad } from '../autograd/engine.js';
 import { DirectoryIterator } from '../data/directory_iterator.js';
@@ -40,7 +41,8 @@ export async function testModel(model: Container, data: string, size: number, ba
     const shape: [number, number, number, number] = [b.n, size, size, 3];
     const u8 = uploadPixels(b.pixels, shape);
     const x = augmentBatch(u8, shape, null, { fillMode: 'nearest', cval: 0, rescale: 1 / 255 });
-    const p = noGrad(() => model.apply(x, { training: false }));
+    // tidy: under noGrad nothing frees the layers' intermediate outputs.
+    const p = tidy(() => noGrad(() => model.apply(x, { training: false })));
     const probs = await p.data();
     for (const t of [p, x, u8]) t.dispose();
     for (let i = 0; i < b.n && out.images < total; i++, out.images++) {

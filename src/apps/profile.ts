@@ -1,6 +1,7 @@
 // The workloads `dawnflow profile` times: the chapter's VGG16 training steps (transfer,
 // fine-tune) and the feature extraction forward, built on random images, with the optimizer's
 // updates charged to the layers whose weights they update.
+import { tidy } from '../tensor/scope.js';
 import { PRESETS } from './chapter_presets.js';
 import { noGrad } from '../autograd/engine.js';
 import { inPhase, inScope } from '../gpu/profile_scope.js';
@@ -63,7 +64,7 @@ export function profileWorkload(w: Workload, size: number, batch: number, weight
   let step: () => Promise<void>;
   if (w === 'features') {
     step = async () => {
-      const out = noGrad(() => base.apply(x, { training: false }));
+      const out = tidy(() => noGrad(() => base.apply(x, { training: false })));
       await out.data();
       out.dispose();
     };

@@ -324,7 +324,8 @@ export async function predict(model: TrainingModel, x: Float32Array, xShape: num
   for (let i = 0; i < xShape[0]; i += step) {
     const n = Math.min(step, xShape[0] - i);
     const xb = Tensor.fromArray(x.subarray(i * item, (i + n) * item), [n, ...xShape.slice(1)]);
-    const y = noGrad(() => model.apply(xb, { training: false }));
+    // tidy: under noGrad nothing frees the layers' intermediate outputs.
+    const y = tidy(() => noGrad(() => model.apply(xb, { training: false })));
     parts.push((await y.data()) as Float32Array);
     outShape = [...y.shape.slice(1)];
     if (y !== xb) y.dispose();
