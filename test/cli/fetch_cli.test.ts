@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { resolveWeights } from '../../src/cli/features.js';
-import { closedPort, serve } from '../helpers/loopback.js';
+import { closedPort, serve, trickle } from '../helpers/loopback.js';
 
 const BIN = fileURLToPath(new URL('../../bin/dawnflow.js', import.meta.url));
 const NOTOP = 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
@@ -63,18 +63,7 @@ describe('dawnflow fetch weights', () => {
   });
 
   test('two runs at once download once; a third finds the file', async () => {
-    const s = await serve((_req, res) => {
-      // Slow enough that the second process starts while the first is downloading.
-      res.writeHead(200, { 'content-length': FAKE.length });
-      let at = 0;
-      const tick = setInterval(() => {
-        res.write(FAKE.subarray(at, (at += 40_000)));
-        if (at >= FAKE.length) {
-          clearInterval(tick);
-          res.end();
-        }
-      }, 100);
-    });
+    const s = await serve((_req, res) => trickle(res, FAKE, 40_000, 100));
     try {
       const sources = { [NOTOP]: { url: `${s.url}/${NOTOP}`, md5: FAKE_MD5 } };
       const [a, b] = await Promise.all([cli(['fetch', 'weights'], sources), cli(['fetch', 'weights'], sources)]);

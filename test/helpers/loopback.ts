@@ -125,3 +125,16 @@ function shut(server: net.Server, sockets: Set<Socket>): Promise<void> {
   for (const s of sockets) s.destroy();
   return new Promise((r) => server.close(() => r()));
 }
+
+/** Sends `body` in `chunk`-byte pieces every `everyMs` ms: slow enough for a second client to start meanwhile. */
+export function trickle(res: ServerResponse, body: Buffer, chunk: number, everyMs: number): void {
+  res.writeHead(200, { 'content-length': body.length });
+  let at = 0;
+  const tick = setInterval(() => {
+    res.write(body.subarray(at, (at += chunk)));
+    if (at >= body.length) {
+      clearInterval(tick);
+      res.end();
+    }
+  }, everyMs);
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { downloadFile, DownloadError, progressPrinter, type DownloadProgress } from '../../src/io/download.js';
 import { proxyFor } from '../../src/io/proxy.js';
-import { closedPort, forwardProxy, sendFile, serve, type Loopback } from '../helpers/loopback.js';
+import { closedPort, forwardProxy, sendFile, serve, trickle, type Loopback } from '../helpers/loopback.js';
 
 const BODY = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919 + (i >> 8)) & 255));
 const MD5 = createHash('md5').update(BODY).digest('hex');
@@ -199,17 +199,7 @@ describe('downloadFile', () => {
   });
 
   test('two downloads of one file at once: one fetches, the other waits and finds it complete', async () => {
-    const s = await server((_req, res) => {
-      res.writeHead(200, { 'content-length': BODY.length });
-      let at = 0;
-      const tick = setInterval(() => {
-        res.write(BODY.subarray(at, (at += 30_000)));
-        if (at >= BODY.length) {
-          clearInterval(tick);
-          res.end();
-        }
-      }, 15);
-    });
+    const s = await server((_req, res) => trickle(res, BODY, 30_000, 15));
     const d = dest();
     const o = { url: `${s.url}/f`, dest: d, checksum: { algo: 'md5' as const, hex: MD5 } };
     const [a, b] = await Promise.all([downloadFile(o), downloadFile(o)]);
