@@ -141,7 +141,9 @@ function linkName(w: Walk, offset: number): string {
 export function checkChunks(b: H5Bytes, layoutAt: number, shape: number[], filtered: boolean): void {
   const { address, chunk, element } = chunkLayout(b, layoutAt, shape.length);
   const want = shape.reduce((n, d, i) => n * Math.ceil(d / chunk[i]), 1);
-  if (want === 0) return; // an empty dataset has no chunk tree
+  // An empty dataset has no chunk tree, or one that holds no chunk: a tree with chunks beside an
+  // empty dataspace means the dataspace was damaged (HDF5 deletes chunks past a shrunk extent).
+  if (want === 0 && address < 0) return;
   if (address < 0) throw corrupt('has no data written (an interrupted save?)'); // all ones
   const found = chunkTree(b, address, { shape, chunk, element, filtered, seen: new Set(), depth: 0 });
   if (found !== want) {

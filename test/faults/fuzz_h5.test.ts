@@ -295,7 +295,32 @@ describe('HDF5 fuzzing', () => {
     expect(report.failures).toEqual([]);
     expect(report.cases).toBe(cases.length);
   });
+
+  // Found by the byte fuzzer (seed 20240808, case 2464, before the dl4j files joined the bases):
+  // a chunked weight whose dataspace says 0 rows loaded as empty beside its full chunk tree.
+  test('a chunked dataset whose dataspace shrank to 0 rows is refused in one line', () => {
+    const base = all.find((b) => b.name === 'chunked f64')!;
+    const bytes = base.bytes.slice();
+    const at = dimsAt(bytes, base.layout.shapes, [20, 30]);
+    new DataView(bytes.buffer).setBigUint64(at, 0n, true);
+    const file = join(dir, 'chunked-zero-rows.h5');
+    fs.writeFileSync(file, bytes);
+    expect(() => readKerasH5(file)).toThrow(/^dawnflow: .*chunk at \[0,0\] lies outside the shape \[0,30\]/);
+  });
 });
+
+/** The byte offset of a dataspace's dimension list [d0, d1] (little-endian u64s). */
+function dimsAt(bytes: Uint8Array, shapes: [number, number][], dims: [number, number]): number {
+  const view = new DataView(bytes.buffer);
+  for (const [start, end] of shapes) {
+    for (let at = start; at + 16 <= end; at++) {
+      if (view.getBigUint64(at, true) === BigInt(dims[0]) && view.getBigUint64(at + 8, true) === BigInt(dims[1])) {
+        return at;
+      }
+    }
+  }
+  throw new Error(`no dataspace [${dims}] in the base file`);
+}
 
 // ---------------------------------------------------------------- structural variants
 
