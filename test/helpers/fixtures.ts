@@ -10,3 +10,6 @@ export const DL4J = join(FIXTURES, 'keras-reference', 'dl4j');
 
 /** test/fixtures/keras-reference/keras-js: per-layer JSON outputs recorded from Keras 2.1. */
 export const KERAS_JS = join(FIXTURES, 'keras-reference', 'keras-js');
+
+/** test/fixtures/keras-reference/keras231-model-save: a Keras 2.3.1 `model.save` file with RMSprop state. */
+export const KERAS231_MODEL_SAVE = join(FIXTURES, 'keras-reference', 'keras231-model-save');
