@@ -2,7 +2,7 @@
 // adapter dawnflow picks by default). Run as a child process by bench/peers/run.ts:
 //   node dist/bench/peers/tfjs_webgpu.js '{"model":"vgg16","batch":4,"size":150,"repeat":3,"train":true,"seed":1}'
 // Forward is `tf.tidy(() => model.apply(x))` then a readback (model.predict measured 2x slower
-// on lavapipe, see shared/docs/peers.md); the train step is `model.trainOnBatch` with Adam, the
+// on lavapipe, see docs/benchmarks.md); the train step is `model.trainOnBatch` with Adam, the
 // last conv block and a Dense 256 relu -> Dense 1 sigmoid head trainable. Random weights.
 import { create, globals } from 'webgpu';
 import { blocksOf, glorotLimit, peerMain, seeded, timeSeconds, type PeerJob, type PeerOutcome } from './spec.js';

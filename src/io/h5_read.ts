@@ -1,6 +1,6 @@
 // Reads Keras HDF5 weight files (Keras 1 and 2 `save_weights`, and `model.save` files) with
 // jsfive, model-agnostically: layers in file order, each with its named float32 weights.
-// Layouts: ../shared/docs/keras-semantics.md sections 1.2-1.4. Every structure jsfive would trust
+// Layouts: docs/keras-compatibility.md, "Files". Every structure jsfive would trust
 // is bounded first (h5_low), the whole parse runs under a deadline (deadline.ts), and every
 // failure is one line: `dawnflow: <file>: <what is wrong>; <the fix>`.
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
 // Writes Keras 2.3 HDF5 weight files with h5wasm, the layout Keras itself reads back
-// (../shared/docs/keras-semantics.md 1.4): `save_weights` (layer groups at the root) or, with a
+// (docs/keras-compatibility.md, "Files"): `save_weights` (layer groups at the root) or, with a
 // model config, `model.save` (root JSON attributes, model_weights, optimizer_weights). Writes are
 // atomic: a temp file in the same folder is written, checked by reading it back, synced and
 // renamed over the target, so a failure never leaves a half-written or damaged weights file.
