@@ -17,10 +17,11 @@ export { maxPool2d, pool2dGeometry, type Pool2DOptions } from './ops/maxpool2d.j
 export { dropout } from './ops/dropout.js';
 export { binaryCrossentropy, EPSILON } from './ops/losses.js';
 export { reshape, flatten } from './ops/reshape.js';
-export { setGemmVariant, type GemmVariant } from './kernels/gemm.js';
-export { setConvVariant, CONV_VARIANTS } from './kernels/conv_tex.js';
+export type { GemmVariant } from './kernels/gemm.js';
+export { setConvVariant, setGemmVariant, setTexturePrecision } from './kernels/plan_context.js';
+export { CONV_VARIANTS } from './kernels/plan_legal.js';
 export type { ConvVariant } from './kernels/conv_types.js';
-export { setTexturePrecision, type TexturePrecision } from './gpu/texture_precision.js';
+export type { TexturePrecision } from './gpu/texture_precision.js';
 export { softmax } from './ops/softmax.js';
 export { Layer, Variable, type KShape } from './nn/layer.js';
 export { InputLayer, Dense, Flatten, Dropout, Activation } from './nn/layers/core.js';

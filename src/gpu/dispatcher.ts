@@ -8,8 +8,9 @@ import type { Grid, KernelSpec } from './program.js';
 import { packUniforms } from './uniforms.js';
 import { deviceLost } from './device.js';
 import { encodeBufferToTexture, TexturePool } from './texture_pool.js';
-import { stageF16Kernel, texturePrecision, type TexturePrecision } from './texture_precision.js';
+import { stageF16Kernel } from './texture_precision.js';
 import { GpuWaiter } from './gpu_wait.js';
+import { setting } from '../util/settings.js';
 
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 const MAX_UNIFORMS = 4096;
@@ -54,24 +55,20 @@ export class Dispatcher {
   private batch = 0;
   private uniforms = new Map<string, UniformEntry>();
   private scopes: Promise<string | null>[] = [];
-  private readonly syncEach = process.env.DAWNFLOW_SYNC === '1';
+  private readonly syncEach = setting('DAWNFLOW_SYNC');
   /**
    * Whether 'texture' operands may be staged as rgba16float (written by a compute kernel as a
    * write-only storage texture): a core WebGPU format, so any device that is not in
-   * compatibility mode. 'shader-f16' is not needed: no WGSL f16 arithmetic is involved.
+   * compatibility mode. 'shader-f16' is not needed: no WGSL f16 arithmetic is involved. An
+   * adapter fact for the kernel planner, which asks for f16 staging only where this holds.
    */
-  private readonly halfStorage: boolean;
+  readonly halfStorage: boolean;
 
   constructor(readonly device: GPUDevice, readonly limits: Record<string, number>) {
     this.pool = new BufferPool(device, limits.maxBufferSize ?? 268435456);
     this.pipelines = new PipelineCache(device);
     this.textures = new TexturePool(device, limits.maxTextureDimension2D ?? 8192);
     this.halfStorage = device.features.has('core-features-and-limits');
-  }
-
-  /** The precision 'texture' operands are staged in now: the requested one where supported. */
-  get stagingPrecision(): TexturePrecision {
-    return this.halfStorage && texturePrecision() === 'f16' ? 'f16' : 'f32';
   }
 
   /** A storage buffer of at least `bytes` from the pool. */
@@ -126,14 +123,18 @@ export class Dispatcher {
 
   /**
    * Stages each 'texture' operand into a pooled texture. f32: a copy, which ends the compute pass
-   * if there is one. f16 (stagingPrecision): a stage_f16 dispatch in the current pass, except for
-   * an operand larger than one storage binding, which keeps the f32 copy.
+   * if there is one. f16 (the spec's `staging`, from the launch's plan): a stage_f16 dispatch in
+   * the current pass, except for an operand larger than one storage binding, which keeps the f32
+   * copy.
    */
   private stageTextures<P>(spec: KernelSpec<P>, params: P, buffers: readonly GPUBuffer[]): Map<number, GPUTexture> {
     const staged = new Map<number, GPUTexture>();
     if (!spec.bindings.includes('texture')) return staged;
     const floats = spec.textureFloats?.(params) ?? [];
-    const half = this.stagingPrecision === 'f16';
+    const half = spec.staging?.(params) === 'f16';
+    if (half && !this.halfStorage) {
+      throw new Error(`dawnflow: kernel ${spec.name} asks for f16 staging, which this device lacks`);
+    }
     let t = 0;
     spec.bindings.forEach((a, i) => {
       if (a !== 'texture') return;

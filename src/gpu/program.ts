@@ -7,13 +7,15 @@ import type { Defines } from './shader_source.js';
  * Bindings in order; the uniform block (if any) follows at the next binding. 'texture' is a
  * read-only operand the dispatcher copies from its buffer into an rgba32float texture before the
  * launch (see texture_pool.ts): the kernel reads it with textureLoad (an rgba16float texture
- * where half-precision staging is on: src/gpu/texture_precision.ts). 'storage_texture_rgba16f' is a
+ * where the launch's `staging` says f16: src/gpu/texture_precision.ts). 'storage_texture_rgba16f' is a
  * `texture_storage_2d<rgba16float, write>`: only the dispatcher's own staging kernel
  * (shaders/stage_f16.wgsl) declares one, and launch() does not accept it.
  */
 export type Access = 'read' | 'read_write' | 'texture' | 'storage_texture_rgba16f';
 export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4u' | 'vec4i';
 export type Grid = [number, number, number];
+/** How a 'texture' operand is staged: rgba32float, or rgba16float (texture_precision.ts). */
+export type TexturePrecision = 'f32' | 'f16';
 
 /** Pipeline-overridable constants (WGSL `override`): part of the pipeline cache key. */
 export type Constants = Record<string, number | boolean>;
@@ -39,6 +41,8 @@ export interface KernelSpec<P> {
   dispatch: (p: P) => Grid;
   /** Floats of each 'texture' binding, in binding order (a multiple of 4 each). */
   textureFloats?: (p: P) => readonly number[];
+  /** Precision the 'texture' operands are staged in (the kernel planner's choice); f32 if absent. */
+  staging?: (p: P) => TexturePrecision;
   /** Floating-point work of one launch (profiles and benches). */
   flops?: (p: P) => number;
 }

@@ -1,39 +1,26 @@
-// Opt-in half-precision staging of the texture-fed kernels' operands (issue 7: "f16 storage with
-// f32 accumulation"). With DAWNFLOW_F16=1 or setTexturePrecision('f16'), every 'texture' binding
-// (src/gpu/program.ts) is staged into an rgba16float texture instead of rgba32float: half the
-// staging memory and half the bytes each texel fetch moves. All arithmetic stays f32: a
-// textureLoad of an rgba16float texture returns vec4<f32>, so the conv, Winograd and dense kernels
-// are unchanged; only their operands are rounded to the nearest f16 (11 significant bits,
-// relative error up to 2^-11 ~ 4.9e-4 per value, unbiased; magnitudes past 65504 become infinite
-// or 65504). Accumulators, outputs and every storage buffer stay f32.
+// Half-precision staging of the texture-fed kernels' operands (issue 7: "f16 storage with f32
+// accumulation"). Where a launch's plan says f16 (KernelSpec.staging; the kernel planner,
+// src/kernels/plan.ts, asks for it with DAWNFLOW_F16=1 or setTexturePrecision('f16') where the
+// device can), every 'texture' binding (src/gpu/program.ts) is staged into an rgba16float texture
+// instead of rgba32float: half the staging memory and half the bytes each texel fetch moves. All
+// arithmetic stays f32: a textureLoad of an rgba16float texture returns vec4<f32>, so the conv,
+// Winograd and dense kernels are unchanged; only their operands are rounded to the nearest f16
+// (11 significant bits, relative error up to 2^-11 ~ 4.9e-4 per value, unbiased; magnitudes past
+// 65504 become infinite or 65504). Accumulators, outputs and every storage buffer stay f32.
 //
 // copyBufferToTexture cannot convert f32 to f16, so the dispatcher stages such operands with
 // stageF16Kernel below (shaders/stage_f16.wgsl), which writes the texture as a write-only storage
 // texture. That needs only core WebGPU (rgba16float is a core storage-texture format): the
-// 'shader-f16' feature is NOT needed, as no WGSL f16 type or arithmetic is involved. The
-// dispatcher enables it only on devices with 'core-features-and-limits' (not compatibility mode),
-// and keeps f32 staging elsewhere, and for any operand larger than one storage binding.
+// 'shader-f16' feature is NOT needed, as no WGSL f16 type or arithmetic is involved. The planner
+// asks for it only on devices with 'core-features-and-limits' (Dispatcher.halfStorage; not
+// compatibility mode), and the dispatcher keeps f32 staging for any operand larger than one
+// storage binding.
 //
 // Not a default anywhere: see the README ('How it works') for the measured error and speed.
 import { grid1d, type KernelSpec } from './program.js';
 import { TEXTURE_WIDTH_LOG2 } from './texture_pool.js';
 
-export type TexturePrecision = 'f32' | 'f16';
-
-let forced: TexturePrecision | null = null;
-
-/** Forces the staging precision of 'texture' operands (tests); null returns to DAWNFLOW_F16. */
-export function setTexturePrecision(p: TexturePrecision | null): void {
-  forced = p;
-}
-
-/**
- * The requested staging precision: a forced one, else 'f16' where DAWNFLOW_F16=1, else 'f32'.
- * Dispatcher.stagingPrecision is what the device actually gets (f32 where f16 is unsupported).
- */
-export function texturePrecision(): TexturePrecision {
-  return forced ?? (process.env.DAWNFLOW_F16 === '1' ? 'f16' : 'f32');
-}
+export type { TexturePrecision } from './program.js';
 
 export interface StageParams {
   /** Texels (4 floats each) to stage from the start of the source buffer. */

@@ -1,5 +1,5 @@
-// The types shared by the conv kernels, their per-adapter variant choice (conv_tex.ts) and the
-// autotuner's cache (tuning.ts).
+// The types shared by the conv kernels, the kernel planner that picks among them (plan.ts) and
+// the autotuner's cache (tuning.ts).
 
 /** Geometry of one convolution: x [batch,H,W,CI], w [KH,KW,CI,CO], y [batch,OH,OW,CO]. */
 export interface ConvGeometry {

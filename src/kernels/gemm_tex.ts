@@ -1,53 +1,46 @@
 // Plain matrix products on the texture-fed conv kernels: a dense layer is a 1x1 convolution of
 // a [M, 1, 1, K] image, so X.W, dZ.W^T and X^T.dZ are its forward, backward-input and
-// backward-weight. Used where convVariant picks a texture variant, with the same channel rules.
+// backward-weight. Runs a dense plan (plan.ts) whose variant is texture-fed; the planner decided
+// where that applies (the conv kernels' channel rules, and which products map to which op).
 import { dispatcher } from '../gpu/engine.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
 import type { Activation } from './activation.js';
-import type { ConvGeometry } from './conv_types.js';
-import {
-  convVariant, planTexWeight, texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels,
-} from './conv_tex.js';
+import { texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels } from './conv_tex.js';
+import type { TexturePlan } from './plan_types.js';
 import { reduceMiddle } from './reduce.js';
 
-/** The geometry of a 1x1 convolution over `pixels` positions, CI -> CO channels. */
-function pointwise(pixels: number, CI: number, CO: number): ConvGeometry {
-  return { batch: pixels, H: 1, W: 1, CI, OH: 1, OW: 1, CO, KH: 1, KW: 1, SH: 1, SW: 1, PT: 0, PL: 0 };
-}
-
-/** act(a . b + bias), a [M, K], b [K, N]; null where the texture kernels do not apply. */
-export function texMatmul(a: Tensor, b: Tensor, bias: Tensor | null, act: Activation): Tensor | null {
-  const [M, K] = a.shape;
-  const N = b.shape[1];
-  const variant = convVariant('forward', pointwise(M, K, N));
-  if (variant === 'gemm' || variant === 'wino') return null;  // wino is never legal for 1x1
-  const y = Tensor.empty([M, N], 'float32', 'matmul');
-  dispatcher().launch(texForwardKernels[variant], { g: pointwise(M, K, N), M, N, bias: !!bias, act },
+/**
+ * The product `plan` describes: act(a . b + bias) for the forward, a . b^T for the
+ * backward-input (a = dz, b = w), a^T . b for the backward-weight (a = x, b = dz).
+ */
+export function texDense(plan: TexturePlan, a: Tensor, b: Tensor, bias: Tensor | null, act: Activation): Tensor {
+  if (plan.op === 'backward_input') return texMatmulTransB(plan, a, b);
+  if (plan.op === 'backward_weight') return texMatmulTransA(plan, a, b);
+  if (plan.variant === 'wino') throw new Error('dawnflow: a dense product has no Winograd form');
+  const { g, precision } = plan;
+  const y = Tensor.empty([g.batch, g.CO], 'float32', 'matmul');
+  dispatcher().launch(texForwardKernels[plan.variant], { g, M: g.batch, N: g.CO, bias: !!bias, act, precision },
     [a.buffer, b.buffer, (bias ?? a).buffer, y.buffer]);
   return y;
 }
 
-/** dz . w^T, dz [M, N], w [K, N] -> [M, K]; null where the texture kernels do not apply. */
-export function texMatmulTransB(dz: Tensor, w: Tensor): Tensor | null {
-  const [M, N] = dz.shape;
-  const K = w.shape[0];
-  if (convVariant('backward_input', pointwise(M, K, N)) !== 'sg') return null;
-  const dx = Tensor.empty([M, K], 'float32', 'matmul');
-  dispatcher().launch(texBackwardInputKernel, { g: pointwise(M, K, N), M, N: K, bias: false, act: 'linear' },
+/** dz . w^T, dz [M, N], w [K, N] -> [M, K] (g: M pixels, K -> N channels). */
+function texMatmulTransB(plan: TexturePlan, dz: Tensor, w: Tensor): Tensor {
+  const { g, precision } = plan;
+  const dx = Tensor.empty([g.batch, g.CI], 'float32', 'matmul');
+  dispatcher().launch(texBackwardInputKernel, { g, M: g.batch, N: g.CI, bias: false, act: 'linear', precision },
     [dz.buffer, w.buffer, dz.buffer, dx.buffer]);
   return dx;
 }
 
-/** x^T . dz, x [P, K], dz [P, N] -> [K, N]; null where the texture kernels do not apply. */
-export function texMatmulTransA(x: Tensor, dz: Tensor): Tensor | null {
-  const [P, K] = x.shape;
-  const N = dz.shape[1];
-  if (convVariant('backward_weight', pointwise(P, K, N)) !== 'sg') return null;
-  const p = planTexWeight(pointwise(P, K, N));
-  const part = Tensor.empty([p.S * K, N], 'float32', 'matmul');
+/** x^T . dz, x [P, K], dz [P, N] -> [K, N] (g: P pixels, K -> N channels). */
+function texMatmulTransA(plan: TexturePlan, x: Tensor, dz: Tensor): Tensor {
+  const { g, precision, split } = plan;
+  const p = { g, precision, S: split!.S, chunk: split!.chunk };
+  const part = Tensor.empty([p.S * g.CI, g.CO], 'float32', 'matmul');
   dispatcher().launch(texBackwardWeightKernel, p, [x.buffer, dz.buffer, part.buffer]);
   if (p.S === 1) return part;
-  const dw = reduceMiddle(part, 1, p.S, K * N);
+  const dw = reduceMiddle(part, 1, p.S, g.CI * g.CO);
   part.dispose();
-  return reshapeOwned(dw, [K, N]);
+  return reshapeOwned(dw, [g.CI, g.CO]);
 }

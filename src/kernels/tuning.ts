@@ -1,13 +1,17 @@
 // The autotuner's memory: which conv kernel variant was fastest for each (op, shape) on this
 // adapter, measured by `dawnflow tune` and kept in a JSON file per adapter, so later processes
-// pick it without measuring. Unknown shapes keep the per-adapter default (conv_tex.ts).
+// pick it without measuring. Entries are keyed by the kernel planner's planKey (plan.ts), for
+// saving and lookup alike; the planner decides what an entry means (unknown shapes keep the
+// per-adapter default).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Gpu } from '../gpu/device.js';
 import { currentGpu } from '../gpu/engine.js';
 import { writeFileAtomic } from '../util/atomic_write.js';
-import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
+import { setting } from '../util/settings.js';
+import type { ConvVariant } from './conv_types.js';
 
 /** Bump when kernels change enough that old measurements no longer hold. */
 export const TUNING_VERSION = 2;
@@ -23,21 +27,25 @@ export interface TuningFile {
 
 let loaded: { path: string; file: TuningFile } | null = null;
 
-/** The shape part of a key: every field the kernels' speed depends on. */
-export function tuningKey(op: ConvOp, g: ConvGeometry): string {
-  return `${op} ${g.batch}x${g.H}x${g.W}x${g.CI} k${g.KH}x${g.KW}x${g.CO} s${g.SH}x${g.SW} p${g.PT}x${g.PL}`;
-}
-
 function adapterName(): string {
   const i = currentGpu().info;
   return `${i.vendor} | ${i.architecture} | ${i.device} | ${i.description}`;
 }
 
+// The planner reads the cache on every conv and dense call: the path (a hash and two joins) is
+// rebuilt only when the device or the folder settings change.
+let pathMemo: { gpu: Gpu; dir: string | null; xdg: string | undefined; path: string } | null = null;
+
 /** ~/.cache/dawnflow/tuning-<hash of the adapter>.json, or under DAWNFLOW_CACHE_DIR. */
 export function tuningPath(): string {
-  const dir = process.env.DAWNFLOW_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'dawnflow');
+  const gpu = currentGpu();
+  const dir = setting('DAWNFLOW_CACHE_DIR');
+  const xdg = process.env.XDG_CACHE_HOME;
+  if (pathMemo?.gpu === gpu && pathMemo.dir === dir && pathMemo.xdg === xdg) return pathMemo.path;
   const hash = createHash('sha256').update(adapterName()).digest('hex').slice(0, 12);
-  return join(dir, `tuning-${hash}.json`);
+  const path = join(dir ?? join(xdg ?? join(homedir(), '.cache'), 'dawnflow'), `tuning-${hash}.json`);
+  pathMemo = { gpu, dir, xdg, path };
+  return path;
 }
 
 /** The cached file for this adapter; an unreadable or stale one counts as none. */
@@ -45,7 +53,7 @@ export function loadTuning(): TuningFile {
   const path = tuningPath();
   if (loaded?.path === path) return loaded.file;
   let file: TuningFile = { version: TUNING_VERSION, adapter: adapterName(), created: '', entries: {} };
-  if (process.env.DAWNFLOW_TUNING !== 'off' && existsSync(path)) {
+  if (setting('DAWNFLOW_TUNING') === 'on' && existsSync(path)) {
     try {
       const f = JSON.parse(readFileSync(path, 'utf8')) as TuningFile;
       if (f.version === TUNING_VERSION && f.adapter === adapterName() && typeof f.entries === 'object') file = f;
@@ -57,8 +65,9 @@ export function loadTuning(): TuningFile {
   return file;
 }
 
-export function tunedVariant(op: ConvOp, g: ConvGeometry): ConvVariant | undefined {
-  return loadTuning().entries[tuningKey(op, g)]?.choice;
+/** The entry saved under `key` (planKey), if any. */
+export function tunedEntry(key: string): TuningEntry | undefined {
+  return loadTuning().entries[key];
 }
 
 /** Merges new measurements into this adapter's file (written atomically) and returns its path. */

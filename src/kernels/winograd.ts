@@ -1,6 +1,7 @@
-// Winograd F(2x2, 3x3) forward convolution (Lavin & Gray 2015), the 'wino' conv variant
-// (conv_tex.ts) for 3x3 stride-1 convolutions on adapters with 8-lane subgroups. The output is
-// cut into 2x2 tiles; per tile and channel the 3x3 correlation over a 4x4 input patch d becomes
+// Winograd F(2x2, 3x3) forward convolution (Lavin & Gray 2015), the 'wino' conv variant for 3x3
+// stride-1 convolutions on adapters with 8-lane subgroups (where legal and paying: plan_legal.ts).
+// The output is cut into 2x2 tiles; per tile and channel the 3x3 correlation over a 4x4 input
+// patch d becomes
 //   Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A,
 // 16 multiplies instead of 36. Summed over channels, the elementwise products become 16
 // independent matrix products M_e = V_e . U_e ([T, CI] x [CI, CO], T tiles), which carry all
@@ -14,7 +15,8 @@
 // The price is memory: V and M are 4x the input and output (plus their texture copies).
 import { dispatcher } from '../gpu/engine.js';
 import { grid1d, type KernelSpec } from '../gpu/program.js';
-import { TEXTURE_WIDTH, TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
+import { TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
+import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ACT_CODE, type Activation } from './activation.js';
 import type { ConvGeometry } from './conv_types.js';
@@ -29,44 +31,15 @@ export interface WinoPlan {
   /** Tiles per image down and across, and in all (batch * TH * TW). */
   TH: number; TW: number; T: number;
   bias: boolean; act: Activation;
+  /** Staging precision of the texture operands (the kernel plan's). */
+  precision: TexturePrecision;
 }
 
-export function planWinograd(g: ConvGeometry, bias = false, act: Activation = 'linear'): WinoPlan {
+export function planWinograd(g: ConvGeometry, bias = false, act: Activation = 'linear',
+  precision: TexturePrecision = 'f32'): WinoPlan {
   const TH = Math.ceil(g.OH / 2);
   const TW = Math.ceil(g.OW / 2);
-  return { g, TH, TW, T: g.batch * TH * TW, bias, act };
-}
-
-/** Whether Winograd F(2x2, 3x3) computes this convolution: 3x3, stride 1, texel-wide channels. */
-export function winogradShape(g: ConvGeometry): boolean {
-  return g.KH === 3 && g.KW === 3 && g.SH === 1 && g.SW === 1 && g.CI % 4 === 0 && g.CO % 4 === 0;
-}
-
-/**
- * Whether its operands fit this adapter: V and M (16 * T * channels floats) within one storage
- * binding and one staging texture, and the product's grid within the per-dimension limit.
- */
-export function winogradFits(g: ConvGeometry): boolean {
-  const { T } = planWinograd(g);
-  const limits = dispatcher().limits;
-  const binding = limits.maxStorageBufferBindingSize ?? 134217728;
-  const texRows = limits.maxTextureDimension2D ?? 8192;
-  const maxDim = limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  const floats = 16 * T * Math.max(g.CI, g.CO);
-  const rows = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(floats / 4 / TEXTURE_WIDTH))));
-  return floats * 4 <= binding && rows <= texRows && Math.ceil(T / 64) <= maxDim
-    && 16 * g.CI * g.CO * 4 <= binding;
-}
-
-/**
- * Whether wino beats the direct sg kernel on lavapipe, where it is legal (measured on VGG16 at
- * 150x150, batch 4, and on smaller shapes): about 2x for 128+ channels, 1.2-2x (CPU time to
- * wall time) for 64 -> 64 at 150x150; no gain with few input channels (VGG16's first layer,
- * RGB padded to 4: the products are short and the transforms and the 4x-larger M dominate) or
- * below ~30 MFLOP of direct work (four launches instead of one).
- */
-export function winogradPays(g: ConvGeometry): boolean {
-  return g.CI >= 64 && g.CO >= 64 && 2 * 9 * g.batch * g.OH * g.OW * g.CI * g.CO >= 32e6;
+  return { g, TH, TW, T: g.batch * TH * TW, bias, act, precision };
 }
 
 const UNIFORMS = [
@@ -77,6 +50,7 @@ const UNIFORMS = [
 const WG = 64;
 const defines = () => ({ TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2) });
 const values = (p: WinoPlan) => ({ ...p.g, T: p.T, TH: p.TH, TW: p.TW });
+const staging = (p: WinoPlan) => p.precision;
 
 /** One transform: one invocation per item, 1-D grid. */
 function transform(name: string, bindings: KernelSpec<WinoPlan>['bindings'], items: (p: WinoPlan) => number,
@@ -84,7 +58,7 @@ function transform(name: string, bindings: KernelSpec<WinoPlan>['bindings'], ite
   constants?: KernelSpec<WinoPlan>['constants']): KernelSpec<WinoPlan> {
   return {
     name, shader: name, bindings, uniforms: UNIFORMS, workgroup: [WG, 1, 1],
-    defines, constants, values, textureFloats,
+    defines, constants, values, textureFloats, staging,
     dispatch: (p) => grid1d(items(p), WG),
     flops: (p) => items(p) * flopsPerItem,
   };
@@ -104,15 +78,16 @@ export const winogradOutputKernel = transform('conv2d_winograd_output', ['textur
 export const winogradGemmKernel: KernelSpec<WinoPlan> = {
   name: 'conv2d_winograd_gemm', shader: 'conv2d_winograd_gemm',
   bindings: ['texture', 'texture', 'read_write'],
-  uniforms: UNIFORMS, workgroup: [8, 8, 1], defines, values,
+  uniforms: UNIFORMS, workgroup: [8, 8, 1], defines, values, staging,
   textureFloats: (p) => [16 * p.T * p.g.CI, 16 * p.g.CI * p.g.CO],
   dispatch: (p) => [Math.ceil(p.g.CO / 4 / 8), Math.ceil(p.T / 64), 16],
   flops: (p) => 2 * 16 * p.T * p.g.CI * p.g.CO,
 };
 
-/** y = act(conv2d(x, w) + b) by Winograd F(2x2, 3x3); g must pass winogradShape and winogradFits. */
-export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation): Tensor {
-  const p = planWinograd(g, !!b, act);
+/** y = act(conv2d(x, w) + b) by Winograd F(2x2, 3x3), on a geometry the planner found it legal for. */
+export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation,
+  precision: TexturePrecision): Tensor {
+  const p = planWinograd(g, !!b, act, precision);
   const d = dispatcher();
   const u = Tensor.empty([16, g.CI, g.CO], 'float32', 'winograd U');
   d.launch(winogradWeightKernel, p, [w.buffer, u.buffer]);

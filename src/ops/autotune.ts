@@ -1,13 +1,15 @@
-// The autotuner: times every legal conv kernel variant (conv_tex.ts) on each shape of a workload
-// and remembers the fastest per adapter (tuning.ts). Timing waits for the GPU after each call
-// (one warm-up call first, which also compiles the pipeline), median of `reps`.
+// The autotuner: times every variant the kernel planner (src/kernels/plan.ts) could pick for each
+// conv op of a workload's shapes, forcing each in turn, and saves the fastest per adapter under
+// the planner's key for that request (tuning.ts), so the planner finds it. Timing waits for the
+// GPU after each call (one warm-up call first, which also compiles the pipeline), median of `reps`.
 import { dispatcher } from '../gpu/engine.js';
 import { noGrad } from '../autograd/engine.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { legalVariants, setConvVariant } from '../kernels/conv_tex.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from '../kernels/conv_types.js';
-import { saveTuning, tuningKey, type TuningEntry } from '../kernels/tuning.js';
+import { tuningCandidates } from '../kernels/plan.js';
+import { adapterFacts, convPlan, setConvVariant } from '../kernels/plan_context.js';
+import { saveTuning, type TuningEntry } from '../kernels/tuning.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry } from './conv2d.js';
 
 export interface ConvShape { name: string; batch: number; hw: number; ci: number; co: number }
@@ -64,15 +66,15 @@ async function tuneShape(s: ConvShape, reps: number, ops: readonly ConvOp[]): Pr
   const rows: TuneRow[] = [];
   try {
     for (const op of ops) {
-      // The forward of an RGB input runs padded to 4 channels: tune the shape that runs.
-      const legal = legalVariants(op, op === 'forward' ? { ...g, CI: Math.ceil(g.CI / 4) * 4 } : g);
+      // The planner's candidates (an RGB input's on its padded channels) and its key for them.
+      const { key, variants } = tuningCandidates({ kind: 'conv', op, g }, adapterFacts());
       const ms: Partial<Record<ConvVariant, number>> = {};
-      for (const v of legal) {
+      for (const v of variants) {
         setConvVariant(v);
+        if (convPlan(op, g).variant !== v) throw new Error(`dawnflow: tune: the ${op} plan does not run ${v}`);
         ms[v] = await timeMs(run[op], reps);
       }
-      const choice = legal.reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
-      const key = tuningKey(op, op === 'forward' && g.CI % 4 ? { ...g, CI: Math.ceil(g.CI / 4) * 4 } : g);
+      const choice = variants.reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
       rows.push({ layer: s.name, op, key, ms, choice });
     }
   } finally {

@@ -1,6 +1,8 @@
 // Conv2D, NHWC x HWIO (Keras order), strides 1 or more, TF 'same'/'valid' padding, optional bias
-// and fused relu/sigmoid. Forward, backward-input and backward-weight are implicit GEMMs over the
-// shared GEMM core (shaders/conv2d_*.wgsl); the bias gradient is a column sum of dY.
+// and fused relu/sigmoid. Forward, backward-input and backward-weight each run the kernel plan
+// (src/kernels/plan.ts) for their geometry: implicit GEMMs over the shared GEMM core
+// (shaders/conv2d_*.wgsl), or the texture-fed kernels on channels padded as the plan says. The
+// bias gradient is a column sum of dY.
 import { dispatcher } from '../gpu/engine.js';
 import { record } from '../autograd/engine.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
@@ -8,13 +10,13 @@ import { fmt, windowOutput, type Padding } from '../tensor/shape.js';
 import { activationGrad, ACT_CODE, type Activation } from '../kernels/activation.js';
 import type { ConvGeometry } from '../kernels/conv_types.js';
 import { binaryRaw, unaryRaw } from '../kernels/elementwise.js';
-import { gemmKernel, planGemm, type GemmPlan } from '../kernels/gemm.js';
+import { gemmKernel, type GemmPlan } from '../kernels/gemm.js';
 import { reduceMiddle } from '../kernels/reduce.js';
 import { padAxisRaw } from '../kernels/pad_axis.js';
 import { winogradForward } from '../kernels/winograd.js';
-import {
-  convVariant, planTexWeight, texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels,
-} from '../kernels/conv_tex.js';
+import { texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels } from '../kernels/conv_tex.js';
+import { convPlan } from '../kernels/plan_context.js';
+import type { KernelPlan } from '../kernels/plan_types.js';
 
 export interface Conv2DOptions {
   strides?: number | [number, number];
@@ -97,39 +99,34 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
   });
 }
 
-/** The forward launch on this adapter's variant, bias and activation fused where possible. */
+/** The forward on its plan: channels padded first where the plan says (x and w alike). */
 function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation): Tensor {
-  const padded = { ...g, CI: Math.ceil(g.CI / 4) * 4 };
-  if (g.CI % 4 !== 0 && convVariant('forward', padded) !== 'gemm') return paddedForward(x, w, b, padded, act);
-  const variant = convVariant('forward', g);
-  if (variant === 'wino') return winogradForward(x, w, b, g, act);
-  const M = g.batch * g.OH * g.OW;
-  if (variant !== 'gemm') {
-    const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');
-    dispatcher().launch(texForwardKernels[variant], { g, M, N: g.CO, bias: !!b, act },
-      [x.buffer, w.buffer, (b ?? x).buffer, y.buffer]);
-    return y;
-  }
-  const plan = planGemm(M, g.CO, g.KH * g.KW * g.CI);
-  const fused = plan.S === 1;
-  const flat = runGemm(conv2dForwardKernel, { plan, g, bias: fused && !!b, act: fused ? act : 'linear' },
-    [x.buffer, w.buffer, (b ?? x).buffer]);
-  const y = reshapeOwned(flat, [g.batch, g.OH, g.OW, g.CO]);
-  return fused ? y : splitEpilogue(y, b, act);
-}
-
-/**
- * An input whose channels are not a multiple of 4 (RGB) is zero-padded to the next multiple,
- * and the kernel's input-channel axis with it, so the texture-fed kernels apply: the padded
- * channels add zero. Costs one small copy of x; the forward of VGG16's first layer 10x faster.
- */
-function paddedForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation): Tensor {
-  const xp = padAxisRaw(x, 3, g.CI);
-  const wp = padAxisRaw(w, 2, g.CI);
-  const y = convForward(xp, wp, b, g, act);
+  const plan = convPlan('forward', g);
+  if (plan.variant === 'gemm' || !plan.padding) return runForward(plan, x, w, b, act);
+  const xp = padAxisRaw(x, 3, plan.g.CI);
+  const wp = padAxisRaw(w, 2, plan.g.CI);
+  const y = runForward(plan, xp, wp, b, act);
   xp.dispose();
   wp.dispose();
   return y;
+}
+
+/** The forward launch of `plan` (operands already padded), bias and activation fused where possible. */
+function runForward(plan: KernelPlan, x: Tensor, w: Tensor, b: Tensor | null, act: Activation): Tensor {
+  const g = plan.g;
+  if (plan.variant === 'wino') return winogradForward(x, w, b, g, act, plan.precision);
+  if (plan.variant !== 'gemm') {
+    const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');
+    dispatcher().launch(texForwardKernels[plan.variant],
+      { g, M: g.batch * g.OH * g.OW, N: g.CO, bias: !!b, act, precision: plan.precision },
+      [x.buffer, w.buffer, (b ?? x).buffer, y.buffer]);
+    return y;
+  }
+  const fused = plan.gemm.S === 1;
+  const flat = runGemm(conv2dForwardKernel, { plan: plan.gemm, g, bias: fused && !!b, act: fused ? act : 'linear' },
+    [x.buffer, w.buffer, (b ?? x).buffer]);
+  const y = reshapeOwned(flat, [g.batch, g.OH, g.OW, g.CO]);
+  return fused ? y : splitEpilogue(y, b, act);
 }
 
 function splitEpilogue(y: Tensor, b: Tensor | null, act: Activation): Tensor {
@@ -146,53 +143,60 @@ function splitEpilogue(y: Tensor, b: Tensor | null, act: Activation): Tensor {
 
 /** dx from dz (the gradient w.r.t. the linear conv output) and w. */
 export function conv2dBackwardInput(dz: Tensor, w: Tensor, g: ConvGeometry): Tensor {
-  const padded = { ...g, CI: Math.ceil(g.CI / 4) * 4 };
-  if (g.CI % 4 !== 0 && convVariant('backward_input', padded) === 'sg') {
-    // As the forward: w's input channels padded to 4, the padded dx channels cropped off.
-    const wp = padAxisRaw(w, 2, padded.CI);
-    const dxp = conv2dBackwardInput(dz, wp, padded);
-    const dx = padAxisRaw(dxp, 3, g.CI);
-    wp.dispose();
-    dxp.dispose();
-    return dx;
+  const plan = convPlan('backward_input', g);
+  if (plan.variant === 'gemm' || !plan.padding) return runBackwardInput(plan, dz, w);
+  // As the forward: w's input channels padded, the padded dx channels (zero) cropped off.
+  const wp = padAxisRaw(w, 2, plan.g.CI);
+  const dxp = runBackwardInput(plan, dz, wp);
+  const dx = padAxisRaw(dxp, 3, g.CI);
+  wp.dispose();
+  dxp.dispose();
+  return dx;
+}
+
+function runBackwardInput(plan: KernelPlan, dz: Tensor, w: Tensor): Tensor {
+  const g = plan.g;
+  if (plan.variant === 'gemm') {
+    const p = { plan: plan.gemm, g, bias: false, act: 'linear' as const };
+    const flat = runGemm(conv2dBackwardInputKernel, p, [dz.buffer, w.buffer]);
+    return reshapeOwned(flat, [g.batch, g.H, g.W, g.CI]);
   }
-  if (convVariant('backward_input', g) === 'sg') {
-    const dx = Tensor.empty([g.batch, g.H, g.W, g.CI], 'float32', 'conv2d_backward_input');
-    const M = g.batch * g.H * g.W;
-    // The bias binding is unused (HAS_BIAS off); dz's buffer fills it.
-    dispatcher().launch(texBackwardInputKernel, { g, M, N: g.CI, bias: false, act: 'linear' },
-      [dz.buffer, w.buffer, dz.buffer, dx.buffer]);
-    return dx;
-  }
-  const plan = planGemm(g.batch * g.H * g.W, g.CI, g.KH * g.KW * g.CO);
-  const flat = runGemm(conv2dBackwardInputKernel, { plan, g, bias: false, act: 'linear' }, [dz.buffer, w.buffer]);
-  return reshapeOwned(flat, [g.batch, g.H, g.W, g.CI]);
+  const dx = Tensor.empty([g.batch, g.H, g.W, g.CI], 'float32', 'conv2d_backward_input');
+  // The bias binding is unused (HAS_BIAS off); dz's buffer fills it.
+  dispatcher().launch(texBackwardInputKernel,
+    { g, M: g.batch * g.H * g.W, N: g.CI, bias: false, act: 'linear', precision: plan.precision },
+    [dz.buffer, w.buffer, dz.buffer, dx.buffer]);
+  return dx;
 }
 
 /** dw from x and dz; K = batch*OH*OW is long, so it is usually split. */
 export function conv2dBackwardWeight(x: Tensor, dz: Tensor, g: ConvGeometry): Tensor {
-  const padded = { ...g, CI: Math.ceil(g.CI / 8) * 8 };
-  if (g.CI % 8 !== 0 && convVariant('backward_weight', padded) === 'sg') {
-    // x's channels padded to the 8-row blocks; the padded rows of dw (zero) cropped off.
-    const xp = padAxisRaw(x, 3, padded.CI);
-    const dwp = conv2dBackwardWeight(xp, dz, padded);
-    const dw = padAxisRaw(dwp, 2, g.CI);
-    xp.dispose();
-    dwp.dispose();
-    return dw;
+  const plan = convPlan('backward_weight', g);
+  if (plan.variant === 'gemm' || !plan.padding) return runBackwardWeight(plan, x, dz);
+  // x's channels padded to the 8-row blocks; the padded rows of dw (zero) cropped off.
+  const xp = padAxisRaw(x, 3, plan.g.CI);
+  const dwp = runBackwardWeight(plan, xp, dz);
+  const dw = padAxisRaw(dwp, 2, g.CI);
+  xp.dispose();
+  dwp.dispose();
+  return dw;
+}
+
+function runBackwardWeight(plan: KernelPlan, x: Tensor, dz: Tensor): Tensor {
+  const g = plan.g;
+  const shape = [g.KH, g.KW, g.CI, g.CO];
+  if (plan.variant === 'gemm') {
+    const p = { plan: plan.gemm, g, bias: false, act: 'linear' as const };
+    const flat = runGemm(conv2dBackwardWeightKernel, p, [x.buffer, dz.buffer]);
+    return reshapeOwned(flat, shape);
   }
-  if (convVariant('backward_weight', g) === 'sg') {
-    const p = planTexWeight(g);
-    const M = g.KH * g.KW * g.CI;
-    const part = Tensor.empty([p.S * M, g.CO], 'float32', 'conv2d_backward_weight');
-    dispatcher().launch(texBackwardWeightKernel, p, [x.buffer, dz.buffer, part.buffer]);
-    const dw = p.S === 1 ? part : reduceMiddle(part, 1, p.S, M * g.CO);
-    if (dw !== part) part.dispose();
-    return reshapeOwned(dw, [g.KH, g.KW, g.CI, g.CO]);
-  }
-  const plan = planGemm(g.KH * g.KW * g.CI, g.CO, g.batch * g.OH * g.OW);
-  const flat = runGemm(conv2dBackwardWeightKernel, { plan, g, bias: false, act: 'linear' }, [x.buffer, dz.buffer]);
-  return reshapeOwned(flat, [g.KH, g.KW, g.CI, g.CO]);
+  const p = { g, precision: plan.precision, S: plan.split!.S, chunk: plan.split!.chunk };
+  const M = g.KH * g.KW * g.CI;
+  const part = Tensor.empty([p.S * M, g.CO], 'float32', 'conv2d_backward_weight');
+  dispatcher().launch(texBackwardWeightKernel, p, [x.buffer, dz.buffer, part.buffer]);
+  const dw = p.S === 1 ? part : reduceMiddle(part, 1, p.S, M * g.CO);
+  if (dw !== part) part.dispose();
+  return reshapeOwned(dw, shape);
 }
 
 export function conv2dBackwardBias(dz: Tensor, g: ConvGeometry): Tensor {

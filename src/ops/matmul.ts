@@ -1,15 +1,17 @@
 // Dense layers and plain matrix products. Forward: Y = act(X.W + b), X [M,K], W [K,N], b [N].
 // Backward (of the linear part): dX = dZ.W^T, dW = X^T.dZ, db = sum over rows of dZ, where dZ is
-// dY through the activation. Kernel: shaders/matmul.wgsl over the shared GEMM core.
+// dY through the activation. Kernel: shaders/matmul.wgsl over the shared GEMM core, or the
+// texture-fed conv kernels where the kernel planner (src/kernels/plan.ts) picks them.
 import { dispatcher } from '../gpu/engine.js';
 import { record } from '../autograd/engine.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { activationGrad, ACT_CODE, type Activation } from '../kernels/activation.js';
 import { binaryRaw, unaryRaw } from '../kernels/elementwise.js';
-import { gemmKernel, planGemm, type GemmPlan } from '../kernels/gemm.js';
+import { gemmKernel, type GemmPlan } from '../kernels/gemm.js';
 import { reduceMiddle } from '../kernels/reduce.js';
-import { texMatmul, texMatmulTransA, texMatmulTransB } from '../kernels/gemm_tex.js';
+import { texDense } from '../kernels/gemm_tex.js';
+import { densePlan } from '../kernels/plan_context.js';
 
 interface MatmulParams { plan: GemmPlan; transA: boolean; transB: boolean; bias: boolean; act: Activation }
 
@@ -31,22 +33,15 @@ export function gemmRaw(a: Tensor, b: Tensor, o: GemmOptions = {}): Tensor {
   if (K !== K2) throw new Error(`dawnflow: matmul inner sizes differ: ${fmt(a.shape)} . ${fmt(b.shape)}`);
   const act = o.act ?? 'linear';
   const bias = o.bias ?? null;
-  const tex = texGemm(a, b, transA, transB, bias, act);
-  if (tex) return tex;
-  const plan = planGemm(M, N, K);
+  const planned = densePlan({ M, N, K, transA, transB, epilogue: bias !== null || act !== 'linear' });
+  if (planned.variant !== 'gemm') return texDense(planned, a, b, bias, act);
+  const plan = planned.gemm;
   const fused = plan.S === 1;
   const out = Tensor.empty([plan.S * M, N], 'float32', 'matmul');
   const p = { plan, transA, transB, bias: fused && bias !== null, act: fused ? act : 'linear' as Activation };
   dispatcher().launch(matmulKernel, p, [a.buffer, b.buffer, (bias ?? a).buffer, out.buffer]);
   if (fused) return reshapeOwned(out, [M, N]);
   return epilogue(reduceMiddle(out, 1, plan.S, M * N), out, M, N, bias, act);
-}
-
-/** The texture-fed kernels (lavapipe) for the three shapes a dense layer needs, where they apply. */
-function texGemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias: Tensor | null, act: Activation) {
-  if (!transA && !transB) return texMatmul(a, b, bias, act);
-  if (bias || act !== 'linear' || (transA && transB)) return null;
-  return transB ? texMatmulTransB(a, b) : texMatmulTransA(a, b);
 }
 
 /** Split-K tail: partial sums reduced, then bias and activation as separate kernels. */

@@ -9,10 +9,12 @@ import { backward } from '../../src/autograd/engine.js';
 import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { TEXTURE_WIDTH } from '../../src/gpu/texture_pool.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
-import { hasSubgroups8, setConvVariant } from '../../src/kernels/conv_tex.js';
+import {
+  hasSubgroups8, planSettings, setConvVariant, setTexturePrecision, texturePrecision,
+} from '../../src/kernels/plan_context.js';
 import { mul } from '../../src/ops/elementwise.js';
 import type { Activation } from '../../src/kernels/activation.js';
-import { setTexturePrecision, texturePrecision, type TexturePrecision } from '../../src/gpu/texture_precision.js';
+import type { TexturePrecision } from '../../src/gpu/texture_precision.js';
 import { sum } from '../../src/ops/reduce.js';
 import { tidy } from '../../src/tensor/scope.js';
 import type { Padding } from '../../src/tensor/shape.js';
@@ -258,7 +260,7 @@ describe.skipIf(!HALF)(skipNote('f16 staging vs float64, next to f32 staging', H
     const stats: Measured[] = [];
     for (const precision of ['f16', 'f32'] as const) {
       setTexturePrecision(precision);
-      expect(dispatcher().stagingPrecision).toBe(precision);
+      expect(texturePrecision()).toBe(precision);
       dispatcher().resetCounts();
       for (const p of [x, w]) p.t.requiresGrad = grads;
       const y = tidy(() => {
@@ -355,8 +357,8 @@ async function withoutF16Env(fn: () => Promise<void>): Promise<void> {
 }
 
 test('the default stays f32; DAWNFLOW_F16=1 asks for f16, setTexturePrecision overrides it', () => withoutF16Env(async () => {
+  expect(planSettings().precision).toBe('f32');
   expect(texturePrecision()).toBe('f32');
-  expect(dispatcher().stagingPrecision).toBe('f32');
   const bytes = await stagingBytes([null, 'f32']);
   expect(bytes.default).toEqual(bytes.f32);
   expect(bytes.default.staged).toBe(0);
@@ -364,11 +366,11 @@ test('the default stays f32; DAWNFLOW_F16=1 asks for f16, setTexturePrecision ov
   expect(bytes.default.f32).toBeGreaterThan(0);
   process.env.DAWNFLOW_F16 = '1';
   setTexturePrecision(null);
-  expect(texturePrecision()).toBe('f16');
-  expect(dispatcher().stagingPrecision).toBe(HALF ? 'f16' : 'f32');
+  expect(planSettings().precision).toBe('f16');
+  expect(texturePrecision()).toBe(HALF ? 'f16' : 'f32');
   setTexturePrecision('f32');
+  expect(planSettings().precision).toBe('f32');
   expect(texturePrecision()).toBe('f32');
-  expect(dispatcher().stagingPrecision).toBe('f32');
 }));
 
 test.skipIf(!HALF)(skipNote('f16 staging halves the staging textures', HALF, NO_HALF), () => withoutF16Env(async () => {

@@ -7,7 +7,9 @@ import * as ref from '../../src/cpu/reference.js';
 import { noGrad } from '../../src/autograd/engine.js';
 import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
-import { convVariant, hasSubgroups8, legalVariants, setConvVariant } from '../../src/kernels/conv_tex.js';
+import type { ConvGeometry, ConvOp } from '../../src/kernels/conv_types.js';
+import { adapterFacts, convPlan, hasSubgroups8, setConvVariant } from '../../src/kernels/plan_context.js';
+import { legalVariants as legalOn } from '../../src/kernels/plan_legal.js';
 import type { Activation } from '../../src/kernels/activation.js';
 import { resetTuningCache } from '../../src/kernels/tuning.js';
 import { planWinograd, winogradHost } from '../../src/kernels/winograd.js';
@@ -20,6 +22,8 @@ import { nextSeed, randomPair, read64 } from '../helpers/tensors.js';
 
 await openGpu();
 afterEach(() => setConvVariant(null));
+const legalVariants = (op: ConvOp, g: ConvGeometry) => legalOn(op, g, adapterFacts());
+const convVariant = (op: ConvOp, g: ConvGeometry) => convPlan(op, g).variant;
 
 // The wino kernels need 8-lane subgroups; elsewhere the variant falls back to tex, so the GPU
 // cases below would check nothing: they are reported as skipped instead.

@@ -1,0 +1,136 @@
+// The kernel planner: the one place that decides how a convolution or matrix product runs.
+// Given the request (op and geometry), the adapter's facts, the settings in force and this
+// request's tuning-cache entry, it returns a plan: the variant, the channel padding, the GEMM
+// core and its split, the weight gradient's pixel split, the staging precision, and the key the
+// choice is tuned under. Pure (no device, no environment): plan_context.ts gathers the inputs;
+// conv2d, matmul and the autotuner only carry plans out.
+//
+// Plans are built on every conv and dense call, so they are plain literals (no object spread,
+// which V8 makes ~15x slower here).
+//
+// Per-adapter defaults: real GPUs get the workgroup-tiled implicit GEMM (conv2d_*.wgsl over
+// gemm_tiled.wgsl). Software adapters (lavapipe) get the texture-fed kernels (conv_tex.ts): there
+// a storage-buffer load costs a scalar load, bounds check and branch per float per lane, a texel
+// fetch of an rgba32float texture about a fifth of that per float, and workgroup memory is no
+// faster than global memory; with 8-lane subgroups the lanes also share fetched texels (sg), and
+// Winograd (wino) where it pays.
+import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
+import { CONV_VARIANTS, legalVariants, winogradPays } from './plan_legal.js';
+import { convGemmShape, gemmCore, planGemm, planTexWeight } from './plan_split.js';
+import type {
+  AdapterFacts, ConvRequest, DensePlan, DenseRequest, KernelPlan, PlanReason, PlanRequest, PlanSettings,
+} from './plan_types.js';
+import type { TuningEntry } from './tuning.js';
+import type { TexturePrecision } from '../gpu/texture_precision.js';
+
+export interface PlanInputs {
+  facts: AdapterFacts;
+  settings: PlanSettings;
+  /** This request's entry in the adapter's tuning cache (looked up under planKey). */
+  tuned?: TuningEntry;
+}
+
+/**
+ * The geometry a texture-fed kernel would run: input channels that are not whole texels (RGB)
+ * are zero-padded to the next multiple of 4, or of 8 for the weight gradient's 8-row blocks; the
+ * padded channels add zero (the forward of VGG16's first layer 10x faster for one small copy).
+ * The GEMM core takes any channel count, so a plan that picks it runs the original geometry.
+ */
+export function paddedGeometry(op: ConvOp, g: ConvGeometry): ConvGeometry {
+  const align = op === 'backward_weight' ? 8 : 4;
+  return g.CI % align === 0 ? g : { ...g, CI: Math.ceil(g.CI / align) * align };
+}
+
+function geometryKey(op: ConvOp, g: ConvGeometry): string {
+  return `${op} ${g.batch}x${g.H}x${g.W}x${g.CI} k${g.KH}x${g.KW}x${g.CO} s${g.SH}x${g.SW} p${g.PT}x${g.PL}`;
+}
+
+/** The 1x1 convolution over `pixels` positions, CI -> CO channels, that a dense product is. */
+export function pointwise(pixels: number, CI: number, CO: number): ConvGeometry {
+  return { batch: pixels, H: 1, W: 1, CI, OH: 1, OW: 1, CO, KH: 1, KW: 1, SH: 1, SW: 1, PT: 0, PL: 0 };
+}
+
+/**
+ * The conv op and 1x1 geometry a texture kernel would compute a dense product as: X.W is the
+ * forward, dZ.W^T (transB) the backward-input, X^T.dZ (transA) the backward-weight; null for
+ * products none of them computes (both transposed, or a fused bias or activation on a transpose).
+ */
+export function denseAsConv(r: DenseRequest): { op: ConvOp; g: ConvGeometry } | null {
+  if (!r.transA && !r.transB) return { op: 'forward', g: pointwise(r.M, r.K, r.N) };
+  if (r.epilogue || (r.transA && r.transB)) return null;
+  if (r.transB) return { op: 'backward_input', g: pointwise(r.M, r.N, r.K) };
+  return { op: 'backward_weight', g: pointwise(r.K, r.M, r.N) };
+}
+
+/**
+ * The tuning-cache key of a request: its op and the geometry a texture kernel would run (padded:
+ * where the choice matters), so `dawnflow tune` saves and the planner looks up the same entry
+ * for every op, RGB inputs included. Null for products no variant choice applies to.
+ */
+export function planKey(r: PlanRequest): string | null {
+  if (r.kind === 'conv') return geometryKey(r.op, paddedGeometry(r.op, r.g));
+  const conv = denseAsConv(r);
+  return conv && geometryKey(conv.op, conv.g);
+}
+
+/** The variants a tuner times for a conv request, and the key its choice is saved under. */
+export function tuningCandidates(r: ConvRequest, facts: AdapterFacts): { key: string; variants: ConvVariant[] } {
+  return { key: planKey(r)!, variants: legalVariants(r.op, paddedGeometry(r.op, r.g), facts) };
+}
+
+export interface VariantChoice { variant: ConvVariant; reason: PlanReason }
+
+/**
+ * The variant: a forced one where legal, else the next legal one down (a forced GEMM core forces
+ * gemm); else the tuned choice where legal; else on software adapters wino where it is legal and
+ * pays, otherwise the fastest legal texture-fed direct kernel (the last legal one); gemm on GPUs.
+ */
+export function chooseVariant(op: ConvOp, g: ConvGeometry, inp: PlanInputs): VariantChoice {
+  const legal = legalVariants(op, g, inp.facts);
+  const { conv, gemm } = inp.settings;
+  if (conv) {
+    const below = CONV_VARIANTS.slice(0, CONV_VARIANTS.indexOf(conv) + 1);
+    return { variant: legal.filter((v) => below.includes(v)).at(-1)!, reason: 'forced' };
+  }
+  if (gemm) return { variant: 'gemm', reason: 'forced' };
+  const tuned = inp.tuned?.choice;
+  if (tuned && legal.includes(tuned)) return { variant: tuned, reason: 'tuned' };
+  if (!inp.facts.software) return { variant: 'gemm', reason: 'default' };
+  const direct = legal.filter((v) => v !== 'wino').at(-1)!;
+  return { variant: legal.includes('wino') && winogradPays(g) ? 'wino' : direct, reason: 'default' };
+}
+
+/** Texture operands are staged in f16 where asked for and the device can write rgba16float. */
+export function stagingPrecision(settings: PlanSettings, facts: AdapterFacts): TexturePrecision {
+  return settings.precision === 'f16' && facts.halfStorage ? 'f16' : 'f32';
+}
+
+/** The plan for `op` on `g` (for a dense product, its 1x1 geometry, which is never padded). */
+function planOp(op: ConvOp, g: ConvGeometry, dense: boolean, inp: PlanInputs): KernelPlan {
+  const run = dense ? g : paddedGeometry(op, g);
+  const { variant, reason } = chooseVariant(op, run, inp);
+  const key = geometryKey(op, run);
+  if (variant === 'gemm') {
+    const [M, N, K] = convGemmShape(op, g);
+    const gemm = planGemm(M, N, K, gemmCore(M, inp.settings.gemm), inp.facts);
+    return { op, dense, key, reason, variant, g, gemm };
+  }
+  return {
+    op, dense, key, reason, variant, g: run,
+    padding: run.CI === g.CI ? null : { from: g.CI, to: run.CI },
+    split: op === 'backward_weight' ? planTexWeight(run, inp.facts.maxBinding) : null,
+    precision: stagingPrecision(inp.settings, inp.facts),
+  };
+}
+
+/** How a convolution's forward, backward-input or backward-weight runs. */
+export function planConv(r: ConvRequest, inp: PlanInputs): KernelPlan {
+  return planOp(r.op, r.g, false, inp);
+}
+
+/** How a matrix product runs: a texture kernel as a 1x1 convolution, or the GEMM core. */
+export function planDense(r: DenseRequest, inp: PlanInputs): DensePlan {
+  const conv = denseAsConv(r);
+  if (conv) return planOp(conv.op, conv.g, true, inp);
+  return { variant: 'gemm', op: null, gemm: planGemm(r.M, r.N, r.K, gemmCore(r.M, inp.settings.gemm), inp.facts) };
+}

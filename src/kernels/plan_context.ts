@@ -1,0 +1,95 @@
+// The kernel planner's inputs, gathered from the running engine: the adapter's facts (from the
+// device), the settings in force (overrides from code, else the DAWNFLOW_* settings) and the
+// tuning cache; convPlan and densePlan hand them to the pure planner (plan.ts).
+import { currentGpu, dispatcher } from '../gpu/engine.js';
+import type { Gpu } from '../gpu/device.js';
+import type { TexturePrecision } from '../gpu/texture_precision.js';
+import { setting } from '../util/settings.js';
+import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
+import type { GemmVariant } from './gemm.js';
+import { planConv, planDense, planKey, stagingPrecision } from './plan.js';
+import type { AdapterFacts, DensePlan, DenseRequest, KernelPlan, PlanRequest, PlanSettings } from './plan_types.js';
+import { tunedEntry } from './tuning.js';
+
+let forcedConv: ConvVariant | null = null;
+let forcedGemm: GemmVariant | null = null;
+let forcedPrecision: TexturePrecision | null = null;
+
+/** Forces one conv variant wherever it applies (tests loop over all); null returns to the default. */
+export function setConvVariant(v: ConvVariant | null): void {
+  forcedConv = v;
+}
+
+/** Forces one core for every GEMM kernel (tests loop over all); null returns to the default. */
+export function setGemmVariant(v: GemmVariant | null): void {
+  forcedGemm = v;
+}
+
+/** Forces the staging precision of texture operands (tests); null returns to DAWNFLOW_F16. */
+export function setTexturePrecision(p: TexturePrecision | null): void {
+  forcedPrecision = p;
+}
+
+/**
+ * The overrides in force. Code wins over the environment; a GEMM core forced either way also
+ * overrides DAWNFLOW_CONV (so a test that forces a core tests it), but not setConvVariant.
+ */
+export function planSettings(): PlanSettings {
+  const gemm = forcedGemm ?? setting('DAWNFLOW_GEMM');
+  return {
+    conv: forcedConv ?? (gemm ? null : setting('DAWNFLOW_CONV')),
+    gemm,
+    precision: forcedPrecision ?? (setting('DAWNFLOW_F16') ? 'f16' : 'f32'),
+  };
+}
+
+const factsOf = new WeakMap<Gpu, AdapterFacts>();
+
+/** The current adapter's facts (read once per device). */
+export function adapterFacts(): AdapterFacts {
+  const gpu = currentGpu();
+  let facts = factsOf.get(gpu);
+  if (!facts) {
+    const d = dispatcher();
+    facts = {
+      software: gpu.info.software,
+      subgroups8: gpu.features.includes('subgroups')
+        && gpu.info.subgroupMinSize === 8 && gpu.info.subgroupMaxSize === 8,
+      halfStorage: d.halfStorage,
+      maxBinding: d.maxBinding,
+      maxTexture2D: d.limits.maxTextureDimension2D ?? 8192,
+      maxWorkgroupsPerDimension: d.limits.maxComputeWorkgroupsPerDimension ?? 65535,
+    };
+    factsOf.set(gpu, facts);
+  }
+  return facts;
+}
+
+/** Whether this adapter runs subgroups of exactly 8 lanes (what the sg and wino kernels assume). */
+export function hasSubgroups8(): boolean {
+  return adapterFacts().subgroups8;
+}
+
+/** The precision texture operands are staged in now: the requested one where the device can. */
+export function texturePrecision(): TexturePrecision {
+  return stagingPrecision(planSettings(), adapterFacts());
+}
+
+function inputs(r: PlanRequest) {
+  const key = planKey(r);
+  return { facts: adapterFacts(), settings: planSettings(), tuned: key === null ? undefined : tunedEntry(key) };
+}
+
+/** The plan for a convolution's `op` on `g` here and now. */
+export function convPlan(op: ConvOp, g: ConvGeometry): KernelPlan {
+  const r = { kind: 'conv', op, g } as const;
+  return planConv(r, inputs(r));
+}
+
+/** The plan for a matrix product here and now. */
+export function densePlan(r: Omit<DenseRequest, 'kind'>): DensePlan {
+  const req: DenseRequest = {
+    kind: 'dense', M: r.M, N: r.N, K: r.K, transA: r.transA, transB: r.transB, epilogue: r.epilogue,
+  };
+  return planDense(req, inputs(req));
+}

@@ -1,0 +1,249 @@
+// The kernel planner (src/kernels/plan.ts) on made-up adapters, no GPU: each branch of the variant
+// choice (forced, GEMM core forced, tuned, per-adapter default, Winograd), the channel padding
+// per op, the tuning key (one for saving and lookup, RGB backward ops included), the GEMM core
+// and split, the weight gradient's pixel split, the staging precision, the dense products, and
+// how code overrides and DAWNFLOW_* settings combine.
+import { afterEach, describe, expect, test } from 'vitest';
+import type { ConvGeometry, ConvOp, ConvVariant } from '../../src/kernels/conv_types.js';
+import {
+  denseAsConv, paddedGeometry, planConv, planDense, planKey, tuningCandidates, type PlanInputs,
+} from '../../src/kernels/plan.js';
+import { planSettings, setConvVariant, setGemmVariant, setTexturePrecision } from '../../src/kernels/plan_context.js';
+import { legalVariants, winogradFits } from '../../src/kernels/plan_legal.js';
+import { gemmCore, planGemm, planTexWeight } from '../../src/kernels/plan_split.js';
+import type { AdapterFacts, DenseRequest, KernelPlan, PlanSettings } from '../../src/kernels/plan_types.js';
+import { conv2dGeometry } from '../../src/ops/conv2d.js';
+
+const LAVAPIPE: AdapterFacts = {
+  software: true, subgroups8: true, halfStorage: true,
+  maxBinding: 2 ** 31, maxTexture2D: 16384, maxWorkgroupsPerDimension: 65535,
+};
+const NO_SG = { ...LAVAPIPE, subgroups8: false };
+const GPU = { ...LAVAPIPE, software: false, subgroups8: false };
+const DEFAULTS: PlanSettings = { conv: null, gemm: null, precision: 'f32' };
+
+function inputs(facts = LAVAPIPE, settings: Partial<PlanSettings> = {}, choice?: ConvVariant): PlanInputs {
+  return { facts, settings: { ...DEFAULTS, ...settings }, tuned: choice && { choice, ms: {} } };
+}
+
+const geom = (x: number[], w: number[], strides = 1, padding: 'same' | 'valid' = 'same') =>
+  conv2dGeometry(x, w, { strides, padding });
+const plan = (op: ConvOp, g: ConvGeometry, inp = inputs()): KernelPlan => planConv({ kind: 'conv', op, g }, inp);
+
+const SMALL = geom([1, 9, 9, 8], [3, 3, 8, 8]);
+const RGB = geom([2, 9, 9, 3], [3, 3, 3, 8]);
+const VGG_B2 = geom([4, 75, 75, 64], [3, 3, 64, 128]);
+
+describe('legal variants', () => {
+  test('texel-wide channels for textures; tex forward only; sg needs 8-lane subgroups', () => {
+    expect(legalVariants('forward', SMALL, LAVAPIPE)).toEqual(['gemm', 'tex', 'sg', 'wino']);
+    expect(legalVariants('forward', SMALL, NO_SG)).toEqual(['gemm', 'tex']);
+    expect(legalVariants('backward_input', SMALL, LAVAPIPE)).toEqual(['gemm', 'sg']);
+    expect(legalVariants('backward_weight', SMALL, LAVAPIPE)).toEqual(['gemm', 'sg']);
+    expect(legalVariants('forward', RGB, LAVAPIPE)).toEqual(['gemm']);
+    expect(legalVariants('forward', geom([1, 9, 9, 8], [3, 3, 8, 6]), LAVAPIPE)).toEqual(['gemm']);
+  });
+
+  test('the weight gradient needs 8-row blocks of input channels', () => {
+    expect(legalVariants('backward_weight', geom([1, 9, 9, 12], [3, 3, 12, 8]), LAVAPIPE)).toEqual(['gemm']);
+  });
+
+  test('wino: 3x3 stride-1 forwards whose transformed operands fit', () => {
+    expect(legalVariants('forward', geom([1, 9, 9, 8], [3, 3, 8, 8], 2), LAVAPIPE)).not.toContain('wino');
+    expect(legalVariants('forward', geom([1, 9, 9, 8], [5, 5, 8, 8]), LAVAPIPE)).not.toContain('wino');
+    const big = geom([8, 150, 150, 512], [3, 3, 512, 8]);
+    expect(winogradFits(big, { ...LAVAPIPE, maxBinding: 2 ** 27 })).toBe(false);
+    expect(winogradFits(big, { ...LAVAPIPE, maxBinding: 2 ** 40, maxTexture2D: 2 ** 20 })).toBe(true);
+  });
+});
+
+describe('the variant', () => {
+  test('defaults: software adapters take the fastest texture kernel, wino where it pays; GPUs gemm', () => {
+    expect(plan('forward', SMALL)).toMatchObject({ variant: 'sg', reason: 'default' });
+    expect(plan('forward', SMALL, inputs(NO_SG))).toMatchObject({ variant: 'tex', reason: 'default' });
+    expect(plan('forward', geom([1, 9, 9, 512], [3, 3, 512, 512])).variant).toBe('wino');
+    expect(plan('forward', geom([4, 150, 150, 64], [3, 3, 64, 64])).variant).toBe('wino');
+    expect(plan('forward', geom([1, 9, 9, 64], [3, 3, 64, 64])).variant).toBe('sg');  // too little work
+    expect(plan('forward', geom([4, 75, 75, 64], [3, 3, 64, 128], 2)).variant).toBe('sg');  // stride 2
+    expect(plan('backward_input', SMALL).variant).toBe('sg');
+    expect(plan('forward', SMALL, inputs(GPU))).toMatchObject({ variant: 'gemm', reason: 'default' });
+  });
+
+  test('a forced variant where legal, else the next legal one down', () => {
+    const forced = (conv: ConvVariant) => inputs(LAVAPIPE, { conv });
+    expect(plan('forward', SMALL, forced('tex'))).toMatchObject({ variant: 'tex', reason: 'forced' });
+    expect(plan('forward', geom([1, 9, 9, 8], [3, 3, 8, 8], 2), forced('wino')).variant).toBe('sg');
+    expect(plan('backward_input', SMALL, forced('tex')).variant).toBe('gemm');
+    expect(plan('forward', SMALL, inputs(GPU, { conv: 'sg' })).variant).toBe('tex');
+  });
+
+  test('a forced GEMM core forces gemm; a forced variant still wins', () => {
+    const naive = inputs(LAVAPIPE, { gemm: 'naive' });
+    expect(plan('forward', SMALL, naive)).toMatchObject({ variant: 'gemm', reason: 'forced', gemm: { core: 'naive' } });
+    expect(plan('forward', SMALL, inputs(LAVAPIPE, { gemm: 'naive', conv: 'sg' })).variant).toBe('sg');
+  });
+
+  test('a tuned choice beats the default where legal, and nothing where it is not', () => {
+    expect(plan('forward', SMALL, inputs(LAVAPIPE, {}, 'tex'))).toMatchObject({ variant: 'tex', reason: 'tuned' });
+    expect(plan('forward', SMALL, inputs(GPU, {}, 'tex'))).toMatchObject({ variant: 'tex', reason: 'tuned' });
+    expect(plan('forward', SMALL, inputs(NO_SG, {}, 'wino'))).toMatchObject({ variant: 'tex', reason: 'default' });
+    expect(plan('forward', SMALL, inputs(LAVAPIPE, { conv: 'gemm' }, 'tex')).variant).toBe('gemm');
+  });
+});
+
+describe('channel padding', () => {
+  test('RGB pads to 4 channels for the forward and backward-input, to 8 for the weight gradient', () => {
+    for (const [op, to] of [['forward', 4], ['backward_input', 4], ['backward_weight', 8]] as const) {
+      const p = plan(op, RGB);
+      expect(p.variant, op).toBe('sg');
+      if (p.variant === 'gemm') continue;
+      expect(p.padding, op).toEqual({ from: 3, to });
+      expect(p.g, op).toEqual({ ...RGB, CI: to });
+    }
+    const p12 = plan('backward_weight', geom([1, 9, 9, 12], [3, 3, 12, 8]));
+    expect(p12.variant === 'sg' && p12.padding).toEqual({ from: 12, to: 16 });
+  });
+
+  test('the GEMM core runs the original channels; aligned channels are never padded', () => {
+    const p = plan('forward', RGB, inputs(GPU));
+    expect(p).toMatchObject({ variant: 'gemm', g: RGB });
+    expect('padding' in p).toBe(false);
+    const q = plan('forward', SMALL);
+    expect(q.variant !== 'gemm' && q.padding).toBeNull();
+    expect(paddedGeometry('backward_weight', SMALL)).toBe(SMALL);
+  });
+});
+
+describe('the tuning key', () => {
+  test('one key for saving and lookup: the plan carries the key its tuned entry is read under', () => {
+    for (const op of ['forward', 'backward_input', 'backward_weight'] as const) {
+      for (const g of [SMALL, RGB, VGG_B2]) {
+        const r = { kind: 'conv', op, g } as const;
+        const { key, variants } = tuningCandidates(r, LAVAPIPE);
+        expect(planKey(r)).toBe(key);
+        expect(plan(op, g).key).toBe(key);
+        // Every candidate the tuner times is what the plan runs when forced.
+        for (const v of variants) expect(plan(op, g, inputs(LAVAPIPE, { conv: v })).variant).toBe(v);
+      }
+    }
+  });
+
+  test('an RGB backward op is keyed (and tuned) on its padded channels, as the forward is', () => {
+    expect(planKey({ kind: 'conv', op: 'forward', g: RGB })).toBe('forward 2x9x9x4 k3x3x8 s1x1 p1x1');
+    expect(planKey({ kind: 'conv', op: 'backward_input', g: RGB })).toBe('backward_input 2x9x9x4 k3x3x8 s1x1 p1x1');
+    expect(planKey({ kind: 'conv', op: 'backward_weight', g: RGB })).toBe('backward_weight 2x9x9x8 k3x3x8 s1x1 p1x1');
+    const candidates = tuningCandidates({ kind: 'conv', op: 'backward_weight', g: RGB }, LAVAPIPE);
+    expect(candidates.variants).toEqual(['gemm', 'sg']);
+    // A tuned gemm for the RGB backward ops is used: no padding, the GEMM core.
+    for (const op of ['backward_input', 'backward_weight'] as const) {
+      expect(plan(op, RGB, inputs(LAVAPIPE, {}, 'gemm'))).toMatchObject({ variant: 'gemm', reason: 'tuned', g: RGB });
+    }
+  });
+
+  test('shapes differing in any field the speed depends on have different keys', () => {
+    const keys = [SMALL, geom([2, 9, 9, 8], [3, 3, 8, 8]), geom([1, 9, 9, 8], [3, 3, 8, 8], 2),
+      geom([1, 9, 9, 8], [3, 3, 8, 8], 1, 'valid'), geom([1, 9, 9, 8], [3, 3, 8, 12])]
+      .map((g) => planKey({ kind: 'conv', op: 'forward', g }));
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('GEMM core and splits', () => {
+  test('naive for skinny products (<= 32 rows), else tiled, unless forced', () => {
+    expect(gemmCore(32, null)).toBe('naive');
+    expect(gemmCore(33, null)).toBe('tiled');
+    expect(gemmCore(4, 'tiled')).toBe('tiled');
+  });
+
+  test('K is split until the adapter has enough tiles: 8 on software adapters, 256 on GPUs', () => {
+    // One 64x64 tile summed over 4x75x75 positions: split 8 ways, or down to 512-long chunks.
+    expect(planGemm(64, 64, 22500, 'tiled', { software: true })).toMatchObject({ S: 8, kChunk: 2816 });
+    expect(planGemm(64, 64, 22500, 'tiled', { software: false })).toMatchObject({ S: 44, kChunk: 512 });
+    // A 3x3x64x64 weight gradient's 9 tiles already fill a software adapter.
+    expect(planGemm(576, 64, 22500, 'tiled', { software: true })).toMatchObject({ S: 1, kChunk: 22512 });
+    expect(planGemm(4096, 4096, 64, 'tiled', { software: false })).toMatchObject({ S: 1, kChunk: 64 });
+    const p = plan('backward_weight', VGG_B2, inputs(GPU));
+    expect(p.variant === 'gemm' && p.gemm).toMatchObject({ M: 576, N: 128, K: 4 * 75 * 75, core: 'tiled' });
+  });
+
+  test('the sg weight gradient splits its pixel sum; other texture plans do not split', () => {
+    const p = plan('backward_weight', VGG_B2);
+    expect(p.variant === 'sg' && p.split).toEqual(planTexWeight(VGG_B2, LAVAPIPE.maxBinding));
+    const f = plan('forward', VGG_B2);
+    expect(f.variant !== 'gemm' && f.split).toBeNull();
+    // Within half a binding: 2 * 4 * M * CO bytes per split.
+    expect(planTexWeight(VGG_B2, 4 << 20).S).toBe(7);
+  });
+});
+
+describe('staging precision', () => {
+  test('f16 where asked for and the device can write rgba16float, else f32', () => {
+    const p = (facts: AdapterFacts, precision: 'f16' | 'f32') => plan('forward', SMALL, inputs(facts, { precision }));
+    expect(p(LAVAPIPE, 'f16')).toMatchObject({ precision: 'f16' });
+    expect(p({ ...LAVAPIPE, halfStorage: false }, 'f16')).toMatchObject({ precision: 'f32' });
+    expect(p(LAVAPIPE, 'f32')).toMatchObject({ precision: 'f32' });
+    expect('precision' in plan('forward', SMALL, inputs(GPU, { precision: 'f16' }))).toBe(false);
+  });
+});
+
+describe('dense products', () => {
+  const dense = (M: number, N: number, K: number, o: Partial<DenseRequest> = {}): DenseRequest =>
+    ({ kind: 'dense', M, N, K, transA: false, transB: false, epilogue: false, ...o });
+
+  test('X.W, dZ.W^T and X^T.dZ are a 1x1 conv forward, backward-input and backward-weight', () => {
+    expect(denseAsConv(dense(20, 256, 8192))).toMatchObject({ op: 'forward', g: { batch: 20, CI: 8192, CO: 256 } });
+    expect(denseAsConv(dense(20, 8192, 256, { transB: true })))
+      .toMatchObject({ op: 'backward_input', g: { batch: 20, CI: 8192, CO: 256 } });
+    expect(denseAsConv(dense(8192, 256, 20, { transA: true })))
+      .toMatchObject({ op: 'backward_weight', g: { batch: 20, CI: 8192, CO: 256 } });
+    expect(denseAsConv(dense(4, 4, 4, { transA: true, transB: true }))).toBeNull();
+    expect(denseAsConv(dense(4, 4, 4, { transB: true, epilogue: true }))).toBeNull();
+  });
+
+  test('texture kernels where legal, never padded; else the GEMM core on the product itself', () => {
+    expect(planDense(dense(20, 256, 8192), inputs())).toMatchObject({ variant: 'sg', dense: true, padding: null });
+    const dw = planDense(dense(8192, 256, 20, { transA: true }), inputs());
+    expect(dw).toMatchObject({ variant: 'sg', op: 'backward_weight', split: { S: 1 } });
+    const odd = planDense(dense(20, 1, 8192), inputs());
+    expect(odd).toMatchObject({ variant: 'gemm', gemm: { M: 20, N: 1, K: 8192, core: 'naive' } });
+    const both = planDense(dense(64, 8, 16, { transA: true, transB: true }), inputs());
+    expect(both).toEqual({ variant: 'gemm', op: null, gemm: planGemm(64, 8, 16, 'tiled', LAVAPIPE) });
+    expect(planKey(dense(64, 8, 16, { transA: true, transB: true }))).toBeNull();
+    expect(planDense(dense(20, 256, 8192), inputs(GPU)).variant).toBe('gemm');
+  });
+});
+
+describe('settings: code overrides and DAWNFLOW_* combined', () => {
+  const saved = { conv: process.env.DAWNFLOW_CONV, gemm: process.env.DAWNFLOW_GEMM, f16: process.env.DAWNFLOW_F16 };
+  afterEach(() => {
+    setConvVariant(null);
+    setGemmVariant(null);
+    setTexturePrecision(null);
+    for (const [k, v] of [['DAWNFLOW_CONV', saved.conv], ['DAWNFLOW_GEMM', saved.gemm], ['DAWNFLOW_F16', saved.f16]]) {
+      if (v === undefined) delete process.env[k!];
+      else process.env[k!] = v;
+    }
+  });
+
+  test('the environment, then code over it; a forced core overrides DAWNFLOW_CONV only', () => {
+    delete process.env.DAWNFLOW_GEMM;
+    process.env.DAWNFLOW_CONV = 'tex';
+    process.env.DAWNFLOW_F16 = '1';
+    expect(planSettings()).toEqual({ conv: 'tex', gemm: null, precision: 'f16' });
+    setTexturePrecision('f32');
+    expect(planSettings().precision).toBe('f32');
+    setGemmVariant('naive');
+    expect(planSettings()).toMatchObject({ conv: null, gemm: 'naive' });
+    setConvVariant('sg');
+    expect(planSettings()).toMatchObject({ conv: 'sg', gemm: 'naive' });
+    setConvVariant(null);
+    setGemmVariant(null);
+    process.env.DAWNFLOW_GEMM = 'tiled';
+    expect(planSettings()).toMatchObject({ conv: null, gemm: 'tiled' });
+  });
+
+  test('an invalid value is refused in one line', () => {
+    process.env.DAWNFLOW_CONV = 'fast';
+    expect(() => planSettings()).toThrow("dawnflow: DAWNFLOW_CONV must be one of gemm, tex, sg, wino, got 'fast'");
+  });
+});
