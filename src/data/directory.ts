@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { dataError, fsReason } from './errors.js';
+import { oneLine } from '../util/errors.js';
 
 /** keras-preprocessing 1.1's white list (tif/tiff since Keras 2.1.4), on the lowercased name. */
 export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze([
@@ -21,6 +22,8 @@ export interface ImageFolder {
   files: string[];
   /** The label of each file. */
   labels: Int32Array;
+  /** Files Keras would list but dawnflow cannot decode (TIFF), left out of `files` with a warning. */
+  leftOut: string[];
 }
 
 export interface ListOptions {
@@ -36,7 +39,10 @@ export interface ListOptions {
 export function listImageFolder(dir: string, o: ListOptions = {}): ImageFolder {
   checkFolder(dir);
   const classes = o.classes ? checkClasses(dir, o.classes) : classFolders(dir);
-  const perClass = classes.map((c) => listClass(dir, c));
+  const listed = classes.map((c) => listClass(dir, c));
+  const perClass = listed.map((l) => l.filter((f) => !isTiffName(f)));
+  const leftOut = listed.flat().filter(isTiffName);
+  if (leftOut.length > 0) warnLeftOut(dir, leftOut);
   checkNotEmpty(dir, classes, perClass);
   const files = perClass.flat();
   const labels = new Int32Array(files.length);
@@ -46,7 +52,28 @@ export function listImageFolder(dir: string, o: ListOptions = {}): ImageFolder {
     at += list.length;
   });
   const classIndices = Object.fromEntries(classes.map((c, i) => [c, i]));
-  return { dir, classes, classIndices, files, labels };
+  return { dir, classes, classIndices, files, labels, leftOut };
+}
+
+/**
+ * TIFF is on Keras's list, but dawnflow has no TIFF decoder that matches PIL, so such files are
+ * left out of the listing (and of `Found N images`) rather than failing mid-epoch. Named by the
+ * same suffix rule as isImageFile.
+ */
+export function isTiffName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower.endsWith('tif') || lower.endsWith('tiff');
+}
+
+const warned = new Set<string>();
+
+/** One line per folder and process (several callers list the same folder). */
+function warnLeftOut(dir: string, files: string[]): void {
+  if (warned.has(dir)) return;
+  warned.add(dir);
+  const named = files.slice(0, 10).join(', ') + (files.length > 10 ? ` and ${files.length - 10} more` : '');
+  console.warn(oneLine(`dawnflow: warning: ${dir}: leaving out ${files.length} TIFF file(s), which Keras ` +
+    `would read but dawnflow cannot decode: ${named}; convert them to PNG to use them`));
 }
 
 /** The line Keras prints after listing, e.g. `Found 2000 images belonging to 2 classes.` */

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import {
   compareCodePoints, foundLine, IMAGE_EXTENSIONS, isImageFile, listImageFolder,
 } from '../../src/data/directory.js';
@@ -64,15 +64,23 @@ describe('listImageFolder', () => {
   });
 
   test('files follow Keras\'s walk: sorted names, folders by path, links not followed', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const f = listImageFolder(join(root, 'walk'));
     expect(f.classes).toEqual(['cats', 'dogs']);
     expect(f.files).toEqual([
-      'cats/UPPER.JPEG', 'cats/cat.1000.jpg', 'cats/cat.999.jpg', 'cats/notapng', 'cats/x.tif',
+      'cats/UPPER.JPEG', 'cats/cat.1000.jpg', 'cats/cat.999.jpg', 'cats/notapng',
       'cats/s/a.ppm', 'cats/s-t/b.png', 'cats/s/deep/d.bmp',
       'dogs/dog.1.jpg',
     ]);
-    expect(Array.from(f.labels)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1]);
-    expect(foundLine(f)).toBe('Found 9 images belonging to 2 classes.');
+    expect(Array.from(f.labels)).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(foundLine(f)).toBe('Found 8 images belonging to 2 classes.');
+    // TIFF (on Keras's list, but not decodable here) is left out with one warning naming it.
+    expect(f.leftOut).toEqual(['cats/x.tif']);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(
+      /^dawnflow: warning: .*walk: leaving out 1 TIFF file\(s\), which Keras would read .*: cats\/x\.tif; convert/)]);
+    listImageFolder(join(root, 'walk'));
+    expect(warn).toHaveBeenCalledTimes(1); // once per folder, however often it is listed
+    warn.mockRestore();
   });
 
   test('an explicit class list keeps its order and may leave folders out', () => {
