@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { DeviceOptions } from '../gpu/device.js';
 import { withEngine } from '../gpu/engine.js';
+import { dawnflowEnvironment } from '../util/settings.js';
 import type { FlagSpec } from './args.js';
 import { UsageError } from './args.js';
 import { kernelCaseNames, runKernelBench } from '../../bench/run.js';
@@ -73,7 +74,7 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
     }
     const report: BenchReport = {
       tool: 'dawnflow bench', date: new Date().toISOString(), command, node: process.version,
-      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('DAWNFLOW_'))) as Record<string, string>,
+      env: dawnflowEnvironment(),
       adapter: { info: { ...gpu.info }, features: gpu.features, limits: gpu.limits },
     };
     const save = () => {
@@ -137,7 +138,7 @@ async function learning(opts: DeviceOptions, flags: Record<string, unknown>, com
   return withEngine(opts, async (gpu) => {
     const base: BenchReport = {
       tool: 'dawnflow bench', date: new Date().toISOString(), command, node: process.version,
-      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('DAWNFLOW_'))) as Record<string, string>,
+      env: dawnflowEnvironment(),
       adapter: { info: { ...gpu.info }, features: gpu.features, limits: gpu.limits },
     };
     const r = await runLearningBench({

@@ -2,13 +2,14 @@
 // device's features and limits, as text or --json.
 import { withEngine } from '../gpu/engine.js';
 import type { DeviceOptions, Gpu } from '../gpu/device.js';
+import { setting } from '../util/settings.js';
 
 export function adapterReport(gpu: Gpu): Record<string, unknown> {
   return {
     adapter: gpu.info,
     features: gpu.features,
     limits: gpu.limits,
-    dawn: { package: 'webgpu', backendFlag: process.env.DAWNFLOW_BACKEND ?? null },
+    dawn: { package: 'webgpu', backendFlag: setting('DAWNFLOW_BACKEND') },
   };
 }
 

@@ -15,6 +15,7 @@ import { TRAIN_FLAGS, trainSettings } from './train_flags.js';
 import { PROFILE_FLAGS, profileCommand } from './profile.js';
 import { TUNE_FLAGS, tuneCommand } from './tune.js';
 import { FETCH_HELP, fetchCommand } from './fetch.js';
+import { checkSettings, setting } from '../util/settings.js';
 
 const DEVICE_FLAGS: FlagSpec = { adapter: 'string', backend: 'string' };
 
@@ -77,7 +78,9 @@ ${FETCH_HELP}
 weights/, downloaded when in neither (see 'fetch weights').
 
 device flags (any command): --adapter NAME (substring of the adapter name; env
-DAWNFLOW_ADAPTER), --backend vulkan|metal|d3d12|opengl|null (env DAWNFLOW_BACKEND)`;
+DAWNFLOW_ADAPTER), --backend vulkan|metal|d3d12|opengl|null (env DAWNFLOW_BACKEND)
+
+every DAWNFLOW_* environment setting: docs/settings.md`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
@@ -86,6 +89,9 @@ function version(): string {
 
 export async function run(argv: string[]): Promise<number> {
   const [command = 'help', ...rest] = argv;
+  const settings = checkSettings();
+  for (const line of [...settings.errors, ...settings.unknown]) console.error(line);
+  if (settings.errors.length) return 2;
   try {
     switch (command) {
       case 'info': {
@@ -172,7 +178,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const msg = (e as Error).message ?? String(e);
     console.error(msg.startsWith('dawnflow:') ? msg : `dawnflow: ${msg}`);
-    if (process.env.DAWNFLOW_DEBUG) console.error(debugText(e));
+    if (setting('DAWNFLOW_DEBUG')) console.error(debugText(e));
     return 1;
   }
 }

@@ -1,6 +1,7 @@
 // Acquires the one Dawn adapter and device the engine uses, with the largest storage and buffer
 // limits the adapter allows, and turns device loss into a clear, sticky error.
 import { create, globals } from 'webgpu';
+import { setting } from '../util/settings.js';
 
 // GPUBufferUsage, GPUMapMode, ... are globals in browsers; Dawn's binding provides them here.
 Object.assign(globalThis, globals);
@@ -68,8 +69,8 @@ export function summarise(adapter: GPUAdapter): AdapterSummary {
 
 function dawnFlags(opts: DeviceOptions): string[] {
   const flags: string[] = [];
-  const backend = opts.backend ?? process.env.DAWNFLOW_BACKEND;
-  const adapter = opts.adapter ?? process.env.DAWNFLOW_ADAPTER;
+  const backend = opts.backend ?? setting('DAWNFLOW_BACKEND');
+  const adapter = opts.adapter ?? setting('DAWNFLOW_ADAPTER');
   if (backend) flags.push(`backend=${backend}`);
   if (adapter) flags.push(`adapter=${adapter}`);
   // Dawn rounds timestamps to 2^16 ns by default (a browser fingerprinting guard); the profiler

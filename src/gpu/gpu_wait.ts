@@ -9,6 +9,7 @@
 // a third less CPU time. DAWNFLOW_SPIN=1 keeps Dawn's own polling.
 //
 // Other code that calls the global setImmediate during such an await is deferred by ~1 ms too.
+import { setting } from '../util/settings.js';
 
 const POLL_MS = 1;
 
@@ -22,7 +23,7 @@ export interface WaitStats {
 
 export class GpuWaiter {
   /** Off with DAWNFLOW_SPIN=1, and while `exact` runs. */
-  enabled = process.env.DAWNFLOW_SPIN !== '1';
+  enabled = !setting('DAWNFLOW_SPIN');
   readonly stats: WaitStats = { awaits: 0, waitedMs: 0, polite: this.enabled };
   private depth = 0;
   private original: typeof setImmediate | null = null;

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { setting } from '../util/settings.js';
 
 function findShaderDir(): string {
   // Works from src/gpu (vitest, tsx) and from dist/src/gpu (compiled): walk up to shaders/.
@@ -57,7 +58,7 @@ export function setWgslDumpDir(dir: string | null): void {
 
 /** `--dump-wgsl DIR` (setWgslDumpDir), else env DAWNFLOW_DUMP_WGSL=DIR, else null. */
 export function wgslDumpDir(): string | null {
-  return dumpDir ?? (process.env.DAWNFLOW_DUMP_WGSL || null);
+  return dumpDir ?? setting('DAWNFLOW_DUMP_WGSL');
 }
 
 /** One pipeline specialisation: what the pipeline cache compiled. */

@@ -34,10 +34,11 @@ import {
 import {
   modelVariants, weightsVariants, writeSpec, type FileSpec, type Variant,
 } from './fuzz_h5_variants.js';
+import { setting } from '../../src/util/settings.js';
 
 useGpu();
 
-const CASES = Number(process.env.DAWNFLOW_FUZZ_H5_CASES ?? 4000);
+const CASES = setting('DAWNFLOW_FUZZ_H5_CASES');
 /** The reader's own deadline is 2 s for small files; a case past this is a hang. */
 const DEADLINE_MS = 5000;
 const RSS_LIMIT_MB = 400;

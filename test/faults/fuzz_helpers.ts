@@ -5,16 +5,11 @@
 import fs from 'node:fs';
 import vm from 'node:vm';
 import { mulberry32 } from '../helpers/random.js';
+import { setting } from '../../src/util/settings.js';
 
-/** The run's seed: DAWNFLOW_FUZZ_SEED when set, else a fixed one, so CI runs are repeatable. */
-export const DEFAULT_SEED = 20240808;
-
+/** The run's seed: DAWNFLOW_FUZZ_SEED, else its fixed registered default, so CI runs are repeatable. */
 export function fuzzSeed(suite: string): number {
-  const env = process.env.DAWNFLOW_FUZZ_SEED;
-  const seed = env === undefined || env === '' ? DEFAULT_SEED : Number(env);
-  if (!Number.isSafeInteger(seed)) {
-    throw new Error(`DAWNFLOW_FUZZ_SEED must be an integer, got '${env}'`);
-  }
+  const seed = setting('DAWNFLOW_FUZZ_SEED');
   const only = onlyCase();
   const replay = only === null ? '' : `, only case ${only}`;
   console.log(`${suite}: fuzz seed ${seed} (replay: DAWNFLOW_FUZZ_SEED=${seed}` +
@@ -24,13 +19,12 @@ export function fuzzSeed(suite: string): number {
 
 /** DAWNFLOW_FUZZ_CASE=N runs case N alone (its bytes depend only on the seed and N). */
 export function onlyCase(): number | null {
-  const env = process.env.DAWNFLOW_FUZZ_CASE;
-  return env === undefined || env === '' ? null : Number(env);
+  return setting('DAWNFLOW_FUZZ_CASE');
 }
 
 /** With DAWNFLOW_FUZZ_CASE, DAWNFLOW_FUZZ_SAVE=PATH keeps that case's file for a closer look. */
 export function keepCase(file: string): void {
-  const to = process.env.DAWNFLOW_FUZZ_SAVE;
+  const to = setting('DAWNFLOW_FUZZ_SAVE');
   if (to && onlyCase() !== null) fs.copyFileSync(file, to);
 }
 

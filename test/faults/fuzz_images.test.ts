@@ -21,8 +21,9 @@ import {
   caseSeed, FuzzReport, fuzzSeed, keepCase, onlyCase, Rand, runBounded, sameBytes, type CaseId,
   type Outcome, type Verdict,
 } from './fuzz_helpers.js';
+import { setting } from '../../src/util/settings.js';
 
-const CASES = Number(process.env.DAWNFLOW_FUZZ_IMAGE_CASES ?? 8000);
+const CASES = setting('DAWNFLOW_FUZZ_IMAGE_CASES');
 /** Generous for 48x48 images and a few photos; a decoder stuck in a loop takes far longer. */
 const DEADLINE_MS = 3000;
 /**

@@ -12,8 +12,9 @@ import {
   caseSeed, clipTail, concat, flips, FuzzReport, fuzzSeed, insert, keepCase, onlyCase, Rand,
   remove, runBounded, sameBytes, smear, truncate, type Mutation, type Outcome, type Verdict,
 } from './fuzz_helpers.js';
+import { setting } from '../../src/util/settings.js';
 
-const CASES = Number(process.env.DAWNFLOW_FUZZ_NPY_CASES ?? 1500);
+const CASES = setting('DAWNFLOW_FUZZ_NPY_CASES');
 
 let dir = '';
 beforeAll(() => {

@@ -2,9 +2,10 @@
 // label; DAWNFLOW_TEST_SEED=N replays a run), rounded to f32 so GPU and reference see the
 // same numbers.
 import { Tensor } from '../../src/tensor/tensor.js';
+import { setting } from '../../src/util/settings.js';
 import { f32, uniform } from './random.js';
 
-export const BASE_SEED = Number(process.env.DAWNFLOW_TEST_SEED ?? Math.floor(Math.random() * 1e6));
+export const BASE_SEED = setting('DAWNFLOW_TEST_SEED') ?? Math.floor(Math.random() * 1e6);
 
 let counter = 0;
 
