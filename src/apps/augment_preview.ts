@@ -1,14 +1,14 @@
 // `dawnflow augment-preview`: a PNG grid of augmented training images with the chapter's
 // settings, the picture to look at before training. Row i shows image i: the original first,
 // then augmented draws of it.
-import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { listImageFolder } from '../data/directory.js';
 import { loadImage } from '../data/load_img.js';
 import { CHAPTER_AUGMENTATION, randomTransform, transformMatrix, type AugmentOptions } from '../data/augment.js';
 import { augmentBatch, uploadPixels } from '../kernels/augment.js';
 import { Rng } from '../tensor/random.js';
+import { writeFileAtomic } from '../util/atomic_write.js';
 
 export interface PreviewOptions { data: string; images: number; perImage: number; seed: number; size: number; out: string; augment?: AugmentOptions }
 
@@ -40,10 +40,7 @@ export async function augmentPreview(o: PreviewOptions): Promise<{ width: number
     out.dispose();
     for (let c = 0; c < cols; c++) paste(grid, values, c * s * s * 3, s, GAP + c * (s + GAP), GAP + row * (s + GAP));
   }
-  mkdirSync(dirname(o.out) || '.', { recursive: true });
-  const tmp = `${o.out}.tmp-${process.pid}`;
-  writeFileSync(tmp, PNG.sync.write(grid));
-  renameSync(tmp, o.out);
+  writeFileAtomic(o.out, PNG.sync.write(grid));
   return { width: grid.width, height: grid.height, files: order };
 }
 

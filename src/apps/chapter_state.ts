@@ -8,12 +8,9 @@
 // (the commit point), and only then is the new model renamed over checkpoints/<phase>.h5. A kill
 // anywhere leaves <phase>.h5 plus state.json naming the same epoch, or a pending file that
 // settleCheckpoints() promotes (state.json names it) or drops (it does not).
-import {
-  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
-import { faultPoint } from '../util/fault.js';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { isTempName, renameDurable, writeFileAtomic } from '../util/atomic_write.js';
 
 export type Phase = 'feature-extraction' | 'transfer' | 'fine-tune';
 export const PHASES: readonly Phase[] = ['feature-extraction', 'transfer', 'fine-tune'];
@@ -59,33 +56,9 @@ export function loadState(out: string): RunState | null {
   }
 }
 
-/** fsync of a file or folder; a folder some file systems cannot sync is not an error. */
-function syncPath(path: string, folder = false): void {
-  let fd: number | null = null;
-  try {
-    fd = openSync(path, 'r');
-    fsyncSync(fd);
-  } catch (e) {
-    if (!folder) throw e;
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
-}
-
-/** Temp file, fsync, rename: the previous state stays whole until the new one is complete. */
-export function writeAtomic(path: string, text: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  syncPath(tmp);
-  faultPoint('state-write', path);
-  renameSync(tmp, path);
-  // The rename is durable only once the folder entry is on disk too.
-  syncPath(dirname(path), true);
-}
-
 export function saveState(out: string, s: RunState): void {
-  mkdirSync(out, { recursive: true });
-  writeAtomic(join(out, 'state.json'), JSON.stringify(s, null, 2));
+  // Temp file, fsync, rename: the previous state stays whole until the new one is complete.
+  writeFileAtomic(join(out, 'state.json'), JSON.stringify(s, null, 2), { durable: true, fault: 'state-write' });
 }
 
 // --- checkpoint commit ---------------------------------------------------------------------
@@ -109,8 +82,7 @@ export function commitEpoch(out: string, s: RunState, phase: Phase): void {
 }
 
 function promote(out: string, phase: Phase, epoch: number): void {
-  renameSync(pendingCheckpointPath(out, phase, epoch), checkpointPath(out, phase));
-  syncPath(join(out, 'checkpoints'), true);
+  renameDurable(pendingCheckpointPath(out, phase, epoch), checkpointPath(out, phase));
 }
 
 /**
@@ -135,12 +107,12 @@ export function settleCheckpoints(out: string, s: RunState): string[] {
   return removed;
 }
 
-/** Every writer here goes through `<name>.tmp-<pid>...` files; a kill can leave them behind. */
+/** Every writer here goes through util/atomic_write's temporary files; a kill can leave them. */
 function removeTempFiles(out: string): string[] {
   const removed: string[] = [];
   for (const sub of ['', 'checkpoints', 'features', 'plots']) {
     if (!existsSync(join(out, sub))) continue;
-    for (const name of readdirSync(join(out, sub)).filter((n) => n.includes('.tmp-'))) {
+    for (const name of readdirSync(join(out, sub)).filter(isTempName)) {
       rmSync(join(out, sub, name), { force: true });
       removed.push(join(sub, name));
     }

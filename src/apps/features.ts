@@ -8,8 +8,9 @@ import type { Container } from '../nn/container.js';
 import { microBatchLimit } from '../nn/training.js';
 import { augmentBatch, uploadPixels } from '../kernels/augment.js';
 import { sizeOf } from '../tensor/shape.js';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../util/atomic_write.js';
 
 export interface Features {
   features: Float32Array;
@@ -81,9 +82,7 @@ export function saveFeatures(path: string, f: Features, meta: Record<string, unk
   writeNpy(`${stem}.npy`, f.features, f.shape);
   writeNpy(`${stem}.labels.npy`, f.labels, [f.labels.length]);
   const json = { ...meta, shape: f.shape, classIndices: f.classIndices, files: f.files, seconds: f.seconds, imagesPerSecond: f.imagesPerSecond };
-  const tmp = `${stem}.json.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(json, null, 2));
-  renameSync(tmp, `${stem}.json`);
+  writeFileAtomic(`${stem}.json`, JSON.stringify(json, null, 2));
   return [`${stem}.npy`, `${stem}.labels.npy`, `${stem}.json`];
 }
 

@@ -2,10 +2,11 @@
 // on a fresh clone without the Kaggle photos. Real PNG files in flow_from_directory's layout,
 // under a folder whose name says what they are. Class 0 ('cats') draws horizontal bands and
 // class 1 ('dogs') vertical ones, in random colours with noise: learnable, but not trivially.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { Rng } from '../tensor/random.js';
+import { buildFolderAtomic } from '../util/atomic_write.js';
 
 export const SYNTHETIC_DIR = 'data/synthetic-two-class';
 export const SYNTHETIC_COUNTS = { train: 100, validation: 50, test: 50 } as const;
@@ -62,22 +63,23 @@ function isCurrent(root: string): boolean {
  * Writes the set under `root` unless the current version is there; returns the folder. Built in
  * a sibling folder and renamed into place, so an interrupted run never leaves half a set.
  */
-export function ensureSyntheticData(root = SYNTHETIC_DIR, seed = 2024): string {
+export async function ensureSyntheticData(root = SYNTHETIC_DIR, seed = 2024): Promise<string> {
   if (isCurrent(root)) return root;
-  const tmp = `${root}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  const rng = new Rng(seed);
+  await buildFolderAtomic(root, (tmp) => writeSet(tmp, new Rng(seed)), { replace: true });
+  return root;
+}
+
+function writeSet(dir: string, rng: Rng): void {
   for (const [split, n] of Object.entries(SYNTHETIC_COUNTS)) {
     for (const [cls, name] of ['cats', 'dogs'].entries()) {
-      const dir = join(tmp, split, name);
-      mkdirSync(dir, { recursive: true });
-      for (let i = 0; i < n; i++) writeFileSync(join(dir, `synthetic.${name.slice(0, 3)}.${i}.png`), image(cls, rng));
+      const folder = join(dir, split, name);
+      mkdirSync(folder, { recursive: true });
+      for (let i = 0; i < n; i++) {
+        writeFileSync(join(folder, `synthetic.${name.slice(0, 3)}.${i}.png`), image(cls, rng));
+      }
     }
   }
-  writeFileSync(join(tmp, MARKER), `version ${SYNTHETIC_VERSION}\n` +
+  writeFileSync(join(dir, MARKER), `version ${SYNTHETIC_VERSION}\n` +
     'Synthetic images made by dawnflow: broad bands, cats = horizontal, dogs = vertical.\n' +
     'Not photos: a stand-in so the chapter runs without the Kaggle data. Safe to delete.\n');
-  rmSync(root, { recursive: true, force: true });
-  renameSync(tmp, root);
-  return root;
 }

@@ -71,7 +71,7 @@ async function pickData(f: Record<string, unknown>, notes: string[]): Promise<st
     return given;
   }
   if (existsSync('data/cats_and_dogs_small/train')) return 'data/cats_and_dogs_small';
-  const dir = ensureSyntheticData();
+  const dir = await ensureSyntheticData();
   notes.push(`synthetic data: ${dir} (generated banded images, not photos); pass --data cats-vs-dogs to fetch the Kaggle photos, or --data DIR`);
   return dir;
 }

@@ -22,7 +22,7 @@
 // of this URL in public notebooks); the sha256 is the one gomlx checks after downloading this
 // URL (github.com/gomlx/gomlx, examples/dogsvscats/dogsvscats.go, DownloadChecksum).
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { downloadFile, DownloadError, progressPrinter } from '../io/download.js';
 import { withLock } from '../io/file_lock.js';
@@ -30,6 +30,7 @@ import { kerasCacheDir } from '../io/keras_home.js';
 import { decodeImage } from './decode.js';
 import { hasJfif, listPets, openZip, readMember, type PetClass, type PetMember } from './kaggle_zip.js';
 import type { ZipFile } from 'yauzl';
+import { buildFolderAtomic } from '../util/atomic_write.js';
 
 const ARCHIVE = 'kagglecatsanddogs_5340.zip';
 export const CATS_VS_DOGS_URL =
@@ -137,26 +138,22 @@ async function buildInPlace(zipPath: string, src: Source, counts: SplitCounts, d
   removeAbandoned(out);
   const tmp = join(out, `.${SMALL_DIR}.partial-${process.pid}-${randomUUID().slice(0, 8)}`);
   try {
-    const made = await buildSplit(zipPath, tmp, counts, log);
-    writeFileSync(join(tmp, MARKER), `${JSON.stringify({
-      source: { url: src.url, sha256: src.sha256 ?? null, bytes: src.bytes ?? null, archive: basename(zipPath) },
-      made_by: 'dawnflow fetch data cats-vs-dogs',
-      made_at: new Date().toISOString(),
-      rule: 'per class, numeric order of PetImages/<Class>/<N>.jpg; photos without JFIF in their first 512 bytes (as TFDS) or damaged are skipped',
-      counts: { cats: counts, dogs: counts },
-      ...made,
-    }, null, 2)}\n`);
-    try {
-      renameSync(tmp, dir);
-    } catch (e) {
-      if (!existsSync(join(dir, MARKER))) throw e;
-      rmSync(tmp, { recursive: true, force: true });
-      log(`cats-vs-dogs: another fetch finished ${resolve(dir)} first; using it`);
-      return { dir, created: false };
-    }
+    await buildFolderAtomic(dir, async (t) => {
+      const made = await buildSplit(zipPath, t, counts, log);
+      writeFileSync(join(t, MARKER), `${JSON.stringify({
+        source: { url: src.url, sha256: src.sha256 ?? null, bytes: src.bytes ?? null, archive: basename(zipPath) },
+        made_by: 'dawnflow fetch data cats-vs-dogs',
+        made_at: new Date().toISOString(),
+        rule: 'per class, numeric order of PetImages/<Class>/<N>.jpg; photos without JFIF in their first 512 bytes (as TFDS) or damaged are skipped',
+        counts: { cats: counts, dogs: counts },
+        ...made,
+      }, null, 2)}\n`);
+    }, { tmp });
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    // Without the lock, two fetches may race: the loser's rename fails on the complete folder.
+    if (!existsSync(join(dir, MARKER))) throw e;
+    log(`cats-vs-dogs: another fetch finished ${resolve(dir)} first; using it`);
+    return { dir, created: false };
   }
   const per = SPLITS.map((s) => `${s} ${counts[s]}+${counts[s]}`).join(', ');
   log(`cats-vs-dogs: wrote ${2 * (counts.train + counts.validation + counts.test)} photos to ${resolve(dir)} (${per} cats+dogs)`);

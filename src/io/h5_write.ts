@@ -3,13 +3,12 @@
 // model config, `model.save` (root JSON attributes, model_weights, optimizer_weights). Writes are
 // atomic: a temp file in the same folder is written, checked by reading it back, synced and
 // renamed over the target, so a failure never leaves a half-written or damaged weights file.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as hdf5 from 'jsfive';
 import type { Group as H5wGroup } from 'h5wasm/node';
 import { describeThrown, h5Error, isH5Error } from './h5_error.js';
-import { faultPoint } from '../util/fault.js';
+import { writeAtomicWith } from '../util/atomic_write.js';
 import { H5Bytes, MAX_ELEMENTS, nullTermStringTypes } from './h5_low.js';
 import { readKerasH5, type H5Layer, type H5Weight, type KerasWeightsFile } from './h5_read.js';
 
@@ -53,33 +52,19 @@ export async function writeKerasH5(
   validate(path, layers, o);
   const h5 = await loadH5wasm();
   const target = resolve(path);
-  const suffix = `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  const tmp = join(dirname(target), basename(target) + suffix);
   try {
-    // Creating the file first turns a missing or read-only folder into a plain fs error, before
-    // HDF5 (which would print its own error stack) is involved.
-    fs.closeSync(fs.openSync(tmp, 'wx'));
-    writeHdf5(h5, tmp, layers, o);
-    padNamesWithNulls(tmp, layers, o);
-    verify(path, tmp, layers, o);
-    faultPoint('checkpoint-write', target);
-    fs.renameSync(tmp, target);
+    writeAtomicWith(target, (tmp) => {
+      // Creating the file first turns a missing or read-only folder into a plain fs error, before
+      // HDF5 (which would print its own error stack) is involved.
+      fs.closeSync(fs.openSync(tmp, 'wx'));
+      writeHdf5(h5, tmp, layers, o);
+      padNamesWithNulls(tmp, layers, o);
+      verify(path, tmp, layers, o);
+    }, { durable: true, fault: 'checkpoint-write' });
   } catch (e) {
-    removeQuietly(tmp);
     if (isH5Error(e)) throw e;
     throw h5Error(path, `cannot write the file (${describeThrown(e)})`,
       'check that the folder exists and is writable and that the disk has space', e);
-  }
-  syncFolder(dirname(target));
-}
-
-// The write has already failed; a temp file that cannot be removed (or was never created, e.g.
-// under a path whose folder is a file) must not hide that first error.
-function removeQuietly(p: string): void {
-  try {
-    fs.rmSync(p, { force: true });
-  } catch {
-    // nothing more to do
   }
 }
 
@@ -186,7 +171,7 @@ function asciiJson(v: unknown): string {
   return JSON.stringify(v).replace(/[\u007f-\uffff]/g, escape);
 }
 
-/** Re-types the name lists from null-terminated to null-padded strings, then syncs the file. */
+/** Re-types the name lists from null-terminated to null-padded strings (synced by the caller). */
 function padNamesWithNulls(tmp: string, layers: H5Layer[], o: WriteOptions): void {
   const buf = fs.readFileSync(tmp);
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
@@ -204,7 +189,6 @@ function padNamesWithNulls(tmp: string, layers: H5Layer[], o: WriteOptions): voi
         fs.writeSync(fd, Uint8Array.of((bytes.u8[at] & 0xf0) | 1), 0, 1, at);
       }
     }
-    fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -248,20 +232,6 @@ function compareWeights(where: string, want: H5Weight[], got: H5Weight[]): strin
     if (Buffer.compare(x, y) !== 0) return `${where}: data of '${a.name}'`;
   }
   return null;
-}
-
-// The rename is durable only once the folder entry is synced. Some file systems cannot sync a
-// folder; the file itself is already synced, so that is not an error.
-function syncFolder(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // not supported here
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
 }
 
 // Everything is checked before the disk is touched, so bad input never costs an existing file.

@@ -1,9 +1,8 @@
 // NumPy .npy files for float32 / int32 arrays, so features and labels can go to and from
 // `np.load` / `np.save`. Writes format 1.0 exactly as NumPy does (header dict, spaces, '\n',
 // data aligned to 64 bytes); reads 1.0, 2.0 and 3.0 headers.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { writeAtomicWith } from '../util/atomic_write.js';
 import { oneLine } from '../util/errors.js';
 
 export type NpyArray =
@@ -128,42 +127,23 @@ function checkShape(path: string, data: Float32Array | Int32Array, shape: number
 }
 
 function writeAtomically(path: string, parts: Uint8Array[]): void {
-  const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${unique}`);
-  let fd: number | null = null;
   try {
-    fd = fs.openSync(tmp, 'wx');
-    for (const p of parts) writeAll(fd, p);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(tmp, path);
+    writeAtomicWith(path, (tmp) => {
+      const fd = fs.openSync(tmp, 'wx');
+      try {
+        for (const p of parts) writeAll(fd, p);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }, { durable: true });
   } catch (e) {
-    if (fd !== null) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
     throw npyError(path, `cannot write (${errorCode(e)}); ` +
       'check that the folder exists and is writable', e);
   }
-  syncFolder(dirname(path));
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
   for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-}
-
-// The rename is durable only once the folder entry is synced; some file systems refuse to
-// fsync a folder, and the file itself is complete either way, so failures are ignored.
-function syncFolder(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // best effort
-  }
 }
 
 function errorCode(e: unknown): string {

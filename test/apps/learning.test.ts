@@ -1,12 +1,13 @@
 // Learning, not just arithmetic: the synthetic set the first run uses, the learning benchmark's
 // run and files on it (the small convnet from scratch must beat chance by a wide margin), and
 // bench/RESULTS.md keeping one learning section per image size beside the other suites.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { ensureSyntheticData, SYNTHETIC_COUNTS, SYNTHETIC_VERSION } from '../../src/apps/synthetic_data.js';
 import { listImageFolder } from '../../src/data/directory.js';
+import { isTempName } from '../../src/util/atomic_write.js';
 import { runLearningBench, type LearningReport } from '../../bench/learning.js';
 import { writeLearningFiles } from '../../bench/learning_results.js';
 import { writeResults, type BenchReport } from '../../bench/results.js';
@@ -17,8 +18,8 @@ const dir = mkdtempSync(join(tmpdir(), 'dawnflow-learning-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, 'synthetic');
 
-test('the synthetic set is made once, in full, and replaced when its version is old', () => {
-  ensureSyntheticData(data);
+test('the synthetic set is made once, in full, and replaced when its version is old', async () => {
+  await ensureSyntheticData(data);
   for (const [split, n] of Object.entries(SYNTHETIC_COUNTS)) {
     const f = listImageFolder(join(data, split));
     expect(f.classes).toEqual(['cats', 'dogs']);
@@ -27,14 +28,14 @@ test('the synthetic set is made once, in full, and replaced when its version is 
   const marker = join(data, 'SYNTHETIC.txt');
   expect(readFileSync(marker, 'utf8')).toMatch(new RegExp(`^version ${SYNTHETIC_VERSION}\\n`));
   const made = statSync(join(data, 'train', 'cats', 'synthetic.cat.0.png')).mtimeMs;
-  ensureSyntheticData(data);
+  await ensureSyntheticData(data);
   expect(statSync(join(data, 'train', 'cats', 'synthetic.cat.0.png')).mtimeMs).toBe(made);
   writeFileSync(marker, 'version 1\n');
   writeFileSync(join(data, 'train', 'cats', 'stale.png'), 'old');
-  ensureSyntheticData(data);
+  await ensureSyntheticData(data);
   expect(existsSync(join(data, 'train', 'cats', 'stale.png'))).toBe(false);
   expect(readFileSync(marker, 'utf8')).toMatch(new RegExp(`^version ${SYNTHETIC_VERSION}\\n`));
-  expect(existsSync(`${data}.tmp-${process.pid}`)).toBe(false);
+  expect(readdirSync(dir).filter(isTempName)).toEqual([]);
 });
 
 let report: LearningReport;
