@@ -11,6 +11,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { maxPool2d, maxPool2dBackward, pool2dGeometry } from '../../src/ops/maxpool2d.js';
 import { dense, gemmRaw, matmul } from '../../src/ops/matmul.js';
+import { vgg16Convs, type VggConv } from '../../src/ops/vgg16_convs.js';
 import { augmentBatch, augmentWarpKernel, packWarpParams, uploadPixels } from '../../src/kernels/augment.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { CHAPTER_AUGMENTATION, randomTransform, transformMatrix, warpReference } from '../../src/data/augment.js';
@@ -24,8 +25,6 @@ import { seeded } from '../peers/spec.js';
 import type { BenchCase, CaseFactory } from '../harness.js';
 
 const SAMPLES = 256;
-/** VGG16's conv blocks (filters per conv); each ends with a 2x2 stride-2 max-pool. */
-const VGG16_BLOCKS = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]];
 
 // --- validation helpers ---------------------------------------------------------------------
 
@@ -65,25 +64,8 @@ async function readAndDispose(t: Tensor): Promise<Float32Array> {
 
 // --- convolutions -----------------------------------------------------------------------------
 
-interface ConvShape { name: string; hw: number; ci: number; co: number }
-
-/** The 13 VGG16 conv layers at a size: name, input height/width, channels in and out. */
-export function vgg16ConvShapes(size: number): ConvShape[] {
-  const out: ConvShape[] = [];
-  let hw = size;
-  let ci = 3;
-  VGG16_BLOCKS.forEach((block, b) => {
-    block.forEach((co, i) => {
-      out.push({ name: `block${b + 1}_conv${i + 1}`, hw, ci, co });
-      ci = co;
-    });
-    hw = Math.floor(hw / 2);
-  });
-  return out;
-}
-
 /** Forward (bias + relu fused, as the layer runs it), backward-input, backward-weight. */
-export function convCases(batch: number, s: ConvShape, seed: number): CaseFactory[] {
+export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[] {
   const { hw, ci, co } = s;
   const xs = [batch, hw, hw, ci];
   const ws = [3, 3, ci, co];
@@ -515,12 +497,10 @@ export function matmulCeilingCase(n: number, seed: number): BenchCase {
 /** Every kernel case of the suite, in the order of a training step's appearance. */
 export function kernelCases(batch: number, size: number): CaseFactory[] {
   const cases: CaseFactory[] = [];
-  const convs = vgg16ConvShapes(size);
-  convs.forEach((s, i) => {
+  vgg16Convs(size).forEach((s, i) => {
     cases.push(...convCases(batch, s, 100 + 10 * i));
-    const next = convs[i + 1];
     // Each block ends with its pool, on that block's last conv output.
-    if (!next || next.name.endsWith('_conv1')) cases.push(...poolCases(batch, `${s.name.split('_')[0]}_pool`, s.hw, s.co, 300 + i));
+    if (s.last) cases.push(...poolCases(batch, `block${s.block}_pool`, s.hw, s.co, 300 + i));
   });
   const feat = Math.floor(size / 32) ** 2 * 512;
   cases.push(...denseCases(batch, feat, 256, 400));

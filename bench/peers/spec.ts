@@ -1,8 +1,7 @@
 // What a peer run measures, shared by the parent (bench/peers/run.ts) and the peer child
-// processes. Imports nothing from the engine, so a child never opens dawnflow's device.
-
-/** Filters per block: each block is 3x3 'same' relu convs, then a 2x2 stride-2 max-pool. */
-const VGG16: readonly (readonly number[])[] = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]];
+// processes. Imports nothing from the engine but VGG16's table (a module that imports nothing),
+// so a child never opens dawnflow's device.
+import { VGG16_BLOCKS, vgg16Convs } from '../../src/ops/vgg16_convs.js';
 
 export type PeerModel = 'vgg16' | 'tiny';
 
@@ -34,22 +33,17 @@ export const RESULT_TAG = 'DAWNFLOW_PEER_RESULT ';
 
 /** The conv blocks of a peer model: VGG16's five, or 'tiny' (block1 only, for quick checks). */
 export function blocksOf(model: PeerModel): readonly (readonly number[])[] {
-  return model === 'tiny' ? VGG16.slice(0, 1) : VGG16;
+  return model === 'tiny' ? VGG16_BLOCKS.slice(0, 1) : VGG16_BLOCKS;
+}
+
+/** Multiply-adds (counted 2) of each conv's forward on one image. */
+function convFlops(model: PeerModel, size: number): { block: number; conv: number; flops: number }[] {
+  return vgg16Convs(size, blocksOf(model)).map((c) => ({ ...c, flops: 2 * c.hw * c.hw * c.co * 9 * c.ci }));
 }
 
 /** Forward GFLOP of one image (multiply-adds count 2; pools and relu not counted). */
 export function forwardFlops(model: PeerModel, size: number): number {
-  let hw = size;
-  let ci = 3;
-  let flops = 0;
-  for (const block of blocksOf(model)) {
-    for (const co of block) {
-      flops += 2 * hw * hw * co * 9 * ci;
-      ci = co;
-    }
-    hw = Math.floor(hw / 2);
-  }
-  return flops;
+  return convFlops(model, size).reduce((n, c) => n + c.flops, 0);
 }
 
 /** Flattened features of the conv base (the dense head's input). */
@@ -65,18 +59,9 @@ export function featureSize(model: PeerModel, size: number): number {
  * (Dense 256 relu, Dense 1) forward and backward.
  */
 export function trainFlops(model: PeerModel, size: number): number {
-  const blocks = blocksOf(model);
-  let hw = size;
-  let ci = 3;
-  let last = 0;
-  blocks.forEach((block, b) => {
-    block.forEach((co, i) => {
-      const f = 2 * hw * hw * co * 9 * ci;
-      if (b === blocks.length - 1) last += f + (i > 0 ? f : 0);
-      ci = co;
-    });
-    hw = Math.floor(hw / 2);
-  });
+  const lastBlock = blocksOf(model).length;
+  const last = convFlops(model, size).filter((c) => c.block === lastBlock)
+    .reduce((n, c) => n + c.flops + (c.conv > 1 ? c.flops : 0), 0);
   const head = 2 * featureSize(model, size) * 256 + 2 * 256;
   return forwardFlops(model, size) + last + 3 * head;
 }

@@ -7,7 +7,7 @@ import { MaxPooling2D } from '../nn/layers/pooling.js';
 import type { Layer } from '../nn/layer.js';
 import type { KernelInitializer } from '../tensor/init.js';
 import { loadWeights } from '../io/keras_weights.js';
-import { VGG16_BLOCKS } from '../io/known_files.js';
+import { vgg16Convs } from '../ops/vgg16_convs.js';
 
 export interface Vgg16Options {
   includeTop?: boolean;
@@ -37,12 +37,11 @@ export function vgg16Architecture(o: Vgg16Options = {}): Model {
   const includeTop = o.includeTop ?? false;
   const inputShape = checkVggInput(o.inputShape, includeTop);
   const layers: Layer[] = [new InputLayer({ inputShape })];
-  VGG16_BLOCKS.forEach((filters, b) => {
-    filters.forEach((f, c) => {
-      layers.push(new Conv2D({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', name: `block${b + 1}_conv${c + 1}`, kernelInitializer: o.kernelInitializer }));
-    });
-    layers.push(new MaxPooling2D({ poolSize: 2, strides: 2, name: `block${b + 1}_pool` }));
-  });
+  for (const c of vgg16Convs()) {
+    const kernelInitializer = o.kernelInitializer;
+    layers.push(new Conv2D({ filters: c.co, kernelSize: 3, padding: 'same', activation: 'relu', name: c.name, kernelInitializer }));
+    if (c.last) layers.push(new MaxPooling2D({ poolSize: 2, strides: 2, name: `block${c.block}_pool` }));
+  }
   if (includeTop) {
     layers.push(new Flatten({ name: 'flatten' }));
     layers.push(new Dense({ units: 4096, activation: 'relu', name: 'fc1' }));

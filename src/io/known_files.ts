@@ -17,6 +17,3 @@ export const KNOWN_WEIGHTS: Record<string, KnownFile> = {
 };
 
 export const DEFAULT_WEIGHTS = 'weights/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5';
-
-/** Filters per block; each block is 2 or 3 3x3 'same' relu convs then a 2x2 max-pool. */
-export const VGG16_BLOCKS: readonly (readonly number[])[] = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]];

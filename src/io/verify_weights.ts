@@ -5,18 +5,14 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { readKerasH5 } from './h5_read.js';
-import { KNOWN_WEIGHTS, VGG16_BLOCKS } from './known_files.js';
+import { vgg16Convs } from '../ops/vgg16_convs.js';
+import { KNOWN_WEIGHTS } from './known_files.js';
 
 export interface LayerShapes { layer: string; shapes: number[][] }
 
 /** VGG16's weight shapes in order: 13 convs (kernel HWIO, bias), then fc1, fc2, predictions. */
 export function vgg16WeightShapes(includeTop: boolean): LayerShapes[] {
-  const out: LayerShapes[] = [];
-  let cin = 3;
-  VGG16_BLOCKS.forEach((filters, b) => filters.forEach((f, c) => {
-    out.push({ layer: `block${b + 1}_conv${c + 1}`, shapes: [[3, 3, cin, f], [f]] });
-    cin = f;
-  }));
+  const out: LayerShapes[] = vgg16Convs().map((c) => ({ layer: c.name, shapes: [[3, 3, c.ci, c.co], [c.co]] }));
   if (includeTop) {
     out.push({ layer: 'fc1', shapes: [[25088, 4096], [4096]] }, { layer: 'fc2', shapes: [[4096, 4096], [4096]] },
       { layer: 'predictions', shapes: [[4096, 1000], [1000]] });

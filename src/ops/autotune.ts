@@ -11,22 +11,13 @@ import { tuningCandidates } from '../kernels/plan.js';
 import { adapterFacts, convPlan, setConvVariant } from '../kernels/plan_context.js';
 import { saveTuning, type TuningEntry } from '../kernels/tuning.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry } from './conv2d.js';
+import { vgg16Convs } from './vgg16_convs.js';
 
 export interface ConvShape { name: string; batch: number; hw: number; ci: number; co: number }
 
 /** VGG16's thirteen 3x3 'same' convolutions for a square input of `size` pixels. */
 export function vgg16ConvShapes(size: number, batch: number): ConvShape[] {
-  const blocks: [number, number][][] = [
-    [[3, 64], [64, 64]], [[64, 128], [128, 128]], [[128, 256], [256, 256], [256, 256]],
-    [[256, 512], [512, 512], [512, 512]], [[512, 512], [512, 512], [512, 512]],
-  ];
-  const out: ConvShape[] = [];
-  let hw = size;
-  blocks.forEach((convs, b) => {
-    convs.forEach(([ci, co], i) => out.push({ name: `block${b + 1}_conv${i + 1}`, batch, hw, ci, co }));
-    hw = Math.floor(hw / 2);
-  });
-  return out;
+  return vgg16Convs(size).map(({ name, hw, ci, co }) => ({ name, batch, hw, ci, co }));
 }
 
 function random(shape: number[], rng: Rng): Tensor {

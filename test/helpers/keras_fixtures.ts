@@ -1,22 +1,18 @@
 // Keras-layout HDF5 fixtures generated on the spot, so that tests need no downloaded weights.
 import type { H5Layer } from '../../src/io/h5_read.js';
 import { writeKerasH5 } from '../../src/io/h5_write.js';
+import { vgg16Convs } from '../../src/ops/vgg16_convs.js';
 import { mulberry32 } from './random.js';
 
 /** Output channels of VGG16's 13 conv layers, block1_conv1 first (the real network). */
-export const VGG16_WIDTHS = [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512];
+export const VGG16_WIDTHS = vgg16Convs().map((c) => c.co);
 
 /** Small widths with the same structure, so a notop-layout file is a few tens of kilobytes. */
 export const SMALL_VGG16_WIDTHS = [4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8];
 
-const CONVS_PER_BLOCK = [2, 2, 3, 3, 3];
-
 /** Layer names of the notop file in order: block1_conv1, block1_conv2, block1_pool, ... */
 export function vgg16NotopNames(): string[] {
-  return CONVS_PER_BLOCK.flatMap((n, b) => [
-    ...Array.from({ length: n }, (_, c) => `block${b + 1}_conv${c + 1}`),
-    `block${b + 1}_pool`,
-  ]);
+  return vgg16Convs().flatMap((c) => (c.last ? [c.name, `block${c.block}_pool`] : [c.name]));
 }
 
 /**
