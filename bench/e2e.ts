@@ -1,17 +1,17 @@
-// End-to-end figures with random weights and data, one warm-up then timed repeats:
+// End-to-end figures with random weights and data, one warm-up then timed repeats, the models,
+// optimizers and rates those of the chapter (src/apps/chapter.ts, PRESETS.full):
 //  - conv-base forward images/s (VGG16 without top, inference);
 //  - approach 2's step: a uint8 batch uploaded, warped by the chapter's augmentation on the GPU,
-//    then trainOnBatch with the base frozen (Adam 2e-4) — images/s;
-//  - approach 3's step: block5 + head trainable (Adam 1e-6), no augmentation — images/s;
-//  - approach 1: one epoch of the dense head on 2000 rows of 8192 features (RMSprop, batch 20).
+//    then trainOnBatch with the base frozen — images/s;
+//  - approach 3's step: block5 + head trainable, no augmentation — images/s;
+//  - approach 1: one epoch of the dense head on as many feature rows as the book's train split.
 // Also extrapolates the chapter's epoch times from them.
 import { currentGpu } from '../src/gpu/engine.js';
 import { vgg16Architecture } from '../src/apps/vgg16.js';
-import { chapterModel, freezeBase, unfreezeFrom } from '../src/apps/chapter.js';
-import { Sequential } from '../src/nn/container.js';
-import { Dense, Dropout } from '../src/nn/layers/core.js';
-import { Adam } from '../src/nn/optimizers/adam.js';
-import { RMSprop } from '../src/nn/optimizers/rmsprop.js';
+import { chapterModel, compileApproach, featureClassifier, freezeBase, unfreezeFrom } from '../src/apps/chapter.js';
+import { PRESETS } from '../src/apps/chapter_presets.js';
+import type { PhaseSettings } from '../src/apps/chapter_presets.js';
+import { BOOK_COUNTS } from '../src/data/cats_vs_dogs.js';
 import { trainOnBatch } from '../src/nn/training.js';
 import { noGrad } from '../src/autograd/engine.js';
 import { Rng } from '../src/tensor/random.js';
@@ -19,11 +19,17 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { augmentBatch, uploadPixels } from '../src/kernels/augment.js';
 import { CHAPTER_AUGMENTATION, randomTransform, transformMatrix } from '../src/data/augment.js';
 import { median } from './harness.js';
-import { featureSize, forwardFlops, trainFlops } from './peers/spec.js';
+import { featureSize, forwardFlops, timeSeconds, trainFlops } from './peers/spec.js';
 
 export interface E2eOptions { batch: number; size: number; repeat: number; skipHead?: boolean }
 
 export interface Timed { warmupS: number; samplesS: number[] }
+
+const BOOK = PRESETS.full;
+/** Images per class and split in the book (train, validation, test); two classes. */
+const IMAGES = {
+  train: 2 * BOOK_COUNTS.train, all: 2 * (BOOK_COUNTS.train + BOOK_COUNTS.validation + BOOK_COUNTS.test),
+};
 
 export interface E2eReport {
   adapter: ReturnType<typeof currentGpu>['info'];
@@ -44,19 +50,6 @@ function images(n: number, size: number, seed: number): Tensor {
   return Tensor.fromArray(Float32Array.from({ length: n * size * size * 3 }, () => r.next()), [n, size, size, 3]);
 }
 
-export async function timeIt(repeat: number, fn: () => Promise<void>): Promise<Timed> {
-  let t0 = performance.now();
-  await fn();
-  const warmupS = (performance.now() - t0) / 1000;
-  const samplesS: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    t0 = performance.now();
-    await fn();
-    samplesS.push((performance.now() - t0) / 1000);
-  }
-  return { warmupS, samplesS };
-}
-
 export async function runE2e(o: E2eOptions, log: (s: string) => void = console.log): Promise<E2eReport> {
   const { batch, size, repeat } = o;
   const base = vgg16Architecture({ inputShape: [size, size, 3] });
@@ -69,7 +62,7 @@ export async function runE2e(o: E2eOptions, log: (s: string) => void = console.l
       `  (median ${median(t.samplesS).toFixed(2)} s/batch of ${batch}, warm-up ${t.warmupS.toFixed(1)} s)`);
   log(`e2e: VGG16 at ${size}x${size}, batch ${batch}, ${repeat} timed repeat(s) after one warm-up; random weights and data`);
 
-  const forward = await timeIt(repeat, async () => {
+  const forward = await timeSeconds(repeat, async () => {
     const f = noGrad(() => base.apply(x, { training: false }));
     await f.data();
     f.dispose();
@@ -78,7 +71,7 @@ export async function runE2e(o: E2eOptions, log: (s: string) => void = console.l
 
   // Approach 2: augmentation on the GPU from a uint8 batch, frozen base, head trained.
   freezeBase(base);
-  model.compile({ optimizer: new Adam({ lr: 2e-4 }), loss: 'binary_crossentropy', metrics: ['acc'] });
+  compileApproach(model, 'transfer', BOOK.tr.lr);
   const rng = new Rng(7);
   const shape: [number, number, number, number] = [batch, size, size, 3];
   const bytes = Uint8Array.from({ length: batch * size * size * 3 }, () => rng.nextU32() & 255);
@@ -94,20 +87,21 @@ export async function runE2e(o: E2eOptions, log: (s: string) => void = console.l
     xa.dispose();
   };
   const head = 2 * featureSize('vgg16', size) * 256 + 2 * 256;
-  const approach2 = await timeIt(repeat, augmentedStep);
+  const approach2 = await timeSeconds(repeat, augmentedStep);
   say('approach 2 step (augmented, frozen base)', approach2, forwardFlops('vgg16', size) + 3 * head);
 
   // Approach 3: block5 + head trainable.
-  unfreezeFrom(base, 'block5_conv1');
-  model.compile({ optimizer: new Adam({ lr: 1e-6 }), loss: 'binary_crossentropy', metrics: ['acc'] });
-  const approach3 = await timeIt(repeat, () => trainOnBatch(model, { x, y, size: batch }).then(() => {}));
+  unfreezeFrom(base);
+  compileApproach(model, 'fine-tune', BOOK.ft.lr);
+  const approach3 = await timeSeconds(repeat, () => trainOnBatch(model, { x, y, size: batch }).then(() => {}));
   say('approach 3 step (block5 + head)', approach3, trainFlops('vgg16', size));
   model.dispose();
   x.dispose();
   y.dispose();
 
   const headEpoch = o.skipHead ? null : await approach1Epoch(size);
-  if (headEpoch !== null) log(`${`approach 1 head epoch (2000 x ${featureSize('vgg16', size)}, b 20)`.padEnd(40)} ${headEpoch.toFixed(2).padStart(9)} s`);
+  const headWhat = `approach 1 head epoch (${IMAGES.train} x ${featureSize('vgg16', size)}, b ${BOOK.fe.batchSize})`;
+  if (headEpoch !== null) log(`${headWhat.padEnd(40)} ${headEpoch.toFixed(2).padStart(9)} s`);
   const result = {
     adapter: currentGpu().info, batch, size, repeat,
     convBaseForwardImagesPerSec: perImage(forward),
@@ -124,29 +118,29 @@ export async function runE2e(o: E2eOptions, log: (s: string) => void = console.l
   return { ...result, chapterEpochEstimateSeconds: estimates(result) };
 }
 
-/** One epoch of the head (Dense 256 relu, Dropout 0.5, Dense 1) on 2000 feature rows, batch 20. */
+/** One epoch of approach 1's head on the book's train split of random feature rows. */
 async function approach1Epoch(size: number): Promise<number> {
   const r = new Rng(2);
-  const n = 2000;
+  const n = IMAGES.train;
   const f = featureSize('vgg16', size);
   const data = { x: Float32Array.from({ length: n * f }, () => r.next()), xShape: [n, f], y: Float32Array.from({ length: n }, (_, i) => i % 2) };
-  const head = new Sequential();
-  head.add(new Dense({ units: 256, activation: 'relu', inputShape: [f] }));
-  head.add(new Dropout({ rate: 0.5 }));
-  head.add(new Dense({ units: 1, activation: 'sigmoid' }));
-  head.compile({ optimizer: new RMSprop({ lr: 2e-5 }), loss: 'binary_crossentropy', metrics: ['acc'] });
-  const h = await head.fit(data, { epochs: 1, batchSize: 20, verbose: 0 });
+  const head = featureClassifier(f, BOOK.fe.lr);
+  const h = await head.fit(data, { epochs: 1, batchSize: BOOK.fe.batchSize, verbose: 0 });
   head.dispose();
   return h.epochSeconds[0];
 }
 
 /** The chapter's epochs from the measured rates (at the measured image size). */
 function estimates(r: { convBaseForwardImagesPerSec: number; approach2StepImagesPerSec: number; approach3StepImagesPerSec: number; approach1HeadEpochSeconds: number | null }) {
-  const validation = 1000 / r.convBaseForwardImagesPerSec;
+  const forward = (images: number) => images / r.convBaseForwardImagesPerSec;
+  // An epoch: its training steps, then its validation steps (inference, as the forward).
+  const epoch = (p: PhaseSettings, rate: number) =>
+    (p.stepsPerEpoch * p.batchSize) / rate + forward(p.validationSteps * p.validationBatchSize);
   return {
-    approach1Features: 3000 / r.convBaseForwardImagesPerSec,
+    // Approach 1 extracts the train, validation and test features, as `dawnflow chapter` does.
+    approach1Features: forward(IMAGES.all),
     approach1Epoch: r.approach1HeadEpochSeconds,
-    approach2Epoch: (50 * 40) / r.approach2StepImagesPerSec + validation,
-    approach3Epoch: (100 * 20) / r.approach3StepImagesPerSec + validation,
+    approach2Epoch: epoch(BOOK.tr, r.approach2StepImagesPerSec),
+    approach3Epoch: epoch(BOOK.ft, r.approach3StepImagesPerSec),
   };
 }

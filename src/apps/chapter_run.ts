@@ -2,24 +2,18 @@
 // a checkpoint after every epoch so that re-running the same command resumes where it stopped.
 // Epochs are fitted one at a time with iterators seeded by (seed, approach, epoch), so a resumed
 // run sees the same batches as an uninterrupted one.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { vgg16 } from './vgg16.js';
-import { chapterModel, findNestedBase, freezeBase, unfreezeFrom } from './chapter.js';
-import { extractFeatures, saveFeatures } from './features.js';
-import { CHAPTER_AUGMENTATION } from '../data/augment.js';
-import { DirectoryIterator } from '../data/directory_iterator.js';
+import { featureClassifier, frozenBaseModel, unfrozenModel, type Log } from './chapter.js';
+import { fitOnImages, splitFeatures, type ImageSource } from './approach_data.js';
+import type { ChapterSettings, PhaseSettings } from './chapter_presets.js';
 import { DecodePool, defaultThreads } from '../data/decode_pool.js';
 import { ImageCache } from '../data/image_cache.js';
-import { readNpy } from '../io/npy.js';
 import { loadModel, saveModel } from '../io/keras_weights.js';
-import { Container, Sequential } from '../nn/container.js';
-import { Dense, Dropout } from '../nn/layers/core.js';
-import { Adam } from '../nn/optimizers/adam.js';
-import { RMSprop } from '../nn/optimizers/rmsprop.js';
+import type { Container } from '../nn/container.js';
 import type { ArrayData } from '../nn/data.js';
 import { globalRng, setSeed } from '../tensor/random.js';
-import type { KernelInitializer } from '../tensor/init.js';
 import { resetNames } from '../nn/naming.js';
 import { NonFiniteError } from '../nn/training.js';
 import { deviceLost } from '../gpu/device.js';
@@ -27,22 +21,7 @@ import {
   checkpointPath, commitEpoch, freshState, loadState, pendingCheckpointPath, settleCheckpoints, type Phase, type RunState,
 } from './chapter_state.js';
 
-export interface PhaseSettings { epochs: number; stepsPerEpoch: number; batchSize: number; validationBatchSize: number; validationSteps: number; lr: number }
-
-export interface ChapterSettings {
-  data: string; weights: string | null; out: string; targetSize: number; seed: number; quick: boolean;
-  /** The random base's kernel draw when `weights` is null (see vgg16's kernelInitializer). */
-  baseInit?: KernelInitializer;
-  augment: boolean; microBatch?: number;
-  /** Images per split for the features and the test (a quick run); all by default. */
-  limit?: number;
-  fe: { epochs: number; batchSize: number; lr: number };
-  tr: PhaseSettings;
-  ft: PhaseSettings;
-  testBatchSize: number;
-}
-
-export type Log = (line: string) => void;
+export type { ChapterSettings, PhaseSettings };
 
 interface Ctx { s: ChapterSettings; state: RunState; log: Log; pool: DecodePool; cache: ImageCache }
 
@@ -124,22 +103,17 @@ function resumeNote(ctx: Ctx, phase: Phase, total: number): number {
 
 // --- approach 1 ----------------------------------------------------------------------------
 
+/** Shared by the phases: the data folder read with the run's decode pool and image cache. */
+function source(ctx: Ctx): ImageSource {
+  return { data: ctx.s.data, targetSize: ctx.s.targetSize, pool: ctx.pool, cache: ctx.cache, verbose: false };
+}
+
 async function features(ctx: Ctx, base: Container, split: string): Promise<ArrayData> {
-  const file = join(ctx.s.out, 'features', `${split}.npy`);
-  // The .json is written last: without it the .npy pair may be from a run killed half-way.
-  if (existsSync(join(ctx.s.out, 'features', `${split}.json`))) {
-    const f = readNpy(file);
-    const y = readNpy(join(ctx.s.out, 'features', `${split}.labels.npy`));
-    return { x: f.data as Float32Array, xShape: [f.shape[0], f.data.length / f.shape[0]], y: y.data as Float32Array };
-  }
-  const it = new DirectoryIterator(join(ctx.s.data, split), {
-    targetSize: [ctx.s.targetSize, ctx.s.targetSize], batchSize: 20, seed: ctx.s.seed, rescale: 1 / 255, pool: ctx.pool, cache: ctx.cache,
-  });
-  const r = await extractFeatures(base, it, ctx.s.limit ?? it.samples);
-  ctx.state.phases['feature-extraction'].featureSeconds = (ctx.state.phases['feature-extraction'].featureSeconds ?? 0) + r.seconds;
-  ctx.log(`${split}: conv-base features of ${r.shape[0]} images in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(2)} images/s)`);
-  saveFeatures(file, r, { split });
-  return { x: r.features, xShape: [r.shape[0], r.features.length / r.shape[0]], y: r.labels };
+  const fe = ctx.state.phases['feature-extraction'];
+  const o = { seed: ctx.s.seed, limit: ctx.s.limit, dir: join(ctx.s.out, 'features'), log: ctx.log };
+  const r = await splitFeatures(base, source(ctx), split, o);
+  if (r.seconds) fe.featureSeconds = (fe.featureSeconds ?? 0) + r.seconds;
+  return r.data;
 }
 
 async function featureExtraction(ctx: Ctx, base: Container): Promise<void> {
@@ -154,11 +128,7 @@ async function featureExtraction(ctx: Ctx, base: Container): Promise<void> {
   if (done > 0) head = loadModel(ckpt(ctx.s, 'feature-extraction')).model;
   else {
     freshLayers(ctx.s, 'feature-extraction');
-    head = new Sequential();
-    (head as Sequential).add(new Dense({ units: 256, activation: 'relu', inputShape: [train.xShape[1]] }));
-    (head as Sequential).add(new Dropout({ rate: 0.5 }));
-    (head as Sequential).add(new Dense({ units: 1, activation: 'sigmoid' }));
-    head.compile({ optimizer: new RMSprop({ lr: fe.lr }), loss: 'binary_crossentropy', metrics: ['acc'] });
+    head = featureClassifier(train.xShape[1], fe.lr);
   }
   for (let e = done; e < fe.epochs; e++) {
     await epoch(ctx, 'feature-extraction', head, e, fe.epochs, async () => {
@@ -176,40 +146,21 @@ function lastLogs(h: Record<string, number[]>): Record<string, number> {
 // --- approaches 2 and 3 ----------------------------------------------------------------------
 
 async function imageEpochs(ctx: Ctx, phase: Phase, model: Container, p: PhaseSettings): Promise<void> {
-  const size: [number, number] = [ctx.s.targetSize, ctx.s.targetSize];
-  const shared = { targetSize: size, rescale: 1 / 255, pool: ctx.pool, cache: ctx.cache, verbose: false };
   for (let e = ctx.state.phases[phase].epochsDone; e < p.epochs; e++) {
     await epoch(ctx, phase, model, e, p.epochs, async () => {
-      const seed = seedFor(ctx.s, phase, e);
-      const train = new DirectoryIterator(join(ctx.s.data, 'train'), { ...shared, batchSize: p.batchSize, seed, augment: ctx.s.augment ? CHAPTER_AUGMENTATION : null });
-      const val = new DirectoryIterator(join(ctx.s.data, 'validation'), { ...shared, batchSize: p.validationBatchSize, seed: seed + 1 });
-      const steps = p.stepsPerEpoch || train.batchesPerPass;
-      const h = await model.fit(train, {
-        epochs: e + 1, initialEpoch: e, displayEpochs: p.epochs, stepsPerEpoch: steps, validationData: val,
-        validationSteps: p.validationSteps || val.batchesPerPass, printTotal: false, microBatch: ctx.s.microBatch,
-      });
-      await Promise.all([train.close(), val.close()]);
-      return { logs: lastLogs(h.history), seconds: h.epochSeconds[0], images: steps * p.batchSize };
+      const fit = { displayEpochs: p.epochs, printTotal: false, microBatch: ctx.s.microBatch };
+      const o = { seed: seedFor(ctx.s, phase, e), augment: ctx.s.augment, fit };
+      const r = await fitOnImages(model, source(ctx), p, [e, e + 1], o);
+      return { logs: lastLogs(r.history.history), seconds: r.history.epochSeconds[0], images: r.images };
     });
   }
-}
-
-function nestedBase(model: Container): Container {
-  const base = findNestedBase(model);
-  if (!base) throw new Error('dawnflow: the checkpoint has no nested VGG16 base');
-  return base;
 }
 
 async function transfer(ctx: Ctx, base: Container): Promise<Container> {
   const done = resumeNote(ctx, 'transfer', ctx.s.tr.epochs);
   if (done > 0) return loadModel(ckpt(ctx.s, 'transfer')).model;
   freshLayers(ctx.s, 'transfer');
-  const model = chapterModel(base);
-  ctx.log(`This is the number of trainable weights before freezing the conv base: ${model.trainableWeights.length}`);
-  freezeBase(base);
-  ctx.log(`This is the number of trainable weights after freezing the conv base: ${model.trainableWeights.length}`);
-  model.compile({ optimizer: new Adam({ lr: ctx.s.tr.lr }), loss: 'binary_crossentropy', metrics: ['acc'] });
-  return model;
+  return frozenBaseModel(base, ctx.s.tr.lr, ctx.log);
 }
 
 async function fineTune(ctx: Ctx, fromTransfer: Container): Promise<Container> {
@@ -218,10 +169,7 @@ async function fineTune(ctx: Ctx, fromTransfer: Container): Promise<Container> {
     fromTransfer.dispose();
     return loadModel(ckpt(ctx.s, 'fine-tune')).model;
   }
-  unfreezeFrom(nestedBase(fromTransfer), 'block5_conv1');
-  fromTransfer.compile({ optimizer: new Adam({ lr: ctx.s.ft.lr }), loss: 'binary_crossentropy', metrics: ['acc'] });
-  ctx.log(`trainable weights after unfreezing from block5_conv1: ${fromTransfer.trainableWeights.length}`);
-  return fromTransfer;
+  return unfrozenModel(fromTransfer, ctx.s.ft.lr, ctx.log, ckpt(ctx.s, 'transfer'));
 }
 
 // --- the run ---------------------------------------------------------------------------------

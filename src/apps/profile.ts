@@ -7,12 +7,11 @@ import { noGrad } from '../autograd/engine.js';
 import { inPhase, inScope } from '../gpu/profile_scope.js';
 import { Container } from '../nn/container.js';
 import type { Variable } from '../nn/layer.js';
-import { Adam } from '../nn/optimizers/adam.js';
 import type { Optimizer } from '../nn/optimizers/optimizer.js';
 import { trainOnBatch } from '../nn/training.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { chapterModel, freezeBase, unfreezeFrom } from './chapter.js';
+import { chapterModel, compileApproach, freezeBase, unfreezeFrom } from './chapter.js';
 import { vgg16 } from './vgg16.js';
 
 export const WORKLOADS = ['transfer', 'fine-tune', 'features'] as const;
@@ -71,10 +70,9 @@ export function profileWorkload(w: Workload, size: number, batch: number, weight
   } else {
     model = chapterModel(base);
     if (w === 'transfer') freezeBase(base);
-    else unfreezeFrom(base, 'block5_conv1');
-    // The chapter's own rates (approach 2, approach 3): kernel times do not depend on them.
-    const opt = new Adam({ lr: w === 'transfer' ? PRESETS.full.tr.lr : PRESETS.full.ft.lr });
-    model.compile({ optimizer: opt, loss: 'binary_crossentropy', metrics: ['acc'] });
+    else unfreezeFrom(base);
+    // The chapter's own optimizers and rates (approach 2, approach 3): kernel times do not depend on the rates.
+    const opt = compileApproach(model, w, w === 'transfer' ? PRESETS.full.tr.lr : PRESETS.full.ft.lr);
     scopeOptimizer(opt, model);
     step = async () => {
       await trainOnBatch(model, { x, y, size: batch });

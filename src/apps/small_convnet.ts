@@ -4,8 +4,11 @@ import { Sequential } from '../nn/container.js';
 import { Conv2D } from '../nn/layers/convolutional.js';
 import { Dense, Dropout, Flatten } from '../nn/layers/core.js';
 import { MaxPooling2D } from '../nn/layers/pooling.js';
+import { SCRATCH_PRESETS } from './chapter_presets.js';
 
-export function smallConvnet(inputShape: [number, number, number] = [150, 150, 3]): Sequential {
+const SIZE = SCRATCH_PRESETS.full.targetSize;
+
+export function smallConvnet(inputShape: [number, number, number] = [SIZE, SIZE, 3]): Sequential {
   const model = new Sequential();
   model.add(new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape }));
   model.add(new MaxPooling2D({ poolSize: 2 }));

@@ -1,21 +1,21 @@
 // results.json of a chapter run, from the run's state and test result, and the report.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Gpu } from '../gpu/device.js';
 import type { ChapterOutcome, ChapterSettings } from '../apps/chapter_run.js';
 import type { TestResult } from '../apps/chapter_test.js';
-import type { Phase } from '../apps/chapter_state.js';
+import { APPROACHES } from '../apps/chapter.js';
+import { PHASES, type Phase } from '../apps/chapter_state.js';
 import type { ApproachResult, ChapterResults } from '../report/results.js';
 import { writeReport } from '../report/write.js';
 import { listImageFolder } from '../data/directory.js';
-import { join } from 'node:path';
 
 function approach(s: ChapterSettings, r: ChapterOutcome, name: Phase): ApproachResult {
   const p = r.state.phases[name];
+  const { title, optimizer, trains } = APPROACHES[name];
   const hyper: Record<string, string | number | boolean> = name === 'feature-extraction'
-    ? { optimizer: 'RMSprop', lr: s.fe.lr, epochs: s.fe.epochs, batchSize: s.fe.batchSize, head: 'Dense 256 relu, Dropout 0.5, Dense 1 sigmoid' }
-    : { optimizer: 'Adam', ...(name === 'transfer' ? s.tr : s.ft), augment: s.augment, base: name === 'transfer' ? 'frozen' : 'trainable from block5_conv1' };
+    ? { optimizer, lr: s.fe.lr, epochs: s.fe.epochs, batchSize: s.fe.batchSize, ...trains }
+    : { optimizer, ...(name === 'transfer' ? s.tr : s.ft), augment: s.augment, ...trains };
   hyper.targetSize = s.targetSize;
-  const title = { 'feature-extraction': 'Approach 1: feature extraction', transfer: 'Approach 2: frozen base + head on augmented images', 'fine-tune': 'Approach 3: fine-tuning from block5_conv1' }[name];
   return {
     name, title, hyper, history: p.history, epochSeconds: p.epochSeconds, imagesPerSec: p.imagesPerSec,
     featureSeconds: p.featureSeconds, resumedFromEpoch: p.resumedFromEpoch,
@@ -35,7 +35,7 @@ export function buildResults(s: ChapterSettings, r: ChapterOutcome, test: TestRe
     data: { dir: resolve(s.data), synthetic: notes.some((n) => n.startsWith('synthetic data')), counts },
     weights: { file: s.weights, random: s.weights === null }, quick: s.quick,
     summaries: r.summaries,
-    approaches: (['feature-extraction', 'transfer', 'fine-tune'] as const).map((n) => approach(s, r, n)),
+    approaches: PHASES.map((n) => approach(s, r, n)),
     test: { acc: test.acc, loss: test.loss, misclassified: test.misclassified },
     pipeline: { testImagesPerSec: test.images / test.seconds },
     notes,

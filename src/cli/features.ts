@@ -4,6 +4,7 @@ import { withEngine } from '../gpu/engine.js';
 import type { DeviceOptions } from '../gpu/device.js';
 import { vgg16 } from '../apps/vgg16.js';
 import { extractFeatures, saveFeatures } from '../apps/features.js';
+import { EXTRACTION_BATCH, PRESETS } from '../apps/chapter_presets.js';
 import { DirectoryIterator } from '../data/directory_iterator.js';
 import { UsageError } from './args.js';
 import { requireFolder, requireWritableFile } from './paths.js';
@@ -27,6 +28,17 @@ export async function resolveWeights(w: string | undefined): Promise<string | nu
   if (w === IMAGENET) return imagenetWeights();
   if (!existsSync(w)) throw new UsageError(`${w} not found; see weights/README.md for where to get the VGG16 weights, or ${WEIGHTS_FIX}`);
   return w;
+}
+
+/** The command's flags, with the chapter's image size and extraction batch as defaults. */
+export function featureFlags(g: Record<string, unknown>): FeatureFlags {
+  return {
+    weights: g.weights as string | undefined, data: g.data as string | undefined, out: g.out as string | undefined,
+    targetSize: (g['target-size'] as number | undefined) ?? PRESETS.full.targetSize,
+    batchSize: (g['batch-size'] as number | undefined) ?? EXTRACTION_BATCH,
+    shuffle: !g['no-shuffle'], seed: (g.seed as number | undefined) ?? 0, limit: g.limit as number | undefined,
+    strict: Boolean(g.strict),
+  };
 }
 
 function positiveInt(v: number | undefined, flag: string): void {

@@ -6,11 +6,11 @@ import { info } from './info.js';
 import { bench, BENCH_FLAGS, BENCH_HELP } from './bench.js';
 import { parseInputShape, summary } from './summary.js';
 import { weightsCommand } from './weights.js';
-import { features } from './features.js';
+import { featureFlags, features } from './features.js';
 import { augmentPreviewCommand } from './preview.js';
 import { chapter, CHAPTER_FLAGS } from './chapter.js';
 import { scratch, SCRATCH_FLAGS } from './scratch.js';
-import { evaluateCommand, featureExtraction, fineTune, predictCommand, transfer } from './train.js';
+import { approachCommand, evaluateCommand, predictCommand } from './train.js';
 import { TRAIN_FLAGS, trainSettings } from './train_flags.js';
 import { PROFILE_FLAGS, profileCommand } from './profile.js';
 import { TUNE_FLAGS, tuneCommand } from './tune.js';
@@ -112,19 +112,11 @@ export async function run(argv: string[]): Promise<number> {
       }
       case 'features': {
         const a = parseArgs(rest, FEATURES_FLAGS, 'features', 0);
-        const g = a.flags;
-        return await features({
-          weights: g.weights as string, data: g.data as string, out: g.out as string,
-          targetSize: (g['target-size'] as number) ?? 150, batchSize: (g['batch-size'] as number) ?? 20,
-          shuffle: !g['no-shuffle'], seed: (g.seed as number) ?? 0, limit: g.limit as number | undefined,
-          strict: Boolean(g.strict),
-        }, deviceOpts(g));
+        return await features(featureFlags(a.flags), deviceOpts(a.flags));
       }
       case 'feature-extraction': case 'transfer': case 'fine-tune': {
         const a = parseArgs(rest, TRAIN_FLAGS, command, 0);
-        const s = trainSettings(command, a.flags);
-        const run = { 'feature-extraction': featureExtraction, transfer, 'fine-tune': fineTune }[command];
-        return await run(s, deviceOpts(a.flags));
+        return await approachCommand(command, trainSettings(command, a.flags), deviceOpts(a.flags));
       }
       case 'evaluate': {
         const a = parseArgs(rest, EVALUATE_FLAGS, 'evaluate', 0);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DeviceOptions } from '../gpu/device.js';
 import { withEngine } from '../gpu/engine.js';
 import { augmentPreview } from '../apps/augment_preview.js';
+import { PRESETS } from '../apps/chapter_presets.js';
 import { UsageError } from './args.js';
 import { requireFolder, requireWritableFile } from './paths.js';
 
@@ -16,7 +17,7 @@ export async function augmentPreviewCommand(f: Record<string, unknown>, dev: Dev
   requireWritableFile(out, '--out');
   const n = (f.n as number | undefined) ?? 16;
   const perImage = (f['per-image'] as number | undefined) ?? 4;
-  const size = (f.size as number | undefined) ?? 150;
+  const size = (f.size as number | undefined) ?? PRESETS.full.targetSize;
   for (const [k, v] of [['--n', n], ['--per-image', perImage], ['--size', size]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new UsageError(`${k} must be a positive integer, got ${v}`);
   }

@@ -4,8 +4,9 @@
 // every dispatch with its layer, phase, kernel, grid, time, GFLOP/s and share. Writes
 // profile.json and a self-contained profile.html to --out and prints the top kernels. The
 // workloads are src/apps/profile.ts, the profiling itself src/gpu/profile_run.ts.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXTRACTION_BATCH, PRESETS } from '../apps/chapter_presets.js';
 import { profileWorkload, WORKLOADS, type Workload } from '../apps/profile.js';
 import type { DeviceOptions } from '../gpu/device.js';
 import { withEngine } from '../gpu/engine.js';
@@ -15,7 +16,11 @@ import { setWgslDumpDir } from '../gpu/shader_source.js';
 import { DEFAULT_WEIGHTS } from '../io/known_files.js';
 import { renderTimelineHtml } from '../report/timeline_html.js';
 import { UsageError, type FlagSpec } from './args.js';
+import { writeFileAtomic } from '../util/atomic_write.js';
 import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
+
+/** The chapter's numbers: its image size and each workload's batch. */
+const BOOK = PRESETS.full;
 
 export const PROFILE_FLAGS: FlagSpec = {
   adapter: 'string', backend: 'string', steps: 'count', out: 'string', batch: 'count', size: 'size',
@@ -24,11 +29,10 @@ export const PROFILE_FLAGS: FlagSpec = {
 
 /** Writes profile.json and profile.html into `dir`; returns their paths. */
 export function writeProfile(dir: string, r: ProfileReport): string[] {
-  mkdirSync(dir, { recursive: true });
   const json = join(dir, 'profile.json');
   const html = join(dir, 'profile.html');
-  writeFileSync(json, JSON.stringify(r, null, 1));
-  writeFileSync(html, renderTimelineHtml(r));
+  writeFileAtomic(json, JSON.stringify(r, null, 1));
+  writeFileAtomic(html, renderTimelineHtml(r));
   return [json, html];
 }
 
@@ -70,8 +74,9 @@ export async function profileCommand(workload: string | undefined, f: Record<str
   try {
     return await withEngine(dev, async (gpu) => {
       const soft = gpu.info.software;
-      const size = sizeFlag ?? (soft ? 64 : 150);
-      const batch = batchFlag ?? (soft ? 2 : { transfer: 40, 'fine-tune': 20, features: 20 }[w]);
+      const size = sizeFlag ?? (soft ? 64 : BOOK.targetSize);
+      const bookBatch = { transfer: BOOK.tr.batchSize, 'fine-tune': BOOK.ft.batchSize, features: EXTRACTION_BATCH }[w];
+      const batch = batchFlag ?? (soft ? 2 : bookBatch);
       const steps = stepsFlag ?? (soft ? 1 : 2);
       const out = (f.out as string | undefined) ?? join('runs', `profile-${w}-${stamp()}`);
       if (soft && (sizeFlag === undefined || batchFlag === undefined)) {

@@ -7,8 +7,8 @@ import { withEngine } from '../gpu/engine.js';
 import type { DeviceOptions } from '../gpu/device.js';
 import { smallConvnet } from '../apps/small_convnet.js';
 import { testModel } from '../apps/chapter_test.js';
-import { CHAPTER_AUGMENTATION } from '../data/augment.js';
-import { DirectoryIterator } from '../data/directory_iterator.js';
+import { fitOnImages } from '../apps/approach_data.js';
+import { SCRATCH_PRESETS, type ScratchPreset } from '../apps/chapter_presets.js';
 import { DecodePool, defaultThreads } from '../data/decode_pool.js';
 import { ImageCache } from '../data/image_cache.js';
 import { listImageFolder } from '../data/directory.js';
@@ -31,6 +31,16 @@ const int = (f: Record<string, unknown>, k: string, d: number, min = 1): number 
   return v;
 };
 
+/** The flags over the preset's numbers. */
+function settings(f: Record<string, unknown>, d: ScratchPreset) {
+  return {
+    epochs: int(f, 'epochs', d.epochs), steps: int(f, 'steps-per-epoch', d.stepsPerEpoch), batch: int(f, 'batch-size', d.batchSize),
+    valSteps: int(f, 'validation-steps', d.validationSteps), lr: (f.lr as number | undefined) ?? d.lr,
+    size: int(f, 'target-size', d.targetSize, 48), seed: int(f, 'seed', d.seed, 0), augment: !f['no-augment'],
+    limit: f.limit === undefined ? d.limit : int(f, 'limit', 1),
+  };
+}
+
 export async function scratch(f: Record<string, unknown>, dev: DeviceOptions): Promise<number> {
   const data = f.data as string | undefined;
   if (!data || !existsSync(join(data, 'train'))) throw new UsageError('--data DIR is required and must hold train/, validation/ and test/');
@@ -38,28 +48,25 @@ export async function scratch(f: Record<string, unknown>, dev: DeviceOptions): P
   if (typeof f.out === 'string') requireWritableFolder(f.out, '--out');
   return withEngine(dev, async (gpu) => {
     const quick = f.full ? false : Boolean(f.quick) || gpu.info.software;
-    // DLwP 5.2: RMSprop 1e-4, 100 epochs x 100 steps of 32 augmented images, 50 validation steps.
-    const s = {
-      epochs: int(f, 'epochs', quick ? 3 : 100), steps: int(f, 'steps-per-epoch', quick ? 4 : 100), batch: int(f, 'batch-size', quick ? 10 : 32),
-      valSteps: int(f, 'validation-steps', quick ? 2 : 50), lr: (f.lr as number | undefined) ?? 1e-4, size: int(f, 'target-size', quick ? 64 : 150, 48),
-      seed: int(f, 'seed', 1, 0), augment: !f['no-augment'], limit: f.limit === undefined ? (quick ? 40 : undefined) : int(f, 'limit', 1),
-    };
+    const d = SCRATCH_PRESETS[quick ? 'quick' : 'full'];
+    const s = settings(f, d);
     const out = (f.out as string | undefined) ?? join('runs', quick ? 'scratch-quick' : 'scratch');
     requireWritableFolder(out, '--out');
     if (quick) console.log(`dawnflow: NOTE: quick preset: ${s.size}x${s.size}, ${s.epochs} epochs x ${s.steps} steps of ${s.batch}; --full runs the chapter's own settings`);
     setSeed(s.seed);
     const shared = { pool: new DecodePool(defaultThreads()), cache: new ImageCache() };
-    const common = { targetSize: [s.size, s.size] as [number, number], rescale: 1 / 255, ...shared };
-    const train = new DirectoryIterator(join(data, 'train'), { ...common, batchSize: s.batch, seed: s.seed, augment: s.augment ? CHAPTER_AUGMENTATION : null });
-    const val = new DirectoryIterator(join(data, 'validation'), { ...common, batchSize: s.batch, seed: s.seed + 1 });
     const model = smallConvnet([s.size, s.size, 3]);
     model.compile({ optimizer: new RMSprop({ lr: s.lr }), loss: 'binary_crossentropy', metrics: ['acc'] });
     const summary = model.summary();
     const started = new Date().toISOString();
-    const h = await model.fit(train, { epochs: s.epochs, stepsPerEpoch: s.steps, validationData: val, validationSteps: s.valSteps });
+    const phase = {
+      epochs: s.epochs, stepsPerEpoch: s.steps, batchSize: s.batch, validationBatchSize: s.batch, validationSteps: s.valSteps, lr: s.lr,
+    };
+    const src = { data, targetSize: s.size, ...shared };
+    const { history: h } = await fitOnImages(model, src, phase, [0, s.epochs], { seed: s.seed, augment: s.augment });
     mkdirSync(out, { recursive: true });
     await saveModel(model, join(out, 'scratch_model.h5'));
-    const test = await testModel(model, data, s.size, 20, s.limit, shared);
+    const test = await testModel(model, data, s.size, d.testBatchSize, s.limit, shared);
     await shared.pool.close();
     console.log(`test acc: ${test.acc}`);
     const counts = Object.fromEntries(['train', 'validation', 'test'].map((k) => [k, listImageFolder(join(data, k)).files.length]));

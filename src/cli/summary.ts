@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { withEngine } from '../gpu/engine.js';
 import type { DeviceOptions } from '../gpu/device.js';
 import { vgg16Architecture } from '../apps/vgg16.js';
-import { chapterModel, freezeBase, unfreezeFrom } from '../apps/chapter.js';
+import { chapterModel, freezeBaseLogged, unfreezeLogged } from '../apps/chapter.js';
+import { PRESETS } from '../apps/chapter_presets.js';
 import { smallConvnet } from '../apps/small_convnet.js';
 import type { Container } from '../nn/container.js';
 import { readKerasH5 } from '../io/h5_read.js';
@@ -29,16 +30,15 @@ function show(model: Container): void {
 }
 
 function chapterHead(f: SummaryFlags): void {
-  const base = vgg16Architecture({ inputShape: f.inputShape ?? [150, 150, 3] });
+  const size = PRESETS.full.targetSize;
+  const base = vgg16Architecture({ inputShape: f.inputShape ?? [size, size, 3] });
   const model = chapterModel(base);
   const wanted = (v: string) => f.variant === 'all' || f.variant === v;
+  const log = (line: string) => console.log(line);
   if (wanted('unfrozen')) model.summary();
-  console.log(`This is the number of trainable weights before freezing the conv base: ${model.trainableWeights.length}`);
-  freezeBase(base);
-  console.log(`This is the number of trainable weights after freezing the conv base: ${model.trainableWeights.length}`);
+  freezeBaseLogged(model, base, log);
   if (wanted('frozen')) model.summary();
-  unfreezeFrom(base, 'block5_conv1');
-  console.log(`Trainable weights after unfreezing from block5_conv1: ${model.trainableWeights.length}`);
+  unfreezeLogged(model, base, log);
   if (wanted('fine-tune')) model.summary();
   model.dispose();
 }

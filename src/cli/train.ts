@@ -1,174 +1,52 @@
-// The chapter's three approaches as commands, plus evaluate and predict on saved models.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// The chapter's three approaches as commands (run by src/apps/approach_run.ts), plus evaluate
+// and predict on saved models. Here: the flags' paths checked before anything starts, the
+// weights resolved, the engine started.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { withEngine } from '../gpu/engine.js';
-import type { DeviceOptions, Gpu } from '../gpu/device.js';
-import { vgg16 } from '../apps/vgg16.js';
-import { chapterModel, findNestedBase, freezeBase, unfreezeFrom } from '../apps/chapter.js';
-import { extractFeatures, saveFeatures } from '../apps/features.js';
+import type { DeviceOptions } from '../gpu/device.js';
+import { runApproach, type ApproachSettings } from '../apps/approach_run.js';
+import { NoNestedBaseError } from '../apps/chapter.js';
+import type { Phase } from '../apps/chapter_state.js';
 import { DirectoryIterator } from '../data/directory_iterator.js';
-import { CHAPTER_AUGMENTATION } from '../data/augment.js';
 import { loadImage, toFloatBatch } from '../data/load_img.js';
-import { readNpy } from '../io/npy.js';
-import { loadModel, saveModel } from '../io/keras_weights.js';
-import { Container, Sequential } from '../nn/container.js';
-import { Dense, Dropout } from '../nn/layers/core.js';
+import { loadModel } from '../io/keras_weights.js';
+import type { Container } from '../nn/container.js';
 import { RMSprop } from '../nn/optimizers/rmsprop.js';
-import { Adam } from '../nn/optimizers/adam.js';
-import { ModelCheckpoint, type Callback } from '../nn/callbacks.js';
-import type { History } from '../nn/history.js';
 import { isCompiled, testOnBatch } from '../nn/training.js';
-import type { ArrayData } from '../nn/data.js';
-import { setSeed } from '../tensor/random.js';
 import { UsageError } from './args.js';
 import { resolveWeights } from './features.js';
 import { requireFile, requireFolder, requireWritableFile, requireWritableFolder } from './paths.js';
-import type { TrainSettings } from './train_flags.js';
-
-function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2));
-  renameSync(tmp, path);
-}
-
-function callbacks(s: TrainSettings): Callback[] {
-  if (!s.checkpoint) return [];
-  return [new ModelCheckpoint({ filepath: s.checkpoint, save: (p, m) => saveInto(p, m) })];
-}
-
-/** Saves a model file, creating its folder (checked writable before training started). */
-async function saveInto(path: string, model: Container): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
-  await saveModel(model, path);
-}
 
 /** Every path the training commands read or write, checked before anything starts. */
-function checkPaths(s: TrainSettings): void {
+function checkPaths(command: Phase, s: ApproachSettings): void {
   requireFolder(s.data, '--data', 'it must hold train/ and validation/ (the flow_from_directory layout)');
   const files: [string, string | undefined][] = [['--save', s.save], ['--json', s.json], ['--checkpoint', s.checkpoint]];
   for (const [flag, path] of files) if (path) requireWritableFile(path, flag);
   if (s.features) requireWritableFolder(s.features, '--features');
-}
-
-async function finish(command: string, s: TrainSettings, model: Container, h: History, gpu: Gpu, fitSeconds: number): Promise<void> {
-  if (s.save) {
-    await saveInto(s.save, model);
-    console.log(`saved ${s.save}`);
-  }
-  if (s.json) {
-    writeJsonAtomic(s.json, {
-      command, settings: s, adapter: gpu.info, history: h.history, epoch: h.epoch,
-      epochSeconds: h.epochSeconds, fitSeconds,
-    });
+  for (const split of ['train', 'validation']) {
+    // Approach 1 reads a split's features kept by an earlier run instead of its images.
+    const kept = command === 'feature-extraction' && s.features && existsSync(join(s.features, `${split}.json`));
+    const d = join(s.data, split);
+    const fix = '--data must hold train/ and validation/ (flow_from_directory layout)';
+    if (!kept && !existsSync(d)) throw new UsageError(`${d} not found: ${fix}`);
   }
 }
 
-function splitDir(data: string, split: string): string {
-  const d = join(data, split);
-  if (!existsSync(d)) throw new UsageError(`${d} not found: --data must hold train/ and validation/ (flow_from_directory layout)`);
-  return d;
-}
-
-/** Features of one split: read from the --features folder when there, else computed (and kept). */
-async function splitFeatures(base: Container, s: TrainSettings, split: string): Promise<ArrayData> {
-  const cached = s.features ? join(s.features, `${split}.npy`) : null;
-  if (cached && existsSync(cached)) {
-    const f = readNpy(cached);
-    const y = readNpy(join(s.features!, `${split}.labels.npy`));
-    console.log(`${split}: ${f.shape[0]} feature rows from ${cached}`);
-    return { x: f.data as Float32Array, xShape: [f.shape[0], f.shape.slice(1).reduce((a, b) => a * b, 1)], y: y.data as Float32Array };
+/** `dawnflow feature-extraction|transfer|fine-tune`. */
+export async function approachCommand(command: Phase, s: ApproachSettings, dev: DeviceOptions): Promise<number> {
+  if (command === 'fine-tune') {
+    if (!s.from) throw new UsageError('--from MODEL.h5 is required (the model saved by dawnflow transfer --save)');
+    requireFile(s.from, '--from', 'give the model saved by dawnflow transfer --save');
   }
-  const it = new DirectoryIterator(splitDir(s.data, split), {
-    targetSize: [s.targetSize, s.targetSize], batchSize: 20, shuffle: s.shuffle, seed: s.seed, rescale: 1 / 255, strict: s.strict,
-  });
-  const r = await extractFeatures(base, it, s.limit ?? it.samples);
-  console.log(`${split}: features of ${r.shape[0]} images in ${r.seconds.toFixed(1)} s (${r.imagesPerSecond.toFixed(2)} images/s)`);
-  if (s.features) saveFeatures(join(s.features, `${split}.npy`), r, { split, data: s.data, targetSize: s.targetSize });
-  return { x: r.features, xShape: [r.shape[0], r.features.length / r.shape[0]], y: r.labels };
-}
-
-export async function featureExtraction(s: TrainSettings, dev: DeviceOptions): Promise<number> {
-  checkPaths(s);
-  const weights = await resolveWeights(s.weights);
-  return withEngine(dev, async (gpu) => {
-    setSeed(s.seed);
-    const base = vgg16({ inputShape: [s.targetSize, s.targetSize, 3], weights });
-    const train = await splitFeatures(base, s, 'train');
-    const validation = await splitFeatures(base, s, 'validation');
-    base.dispose();
-    const model = new Sequential();
-    model.add(new Dense({ units: 256, activation: 'relu', inputShape: [train.xShape[1]] }));
-    model.add(new Dropout({ rate: 0.5 }));
-    model.add(new Dense({ units: 1, activation: 'sigmoid' }));
-    model.compile({ optimizer: new RMSprop({ lr: s.lr }), loss: 'binary_crossentropy', metrics: ['acc'] });
-    const t0 = performance.now();
-    const h = await model.fit(train, { epochs: s.epochs, batchSize: s.batchSize, validationData: validation, shuffle: s.shuffle, callbacks: callbacks(s), verbose: s.verbose, microBatch: s.microBatch });
-    await finish('feature-extraction', s, model, h, gpu, (performance.now() - t0) / 1000);
-    model.dispose();
-    return 0;
-  });
-}
-
-/** Training images augmented as the chapter sets it (unless --no-augment); validation plain. */
-function iterators(s: TrainSettings): { train: DirectoryIterator; validation: DirectoryIterator } {
-  const size: [number, number] = [s.targetSize, s.targetSize];
-  const common = { targetSize: size, shuffle: s.shuffle, rescale: 1 / 255, strict: s.strict };
-  const augment = s.augment ? CHAPTER_AUGMENTATION : null;
-  return {
-    train: new DirectoryIterator(splitDir(s.data, 'train'), { ...common, batchSize: s.batchSize, seed: s.seed, augment }),
-    validation: new DirectoryIterator(splitDir(s.data, 'validation'), { ...common, batchSize: s.validationBatchSize, seed: s.seed + 1 }),
-  };
-}
-
-async function fitImages(command: string, s: TrainSettings, model: Container, gpu: Gpu): Promise<void> {
-  const { train, validation } = iterators(s);
-  const t0 = performance.now();
-  const h = await model.fit(train, {
-    epochs: s.epochs, stepsPerEpoch: s.stepsPerEpoch || train.batchesPerPass, validationData: validation,
-    validationSteps: s.validationSteps || validation.batchesPerPass, callbacks: callbacks(s), verbose: s.verbose,
-    microBatch: s.microBatch,
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  console.log(`elapsed: ${seconds.toFixed(1)} s`);
-  await finish(command, s, model, h, gpu, seconds);
-}
-
-export async function transfer(s: TrainSettings, dev: DeviceOptions): Promise<number> {
-  checkPaths(s);
-  const weights = await resolveWeights(s.weights);
-  return withEngine(dev, async (gpu) => {
-    setSeed(s.seed);
-    const base = vgg16({ inputShape: [s.targetSize, s.targetSize, 3], weights });
-    const model = chapterModel(base);
-    console.log(`This is the number of trainable weights before freezing the conv base: ${model.trainableWeights.length}`);
-    freezeBase(base);
-    console.log(`This is the number of trainable weights after freezing the conv base: ${model.trainableWeights.length}`);
-    model.compile({ optimizer: new Adam({ lr: s.lr }), loss: 'binary_crossentropy', metrics: ['acc'] });
-    await fitImages('transfer', s, model, gpu);
-    model.dispose();
-    return 0;
-  });
-}
-
-function nestedBase(model: Container, path: string): Container {
-  const base = findNestedBase(model);
-  if (!base) throw new UsageError(`${path} has no nested VGG16 base with a block5_conv1 layer; save it with 'dawnflow transfer --save'`);
-  return base;
-}
-
-export async function fineTune(s: TrainSettings, dev: DeviceOptions): Promise<number> {
-  if (!s.from) throw new UsageError('--from MODEL.h5 is required (the model saved by dawnflow transfer --save)');
-  requireFile(s.from, '--from', 'give the model saved by dawnflow transfer --save');
-  checkPaths(s);
-  return withEngine(dev, async (gpu) => {
-    setSeed(s.seed);
-    const { model } = loadModel(s.from!);
-    unfreezeFrom(nestedBase(model, s.from!), 'block5_conv1');
-    model.compile({ optimizer: new Adam({ lr: s.lr }), loss: 'binary_crossentropy', metrics: ['acc'] });
-    console.log(`trainable weights after unfreezing from block5_conv1: ${model.trainableWeights.length}`);
-    await fitImages('fine-tune', s, model, gpu);
-    model.dispose();
+  checkPaths(command, s);
+  const weights = command === 'fine-tune' ? null : await resolveWeights(s.weights);
+  return withEngine(dev, async () => {
+    try {
+      await runApproach(command, s, weights, (line) => console.log(line));
+    } catch (e) {
+      throw e instanceof NoNestedBaseError ? new UsageError(e.message) : e;
+    }
     return 0;
   });
 }

@@ -1,6 +1,8 @@
 // Flags shared by the training commands, with the chapter's values as defaults per approach.
 import { UsageError, type FlagSpec } from './args.js';
 import { PRESETS } from '../apps/chapter_presets.js';
+import type { ApproachSettings } from '../apps/approach_run.js';
+import type { Phase } from '../apps/chapter_state.js';
 
 export const TRAIN_FLAGS: FlagSpec = {
   adapter: 'string', backend: 'string', data: 'string', weights: 'string', from: 'string',
@@ -10,26 +12,12 @@ export const TRAIN_FLAGS: FlagSpec = {
   features: 'string', verbose: 'index', limit: 'count', 'micro-batch': 'count', strict: 'boolean',
 };
 
-export interface TrainSettings {
-  data: string; weights?: string; from?: string;
-  epochs: number; stepsPerEpoch: number; validationSteps: number; batchSize: number;
-  validationBatchSize: number; lr: number; targetSize: number; seed: number;
-  augment: boolean; shuffle: boolean; save?: string; json?: string; checkpoint?: string;
-  features?: string; verbose: 0 | 1 | 2;
-  /** Approach 1: only the first N images of each split (a quick run). */
-  limit?: number;
-  /** Largest micro-batch; by default what the adapter can hold. */
-  microBatch?: number;
-  /** Stop on an unreadable image instead of skipping it with a warning. */
-  strict: boolean;
-}
-
-type Defaults = Omit<TrainSettings, 'data' | 'augment' | 'shuffle' | 'verbose' | 'seed' | 'strict'>;
+type Defaults = Omit<ApproachSettings, 'data' | 'augment' | 'shuffle' | 'verbose' | 'seed' | 'strict'>;
 
 const BOOK = PRESETS.full;
 
 /** The single-approach commands take the book's numbers from the one chapter preset. */
-export const APPROACH_DEFAULTS: Record<'feature-extraction' | 'transfer' | 'fine-tune', Defaults> = {
+export const APPROACH_DEFAULTS: Record<Phase, Defaults> = {
   // Approach 1: the head on pre-computed features (RMSprop), every batch of a pass per epoch.
   'feature-extraction': { ...BOOK.fe, stepsPerEpoch: 0, validationSteps: 0, validationBatchSize: BOOK.fe.batchSize, targetSize: BOOK.targetSize },
   // Approach 2: frozen base + head on (augmented) images (Adam).
@@ -44,7 +32,7 @@ function int(flags: Record<string, unknown>, name: string, dflt: number, min = 1
   return v;
 }
 
-export function trainSettings(command: keyof typeof APPROACH_DEFAULTS, flags: Record<string, unknown>): TrainSettings {
+export function trainSettings(command: Phase, flags: Record<string, unknown>): ApproachSettings {
   const d = APPROACH_DEFAULTS[command];
   const data = flags.data as string | undefined;
   if (!data) throw new UsageError(`--data DIR is required (a folder with train/ and validation/ inside)`);
