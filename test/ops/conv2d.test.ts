@@ -30,17 +30,22 @@ afterEach(() => {
 const TOL = { atol: 2e-4, rtol: 1e-3 };
 
 interface Case { x: number[]; k: [number, number]; co: number; s: [number, number]; pad: Padding; act: Activation }
+
+/** A case written as the test names print it: 'NxHxWxC kHxW coN sHxW padding activation'. */
+function conv(spec: string): Case {
+  const [x, k, co, s, pad, act] = spec.split(' ');
+  const dims = (t: string) => t.replace(/^[a-z]+/, '').split('x').map(Number);
+  const pair = (t: string) => dims(t) as [number, number];
+  return { x: dims(x), k: pair(k), co: dims(co)[0], s: pair(s), pad: pad as Padding, act: act as Activation };
+}
+
 const CASES: Case[] = [
-  { x: [1, 1, 1, 3], k: [1, 1], co: 5, s: [1, 1], pad: 'valid', act: 'linear' },
-  { x: [2, 7, 7, 3], k: [3, 3], co: 5, s: [1, 1], pad: 'same', act: 'relu' },
-  { x: [1, 9, 9, 5], k: [3, 3], co: 64, s: [2, 2], pad: 'same', act: 'linear' },
-  { x: [2, 9, 7, 5], k: [2, 3], co: 3, s: [2, 2], pad: 'valid', act: 'relu' },
-  { x: [1, 8, 8, 3], k: [5, 5], co: 4, s: [2, 2], pad: 'same', act: 'linear' },
-  { x: [3, 6, 5, 2], k: [4, 4], co: 2, s: [3, 1], pad: 'same', act: 'sigmoid' },
-  { x: [1, 37, 37, 3], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'relu' },
-];
+  '1x1x1x3 k1x1 co5 s1x1 valid linear', '2x7x7x3 k3x3 co5 s1x1 same relu', '1x9x9x5 k3x3 co64 s2x2 same linear',
+  '2x9x7x5 k2x3 co3 s2x2 valid relu', '1x8x8x3 k5x5 co4 s2x2 same linear', '3x6x5x2 k4x4 co2 s3x1 same sigmoid',
+  '1x37x37x3 k3x3 co64 s1x1 same relu',
+].map(conv);
 // VGG16's block2 shape at 150x150 input, batch 1: only on the tiled core (the naive one is slow).
-const BIG: Case = { x: [1, 75, 75, 64], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'relu' };
+const BIG = conv('1x75x75x64 k3x3 co64 s1x1 same relu');
 
 async function check(c: Case, variant: GemmVariant | ConvVariant): Promise<void> {
   if (variant === 'tiled' || variant === 'naive') {
@@ -83,17 +88,12 @@ async function check(c: Case, variant: GemmVariant | ConvVariant): Promise<void>
 // other input channel counts are padded to 4 in the forward;
 // M and CO/4 deliberately not multiples of the 8x8 blocks; CI=12 mixes sg and GEMM kernels.
 const TEX_CASES: Case[] = [
-  { x: [1, 1, 1, 4], k: [1, 1], co: 4, s: [1, 1], pad: 'valid', act: 'linear' },
-  { x: [2, 7, 7, 8], k: [3, 3], co: 12, s: [1, 1], pad: 'same', act: 'relu' },
-  { x: [1, 9, 9, 16], k: [3, 3], co: 20, s: [2, 2], pad: 'same', act: 'linear' },
-  { x: [3, 9, 7, 8], k: [2, 3], co: 4, s: [2, 1], pad: 'valid', act: 'sigmoid' },
-  { x: [1, 8, 8, 4], k: [5, 5], co: 8, s: [2, 2], pad: 'same', act: 'linear' },
-  { x: [2, 5, 5, 12], k: [3, 3], co: 36, s: [1, 1], pad: 'same', act: 'relu' },
-  { x: [1, 37, 37, 64], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'relu' },
+  '1x1x1x4 k1x1 co4 s1x1 valid linear', '2x7x7x8 k3x3 co12 s1x1 same relu', '1x9x9x16 k3x3 co20 s2x2 same linear',
+  '3x9x7x8 k2x3 co4 s2x1 valid sigmoid', '1x8x8x4 k5x5 co8 s2x2 same linear', '2x5x5x12 k3x3 co36 s1x1 same relu',
+  '1x37x37x64 k3x3 co64 s1x1 same relu',
   // RGB-like inputs: the forward pads the channels to 4, the gradients take the GEMM kernels.
-  { x: [2, 7, 7, 3], k: [3, 3], co: 8, s: [1, 1], pad: 'same', act: 'relu' },
-  { x: [1, 9, 9, 5], k: [3, 3], co: 4, s: [2, 2], pad: 'valid', act: 'linear' },
-];
+  '2x7x7x3 k3x3 co8 s1x1 same relu', '1x9x9x5 k3x3 co4 s2x2 valid linear',
+].map(conv);
 
 describe.each(CONV_VARIANTS.filter((v) => v !== 'gemm'))('conv2d, %s variant', (variant) => {
   test.each(TEX_CASES)('x=$x k=$k co=$co s=$s $pad $act', async (c) => {

@@ -1,5 +1,6 @@
 // ImageDataGenerator augmentation on the CPU: keras-preprocessing 1.1's draw order and ranges
 // (with a stub generator), the affine matrix, and the float64 warp against SciPy's numbers.
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import {
   CHAPTER_AUGMENTATION, isIdentity, randomTransform, transformMatrix, warpReference,
@@ -144,96 +145,29 @@ describe('warpReference geometry', () => {
 // keras-preprocessing 1.1's matrix for theta 23, tx 0.7, ty -1.3, shear 10, zx 1.3, zy 0.8 with
 // a horizontal flip; 'shift' is [[1, 0, -4], [0, 1, 2.5]] with a vertical flip: rows r - 4 put
 // every row but one below 0 (cval for 'constant'; for 'wrap', period n - 1 = 4, -4 lands on row
-// 4 and -3 on row 1), columns c + 2.5 run past the last column (3.5 -> 0.5 for 'wrap').
-const IMG = [
-  12, 200, 45, 99,
-  0, 255, 128, 7,
-  66, 31, 180, 240,
-  90, 14, 77, 150,
-  222, 5, 60, 118,
-];
-const SCIPY: Record<FillMode, { keras: number[]; shift: number[] }> = {
-  nearest: {
-    keras: [
-      89.86502711, 2.6377134, 14.24951735, 43.0064584,
-      123.6277309, 58.09387932, 75.9013941, 86.35846357,
-      53.0516245, 39.21846401, 160.2975448, 222,
-      56.24620499, 18.27629893, 98.21217663, 222,
-      84.37590213, 46.21357462, 9.312069628, 133.5801359,
-    ],
-    shift: [
-      72, 99, 99, 99,
-      72, 99, 99, 99,
-      72, 99, 99, 99,
-      72, 99, 99, 99,
-      72, 99, 99, 99,
-    ],
-  },
-  constant: {
-    keras: [
-      89.86502711, 50, 50, 50,
-      123.6277309, 58.09387932, 50, 50,
-      53.0516245, 39.21846401, 160.2975448, 50,
-      56.24620499, 50, 50, 50,
-      50, 50, 50, 50,
-    ],
-    shift: [
-      72, 50, 50, 50,
-      50, 50, 50, 50,
-      50, 50, 50, 50,
-      50, 50, 50, 50,
-      50, 50, 50, 50,
-    ],
-  },
-  reflect: {
-    keras: [
-      89.86502711, 2.6377134, 14.24951735, 84.23282542,
-      123.6277309, 58.09387932, 75.9013941, 78.23711886,
-      53.0516245, 39.21846401, 160.2975448, 222,
-      56.24620499, 18.27629893, 98.21217663, 190.1111846,
-      87.43117756, 54.71280831, 18.99927745, 55.83618967,
-    ],
-    shift: [
-      72, 99, 72, 122.5,
-      72, 99, 72, 122.5,
-      67.5, 7, 67.5, 191.5,
-      210, 240, 210, 105.5,
-      113.5, 150, 113.5, 45.5,
-    ],
-  },
-  wrap: {
-    keras: [
-      89.86502711, 50.53518072, 135.4093869, 128.8906661,
-      123.6277309, 58.09387932, 173.7537013, 83.77719551,
-      53.0516245, 39.21846401, 160.2975448, 66.79480717,
-      56.24620499, 185.4455969, 140.3748441, 71.0534861,
-      93.93733677, 150.0946333, 42.62179093, 54.93521625,
-    ],
-    shift: [
-      72, 106, 122.5, 72,
-      113.5, 52, 45.5, 113.5,
-      210, 48.5, 105.5, 210,
-      67.5, 127.5, 191.5, 67.5,
-      89, 113.5, 32.5, 89,
-    ],
-  },
+// 4 and -3 on row 1), columns c + 2.5 run past the last column (3.5 -> 0.5 for 'wrap'). The
+// image and SciPy's outputs are data: test/fixtures/scipy/affine_transform_5x4.json.
+const FIXTURE = new URL('../fixtures/scipy/affine_transform_5x4.json', import.meta.url);
+const SCIPY = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
+  img: number[];
+  modes: Record<FillMode, { keras: number[]; shift: number[] }>;
 };
 
-describe.each(Object.keys(SCIPY) as FillMode[])('warpReference vs scipy, mode %s', (mode) => {
-  const img = Float64Array.from(IMG);
+describe.each(Object.keys(SCIPY.modes) as FillMode[])('warpReference vs scipy, mode %s', (mode) => {
+  const img = Float64Array.from(SCIPY.img);
   test('keras matrix (transformMatrix) + horizontal flip', () => {
     const p = params({ theta: 23, tx: 0.7, ty: -1.3, shear: 10, zx: 1.3, zy: 0.8, flipHorizontal: true });
     const m = transformMatrix(p, 5, 4);
     expectClose(m, [1.1966563094881724, -0.43571122801202167, 1.6516130060183016, 0.507950467036056,
       0.6709364543563392, -1.6243370565446966], { atol: 1e-13, rtol: 0, label: 'matrix vs numpy' });
     const out = warpReference(img, 5, 4, 1, m, p, mode, 50);
-    expectClose(out, SCIPY[mode].keras, { atol: 1e-7, rtol: 0, label: mode });
+    expectClose(out, SCIPY.modes[mode].keras, { atol: 1e-7, rtol: 0, label: mode });
   });
 
   test('shift across the edges + vertical flip', () => {
     const flip = { flipHorizontal: false, flipVertical: true };
     const out = warpReference(img, 5, 4, 1, [1, 0, -4, 0, 1, 2.5], flip, mode, 50);
-    expectClose(out, SCIPY[mode].shift, { atol: 1e-7, rtol: 0, label: mode });
+    expectClose(out, SCIPY.modes[mode].shift, { atol: 1e-7, rtol: 0, label: mode });
   });
 });
 
