@@ -3,10 +3,10 @@
 // runs over the output pixels p: dw[tap, ci, co] = sum_p x[pixel p reads at tap, ci] * dz[p, co].
 //   x: NHWC staged as texels [pixel][CI/4]; dz: [batch, OH, OW, CO] staged as [pixel][CO/4];
 //   y (dw partials): [S][M][CO/4] vec4s, one slab per split of the pixels (grid z).
-// Invocation (n4, block) owns 8 rows (one tap, ci 8b..8b+7) x one vec4 of co. Pixels go 8 at a
-// time: lane l fetches the two x texels (8 ci) of pixel p0+l and broadcasts them; each lane
-// fetches its own dz texel for the 8 pixels. Per 8 pixels a lane does 10 fetches for 256
-// multiply-adds, the least a subgroup can fetch for that block.
+// Invocation (n4, block) owns 8 rows (one tap, ci 8b..8b+7) x one vec4 of co. Pixels go SG_LANES
+// at a time: lane l fetches the two x texels (8 ci) of pixel p0+l and shares them (sg_share.wgsl);
+// each lane fetches its own dz texel for every pixel. Per 8 pixels a lane does 10 fetches for
+// 256 multiply-adds, the least a subgroup can fetch for that block.
 enable subgroups;
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
@@ -21,6 +21,7 @@ override WG_Z: u32 = 1;
 
 //#include "tex_operand.wgsl"
 //#include "conv2d_tex_rows.wgsl"
+//#include "sg_share.wgsl"
 
 // acc += x[ci] * dz, for the 8 ci of a pixel split over two texels lo (ci 0-3) and hi (4-7).
 fn madd8(lo: vec4f, hi: vec4f, d: vec4f, acc: ptr<function, array<vec4f, 8>>) {
@@ -35,7 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   let CO4 = u.N / 4u;
   let P = u.K;  // batch * OH * OW output pixels
   let blocks = u.M / 8u;
-  // Out-of-range lanes run on clamped indices (every lane must take part in the broadcasts).
+  // Out-of-range lanes run on clamped indices (every lane must take part in the share).
   let n4 = min(gid.x, CO4 - 1u);
   let rb = min(gid.y, blocks - 1u);
   let t = rb / (u.CI / 8u);
@@ -45,21 +46,16 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   let pBegin = wid.z * u.kChunk;  // wid, not gid: the loop bounds must be subgroup-uniform
   let pEnd = min(P, pBegin + u.kChunk);
   var acc: array<vec4f, 8>;
-  for (var p0 = pBegin; p0 < pEnd; p0 += 8u) {
+  for (var p0 = pBegin; p0 < pEnd; p0 += SG_LANES) {
     let p = p0 + lane;
     let tap = forwardTap(min(p, P - 1u), kh, kw, CI4);
     let inside = select(0.0, tap.inside, p < pEnd);
     let lo = texel(x, tap.base + c4) * inside;
     let hi = texel(x, tap.base + c4 + 1u) * inside;
     let last = pEnd - 1u;
-    madd8(subgroupBroadcast(lo, 0u), subgroupBroadcast(hi, 0u), texel(dz, p0 * CO4 + n4), &acc);
-    madd8(subgroupBroadcast(lo, 1u), subgroupBroadcast(hi, 1u), texel(dz, min(p0 + 1u, last) * CO4 + n4), &acc);
-    madd8(subgroupBroadcast(lo, 2u), subgroupBroadcast(hi, 2u), texel(dz, min(p0 + 2u, last) * CO4 + n4), &acc);
-    madd8(subgroupBroadcast(lo, 3u), subgroupBroadcast(hi, 3u), texel(dz, min(p0 + 3u, last) * CO4 + n4), &acc);
-    madd8(subgroupBroadcast(lo, 4u), subgroupBroadcast(hi, 4u), texel(dz, min(p0 + 4u, last) * CO4 + n4), &acc);
-    madd8(subgroupBroadcast(lo, 5u), subgroupBroadcast(hi, 5u), texel(dz, min(p0 + 5u, last) * CO4 + n4), &acc);
-    madd8(subgroupBroadcast(lo, 6u), subgroupBroadcast(hi, 6u), texel(dz, min(p0 + 6u, last) * CO4 + n4), &acc);
-    madd8(subgroupBroadcast(lo, 7u), subgroupBroadcast(hi, 7u), texel(dz, min(p0 + 7u, last) * CO4 + n4), &acc);
+    for (var l = 0u; l < SG_LANES; l++) {
+      madd8(sgRow(lo, l), sgRow(hi, l), texel(dz, min(p0 + l, last) * CO4 + n4), &acc);
+    }
   }
   if (gid.x >= CO4 || gid.y >= blocks) {
     return;
