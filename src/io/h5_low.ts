@@ -1,9 +1,16 @@
 // Byte-level HDF5 checks and decoders. jsfive trusts every size and count it reads, so a damaged
 // file can make it loop for a long time or allocate gigabytes; the checks here bound each
 // structure by the bytes that actually hold it before jsfive (or dawnflow) reads it. Dataset
-// values are decoded here too: a typed-array copy instead of jsfive's per-element JS array.
+// values are read here too (decoded in h5_values): a typed-array copy instead of jsfive's
+// per-element JS array.
 // Format reference: the HDF5 File Format Specification, version 3.0 (sections cited per function).
 import type { HeaderMessage } from 'jsfive';
+import { H5Bytes, H5Problem, UNDEFINED } from './h5_bytes.js';
+import { decodeValues, valueType, type Decoded, type ValueType } from './h5_values.js';
+
+// The bytes and problem types live in h5_bytes (below h5_values); callers import them from here.
+export { H5Bytes, H5Problem } from './h5_bytes.js';
+export { dtypeName, type Decoded, type ValueType } from './h5_values.js';
 
 /** Object-header message types used here (spec IV.A.2). */
 export const MSG = {
@@ -13,64 +20,7 @@ export const MSG = {
 /** Datasets past this many elements are treated as corrupt (no Keras weight is near it). */
 export const MAX_ELEMENTS = 2 ** 31;
 
-/** What went wrong, in words, and which kind of fix applies. */
-export class H5Problem extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'corrupt' | 'truncated' | 'unsupported' | 'not-hdf5',
-  ) {
-    super(message);
-  }
-}
-
-const UNDEFINED = -1; // an all-ones (undefined) address, see u64
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/** Bounds-checked little-endian reads over a whole file. */
-export class H5Bytes {
-  readonly u8: Uint8Array;
-  readonly dv: DataView;
-  readonly length: number;
-
-  constructor(readonly buffer: ArrayBuffer) {
-    this.u8 = new Uint8Array(buffer);
-    this.dv = new DataView(buffer);
-    this.length = buffer.byteLength;
-  }
-
-  need(offset: number, n: number, what: string): void {
-    if (!(offset >= 0 && n >= 0 && offset + n <= this.length)) {
-      throw new H5Problem(`${what} lies past the end of the file (byte ${offset})`, 'truncated');
-    }
-  }
-
-  u8at(o: number): number {
-    this.need(o, 1, 'a header field');
-    return this.u8[o];
-  }
-
-  u16(o: number): number {
-    this.need(o, 2, 'a header field');
-    return this.dv.getUint16(o, true);
-  }
-
-  u32(o: number): number {
-    this.need(o, 4, 'a header field');
-    return this.dv.getUint32(o, true);
-  }
-
-  /** An 8-byte address or length; UNDEFINED (-1) for all ones, an error past 2^53. */
-  u64(o: number): number {
-    this.need(o, 8, 'a header field');
-    const lo = this.dv.getUint32(o, true);
-    const hi = this.dv.getUint32(o + 4, true);
-    if (lo === 0xffffffff && hi === 0xffffffff) return UNDEFINED;
-    if (hi > 0x1fffff) {
-      throw new H5Problem(`a 64-bit field at byte ${o} is absurdly large`, 'corrupt');
-    }
-    return hi * 2 ** 32 + lo;
-  }
-}
 
 /**
  * Signature, supported superblock (jsfive reads versions 0, 2 and 3 with 8-byte addresses) and
@@ -191,12 +141,6 @@ export function nullTermStringTypes(b: H5Bytes, msgs: HeaderMessage[]): number[]
   return out;
 }
 
-/** Float storage of a dataset: element size and byte order. */
-export interface FloatType {
-  bytes: 2 | 4 | 8;
-  littleEndian: boolean;
-}
-
 type Storage =
   | { kind: 'contiguous'; address: number; size: number | null }
   | { kind: 'compact'; offset: number; size: number }
@@ -205,7 +149,7 @@ type Storage =
 export interface DatasetInfo {
   shape: number[];
   count: number;
-  type: FloatType;
+  type: ValueType;
   storage: Storage;
 }
 
@@ -215,10 +159,10 @@ function find(msgs: HeaderMessage[], type: number, what: string): HeaderMessage 
   return m;
 }
 
-/** Shape, float type and storage of a dataset; throws for non-float types and absurd shapes. */
+/** Shape, value type and storage of a dataset; throws for non-numeric types and absurd shapes. */
 export function describeDataset(b: H5Bytes, msgs: HeaderMessage[]): DatasetInfo {
   const space = dataspace(b, find(msgs, MSG.DATASPACE, 'dataspace').get('offset_to_message'));
-  const type = floatType(b, find(msgs, MSG.DATATYPE, 'datatype').get('offset_to_message'));
+  const type = valueType(b, find(msgs, MSG.DATATYPE, 'datatype').get('offset_to_message'));
   const storage = layout(b, find(msgs, MSG.LAYOUT, 'data layout').get('offset_to_message'));
   return { ...space, type, storage };
 }
@@ -247,22 +191,6 @@ function dataspace(b: H5Bytes, at: number): { shape: number[]; count: number } {
   return { shape, count };
 }
 
-const TYPE_NAMES = ['integer', 'float', 'time', 'string', 'bitfield', 'opaque', 'compound',
-  'reference', 'enum', 'variable-length', 'array'];
-
-function floatType(b: H5Bytes, at: number): FloatType {
-  const cls = b.u8at(at) & 0x0f;
-  const order = b.u8at(at + 1);
-  const bytes = b.u32(at + 4);
-  if (cls === 1 && (bytes === 2 || bytes === 4 || bytes === 8)) {
-    return { bytes, littleEndian: (order & 1) === 0 };
-  }
-  let name = TYPE_NAMES[cls] ?? `class ${cls}`;
-  if (cls === 0) name = `${order & 8 ? 'int' : 'uint'}${bytes * 8}`;
-  if (cls === 1) name = `${bytes * 8}-bit float`;
-  throw new H5Problem(`holds ${name} values, not float32/float64`, 'unsupported');
-}
-
 // Data layout message (IV.A.2.i): versions 1-2 (class at byte 2, address after 8 bytes) and 3-4
 // (class at byte 1; contiguous: address + size; compact: 2-byte size + data).
 function layout(b: H5Bytes, at: number): Storage {
@@ -285,8 +213,8 @@ function layout(b: H5Bytes, at: number): Storage {
   throw new H5Problem(`data layout (version ${version}) is not supported`, 'unsupported');
 }
 
-/** The values of a contiguous or compact dataset, as float32. */
-export function readStored(b: H5Bytes, d: DatasetInfo): Float32Array {
+/** The values of a contiguous or compact dataset. */
+export function readStored(b: H5Bytes, d: DatasetInfo): Decoded {
   const need = d.count * d.type.bytes;
   const s = d.storage;
   if (s.kind === 'chunked') throw new Error('readStored: chunked datasets are read through jsfive');
@@ -296,33 +224,11 @@ export function readStored(b: H5Bytes, d: DatasetInfo): Float32Array {
   if (stored !== null && stored !== need) {
     throw new H5Problem(`stores ${stored} bytes, its shape [${d.shape}] needs ${need}`, 'corrupt');
   }
-  if (d.count === 0) return new Float32Array(0);
+  if (d.count === 0) return decodeValues(b, 0, 0, d.type);
   if (s.kind === 'contiguous' && s.address === UNDEFINED) {
     throw new H5Problem('has no data written (an interrupted save?)', 'corrupt');
   }
   const at = s.kind === 'contiguous' ? s.address : s.offset;
   b.need(at, need, 'the data');
-  return decodeFloats(b, at, d.count, d.type);
-}
-
-function decodeFloats(b: H5Bytes, at: number, n: number, t: FloatType): Float32Array {
-  if (t.bytes === 4 && t.littleEndian) return new Float32Array(b.buffer.slice(at, at + 4 * n));
-  const out = new Float32Array(n);
-  const le = t.littleEndian;
-  for (let i = 0; i < n; i++) {
-    const o = at + i * t.bytes;
-    if (t.bytes === 8) out[i] = b.dv.getFloat64(o, le);
-    else if (t.bytes === 4) out[i] = b.dv.getFloat32(o, le);
-    else out[i] = half(b.dv.getUint16(o, le));
-  }
-  return out;
-}
-
-function half(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+  return decodeValues(b, at, d.count, d.type);
 }

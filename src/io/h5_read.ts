@@ -1,5 +1,6 @@
 // Reads Keras HDF5 weight files (Keras 1 and 2 `save_weights`, and `model.save` files) with
-// jsfive, model-agnostically: layers in file order, each with its named float32 weights.
+// jsfive, model-agnostically: layers in file order, each with its named float32 weights, and
+// the optimizer's state (any numeric type: Keras stores `iterations` as int64).
 // Layouts: docs/keras-compatibility.md, "Files". Every structure jsfive would trust
 // is bounded first (h5_low), the whole parse runs under a deadline (deadline.ts), and every
 // failure is one line: `dawnflow: <file>: <what is wrong>; <the fix>`.
@@ -9,16 +10,22 @@ import { runWithDeadline } from './deadline.js';
 import { describeThrown, FIX_REDOWNLOAD, h5Error, isH5Error } from './h5_error.js';
 import { libraryReason } from '../util/errors.js';
 import {
-  checkAttributes, checkSuperblock, describeDataset, H5Bytes, H5Problem, hasDenseAttributes,
-  MAX_ELEMENTS, MSG, readStored, type DatasetInfo,
+  checkAttributes, checkSuperblock, describeDataset, dtypeName, H5Bytes, H5Problem, hasDenseAttributes,
+  MAX_ELEMENTS, MSG, readStored, type DatasetInfo, type Decoded,
 } from './h5_low.js';
+import { fromJsValues } from './h5_values.js';
 import { checkChunks, checkObjectHeader, checkSymbolTable } from './h5_structure.js';
 
 /** One weight; name as listed in weight_names, e.g. 'block1_conv1_W_1:0' or 'dense_1/kernel:0'. */
 export interface H5Weight {
   name: string;
   shape: number[];
+  /** The values as float32, whatever the stored type. */
   data: Float32Array;
+  /** The stored type in NumPy's words when it is not float32: 'int64' (Keras's iterations). */
+  dtype?: string;
+  /** The exact values of an integer or bool dataset (float32 is exact only up to 2^24). */
+  integers?: Float64Array;
 }
 
 /** One entry of layer_names, in file order; weightless layers have `weights: []`. */
@@ -36,7 +43,7 @@ export interface KerasWeightsFile {
   /** Parsed JSON of the root attribute model_config (model.save files), else null. */
   modelConfig: unknown | null;
   trainingConfig: unknown | null;
-  /** Datasets of the optimizer_weights group in weight_names order; [] when absent. */
+  /** Datasets of the optimizer_weights group in weight_names order (any numeric type); [] when absent. */
   optimizerWeights: H5Weight[];
 }
 
@@ -48,19 +55,16 @@ export function readKerasH5(path: string): KerasWeightsFile {
   return withFile(path, (h) => readKeras(h, path));
 }
 
-/** A float dataset, converted to float32. */
-export interface H5Dataset {
-  shape: number[];
-  data: Float32Array;
-}
+/** A numeric dataset, converted to float32 (dtype and integers as in H5Weight). */
+export type H5Dataset = Omit<H5Weight, 'name'>;
 
-/** Float datasets by absolute path (e.g. '/inputs/dense_1_input'), with readKerasH5's checks. */
+/** Numeric datasets by absolute path (e.g. '/inputs/dense_1_input'), with readKerasH5's checks. */
 export function readDatasets(path: string, names: string[]): Record<string, H5Dataset> {
   return withFile(path, (h) => {
     const out: Record<string, H5Dataset> = {};
     for (const name of names) {
-      const { shape, data } = readWeight(h, h.root, '', name, false);
-      out[name] = { shape, data };
+      const { name: _, ...dataset } = readWeight(h, h.root, '', name, { listed: false, numeric: true });
+      out[name] = dataset;
     }
     return out;
   });
@@ -187,33 +191,33 @@ function readOptimizer(h: Opened): H5Weight[] {
   const attrs = attrsOf(h, group, '/optimizer_weights');
   const names = nameList(h, attrs, 'weight_names', '/optimizer_weights');
   if (names === null) throw missingWeightNames(h, '/optimizer_weights');
-  return readWeights(h, group, '/optimizer_weights', names);
+  // Keras 2.2+ stores the optimizer's `iterations` as an int64 scalar beside float32 slots.
+  return readWeights(h, group, '/optimizer_weights', names, true);
 }
 
 function missingWeightNames(h: Opened, path: string): Error {
   return h5Error(h.file, `${path} has no weight_names attribute`, FIX_REDOWNLOAD);
 }
 
-function readWeights(h: Opened, group: hdf5.Group, path: string, names: string[]): H5Weight[] {
+function readWeights(h: Opened, group: hdf5.Group, path: string, names: string[], numeric = false): H5Weight[] {
   const seen = new Set<string>();
   return names.map((n) => {
     if (seen.has(n)) throw h5Error(h.file, `${path} lists weight '${n}' twice`, FIX_REDOWNLOAD);
     seen.add(n);
-    return readWeight(h, group, path, n);
+    return readWeight(h, group, path, n, { listed: true, numeric });
   });
 }
 
-/**
- * The dataset at `name` relative to `group` (weight names are paths: 'dense_1/kernel:0');
- * `listed`: the name comes from a weight_names attribute, which the message then says.
- */
-function readWeight(
-  h: Opened,
-  group: hdf5.Group,
-  groupPath: string,
-  name: string,
-  listed = true,
-): H5Weight {
+interface WeightRead {
+  /** The name comes from a weight_names attribute, which the message then says. */
+  listed: boolean;
+  /** Any numeric type is read; otherwise only floats (a layer weight is never an integer). */
+  numeric: boolean;
+}
+
+/** The dataset at `name` relative to `group` (weight names are paths: 'dense_1/kernel:0'). */
+function readWeight(h: Opened, group: hdf5.Group, groupPath: string, name: string, o: WeightRead): H5Weight {
+  const { listed } = o;
   const relative = name.replace(/^\/+/, '');
   const at = `${groupPath}/${relative}`;
   const obj = lookup(h, group, relative);
@@ -224,14 +228,18 @@ function readWeight(
   }
   try {
     const info = describeDataset(h.bytes, obj._dataobjects.msgs);
-    const data = info.storage.kind === 'chunked'
+    if (!o.numeric && info.type.kind !== 'float') {
+      throw new H5Problem(`holds ${dtypeName(info.type)} values, not float32/float64`, 'unsupported');
+    }
+    const { data, integers } = info.storage.kind === 'chunked'
       ? readChunked(h, obj, info)
       : readStored(h.bytes, info);
     if (data.length !== info.count) {
       const what = `has ${data.length} values, its shape [${info.shape}] needs ${info.count}`;
       throw new H5Problem(what, 'corrupt');
     }
-    return { name, shape: info.shape, data };
+    const dtype = dtypeName(info.type);
+    return { name, shape: info.shape, data, ...(dtype === 'float32' ? {} : { dtype }), ...(integers && { integers }) };
   } catch (e) {
     throw within(h, `dataset ${at}`, e);
   }
@@ -283,7 +291,7 @@ function groupAt(h: Opened, parent: hdf5.Group, name: string, what: string): hdf
 // Chunked (possibly compressed) datasets are rare in Keras files; jsfive assembles them into a
 // plain array of the full shape, so the shape is first bounded by what the file could plausibly
 // hold (deflate on float weights stays far below 64x).
-function readChunked(h: Opened, ds: hdf5.Dataset, info: DatasetInfo): Float32Array {
+function readChunked(h: Opened, ds: hdf5.Dataset, info: DatasetInfo): Decoded {
   const { count, shape } = info;
   if (count * info.type.bytes > 64 * h.bytes.length || count > MAX_ELEMENTS) {
     throw new H5Problem(`claims ${count} values, far more than the file can hold`, 'corrupt');
@@ -294,16 +302,7 @@ function readChunked(h: Opened, ds: hdf5.Dataset, info: DatasetInfo): Float32Arr
   if (layout) checkChunks(h.bytes, layout.get('offset_to_message'), shape, filtered);
   const values = ds.value;
   if (!Array.isArray(values)) throw new H5Problem('did not decode to an array', 'corrupt');
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    // A chunk that was never written reads as a hole: HDF5 would give the fill value, but Keras
-    // writes every weight whole, so a hole means a damaged file (or a grown dataspace).
-    if (v === undefined) throw new H5Problem('has parts that were never written', 'corrupt');
-    if (typeof v !== 'number') throw new H5Problem('holds non-numbers', 'corrupt');
-    out[i] = v;
-  }
-  return out;
+  return fromJsValues(values, info.type);
 }
 
 function attrsOf(h: Opened, g: hdf5.Group, where: string): Record<string, unknown> {
