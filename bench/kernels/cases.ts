@@ -1,7 +1,8 @@
 // Kernel cases at the chapter's shapes (VGG16 at 150x150): every conv layer's forward,
-// backward-input and backward-weight, the five max-pools forward and backward, dense 8192 -> 256
-// forward and backward, the fused RMSprop and Adam updates over the block5 + head parameters,
-// the augmentation warp of a batch, and the matmul that gives the adapter's GEMM ceiling.
+// backward-input and backward-weight, the five max-pools forward and backward (pool.ts), dense
+// 8192 -> 256 forward and backward, the fused RMSprop and Adam updates over the block5 + head
+// parameters, the augmentation warp of a batch, and the matmul that gives the adapter's GEMM
+// ceiling.
 //
 // Cases are made lazily (a filtered run allocates only what it times). Each validates against
 // float64 first: a seeded sample of 256 outputs computed by plain loops (the full reference is
@@ -9,7 +10,6 @@
 // by element), or the whole float64 reference where it is cheap (the augmentation warp).
 import { Tensor } from '../../src/tensor/tensor.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry } from '../../src/ops/conv2d.js';
-import { maxPool2d, maxPool2dBackward, pool2dGeometry } from '../../src/ops/maxpool2d.js';
 import { dense, gemmRaw, matmul } from '../../src/ops/matmul.js';
 import { vgg16Convs, type VggConv } from '../../src/ops/vgg16_convs.js';
 import { augmentBatch, augmentWarpKernel, packWarpParams, uploadPixels } from '../../src/kernels/augment.js';
@@ -23,44 +23,8 @@ import type { Optimizer } from '../../src/nn/optimizers/optimizer.js';
 import { Rng } from '../../src/tensor/random.js';
 import { seeded } from '../peers/spec.js';
 import type { BenchCase, CaseFactory } from '../harness.js';
-
-const SAMPLES = 256;
-
-// --- validation helpers ---------------------------------------------------------------------
-
-/** `count` distinct-ish indices in [0, total), seeded. */
-function sampleIndices(total: number, count: number, seed: number): number[] {
-  if (total <= count) return Array.from({ length: total }, (_, i) => i);
-  const r = new Rng(seed);
-  return Array.from({ length: count }, () => Math.floor(r.next() * total));
-}
-
-/** A float64 value and the sum of |terms| that made it (the scale of its float32 rounding). */
-interface Want { value: number; absSum: number }
-
-/**
- * got[i] against want(i) for sampled i. The tolerance follows float32 summation: 2e-5 of the
- * sum of |terms| (hundreds of times the usual rounding, far below an indexing error) + 1e-5.
- */
-function checkSamples(got: ArrayLike<number>, idx: number[], want: (i: number) => Want, what = 'sampled'): string {
-  let worst = 0;
-  let worstRatio = 0;
-  for (const i of idx) {
-    const w = want(i);
-    const d = Math.abs(got[i] - w.value);
-    const tol = 2e-5 * w.absSum + 1e-5;
-    if (!(d <= tol)) throw new Error(`validation failed at element ${i}: got ${got[i]}, float64 ${w.value} (|d| ${d.toExponential(2)} > tol ${tol.toExponential(2)})`);
-    worst = Math.max(worst, d);
-    worstRatio = Math.max(worstRatio, d / tol);
-  }
-  return `max |d| ${worst.toExponential(2)} (${(100 * worstRatio).toFixed(0)}% of tol) over ${idx.length} ${what} values`;
-}
-
-async function readAndDispose(t: Tensor): Promise<Float32Array> {
-  const d = (await t.data()) as Float32Array;
-  t.dispose();
-  return d;
-}
+import { checkSamples, readAndDispose, sampleIndices, SAMPLES, type Want } from './validate.js';
+import { poolCases } from './pool.js';
 
 // --- convolutions -----------------------------------------------------------------------------
 
@@ -194,75 +158,6 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
       };
     }),
   ];
-}
-
-// --- max-pool -------------------------------------------------------------------------------
-
-export function poolCases(batch: number, name: string, hw: number, c: number, seed: number): CaseFactory[] {
-  const xs = [batch, hw, hw, c];
-  const g = pool2dGeometry(xs, { poolSize: 2, strides: 2 });
-  const out = batch * g.OH * g.OW * c;
-  const shape = `${batch}x${hw}x${hw}x${c} pool 2 stride 2`;
-  // The winner of each 2x2 window (flat index into x), as the forward kernel's argmax holds it.
-  const winners = (xh: Float32Array): Uint32Array => {
-    const a = new Uint32Array(out);
-    for (let o = 0; o < out; o++) {
-      const ch = o % c;
-      const p = (o - ch) / c;
-      const ow = p % g.OW;
-      const oh = ((p - ow) / g.OW) % g.OH;
-      const n = Math.floor(p / (g.OW * g.OH));
-      let best = -Infinity;
-      for (let kh = 0; kh < 2; kh++) {
-        for (let kw = 0; kw < 2; kw++) {
-          const xi = ((n * hw + oh * 2 + kh) * hw + ow * 2 + kw) * c + ch;
-          if (xh[xi] > best) { best = xh[xi]; a[o] = xi; }
-        }
-      }
-    }
-    return a;
-  };
-  return [{
-    name: `${name}/forward`,
-    make: () => {
-      const xh = seeded(batch * hw * hw * c, seed);
-      const x = Tensor.fromArray(xh, xs);
-      const fwd = () => noGrad(() => maxPool2d(x, { poolSize: 2, strides: 2 }));
-      return {
-        name: `${name}/forward`, group: 'pool', shape, flops: out * 3,
-        // x read once; y and the argmax written once.
-        bytes: 4 * (x.size + 2 * out),
-        run: () => fwd().dispose(),
-        validate: async () => {
-          const got = await readAndDispose(fwd());
-          const a = winners(xh);
-          return checkSamples(got, sampleIndices(out, SAMPLES, seed), (o) => ({ value: xh[a[o]], absSum: 0 }));
-        },
-        dispose: () => x.dispose(),
-      };
-    },
-  }, {
-    name: `${name}/backward`,
-    make: () => {
-      const xh = seeded(batch * hw * hw * c, seed);
-      const dyh = seeded(out, seed + 1);
-      const a = winners(xh);
-      const dy = Tensor.fromArray(dyh, [batch, g.OH, g.OW, c]);
-      const argmax = Tensor.fromArray(a, [batch, g.OH, g.OW, c], 'uint32');
-      const dxOf = new Float64Array(batch * hw * hw * c);
-      for (let o = 0; o < out; o++) dxOf[a[o]] += dyh[o];
-      return {
-        name: `${name}/backward`, group: 'pool', shape, flops: batch * hw * hw * c,
-        bytes: 4 * (2 * out + batch * hw * hw * c),
-        run: () => maxPool2dBackward(dy, argmax, g).dispose(),
-        validate: async () => {
-          const got = await readAndDispose(maxPool2dBackward(dy, argmax, g));
-          return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => ({ value: dxOf[i], absSum: Math.abs(dxOf[i]) }));
-        },
-        dispose: () => { dy.dispose(); argmax.dispose(); },
-      };
-    },
-  }];
 }
 
 // --- dense ----------------------------------------------------------------------------------

@@ -1,26 +1,12 @@
 // Keras Dropout (inverted): in training each element is kept with probability 1 - rate and kept
 // values are scaled by 1 / (1 - rate); at inference (training = false) it is the identity. The
-// mask comes from a seeded hash on the GPU and is kept for the backward pass (dx = dy * mask).
-import { dispatcher } from '../gpu/engine.js';
-import { grid1d, type KernelSpec } from '../gpu/program.js';
+// mask comes from a seeded hash on the GPU (src/kernels/dropout.ts) and is kept for the backward
+// pass (dx = dy * mask).
 import { record } from '../autograd/engine.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { globalRng } from '../tensor/random.js';
 import { binaryRaw } from '../kernels/elementwise.js';
-
-interface DropoutParams { n: number; seed: number; rate: number }
-
-const WG = 256;
-
-export const dropoutKernel: KernelSpec<DropoutParams> = {
-  name: 'dropout_forward', shader: 'dropout_forward',
-  bindings: ['read', 'read_write', 'read_write'],
-  uniforms: [['n', 'u32'], ['seed', 'u32'], ['rate', 'f32'], ['scale', 'f32']],
-  workgroup: [WG, 1, 1],
-  values: (p) => ({ n: p.n, seed: p.seed, rate: p.rate, scale: 1 / (1 - p.rate) }),
-  dispatch: (p) => grid1d(p.n, WG),
-  flops: (p) => p.n,
-};
+import { dropoutRaw } from '../kernels/dropout.js';
 
 export interface DropoutOptions {
   training: boolean;
@@ -41,12 +27,4 @@ export function dropout(x: Tensor, rate: number, o: DropoutOptions): Tensor {
   });
   if (!recorded.node) mask.dispose();
   return y;
-}
-
-/** The forward kernel alone: y and the mask of factors (0 or 1/(1-rate)). */
-export function dropoutRaw(x: Tensor, rate: number, seed: number): { y: Tensor; mask: Tensor } {
-  const y = Tensor.empty(x.shape, 'float32', 'dropout');
-  const mask = Tensor.empty(x.shape, 'float32', 'dropout-mask');
-  dispatcher().launch(dropoutKernel, { n: x.size, seed, rate }, [x.buffer, y.buffer, mask.buffer]);
-  return { y, mask };
 }
