@@ -8,6 +8,8 @@ import type { E2eReport } from './e2e.js';
 import type { PeersReport } from './peers/run.js';
 import type { LearningReport } from './learning.js';
 import { learningSection, learningStem } from './learning_results.js';
+import type { JpegFidelityReport } from './jpeg_fidelity.js';
+import { jpegSection } from './jpeg_results.js';
 
 export interface BenchReport {
   tool: string;
@@ -23,13 +25,15 @@ export interface BenchReport {
   peers?: PeersReport;
   /** One learning run (its section is `learning-<size>`, so runs at other sizes stay). */
   learning?: LearningReport;
+  /** JPEG decoding against PIL (bench/jpeg_fidelity.ts; no GPU, `adapter` is a stub there). */
+  jpeg?: JpegFidelityReport;
 }
 
 const TITLE = '# dawnflow benchmark results';
 const INTRO = 'Written by `dawnflow bench ... --results bench/RESULTS.md` (or `--from REPORT.json --results ...`\n' +
   'without running anything). Each section is replaced by the next run that produces it; the others stay.\n' +
   'Ratios and shares are of numbers measured in the same run, on the same adapter.';
-const SECTIONS = ['kernels', 'e2e', 'peers', 'pipeline'] as const;
+const SECTIONS = ['kernels', 'e2e', 'peers', 'pipeline', 'jpeg'] as const;
 /** A fixed section, or `learning-<size>` (one per image size, after the fixed ones). */
 type Section = string;
 
@@ -129,6 +133,7 @@ export function renderSections(r: BenchReport, resultsPath = 'bench/RESULTS.md')
   if (r.e2e) out.e2e = e2e(r, r.e2e);
   if (r.peers) out.peers = peers(r, r.peers);
   if (r.pipeline) out.pipeline = pipeline(r, r.pipeline);
+  if (r.jpeg) out.jpeg = jpegSection(r.jpeg, r.date, r.command);
   return out;
 }
 
