@@ -10,6 +10,7 @@ import type { Group as H5wGroup } from 'h5wasm/node';
 import { describeThrown, h5Error, isH5Error } from './h5_error.js';
 import { writeAtomicWith } from '../util/atomic_write.js';
 import { H5Bytes, MAX_ELEMENTS, nullTermStringTypes } from './h5_low.js';
+import { pyJsonDumps } from './py_json.js';
 import { readKerasH5, type H5Layer, type H5Weight, type KerasWeightsFile } from './h5_read.js';
 
 export interface WriteOptions {
@@ -77,9 +78,9 @@ function writeHdf5(h5: H5wasm, tmp: string, layers: H5Layer[], o: WriteOptions):
     let top: H5wGroup = f;
     if (isModelFile(o)) {
       for (const [k, v] of versions) setText(f, k, v);
-      setText(f, 'model_config', asciiJson(o.modelConfig));
+      setText(f, 'model_config', pyJsonDumps(o.modelConfig));
       if (o.trainingConfig != null) {
-        setText(f, 'training_config', asciiJson(o.trainingConfig));
+        setText(f, 'training_config', pyJsonDumps(o.trainingConfig));
       }
       top = f.create_group('model_weights');
     }
@@ -123,7 +124,13 @@ function writeWeights(group: H5wGroup, weights: H5Weight[]): void {
       parent = g;
     }
     const name = parts[parts.length - 1];
-    parent.create_dataset({ name, data: w.data, shape: w.shape, dtype: '<f4' });
+    if (w.dtype === 'int64') {
+      // Keras's optimizer `iterations`: an int64 scalar (h5py's '<i8').
+      const data = BigInt64Array.from(w.integers ?? w.data, (v) => BigInt(v));
+      parent.create_dataset({ name, data, shape: w.shape, dtype: '<q' });
+    } else {
+      parent.create_dataset({ name, data: w.data, shape: w.shape, dtype: '<f4' });
+    }
   }
 }
 
@@ -163,12 +170,6 @@ function splitLikeNumpy(values: string[], width: number): string[][] {
     at += n;
   }
   return out;
-}
-
-/** JSON with non-ASCII escaped, like Python's json.dumps, so an ASCII string type is honest. */
-function asciiJson(v: unknown): string {
-  const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  return JSON.stringify(v).replace(/[\u007f-\uffff]/g, escape);
 }
 
 /** Re-types the name lists from null-terminated to null-padded strings (synced by the caller). */
@@ -227,6 +228,9 @@ function compareWeights(where: string, want: H5Weight[], got: H5Weight[]): strin
   for (let j = 0; j < want.length; j++) {
     const [a, b] = [want[j], got[j]];
     if (a.name !== b.name || a.shape.join() !== b.shape.join()) return `${where}: weight ${j}`;
+    if ((a.dtype ?? 'float32') !== (b.dtype ?? 'float32')) return `${where}: type of '${a.name}'`;
+    const exact = (w: H5Weight) => (w.integers ?? new Float64Array(0)).join();
+    if (a.dtype === 'int64' && exact(a) !== exact(b)) return `${where}: values of '${a.name}'`;
     const x = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
     const y = new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength);
     if (Buffer.compare(x, y) !== 0) return `${where}: data of '${a.name}'`;
@@ -266,13 +270,11 @@ function validate(path: string, layers: H5Layer[], o: WriteOptions): void {
   const configs = [['modelConfig', o.modelConfig], ['trainingConfig', o.trainingConfig]] as const;
   for (const [k, v] of configs) {
     if (v === undefined) continue;
-    let s: string | undefined;
     try {
-      s = JSON.stringify(v);
+      pyJsonDumps(v);
     } catch (e) {
       fail(`${k} cannot be serialized to JSON (${describeThrown(e)})`);
     }
-    if (s === undefined) fail(`${k} cannot be serialized to JSON`);
   }
 }
 
@@ -300,11 +302,22 @@ function validateWeights(where: string, weights: H5Weight[], fail: (what: string
 
 function validateShape(where: string, w: H5Weight, fail: (what: string) => never): void {
   if (!(w.data instanceof Float32Array)) fail(`${where}: data is not a Float32Array`);
+  validateType(where, w, fail);
   const ok = Array.isArray(w.shape) && w.shape.every((d) => Number.isSafeInteger(d) && d >= 0);
   if (!ok) fail(`${where}: shape ${JSON.stringify(w.shape)} is not a list of sizes`);
   const count = w.shape.reduce((a, b) => a * b, 1);
   if (count > MAX_ELEMENTS) fail(`${where}: shape [${w.shape}] has over 2^31 elements`);
   if (count !== w.data.length) {
     fail(`${where}: shape [${w.shape}] needs ${count} values but data has ${w.data.length}`);
+  }
+}
+
+/** float32 (the default) or int64 (Keras's iterations), whose values must be whole numbers. */
+function validateType(where: string, w: H5Weight, fail: (what: string) => never): void {
+  if (w.dtype === undefined || w.dtype === 'float32') return;
+  if (w.dtype !== 'int64') fail(`${where}: dtype ${JSON.stringify(w.dtype)} is not float32 or int64`);
+  const values = w.integers ?? w.data;
+  if (values.length !== w.data.length || !values.every((v) => Number.isSafeInteger(v))) {
+    fail(`${where}: int64 values must be whole numbers, one per element`);
   }
 }

@@ -177,7 +177,8 @@ export interface LoadedModel {
 
 /**
  * Keras load_model(path): rebuilds the architecture from model_config, loads the weights and,
- * when the file has a training_config, compiles the model with that optimizer and its state.
+ * when the file has a training_config, compiles the model with that optimizer and its state
+ * (Keras 2.2 and 2.3 optimizer_weights, int64 iterations included: nn/optimizers/keras_state.ts).
  */
 export function loadModel(path: string): LoadedModel {
   const file = readKerasH5(path);

@@ -22,7 +22,7 @@ function containerConfig(model: Container): Json {
   const frozen = model.trainable ? {} : { trainable: false };
   if (model instanceof Sequential) {
     const c: Json = { name: model.name, ...frozen, layers: model.layers.map(layerEntry) };
-    if (model.inputShape) c.build_input_shape = model.inputShape;
+    if (model.inputShape && !firstLayerKnowsInput(model)) c.build_input_shape = model.inputShape;
     return c;
   }
   // A linear functional model: every layer's inbound node is the previous layer.
@@ -32,6 +32,17 @@ function containerConfig(model: Container): Json {
   }));
   const last = model.layers[model.layers.length - 1];
   return { name: model.name, ...frozen, layers, input_layers: [[model.layers[0].name, 0, 0]], output_layers: [[last.name, 0, 0]] };
+}
+
+/**
+ * Keras 2.3 writes build_input_shape only for a Sequential built by build(): one whose first
+ * layer carries its input shape (batch_input_shape, or a nested model that is built) rebuilds
+ * from the layers alone, and Keras leaves the key out. dawnflow writes it in the other case
+ * (an explicit InputLayer, which Keras 2.3 drops from the config, losing the shape).
+ */
+function firstLayerKnowsInput(model: Sequential): boolean {
+  const first = model.layers[0];
+  return !!first && (first.declaredInputShape !== null || (first instanceof Container && first.built));
 }
 
 function layerEntry(l: Layer): Json {

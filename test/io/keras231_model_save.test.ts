@@ -1,10 +1,9 @@
 // A file in Keras 2.3.1's own `model.save` layout (test/fixtures/keras-reference/
 // keras231-model-save: approach 1's dense head after RMSprop, optimizer state included). What
-// dawnflow reads of it today: the attributes and name lists, every float dataset through
+// these tests read of it: the attributes and name lists, every float dataset through
 // readDatasets (with all of h5_read's structure checks), the architecture from model_config and
-// the weights into that architecture. readKerasH5 / loadModel still refuse the whole file,
-// because `optimizer_weights/RMSprop/iterations:0` is an int64 scalar (docs/keras-compatibility.md,
-// known gaps); that is left to the loader's own tests once it reads int64.
+// the weights into that architecture. Loading the whole file (its int64 iterations, the
+// optimizer state, training from it) and writing it back: test/io/h5_keras231.test.ts.
 import fs from 'node:fs';
 import { join } from 'node:path';
 import * as hdf5 from 'jsfive';
@@ -95,11 +94,9 @@ describe('Keras 2.3.1 model.save file (keras231-model-save/chapter_head_rmsprop.
       expect((drop as Dropout).rate).toBe(0.5);
       expect([(d2 as Dense).units, (d2 as Dense).activation]).toEqual([1, 'sigmoid']);
       expect(model.countParams()).toBe(512 * 256 + 256 + 256 + 1);
-      // dawnflow's own model_config of the rebuilt model says what Keras's does; it adds only
-      // build_input_shape, a key Keras 2.3 also writes (and reads) when it knows the shape.
-      const { build_input_shape: built, ...mine } = modelConfig(model).config as Record<string, unknown>;
-      expect(built).toEqual([null, 512]);
-      expect(mine).toEqual(config.config);
+      // dawnflow's own model_config of the rebuilt model says what Keras's does (no
+      // build_input_shape: the first layer carries batch_input_shape, as in Keras 2.3).
+      expect(modelConfig(model).config).toEqual(config.config);
 
       const layers = layersOf(f);
       const file: KerasWeightsFile = {

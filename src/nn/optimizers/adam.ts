@@ -54,8 +54,26 @@ export class Adam extends Optimizer {
     return ['m', 'v'];
   }
 
+  // Keras saves one vhat per variable even with amsgrad off (shape [1], zeros), and its load
+  // refuses a list without them: dawnflow writes them too and never reads them.
+  protected override get placeholderSlots(): string[] {
+    return ['vhat'];
+  }
+
+  protected override get slotSuffix(): string {
+    return '_1';
+  }
+
+  /**
+   * Keras 2.3's get_config: the hyperparameters are backend float32 variables read back with
+   * float(), so they carry float32 rounding (1e-5 is 9.999999747378752e-06); epsilon is a plain
+   * Python float.
+   */
   getConfig(): Record<string, number | boolean> {
-    return { learning_rate: this.lr, beta_1: this.beta1, beta_2: this.beta2, decay: this.decay, epsilon: this.epsilon, amsgrad: false };
+    return {
+      learning_rate: f32(this.lr), beta_1: f32(this.beta1), beta_2: f32(this.beta2), decay: f32(this.decay),
+      epsilon: this.epsilon, amsgrad: false,
+    };
   }
 
   protected update(v: Variable, g: Tensor, [m, s]: Tensor[]): void {

@@ -6,11 +6,10 @@ import type { KernelSpec } from '../../gpu/program.js';
 import { zeros } from '../../ops/elementwise.js';
 import { keep } from '../../tensor/scope.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { fmt, sameShape } from '../../tensor/shape.js';
 import type { Variable } from '../layer.js';
+import { kerasState, restoreState, type SlotWeight, type StateLayout } from './keras_state.js';
 
-/** One optimizer weight as Keras saves it under optimizer_weights. */
-export interface SlotWeight { name: string; shape: number[]; data: Float32Array }
+export type { SlotWeight } from './keras_state.js';
 
 export abstract class Optimizer {
   /** Steps taken (Keras's `iterations`). */
@@ -47,35 +46,41 @@ export abstract class Optimizer {
     dispatcher().launch(spec, p, buffers);
   }
 
-  /** Keras 2.3's optimizer_weights: iterations, then each slot kind for every variable in order. */
-  async getWeights(vars: Variable[]): Promise<SlotWeight[]> {
-    const out: SlotWeight[] = [{ name: `training/${this.className}/iterations:0`, shape: [], data: Float32Array.of(this.iterations) }];
-    for (const [k, slot] of this.slotNames.entries()) {
-      for (const [i, v] of vars.entries()) {
-        const t = this.slotsOf(v)[k];
-        out.push({ name: `training/${this.className}/${slot}_${i}:0`, shape: [...v.shape], data: (await t.data()) as Float32Array });
-      }
-    }
-    return out;
+  /** Slot kinds Keras saves but this update never reads (Adam's vhat without amsgrad). */
+  protected get placeholderSlots(): string[] {
+    return [];
   }
 
-  /** Restores getWeights()'s list for the same variables (same order and shapes). */
-  setWeights(vars: Variable[], weights: SlotWeight[], source: string): void {
-    const want = 1 + this.slotNames.length * vars.length;
-    if (weights.length !== want) {
-      throw new Error(`dawnflow: ${source}: ${weights.length} optimizer weights, ${this.className} over ${vars.length} variables needs ${want}`);
+  /** What TF1 appends to slot variable names (see keras_state.ts). */
+  protected get slotSuffix(): string {
+    return '';
+  }
+
+  /** The names and order of this optimizer's weights in a Keras file. */
+  get stateLayout(): StateLayout {
+    const { className, slotNames: slots, placeholderSlots: placeholders, slotSuffix: suffix } = this;
+    return { className, slots, placeholders, suffix };
+  }
+
+  /** Keras 2.3's optimizer_weights: int64 iterations, then each slot kind for every variable in order. */
+  async getWeights(vars: Variable[]): Promise<SlotWeight[]> {
+    const values: Float32Array[][] = [];
+    for (const k of this.slotNames.keys()) {
+      const kind: Float32Array[] = [];
+      for (const v of vars) kind.push((await this.slotsOf(v)[k].data()) as Float32Array);
+      values.push(kind);
     }
-    this.slotNames.forEach((_, k) => vars.forEach((v, i) => {
-      const w = weights[1 + k * vars.length + i];
-      if (!sameShape(w.shape, v.shape)) {
-        throw new Error(`dawnflow: ${source}: optimizer weight ${w.name} is ${fmt(w.shape)}, ${v.name} is ${fmt(v.shape)}`);
-      }
-    }));
-    this.iterations = Math.round(weights[0].data[0] ?? 0);
-    this.slotNames.forEach((_, k) => vars.forEach((v, i) => {
+    return kerasState(this.stateLayout, this.iterations, values, vars.map((v) => [...v.shape]));
+  }
+
+  /** Restores a Keras (2.2, 2.3) or dawnflow optimizer_weights list for the same variables. */
+  setWeights(vars: Variable[], weights: SlotWeight[], source: string): void {
+    const state = restoreState(this.stateLayout, weights, vars.map((v) => [...v.shape]), source);
+    this.iterations = state.iterations;
+    state.slots.forEach((kind, k) => vars.forEach((v, i) => {
       const slots = this.slotsOf(v);
       slots[k].dispose();
-      slots[k] = keep(Tensor.fromArray(weights[1 + k * vars.length + i].data, v.shape));
+      slots[k] = keep(Tensor.fromArray(kind[i], v.shape));
     }));
   }
 

@@ -3,7 +3,7 @@
 import { grid1d, type KernelSpec } from '../../gpu/program.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../layer.js';
-import { decayed, Optimizer } from './optimizer.js';
+import { decayed, f32, Optimizer } from './optimizer.js';
 
 interface RmsParams { n: number; lr: number; rho: number; eps: number }
 
@@ -45,8 +45,9 @@ export class RMSprop extends Optimizer {
     return ['accumulator'];
   }
 
+  /** Keras 2.3's get_config: float32-rounded variables, epsilon a plain float (see Adam). */
   getConfig(): Record<string, number> {
-    return { learning_rate: this.lr, rho: this.rho, decay: this.decay, epsilon: this.epsilon };
+    return { learning_rate: f32(this.lr), rho: f32(this.rho), decay: f32(this.decay), epsilon: this.epsilon };
   }
 
   protected update(v: Variable, g: Tensor, [acc]: Tensor[]): void {
