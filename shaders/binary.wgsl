@@ -1,7 +1,7 @@
 // out[i] = g(a[ia], b[ib]) with NumPy broadcasting. Shapes and strides (rank <= 8) travel as two
 // vec4<u32> each; a stretched axis has stride 0. SAME_SHAPE skips the index maths (ia = ib = i).
+// g is one op's expression (the define BINARY_F), so each op compiles to straight-line code.
 //#include "grid1d.wgsl"
-override OP: u32 = 0;
 override SAME_SHAPE: bool = true;
 
 struct Params {
@@ -20,21 +20,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<uniform> u: Params;
 
+// The op's expression from its record in the op table (src/kernels/elementwise_table.ts).
 fn g(x: f32, y: f32) -> f32 {
-  switch OP {
-    case 1u: { return x - y; }
-    case 2u: { return x * y; }
-    case 3u: { return x / y; }
-    case 4u: { return max(x, y); }
-    case 5u: { return min(x, y); }
-    case 6u: { return select(0.0, x, y > 0.0); }     // relu backward: dy where y > 0
-    case 7u: { return x * y * (1.0 - y); }           // sigmoid backward from its output y
-    case 8u: { return x; }                           // broadcast a to the output shape
-    // Keras binary_accuracy of target x and probability y: equal(x, round(y)), where round is
-    // half-to-even, so y = 0.5 counts as class 0.
-    case 9u: { return select(0.0, 1.0, x == select(0.0, 1.0, y > 0.5)); }
-    default: { return x + y; }
-  }
+  return {{BINARY_F}};
 }
 
 fn dim(lo: vec4u, hi: vec4u, d: u32) -> u32 {

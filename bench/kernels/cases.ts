@@ -1,8 +1,8 @@
 // Kernel cases at the chapter's shapes (VGG16 at 150x150): every conv layer's forward,
 // backward-input and backward-weight, the five max-pools forward and backward (pool.ts), dense
 // 8192 -> 256 forward and backward, the fused RMSprop and Adam updates over the block5 + head
-// parameters, the augmentation warp of a batch, and the matmul that gives the adapter's GEMM
-// ceiling.
+// parameters, the augmentation warp of a batch, every elementwise op of the op table
+// (elementwise.ts), and the matmul that gives the adapter's GEMM ceiling.
 //
 // Cases are made lazily (a filtered run allocates only what it times). Each validates against
 // float64 first: a seeded sample of 256 outputs computed by plain loops (the full reference is
@@ -25,6 +25,7 @@ import { seeded } from '../peers/spec.js';
 import type { BenchCase, CaseFactory } from '../harness.js';
 import { checkSamples, readAndDispose, sampleIndices, SAMPLES, type Want } from './validate.js';
 import { poolCases } from './pool.js';
+import { elementwiseCases } from './elementwise.js';
 
 // --- convolutions -----------------------------------------------------------------------------
 
@@ -401,5 +402,6 @@ export function kernelCases(batch: number, size: number): CaseFactory[] {
   cases.push(...denseCases(batch, feat, 256, 400));
   cases.push(...optimizerCases(500));
   cases.push(augmentCase(batch, size, 600));
+  cases.push(...elementwiseCases(batch, size, 700));
   return cases;
 }

@@ -338,14 +338,47 @@ function broadcastStrides(shape: number[], rank: number): number[] {
   return out;
 }
 
-const BINARY: Record<string, (a: number, b: number) => number> = {
-  add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b,
-  max: (a, b) => Math.max(a, b), min: (a, b) => Math.min(a, b),
-};
+// The elementwise maps of the engine's op table (src/kernels/elementwise_table.ts points each
+// record at its map here): unary f(v, alpha), alpha being the scalar of the scalar ops, and binary
+// g(x, y) of the two operands' elements.
+export const unary = {
+  copy: (v: number) => v,
+  relu: (v: number) => activate(v, 'relu'),
+  sigmoid: (v: number) => activate(v, 'sigmoid'),
+  neg: (v: number) => -v,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  square: (v: number) => v * v,
+  abs: Math.abs,
+  scale: (v: number, alpha: number) => v * alpha,
+  addScalar: (v: number, alpha: number) => v + alpha,
+  fill: (_v: number, alpha: number) => alpha,
+  reciprocal: (v: number) => 1 / v,
+  tanh: Math.tanh,
+  sign: Math.sign,
+} satisfies Record<string, (v: number, alpha: number) => number>;
+
+export const binary = {
+  add: (x: number, y: number) => x + y,
+  sub: (x: number, y: number) => x - y,
+  mul: (x: number, y: number) => x * y,
+  div: (x: number, y: number) => x / y,
+  max: Math.max,
+  min: Math.min,
+  // The backward of relu and of sigmoid from their output y (activationBackward, per element).
+  reluGrad: (g: number, y: number) => (y > 0 ? g : 0),
+  sigmoidGrad: (g: number, y: number) => g * y * (1 - y),
+  // x stretched to the output shape (y is only its shape).
+  left: (x: number) => x,
+  // Keras binary_accuracy of a 0/1 target and a probability: equal(target, round(p)), where
+  // round is half-to-even, so p = 0.5 counts as class 0.
+  accHit: (target: number, p: number) => (target === (p > 0.5 ? 1 : 0) ? 1 : 0),
+} satisfies Record<string, (x: number, y: number) => number>;
 
 export function broadcastBinary(op: string, a: Float64Array, aShape: number[], b: Float64Array,
   bShape: number[]): { y: Float64Array; shape: number[] } {
-  const fn = BINARY[op];
+  const fn = (binary as Record<string, (x: number, y: number) => number>)[op];
   if (!fn) throw new Error(`broadcastBinary: unknown op '${op}'`);
   const shape = broadcastShape(aShape, bShape);
   const str = stridesOf(shape);

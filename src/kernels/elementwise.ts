@@ -1,20 +1,41 @@
 // The unary and binary elementwise kernels (shaders/unary.wgsl, shaders/binary.wgsl) and their
 // raw launchers, which record no gradient: the ops in src/ops/elementwise.ts and every backward
-// closure build on these.
+// closure build on these. Each op's WGSL expression comes from its record in the op table
+// (elementwise_table.ts) and is spliced into the shader as {{UNARY_F}} / {{BINARY_F}}, so every op
+// compiles to straight-line code and no op code has to agree between WGSL and TypeScript.
 import { dispatcher } from '../gpu/engine.js';
 import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
+import {
+  BINARY_NAMES, BINARY_TABLE, UNARY_NAMES, UNARY_TABLE, type BinaryName, type BinaryRecord, type UnaryName,
+  type UnaryRecord,
+} from './elementwise_table.js';
 
 const WG = 256;
 
+/** name -> index in the table's order. */
+function codes<N extends string>(names: readonly N[]): Record<N, number> {
+  return Object.fromEntries(names.map((n, i) => [n, i])) as Record<N, number>;
+}
+
+function unaryRecord(op: UnaryName): UnaryRecord {
+  const r = UNARY_TABLE[op];
+  if (!r) throw new Error(`dawnflow: unknown unary op '${op}' (ops: ${UNARY_NAMES.join(', ')})`);
+  return r;
+}
+
+function binaryRecord(op: BinaryName): BinaryRecord {
+  const r = BINARY_TABLE[op];
+  if (!r) throw new Error(`dawnflow: unknown binary op '${op}' (ops: ${BINARY_NAMES.join(', ')})`);
+  return r;
+}
+
 // --- unary ---------------------------------------------------------------------------------
 
-export const UNARY_OPS = {
-  copy: 0, relu: 1, sigmoid: 2, neg: 3, exp: 4, log: 5, sqrt: 6, square: 7, abs: 8,
-  scale: 9, addScalar: 10, fill: 11, reciprocal: 12, tanh: 13,
-} as const;
-export type UnaryOp = keyof typeof UNARY_OPS;
+/** Each unary op's index in the op table. */
+export const UNARY_OPS = codes(UNARY_NAMES);
+export type UnaryOp = UnaryName;
 
 interface UnaryParams { op: UnaryOp; n: number; alpha: number }
 
@@ -23,14 +44,15 @@ export const unaryKernel: KernelSpec<UnaryParams> = {
   bindings: ['read', 'read_write'],
   uniforms: [['n', 'u32'], ['alpha', 'f32']],
   workgroup: [WG, 1, 1],
-  constants: (p) => ({ OP: UNARY_OPS[p.op] }),
+  defines: (p) => ({ UNARY_F: unaryRecord(p.op).wgsl }),
   values: (p) => ({ n: p.n, alpha: p.alpha }),
   dispatch: (p) => grid1d(p.n, WG),
-  flops: (p) => p.n,
+  flops: (p) => p.n * unaryRecord(p.op).flops,
 };
 
 /** Launches the unary kernel without recording a gradient. */
 export function unaryRaw(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
+  unaryRecord(op);
   const y = Tensor.empty(x.shape, 'float32', op);
   dispatcher().launch(unaryKernel, { op, n: x.size, alpha }, [x.buffer, y.buffer]);
   return y;
@@ -38,10 +60,9 @@ export function unaryRaw(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
 
 // --- binary --------------------------------------------------------------------------------
 
-export const BINARY_OPS = {
-  add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, reluGrad: 6, sigmoidGrad: 7, left: 8, accHit: 9,
-} as const;
-export type BinaryOp = keyof typeof BINARY_OPS;
+/** Each binary op's index in the op table. */
+export const BINARY_OPS = codes(BINARY_NAMES);
+export type BinaryOp = BinaryName;
 
 interface BinaryParams { op: BinaryOp; out: Shape; a: Shape; b: Shape }
 
@@ -59,7 +80,8 @@ export const binaryKernel: KernelSpec<BinaryParams> = {
     ['aStride0', 'vec4u'], ['aStride1', 'vec4u'], ['bStride0', 'vec4u'], ['bStride1', 'vec4u'],
   ],
   workgroup: [WG, 1, 1],
-  constants: (p) => ({ OP: BINARY_OPS[p.op], SAME_SHAPE: sameShape(p.a, p.out) && sameShape(p.b, p.out) }),
+  defines: (p) => ({ BINARY_F: binaryRecord(p.op).wgsl }),
+  constants: (p) => ({ SAME_SHAPE: sameShape(p.a, p.out) && sameShape(p.b, p.out) }),
   values: (p) => {
     const s = split8([...p.out]);
     const a = split8(broadcastStrides(p.a, p.out));
@@ -70,12 +92,13 @@ export const binaryKernel: KernelSpec<BinaryParams> = {
     };
   },
   dispatch: (p) => grid1d(sizeOf(p.out), WG),
-  flops: (p) => sizeOf(p.out),
+  flops: (p) => sizeOf(p.out) * binaryRecord(p.op).flops,
 };
 
 /** Launches the binary kernel (broadcasting a and b to `out`) without recording a gradient. */
 export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, out?: Shape): Tensor {
   const shape = out ?? broadcastShapes(a.shape, b.shape);
+  binaryRecord(op);
   if (shape.length > MAX_RANK) throw new Error(`dawnflow: ${op} supports rank <= ${MAX_RANK}`);
   const y = Tensor.empty(shape, 'float32', op);
   dispatcher().launch(binaryKernel, { op, out: shape, a: a.shape, b: b.shape }, [a.buffer, b.buffer, y.buffer]);

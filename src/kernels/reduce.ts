@@ -16,7 +16,9 @@ interface ReduceParams { outer: number; R: number; inner: number; chunk: number;
 export const reduceKernel: KernelSpec<ReduceParams> = {
   name: 'reduce_sum', shader: 'reduce_sum',
   bindings: ['read', 'read_write'],
-  uniforms: [['outer', 'u32'], ['R', 'u32'], ['inner', 'u32'], ['chunk', 'u32'], ['S', 'u32'], ['n', 'u32'], ['scale', 'f32']],
+  uniforms: [
+    ['outer', 'u32'], ['R', 'u32'], ['inner', 'u32'], ['chunk', 'u32'], ['S', 'u32'], ['n', 'u32'], ['scale', 'f32'],
+  ],
   workgroup: [WG, 1, 1],
   values: (p) => ({ ...p, n: p.outer * p.S * p.inner }),
   dispatch: (p) => grid1d(p.outer * p.S * p.inner, WG),

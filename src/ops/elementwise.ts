@@ -1,67 +1,27 @@
 // Elementwise ops: unary maps (relu, sigmoid, exp, ...), scalar ops and broadcasting binary ops,
-// each with its backward. Kernels and raw launchers: src/kernels/elementwise.ts.
+// each with its backward. Every one is a record of the op table (src/kernels/elementwise_table.ts:
+// WGSL, float64 map, derivative rule) run by elementwise_apply.ts; this module gives them their
+// API names. Kernels and raw launchers: src/kernels/elementwise.ts.
 import { dispatcher } from '../gpu/engine.js';
 import { record } from '../autograd/engine.js';
 import { Tensor } from '../tensor/tensor.js';
-import { broadcastShapes, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
-import { binaryRaw, unaryKernel, unaryRaw } from '../kernels/elementwise.js';
+import { broadcastShapes, sizeOf, type Shape } from '../tensor/shape.js';
+import { binaryRaw, unaryKernel } from '../kernels/elementwise.js';
 import { sumTo } from '../kernels/reduce.js';
+import { binaryOp, unaryOp } from './elementwise_apply.js';
 
-export function relu(x: Tensor): Tensor {
-  const y = unaryRaw('relu', x);
-  return record(y, 'relu', [x], (g) => [binaryRaw('reluGrad', g, y)]);
-}
-
-export function sigmoid(x: Tensor): Tensor {
-  const y = unaryRaw('sigmoid', x);
-  return record(y, 'sigmoid', [x], (g) => [binaryRaw('sigmoidGrad', g, y)]);
-}
-
-export function neg(x: Tensor): Tensor {
-  return record(unaryRaw('neg', x), 'neg', [x], (g) => [unaryRaw('neg', g)]);
-}
-
-export function exp(x: Tensor): Tensor {
-  const y = unaryRaw('exp', x);
-  return record(y, 'exp', [x], (g) => [binaryRaw('mul', g, y)]);
-}
-
-export function log(x: Tensor): Tensor {
-  return record(unaryRaw('log', x), 'log', [x], (g) => [binaryRaw('div', g, x)]);
-}
-
-export function sqrt(x: Tensor): Tensor {
-  const y = unaryRaw('sqrt', x);
-  // d sqrt(x) = g / (2 sqrt(x))
-  return record(y, 'sqrt', [x], (g) => {
-    const twice = unaryRaw('scale', y, 2);
-    const out = binaryRaw('div', g, twice);
-    twice.dispose();
-    return [out];
-  });
-}
-
-export function square(x: Tensor): Tensor {
-  return record(unaryRaw('square', x), 'square', [x], (g) => {
-    const twice = unaryRaw('scale', x, 2);
-    const out = binaryRaw('mul', g, twice);
-    twice.dispose();
-    return [out];
-  });
-}
-
-export function mulScalar(x: Tensor, s: number): Tensor {
-  return record(unaryRaw('scale', x, s), 'mulScalar', [x], (g) => [unaryRaw('scale', g, s)]);
-}
-
-export function addScalar(x: Tensor, s: number): Tensor {
-  return record(unaryRaw('addScalar', x, s), 'addScalar', [x], (g) => [g]);
-}
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
+export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x);
+export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
+export const exp = (x: Tensor): Tensor => unaryOp('exp', x);
+export const log = (x: Tensor): Tensor => unaryOp('log', x);
+export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x);
+export const square = (x: Tensor): Tensor => unaryOp('square', x);
+export const mulScalar = (x: Tensor, s: number): Tensor => unaryOp('scale', x, s);
+export const addScalar = (x: Tensor, s: number): Tensor => unaryOp('addScalar', x, s);
 
 /** A new tensor with the values of x (no gradient link). */
-export function copy(x: Tensor): Tensor {
-  return unaryRaw('copy', x);
-}
+export const copy = (x: Tensor): Tensor => unaryOp('copy', x);
 
 export function full(shape: Shape, value: number): Tensor {
   const y = Tensor.empty(shape, 'float32', 'fill');
@@ -85,49 +45,9 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   return record(y, 'broadcastTo', [x], (g) => [sumTo(g, x.shape)]);
 }
 
-/** Reduces g to `shape` (when broadcasting stretched it) and disposes the temporary. */
-function reduceGrad(g: Tensor, shape: Shape): Tensor {
-  return sameShape(g.shape, shape) ? g : sumTo(g, shape);
-}
-
-function binaryWithGrad(op: 'add' | 'sub' | 'mul' | 'div', a: Tensor, b: Tensor): Tensor {
-  const y = binaryRaw(op, a, b);
-  return record(y, op, [a, b], (g, needs) => [
-    needs[0] ? gradA(op, g, a, b) : null,
-    needs[1] ? gradB(op, g, a, b) : null,
-  ]);
-}
-
-function gradA(op: string, g: Tensor, a: Tensor, b: Tensor): Tensor {
-  if (op === 'add' || op === 'sub') return reduceGrad(g, a.shape);
-  const full = binaryRaw(op === 'mul' ? 'mul' : 'div', g, b);
-  const out = reduceGrad(full, a.shape);
-  if (out !== full) full.dispose();
-  return out;
-}
-
-function gradB(op: string, g: Tensor, a: Tensor, b: Tensor): Tensor {
-  let full: Tensor;
-  if (op === 'add') return reduceGrad(g, b.shape);
-  if (op === 'sub') full = unaryRaw('neg', g);
-  else if (op === 'mul') full = binaryRaw('mul', g, a);
-  else {
-    // d(a/b)/db = -a / b^2
-    const q = binaryRaw('div', a, b);
-    const gq = binaryRaw('mul', g, q);
-    full = binaryRaw('div', gq, b);
-    const neg = unaryRaw('neg', full);
-    for (const t of [q, gq, full]) t.dispose();
-    full = neg;
-  }
-  const out = reduceGrad(full, b.shape);
-  if (out !== full) full.dispose();
-  return out;
-}
-
-export const add = (a: Tensor, b: Tensor): Tensor => binaryWithGrad('add', a, b);
-export const sub = (a: Tensor, b: Tensor): Tensor => binaryWithGrad('sub', a, b);
-export const mul = (a: Tensor, b: Tensor): Tensor => binaryWithGrad('mul', a, b);
-export const div = (a: Tensor, b: Tensor): Tensor => binaryWithGrad('div', a, b);
-export const maximum = (a: Tensor, b: Tensor): Tensor => binaryRaw('max', a, b);
-export const minimum = (a: Tensor, b: Tensor): Tensor => binaryRaw('min', a, b);
+export const add = (a: Tensor, b: Tensor): Tensor => binaryOp('add', a, b);
+export const sub = (a: Tensor, b: Tensor): Tensor => binaryOp('sub', a, b);
+export const mul = (a: Tensor, b: Tensor): Tensor => binaryOp('mul', a, b);
+export const div = (a: Tensor, b: Tensor): Tensor => binaryOp('div', a, b);
+export const maximum = (a: Tensor, b: Tensor): Tensor => binaryOp('max', a, b);
+export const minimum = (a: Tensor, b: Tensor): Tensor => binaryOp('min', a, b);

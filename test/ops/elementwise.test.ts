@@ -1,89 +1,106 @@
-// Elementwise ops on the GPU against float64 formulas: unary maps and scalar ops (forward and
-// gradient), fills, broadcasting binary ops (forward vs ref.broadcastBinary, both gradients vs
-// ref.sumTo of the analytic full-shape gradient) and broadcastTo, on odd sizes.
+// Every record of the elementwise op table (src/kernels/elementwise_table.ts) on the GPU against
+// its float64 map: unary ops on odd sizes and on the record's awkward inputs, binary ops across
+// broadcasts and on awkward pairs; every derivative rule against central finite differences of
+// the float64 map (binary gradients summed to each operand's shape by ref.sumTo). Plus fills,
+// broadcastTo, the API names of the table's ops and the errors.
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
 import { backward } from '../../src/autograd/engine.js';
 import {
-  add, addScalar, broadcastTo, div, exp, full, log, mul, mulScalar, neg, ones, relu, sigmoid, sqrt,
-  square, sub, zeros,
+  add, addScalar, broadcastTo, copy, div, exp, full, log, maximum, minimum, mul, mulScalar, neg, ones, relu,
+  sigmoid, sqrt, square, sub, zeros,
 } from '../../src/ops/elementwise.js';
+import { binaryOp, unaryOp } from '../../src/ops/elementwise_apply.js';
+import { binaryRaw, unaryRaw, type BinaryOp, type UnaryOp } from '../../src/kernels/elementwise.js';
+import {
+  BINARY_TABLE, drawDomain, UNARY_TABLE, type BinaryName, type Domain, type UnaryName,
+} from '../../src/kernels/elementwise_table.js';
 import { sum } from '../../src/ops/reduce.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { tidy } from '../../src/tensor/scope.js';
 import { expectClose } from '../helpers/allclose.js';
 import { useGpu } from '../helpers/gpu.js';
-import { randomPair, read64, size, upload } from '../helpers/tensors.js';
+import { mulberry32 } from '../helpers/random.js';
+import { nextSeed, randomPair, read64, size, upload } from '../helpers/tensors.js';
 
 useGpu();
 
 // One f32 op per element (exp/log/sqrt/div within a few ulp): 1e-5 relative is generous.
 const TOL = { atol: 1e-6, rtol: 1e-5 };
+// Binary gradients sum over stretched axes (up to 75 terms): a little more room than one op.
+const GT = { atol: 1e-5, rtol: 1e-5 };
 const SIZES = [1, 37, 75 * 75 * 3 + 1];
 
-interface Unary {
-  name: string;
-  op: (x: Tensor) => Tensor;
-  f: (x: number) => number;
-  /** d f / d x, in float64. */
-  df: (x: number) => number;
-  lo: number;
-  hi: number;
+const UNARY = Object.entries(UNARY_TABLE).map(([name, r]) => ({ name: name as UnaryName, ...r }));
+const BINARY = Object.entries(BINARY_TABLE).map(([name, r]) => ({ name: name as BinaryName, ...r }));
+
+/** Seeded draws from a record's domain; the seed goes into every label. */
+function draw(d: Domain, n: number): { host: Float64Array; seed: number } {
+  const seed = nextSeed();
+  return { host: drawDomain(d, n, mulberry32(seed)), seed };
 }
 
-const sig = (v: number): number => 1 / (1 + Math.exp(-v));
-const UNARY: Unary[] = [
-  { name: 'relu', op: relu, f: (v) => Math.max(v, 0), df: (v) => (v > 0 ? 1 : 0), lo: -2, hi: 2 },
-  { name: 'sigmoid', op: sigmoid, f: sig, df: (v) => sig(v) * (1 - sig(v)), lo: -8, hi: 8 },
-  { name: 'neg', op: neg, f: (v) => -v, df: () => -1, lo: -2, hi: 2 },
-  { name: 'exp', op: exp, f: Math.exp, df: Math.exp, lo: -3, hi: 3 },
-  { name: 'log', op: log, f: Math.log, df: (v) => 1 / v, lo: 0.1, hi: 5 },
-  { name: 'sqrt', op: sqrt, f: Math.sqrt, df: (v) => 0.5 / Math.sqrt(v), lo: 0.01, hi: 4 },
-  { name: 'square', op: square, f: (v) => v * v, df: (v) => 2 * v, lo: -2, hi: 2 },
-  {
-    name: 'mulScalar(-2.5)', op: (x) => mulScalar(x, -2.5), f: (v) => -2.5 * v, df: () => -2.5,
-    lo: -2, hi: 2,
-  },
-  {
-    name: 'addScalar(0.75)', op: (x) => addScalar(x, 0.75), f: (v) => v + 0.75, df: () => 1,
-    lo: -2, hi: 2,
-  },
-];
+/**
+ * d f / d v by central differences in float64 with h = 1e-6 max(|v|, 1), or, where that step
+ * would reach a singular point of f (0 of log, sqrt, 1/x, relu, ...) or leave f's domain, a
+ * step 1e-6 times the distance to it. NaN where neither is finite.
+ */
+function slope(f: (v: number) => number, v: number, singular: readonly number[] = []): number {
+  const far = 1e-6 * Math.max(Math.abs(v), 1);
+  const dist = Math.min(Math.abs(v), ...singular.map((k) => Math.abs(v - k)));
+  const steps = singular.some((k) => Math.abs(v - k) <= far) ? [1e-6 * dist] : [far, 1e-6 * dist];
+  for (const h of steps) {
+    const d = (f(v + h) - f(v - h)) / (2 * h);
+    if (Number.isFinite(d)) return d;
+  }
+  return NaN;
+}
 
-/** y = op(x) and dx of L = sum(y * r), i.e. dx = r * f'(x), both checked against float64. */
-async function checkUnary(u: Unary, x: Float64Array, xt: Tensor, r: { host: Float64Array; t: Tensor },
-  label: string): Promise<void> {
-  xt.requiresGrad = true;
+// --- unary -----------------------------------------------------------------------------------
+
+type UnaryCase = (typeof UNARY)[number];
+
+/** y = op(x) against the map; with a rule, dx of L = sum(y * r), i.e. r * f'(x), against slope. */
+async function checkUnary(u: UnaryCase, x: Float64Array, label: string): Promise<void> {
+  const alpha = u.alpha ?? 0;
+  const xt = upload(x, [x.length]);
+  const r = randomPair([x.length]);
+  xt.requiresGrad = !!u.grad;
   const y = tidy(() => {
-    const y = u.op(xt);
-    backward(sum(mul(y, r.t)));
+    const y = unaryOp(u.name, xt, alpha);
+    if (u.grad) backward(sum(mul(y, r.t)));
     return y;
   });
-  expect(y.shape).toEqual(xt.shape);
-  expectClose(await read64(y), x.map(u.f), { ...TOL, label: `${label} y` });
-  expectClose(await read64(xt.grad!), x.map((v, i) => r.host[i] * u.df(v)), { ...TOL, label: `${label} dx` });
-  for (const t of [xt, y, r.t, xt.grad!]) t.dispose();
+  const tag = `${label} seed ${r.seed}`;
+  expectClose(await read64(y), x.map((v) => u.ref(v, alpha)), { ...TOL, label: `${tag} y` });
+  if (u.grad) {
+    const f = (v: number) => u.ref(v, alpha);
+    // At a singular point the gradient is a convention (0 at relu's kink, as TF) or infinite:
+    // those cells are left out of both sides.
+    const s = u.singular ?? [];
+    const keep = [...x.keys()].filter((i) => !s.includes(x[i]) && Number.isFinite(slope(f, x[i], s)));
+    const got = await read64(xt.grad!);
+    const want = keep.map((i) => r.host[i] * slope(f, x[i], s));
+    expectClose(keep.map((i) => got[i]), want, { ...TOL, label: `${tag} dx` });
+  }
+  for (const t of [xt, y, r.t, xt.grad]) t?.dispose();
 }
 
 describe.each(UNARY)('unary $name', (u) => {
-  test.each(SIZES)('n=%i: forward and gradient', async (n) => {
-    const x = randomPair([n], u.lo, u.hi);
-    const r = randomPair([n]);
-    await checkUnary(u, x.host, x.t, r, `${u.name} seeds ${x.seed},${r.seed} n=${n}`);
+  test.each(SIZES)('n=%i: forward against the float64 map, gradient against finite differences', async (n) => {
+    const x = draw(u.domain, n);
+    await checkUnary(u, x.host, `${u.name} n=${n} seed ${x.seed}`);
+  });
+
+  test.runIf(!!u.awkward)('awkward inputs', async () => {
+    await checkUnary(u, Float64Array.from(u.awkward!, Math.fround), `${u.name} awkward [${u.awkward}]`);
   });
 });
 
-test('sigmoid saturates cleanly at |x| = 100, 88, 30 (no NaN, gradient 0 in the limit)', async () => {
-  const host = Float64Array.of(-100, 100, -88, 88, -30, 30, 0);
-  const r = randomPair([host.length]);
-  const u = UNARY.find((v) => v.name === 'sigmoid')!;
-  await checkUnary(u, host, upload(host, [host.length]), r, `sigmoid large seed ${r.seed}`);
-});
-
-test('relu gradient at exactly 0 is 0 (as TF)', async () => {
+test.each(['relu', 'abs'] as const)('%s gradient at exactly 0 is 0 (as TF)', async (op) => {
   const x = upload(Float64Array.of(0, -0, 1), [3]);
   x.requiresGrad = true;
-  backward(sum(relu(x)));
+  backward(sum(unaryOp(op, x)));
   expect(Array.from(await x.grad!.data())).toEqual([0, 0, 1]);
 });
 
@@ -102,20 +119,41 @@ test.each([
 
 // --- binary ----------------------------------------------------------------------------------
 
-type BinOp = 'add' | 'sub' | 'mul' | 'div';
-const BIN: Record<BinOp, (a: Tensor, b: Tensor) => Tensor> = { add, sub, mul, div };
-
-/** dL/da and dL/db of L = sum(op(a, b) * r), elementwise on the broadcast shape. */
-function partials(op: BinOp, a: number, b: number): [number, number] {
-  if (op === 'add') return [1, 1];
-  if (op === 'sub') return [1, -1];
-  if (op === 'mul') return [b, a];
-  return [1 / b, -a / (b * b)];
-}
+type BinaryCase = (typeof BINARY)[number];
 
 /** `v` of shape `shape` copied out to `out` (adding a zero of the other shape is exact). */
 function stretch(v: Float64Array, shape: number[], out: number[]): Float64Array {
   return ref.broadcastBinary('add', v, shape, new Float64Array(size(out)), out).y;
+}
+
+/**
+ * op(a, b) against the map on the broadcast shape; with a rule, da and db of L = sum(y * r)
+ * against r times each partial by finite differences, summed to the operand's shape.
+ */
+async function checkBinary(o: BinaryCase, a: Float64Array, as: number[], b: Float64Array, bs: number[],
+  label: string): Promise<void> {
+  const out = ref.broadcastBinary('add', a, as, b, bs).shape;
+  const [at, bt] = [upload(a, as), upload(b, bs)];
+  const r = randomPair(out);
+  at.requiresGrad = bt.requiresGrad = !!o.grad;
+  const y = tidy(() => {
+    const y = binaryOp(o.name, at, bt);
+    if (o.grad) backward(sum(mul(y, r.t)));
+    return y;
+  });
+  const tag = `${label} seed ${r.seed}`;
+  const [A, B] = [stretch(a, as, out), stretch(b, bs, out)];
+  expect(y.shape).toEqual(out);
+  expectClose(await read64(y), A.map((x, i) => o.ref(x, B[i])), { ...TOL, label: `${tag} y` });
+  if (o.grad) {
+    const da = A.map((x, i) => r.host[i] * slope((v) => o.ref(v, B[i]), x));
+    const db = A.map((x, i) => r.host[i] * slope((v) => o.ref(x, v), B[i], o.singularB));
+    expect(at.grad!.shape).toEqual(as);
+    expect(bt.grad!.shape).toEqual(bs);
+    expectClose(await read64(at.grad!), ref.sumTo(da, out, as), { ...GT, label: `${tag} da` });
+    expectClose(await read64(bt.grad!), ref.sumTo(db, out, bs), { ...GT, label: `${tag} db` });
+  }
+  for (const t of [at, bt, r.t, y, at.grad, bt.grad]) t?.dispose();
 }
 
 const BCASTS: [number[], number[]][] = [
@@ -131,36 +169,17 @@ const BCASTS: [number[], number[]][] = [
   [[1, 4, 1, 5, 1, 3, 1, 2], [1, 3, 5, 2, 3, 2, 1]],
 ];
 
-describe.each(['add', 'sub', 'mul', 'div'] as BinOp[])('binary %s', (op) => {
-  test.each(BCASTS)('%j with %j: forward and both gradients', async (as, bs) => {
-    const a = randomPair(as);
-    // div: b away from 0 (either sign) so the quotient and its gradient stay well scaled.
-    const b = op === 'div' ? randomPair(bs, 0.5, 2) : randomPair(bs);
-    if (op === 'div') b.host.forEach((v, i) => { if (i % 2) b.host[i] = -v; });
-    const bt = op === 'div' ? upload(b.host, bs) : b.t;
-    const want = ref.broadcastBinary(op, a.host, as, b.host, bs);
-    const r = randomPair(want.shape);
-    const label = `${op} seeds ${a.seed},${b.seed},${r.seed} [${as}] with [${bs}]`;
-    a.t.requiresGrad = true;
-    bt.requiresGrad = true;
-    const y = tidy(() => {
-      const y = BIN[op](a.t, bt);
-      backward(sum(mul(y, r.t)));
-      return y;
+describe.each(BINARY)('binary $name', (o) => {
+  test.each(BCASTS)('%j with %j: forward against the float64 map, gradients against finite differences',
+    async (as, bs) => {
+      const [a, b] = [draw(o.domain.a, size(as)), draw(o.domain.b, size(bs))];
+      await checkBinary(o, a.host, as, b.host, bs, `${o.name} seeds ${a.seed},${b.seed} [${as}] with [${bs}]`);
     });
-    expect(y.shape).toEqual(want.shape);
-    expectClose(await read64(y), want.y, { ...TOL, label: `${label} y` });
-    const A = stretch(a.host, as, want.shape);
-    const B = stretch(b.host, bs, want.shape);
-    const ga = A.map((v, i) => r.host[i] * partials(op, v, B[i])[0]);
-    const gb = A.map((v, i) => r.host[i] * partials(op, v, B[i])[1]);
-    // The gradients sum over stretched axes (up to 75 terms): a little more room than one op.
-    const GT = { atol: 1e-5, rtol: 1e-5 };
-    expect(a.t.grad!.shape).toEqual(as);
-    expect(bt.grad!.shape).toEqual(bs);
-    expectClose(await read64(a.t.grad!), ref.sumTo(ga, want.shape, as), { ...GT, label: `${label} da` });
-    expectClose(await read64(bt.grad!), ref.sumTo(gb, want.shape, bs), { ...GT, label: `${label} db` });
-    for (const t of [a.t, b.t, bt, r.t, y, a.t.grad!, bt.grad!]) t.dispose();
+
+  test.runIf(!!o.awkward)('awkward pairs', async () => {
+    const pairs = o.awkward!;
+    const [a, b] = [0, 1].map((k) => Float64Array.from(pairs, (p) => Math.fround(p[k])));
+    await checkBinary(o, a, [pairs.length], b, [pairs.length], `${o.name} awkward ${JSON.stringify(pairs)}`);
   });
 });
 
@@ -175,13 +194,35 @@ test('a tensor combined with itself: mul(x, x) gives 2x, sub(x, x) gives 0', asy
   expectClose(await read64(x.t.grad!), new Float64Array(37), { ...TOL, label: `seed ${x.seed} sub` });
 });
 
-test('shapes that do not broadcast, and rank > 8, throw', () => {
+test('shapes that do not broadcast, rank > 8 and unknown ops throw', () => {
   const a = zeros([2, 3]);
   const b = zeros([4]);
   expect(() => add(a, b)).toThrow(/do not broadcast/);
   expect(() => broadcastTo(a, [3, 3])).toThrow(/do not broadcast/);
   const deep = zeros(new Array(9).fill(1));
   expect(() => mul(deep, deep)).toThrow(/rank <= 8/);
+  expect(() => unaryRaw('pow' as UnaryOp, a)).toThrow(/unknown unary op 'pow'/);
+  expect(() => binaryRaw('pow' as BinaryOp, a, a)).toThrow(/unknown binary op 'pow'/);
+});
+
+// The API names are the table's ops (elementwise.ts): same values, bit for bit.
+test('the public ops are their table records', async () => {
+  const x = randomPair([37], 0.5, 2);
+  const y = randomPair([37], 0.5, 2);
+  const pairs: [Tensor, Tensor][] = [
+    [relu(x.t), unaryOp('relu', x.t)], [sigmoid(x.t), unaryOp('sigmoid', x.t)], [neg(x.t), unaryOp('neg', x.t)],
+    [exp(x.t), unaryOp('exp', x.t)], [log(x.t), unaryOp('log', x.t)], [sqrt(x.t), unaryOp('sqrt', x.t)],
+    [square(x.t), unaryOp('square', x.t)], [mulScalar(x.t, 3), unaryOp('scale', x.t, 3)],
+    [addScalar(x.t, 3), unaryOp('addScalar', x.t, 3)], [copy(x.t), unaryOp('copy', x.t)],
+    [add(x.t, y.t), binaryOp('add', x.t, y.t)], [sub(x.t, y.t), binaryOp('sub', x.t, y.t)],
+    [mul(x.t, y.t), binaryOp('mul', x.t, y.t)], [div(x.t, y.t), binaryOp('div', x.t, y.t)],
+    [maximum(x.t, y.t), binaryOp('max', x.t, y.t)], [minimum(x.t, y.t), binaryOp('min', x.t, y.t)],
+  ];
+  for (const [api, rec] of pairs) {
+    expectClose(await read64(api), await read64(rec), { atol: 0, rtol: 0, label: `seeds ${x.seed},${y.seed}` });
+    api.dispose();
+    rec.dispose();
+  }
 });
 
 describe('broadcastTo', () => {
