@@ -1,4 +1,5 @@
-// Fused activation of a GEMM epilogue; ACT: 0 linear, 1 relu, 2 sigmoid (as in unary.wgsl).
+// Fused activation of a GEMM epilogue; ACT: 0 linear, 1 relu, 2 sigmoid (ACT_CODE in
+// src/kernels/activation.ts; the expressions are the op table's, test/unit/kernel_interfaces checks).
 override ACT: u32 = 0;
 
 fn activate(v: f32) -> f32 {
