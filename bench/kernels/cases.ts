@@ -9,8 +9,10 @@
 // far too slow in JS at these sizes; they are the sums src/cpu/reference.ts computes, element
 // by element), or the whole float64 reference where it is cheap (the augmentation warp).
 import { Tensor } from '../../src/tensor/tensor.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry } from '../../src/ops/conv2d.js';
-import { dense, gemmRaw, matmul } from '../../src/ops/matmul.js';
+import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
+import { conv2dBackwardInput, conv2dBackwardWeight } from '../../src/kernels/conv.js';
+import { dense, matmul } from '../../src/ops/matmul.js';
+import { gemmRaw } from '../../src/kernels/matmul.js';
 import { vgg16Convs, type VggConv } from '../../src/ops/vgg16_convs.js';
 import { augmentBatch, augmentWarpKernel, packWarpParams, uploadPixels } from '../../src/kernels/augment.js';
 import { dispatcher } from '../../src/gpu/engine.js';

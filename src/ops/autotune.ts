@@ -10,7 +10,8 @@ import type { ConvGeometry, ConvOp, ConvVariant } from '../kernels/conv_types.js
 import { tuningCandidates } from '../kernels/plan.js';
 import { adapterFacts, convPlan, setConvVariant } from '../kernels/plan_context.js';
 import { saveTuning, type TuningEntry } from '../kernels/tuning.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dGeometry } from './conv2d.js';
+import { conv2dBackwardInput, conv2dBackwardWeight } from '../kernels/conv.js';
+import { conv2d, conv2dGeometry } from './conv2d.js';
 import { vgg16Convs } from './vgg16_convs.js';
 
 export interface ConvShape { name: string; batch: number; hw: number; ci: number; co: number }

@@ -1,65 +1,12 @@
 // Dense layers and plain matrix products. Forward: Y = act(X.W + b), X [M,K], W [K,N], b [N].
 // Backward (of the linear part): dX = dZ.W^T, dW = X^T.dZ, db = sum over rows of dZ, where dZ is
-// dY through the activation. Kernel: shaders/matmul.wgsl over the shared GEMM core, or the
-// texture-fed conv kernels where the kernel planner (src/kernels/plan.ts) picks them.
-import { dispatcher } from '../gpu/engine.js';
+// dY through the activation. The launcher (gemmRaw): src/kernels/matmul.ts.
 import { record } from '../autograd/engine.js';
-import { reshapeOwned, Tensor } from '../tensor/tensor.js';
+import { reshapeOwned, type Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
-import { activationGrad, ACT_CODE, type Activation } from '../kernels/activation.js';
-import { binaryRaw, unaryRaw } from '../kernels/elementwise.js';
-import { gemmKernel, type GemmPlan } from '../kernels/gemm.js';
+import { activationGrad, type Activation } from '../kernels/activation.js';
 import { reduceMiddle } from '../kernels/reduce.js';
-import { texDense } from '../kernels/gemm_tex.js';
-import { densePlan } from '../kernels/plan_context.js';
-
-interface MatmulParams { plan: GemmPlan; transA: boolean; transB: boolean; bias: boolean; act: Activation }
-
-export const matmulKernel = gemmKernel<MatmulParams>({
-  name: 'matmul', shader: 'matmul',
-  bindings: ['read', 'read', 'read', 'read_write'],
-  constants: (p) => ({ TRANS_A: p.transA, TRANS_B: p.transB, HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }),
-});
-
-export interface GemmOptions { transA?: boolean; transB?: boolean; bias?: Tensor | null; act?: Activation }
-
-/** act(op(a) . op(b) + bias) with no gradient recorded. a: [M,K] (or [K,M]), b: [K,N] (or [N,K]). */
-export function gemmRaw(a: Tensor, b: Tensor, o: GemmOptions = {}): Tensor {
-  const transA = o.transA ?? false;
-  const transB = o.transB ?? false;
-  if (a.rank !== 2 || b.rank !== 2) throw new Error(`dawnflow: matmul needs 2-D operands, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
-  const [M, K] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
-  const [K2, N] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
-  if (K !== K2) throw new Error(`dawnflow: matmul inner sizes differ: ${fmt(a.shape)} . ${fmt(b.shape)}`);
-  const act = o.act ?? 'linear';
-  const bias = o.bias ?? null;
-  const planned = densePlan({ M, N, K, transA, transB, epilogue: bias !== null || act !== 'linear' });
-  if (planned.variant !== 'gemm') return texDense(planned, a, b, bias, act);
-  const plan = planned.gemm;
-  const fused = plan.S === 1;
-  const out = Tensor.empty([plan.S * M, N], 'float32', 'matmul');
-  const p = { plan, transA, transB, bias: fused && bias !== null, act: fused ? act : 'linear' as Activation };
-  dispatcher().launch(matmulKernel, p, [a.buffer, b.buffer, (bias ?? a).buffer, out.buffer]);
-  if (fused) return reshapeOwned(out, [M, N]);
-  return epilogue(reduceMiddle(out, 1, plan.S, M * N), out, M, N, bias, act);
-}
-
-/** Split-K tail: partial sums reduced, then bias and activation as separate kernels. */
-function epilogue(sum: Tensor, partial: Tensor, M: number, N: number, bias: Tensor | null, act: Activation): Tensor {
-  partial.dispose();
-  let y = reshapeOwned(sum, [M, N]);
-  if (bias) {
-    const z = binaryRaw('add', y, bias);
-    y.dispose();
-    y = z;
-  }
-  if (act !== 'linear') {
-    const z = unaryRaw(act, y);
-    y.dispose();
-    y = z;
-  }
-  return y;
-}
+import { gemmRaw } from '../kernels/matmul.js';
 
 /** a . b with gradients. */
 export function matmul(a: Tensor, b: Tensor): Tensor {

@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
 import { backward } from '../../src/autograd/engine.js';
-import { dense, gemmRaw } from '../../src/ops/matmul.js';
+import { dense } from '../../src/ops/matmul.js';
+import { gemmRaw } from '../../src/kernels/matmul.js';
 import type { Activation } from '../../src/kernels/activation.js';
 import { GEMM_VARIANTS } from '../../src/kernels/gemm.js';
 import { hasSubgroups8, setConvVariant, setGemmVariant } from '../../src/kernels/plan_context.js';

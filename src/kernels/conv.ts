@@ -1,0 +1,147 @@
+// The conv launchers, which record no gradient: forward, backward-input and backward-weight each
+// run the kernel plan (plan.ts) for their geometry: implicit GEMMs over the shared GEMM core
+// (shaders/conv2d_*.wgsl), or the texture-fed kernels on channels padded as the plan says. The
+// bias gradient is a column sum of dZ. The op with its shape rule and backward: src/ops/conv2d.ts.
+import { dispatcher } from '../gpu/engine.js';
+import { reshapeOwned, Tensor } from '../tensor/tensor.js';
+import { ACT_CODE, biasAndActivation, type Activation } from './activation.js';
+import type { ConvGeometry } from './conv_types.js';
+import { gemmKernel, type GemmPlan } from './gemm.js';
+import { reduceMiddle } from './reduce.js';
+import { padAxisRaw } from './pad_axis.js';
+import { winogradForward } from './winograd.js';
+import { texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels } from './conv_tex.js';
+import { convPlan } from './plan_context.js';
+import type { KernelPlan } from './plan_types.js';
+
+// --- kernels -------------------------------------------------------------------------------
+
+interface ConvParams { plan: GemmPlan; g: ConvGeometry; bias: boolean; act: Activation }
+
+const GEOMETRY_UNIFORMS = [
+  ['batch', 'u32'], ['H', 'u32'], ['W', 'u32'], ['CI', 'u32'], ['OH', 'u32'], ['OW', 'u32'],
+  ['CO', 'u32'], ['KH', 'u32'], ['KW', 'u32'], ['SH', 'u32'], ['SW', 'u32'], ['PT', 'u32'], ['PL', 'u32'],
+] as const;
+
+function convKernel(name: string, storage: number) {
+  return gemmKernel<ConvParams>({
+    name, shader: name,
+    bindings: [...Array(storage - 1).fill('read'), 'read_write'],
+    extraUniforms: GEOMETRY_UNIFORMS,
+    extraValues: (p) => ({ ...p.g }),
+    constants: name === 'conv2d_forward' ? (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }) : undefined,
+  });
+}
+
+export const conv2dForwardKernel = convKernel('conv2d_forward', 4);
+export const conv2dBackwardInputKernel = convKernel('conv2d_backward_input', 3);
+export const conv2dBackwardWeightKernel = convKernel('conv2d_backward_weight', 3);
+
+/** Runs a GEMM-shaped conv kernel; with K split, sums the [S, M, N] partials. */
+function runGemm(spec: typeof conv2dForwardKernel, p: ConvParams, inputs: GPUBuffer[]): Tensor {
+  const { M, N, S } = p.plan;
+  const out = Tensor.empty([S * M, N], 'float32', spec.name);
+  dispatcher().launch(spec, p, [...inputs, out.buffer]);
+  if (S === 1) return out;
+  const sum = reduceMiddle(out, 1, S, M * N);
+  out.dispose();
+  return sum;
+}
+
+// --- launchers ----------------------------------------------------------------------------
+
+/** The forward on its plan: channels padded first where the plan says (x and w alike). */
+export function conv2dForwardRaw(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation): Tensor {
+  const plan = convPlan('forward', g);
+  if (plan.variant === 'gemm' || !plan.padding) return runForward(plan, x, w, b, act);
+  const xp = padAxisRaw(x, 3, plan.g.CI);
+  const wp = padAxisRaw(w, 2, plan.g.CI);
+  const y = runForward(plan, xp, wp, b, act);
+  xp.dispose();
+  wp.dispose();
+  return y;
+}
+
+/** The forward launch of `plan` (operands already padded), bias and activation fused where possible. */
+function runForward(plan: KernelPlan, x: Tensor, w: Tensor, b: Tensor | null, act: Activation): Tensor {
+  const g = plan.g;
+  if (plan.variant === 'wino') return winogradForward(x, w, b, g, act, plan.precision);
+  if (plan.variant !== 'gemm') {
+    const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');
+    dispatcher().launch(texForwardKernels[plan.variant],
+      { g, M: g.batch * g.OH * g.OW, N: g.CO, bias: !!b, act, precision: plan.precision },
+      [x.buffer, w.buffer, (b ?? x).buffer, y.buffer]);
+    return y;
+  }
+  const fused = plan.gemm.S === 1;
+  const flat = runGemm(conv2dForwardKernel, { plan: plan.gemm, g, bias: fused && !!b, act: fused ? act : 'linear' },
+    [x.buffer, w.buffer, (b ?? x).buffer]);
+  const y = reshapeOwned(flat, [g.batch, g.OH, g.OW, g.CO]);
+  return fused ? y : biasAndActivation(y, b, act);
+}
+
+/** dx from dz (the gradient w.r.t. the linear conv output) and w. */
+export function conv2dBackwardInput(dz: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  const plan = convPlan('backward_input', g);
+  if (plan.variant === 'gemm' || !plan.padding) return runBackwardInput(plan, dz, w);
+  // As the forward: w's input channels padded, the padded dx channels (zero) cropped off.
+  return throughPadding(w, 2, 3, plan, g, (wp) => runBackwardInput(plan, dz, wp));
+}
+
+function runBackwardInput(plan: KernelPlan, dz: Tensor, w: Tensor): Tensor {
+  const g = plan.g;
+  if (plan.variant === 'gemm') {
+    const p = { plan: plan.gemm, g, bias: false, act: 'linear' as const };
+    const flat = runGemm(conv2dBackwardInputKernel, p, [dz.buffer, w.buffer]);
+    return reshapeOwned(flat, [g.batch, g.H, g.W, g.CI]);
+  }
+  const dx = Tensor.empty([g.batch, g.H, g.W, g.CI], 'float32', 'conv2d_backward_input');
+  // The bias binding is unused (HAS_BIAS off); dz's buffer fills it.
+  dispatcher().launch(texBackwardInputKernel,
+    { g, M: g.batch * g.H * g.W, N: g.CI, bias: false, act: 'linear', precision: plan.precision },
+    [dz.buffer, w.buffer, dz.buffer, dx.buffer]);
+  return dx;
+}
+
+/** dw from x and dz; K = batch*OH*OW is long, so it is usually split. */
+export function conv2dBackwardWeight(x: Tensor, dz: Tensor, g: ConvGeometry): Tensor {
+  const plan = convPlan('backward_weight', g);
+  if (plan.variant === 'gemm' || !plan.padding) return runBackwardWeight(plan, x, dz);
+  // x's channels padded to the 8-row blocks; the padded rows of dw (zero) cropped off.
+  return throughPadding(x, 3, 2, plan, g, (xp) => runBackwardWeight(plan, xp, dz));
+}
+
+/**
+ * Runs a gradient kernel on `t` with its channel axis `padAxis` padded to the plan's channel
+ * count, then crops the result's axis `cropAxis` back to the layer's own channels.
+ */
+function throughPadding(t: Tensor, padAxis: number, cropAxis: number, plan: KernelPlan, g: ConvGeometry,
+  run: (padded: Tensor) => Tensor): Tensor {
+  const padded = padAxisRaw(t, padAxis, plan.g.CI);
+  const out = run(padded);
+  const cropped = padAxisRaw(out, cropAxis, g.CI);
+  padded.dispose();
+  out.dispose();
+  return cropped;
+}
+
+function runBackwardWeight(plan: KernelPlan, x: Tensor, dz: Tensor): Tensor {
+  const g = plan.g;
+  const shape = [g.KH, g.KW, g.CI, g.CO];
+  if (plan.variant === 'gemm') {
+    const p = { plan: plan.gemm, g, bias: false, act: 'linear' as const };
+    const flat = runGemm(conv2dBackwardWeightKernel, p, [x.buffer, dz.buffer]);
+    return reshapeOwned(flat, shape);
+  }
+  const p = { g, precision: plan.precision, S: plan.split!.S, chunk: plan.split!.chunk };
+  const M = g.KH * g.KW * g.CI;
+  const part = Tensor.empty([p.S * M, g.CO], 'float32', 'conv2d_backward_weight');
+  dispatcher().launch(texBackwardWeightKernel, p, [x.buffer, dz.buffer, part.buffer]);
+  const dw = p.S === 1 ? part : reduceMiddle(part, 1, p.S, M * g.CO);
+  if (dw !== part) part.dispose();
+  return reshapeOwned(dw, shape);
+}
+
+export function conv2dBackwardBias(dz: Tensor, g: ConvGeometry): Tensor {
+  return reshapeOwned(reduceMiddle(dz, 1, g.batch * g.OH * g.OW, g.CO), [g.CO]);
+}
