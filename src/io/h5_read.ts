@@ -15,6 +15,7 @@ import {
 } from './h5_low.js';
 import { fromJsValues } from './h5_values.js';
 import { checkChunks, checkObjectHeader, checkSymbolTable } from './h5_structure.js';
+import { quietly } from '../util/quietly.js';
 
 /** One weight; name as listed in weight_names, e.g. 'block1_conv1_W_1:0' or 'dense_1/kernel:0'. */
 export interface H5Weight {
@@ -311,6 +312,8 @@ function attrsOf(h: Opened, g: hdf5.Group, where: string): Record<string, unknow
   } catch (e) {
     throw within(h, where, e);
   }
+  // jsfive console.warns and stores null for attribute types it cannot decode; on a damaged file
+  // that is noise, and a null where a name list is needed is reported as an error anyway.
   return quietly(() => g.attrs);
 }
 
@@ -320,17 +323,6 @@ function within(h: Opened, where: string, e: unknown): unknown {
   return toH5Error(h.file, new H5Problem(`${where}: ${e.message}`, e.kind));
 }
 
-// jsfive console.warns and stores null for attribute types it cannot decode; on a damaged file
-// that is noise, and a null where a name list is needed is reported as an error anyway.
-function quietly<T>(body: () => T): T {
-  const warn = console.warn;
-  console.warn = () => {};
-  try {
-    return body();
-  } finally {
-    console.warn = warn;
-  }
-}
 
 function hasAttr(attrs: Record<string, unknown>, name: string): boolean {
   return name in attrs || `${name}0` in attrs;

@@ -35,6 +35,7 @@ import {
   modelVariants, weightsVariants, writeSpec, type FileSpec, type Variant,
 } from './fuzz_h5_variants.js';
 import { setting } from '../../src/util/settings.js';
+import { quietly } from '../../src/util/quietly.js';
 
 useGpu();
 
@@ -244,20 +245,11 @@ function byteCase(i: number, seed: number, all: Base[], report: FuzzReport, targ
   const id: CaseId = { index: i, kind, base: base.name };
   const o = runBounded(DEADLINE_MS, () => readKerasH5(file));
   report.record(id, file, o, judgeRead(o, base, bytes));
+  // Restoring a model whose training config no longer fits warns, as Keras does; not noise here.
   const deeper = o.kind === 'ok' ? quietly(() => modelLevel(base, file, target)) : null;
   if (deeper) report.record({ ...id, kind: `${kind}, then ${base.loader} loader` }, file, deeper, {});
 }
 
-// Restoring a model whose training config no longer fits warns, as Keras does; not noise here.
-function quietly<T>(body: () => T): T {
-  const warn = console.warn;
-  console.warn = () => {};
-  try {
-    return body();
-  } finally {
-    console.warn = warn;
-  }
-}
 
 describe('HDF5 fuzzing', () => {
   let all: Base[] = [];
