@@ -1,9 +1,10 @@
 // `dawnflow bench --suite kernels`: the adapter's ceilings first (copy bandwidth, the engine's
 // best GEMM on 1024^3), then every kernel case at VGG16 / chapter shapes, validated then timed.
-// Batch 4 on a software adapter, 40 on a GPU (or --batch); --filter REGEX picks cases by name.
+// The workload of src/apps/workload.ts (or --batch, --size); --filter REGEX picks cases by name.
 import { currentGpu, dispatcher } from '../src/gpu/engine.js';
 import { copyBandwidth, GpuTimer, timeCase, type BenchCase, type BenchResult, type CaseFactory, type TimingOptions } from './harness.js';
 import { kernelCases, matmulCeilingCase } from './kernels/cases.js';
+import { WORKLOAD_SIZE, workloadBatch } from '../src/apps/workload.js';
 
 export interface KernelBenchOptions {
   batch?: number;
@@ -76,8 +77,8 @@ async function runOne(f: CaseFactory, timing: TimingOptions, method: string): Pr
 export async function runKernelBench(o: KernelBenchOptions): Promise<KernelReport> {
   const started = performance.now();
   const gpu = currentGpu();
-  const batch = o.batch ?? (gpu.info.software ? 4 : 40);
-  const size = o.size ?? 150;
+  const batch = o.batch ?? workloadBatch(gpu.info.software);
+  const size = o.size ?? WORKLOAD_SIZE;
   const timing = kernelDefaults(gpu.info.software, o);
   const method = timing.timestamps && GpuTimer.available() ? 'gpu-timestamps' : 'wall';
   let cases = kernelCases(batch, size);

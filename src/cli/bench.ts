@@ -17,6 +17,7 @@ import { writeLearningFiles } from '../../bench/learning_results.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PeerModel } from '../../bench/peers/spec.js';
+import { WORKLOAD_SIZE, workloadBatch } from '../apps/workload.js';
 
 export const BENCH_FLAGS: FlagSpec = {
   suite: 'string', json: 'string', results: 'string', from: 'string', batch: 'count', size: 'size', repeat: 'count',
@@ -67,9 +68,9 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
   const quick = Boolean(flags.quick);
 
   return withEngine(opts, async (gpu) => {
-    const batch = num('batch') ?? (gpu.info.software ? 4 : 40);
+    const batch = num('batch') ?? workloadBatch(gpu.info.software);
     if (flags.list) {
-      for (const n of kernelCaseNames(batch, num('size') ?? 150)) console.log(n);
+      for (const n of kernelCaseNames(batch, num('size') ?? WORKLOAD_SIZE)) console.log(n);
       return 0;
     }
     const report: BenchReport = {
@@ -90,14 +91,14 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
       save();
     }
     if (suite === 'pipeline' || (suite === 'all' && data)) {
-      const p = await runPipelineBench(data!, num('size') ?? 150, num('batch') ?? 20);
+      const p = await runPipelineBench(data!, num('size') ?? WORKLOAD_SIZE, num('batch') ?? 20);
       console.log(`pipeline on ${data}: ${p.images} images, ${p.threads} decode threads: cold ${p.coldImagesPerSec.toFixed(1)} images/s, ` +
         `cached ${p.cachedImagesPerSec.toFixed(0)} images/s, with GPU augmentation ${p.augmentedGpuImagesPerSec.toFixed(1)} images/s`);
       report.pipeline = p;
       save();
     }
     if (suite === 'e2e' || suite === 'all') {
-      report.e2e = await runE2e({ batch, size: num('size') ?? 150, repeat: num('repeat') ?? (quick ? 1 : 2) });
+      report.e2e = await runE2e({ batch, size: num('size') ?? WORKLOAD_SIZE, repeat: num('repeat') ?? (quick ? 1 : 2) });
       save();
     }
     if (peers) {
@@ -130,7 +131,7 @@ async function learning(opts: DeviceOptions, flags: Record<string, unknown>, com
         '(the Kaggle photos: dawnflow fetch data cats-vs-dogs)');
     }
   }
-  const size = (flags.size as number | undefined) ?? 150;
+  const size = (flags.size as number | undefined) ?? WORKLOAD_SIZE;
   // The small convnet's four valid 3x3 convs and 2x2 pools need at least 48 pixels.
   if (size < 48) throw new UsageError(`--size must be at least 48 for --suite learning (the small convnet's four conv/pool blocks), got ${size}`);
   const resultsPath = (flags.results as string | undefined) ?? 'bench/RESULTS.md';

@@ -8,6 +8,7 @@ import { currentGpu, withEngine } from '../gpu/engine.js';
 import { tuneConvs, vgg16ConvShapes, type TuneRow } from '../ops/autotune.js';
 import type { ConvOp } from '../kernels/conv_types.js';
 import { UsageError, type FlagSpec } from './args.js';
+import { WORKLOAD_SIZE, workloadBatch } from '../apps/workload.js';
 
 export const TUNE_FLAGS: FlagSpec = {
   adapter: 'string', backend: 'string', size: 'size', batch: 'count', reps: 'count',
@@ -44,13 +45,13 @@ function line(r: TuneRow): string {
 }
 
 export async function tuneCommand(flags: Record<string, unknown>, device: DeviceOptions): Promise<number> {
-  const size = positiveInt(flags.size, '--size', 150);
+  const size = positiveInt(flags.size, '--size', WORKLOAD_SIZE);
   if (size < 32) throw new UsageError('--size must be at least 32 (VGG16 halves it five times)');
   const reps = positiveInt(flags.reps, '--reps', 3);
   const ops = parseOps(flags.ops);
   const filter = layerFilter(flags.layers);
   return withEngine(device, async (gpu) => {
-    const batch = positiveInt(flags.batch, '--batch', gpu.info.software ? 4 : 40);
+    const batch = positiveInt(flags.batch, '--batch', workloadBatch(gpu.info.software));
     const shapes = vgg16ConvShapes(size, batch).filter((s) => filter.test(s.name));
     if (!shapes.length) throw new UsageError(`--layers ${String(flags.layers)} matches no VGG16 conv layer (block1_conv1 .. block5_conv3)`);
     console.log(`dawnflow tune: ${shapes.length} VGG16 conv layers at ${size}x${size}, batch ${batch}, ` +
