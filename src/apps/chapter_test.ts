@@ -54,8 +54,14 @@ export async function testModel(model: Container, data: string, size: number, ba
     }
   }
   await it.close();
+  out.misclassified.sort(byConfidence);
   out.seconds = (performance.now() - t0) / 1000;
   out.acc /= out.images;
   out.loss /= out.images;
   return out;
+}
+
+/** The most confident mistakes first: the report shows the first few. */
+export function byConfidence(a: { p: number }, b: { p: number }): number {
+  return Math.abs(b.p - 0.5) - Math.abs(a.p - 0.5);
 }

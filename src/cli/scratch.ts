@@ -74,10 +74,10 @@ export async function scratch(f: Record<string, unknown>, dev: DeviceOptions): P
       version: 1, startedAt: started, finishedAt: new Date().toISOString(), command: ['dawnflow', ...process.argv.slice(2)].join(' '),
       adapter: gpu.info, data: { dir: resolve(data), synthetic: data.includes('synthetic'), counts }, weights: { file: null, random: true },
       quick, summaries: { base: summary, model: summary },
-      approaches: [{ name: 'transfer', title: 'From scratch: the small convnet with augmentation and dropout (DLwP 5.2)', status: 'done',
+      approaches: [{ name: 'scratch', title: 'From scratch: the small convnet with augmentation and dropout (DLwP 5.2)', status: 'done',
         hyper: { optimizer: 'RMSprop', lr: s.lr, epochs: s.epochs, stepsPerEpoch: s.steps, batchSize: s.batch, validationSteps: s.valSteps, augment: s.augment, targetSize: s.size },
         history: { loss: h.history.loss, acc: h.history.acc, val_loss: h.history.val_loss, val_acc: h.history.val_acc }, epochSeconds: h.epochSeconds }],
-      test: { acc: test.acc, loss: test.loss, misclassified: test.misclassified }, notes: ['from-scratch baseline: no pretrained weights are used (none are needed)'],
+      test: { acc: test.acc, loss: test.loss, images: test.images, misclassified: test.misclassified }, notes: ['from-scratch baseline: no pretrained weights are used (none are needed)'],
     });
     console.log(`wrote ${files.join(', ')}`);
     model.dispose();

@@ -9,8 +9,9 @@ import { decodeImage } from '../data/decode.js';
 import type { RgbImage } from '../data/rgb_image.js';
 import { resizeBilinear } from '../data/resize.js';
 import { escapeHtml } from './escape.js';
+import { historyPath } from './history_csv.js';
 import { plotCurvesSvg } from './plot_svg.js';
-import type { ApproachResult, ChapterResults, Misclassified } from './results.js';
+import type { ApproachResult, ChapterResults, Misclassified, PresetChange } from './results.js';
 import { CSS } from './style.js';
 import type { PlotSeries } from './axes.js';
 
@@ -24,6 +25,7 @@ export interface Thumbnail {
 
 const BLUE: [number, number, number] = [31, 119, 180];
 const ORANGE: [number, number, number] = [214, 96, 20];
+const GREEN: [number, number, number] = [44, 160, 44];
 
 /** The whole page. `images` are thumbnails of r.test.misclassified, by `rel`. */
 export function renderReport(r: ChapterResults, images: Thumbnail[]): string {
@@ -32,7 +34,9 @@ export function renderReport(r: ChapterResults, images: Thumbnail[]): string {
     notes(r),
     headline(r),
     runInfo(r),
+    presetTable(r),
     hyperTable(r.approaches),
+    comparison(r.approaches),
     ...r.approaches.map(approachSection),
     misclassified(r, images),
     pipeline(r),
@@ -109,7 +113,7 @@ function runInfo(r: ChapterResults): string {
   const a = r.adapter;
   const adapter = [a.vendor, a.architecture, a.device].filter(Boolean).join(' · ') +
     (a.description ? ` — ${a.description}` : '');
-  const counts = Object.entries(r.data.counts).map(([k, v]) => `${k} ${v}`).join(' · ');
+  const counts = imageCounts(r);
   const weights = r.weights.random
     ? '<strong class="warn">random (no pretrained weights)</strong>'
     : `<code>${escapeHtml(r.weights.file ?? '(unknown file)')}</code>`;
@@ -117,11 +121,61 @@ function runInfo(r: ChapterResults): string {
     ['command', `<code>${escapeHtml(r.command)}</code>`],
     ['adapter', `${escapeHtml(adapter)}${flag(a.software, 'software')}`],
     ['data', `<code>${escapeHtml(r.data.dir)}</code>${flag(r.data.synthetic, 'synthetic')}`],
-    ['images', escapeHtml(counts || '—')],
+    ['images', counts || '—'],
     ['weights', weights],
   ];
   return '<section><h2>Run</h2><table class="kv">' +
     rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('') + '</table></section>';
+}
+
+/** Each split's folder size, and what --limit cut down: the images tested, approach 1's features. */
+function imageCounts(r: ChapterResults): string {
+  const tested = r.test?.images;
+  const splits = Object.entries(r.data.counts).map(([k, n]) => (k === 'test' && tested !== undefined && tested < n
+    ? `${escapeHtml(k)} ${n} (<b>${tested}</b> tested)` : `${escapeHtml(k)} ${n}`));
+  const limit = r.data.limit;
+  if (limit !== undefined) {
+    splits.push(`<b>--limit ${limit}</b>: approach 1's features from at most ${limit} images per split`);
+  }
+  return splits.join(' · ');
+}
+
+/** A preset's every departure from the book's settings, side by side with the book's value. */
+function presetTable(r: ChapterResults): string {
+  const p = r.preset;
+  if (!p || p.changes.length === 0) return '';
+  const cell = (v: PresetChange['value']): string => escapeHtml(v === null ? '—' : formatValue(v));
+  const rows = p.changes.map((c) =>
+    `<tr><th><code>${escapeHtml(c.setting)}</code></th><td>${cell(c.value)}</td><td>${cell(c.book)}</td></tr>`);
+  return `<section><h2>${escapeHtml(p.name)} preset: settings changed from the book</h2>` +
+    '<div class="scroll"><table class="grid"><thead><tr><th>setting</th><th>this run</th><th>book</th></tr>' +
+    `</thead><tbody>${rows.join('')}</tbody></table></div></section>`;
+}
+
+/** Validation curves of every approach on one chart per metric. */
+function comparison(approaches: ApproachResult[]): string {
+  const run = approaches.filter((a) => a.history.val_loss.length + a.history.val_acc.length > 0);
+  if (run.length < 2) return '';
+  const chart = (metric: 'acc' | 'loss'): string => {
+    const word = metric === 'acc' ? 'accuracy' : 'loss';
+    return `<figure>${plotCurvesSvg(combinedSeries(run, metric), {
+      title: `Validation ${word}, approaches side by side`, yLabel: `Validation ${word}` })}</figure>`;
+  };
+  return `<section><h2>The approaches compared</h2><div class="charts">${chart('acc')}${chart('loss')}</div></section>`;
+}
+
+/** One validation line per approach, in the approaches' own colours. */
+export function combinedSeries(approaches: ApproachResult[], metric: 'loss' | 'acc'): PlotSeries[] {
+  const colours = [BLUE, ORANGE, GREEN];
+  return approaches.map((a, i) => ({
+    label: shortName(a), values: a.history[metric === 'loss' ? 'val_loss' : 'val_acc'] ?? [],
+    color: colours[i % colours.length], style: 'line' as const,
+  }));
+}
+
+/** 'Approach 1: feature extraction (RMSprop 2e-5)' -> 'Approach 1: feature extraction'. */
+function shortName(a: ApproachResult): string {
+  return a.title.replace(/\s*\(.*\)\s*$/, '') || a.name;
 }
 
 function hyperTable(approaches: ApproachResult[]): string {
@@ -154,7 +208,9 @@ function approachSection(a: ApproachResult): string {
     : `<p class="muted">Resumed from a checkpoint after epoch ${escapeHtml(a.resumedFromEpoch)}.` +
       '</p>';
   const charts = `<div class="charts">${curves(a, 'loss')}${curves(a, 'acc')}</div>`;
-  return `<section class="approach">${h}${resumed}${charts}${timingTable(a)}</section>`;
+  const csv = `<p class="muted">History as Keras's CSVLogger writes it: ` +
+    `<a href="${escapeHtml(historyPath(a))}"><code>${escapeHtml(historyPath(a))}</code></a></p>`;
+  return `<section class="approach">${h}${resumed}${charts}${timingTable(a)}${csv}</section>`;
 }
 
 function curves(a: ApproachResult, metric: 'loss' | 'acc'): string {

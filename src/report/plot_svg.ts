@@ -1,12 +1,15 @@
-// The same chart as plot_png.ts as inline SVG for the HTML report: scalable and selectable,
-// with the same scales, styles (training dots, validation line) and legend placement.
+// A training curve chart as SVG: inline in the HTML report, and rendered to the PNG files by
+// svg_png.ts, so both show the same chart. Scales come from axes.ts, positions from
+// plot_layout.ts (which keeps the axis labels clear of the tick labels).
 import { escapeHtml } from './escape.js';
 import {
   bestCorner, finitePoints, project, seriesStyle, seriesTrace, tickLabel, toPixels, xScale, yScale,
   type PlotSeries, type Point, type Rect, type Scale,
 } from './axes.js';
+import { FONT, plotLayout, textWidth, TITLE_FONT, type PlotLayout } from './plot_layout.js';
 
 export interface SvgPlotOptions {
+  /** Lines split at '\n'. */
   title: string;
   yLabel: string;
   xLabel?: string;
@@ -14,8 +17,8 @@ export interface SvgPlotOptions {
   height?: number;
 }
 
-const FONT = 12;
-const CHAR_W = 6.6; // mean advance of a 12px sans-serif character, for the legend's width
+/** DejaVu Sans first: the font the PNGs are rendered with, and whose widths the layout assumes. */
+export const FONT_FAMILY = "'DejaVu Sans', Verdana, sans-serif";
 
 const rgb = (c: readonly number[]): string => `rgb(${c.map((v) => Math.round(v)).join(',')})`;
 const n1 = (v: number): string => v.toFixed(1);
@@ -24,45 +27,49 @@ const n1 = (v: number): string => v.toFixed(1);
 export function plotCurvesSvg(series: PlotSeries[], o: SvgPlotOptions): string {
   const width = o.width ?? 480;
   const height = o.height ?? 300;
-  const f: Rect = { left: 56, top: 30, right: width - 14, bottom: height - 42 };
   const xs = xScale(series);
   const ys = yScale(series);
+  const l = plotLayout(ys, o.title.split('\n').length, width, height);
+  const f = l.frame;
   const parts = [
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`,
-    axes(f, xs, ys, o, width, height),
+    axes(l, xs, ys, o, width),
     ...series.map((s) => seriesSvg(f, xs, ys, s)),
     legend(f, series, series.flatMap((s) => seriesTrace(f, xs, ys, s))),
   ];
+  const title = o.title.replace(/\n/g, ' — ');
   return `<svg xmlns="http://www.w3.org/2000/svg" class="plot" viewBox="0 0 ${width} ${height}" ` +
-    `role="img" aria-label="${escapeHtml(o.title)}" font-family="sans-serif" font-size="${FONT}">` +
-    `<title>${escapeHtml(o.title)}</title>${parts.join('')}</svg>`;
+    `width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}" ` +
+    `font-family="${FONT_FAMILY}" font-size="${FONT}"><title>${escapeHtml(title)}</title>${parts.join('')}</svg>`;
 }
 
-function axes(f: Rect, xs: Scale, ys: Scale, o: SvgPlotOptions, w: number, h: number): string {
+function axes(l: PlotLayout, xs: Scale, ys: Scale, o: SvgPlotOptions, w: number): string {
+  const f = l.frame;
   const out: string[] = [];
   for (const t of ys.ticks) {
     const y = n1(project(t, ys, f.bottom, f.top));
     out.push(`<line x1="${f.left}" x2="${f.right}" y1="${y}" y2="${y}" stroke="#e8e8e8"/>`,
       `<line x1="${f.left - 4}" x2="${f.left}" y1="${y}" y2="${y}" stroke="#222"/>`,
-      `<text x="${f.left - 7}" y="${y}" text-anchor="end" dominant-baseline="middle" ` +
+      `<text x="${n1(l.tickRight)}" y="${y}" text-anchor="end" dominant-baseline="central" ` +
       `fill="#222">${tickLabel(t, ys)}</text>`);
   }
   for (const t of xs.ticks) {
     const x = n1(project(t, xs, f.left, f.right));
     out.push(`<line x1="${x}" x2="${x}" y1="${f.bottom}" y2="${f.bottom + 4}" stroke="#222"/>`,
-      `<text x="${x}" y="${f.bottom + 17}" text-anchor="middle" fill="#222">` +
-      `${tickLabel(t, xs)}</text>`);
+      `<text x="${x}" y="${n1(l.xTickY)}" text-anchor="middle" fill="#222">${tickLabel(t, xs)}</text>`);
   }
   const midX = (f.left + f.right) / 2;
-  const midY = (f.top + f.bottom) / 2;
-  out.push(`<rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" ` +
-      `height="${f.bottom - f.top}" fill="none" stroke="#222"/>`,
-    `<text x="${midX}" y="${h - 8}" text-anchor="middle">` +
-      `${escapeHtml(o.xLabel ?? 'Epochs')}</text>`,
-    `<text x="14" y="${midY}" text-anchor="middle" transform="rotate(-90 14 ${midY})">` +
-      `${escapeHtml(o.yLabel)}</text>`,
-    `<text x="${w / 2}" y="18" text-anchor="middle" font-weight="bold" font-size="13">` +
-      `${escapeHtml(o.title)}</text>`);
+  const midY = n1((f.top + f.bottom) / 2);
+  const yl = n1(l.yLabelX);
+  const titles = o.title.split('\n').map((line, i) =>
+    `<text x="${w / 2}" y="${n1(l.titleY[i])}" text-anchor="middle" font-weight="bold" ` +
+    `font-size="${TITLE_FONT}">${escapeHtml(line)}</text>`);
+  out.push(`<rect x="${n1(f.left)}" y="${n1(f.top)}" width="${n1(f.right - f.left)}" ` +
+      `height="${n1(f.bottom - f.top)}" fill="none" stroke="#222"/>`,
+    `<text x="${n1(midX)}" y="${n1(l.xLabelY)}" text-anchor="middle">${escapeHtml(o.xLabel ?? 'Epochs')}</text>`,
+    `<text x="${yl}" y="${midY}" text-anchor="middle" dominant-baseline="central" ` +
+      `transform="rotate(-90 ${yl} ${midY})">${escapeHtml(o.yLabel)}</text>`,
+    ...titles);
   return out.join('');
 }
 
@@ -105,7 +112,7 @@ function runs(values: readonly number[]): Point[][] {
 function legend(f: Rect, series: PlotSeries[], trace: Point[]): string {
   if (series.length === 0) return '';
   const rowH = 18;
-  const w = 44 + Math.max(...series.map((s) => s.label.length)) * CHAR_W;
+  const w = 44 + Math.max(...series.map((s) => textWidth(s.label)));
   const h = rowH * series.length + 6;
   const b = bestCorner(f, w, h, 8, trace);
   const rows = series.map((s, i) => {

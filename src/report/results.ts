@@ -10,7 +10,7 @@ export interface EpochHistory {
 }
 
 export interface ApproachResult {
-  name: 'feature-extraction' | 'transfer' | 'fine-tune';
+  name: 'feature-extraction' | 'transfer' | 'fine-tune' | 'scratch';
   /** e.g. 'Approach 1: feature extraction (RMSprop 2e-5)'. */
   title: string;
   /** epochs, steps, batch, lr, optimizer, augment, targetSize... */
@@ -47,6 +47,9 @@ export interface AdapterInfo {
 export interface TestResult {
   acc: number;
   loss: number;
+  /** Test images evaluated (fewer than the folder holds under --limit). */
+  images?: number;
+  /** The most confident mistakes first (largest |p - 0.5|). */
   misclassified: Misclassified[];
 }
 
@@ -57,9 +60,12 @@ export interface ChapterResults {
   /** The command line. */
   command: string;
   adapter: AdapterInfo;
-  data: { dir: string; synthetic: boolean; counts: Record<string, number> };
+  /** counts: images in each split's folder; limit: the most any split was read (--limit). */
+  data: { dir: string; synthetic: boolean; counts: Record<string, number>; limit?: number };
   weights: { file: string | null; random: boolean };
   quick: boolean;
+  /** The preset when not the book's own settings, and every setting it changes. */
+  preset?: { name: string; changes: PresetChange[] };
   /** The Keras summary texts. */
   summaries: { base: string; model: string };
   approaches: ApproachResult[];
@@ -68,4 +74,11 @@ export interface ChapterResults {
   pipeline?: Record<string, number>;
   /** Warnings worth showing (random weights, synthetic data, quick preset). */
   notes: string[];
+}
+
+export interface PresetChange {
+  /** e.g. 'tr.stepsPerEpoch'. */
+  setting: string;
+  value: string | number | boolean | null;
+  book: string | number | boolean | null;
 }

@@ -1,6 +1,7 @@
 // The chapter report: writeReport's files, results.json round-tripping, an HTML page with no
-// scripts and every outside string escaped, inline SVG per plotted approach, thumbnails that
-// survive missing files, and PNG plots of the requested size that are not blank. CPU only.
+// scripts and every outside string escaped, inline SVG per plotted approach and the approaches
+// compared, thumbnails that survive missing files, PNG plots (rendered by resvg) of matplotlib's
+// size that are not blank, and axis labels clear of tick labels. CPU only.
 import {
   existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
 } from 'node:fs';
@@ -11,7 +12,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { xScale, yScale } from '../../src/report/axes.js';
 import { escapeHtml } from '../../src/report/escape.js';
 import { placeholderDataUri, renderReport, thumbnailDataUri } from '../../src/report/html.js';
-import { plotCurvesPng } from '../../src/report/plot_png.js';
+import { plotCurvesSvg } from '../../src/report/plot_svg.js';
+import { svgToPng } from '../../src/report/svg_png.js';
 import type { ChapterResults } from '../../src/report/results.js';
 import { writeReport } from '../../src/report/write.js';
 
@@ -111,9 +113,11 @@ describe('writeReport', () => {
   const files = writeReport(out, r);
   const html = readFileSync(join(out, 'report.html'), 'utf8');
 
-  test('writes results.json, report.html and two plots per approach with history', () => {
+  test('writes results.json, report.html, plots, the approaches compared and CSV histories', () => {
     const names = files.map((f) => f.slice(out.length + 1)).sort();
-    expect(names).toEqual(['plots/feature-extraction_acc.png', 'plots/feature-extraction_loss.png',
+    expect(names).toEqual(['history/feature-extraction.csv', 'history/transfer.csv',
+      'plots/approaches_val_acc.png', 'plots/approaches_val_loss.png',
+      'plots/feature-extraction_acc.png', 'plots/feature-extraction_loss.png',
       'plots/transfer_acc.png', 'plots/transfer_loss.png', 'report.html', 'results.json']);
     for (const f of files) expect(existsSync(f)).toBe(true);
     // Atomic writes leave no temporaries behind.
@@ -135,11 +139,13 @@ describe('writeReport', () => {
     expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg']));
   });
 
-  test('notes, test accuracy, and two inline SVG plots per approach with history', () => {
+  test('notes, test accuracy, two SVG plots per approach with history, and the comparison', () => {
     expect(html).toContain('random weights: this is not transfer learning');
     expect(html).toContain('quick preset: 5 epochs instead of 30');
     expect(html).toContain('87.5%');
-    expect(html.match(/<svg/g)?.length).toBe(4);
+    expect(html.match(/<svg/g)?.length).toBe(6);
+    expect(html).toContain('The approaches compared');
+    expect(html).toContain('href="history/transfer.csv"');
     expect(html).toContain('Not run yet');
     expect(html).toContain('2e-5');
   });
@@ -151,9 +157,11 @@ describe('writeReport', () => {
     expect(html).toContain('true: cats (0)');
   });
 
-  test('PNG plots decode at 640x480 and are not blank', () => {
+  test('PNG plots are real PNGs at 640x480, not blank', () => {
     for (const f of files.filter((p) => p.endsWith('.png'))) {
-      const png = PNG.sync.read(readFileSync(f));
+      const bytes = readFileSync(f);
+      expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      const png = PNG.sync.read(bytes);
       expect([png.width, png.height]).toEqual([640, 480]);
       const c = colours(png);
       expect(c.size).toBeGreaterThanOrEqual(4);
@@ -162,12 +170,18 @@ describe('writeReport', () => {
   });
 });
 
-describe('plotCurvesPng', () => {
+describe('the PNG renderer', () => {
   const label = (i: number): string => (i ? 'Validation acc' : 'Training acc');
-  const plot = (values: number[][], width?: number, height?: number): PNG => PNG.sync.read(
-    plotCurvesPng(
-      values.map((v, i) => ({ label: label(i), values: v, color: BLUE })),
-      { title: 'Training and validation accuracy', yLabel: 'Accuracy', width, height }));
+  const plot = (values: number[][], width = 640, height = 480): PNG => PNG.sync.read(svgToPng(
+    plotCurvesSvg(values.map((v, i) => ({ label: label(i), values: v, color: BLUE })),
+      { title: 'Training and validation accuracy', yLabel: 'Accuracy', width, height })));
+  const count = (png: PNG, rgb: number): number => {
+    let n = 0;
+    for (let i = 0; i < png.data.length; i += 4) {
+      if (((png.data[i] << 16) | (png.data[i + 1] << 8) | png.data[i + 2]) === rgb) n++;
+    }
+    return n;
+  };
 
   test('one epoch, NaN, constant and empty series draw at the requested size', () => {
     for (const values of [[[0.5], [0.6]], [[NaN, 0.3, NaN, 0.5], [0.2, NaN, 0.4, 0.45]],
@@ -180,20 +194,19 @@ describe('plotCurvesPng', () => {
 
   test('a single point and a lone validation value are both drawn in the series colour', () => {
     const blue = (BLUE[0] << 16) | (BLUE[1] << 8) | BLUE[2];
-    const count = (png: PNG): number => {
-      let n = 0;
-      for (let i = 0; i < png.data.length; i += 4) {
-        if (((png.data[i] << 16) | (png.data[i + 1] << 8) | png.data[i + 2]) === blue) n++;
-      }
-      return n;
-    };
     // The legend alone draws some blue; the data must add more.
-    expect(count(plot([[0.5], []]))).toBeGreaterThan(count(plot([[], []])));
-    expect(count(plot([[], [0.5]]))).toBeGreaterThan(count(plot([[], []])));
+    expect(count(plot([[0.5], []]), blue)).toBeGreaterThan(count(plot([[], []]), blue));
+    expect(count(plot([[], [0.5]]), blue)).toBeGreaterThan(count(plot([[], []]), blue));
   });
 
-  test('rejects sizes too small for the text', () => {
-    expect(() => plot([[1]], 20, 20)).toThrow(RangeError);
+  test('text is drawn: a longer title darkens more pixels', () => {
+    const titled = (title: string): number => {
+      const png = PNG.sync.read(svgToPng(plotCurvesSvg([], { title, yLabel: '', width: 320, height: 240 })));
+      let dark = 0;
+      for (let i = 0; i < png.data.length; i += 4) if (png.data[i] < 128) dark++;
+      return dark;
+    };
+    expect(titled('Training and validation accuracy')).toBeGreaterThan(titled('') + 200);
   });
 });
 
