@@ -2,7 +2,7 @@
 // steps. Builds the workload's model (random VGG16 weights unless --weights), runs one warm-up
 // step (pipelines and the driver's shader compiles, optimizer slots), then profiles --steps steps:
 // every dispatch with its layer, phase, kernel, grid, time, GFLOP/s and share. Writes
-// profile.json and a self-contained profile.html to --out and prints the top kernels. The
+// profile.json, profile.trace.json (Perfetto) and a self-contained profile.html to --out and prints the top kernels. The
 // workloads are src/apps/profile.ts, the profiling itself src/gpu/profile_run.ts.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import type { TimingMethod } from '../gpu/profiler.js';
 import { setWgslDumpDir } from '../gpu/shader_source.js';
 import { DEFAULT_WEIGHTS } from '../io/known_files.js';
 import { renderTimelineHtml } from '../report/timeline_html.js';
+import { profileTrace } from '../report/trace_json.js';
 import { UsageError, type FlagSpec } from './args.js';
 import { writeFileAtomic } from '../util/atomic_write.js';
 import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
@@ -27,13 +28,18 @@ export const PROFILE_FLAGS: FlagSpec = {
   'dump-wgsl': 'string', weights: 'string', method: 'string',
 };
 
-/** Writes profile.json and profile.html into `dir`; returns their paths. */
+/**
+ * Writes profile.json, profile.trace.json (Chrome trace events, for Perfetto or chrome://tracing)
+ * and profile.html into `dir`; returns their paths.
+ */
 export function writeProfile(dir: string, r: ProfileReport): string[] {
   const json = join(dir, 'profile.json');
+  const trace = join(dir, 'profile.trace.json');
   const html = join(dir, 'profile.html');
   writeFileAtomic(json, JSON.stringify(r, null, 1));
+  writeFileAtomic(trace, JSON.stringify(profileTrace(r)));
   writeFileAtomic(html, renderTimelineHtml(r));
-  return [json, html];
+  return [json, trace, html];
 }
 
 // --- the command -------------------------------------------------------------------------------

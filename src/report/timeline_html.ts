@@ -22,6 +22,9 @@ const EXTRA_CSS = `
 .grid.num td:first-child,.grid.num td.txt{text-align:left}
 .grid.num td:first-child{white-space:nowrap}
 details summary{cursor:pointer;font-weight:600}
+.pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:8px 24px;margin-top:8px}
+.pair h3{font-size:15px;margin:8px 0 4px}
+.pair td{overflow-wrap:anywhere}
 `;
 
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
@@ -62,12 +65,22 @@ function overview(r: ProfileReport): string {
     ...r.steps.map((s): [string, string] => [`step ${s.step}`,
       `${s.dispatches} dispatches, ${ms(s.gpuMs)} ms of GPU time in ${ms(s.wallMs)} ms wall, ${ms(s.cpuMs)} ms process CPU` +
       (s.method !== r.method ? ` (${s.method})` : '')]),
-    ['settings', JSON.stringify(r.settings)],
-    ['adapter', JSON.stringify(r.adapter)],
     ['awaits', `${r.waits.awaits} (${ms(r.waits.waitedMs)} ms), ${r.waits.polite ? 'Dawn polled on a 1 ms timer' : 'Dawn polling continuously (DAWNFLOW_SPIN=1)'}`],
   ];
   return `<section><h2>Run</h2><table class="kv">${rows.map(([k, v]) =>
-    `<tr><th>${escapeHtml(k)}</th><td><code>${escapeHtml(v)}</code></td></tr>`).join('')}</table></section>`;
+    `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>` +
+    '<div class="pair">' + kvTable('Settings', r.settings) + kvTable('Adapter', r.adapter) + '</div>' +
+    '<p class="muted">The same timeline for Perfetto (ui.perfetto.dev) or chrome://tracing: ' +
+    '<code>profile.trace.json</code> beside this page.</p></section>';
+}
+
+/** A record as a two-column table; lists (argv, adapter features) joined, objects as JSON. */
+function kvTable(title: string, o: Record<string, unknown>): string {
+  const text = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(' ')
+    : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const rows = Object.entries(o).map(([k, v]) =>
+    `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(text(v) || '—')}</td></tr>`);
+  return `<div><h3>${escapeHtml(title)}</h3><table class="kv">${rows.join('')}</table></div>`;
 }
 
 function tooltip(d: DispatchRow): string {

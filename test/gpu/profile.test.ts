@@ -10,6 +10,7 @@ import { GpuWaiter } from '../../src/gpu/gpu_wait.js';
 import { scopeOptimizer } from '../../src/apps/profile.js';
 import { profileRun, profileSummary, type ProfileReport } from '../../src/gpu/profile_run.js';
 import { renderTimelineHtml } from '../../src/report/timeline_html.js';
+import { profileTrace, QUEUE_TID, STEPS_TID } from '../../src/report/trace_json.js';
 import { Sequential } from '../../src/nn/container.js';
 import { Conv2D } from '../../src/nn/layers/convolutional.js';
 import { Dense, Flatten } from '../../src/nn/layers/core.js';
@@ -166,6 +167,42 @@ describe('the HTML timeline', () => {
       expect(html).toContain("Content-Security-Policy");
       // One bar (and one phase strip) per dispatch, each with a title.
       expect(html.match(/<rect [^>]*><title>/g)!.length).toBe(2 * r.dispatches.length);
+      // Settings and adapter as tables, not JSON dumps.
+      expect(html).toContain('<h3>Settings</h3>');
+      expect(html).toContain('<h3>Adapter</h3>');
+      expect(html).not.toContain('{&quot;');
+    } finally {
+      t.dispose();
+    }
+  });
+});
+
+describe('the Chrome trace export', () => {
+  test('trace events: a named track per timeline, an X event per dispatch, in order', async () => {
+    const t = tinyStep();
+    try {
+      const r = await profileRun({ workload: 'tiny', step: t.step, steps: 2 });
+      const trace = JSON.parse(JSON.stringify(profileTrace(r))) as ReturnType<typeof profileTrace>;
+      expect(Array.isArray(trace.traceEvents)).toBe(true);
+      const names = trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name');
+      expect(names.map((e) => e.tid).sort()).toEqual([QUEUE_TID, STEPS_TID]);
+      for (const e of names) expect(typeof e.args?.name).toBe('string');
+      const complete = trace.traceEvents.filter((e) => e.ph === 'X');
+      for (const e of complete) {
+        expect(Object.keys(e)).toEqual(expect.arrayContaining(['name', 'cat', 'ts', 'dur', 'pid', 'tid']));
+        expect(e.ts).toBeGreaterThanOrEqual(0);
+        expect(e.dur).toBeGreaterThanOrEqual(0);
+      }
+      const queue = complete.filter((e) => e.tid === QUEUE_TID);
+      expect(queue).toHaveLength(r.dispatches.length);
+      expect(complete.filter((e) => e.tid === STEPS_TID)).toHaveLength(2);
+      for (const tid of [QUEUE_TID, STEPS_TID]) {
+        const ts = complete.filter((e) => e.tid === tid).map((e) => e.ts!);
+        expect(ts).toEqual([...ts].sort((a, b) => a - b));
+      }
+      // Named by layer and kernel.
+      const d = r.dispatches[0];
+      expect(queue.map((e) => e.name)).toContain(`${d.layer} · ${d.kernel}`);
     } finally {
       t.dispose();
     }
