@@ -173,9 +173,10 @@ export function combinedSeries(approaches: ApproachResult[], metric: 'loss' | 'a
   }));
 }
 
-/** 'Approach 1: feature extraction (RMSprop 2e-5)' -> 'Approach 1: feature extraction'. */
+/** 'Approach 1: feature extraction (…)' -> '1: feature-extraction': short, so the legend hides little. */
 function shortName(a: ApproachResult): string {
-  return a.title.replace(/\s*\(.*\)\s*$/, '') || a.name;
+  const n = /^Approach (\d+)/.exec(a.title)?.[1];
+  return n ? `${n}: ${a.name}` : a.name;
 }
 
 function hyperTable(approaches: ApproachResult[]): string {

@@ -74,12 +74,12 @@ function overview(r: ProfileReport): string {
     '<code>profile.trace.json</code> beside this page.</p></section>';
 }
 
-/** A record as a two-column table; lists (argv, adapter features) joined, objects as JSON. */
+/** A record as a two-column table; lists joined (argv as a command line), objects as JSON. */
 function kvTable(title: string, o: Record<string, unknown>): string {
-  const text = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(' ')
+  const text = (k: string, v: unknown): string => (Array.isArray(v) ? v.map(String).join(k === 'argv' ? ' ' : ', ')
     : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
   const rows = Object.entries(o).map(([k, v]) =>
-    `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(text(v) || '—')}</td></tr>`);
+    `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(text(k, v) || '—')}</td></tr>`);
   return `<div><h3>${escapeHtml(title)}</h3><table class="kv">${rows.join('')}</table></div>`;
 }
 
