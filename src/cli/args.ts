@@ -1,7 +1,10 @@
 // A small flag parser: --name value, --name=value, boolean --flag; unknown flags are errors
-// (exit code 2 with the fix), never silently ignored; a flag given again overrides (scripts
-// append their own settings to a base command line). Numbers are checked here, once for every
-// command: an empty value, NaN, 1e999 or 3.5 where a count is needed never reaches a command.
+// (exit code 2 with the fix and a "did you mean"), never silently ignored; a flag given again
+// overrides (scripts append their own settings to a base command line). Numbers are checked
+// here, once for every command: an empty value, NaN, 1e999 or 3.5 where a count is needed never
+// reaches a command. Each flag declares its meaning and default too: `--help` is rendered from
+// the very table the parser reads (help.ts), so the two cannot drift apart.
+import { didYouMean } from './suggest.js';
 
 export class UsageError extends Error {}
 
@@ -12,8 +15,19 @@ export class UsageError extends Error {}
  */
 export type FlagKind = 'string' | 'boolean' | 'number' | 'positive' | 'index' | 'count' | 'size';
 
+export interface Flag {
+  kind: FlagKind;
+  /** One line: what the flag sets. */
+  help: string;
+  /** The value's name in help (DIR, FILE.h5, a|b); by kind when absent. */
+  value?: string;
+  /** What applies when the flag is not given, read from where the command takes it (lazily). */
+  default?: string | number | (() => string | number);
+}
+
+/** A bare kind is still accepted (a spec not yet described); help then has no line for it. */
 export interface FlagSpec {
-  [name: string]: FlagKind;
+  [name: string]: FlagKind | Flag;
 }
 
 export interface Parsed {
@@ -23,6 +37,10 @@ export interface Parsed {
 
 /** Larger images than this would not fit any adapter's buffers; a typo, not a setting. */
 export const MAX_SIDE = 4096;
+
+export function kindOf(f: FlagKind | Flag): FlagKind {
+  return typeof f === 'string' ? f : f.kind;
+}
 
 /**
  * Parses `argv` for `command`. At most `maxPositional` arguments without a flag are taken
@@ -41,8 +59,8 @@ export function parseArgs(
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
-    if (!kind) throw unknownFlag(name, spec, command);
+    if (!Object.hasOwn(spec, name)) throw unknownFlag(name, spec, command);
+    const kind = kindOf(spec[name]);
     if (kind === 'boolean') {
       out.flags[name] = booleanValue(name, eq < 0 ? undefined : arg.slice(eq + 1));
       continue;
@@ -56,14 +74,18 @@ export function parseArgs(
   return out;
 }
 
+/** The command's own help, where its flags are listed with their meaning. */
+const seeHelp = (command: string) => `see 'dawnflow ${command.split(' ')[0]} --help'`;
+
 function unknownFlag(name: string, spec: FlagSpec, command: string): UsageError {
-  const known = Object.keys(spec).map((k) => `--${k}`).join(', ') || 'none';
-  return new UsageError(`unknown flag --${name} for '${command}' (flags: ${known})`);
+  const guess = didYouMean(name, Object.keys(spec));
+  const hint = guess ? `did you mean --${guess}? (${seeHelp(command)})` : seeHelp(command);
+  return new UsageError(`unknown flag --${name} for '${command}'; ${hint}`);
 }
 
 function strayArgument(arg: string, command: string, max: number): UsageError {
   const what = max === 0 ? 'takes no arguments without a flag' : `takes at most ${max} such arguments`;
-  return new UsageError(`unexpected argument '${arg}': '${command}' ${what}; see 'dawnflow help'`);
+  return new UsageError(`unexpected argument '${arg}': '${command}' ${what}; ${seeHelp(command)}`);
 }
 
 function booleanValue(name: string, raw: string | undefined): boolean {

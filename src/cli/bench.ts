@@ -5,9 +5,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { DeviceOptions } from '../gpu/device.js';
 import { withEngine } from '../gpu/engine.js';
 import { dawnflowEnvironment } from '../util/settings.js';
-import type { FlagSpec } from './args.js';
-import { UsageError } from './args.js';
-import { kernelCaseNames, runKernelBench } from '../../bench/run.js';
+import { CATS_VS_DOGS_OUT, SMALL_DIR } from '../data/cats_vs_dogs_names.js';
+import { UsageError, type FlagSpec } from './args.js';
+import { DEVICE_FLAGS } from './common_flags.js';
+import { kernelCaseNames, kernelDefaults, runKernelBench } from '../../bench/run.js';
 import { runE2e } from '../../bench/e2e.js';
 import { runPipelineBench } from '../../bench/pipeline.js';
 import { runPeers } from '../../bench/peers/run.js';
@@ -19,25 +20,64 @@ import { join } from 'node:path';
 import type { PeerModel } from '../../bench/peers/spec.js';
 import { WORKLOAD_SIZE, workloadBatch } from '../apps/workload.js';
 
-export const BENCH_FLAGS: FlagSpec = {
-  suite: 'string', json: 'string', results: 'string', from: 'string', batch: 'count', size: 'size', repeat: 'count',
-  warmup: 'index', quick: 'boolean', filter: 'string', list: 'boolean', 'wall-clock': 'boolean', data: 'string',
-  peers: 'boolean', 'peers-model': 'string', 'peers-only': 'string', 'peer-timeout': 'positive',
-  epochs: 'count', lr: 'positive', seed: 'index',
-};
-
-export const BENCH_HELP = `  bench  [--suite kernels|e2e|pipeline|learning|all|none] [--batch N] [--size 150] [--data DIR]
-         [--filter REGEX] [--list] [--quick] [--repeat N] [--warmup N] [--wall-clock]
-         [--peers [--peers-model vgg16|tiny] [--peers-only tfjs-webgpu,ort-webgpu] [--peer-timeout S]]
-         [--json FILE] [--results bench/RESULTS.md] [--from REPORT.json]
-                                  kernel benchmarks (validated, then timed), end-to-end steps,
-                                  TF.js / onnxruntime WebGPU peers on the same adapter
-         --suite learning --data DIR [--size 150] [--epochs 30] [--batch 32] [--lr 1e-4] [--seed 1]
-                                  trains the from-scratch convnet on real photos; per-epoch curves
-                                  into bench/results/learning-SIZE.{json,svg} and bench/RESULTS.md`;
-
 const SUITES = ['kernels', 'e2e', 'pipeline', 'learning', 'all', 'none'];
-const LEARNING_DATA = 'data/cats_and_dogs_small';
+/** `--suite learning`'s own defaults (the chapter's from-scratch convnet on the photos). */
+const LEARNING = {
+  data: join(CATS_VS_DOGS_OUT, SMALL_DIR), epochs: 30, batch: 32, lr: 1e-4, seed: 1, results: 'bench/RESULTS.md',
+};
+const PEER_MODELS: PeerModel[] = ['vgg16', 'tiny'];
+
+/** The kernel suite's repetitions on each kind of adapter, as its defaults say. */
+function kernelRepeats(): string {
+  const [hw, sw, quick] = [kernelDefaults(false, {}), kernelDefaults(true, {}), kernelDefaults(false, { quick: true })];
+  return `${hw.repeat} (${sw.repeat} on a software adapter, ${quick.repeat} with --quick)`;
+}
+
+const batchDefault = `${workloadBatch(false)} (${workloadBatch(true)} on a software adapter; ` +
+  `learning ${LEARNING.batch})`;
+
+export const BENCH_FLAGS: FlagSpec = {
+  ...DEVICE_FLAGS,
+  suite: {
+    kind: 'string', value: SUITES.join('|'),
+    help: 'what to time: kernels (validated, then timed), e2e training steps, ' +
+      'the image pipeline, learning curves of the from-scratch convnet', default: 'kernels (none with --peers)',
+  },
+  json: { kind: 'string', value: 'FILE', help: 'write the whole report as JSON (after every suite)' },
+  results: {
+    kind: 'string', value: 'FILE.md', help: 'update the sections of a results page',
+    default: `none (learning: ${LEARNING.results})`,
+  },
+  from: { kind: 'string', value: 'REPORT.json', help: 'render --results from a saved --json report, without a device' },
+  batch: { kind: 'count', help: 'images per batch', default: batchDefault },
+  size: { kind: 'size', help: 'image side in pixels', default: `${WORKLOAD_SIZE} (tiny peers model: 32)` },
+  repeat: {
+    kind: 'count',
+    help: 'timed repetitions', default: () => `kernels ${kernelRepeats()}; fewer for the other suites`,
+  },
+  warmup: {
+    kind: 'index',
+    help: 'untimed repetitions first (kernels)', default: () => kernelDefaults(false, {}).warmup,
+  },
+  quick: { kind: 'boolean', help: 'fewer cases and repetitions' },
+  filter: { kind: 'string', value: 'REGEX', help: 'only the kernel cases whose name matches' },
+  list: { kind: 'boolean', help: 'list the kernel cases and stop' },
+  'wall-clock': { kind: 'boolean', help: 'time kernels by the wall clock, not timestamp queries' },
+  data: {
+    kind: 'string', value: 'DIR', help: 'the photos of --suite pipeline and learning',
+    default: `learning: ${LEARNING.data}`,
+  },
+  peers: { kind: 'boolean', help: 'also run TensorFlow.js-WebGPU and onnxruntime-WebGPU on the same adapter' },
+  'peers-model': { kind: 'string', value: PEER_MODELS.join('|'), help: 'the peers\' model', default: PEER_MODELS[0] },
+  'peers-only': {
+    kind: 'string', value: 'tfjs-webgpu,ort-webgpu',
+    help: 'only these peers (comma-separated)', default: 'all',
+  },
+  'peer-timeout': { kind: 'positive', help: 'seconds before a peer is stopped', default: 'by model and adapter' },
+  epochs: { kind: 'count', help: '--suite learning: epochs', default: LEARNING.epochs },
+  lr: { kind: 'positive', help: "--suite learning: RMSprop's learning rate", default: LEARNING.lr },
+  seed: { kind: 'index', help: '--suite learning: seed', default: LEARNING.seed },
+};
 
 export async function bench(opts: DeviceOptions, flags: Record<string, unknown>): Promise<number> {
   const str = (k: string) => flags[k] as string | undefined;
@@ -57,7 +97,7 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
   if (suite === 'pipeline' && !data) throw new UsageError('--suite pipeline needs --data DIR (a folder of class sub-folders)');
   if (suite === 'learning') return learning(opts, flags, command);
   const peersModel = (str('peers-model') ?? 'vgg16') as PeerModel;
-  if (!['vgg16', 'tiny'].includes(peersModel)) throw new UsageError('--peers-model must be vgg16 or tiny');
+  if (!PEER_MODELS.includes(peersModel)) throw new UsageError(`--peers-model must be ${PEER_MODELS.join(' or ')}`);
   if (flags.filter) {
     try {
       new RegExp(str('filter')!);
@@ -124,7 +164,7 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
 
 /** `--suite learning`: its own defaults (batch 32, RESULTS.md written unless --results says elsewhere). */
 async function learning(opts: DeviceOptions, flags: Record<string, unknown>, command: string): Promise<number> {
-  const data = (flags.data as string | undefined) ?? LEARNING_DATA;
+  const data = (flags.data as string | undefined) ?? LEARNING.data;
   for (const split of ['train', 'validation', 'test']) {
     if (!existsSync(join(data, split))) {
       throw new UsageError(`${data} has no ${split}/ folder: --suite learning needs --data DIR with train/, validation/ and test/ ` +
@@ -134,7 +174,7 @@ async function learning(opts: DeviceOptions, flags: Record<string, unknown>, com
   const size = (flags.size as number | undefined) ?? WORKLOAD_SIZE;
   // The small convnet's four valid 3x3 convs and 2x2 pools need at least 48 pixels.
   if (size < 48) throw new UsageError(`--size must be at least 48 for --suite learning (the small convnet's four conv/pool blocks), got ${size}`);
-  const resultsPath = (flags.results as string | undefined) ?? 'bench/RESULTS.md';
+  const resultsPath = (flags.results as string | undefined) ?? LEARNING.results;
   const dir = learningDir(resultsPath);
   return withEngine(opts, async (gpu) => {
     const base: BenchReport = {
@@ -143,8 +183,9 @@ async function learning(opts: DeviceOptions, flags: Record<string, unknown>, com
       adapter: { info: { ...gpu.info }, features: gpu.features, limits: gpu.limits },
     };
     const r = await runLearningBench({
-      data, size, epochs: (flags.epochs as number | undefined) ?? 30,
-      batch: (flags.batch as number | undefined) ?? 32, lr: (flags.lr as number | undefined) ?? 1e-4, seed: (flags.seed as number | undefined) ?? 1,
+      data, size, epochs: (flags.epochs as number | undefined) ?? LEARNING.epochs,
+      batch: (flags.batch as number | undefined) ?? LEARNING.batch, lr: (flags.lr as number | undefined) ?? LEARNING.lr,
+      seed: (flags.seed as number | undefined) ?? LEARNING.seed,
       onUpdate: (rep) => {
         // Every epoch: a run stopped early keeps its curve and table.
         writeLearningFiles(dir, rep);

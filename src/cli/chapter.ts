@@ -8,23 +8,105 @@ import type { DeviceOptions, Gpu } from '../gpu/device.js';
 import { runChapter, settingsKey, type ChapterSettings } from '../apps/chapter_run.js';
 import { loadState, type RunState } from '../apps/chapter_state.js';
 import { testModel } from '../apps/chapter_test.js';
-import { ensureSyntheticData } from '../apps/synthetic_data.js';
+import { ensureSyntheticData, SYNTHETIC_DIR } from '../apps/synthetic_data.js';
 import { findImagenetWeights, imagenetWeightsPlaces } from '../io/imagenet_weights.js';
+import { CATS_VS_DOGS_OUT, SMALL_DIR } from '../data/cats_vs_dogs_names.js';
 import { UsageError, type FlagSpec } from './args.js';
 import { requireWritableFolder } from './paths.js';
+import { DEVICE_FLAGS, presetDefault } from './common_flags.js';
 import { buildResults, writeChapterReport } from './chapter_report.js';
 import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
-import { choosePreset, describePreset, estimateFullSeconds, formatDuration, PRESETS, type PresetName } from '../apps/chapter_presets.js';
+import {
+  choosePreset, describePreset, estimateFullSeconds, formatDuration, PRESETS, type PresetName, type PresetSettings,
+} from '../apps/chapter_presets.js';
 import type { KernelInitializer } from '../tensor/init.js';
 import { listImageFolder } from '../data/directory.js';
 
+const BASE_INITS = ['he_uniform', 'glorot_uniform'];
+/** Where `--data` is looked for when not given (`dawnflow fetch data cats-vs-dogs` puts it there). */
+const BOOK_DATA = join(CATS_VS_DOGS_OUT, SMALL_DIR);
+
+/** The run folder of a preset when --out is not given. */
+const defaultOut = (preset: PresetName): string => join('runs', preset === 'full' ? 'chapter' : `chapter-${preset}`);
+
+/** Per-preset defaults: full (the book's), then quick and demo where they differ. */
+const preset = (pick: (p: PresetSettings) => unknown) => presetDefault(PRESETS, pick);
+const phaseFlags = (key: 'tr' | 'ft', n: 2 | 3): FlagSpec => ({
+  [`${key}-epochs`]: { kind: 'count', help: `approach ${n}: epochs`, default: preset((p) => p[key].epochs) },
+  [`${key}-steps`]: {
+    kind: 'count',
+    help: `approach ${n}: batches per epoch`, default: preset((p) => p[key].stepsPerEpoch),
+  },
+  [`${key}-batch-size`]: {
+    kind: 'count',
+    help: `approach ${n}: images per batch`, default: preset((p) => p[key].batchSize),
+  },
+  [`${key}-val-steps`]: {
+    kind: 'count',
+    help: `approach ${n}: validation batches per epoch`, default: preset((p) => p[key].validationSteps),
+  },
+  [`${key}-lr`]: { kind: 'positive', help: `approach ${n}: Adam's learning rate`, default: preset((p) => p[key].lr) },
+});
+
 export const CHAPTER_FLAGS: FlagSpec = {
-  adapter: 'string', backend: 'string', data: 'string', weights: 'string', out: 'string', quick: 'boolean', full: 'boolean',
-  'target-size': 'size', seed: 'index', 'no-augment': 'boolean', limit: 'count', 'micro-batch': 'count',
-  'fe-epochs': 'count', 'fe-batch-size': 'count', 'fe-lr': 'positive',
-  'tr-epochs': 'count', 'tr-steps': 'count', 'tr-batch-size': 'count', 'tr-val-batch-size': 'count', 'tr-val-steps': 'count', 'tr-lr': 'positive',
-  'ft-epochs': 'count', 'ft-steps': 'count', 'ft-batch-size': 'count', 'ft-val-steps': 'count', 'ft-lr': 'positive',
-  'test-batch-size': 'count', 'base-init': 'string',
+  ...DEVICE_FLAGS,
+  data: {
+    kind: 'string', value: 'DIR|cats-vs-dogs', help: 'the photos: a folder holding train/, validation/ and test/, or ' +
+      'cats-vs-dogs (fetched when missing)',
+      default: `${BOOK_DATA} when there, else a generated synthetic set (${SYNTHETIC_DIR})`,
+  },
+  weights: {
+    kind: 'string', value: `W.h5|${IMAGENET}|random`,
+    help: `VGG16's conv-base weights: a file, ${IMAGENET} (found or downloaded), or random (not transfer learning)`,
+      default: () => `the file in ${imagenetWeightsPlaces(false).join(' or ')}, else random`,
+  },
+  out: {
+    kind: 'string', value: 'DIR',
+    help: 'the run folder: results.json, report, checkpoints (a run of the same settings there is resumed)',
+    default: presetDefault({ full: 'full', quick: 'quick', demo: 'demo' } as const, defaultOut),
+  },
+  quick: {
+    kind: 'boolean',
+    help: 'the quick preset: real transfer learning cut to minutes (the default on a software adapter)',
+  },
+  full: { kind: 'boolean', help: "the chapter's own settings (the default on a hardware GPU)" },
+  'target-size': {
+    kind: 'size',
+    help: 'image side in pixels (images are resized to it)', default: preset((p) => p.targetSize),
+  },
+  seed: {
+    kind: 'index',
+    help: 'seed of the shuffles, augmentation and initial weights', default: preset((p) => p.seed),
+  },
+  'no-augment': { kind: 'boolean', help: 'approaches 2 and 3 on the images as they are (no data augmentation)' },
+  limit: {
+    kind: 'count',
+    help: 'at most N images per split for the features and the test', default: preset((p) => p.limit),
+  },
+  'micro-batch': {
+    kind: 'count', help: 'largest micro-batch: a larger batch is split and its gradients summed',
+    default: 'what the adapter can hold',
+  },
+  'fe-epochs': {
+    kind: 'count',
+    help: 'approach 1 (head on conv-base features): epochs', default: preset((p) => p.fe.epochs),
+  },
+  'fe-batch-size': { kind: 'count', help: 'approach 1: images per batch', default: preset((p) => p.fe.batchSize) },
+  'fe-lr': { kind: 'positive', help: "approach 1: RMSprop's learning rate", default: preset((p) => p.fe.lr) },
+  ...phaseFlags('tr', 2),
+  'tr-val-batch-size': {
+    kind: 'count',
+    help: 'approach 2: images per validation batch', default: preset((p) => p.tr.validationBatchSize),
+  },
+  ...phaseFlags('ft', 3),
+  'test-batch-size': {
+    kind: 'count',
+    help: 'images per batch of the final test', default: preset((p) => p.testBatchSize),
+  },
+  'base-init': {
+    kind: 'string', value: BASE_INITS.join('|'), help: "the random base's kernel draw when there are no weights",
+    default: BASE_INITS[0],
+  },
 };
 
 const num = (f: Record<string, unknown>, k: string, d: number, min = 1, int = true): number => {
@@ -33,10 +115,8 @@ const num = (f: Record<string, unknown>, k: string, d: number, min = 1, int = tr
   return v;
 };
 
-const BASE_INITS = ['he_uniform', 'glorot_uniform'];
-
 function baseInit(f: Record<string, unknown>, weights: string | null): KernelInitializer | undefined {
-  const v = (f['base-init'] as string | undefined) ?? 'he_uniform';
+  const v = (f['base-init'] as string | undefined) ?? BASE_INITS[0];
   if (!BASE_INITS.includes(v)) throw new UsageError(`--base-init must be ${BASE_INITS.join(' or ')}, got '${v}'`);
   return weights ? undefined : (v as KernelInitializer);
 }
@@ -44,7 +124,7 @@ function baseInit(f: Record<string, unknown>, weights: string | null): KernelIni
 function settings(f: Record<string, unknown>, preset: PresetName, data: string, weights: string | null): ChapterSettings {
   const d = PRESETS[preset];
   const lr = (k: string, v: number) => num(f, k, v, Number.MIN_VALUE, false);
-  const out = (f.out as string | undefined) ?? join('runs', preset === 'full' ? 'chapter' : `chapter-${preset}`);
+  const out = (f.out as string | undefined) ?? defaultOut(preset);
   return {
     ...d, data, weights, baseInit: baseInit(f, weights), out,
     targetSize: num(f, 'target-size', d.targetSize, 32), seed: num(f, 'seed', d.seed, 0), augment: !f['no-augment'],
@@ -70,7 +150,7 @@ async function pickData(f: Record<string, unknown>, notes: string[]): Promise<st
     if (!existsSync(join(given, 'train'))) throw new UsageError(`${given} has no train/ folder: --data must hold train/, validation/ and test/`);
     return given;
   }
-  if (existsSync('data/cats_and_dogs_small/train')) return 'data/cats_and_dogs_small';
+  if (existsSync(join(BOOK_DATA, 'train'))) return BOOK_DATA;
   const dir = await ensureSyntheticData();
   notes.push(`synthetic data: ${dir} (generated banded images, not photos); pass --data cats-vs-dogs to fetch the Kaggle photos, or --data DIR`);
   return dir;

@@ -6,9 +6,29 @@ import { vgg16 } from '../apps/vgg16.js';
 import { extractFeatures, saveFeatures } from '../apps/features.js';
 import { EXTRACTION_BATCH, PRESETS } from '../apps/chapter_presets.js';
 import { DirectoryIterator } from '../data/directory_iterator.js';
-import { UsageError } from './args.js';
+import { UsageError, type FlagSpec } from './args.js';
+import { DEVICE_FLAGS } from './common_flags.js';
 import { requireFolder, requireWritableFile } from './paths.js';
 import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
+
+/** The seed when --seed is not given. */
+const SEED = 0;
+
+export const FEATURES_FLAGS: FlagSpec = {
+  ...DEVICE_FLAGS,
+  weights: {
+    kind: 'string', value: `W.h5|${IMAGENET}|random`,
+    help: `VGG16's conv-base weights (required): a file, ${IMAGENET} (found or downloaded), or random`,
+  },
+  data: { kind: 'string', value: 'DIR', help: 'a folder of class sub-folders (required)' },
+  out: { kind: 'string', value: 'FILE.npy', help: 'where the features go, with FILE.json beside it (required)' },
+  'target-size': { kind: 'size', help: 'image side in pixels', default: PRESETS.full.targetSize },
+  'batch-size': { kind: 'count', help: 'images per conv-base batch', default: EXTRACTION_BATCH },
+  'no-shuffle': { kind: 'boolean', help: 'take the images in file order' },
+  seed: { kind: 'index', help: 'seed of the shuffle', default: SEED },
+  limit: { kind: 'count', help: 'only the first N images', default: 'all' },
+  strict: { kind: 'boolean', help: 'stop on an unreadable image (by default it is skipped with a warning)' },
+};
 
 export interface FeatureFlags {
   weights?: string; data?: string; out?: string; targetSize: number; batchSize: number;
@@ -36,7 +56,7 @@ export function featureFlags(g: Record<string, unknown>): FeatureFlags {
     weights: g.weights as string | undefined, data: g.data as string | undefined, out: g.out as string | undefined,
     targetSize: (g['target-size'] as number | undefined) ?? PRESETS.full.targetSize,
     batchSize: (g['batch-size'] as number | undefined) ?? EXTRACTION_BATCH,
-    shuffle: !g['no-shuffle'], seed: (g.seed as number | undefined) ?? 0, limit: g.limit as number | undefined,
+    shuffle: !g['no-shuffle'], seed: (g.seed as number | undefined) ?? SEED, limit: g.limit as number | undefined,
     strict: Boolean(g.strict),
   };
 }

@@ -4,41 +4,58 @@
 import { getImagenetWeights } from '../io/imagenet_weights.js';
 import { internalSources } from '../io/internal_sources.js';
 import type { FetchCatsVsDogsOptions } from '../data/cats_vs_dogs.js';
-import { parseArgs, UsageError } from './args.js';
+import { CATS_VS_DOGS_OUT, SMALL_DIR } from '../data/cats_vs_dogs_names.js';
+import { UsageError, type FlagSpec } from './args.js';
 
-export const FETCH_HELP = `  fetch weights [--include-top]   VGG16's ImageNet weights into $KERAS_HOME/models (~/.keras),
-                                  unless already there or in weights/ (md5-checked, resumable)
-  fetch data cats-vs-dogs [--out DIR]
-                                  the chapter's photos: train/, validation/, test/`;
+export const FETCH_FLAGS: FlagSpec = {
+  'include-top': {
+    kind: 'boolean',
+    help: 'fetch weights: the whole network with its classifier, not only the conv base',
+  },
+  out: {
+    kind: 'string', value: 'DIR',
+    help: `fetch data: the folder that gets ${SMALL_DIR}/`, default: CATS_VS_DOGS_OUT,
+  },
+};
 
-const USAGE = 'usage: dawnflow fetch weights [--include-top] | dawnflow fetch data cats-vs-dogs [--out DIR]';
+const USAGE = "usage: dawnflow fetch weights [--include-top] | dawnflow fetch data cats-vs-dogs [--out DIR]";
 
-export async function fetchCommand(argv: string[]): Promise<number> {
-  const [what, ...rest] = argv;
-  if (what === 'weights') return fetchWeights(rest);
-  if (what === 'data') return fetchData(rest);
+/** `fetch weights|data ...`: the flags are checked per thing fetched. */
+export async function fetchCommand(positional: string[], flags: Record<string, unknown>): Promise<number> {
+  const [what, ...rest] = positional;
+  if (what === 'weights') return fetchWeights(rest, flags);
+  if (what === 'data') return fetchData(rest, flags);
   throw new UsageError(what ? `unknown thing to fetch '${what}'; ${USAGE}` : USAGE);
 }
 
-async function fetchWeights(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { 'include-top': 'boolean' }, 'fetch weights', 0);
+/** A flag of the other thing to fetch is refused as the parser refuses an unknown one. */
+function only(flags: Record<string, unknown>, allowed: string, command: string): void {
+  for (const name of Object.keys(flags)) {
+    if (name === allowed || !(name in FETCH_FLAGS)) continue;
+    throw new UsageError(`--${name} is not a flag of '${command}'; ${USAGE}`);
+  }
+}
+
+async function fetchWeights(rest: string[], flags: Record<string, unknown>): Promise<number> {
+  if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}': 'fetch weights' takes none; ${USAGE}`);
+  only(flags, 'include-top', 'fetch weights');
   // getImagenetWeights says where it found or put the file.
   await getImagenetWeights({
-    includeTop: Boolean(a.flags['include-top']), log: (line) => console.log(line), sources: internalSources(),
+    includeTop: Boolean(flags['include-top']), log: (line) => console.log(line), sources: internalSources(),
   });
   return 0;
 }
 
-async function fetchData(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { out: 'string' }, 'fetch data', 1);
-  if (a.positional[0] !== 'cats-vs-dogs') {
-    throw new UsageError(`${a.positional[0] ? `unknown data set '${a.positional[0]}'` : 'which data set?'}; ${USAGE}`);
+async function fetchData(rest: string[], flags: Record<string, unknown>): Promise<number> {
+  only(flags, 'out', 'fetch data');
+  if (rest[0] !== 'cats-vs-dogs') {
+    throw new UsageError(`${rest[0] ? `unknown data set '${rest[0]}'` : 'which data set?'}; ${USAGE}`);
   }
   // fetchCatsVsDogs says where it found or put the split.
   const fetchCatsVsDogs = await loadCatsVsDogs();
   // The test-only map keyed by file name: fetchCatsVsDogs takes its archive's entry from it.
   const sources = internalSources() as FetchCatsVsDogsOptions['sources'];
-  await fetchCatsVsDogs({ out: a.flags.out as string | undefined, log: (line) => console.log(line), sources });
+  await fetchCatsVsDogs({ out: flags.out as string | undefined, log: (line) => console.log(line), sources });
   return 0;
 }
 

@@ -3,6 +3,13 @@
 import { withEngine } from '../gpu/engine.js';
 import type { DeviceOptions, Gpu } from '../gpu/device.js';
 import { setting } from '../util/settings.js';
+import type { FlagSpec } from './args.js';
+import { DEVICE_FLAGS } from './common_flags.js';
+
+export const INFO_FLAGS: FlagSpec = {
+  ...DEVICE_FLAGS,
+  json: { kind: 'boolean', help: 'print the adapter, features and limits as JSON' },
+};
 
 export function adapterReport(gpu: Gpu): Record<string, unknown> {
   return {

@@ -18,11 +18,37 @@ import { setSeed } from '../tensor/random.js';
 import { writeReport } from '../report/write.js';
 import { UsageError, type FlagSpec } from './args.js';
 import { requireWritableFolder } from './paths.js';
+import { DEVICE_FLAGS, presetDefault } from './common_flags.js';
+
+/** The run folder of a preset when --out is not given. */
+const defaultOut = (quick: boolean): string => join('runs', quick ? 'scratch-quick' : 'scratch');
+
+const preset = (pick: (p: ScratchPreset) => unknown) => presetDefault(SCRATCH_PRESETS, pick);
 
 export const SCRATCH_FLAGS: FlagSpec = {
-  adapter: 'string', backend: 'string', data: 'string', out: 'string', quick: 'boolean', full: 'boolean', epochs: 'count',
-  'steps-per-epoch': 'count', 'batch-size': 'count', 'validation-steps': 'count', lr: 'positive', 'target-size': 'size',
-  seed: 'index', 'no-augment': 'boolean', limit: 'count',
+  ...DEVICE_FLAGS,
+  data: { kind: 'string', value: 'DIR', help: 'the photos: a folder holding train/, validation/ and test/ (required)' },
+  out: {
+    kind: 'string', value: 'DIR', help: 'the run folder: the model, results.json and the report',
+    default: presetDefault({ full: false, quick: true }, defaultOut),
+  },
+  quick: { kind: 'boolean', help: 'the quick preset, cut to minutes (the default on a software adapter)' },
+  full: { kind: 'boolean', help: "the chapter's own settings (the default on a hardware GPU)" },
+  epochs: { kind: 'count', help: 'epochs', default: preset((p) => p.epochs) },
+  'steps-per-epoch': { kind: 'count', help: 'batches per epoch', default: preset((p) => p.stepsPerEpoch) },
+  'batch-size': { kind: 'count', help: 'images per batch', default: preset((p) => p.batchSize) },
+  'validation-steps': {
+    kind: 'count',
+    help: 'validation batches per epoch', default: preset((p) => p.validationSteps),
+  },
+  lr: { kind: 'positive', help: "RMSprop's learning rate", default: preset((p) => p.lr) },
+  'target-size': { kind: 'size', help: 'image side in pixels (at least 48)', default: preset((p) => p.targetSize) },
+  seed: {
+    kind: 'index',
+    help: 'seed of the shuffles, augmentation and initial weights', default: preset((p) => p.seed),
+  },
+  'no-augment': { kind: 'boolean', help: 'train on the images as they are (no data augmentation)' },
+  limit: { kind: 'count', help: 'at most N images of the test split', default: preset((p) => p.limit) },
 };
 
 const int = (f: Record<string, unknown>, k: string, d: number, min = 1): number => {
@@ -50,7 +76,7 @@ export async function scratch(f: Record<string, unknown>, dev: DeviceOptions): P
     const quick = f.full ? false : Boolean(f.quick) || gpu.info.software;
     const d = SCRATCH_PRESETS[quick ? 'quick' : 'full'];
     const s = settings(f, d);
-    const out = (f.out as string | undefined) ?? join('runs', quick ? 'scratch-quick' : 'scratch');
+    const out = (f.out as string | undefined) ?? defaultOut(quick);
     requireWritableFolder(out, '--out');
     if (quick) console.log(`dawnflow: NOTE: quick preset: ${s.size}x${s.size}, ${s.epochs} epochs x ${s.steps} steps of ${s.batch}; --full runs the chapter's own settings`);
     setSeed(s.seed);

@@ -10,7 +10,29 @@ import type { Container } from '../nn/container.js';
 import { readKerasH5 } from '../io/h5_read.js';
 import { modelFromFile } from '../io/keras_weights.js';
 import { fmt } from '../tensor/shape.js';
-import { UsageError } from './args.js';
+import { UsageError, type FlagSpec } from './args.js';
+import { DEVICE_FLAGS } from './common_flags.js';
+
+const VARIANTS = ['all', 'unfrozen', 'frozen', 'fine-tune'];
+/** The built-in models `summary` names. */
+export const SUMMARY_MODELS = ['vgg16', 'chapter-head', 'small-convnet'];
+
+export const SUMMARY_FLAGS: FlagSpec = {
+  ...DEVICE_FLAGS,
+  'include-top': {
+    kind: 'boolean',
+    help: "vgg16: with the classifier on top (then only at Keras's ImageNet input shape)",
+  },
+  'input-shape': {
+    kind: 'string', value: 'H,W,C', help: 'the input shape of the built-in models',
+    default: `each model's own (chapter-head: ${PRESETS.full.targetSize},${PRESETS.full.targetSize},3)`,
+  },
+  variant: {
+    kind: 'string', value: VARIANTS.join('|'),
+    help: 'chapter-head: which stage of the chapter (before freezing, frozen, ' +
+      'unfrozen from block5_conv1)', default: VARIANTS[0],
+  },
+};
 
 export interface SummaryFlags { includeTop: boolean; inputShape: [number, number, number] | undefined; variant: string }
 
@@ -21,6 +43,13 @@ export function parseInputShape(v: unknown): [number, number, number] | undefine
     throw new UsageError(`--input-shape must be H,W,C like 150,150,3; got '${String(v)}'`);
   }
   return parts as [number, number, number];
+}
+
+export function summaryFlags(f: Record<string, unknown>): SummaryFlags {
+  return {
+    includeTop: Boolean(f['include-top']), inputShape: parseInputShape(f['input-shape']),
+    variant: String(f.variant ?? VARIANTS[0]),
+  };
 }
 
 /** Prints a model's summary and frees its weights. */
@@ -62,8 +91,7 @@ function fileSummary(path: string): void {
 
 export async function summary(what: string | undefined, f: SummaryFlags, dev: DeviceOptions): Promise<number> {
   if (!what) throw new UsageError(`summary needs a model: vgg16, chapter-head, small-convnet or a .h5 file`);
-  const variants = ['all', 'unfrozen', 'frozen', 'fine-tune'];
-  if (!variants.includes(f.variant)) throw new UsageError(`--variant must be one of ${variants.join(', ')}`);
+  if (!VARIANTS.includes(f.variant)) throw new UsageError(`--variant must be one of ${VARIANTS.join(', ')}`);
   if (what.endsWith('.h5') && !existsSync(what)) throw new UsageError(`${what} not found`);
   return withEngine(dev, async () => {
     if (what === 'vgg16') show(vgg16Architecture({ includeTop: f.includeTop, inputShape: f.inputShape }));

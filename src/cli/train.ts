@@ -14,9 +14,30 @@ import { loadModel } from '../io/keras_weights.js';
 import type { Container } from '../nn/container.js';
 import { RMSprop } from '../nn/optimizers/rmsprop.js';
 import { isCompiled, testOnBatch } from '../nn/training.js';
-import { UsageError } from './args.js';
+import { UsageError, type FlagSpec } from './args.js';
+import { DEVICE_FLAGS } from './common_flags.js';
 import { resolveWeights } from './features.js';
 import { requireFile, requireFolder, requireWritableFile, requireWritableFolder } from './paths.js';
+
+/** Images per evaluate batch when --batch-size is not given (Keras's default batch_size). */
+const EVALUATE_BATCH = 20;
+
+const MODEL_FLAG = {
+  kind: 'string', value: 'MODEL.h5', help: 'a model saved with --save (or by Keras model.save) (required)',
+} as const;
+
+export const EVALUATE_FLAGS: FlagSpec = {
+  ...DEVICE_FLAGS,
+  model: MODEL_FLAG,
+  data: {
+    kind: 'string', value: 'DIR',
+    help: 'a folder of class sub-folders, e.g. cats_and_dogs_small/test (required)',
+  },
+  'batch-size': { kind: 'count', help: 'images per batch', default: EVALUATE_BATCH },
+  steps: { kind: 'count', help: 'at most N batches', default: 'one pass over the images' },
+};
+
+export const PREDICT_FLAGS: FlagSpec = { ...DEVICE_FLAGS, model: MODEL_FLAG };
 
 /** Every path the training commands read or write, checked before anything starts. */
 function checkPaths(command: Phase, s: ApproachSettings): void {
@@ -57,7 +78,11 @@ function modelInput(model: Container): [number, number] {
   return [s[1], s[2]];
 }
 
-export async function evaluateCommand(path: string | undefined, data: string | undefined, batchSize: number, steps: number | undefined, dev: DeviceOptions): Promise<number> {
+export async function evaluateCommand(flags: Record<string, unknown>, dev: DeviceOptions): Promise<number> {
+  const path = flags.model as string | undefined;
+  const data = flags.data as string | undefined;
+  const batchSize = (flags['batch-size'] as number | undefined) ?? EVALUATE_BATCH;
+  const steps = flags.steps as number | undefined;
   if (!path) throw new UsageError('--model MODEL.h5 is required');
   requireFile(path, '--model', 'give a model saved with --save (or by Keras model.save)');
   if (!data) throw new UsageError('--data DIR is required (e.g. cats_and_dogs_small/test)');

@@ -9,13 +9,29 @@ import { tuneConvs, vgg16ConvShapes, type TuneRow } from '../ops/autotune.js';
 import type { ConvOp } from '../kernels/conv_types.js';
 import { UsageError, type FlagSpec } from './args.js';
 import { WORKLOAD_SIZE, workloadBatch } from '../apps/workload.js';
-
-export const TUNE_FLAGS: FlagSpec = {
-  adapter: 'string', backend: 'string', size: 'size', batch: 'count', reps: 'count',
-  layers: 'string', ops: 'string', json: 'string',
-};
+import { DEVICE_FLAGS } from './common_flags.js';
 
 const OPS: readonly ConvOp[] = ['forward', 'backward_input', 'backward_weight'];
+/** Timings per kernel variant and shape; the median counts. */
+const REPS = 3;
+/** --layers when not given: every layer. */
+const ALL_LAYERS = '.';
+
+export const TUNE_FLAGS: FlagSpec = {
+  ...DEVICE_FLAGS,
+  size: { kind: 'size', help: "square image side of VGG16's layer shapes (at least 32)", default: WORKLOAD_SIZE },
+  batch: {
+    kind: 'count',
+    help: 'images per batch', default: `${workloadBatch(false)} (${workloadBatch(true)} on a software adapter)`,
+  },
+  reps: { kind: 'count', help: 'timings per variant and shape (the median counts)', default: REPS },
+  layers: {
+    kind: 'string', value: 'REGEX',
+    help: 'only the VGG16 conv layers whose name matches', default: `${ALL_LAYERS} (every layer)`,
+  },
+  ops: { kind: 'string', value: OPS.join(','), help: 'which passes to tune (comma-separated)', default: OPS.join(',') },
+  json: { kind: 'string', value: 'FILE', help: 'also write every timing and choice to FILE' },
+};
 
 function positiveInt(v: unknown, flag: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -33,7 +49,7 @@ function parseOps(v: unknown): ConvOp[] {
 
 function layerFilter(v: unknown): RegExp {
   try {
-    return new RegExp(String(v ?? '.'));
+    return new RegExp(String(v ?? ALL_LAYERS));
   } catch {
     throw new UsageError(`--layers must be a regular expression, got '${String(v)}'`);
   }
@@ -47,7 +63,7 @@ function line(r: TuneRow): string {
 export async function tuneCommand(flags: Record<string, unknown>, device: DeviceOptions): Promise<number> {
   const size = positiveInt(flags.size, '--size', WORKLOAD_SIZE);
   if (size < 32) throw new UsageError('--size must be at least 32 (VGG16 halves it five times)');
-  const reps = positiveInt(flags.reps, '--reps', 3);
+  const reps = positiveInt(flags.reps, '--reps', REPS);
   const ops = parseOps(flags.ops);
   const filter = layerFilter(flags.layers);
   return withEngine(device, async (gpu) => {

@@ -28,6 +28,7 @@ import { downloadFile, DownloadError, progressPrinter } from '../io/download.js'
 import { withLock } from '../io/file_lock.js';
 import { kerasCacheDir } from '../io/keras_home.js';
 import { decodeImage } from './decode.js';
+import { CATS_VS_DOGS_OUT, SMALL_DIR } from './cats_vs_dogs_names.js';
 import { hasJfif, listPets, openZip, readMember, type PetClass, type PetMember } from './kaggle_zip.js';
 import type { ZipFile } from 'yauzl';
 import { buildFolderAtomic } from '../util/atomic_write.js';
@@ -40,7 +41,7 @@ export const CATS_VS_DOGS_SHA256 = 'b7974bd00a84a99921f36ee4403f089853777b5ae8d1
 /** TFDS's _NUM_CORRUPT_IMAGES: photos of the whole archive without a JFIF header. */
 const TFDS_NO_JFIF = 1738;
 
-export const SMALL_DIR = 'cats_and_dogs_small';
+export { SMALL_DIR };
 export const MARKER = 'COMPLETE.json';
 const SPLITS = ['train', 'validation', 'test'] as const;
 type Split = (typeof SPLITS)[number];
@@ -64,7 +65,7 @@ export async function fetchCatsVsDogs(o: FetchCatsVsDogsOptions): Promise<{ dir:
     ? { url: given.url, sha256: given.sha256, bytes: given.bytes }
     : { url: CATS_VS_DOGS_URL, sha256: CATS_VS_DOGS_SHA256, bytes: CATS_VS_DOGS_BYTES };
   const counts = given?.counts ?? BOOK_COUNTS;
-  const out = o.out ?? 'data';
+  const out = o.out ?? CATS_VS_DOGS_OUT;
   const dir = join(out, SMALL_DIR);
   if (present(dir, o.log)) return { dir, created: false };
   mkdirSync(out, { recursive: true });

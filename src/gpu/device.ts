@@ -2,6 +2,7 @@
 // limits the adapter allows, and turns device loss into a clear, sticky error.
 import { create, globals } from 'webgpu';
 import { setting } from '../util/settings.js';
+import { withoutNativeStderr } from './quiet_stderr.js';
 
 // GPUBufferUsage, GPUMapMode, ... are globals in browsers; Dawn's binding provides them here.
 Object.assign(globalThis, globals);
@@ -11,6 +12,8 @@ export interface DeviceOptions {
   adapter?: string;
   /** A Dawn backend: vulkan, metal, d3d12, d3d11, opengl, opengles, null; env DAWNFLOW_BACKEND. */
   backend?: string;
+  /** Let Dawn's own notes on stderr through (the CLI's --verbose); by default they are dropped. */
+  verbose?: boolean;
 }
 
 export interface AdapterSummary {
@@ -90,7 +93,9 @@ async function requestAdapter(opts: DeviceOptions): Promise<GPUAdapter> {
     // Keep the instance referenced: if it is garbage-collected, Dawn tears down the device under
     // running work and the process dies with a futex/mutex assertion.
     instance = create(dawnFlags(opts));
-    adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
+    // Dawn discovers the adapters (and prints its notes) inside the call, before it returns.
+    const request = () => instance!.requestAdapter({ powerPreference: 'high-performance' });
+    adapter = await (opts.verbose ? request() : withoutNativeStderr(request));
   } catch (e) {
     const msg = (e as Error).message.replace(/\s+/g, ' ').trim();
     throw new Error(`dawnflow: ${msg}. Pick another --adapter/--backend, or: ${SETUP_HINT}`);

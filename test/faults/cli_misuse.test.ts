@@ -11,12 +11,15 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { type FlagKind, type FlagSpec } from '../../src/cli/args.js';
+import { kindOf, type FlagKind, type FlagSpec } from '../../src/cli/args.js';
 import { BENCH_FLAGS } from '../../src/cli/bench.js';
 import { CHAPTER_FLAGS } from '../../src/cli/chapter.js';
-import { EVALUATE_FLAGS, FEATURES_FLAGS, PREVIEW_FLAGS, run } from '../../src/cli/main.js';
+import { FEATURES_FLAGS } from '../../src/cli/features.js';
+import { run } from '../../src/cli/main.js';
+import { PREVIEW_FLAGS } from '../../src/cli/preview.js';
 import { PROFILE_FLAGS } from '../../src/cli/profile.js';
 import { SCRATCH_FLAGS } from '../../src/cli/scratch.js';
+import { EVALUATE_FLAGS } from '../../src/cli/train.js';
 import { TRAIN_FLAGS } from '../../src/cli/train_flags.js';
 import { TUNE_FLAGS } from '../../src/cli/tune.js';
 import { freshState } from '../../src/apps/chapter_state.js';
@@ -97,7 +100,8 @@ const OUT_OF_RANGE: Partial<Record<FlagKind, string[]>> = {
 };
 
 function numericFlags(spec: FlagSpec): [string, FlagKind][] {
-  return Object.entries(spec).filter(([, k]) => k !== 'string' && k !== 'boolean');
+  return Object.entries(spec).map(([name, f]): [string, FlagKind] => [name, kindOf(f)])
+    .filter(([, k]) => k !== 'string' && k !== 'boolean');
 }
 
 describe('bad numbers', () => {
@@ -131,7 +135,7 @@ describe('flags and words', () => {
 
   test('unknown and valueless flags, bad repeats, switches with values, stray words', async () => {
     for (const [command, spec] of own) {
-      const str = Object.entries(spec).find(([, k]) => k === 'string')![0];
+      const str = Object.entries(spec).find(([, f]) => kindOf(f) === 'string')![0];
       const [num] = numericFlags(spec)[0];
       expectRefused(await cli([command, '--nope']), `unknown flag --nope for '${command}'`, command);
       expectRefused(await cli([command, `--${str}`]), `--${str} needs a value`, command);
@@ -140,7 +144,7 @@ describe('flags and words', () => {
       // A repeated flag overrides (scripts append settings), but each value is still checked.
       expectRefused(await cli([command, `--${num}`, '1', `--${num}`, '-7']), `--${num} must be`, command);
       expectRefused(await cli([command, 'stray']), "unexpected argument 'stray'", command);
-      const sw = Object.entries(spec).find(([, k]) => k === 'boolean')?.[0];
+      const sw = Object.entries(spec).find(([, f]) => kindOf(f) === 'boolean')?.[0];
       if (sw) expectRefused(await cli([command, `--${sw}=yes`]), `--${sw} is a switch`, command);
     }
     expectRefused(await cli(['frobnicate']), "unknown command 'frobnicate'", 'unknown command');
