@@ -278,6 +278,48 @@ export function bceFromLogitsGrad(z: Float64Array, y: Float64Array): Float64Arra
   return g;
 }
 
+// sigmoid(z) - y written as (1 - y) sigmoid(z) - y sigmoid(-z) (the same number, since
+// sigmoid(z) = 1 - sigmoid(-z)): each term is a product of exact factors, so for a saturated z
+// the tiny result (y = 1, z = 40: -4.2e-18) is not lost to 1 - 1 = 0.
+export function bceFromLogitsGradExact(z: Float64Array, y: Float64Array): Float64Array {
+  const g = new Float64Array(z.length);
+  for (let i = 0; i < z.length; i++) {
+    const up = activate(z[i], 'sigmoid');
+    const down = activate(-z[i], 'sigmoid');
+    g[i] = ((1 - y[i]) * up - y[i] * down) / z.length;
+  }
+  return g;
+}
+
+// TF 1.15 / 2.0 tf.keras.backend.binary_crossentropy on probabilities (the branch for an output
+// not produced by a sigmoid): q = clip(p, eps, 1 - eps), loss = -(y log(q + eps) + (1 - y)
+// log(1 - q + eps)), averaged. TF works in float32, so by default the bounds are the float32
+// numbers it uses: eps = f32(1e-7) and 1 - eps rounded to f32 (1 - 2^-23, not 1 - 1e-7).
+export const TF_EPS32 = Math.fround(1e-7);
+export const TF_ONE_MINUS_EPS32 = Math.fround(1 - TF_EPS32);
+
+export function bceTfProbs(p: Float64Array, y: Float64Array, eps = TF_EPS32, hi = TF_ONE_MINUS_EPS32): number {
+  let acc = 0;
+  for (let i = 0; i < p.length; i++) {
+    const q = Math.min(Math.max(p[i], eps), hi);
+    acc -= y[i] * Math.log(q + eps) + (1 - y[i]) * Math.log(1 - q + eps);
+  }
+  return acc / p.length;
+}
+
+// Inside the clip d/dp = (1 - y) / (1 - p + eps) - y / (p + eps); outside it (p < eps, p > hi)
+// the loss no longer depends on p: 0. At a bound itself TF's min/max pass the gradient through.
+export function bceTfProbsGrad(p: Float64Array, y: Float64Array, eps = TF_EPS32,
+  hi = TF_ONE_MINUS_EPS32): Float64Array {
+  const g = new Float64Array(p.length);
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (v < eps || v > hi) continue;
+    g[i] = ((1 - y[i]) / (1 - v + eps) - y[i] / (v + eps)) / p.length;
+  }
+  return g;
+}
+
 // Splits flat index f of shape `big` (row-major strides bigStr) into its multi-index and
 // recombines it with strides bs: 0 on an axis drops it (reduced or broadcast).
 function mapIndex(f: number, big: number[], bigStr: number[], bs: number[]): number {

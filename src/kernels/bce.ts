@@ -1,11 +1,12 @@
-// The binary cross-entropy kernel (shaders/bce.wgsl) and its raw launchers, which record no
-// gradient: the per-element loss, or its gradient scaled by the upstream g. The loss op (the mean,
-// with its backward) is src/ops/losses.ts.
+// The binary cross-entropy kernel (shaders/bce.wgsl, both branches of TF 1.15/2.0's
+// tf.keras.backend.binary_crossentropy) and its raw launchers, which record no gradient: the
+// per-element loss, or its gradient scaled by the upstream g. The loss op (the mean, with its
+// backward) is src/ops/losses.ts; which branch a model takes is src/nn/loss.ts.
 import { dispatcher } from '../gpu/engine.js';
 import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { Tensor } from '../tensor/tensor.js';
 
-/** Keras's K.epsilon(). */
+/** Keras's K.epsilon(): the clip bound and the term added inside the logs (as f32 on the GPU). */
 export const EPSILON = 1e-7;
 
 interface BceParams { n: number; fromLogits: boolean; backward: boolean }

@@ -54,8 +54,10 @@ export abstract class Container extends Layer {
   }
 
   call(x: Tensor, o: CallOptions): Tensor {
+    // Only the last layer may be asked for logits (CallOptions.logits).
+    const inner = { training: o.training };
     let y = x;
-    for (const l of this.stack) y = l.apply(y, o);
+    this.stack.forEach((l, i) => (y = l.apply(y, i === this.stack.length - 1 ? o : inner)));
     return y;
   }
 

@@ -38,6 +38,12 @@ export interface LayerArgs {
 
 export interface CallOptions {
   training: boolean;
+  /**
+   * Return the input of the model's final sigmoid (its logits) instead of its output: a
+   * container passes it to its last layer only, and a layer whose activation is sigmoid skips
+   * it. Only src/nn/loss.ts sets it, after checking that the model ends in a sigmoid.
+   */
+  logits?: boolean;
 }
 
 export abstract class Layer {

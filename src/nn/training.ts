@@ -2,10 +2,10 @@
 // weights (only those get gradients, so frozen layers dispatch no weight-gradient kernels),
 // train-step loss and accuracy come from the pre-update weights, epoch values are sample-weighted
 // means, validation runs in inference mode at the end of each epoch. A non-finite loss or
-// gradient stops fit at that step, naming the first layer whose gradient is not finite.
+// gradient stops fit at that step, naming the first layer whose gradient is not finite. The loss
+// takes the logits of a final sigmoid as Keras 2.3.1 on TF 1.15/2.0 does (nn/loss.ts).
 import { backward, noGrad } from '../autograd/engine.js';
 import { dispatcher } from '../gpu/engine.js';
-import { binaryCrossentropy } from '../ops/losses.js';
 import { mulScalar } from '../ops/elementwise.js';
 import { reduceMiddle } from '../kernels/reduce.js';
 import { loseDevice } from '../gpu/device.js';
@@ -15,7 +15,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
 import { ArraySource, checkArrays, type ArrayData, type Batch, type BatchSource } from './data.js';
 import { History, type CallbackHooks, type Logs } from './history.js';
-import { binaryAccuracy, checkMetric } from './metrics.js';
+import { checkMetric } from './metrics.js';
+import { lossAndAccuracy } from './loss.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { Progbar, type Write } from './progbar.js';
 import type { Layer, Variable } from './layer.js';
@@ -174,9 +175,7 @@ interface StepResult { loss: number; acc: number; badGradient: string | null }
 async function trainStep(model: TrainingModel, b: Batch, micro?: number): Promise<StepResult> {
   const c = compiledOf(model);
   const { stats, extra } = await overMicroBatches(model, b, micro, (m, parts) => {
-    const p = model.apply(m.x, { training: true });
-    const loss = binaryCrossentropy(m.y, p);
-    const acc = binaryAccuracy(m.y, p);
+    const [loss, acc] = lossAndAccuracy(model, m.x, m.y, true);
     backward(parts === 1 ? loss : mulScalar(loss, m.n / b.size));
     return [loss, acc];
   }, () => {
@@ -211,10 +210,8 @@ function nonFinite(r: StepResult, where: string): NonFiniteError {
 }
 
 export async function testOnBatch(model: TrainingModel, b: Batch): Promise<number[]> {
-  const { stats } = await overMicroBatches(model, b, undefined, (m) => noGrad(() => {
-    const p = model.apply(m.x, { training: false });
-    return [binaryCrossentropy(m.y, p), binaryAccuracy(m.y, p)];
-  }));
+  const { stats } = await overMicroBatches(model, b, undefined,
+    (m) => noGrad(() => lossAndAccuracy(model, m.x, m.y, false)));
   return stats;
 }
 

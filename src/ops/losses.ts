@@ -1,6 +1,14 @@
-// Keras's binary_crossentropy: the mean over all elements of the per-element loss (per sample
+// Keras 2.3.1's binary_crossentropy: the mean over all elements of the per-element loss (per sample
 // Keras averages the last axis, then the batch; with equal sizes that is the overall mean).
-// Kernel and raw launchers: src/kernels/bce.ts.
+// Keras 2.3.1 hands the per-element loss to tf.keras.backend.binary_crossentropy
+// (keras-team/keras@2.3.1 keras/backend/tensorflow_backend.py:3412-3426, called from
+// keras/losses.py:699-708), which in TF 1.15.0 and 2.0.0 (tensorflow/python/keras/backend.py
+// :4455-4484 and :4559-4588) has two branches:
+// - fromLogits: the output was produced by a Sigmoid op and the loss takes that op's input z,
+//   max(z, 0) - z*y + log(1 + e^(-|z|)), gradient sigmoid(z) - y, no clip;
+// - otherwise, on probabilities p: clip p to [eps, 1 - eps], then -(y log(p + eps) + (1 - y) log(1 - p + eps)).
+// Which branch a model's output takes is decided in src/nn/loss.ts. Kernel and raw launchers:
+// src/kernels/bce.ts.
 import { record } from '../autograd/engine.js';
 import { reshapeOwned, type Tensor } from '../tensor/tensor.js';
 import { fmt, sameShape } from '../tensor/shape.js';

@@ -1,6 +1,7 @@
-// Keras binary cross-entropy on the GPU against the float64 reference: from probabilities (with
-// the [eps, 1 - eps] clip and its zero gradient) and from logits (including |z| = 50), the loss
-// and its gradient w.r.t. the prediction; shape and target-gradient errors.
+// Keras 2.3.1's binary cross-entropy (TF 1.15 / 2.0's two branches) on the GPU against the float64
+// reference: from probabilities (the [eps, 1 - eps] clip, eps inside the logs, zero gradient where
+// clipped) and from logits (no clip), the loss and its gradient w.r.t. the prediction, including
+// outputs saturated in both directions; shape and target-gradient errors.
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
 import { backward } from '../../src/autograd/engine.js';
@@ -46,8 +47,8 @@ describe('from probabilities', () => {
     const y = upload(yHost, shape);
     const label = `seeds p ${p.seed} y ${ts} shape [${shape}] soft ${soft}`;
     const got = await run(y, p.t, false);
-    expectClose([got.loss], [ref.bceFromProbs(p.host, yHost)], { ...LOSS_TOL, label: `${label} loss` });
-    expectClose(got.grad, ref.bceFromProbsGrad(p.host, yHost), { ...GRAD_TOL, label: `${label} dp` });
+    expectClose([got.loss], [ref.bceTfProbs(p.host, yHost)], { ...LOSS_TOL, label: `${label} loss` });
+    expectClose(got.grad, ref.bceTfProbsGrad(p.host, yHost), { ...GRAD_TOL, label: `${label} dp` });
     for (const t of [y, p.t]) t.dispose();
   });
 
@@ -58,19 +59,15 @@ describe('from probabilities', () => {
     const y = upload(yHost, [7]);
     const got = await run(y, p, false);
     expect(Number.isFinite(got.loss)).toBe(true);
-    // The clip runs in f32 as in Keras/TF: 1 - 1e-7 is not an f32, it rounds to 1 - 2^-23, so
-    // p = 1 acts as 0.99999988 (Keras returns log(2^23 - 1) = 15.942385 for y = 0, p = 1; the
-    // float64 bound would give 16.118). The reference is therefore fed the f32 clip bounds.
-    const lo = Math.fround(EPSILON);
-    const hi = Math.fround(1 - EPSILON);
-    expect(hi).toBe(1 - 2 ** -23);
-    const clipped = pHost.map((v) => Math.min(Math.max(v, lo), hi));
-    expectClose([got.loss], [ref.bceFromProbs(clipped, yHost)], { ...LOSS_TOL, label: 'clip loss' });
-    expectClose(got.grad, ref.bceFromProbsGrad(pHost, yHost), { ...GRAD_TOL, label: 'clip dp' });
+    // The clip runs in f32 as in TF: 1 - 1e-7 is not an f32, it rounds to 1 - 2^-23, so p = 1
+    // acts as 0.99999988; the reference's default bounds are these f32 numbers.
+    expect(Math.fround(1 - Math.fround(EPSILON))).toBe(ref.TF_ONE_MINUS_EPS32);
+    expectClose([got.loss], [ref.bceTfProbs(pHost, yHost)], { ...LOSS_TOL, label: 'clip loss' });
+    expectClose(got.grad, ref.bceTfProbsGrad(pHost, yHost), { ...GRAD_TOL, label: 'clip dp' });
     expect(got.grad.filter((_, i) => i !== 4).every((g) => g === 0)).toBe(true);
-    // The single case y = 0, p = 1 against Keras's float32 value.
+    // The single case y = 0, p = 1: -log(2^-23 + eps) = 15.33 in TF's float32.
     const one = await run(upload(Float64Array.of(0), [1]), upload(Float64Array.of(1), [1]), false);
-    expectClose([one.loss], [Math.log(2 ** 23 - 1)], { ...LOSS_TOL, label: 'y=0 p=1' });
+    expectClose([one.loss], [-Math.log(2 ** -23 + Math.fround(EPSILON))], { ...LOSS_TOL, label: 'y=0 p=1' });
     for (const t of [y, p]) t.dispose();
   });
 });
@@ -111,4 +108,30 @@ test('errors: shape mismatch, empty batch, gradient w.r.t. the target', () => {
   y.requiresGrad = true;
   expect(() => backward(binaryCrossentropy(y, p))).toThrow(/no gradient w.r.t. the target/);
   for (const t of [p, y3x1, e, y]) t.dispose();
+});
+
+// Saturated sigmoid outputs, z = +-20, +-40, +-110 with either label, one element at a time so
+// that a tiny loss is not hidden in a mean. In float32 the sigmoid of 20, 40 and 110 is 1 and of
+// -110 is 0. The logits branch keeps every loss and gradient to float32 accuracy (sigmoid(40) - 1
+// = -4.2e-18 included); the probability branch clips them all: flat loss, zero gradient.
+describe('saturated outputs in both directions', () => {
+  const cases = [20, -20, 40, -40, 110, -110].flatMap((z) => [[z, 0], [z, 1]]);
+  // Relative to float32; the absolute part only admits values below float32's normal range.
+  const SAT_TOL = { atol: 1e-37, rtol: 2e-6 };
+
+  test.each(cases)('z %d y %d: logits loss and gradient as sigmoid(z) - y', async (z, y) => {
+    const [zh, yh] = [Float64Array.of(z), Float64Array.of(y)];
+    const got = await run(upload(yh, [1, 1]), upload(zh, [1, 1]), true);
+    expectClose([got.loss], [ref.bceFromLogits(zh, yh)], { ...SAT_TOL, label: `z ${z} y ${y} loss` });
+    expectClose(got.grad, ref.bceFromLogitsGradExact(zh, yh), { ...SAT_TOL, label: `z ${z} y ${y} dz` });
+  });
+
+  test.each(cases)('z %d y %d: probabilities clipped, eps inside the logs, zero gradient', async (z, y) => {
+    const ph = Float64Array.of(Math.fround(ref.activate(z, 'sigmoid')));
+    const yh = Float64Array.of(y);
+    const got = await run(upload(yh, [1]), upload(ph, [1]), false);
+    // q + eps near 1 rounds in float32 (TF's too): p = 1, y = 1 costs 0 there, 1.9e-8 in float64.
+    expectClose([got.loss], [ref.bceTfProbs(ph, yh)], { atol: 1e-7, rtol: 2e-6, label: `p ${ph[0]} y ${y} loss` });
+    expect(got.grad[0]).toBe(0);
+  });
 });

@@ -379,6 +379,62 @@ describe('binary cross-entropy', () => {
   });
 });
 
+// Keras 2.3.1 on TF 1.15 / 2.0: the logits branch (a sigmoid output) and the clipped probability
+// branch with eps inside the logs, checked by finite differences also where the sigmoid saturates.
+describe('binary cross-entropy as TF 1.15 / 2.0 computes it', () => {
+  const SAT_Z = [20, -20, 40, -40, 110, -110];
+  const zs = Float64Array.from(SAT_Z.flatMap((z) => [z, z]));
+  const ys = Float64Array.from(SAT_Z.flatMap(() => [0, 1]));
+  const one = (f: (a: Float64Array, b: Float64Array) => number, i: number) =>
+    (v: Float64Array) => f(v, ys.subarray(i, i + 1));
+
+  it('logits: exact gradient vs finite differences at z = +-20, +-40, +-110, both labels', () => {
+    for (let i = 0; i < zs.length; i++) {
+      const z = zs.subarray(i, i + 1);
+      const fd = numericGrad(one(ref.bceFromLogits, i), z);
+      const label = `z ${z[0]} y ${ys[i]}`;
+      expectClose(ref.bceFromLogitsGradExact(z, ys.subarray(i, i + 1)), fd, { atol: 0, rtol: 1e-6, label });
+    }
+    // Where sigmoid(z) rounds to 1, the plain form loses the gradient and the exact one keeps it.
+    const [z40, y1] = [Float64Array.of(40), Float64Array.of(1)];
+    expect(ref.bceFromLogitsGrad(z40, y1)[0]).toBe(0);
+    expectClose(ref.bceFromLogitsGradExact(z40, y1), [-Math.exp(-40)], { atol: 0, rtol: 1e-12 });
+    expectClose([ref.bceFromLogits(z40, y1)], [Math.exp(-40)], { atol: 0, rtol: 1e-12 });
+    const zr = uniform(24, -5, 5, 903);
+    const yr = uniform(24, 0, 1, 904);
+    expectClose(ref.bceFromLogitsGradExact(zr, yr), ref.bceFromLogitsGrad(zr, yr), { atol: 1e-15, rtol: 1e-12 });
+  });
+
+  it('probabilities: -(y log(q + eps) + (1 - y) log(1 - q + eps)) with the float32 bounds', () => {
+    expect(ref.TF_ONE_MINUS_EPS32).toBe(1 - 2 ** -23);
+    const p = uniform(24, 0.01, 0.99, 905);
+    const y = uniform(24, 0, 1, 906);
+    const eps = ref.TF_EPS32;
+    let want = 0;
+    for (let i = 0; i < 24; i++) want -= y[i] * Math.log(p[i] + eps) + (1 - y[i]) * Math.log(1 - p[i] + eps);
+    expectClose([ref.bceTfProbs(p, y)], [want / 24], { atol: 0, rtol: 1e-13, label: 'seed 905' });
+    expectClose(ref.bceTfProbsGrad(p, y), numericGrad((v) => ref.bceTfProbs(v, y), p), { ...GC, label: 'seed 905 fd' });
+    // p = 1 with y = 0 costs -log(2^-23 + eps) = 15.33 (not -log(2e-7) = 15.42 of the float64 bound).
+    const pOne = ref.bceTfProbs(Float64Array.of(1), Float64Array.of(0));
+    expectClose([pOne], [-Math.log(2 ** -23 + eps)], { atol: 0, rtol: 1e-14 });
+  });
+
+  it('probabilities saturated in float32 (sigmoid of z = +-20, +-40, +-110): clipped, zero gradient', () => {
+    const p = zs.map((z) => Math.fround(ref.activate(z, 'sigmoid')));
+    expect(Array.from(p.filter((_, i) => zs[i] === 20 || zs[i] === 110))).toEqual([1, 1, 1, 1]);
+    expect(Array.from(p.filter((_, i) => zs[i] === -110))).toEqual([0, 0]);
+    expect(Array.from(ref.bceTfProbsGrad(p, ys)).every((g) => g === 0)).toBe(true);
+    // A step of 1e-10 stays outside [eps, 1 - eps]: the loss is flat there.
+    const fd = numericGrad((v) => ref.bceTfProbs(v, ys), p, 1e-10);
+    expect(Array.from(fd).every((g) => g === 0)).toBe(true);
+    // Where the logits branch charges |z| (or nothing), the clipped one charges at most 15.4.
+    for (let i = 0; i < p.length; i++) {
+      const probs = ref.bceTfProbs(p.subarray(i, i + 1), ys.subarray(i, i + 1));
+      expect(probs).toBeLessThan(15.43);
+    }
+  });
+});
+
 describe('sum / mean', () => {
   const x = arange(6); // [2,3]: 1 2 3 / 4 5 6
   it('sum over axes of [2,3]', () => {

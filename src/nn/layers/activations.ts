@@ -35,6 +35,11 @@ export const HE_UNIFORM_CONFIG = {
 };
 export const ZEROS_CONFIG = { class_name: 'Zeros', config: {} };
 
+/** The activation a layer applies in this call: none for a final sigmoid when logits are asked for. */
+export function callActivation(a: ActivationName, o: { logits?: boolean }): ActivationName {
+  return o.logits && a === 'sigmoid' ? 'linear' : a;
+}
+
 /** Splits an activation into the part a GEMM kernel fuses and the part applied after it. */
 export function fusedPart(a: ActivationName): { fused: Activation; after: ActivationName | null } {
   return a === 'softmax' ? { fused: 'linear', after: 'softmax' } : { fused: a, after: null };

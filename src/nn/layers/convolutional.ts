@@ -5,8 +5,11 @@ import { windowOutput, type Padding } from '../../tensor/shape.js';
 import { conv2d } from '../../ops/conv2d.js';
 import { zeros } from '../../ops/elementwise.js';
 import { initKernel, type KernelInitializer } from '../../tensor/init.js';
-import { Layer, type KShape, type LayerArgs } from '../layer.js';
-import { applyActivation, checkActivation, fusedPart, GLOROT_UNIFORM_CONFIG, HE_UNIFORM_CONFIG, ZEROS_CONFIG, type ActivationName } from './activations.js';
+import { Layer, type CallOptions, type KShape, type LayerArgs } from '../layer.js';
+import {
+  applyActivation, callActivation, checkActivation, fusedPart, GLOROT_UNIFORM_CONFIG, HE_UNIFORM_CONFIG, ZEROS_CONFIG,
+  type ActivationName,
+} from './activations.js';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -76,9 +79,9 @@ export class Conv2D extends Layer {
     return [s[0], out(s[1], this.kernelSize[0], this.strides[0]), out(s[2], this.kernelSize[1], this.strides[1]), this.filters];
   }
 
-  call(x: Tensor): Tensor {
+  call(x: Tensor, o: CallOptions): Tensor {
     const b = this.useBias ? this.own[1].value : null;
-    const { fused, after } = fusedPart(this.activation);
+    const { fused, after } = fusedPart(callActivation(this.activation, o));
     const y = conv2d(x, this.own[0].value, b, { strides: this.strides, padding: this.padding, activation: fused });
     return after ? applyActivation(y, after) : y;
   }

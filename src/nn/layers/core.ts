@@ -7,7 +7,9 @@ import { flatten } from '../../ops/reshape.js';
 import { dropout } from '../../ops/dropout.js';
 import { zeros } from '../../ops/elementwise.js';
 import { glorotUniform } from '../../tensor/init.js';
-import { applyActivation, checkActivation, fusedPart, GLOROT_UNIFORM_CONFIG, ZEROS_CONFIG, type ActivationName } from './activations.js';
+import {
+  applyActivation, callActivation, checkActivation, fusedPart, GLOROT_UNIFORM_CONFIG, ZEROS_CONFIG, type ActivationName,
+} from './activations.js';
 
 export interface InputLayerArgs { inputShape: number[]; name?: string }
 
@@ -70,8 +72,8 @@ export class Dense extends Layer {
     return [...s.slice(0, -1), this.units];
   }
 
-  call(x: Tensor): Tensor {
-    const { fused, after } = fusedPart(this.activation);
+  call(x: Tensor, o: CallOptions): Tensor {
+    const { fused, after } = fusedPart(callActivation(this.activation, o));
     const y = dense(x, this.own[0].value, this.useBias ? this.own[1].value : null, fused);
     return after ? applyActivation(y, after) : y;
   }
@@ -156,8 +158,8 @@ export class Activation extends Layer {
     return s;
   }
 
-  call(x: Tensor): Tensor {
-    return applyActivation(x, this.activation);
+  call(x: Tensor, o: CallOptions): Tensor {
+    return applyActivation(x, callActivation(this.activation, o));
   }
 
   override getConfig(): Record<string, unknown> {
