@@ -6,6 +6,7 @@ import { internalSources } from '../io/internal_sources.js';
 import type { FetchCatsVsDogsOptions } from '../data/cats_vs_dogs.js';
 import { CATS_VS_DOGS_OUT, SMALL_DIR } from '../data/cats_vs_dogs_names.js';
 import { UsageError, type FlagSpec } from './args.js';
+import { didYouMean } from './suggest.js';
 
 export const FETCH_FLAGS: FlagSpec = {
   'include-top': {
@@ -25,7 +26,9 @@ export async function fetchCommand(positional: string[], flags: Record<string, u
   const [what, ...rest] = positional;
   if (what === 'weights') return fetchWeights(rest, flags);
   if (what === 'data') return fetchData(rest, flags);
-  throw new UsageError(what ? `unknown thing to fetch '${what}'; ${USAGE}` : USAGE);
+  const guess = what ? didYouMean(what, ['weights', 'data']) : null;
+  const hint = guess ? `did you mean '${guess}'? ` : '';
+  throw new UsageError(what ? `unknown thing to fetch '${what}'; ${hint}${USAGE}` : USAGE);
 }
 
 /** A flag of the other thing to fetch is refused as the parser refuses an unknown one. */

@@ -1,6 +1,6 @@
 // "Did you mean": the closest known name to a misspelt command or flag, by edit distance
 // (insertions, deletions, substitutions and swaps of neighbours each cost 1), or the one known
-// name the word starts (`--target` -> `--target-size`).
+// name the word starts or is part of (`--target` -> `--target-size`, `--top` -> `--include-top`).
 
 /** Optimal string alignment distance between a and b. */
 export function editDistance(a: string, b: string): number {
@@ -19,7 +19,8 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The known name `word` most likely meant, or null: within a third of its length in edits (at
- * least 1, at most 3), ties going to the name listed first; else the only name it is a prefix of.
+ * least 1, at most 3), ties going to the name listed first; else the only name it starts, else
+ * the only name it is part of.
  */
 export function didYouMean(word: string, known: readonly string[]): string | null {
   const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
@@ -30,6 +31,9 @@ export function didYouMean(word: string, known: readonly string[]): string | nul
     if (d < bestD) [best, bestD] = [k, d];
   }
   if (best) return best;
-  const prefixed = word.length >= 2 ? known.filter((k) => k.startsWith(word)) : [];
-  return prefixed.length === 1 ? prefixed[0] : null;
+  if (word.length < 2) return null;
+  const prefixed = known.filter((k) => k.startsWith(word));
+  if (prefixed.length === 1) return prefixed[0];
+  const within = known.filter((k) => k.includes(word));
+  return within.length === 1 ? within[0] : null;
 }

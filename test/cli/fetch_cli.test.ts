@@ -84,8 +84,8 @@ describe('dawnflow fetch weights', () => {
   test('usage mistakes exit with 2 and one line', async () => {
     for (const [args, msg] of [
       [['fetch'], /usage: dawnflow fetch weights/],
-      [['fetch', 'wieghts'], /unknown thing to fetch 'wieghts'/],
-      [['fetch', 'weights', '--top'], /unknown flag --top for 'fetch weights'/],
+      [['fetch', 'wieghts'], /unknown thing to fetch 'wieghts'; did you mean 'weights'\?/],
+      [['fetch', 'weights', '--top'], /unknown flag --top for 'fetch'; did you mean --include-top\?/],
       [['fetch', 'data', 'mnist'], /unknown data set 'mnist'/],
     ] as const) {
       const r = await cli([...args]);

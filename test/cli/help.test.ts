@@ -91,6 +91,7 @@ describe('did you mean', () => {
     expect(editDistance('tarnsfer', 'transfer')).toBe(1);
     expect(didYouMean('frobnicate', COMMANDS.map((c) => c.name))).toBeNull();
     expect(didYouMean('target', ['target-size', 'seed'])).toBe('target-size');
+    expect(didYouMean('top', ['include-top', 'out'])).toBe('include-top');
   });
 
   test('a misspelt command or flag: one line with the suggestion, exit 2', async () => {
