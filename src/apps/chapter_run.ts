@@ -132,7 +132,7 @@ async function featureExtraction(ctx: Ctx, base: Container): Promise<void> {
   }
   for (let e = done; e < fe.epochs; e++) {
     await epoch(ctx, 'feature-extraction', head, e, fe.epochs, async () => {
-      const h = await head.fit(train, { epochs: e + 1, initialEpoch: e, displayEpochs: fe.epochs, batchSize: fe.batchSize, validationData: validation, printTotal: false, microBatch: ctx.s.microBatch });
+      const h = await head.fit(train, { epochs: e + 1, initialEpoch: e, displayEpochs: fe.epochs, batchSize: fe.batchSize, validationData: validation, microBatch: ctx.s.microBatch });
       return { logs: lastLogs(h.history), seconds: h.epochSeconds[0], images: train.xShape[0] };
     });
   }
@@ -148,7 +148,7 @@ function lastLogs(h: Record<string, number[]>): Record<string, number> {
 async function imageEpochs(ctx: Ctx, phase: Phase, model: Container, p: PhaseSettings): Promise<void> {
   for (let e = ctx.state.phases[phase].epochsDone; e < p.epochs; e++) {
     await epoch(ctx, phase, model, e, p.epochs, async () => {
-      const fit = { displayEpochs: p.epochs, printTotal: false, microBatch: ctx.s.microBatch };
+      const fit = { displayEpochs: p.epochs, microBatch: ctx.s.microBatch };
       const o = { seed: seedFor(ctx.s, phase, e), augment: ctx.s.augment, fit };
       const r = await fitOnImages(model, source(ctx), p, [e, e + 1], o);
       return { logs: lastLogs(r.history.history), seconds: r.history.epochSeconds[0], images: r.images };

@@ -3,7 +3,8 @@
 // train-step loss and accuracy come from the pre-update weights, epoch values are sample-weighted
 // means, validation runs in inference mode at the end of each epoch. A non-finite loss or
 // gradient stops fit at that step, naming the first layer whose gradient is not finite. The loss
-// takes the logits of a final sigmoid as Keras 2.3.1 on TF 1.15/2.0 does (nn/loss.ts).
+// takes the logits of a final sigmoid as Keras 2.3.1 on TF 1.15/2.0 does (nn/loss.ts); fit prints
+// what Keras 2.3.1's fit_loop and ProgbarLogger print (nn/fit_log.ts).
 import { backward, noGrad } from '../autograd/engine.js';
 import { dispatcher } from '../gpu/engine.js';
 import { mulScalar } from '../ops/elementwise.js';
@@ -18,7 +19,8 @@ import { History, type CallbackHooks, type Logs } from './history.js';
 import { checkMetric } from './metrics.js';
 import { lossAndAccuracy } from './loss.js';
 import type { Optimizer } from './optimizers/optimizer.js';
-import { Progbar, type Write } from './progbar.js';
+import type { Write } from './progbar.js';
+import { FitLog } from './fit_log.js';
 import type { Layer, Variable } from './layer.js';
 
 export interface CompileArgs { optimizer: Optimizer; loss: string; metrics?: string[] }
@@ -254,60 +256,60 @@ export interface FitOptions<M = TrainingModel> {
   initialEpoch?: number;
   /** The epoch count shown in `Epoch i/N` (default `epochs`): for runs fitted one epoch at a time. */
   displayEpochs?: number;
-  /** Print the `fit: N s` line at the end (default true when verbose). */
-  printTotal?: boolean;
   /** Largest micro-batch (default: what the adapter can hold). */
   microBatch?: number;
   write?: Write;
+  /** Draw the progress bar in place (default: whether stdout is a TTY, as Keras decides). */
   tty?: boolean;
+  /** The progress bar's clock in seconds (default: the wall clock); tests pass a fake one. */
+  now?: () => number;
+}
+
+/** One pass of `steps` batches; returns the epoch's sample-weighted [loss, metric] logs. */
+async function trainEpoch(model: TrainingModel, src: BatchSource, steps: number, epoch: number,
+  o: { log: FitLog; arrays: boolean; metric: string; microBatch?: number }): Promise<Logs> {
+  let [loss, acc, seen] = [0, 0, 0];
+  for (let s = 0; s < steps; s++) {
+    const b = await src.next();
+    const r = await trainStep(model, b, o.microBatch);
+    b.x.dispose();
+    b.y.dispose();
+    if (!Number.isFinite(r.loss) || r.badGradient) throw nonFinite(r, `epoch ${epoch + 1}, step ${s + 1}`);
+    [loss, acc, seen] = [loss + r.loss * b.size, acc + r.acc * b.size, seen + b.size];
+    o.log.batchEnd(o.arrays ? b.size : 1, r.loss, acc / seen);
+  }
+  return { loss: loss / seen, [o.metric]: acc / seen };
 }
 
 export async function fit<M extends TrainingModel>(model: M, data: ArrayData | BatchSource, o: FitOptions<M>): Promise<History> {
-  const c = compiledOf(model);
+  const metric = compiledOf(model).metric ?? 'acc';
   const arrays = !('next' in data);
   const src = sourceOf(data, o.batchSize ?? 32, o.shuffle ?? true);
   const steps = o.stepsPerEpoch ?? src.batchesPerPass;
   const val = o.validationData ? sourceOf(o.validationData, o.batchSize ?? 32, false) : null;
-  const write = o.write ?? ((s: string) => process.stdout.write(s));
-  const tty = o.tty ?? Boolean(process.stdout.isTTY);
-  const verbose = o.verbose ?? 1;
-  if (arrays && verbose && (o.initialEpoch ?? 0) === 0) write(`Train on ${src.samples} samples${val ? `, validate on ${val.samples} samples` : ''}\n`);
+  const log = new FitLog({
+    write: o.write ?? ((s: string) => process.stdout.write(s)), tty: o.tty ?? Boolean(process.stdout.isTTY),
+    verbose: o.verbose ?? 1, metric, now: o.now,
+  });
+  // A run fitted one epoch per call (initialEpoch > 0) prints it once, as one Keras fit() would.
+  if (arrays && (o.initialEpoch ?? 0) === 0) log.trainBegin(src.samples, val ? val.samples : null);
   const history = new History();
   for (const cb of o.callbacks ?? []) await cb.onTrainBegin?.(model);
-  const metric = c.metric ?? 'acc';
-  const started = performance.now();
   for (let epoch = o.initialEpoch ?? 0; epoch < o.epochs; epoch++) {
-    if (verbose) write(`Epoch ${epoch + 1}/${o.displayEpochs ?? o.epochs}\n`);
     const t0 = performance.now();
-    const target = arrays ? src.samples : steps;
-    const bar = new Progbar(target, write, tty && verbose === 1);
-    let [loss, acc, seen] = [0, 0, 0];
-    for (let s = 0; s < steps; s++) {
-      const b = await src.next();
-      const r = await trainStep(model, b, o.microBatch);
-      const [l, a] = [r.loss, r.acc];
-      b.x.dispose();
-      b.y.dispose();
-      if (!Number.isFinite(l) || r.badGradient) throw nonFinite(r, `epoch ${epoch + 1}, step ${s + 1}`);
-      [loss, acc, seen] = [loss + l * b.size, acc + a * b.size, seen + b.size];
-      bar.update(arrays ? seen : s + 1, [['loss', loss / seen], [metric, acc / seen]]);
-    }
-    const logs: Logs = { loss: loss / seen, [metric]: acc / seen };
+    log.epochBegin(epoch, o.displayEpochs ?? o.epochs, arrays ? src.samples : steps);
+    const logs = await trainEpoch(model, src, steps, epoch, { log, arrays, metric, microBatch: o.microBatch });
     if (val) {
       const v = await evaluate(model, val, { steps: o.validationSteps ?? val.batchesPerPass });
       logs[`val_loss`] = v.loss;
       logs[`val_${metric}`] = v[metric];
     }
-    const seconds = (performance.now() - t0) / 1000;
-    const values = Object.entries(logs) as [string, number][];
-    if (verbose === 1) bar.finish(values);
-    else if (verbose === 2) write(` - ${seconds.toFixed(0)}s${values.map(([k, v]) => ` - ${k}: ${v.toFixed(4)}`).join('')}\n`);
-    history.record(epoch, logs, seconds);
+    log.epochEnd(logs);
+    history.record(epoch, logs, (performance.now() - t0) / 1000);
     let stop = false;
     for (const cb of o.callbacks ?? []) stop = (await cb.onEpochEnd?.(epoch, logs, model)) === true || stop;
     if (stop) break;
   }
-  if (verbose && (o.printTotal ?? true)) write(`fit: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return history;
 }
 

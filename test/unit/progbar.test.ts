@@ -1,6 +1,8 @@
-// Keras 2.3's progress bar text: the bar, per-step time units, value formats, TTY redraws.
+// Keras 2.3.1's Progbar text (keras/utils/generic_utils.py): the bar, per-step time units, value
+// formats with Python's rounding, the 0.05 s throttle, space padding, averaging, verbose 2 and an
+// unknown target. Full fit() output is in test/nn/fit_output.test.ts.
 import { expect, test } from 'vitest';
-import { bar, formatValue, perUnit, Progbar } from '../../src/nn/progbar.js';
+import { bar, formatValue, perUnit, Progbar, pyFixed, type ProgbarOptions } from '../../src/nn/progbar.js';
 
 test('bar: right-aligned count, = then > while running, = when done, 30 wide', () => {
   expect(bar(2000, 2000)).toBe('2000/2000 [==============================]');
@@ -14,20 +16,64 @@ test('values: %.4f above 1e-3, else %.4e with a two-digit exponent; time per ste
   expect(formatValue(0.60481)).toBe('0.6048');
   expect(formatValue(0.0001234)).toBe('1.2340e-04');
   expect(formatValue(-2)).toBe('-2.0000');
+  expect(formatValue(0)).toBe('0.0000e+00');
+  expect(formatValue(NaN)).toBe('nan');
   expect([perUnit(2.4), perUnit(0.0501), perUnit(0.000501)]).toEqual(['2s/step', '50ms/step', '501us/step']);
 });
 
-test('on a TTY the line is redrawn with \\r and an ETA; off a TTY only the finished line is written', () => {
-  const tty: string[] = [];
-  const p = new Progbar(4, (s) => tty.push(s), true);
+test("Python's %f: exact ties go to the even digit, everything else as toFixed", () => {
+  expect([pyFixed(0.5, 0), pyFixed(1.5, 0), pyFixed(2.5, 0), pyFixed(10.5, 0), pyFixed(-2.5, 0)])
+    .toEqual(['0', '2', '2', '10', '-2']);
+  expect([pyFixed(0.03125, 4), pyFixed(0.09375, 4), pyFixed(0.6931471805599453, 4)])
+    .toEqual(['0.0312', '0.0938', '0.6931']);
+  expect([pyFixed(2.5000001, 0), pyFixed(1.005, 2)]).toEqual(['3', '1.00']);
+});
+
+/** A Progbar on a scripted clock; returns its writes. */
+function scripted(target: number | null, times: number[], o: Partial<ProgbarOptions> = {}) {
+  const out: string[] = [];
+  let i = 0;
+  const p = new Progbar(target, { write: (s) => out.push(s), dynamic: false, now: () => times[i++], ...o });
+  return { p, out };
+}
+
+test('a pipe gets a new line per draw; draws closer than 0.05 s are skipped until the target', () => {
+  const { p, out } = scripted(4, [0, 1, 1.01, 1.02, 2]);
   p.update(1, [['loss', 0.5]]);
-  const line = p.finish([['loss', 0.25], ['acc', 0.75]]);
-  expect(tty[0]).toMatch(/^\r1\/4 \[======>\.+\] - ETA: \d+s - loss: 0\.5000\x1b\[K$/);
-  expect(line).toMatch(/^4\/4 \[=+\] - \d+s \d+(us|ms|s)\/step - loss: 0\.2500 - acc: 0\.7500$/);
-  const plain: string[] = [];
-  const q = new Progbar(4, (s) => plain.push(s), false);
-  q.update(2, [['loss', 1]]);
-  q.finish([['loss', 1]]);
-  expect(plain).toHaveLength(1);
-  expect(plain[0].endsWith('\n')).toBe(true);
+  p.update(2, [['loss', 0.5]]);
+  p.update(3, [['loss', 0.5]]);
+  p.update(4, [['loss', 1]]);
+  expect(out).toEqual([
+    '\n1/4 [======>.......................] - ETA: 3s - loss: 0.5000',
+    '\n4/4 [==============================] - 2s 500ms/step - loss: 0.6250\n',
+  ]);
+});
+
+test('values are averaged weighted by progress; stateful ones are shown as given', () => {
+  const { p, out } = scripted(10, [0, 1, 2], { statefulMetrics: ['acc'] });
+  p.update(4, [['loss', 1], ['acc', 0.25]]);
+  p.update(10, [['loss', 2], ['acc', 0.5]]);
+  expect(out[1]).toBe('\n10/10 [==============================] - 2s 200ms/step - loss: 1.6000 - acc: 0.5000\n');
+});
+
+test('a TTY draw backspaces over the last one; a shorter line is padded with spaces', () => {
+  const { p, out } = scripted(100, [0, 50, 51, 60], { dynamic: true });
+  p.update(10, [['loss', 0.5]]);
+  p.update(90, [['loss', 0.5]]);
+  p.update(100);
+  const first = ' 10/100 [==>...........................] - ETA: 7:30 - loss: 0.5000';
+  expect(out[0]).toBe(`\r${first}`);
+  const second = ' 90/100 [==========================>...] - ETA: 5s - loss: 0.5000';
+  expect(out[1]).toBe(`${'\b'.repeat(first.length)}\r${second}  `);
+  expect(out[2]).toBe(`${'\b'.repeat(second.length)}\r100/100 [${'='.repeat(30)}] - 60s 600ms/step - loss: 0.5000\n`);
+});
+
+test('verbose 2 writes one line at the target; an unknown target never ends its line', () => {
+  const v2 = scripted(4, [0, 1, 3], { verbose: 2 });
+  v2.p.update(2, [['loss', 0.5]]);
+  v2.p.update(4, [['loss', -0.5]]);
+  expect(v2.out).toEqual([' - 3s - loss: 0.0000e+00\n']);
+  const unknown = scripted(null, [0, 2]);
+  unknown.p.update(5, [['loss', 0.5]]);
+  expect(unknown.out).toEqual(['\n      5/Unknown - 2s 400ms/step - loss: 0.5000']);
 });
