@@ -13,7 +13,7 @@ import { PRESETS } from '../src/apps/chapter_presets.js';
 import type { PhaseSettings } from '../src/apps/chapter_presets.js';
 import { BOOK_COUNTS } from '../src/data/cats_vs_dogs.js';
 import { trainOnBatch } from '../src/nn/training.js';
-import { noGrad } from '../src/autograd/engine.js';
+import { noGrad } from '../src/autograd/tape.js';
 import { Rng } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { augmentBatch, uploadPixels } from '../src/kernels/augment.js';

@@ -5,7 +5,7 @@ export { Tensor, reshapeOwned, liveTensors, type DType } from './tensor/tensor.j
 export { randomUniform, randomNormal, glorotUniform } from './tensor/init.js';
 export { tidy, keep } from './tensor/scope.js';
 export { Rng, setSeed } from './tensor/random.js';
-export { backward, noGrad, isGradEnabled } from './autograd/engine.js';
+export { backward, noGrad, isGradEnabled } from './autograd/tape.js';
 export * from './kernels/elementwise.js';
 export * from './ops/elementwise.js';
 export { sum, mean } from './ops/reduce.js';
@@ -41,7 +41,7 @@ export { Adam } from './nn/optimizers/adam.js';
 export { Optimizer } from './nn/optimizers/optimizer.js';
 export { ModelCheckpoint, EarlyStopping, type Callback } from './nn/callbacks.js';
 export { History } from './nn/history.js';
-export { ArraySource, type ArrayData, type Batch, type BatchSource } from './nn/data.js';
+export { ArraySource, type ArrayData, type Batch, type BatchSource } from './nn/batches.js';
 export { trainOnBatch } from './nn/training.js';
 export { DirectoryIterator } from './data/directory_iterator.js';
 export { listImageFolder } from './data/directory.js';

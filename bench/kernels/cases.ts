@@ -17,7 +17,7 @@ import { vgg16Convs, type VggConv } from '../../src/ops/vgg16_convs.js';
 import { augmentBatch, augmentWarpKernel, packWarpParams, uploadPixels } from '../../src/kernels/augment.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { CHAPTER_AUGMENTATION, randomTransform, transformMatrix, warpReference } from '../../src/data/augment.js';
-import { noGrad } from '../../src/autograd/engine.js';
+import { noGrad } from '../../src/autograd/tape.js';
 import { Variable } from '../../src/nn/layer.js';
 import { Adam } from '../../src/nn/optimizers/adam.js';
 import { RMSprop } from '../../src/nn/optimizers/rmsprop.js';

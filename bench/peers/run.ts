@@ -13,7 +13,7 @@ import type { Layer } from '../../src/nn/layer.js';
 import { chapterModel, unfreezeFrom } from '../../src/apps/chapter.js';
 import { Adam } from '../../src/nn/optimizers/adam.js';
 import { trainOnBatch } from '../../src/nn/training.js';
-import { noGrad } from '../../src/autograd/engine.js';
+import { noGrad } from '../../src/autograd/tape.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { median } from '../harness.js';
 import {

@@ -10,7 +10,7 @@ import { DirectoryIterator } from '../data/directory_iterator.js';
 import type { ImageCache } from '../data/image_cache.js';
 import { readNpy } from '../io/npy.js';
 import type { Container } from '../nn/container.js';
-import type { ArrayData } from '../nn/data.js';
+import type { ArrayData } from '../nn/batches.js';
 import type { History } from '../nn/history.js';
 import type { FitOptions } from '../nn/training.js';
 import type { Log } from './chapter.js';

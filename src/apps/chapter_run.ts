@@ -12,7 +12,7 @@ import { DecodePool, defaultThreads } from '../data/decode_pool.js';
 import { ImageCache } from '../data/image_cache.js';
 import { loadModel, saveModel } from '../io/keras_weights.js';
 import type { Container } from '../nn/container.js';
-import type { ArrayData } from '../nn/data.js';
+import type { ArrayData } from '../nn/batches.js';
 import { globalRng, setSeed } from '../tensor/random.js';
 import { resetNames } from '../nn/naming.js';
 import { NonFiniteError } from '../nn/training.js';

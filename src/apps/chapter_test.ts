@@ -3,7 +3,7 @@
 // accuracy) and the misclassified files come from the same numbers.
 import { tidy } from '../tensor/scope.js';
 import { join } from 'node:path';
-import { noGrad } from '../autograd/engine.js';
+import { noGrad } from '../autograd/tape.js';
 import { DirectoryIterator } from '../data/directory_iterator.js';
 import type { DecodePool } from '../data/decode_pool.js';
 import type { ImageCache } from '../data/image_cache.js';

@@ -1,7 +1,7 @@
 // Approach 1's feature extraction: the conv base run once over a folder of images (inference),
 // its outputs kept as float32 (N, h, w, 512) with the labels and the file order.
 import { tidy } from '../tensor/scope.js';
-import { noGrad } from '../autograd/engine.js';
+import { noGrad } from '../autograd/tape.js';
 import { DirectoryIterator, type DirectoryIteratorOptions } from '../data/directory_iterator.js';
 import { writeNpy } from '../io/npy.js';
 import type { Container } from '../nn/container.js';

@@ -3,7 +3,7 @@
 // updates charged to the layers whose weights they update.
 import { tidy } from '../tensor/scope.js';
 import { PRESETS } from './chapter_presets.js';
-import { noGrad } from '../autograd/engine.js';
+import { noGrad } from '../autograd/tape.js';
 import { inPhase, inScope } from '../gpu/profile_scope.js';
 import { Container } from '../nn/container.js';
 import type { Variable } from '../nn/layer.js';

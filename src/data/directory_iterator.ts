@@ -18,7 +18,7 @@
 import { join } from 'node:path';
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
-import type { Batch, BatchSource } from '../nn/data.js';
+import type { Batch, BatchSource } from '../nn/batches.js';
 import { DecodePool, defaultThreads, type Decoded } from './decode_pool.js';
 import { foundLine, listImageFolder, type ImageFolder } from './directory.js';
 import { DEFAULT_CACHE_BYTES, ImageCache } from './image_cache.js';

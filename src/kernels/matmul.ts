@@ -7,7 +7,7 @@ import { fmt } from '../tensor/shape.js';
 import { ACT_CODE, biasAndActivation, type Activation } from './activation.js';
 import { gemmKernel, type GemmPlan } from './gemm.js';
 import { reduceMiddle } from './reduce.js';
-import { texDense } from './gemm_tex.js';
+import { texDense } from './dense_tex.js';
 import { densePlan } from './plan_context.js';
 
 interface MatmulParams { plan: GemmPlan; transA: boolean; transB: boolean; bias: boolean; act: Activation }

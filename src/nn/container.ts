@@ -6,7 +6,7 @@ import { Layer, type CallOptions, type KShape, type LayerArgs, type Variable } f
 import { InputLayer } from './layers/core.js';
 import { formatSummary } from './summary.js';
 import * as training from './training.js';
-import type { ArrayData, BatchSource } from './data.js';
+import type { ArrayData, BatchSource } from './batches.js';
 import type { History, Logs } from './history.js';
 
 export abstract class Container extends Layer {

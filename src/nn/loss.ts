@@ -13,7 +13,7 @@
 // sigmoid_cross_entropy_with_logits: no clip, and a saturated output still has the gradient
 // sigmoid(z) - y. Any other last op (Identity from Activation('linear'), a Dropout, a Flatten)
 // takes the clipped probability branch. The metric still sees the probabilities.
-import { noGrad } from '../autograd/engine.js';
+import { noGrad } from '../autograd/tape.js';
 import { sigmoid } from '../ops/elementwise.js';
 import { binaryCrossentropy } from '../ops/losses.js';
 import type { Tensor } from '../tensor/tensor.js';

@@ -5,7 +5,7 @@
 // gradient stops fit at that step, naming the first layer whose gradient is not finite. The loss
 // takes the logits of a final sigmoid as Keras 2.3.1 on TF 1.15/2.0 does (nn/loss.ts); fit prints
 // what Keras 2.3.1's fit_loop and ProgbarLogger print (nn/fit_log.ts).
-import { backward, noGrad } from '../autograd/engine.js';
+import { backward, noGrad } from '../autograd/tape.js';
 import { dispatcher } from '../gpu/engine.js';
 import { mulScalar } from '../ops/elementwise.js';
 import { reduceMiddle } from '../kernels/reduce.js';
@@ -14,7 +14,7 @@ import { faultPoint } from '../util/fault.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
-import { ArraySource, checkArrays, type ArrayData, type Batch, type BatchSource } from './data.js';
+import { ArraySource, checkArrays, type ArrayData, type Batch, type BatchSource } from './batches.js';
 import { History, type CallbackHooks, type Logs } from './history.js';
 import { checkMetric } from './metrics.js';
 import { lossAndAccuracy } from './loss.js';

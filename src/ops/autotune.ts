@@ -3,7 +3,7 @@
 // the planner's key for that request (tuning.ts), so the planner finds it. Timing waits for the
 // GPU after each call (one warm-up call first, which also compiles the pipeline), median of `reps`.
 import { dispatcher } from '../gpu/engine.js';
-import { noGrad } from '../autograd/engine.js';
+import { noGrad } from '../autograd/tape.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from '../kernels/conv_types.js';

@@ -1,7 +1,7 @@
 // Conv2D, NHWC x HWIO (Keras order), strides 1 or more, TF 'same'/'valid' padding, optional bias
 // and fused relu/sigmoid: the shape rule and the backward. The launchers, which run the kernel
 // plan for each direction: src/kernels/conv.ts.
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, windowOutput, type Padding } from '../tensor/shape.js';
 import { activationGrad, type Activation } from '../kernels/activation.js';

@@ -2,7 +2,7 @@
 // values are scaled by 1 / (1 - rate); at inference (training = false) it is the identity. The
 // mask comes from a seeded hash on the GPU (src/kernels/dropout.ts) and is kept for the backward
 // pass (dx = dy * mask).
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { globalRng } from '../tensor/random.js';
 import { binaryRaw } from '../kernels/elementwise.js';

@@ -3,7 +3,7 @@
 // WGSL, float64 map, derivative rule) run by elementwise_apply.ts; this module gives them their
 // API names. Kernels and raw launchers: src/kernels/elementwise.ts.
 import { dispatcher } from '../gpu/engine.js';
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/tape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, sizeOf, type Shape } from '../tensor/shape.js';
 import { binaryRaw, unaryKernel } from '../kernels/elementwise.js';

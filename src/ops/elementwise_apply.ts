@@ -2,7 +2,7 @@
 // the raw kernel forward, and the record's derivative rule as the backward. The public ops in
 // elementwise.ts are these under their API names; test/ops/elementwise.test.ts runs every record
 // through here. (Not re-exported by src/index.ts: the table's names are not API.)
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { sameShape, type Shape } from '../tensor/shape.js';
 import { binaryRaw, unaryRaw } from '../kernels/elementwise.js';

@@ -9,7 +9,7 @@
 // - otherwise, on probabilities p: clip p to [eps, 1 - eps], then -(y log(p + eps) + (1 - y) log(1 - p + eps)).
 // Which branch a model's output takes is decided in src/nn/loss.ts. Kernel and raw launchers:
 // src/kernels/bce.ts.
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/tape.js';
 import { reshapeOwned, type Tensor } from '../tensor/tensor.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { reduceMiddle } from '../kernels/reduce.js';

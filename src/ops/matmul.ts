@@ -1,7 +1,7 @@
 // Dense layers and plain matrix products. Forward: Y = act(X.W + b), X [M,K], W [K,N], b [N].
 // Backward (of the linear part): dX = dZ.W^T, dW = X^T.dZ, db = sum over rows of dZ, where dZ is
 // dY through the activation. The launcher (gemmRaw): src/kernels/matmul.ts.
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/tape.js';
 import { reshapeOwned, type Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { activationGrad, type Activation } from '../kernels/activation.js';

@@ -1,6 +1,6 @@
 // Sum and mean over axes, with their gradients. The kernel and its raw launchers (reduceMiddle,
 // sumTo) are in src/kernels/reduce.ts.
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
 import { unaryRaw } from '../kernels/elementwise.js';

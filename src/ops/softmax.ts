@@ -1,6 +1,6 @@
 // Softmax over the last axis (Keras's softmax activation), forward and backward.
 // Kernel and raw launchers: src/kernels/softmax.ts.
-import { record } from '../autograd/engine.js';
+import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { softmaxBackwardRaw, softmaxRaw } from '../kernels/softmax.js';
 

@@ -13,7 +13,7 @@ export type NestedArray = number | NestedArray[];
 /** A recorded op's gradient: the output gradient and which inputs need one in, theirs out. */
 export type BackwardFn = (grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
 
-/** The op that produced a tensor, as src/autograd/engine.ts records and walks it. */
+/** The op that produced a tensor, as src/autograd/tape.ts records and walks it. */
 export interface GradNode {
   op: string;
   inputs: Tensor[];

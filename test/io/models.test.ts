@@ -18,7 +18,7 @@ import { readDatasets, readKerasH5 } from '../../src/io/h5_read.js';
 import { writeKerasH5 } from '../../src/io/h5_write.js';
 import { modelConfig } from '../../src/nn/serialization.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { noGrad } from '../../src/autograd/engine.js';
+import { noGrad } from '../../src/autograd/tape.js';
 import { Adam } from '../../src/nn/optimizers/adam.js';
 import { compiledOf, trainOnBatch } from '../../src/nn/training.js';
 import { setSeed } from '../../src/tensor/random.js';

@@ -4,7 +4,7 @@
 // any other last layer from the clipped probabilities (a saturated output gets no gradient).
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import { Sequential } from '../../src/nn/container.js';
 import { Conv2D } from '../../src/nn/layers/convolutional.js';
 import { Activation, Dense, Dropout, Flatten } from '../../src/nn/layers/core.js';

@@ -3,7 +3,7 @@
 // stride 2, asymmetric 'same' padding, non-square kernels), plus the shape rule's errors.
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { GEMM_VARIANTS, type GemmVariant } from '../../src/kernels/gemm.js';
 import { hasSubgroups8, setConvVariant, setGemmVariant } from '../../src/kernels/plan_context.js';

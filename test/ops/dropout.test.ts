@@ -3,7 +3,7 @@
 // keep pattern read back from the forward output); at inference, or with rate 0, x itself.
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { dropout } from '../../src/ops/dropout.js';
 import { mul } from '../../src/ops/elementwise.js';

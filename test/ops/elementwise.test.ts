@@ -5,7 +5,7 @@
 // broadcastTo, the API names of the table's ops and the errors.
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import {
   add, addScalar, broadcastTo, copy, div, exp, full, log, maximum, minimum, mul, mulScalar, neg, ones, relu,
   sigmoid, sqrt, square, sub, zeros,

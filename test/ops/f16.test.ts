@@ -5,7 +5,7 @@
 // that the stage_f16 kernel really ran, halved the staging memory, and that the default is f32.
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { TEXTURE_WIDTH } from '../../src/gpu/texture_pool.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';

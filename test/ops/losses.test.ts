@@ -4,7 +4,7 @@
 // outputs saturated in both directions; shape and target-gradient errors.
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import { binaryCrossentropy, EPSILON } from '../../src/ops/losses.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/allclose.js';

@@ -2,7 +2,7 @@
 // core and awkward shapes (odd sizes, batch 1, non-multiples of the 64 and 16 tiles, split K).
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import { dense } from '../../src/ops/matmul.js';
 import { gemmRaw } from '../../src/kernels/matmul.js';
 import type { Activation } from '../../src/kernels/activation.js';

@@ -3,7 +3,7 @@
 // odd sizes, batch 1. Then MaxPooling2D's tie and padding rules and the shape errors.
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import { maxPool2d, pool2d, pool2dGeometry } from '../../src/ops/maxpool2d.js';
 import { POOLS, type PoolKind } from '../../src/kernels/pool.js';
 import { mul } from '../../src/ops/elementwise.js';

@@ -3,7 +3,7 @@
 // path, the gradients of both, and sumTo (the adjoint of broadcasting).
 import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { mean, sum } from '../../src/ops/reduce.js';

@@ -1,7 +1,7 @@
 // Reshape and Flatten: shapes (with -1), Keras's NHWC flatten order (h*W + w)*C + c, gradients
 // back in the original shape, and clear errors that leave the input intact.
 import { describe, expect, test } from 'vitest';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';

@@ -4,7 +4,7 @@ import { expect, test } from 'vitest';
 import { softmax } from '../../src/ops/softmax.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import { binaryAccuracy } from '../../src/nn/metrics.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/allclose.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
-import { noGrad } from '../../src/autograd/engine.js';
+import { noGrad } from '../../src/autograd/tape.js';
 import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { tuneConvs } from '../../src/ops/autotune.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';

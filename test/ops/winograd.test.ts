@@ -4,7 +4,7 @@
 // version of the algorithm (matrices, tiling, padding) on the CPU, and the variant's legality.
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { noGrad } from '../../src/autograd/engine.js';
+import { noGrad } from '../../src/autograd/tape.js';
 import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import type { ConvGeometry, ConvOp } from '../../src/kernels/conv_types.js';

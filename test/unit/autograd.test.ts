@@ -2,7 +2,7 @@
 // graphs, noGrad, the scalar rule, the graph being freed by backward() (and a second pass over
 // it rejected), leaf .grad accumulating across passes, and constants getting no gradient.
 import { describe, expect, test } from 'vitest';
-import { backward, isGradEnabled, noGrad } from '../../src/autograd/engine.js';
+import { backward, isGradEnabled, noGrad } from '../../src/autograd/tape.js';
 import { add, exp, mul, mulScalar, sigmoid, square } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
 import { expectClose } from '../helpers/allclose.js';

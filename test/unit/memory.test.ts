@@ -2,7 +2,7 @@
 // dropout -> dense -> binary cross-entropy) must hold a flat bytesInUse and stop allocating once
 // the pool is warm; tidy() frees intermediates but keeps what it returns; dispose is idempotent.
 import { describe, expect, test } from 'vitest';
-import { backward } from '../../src/autograd/engine.js';
+import { backward } from '../../src/autograd/tape.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { conv2d } from '../../src/ops/conv2d.js';
 import { dropout } from '../../src/ops/dropout.js';
