@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     node: process.version, adapter: { info: { description: 'none (CPU only)' }, features: [], limits: {} }, jpeg,
   };
   mkdirSync(dirname(v.json), { recursive: true });
-  writeFileSync(v.json, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(v.json, `${JSON.stringify(report, null, 2)}\n`);
   writeResults(v.results, report);
   console.log(renderSections(report, v.results).jpeg);
   return 0;

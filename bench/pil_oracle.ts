@@ -55,7 +55,7 @@ export class PilStream {
     this.child.stdout.on('data', (c: Buffer) => this.push(c));
     this.child.stdout.on('end', () => { this.ended = true; this.wake?.(); });
     this.child.stderr.on('data', (c: Buffer) => (this.stderr += c.toString()));
-    this.child.stdin.end(files.join('\n') + '\n');
+    this.child.stdin.end(`${files.join('\n')}\n`);
   }
 
   async next(): Promise<PilResult> {

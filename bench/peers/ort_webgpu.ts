@@ -10,6 +10,7 @@ import { peerMain, seeded, timeSeconds, type PeerJob, type PeerOutcome } from '.
 async function run(job: PeerJob): Promise<PeerOutcome> {
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
   // A CommonJS package and a devDependency: loaded here only, typed loosely.
+  // biome-ignore lint/suspicious/noExplicitAny: an untyped CommonJS load of a peer under test
   const ort: any = createRequire(import.meta.url)('onnxruntime-node');
   const backends = (ort.listSupportedBackends?.() ?? []).map((b: { name: string }) => b.name);
   if (!backends.includes('webgpu')) throw new Error(`onnxruntime-node offers no webgpu backend here (has: ${backends.join(', ') || 'none'})`);

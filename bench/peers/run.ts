@@ -119,7 +119,7 @@ function runChild(script: string, job: PeerJob, timeoutS: number): Promise<Child
     const finish = (code: number | null, signal: string | null, spawnError?: Error) => {
       clearTimeout(timer);
       const seconds = (performance.now() - t0) / 1000;
-      const tagged = (out + '\n' + err).split('\n').filter((l) => l.startsWith(RESULT_TAG)).pop();
+      const tagged = (`${out}\n${err}`).split('\n').filter((l) => l.startsWith(RESULT_TAG)).pop();
       let parsed: (PeerOutcome & { error?: string }) | undefined;
       try {
         parsed = tagged ? JSON.parse(tagged.slice(RESULT_TAG.length)) : undefined;

@@ -18,6 +18,7 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
   Object.assign(globalThis, globals);
   const gpu = create([]);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  // biome-ignore lint/suspicious/noExplicitAny: TF.js is imported by a computed name (a devDependency), untyped
   const tf: any = await import(TFJS);
   await import(TFJS_WEBGPU);
   if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") returned false');
@@ -28,6 +29,7 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
 
   const { model, batch, size, repeat, seed } = job;
   const blocks = blocksOf(model);
+  // biome-ignore lint/suspicious/noExplicitAny: TF.js layer objects from the untyped import above
   const layers: any[] = [];
   let ci = 3;
   let k = 0;
@@ -70,7 +72,7 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
       loss = Array.isArray(r) ? r[0] : r;
     });
     train = { ...t, loss };
-    const trainable = full.trainableWeights.reduce((n: number, w: any) => n + w.shape.reduce((a: number, b: number) => a * b, 1), 0);
+    const trainable = full.trainableWeights.reduce((n: number, w: { shape: number[] }) => n + w.shape.reduce((a: number, b: number) => a * b, 1), 0);
     notes.push(`train step: ${trainable} trainable parameters`);
   }
   return {

@@ -2,7 +2,7 @@
 // its outputs kept as float32 (N, h, w, 512) with the labels and the file order.
 import { tidy } from '../tensor/scope.js';
 import { noGrad } from '../autograd/tape.js';
-import { DirectoryIterator, type DirectoryIteratorOptions } from '../data/directory_iterator.js';
+import type { DirectoryIterator, DirectoryIteratorOptions } from '../data/directory_iterator.js';
 import { writeNpy } from '../io/npy.js';
 import type { Container } from '../nn/container.js';
 import { microBatchLimit } from '../nn/training.js';

@@ -79,7 +79,7 @@ function fileSummary(path: string): void {
     show(modelFromFile(file));
     return;
   }
-  console.log(`${path}: weights only (no model_config), ${file.kerasVersion ? 'Keras ' + file.kerasVersion : 'Keras 1 legacy'} layout`);
+  console.log(`${path}: weights only (no model_config), ${file.kerasVersion ? `Keras ${file.kerasVersion}` : 'Keras 1 legacy'} layout`);
   let total = 0;
   for (const l of file.layers) {
     const shapes = l.weights.map((w) => `${w.name} ${fmt(w.shape)}`);

@@ -74,7 +74,7 @@ export async function approachCommand(command: Phase, s: ApproachSettings, dev: 
 
 function modelInput(model: Container): [number, number] {
   const s = model.inputShape;
-  if (!s || s.length !== 4 || s[1] === null || s[2] === null) throw new UsageError('the model does not take images (N, h, w, 3)');
+  if (s?.length !== 4 || s[1] === null || s[2] === null) throw new UsageError('the model does not take images (N, h, w, 3)');
   return [s[1], s[2]];
 }
 

@@ -17,7 +17,7 @@ export function padInfo(n: number, k: number, s: number,
 }
 
 export function activate(v: number, act: Activation): number {
-  if (act === 'relu') return v > 0 ? v : 0;
+  if (act === 'relu') return Math.max(v , 0);
   // exp(-v) overflows to Infinity for v < -709, which still gives the right limit 0.
   if (act === 'sigmoid') return 1 / (1 + Math.exp(-v));
   return v;

@@ -13,7 +13,7 @@
 // * TFDS then decodes every photo (tf.image.decode_image) and would fail on one it cannot
 //   read; here a member that does not inflate, fails its CRC or does not decode is skipped as
 //   damaged instead.
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 
 export type PetClass = 'cat' | 'dog';

@@ -1,7 +1,7 @@
 // One image at the iterator's target size: from the cache when there, else decoded by the pool
 // (once, even when two batches in flight ask for the same file) and then cached.
-import { DecodePool, type Decoded } from './decode_pool.js';
-import { cacheKey, ImageCache } from './image_cache.js';
+import type { DecodePool, Decoded } from './decode_pool.js';
+import { cacheKey, type ImageCache } from './image_cache.js';
 import type { Interpolation } from './load_img.js';
 
 export interface LoaderStats {

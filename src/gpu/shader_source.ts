@@ -34,7 +34,7 @@ export type Defines = Record<string, string | number | boolean>;
 /** Substitutes {{KEY}} first, so an include may name a variant: //#include "gemm_{{CORE}}.wgsl". */
 function expand(file: string, defines: Defines, seen: Set<string>): string {
   if (seen.has(file)) throw new Error(`dawnflow: shader include cycle through ${file}`);
-  const text = readFile(file).replace(/\{\{(\w+)\}\}/g, (m, key: string) => {
+  const text = readFile(file).replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
     if (!(key in defines)) throw new Error(`dawnflow: shader ${file} needs a value for {{${key}}}`);
     return String(defines[key]);
   });

@@ -5,7 +5,7 @@
 // per-element JS array.
 // Format reference: the HDF5 File Format Specification, version 3.0 (sections cited per function).
 import type { HeaderMessage } from 'jsfive';
-import { H5Bytes, H5Problem, UNDEFINED } from './h5_bytes.js';
+import { type H5Bytes, H5Problem, UNDEFINED } from './h5_bytes.js';
 import { decodeValues, valueType, type Decoded, type ValueType } from './h5_values.js';
 
 // The bytes and problem types live in h5_bytes (below h5_values); callers import them from here.

@@ -5,7 +5,7 @@
 // written by HDF5 (h5py, Keras, h5wasm) always pass these checks. Format reference: the HDF5
 // File Format Specification 3.0, sections cited per function.
 import type { HeaderMessage } from 'jsfive';
-import { H5Bytes, H5Problem } from './h5_low.js';
+import { type H5Bytes, H5Problem } from './h5_low.js';
 
 const CONTINUATION = 0x10;
 const SYMBOL_TABLE = 0x11;

@@ -3,7 +3,7 @@
 // int8); they are all decoded here into float32 for the engine, integers also exactly as
 // float64, since float32 holds integers exactly only up to 2^24. Format reference: the HDF5 File
 // Format Specification 3.0, datatype message IV.A.2.d.
-import { H5Bytes, H5Problem } from './h5_bytes.js';
+import { type H5Bytes, H5Problem } from './h5_bytes.js';
 
 /** How one stored value is laid out: its kind, size in bytes and byte order. */
 export interface ValueType {

@@ -7,7 +7,7 @@ import { Container } from '../nn/container.js';
 import type { Layer, Variable } from '../nn/layer.js';
 import { modelConfig, modelFromConfig } from '../nn/serialization.js';
 import { Tensor } from '../tensor/tensor.js';
-import { fmt, sameShape, sizeOf } from '../tensor/shape.js';
+import { fmt, sameShape, } from '../tensor/shape.js';
 import { readKerasH5, type H5Layer, type H5Weight, type KerasWeightsFile } from './h5_read.js';
 import { compile, compiledOf, isCompiled } from '../nn/training.js';
 import { optimizerConfig, optimizerFromConfig } from '../nn/optimizers/config.js';

@@ -33,7 +33,7 @@ export function npyHeader(descr: string, shape: number[]): Buffer {
   let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
   if (shape.length > 0) dict += ' '.repeat(Math.max(0, 21 - String(shape[0]).length));
   const pad = 64 - ((10 + dict.length + 1) % 64); // NumPy's formula: at least one space
-  const text = dict + ' '.repeat(pad) + '\n';
+  const text = `${dict + ' '.repeat(pad)}\n`;
   const out = Buffer.alloc(10 + text.length);
   out.set(MAGIC, 0);
   out[6] = 1; // version 1.0

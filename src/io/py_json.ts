@@ -33,8 +33,8 @@ function dump(v: unknown, asFloat: boolean): string {
 
 /** A JSON string with everything outside printable ASCII escaped, as ensure_ascii=True does. */
 function pyString(s: string): string {
-  const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, escape);
+  const escapeChar = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, escapeChar);
 }
 
 /**

@@ -8,6 +8,7 @@ export type Logs = Record<string, number>;
 export interface CallbackHooks<M> {
   onTrainBegin?(model: M): Promise<void> | void;
   /** Return true to stop training after this epoch. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing must type-check here
   onEpochEnd?(epoch: number, logs: Logs, model: M): Promise<boolean | void> | boolean | void;
 }
 

@@ -53,7 +53,7 @@ export function bar(current: number, target: number, width = 30): string {
   let out = `${String(current).padStart(digits)}/${target} [`;
   const filled = Math.floor(width * (current / target));
   if (filled > 0) out += '='.repeat(filled - 1) + (current < target ? '>' : '=');
-  return out + '.'.repeat(width - filled) + ']';
+  return `${out + '.'.repeat(width - filled)}]`;
 }
 
 export interface ProgbarOptions {
@@ -117,7 +117,7 @@ export class Progbar {
   /** One verbose-1 draw: where the previous one was rubbed out, the bar, then the info. */
   private draw(current: number, now: number): string {
     const prev = this.totalWidth;
-    const lead = this.o.dynamic ? '\b'.repeat(prev) + '\r' : '\n';
+    const lead = this.o.dynamic ? `${'\b'.repeat(prev)}\r` : '\n';
     const head = this.target === null
       ? `${String(current).padStart(7)}/Unknown` : bar(current, this.target, this.o.width);
     const elapsed = now - this.start;

@@ -17,7 +17,7 @@ interface SummaryModel {
 export function summaryRow(fields: string[]): string {
   let line = '';
   fields.forEach((f, i) => {
-    if (i > 0) line = line.slice(0, -1) + ' ';
+    if (i > 0) line = `${line.slice(0, -1)} `;
     line = (line + f).slice(0, STOPS[i]);
     line += ' '.repeat(STOPS[i] - line.length);
   });

@@ -301,7 +301,7 @@ export async function fit<M extends TrainingModel>(model: M, data: ArrayData | B
     const logs = await trainEpoch(model, src, steps, epoch, { log, arrays, metric, microBatch: o.microBatch });
     if (val) {
       const v = await evaluate(model, val, { steps: o.validationSteps ?? val.batchesPerPass });
-      logs[`val_loss`] = v.loss;
+      logs.val_loss = v.loss;
       logs[`val_${metric}`] = v[metric];
     }
     log.epochEnd(logs);

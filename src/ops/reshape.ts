@@ -1,7 +1,7 @@
 // Reshape and Flatten: views of the same storage (no kernel); the gradient is reshaped back.
 // Flatten is Keras's batch_flatten of NHWC, flat index (h*W + w)*C + c.
 import { record } from '../autograd/tape.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
 
 /** `shape` may hold one -1, inferred from the size. */

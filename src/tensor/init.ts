@@ -1,6 +1,6 @@
 // Seeded initialisers (Keras names and formulas). Values are drawn on the CPU from a seeded Rng
 // and uploaded once, so a seed gives the same weights on every adapter.
-import { Rng, globalRng } from './random.js';
+import { type Rng, globalRng } from './random.js';
 import { sizeOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 

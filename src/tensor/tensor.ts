@@ -158,7 +158,7 @@ export class Tensor {
   }
 
   describe(): string {
-    return `${this.name || '#' + this.id} ${this.dtype}${fmt(this.shape)}`;
+    return `${this.name || `#${this.id}`} ${this.dtype}${fmt(this.shape)}`;
   }
 
   toString(): string {

@@ -4,6 +4,7 @@
 
 /** Whitespace runs become one space; control characters (terminal escapes, NULs) become '?'. */
 export function oneLine(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   return s.replace(/\s+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').trim();
 }
 

@@ -23,9 +23,12 @@ let fileLayers: H5Layer[] = [];
 
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   const chunks: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void chunks.push(a.join(' ') + '\n'));
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (chunks.push(String(s)), true));
-  const err = vi.spyOn(console, 'error').mockImplementation((...a) => void chunks.push(a.join(' ') + '\n'));
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void chunks.push(`${a.join(' ')}\n`));
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    chunks.push(String(s));
+    return true;
+  });
+  const err = vi.spyOn(console, 'error').mockImplementation((...a) => void chunks.push(`${a.join(' ')}\n`));
   try {
     return { code: await run(args), out: chunks.join('') };
   } finally {

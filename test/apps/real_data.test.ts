@@ -23,7 +23,10 @@ describe.skipIf(!present)(skipNote('approach 1 on the real photos', present,
   test('features of real JPEGs, then 2 epochs of the head', async () => {
     const out: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+      out.push(String(s));
+      return true;
+    });
     const warn = vi.spyOn(console, 'error').mockImplementation((...a) => void out.push(a.join(' ')));
     const code = await run(['feature-extraction', '--data', DATA, '--weights', 'random', '--target-size', '32',
       '--limit', '60', '--epochs', '2', '--seed', '1', '--json', join(dir, 'r.json')]);

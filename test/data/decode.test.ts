@@ -113,7 +113,6 @@ describe('PNG, every colour type and depth', () => {
 
 describe('JPEG', () => {
   // Stored samples of the flat test blocks; the last four are extremes for the CMYK formula.
-  const b1 = ints(6, 255, 50).map((v) => [v]);
   const rnd3 = ints(18, 255, 51);
   const b3 = Array.from({ length: 6 }, (_, i) => rnd3.slice(i * 3, i * 3 + 3));
   const rnd4 = ints(24, 255, 52);

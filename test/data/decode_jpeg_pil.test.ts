@@ -50,7 +50,7 @@ function pilDecode(files: string[]): Buffer[] | string {
   const code = 'import sys\nfrom PIL import Image\nfor p in sys.argv[1:]:\n' +
     "    sys.stdout.buffer.write(Image.open(p).convert('RGB').tobytes())\n";
   const r = spawnSync(PYTHON, ['-c', code, ...files], { maxBuffer: 1 << 28 });
-  if (r.status !== 0) return `${PYTHON} with PIL is not available (${r.error?.message ?? r.stderr}`.trim() + ')';
+  if (r.status !== 0) return `${`${PYTHON} with PIL is not available (${r.error?.message ?? r.stderr}`.trim()})`;
   const out: Buffer[] = [];
   let at = 0;
   for (const f of files) {

@@ -5,7 +5,7 @@
 // A mutation outside the value bytes that still loads must give back exactly the original.
 import * as hdf5 from 'jsfive';
 import { describeDataset, H5Bytes, MSG } from '../../src/io/h5_low.js';
-import { flips, Rand, type Mutation } from './fuzz_helpers.js';
+import { flips, type Rand, type Mutation } from './fuzz_helpers.js';
 
 /** A field or block worth aiming at. */
 export interface Target {
@@ -181,7 +181,7 @@ function block(out: Uint8Array, t: Target, r: Rand): void {
 }
 
 /** Superblock v0: versions, sizes, addresses (base, free space, end of file, driver, root). */
-function superblock(out: Uint8Array, t: Target, r: Rand): void {
+function superblock(out: Uint8Array, _t: Target, r: Rand): void {
   const which = r.int(3);
   if (which === 0) writeU8(out, 8 + r.int(8), r.pick([0, 1, 2, 4, 16, 255]));
   else if (which === 1) writeU64(out, 24 + 8 * r.int(4), r.pick(U64_VALUES));

@@ -100,7 +100,7 @@ const clone = (s: FileSpec): FileSpec => ({
 /** The first weight of the layer named `layer` (a weighted layer of the base). */
 function weightOf(s: FileSpec, layer: string): WeightSpec {
   const l = s.layers.find((x) => x.name === layer);
-  if (!l || !l.weights.length) throw new Error(`fuzz variants: no weights in layer ${layer}`);
+  if (!l?.weights.length) throw new Error(`fuzz variants: no weights in layer ${layer}`);
   return l.weights[0];
 }
 

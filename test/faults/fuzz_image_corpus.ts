@@ -11,7 +11,7 @@ import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { bmpBytes, chunk, flatJpeg, pngBytes, pnmBytes } from '../helpers/images.js';
 import {
-  clipTail, concat, duplicate, flips, insert, Rand, remove, smear, truncate, type Mutation,
+  clipTail, concat, duplicate, flips, insert, type Rand, remove, smear, truncate, type Mutation,
 } from './fuzz_helpers.js';
 
 export type Format = 'jpeg' | 'png' | 'bmp' | 'pnm';
@@ -213,6 +213,7 @@ function segments(b: Uint8Array): Segment[] {
 const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(m);
 
 function withSegment(pick: (s: Segment) => boolean,
+  // biome-ignore lint/suspicious/noConfusingVoidType: most edits change `out` in place and return nothing
   edit: (out: Uint8Array, s: Segment, r: Rand) => Uint8Array | void): Mutation {
   return (b, r) => {
     const found = segments(b).filter(pick);

@@ -83,13 +83,17 @@ function judge(o: Outcome<RgbImage>, original: RgbImage, expected: Expect): Verd
 function workerPath(report: FuzzReport, c: CaseId, file: string, direct: Outcome<RgbImage>): void {
   const req = { path: file, targetSize: [5, 7] as [number, number], interpolation: 'bilinear' as const };
   const o = runBounded(DEADLINE_MS, () => decodeHere(req));
-  if (o.kind !== 'ok') return report.record(c, file, o, {});
+  if (o.kind !== 'ok') {
+    report.record(c, file, o, {});
+    return;
+  }
   const d = o.value;
   const asOutcome: Outcome<unknown> = d.ok ? { kind: 'ok', value: d, ms: o.ms }
     : { kind: 'error', error: new Error(d.message), ms: o.ms };
   if (!d.ok || direct.kind !== 'ok') {
     const agree = d.ok === (direct.kind === 'ok');
-    return report.record(c, file, asOutcome, { problem: agree ? null : 'decodeHere and loadImage disagree' });
+    report.record(c, file, asOutcome, { problem: agree ? null : 'decodeHere and loadImage disagree' });
+    return;
   }
   // The worker's bytes are the direct decode, resized: exactly.
   const same = sameBytes(d.data, resizeBilinear(direct.value, 7, 5).data);

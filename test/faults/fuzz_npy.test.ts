@@ -60,7 +60,7 @@ const HEADER_EDITS: [string, (t: string, r: Rand) => string][] = [
   ['shape', (t, r) => t.replace(/'shape': \([^)]*\)/, `'shape': (${r.pick(SHAPES)})`)],
   ['fortran order', (t) => t.replace('False', 'True')],
   ['no shape', (t) => t.replace(/'shape'/, "'shap'")],
-  ['padding', (t, r) => t.replace(/ +\n$/, ' '.repeat(r.range(1, 40)) + '\n')],
+  ['padding', (t, r) => t.replace(/ +\n$/, `${' '.repeat(r.range(1, 40))}\n`)],
 ];
 
 const GENERIC: [string, Mutation][] = [

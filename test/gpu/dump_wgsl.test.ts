@@ -32,7 +32,7 @@ test('profile fine-tune --dump-wgsl: the report, and dumped kernels that compile
   expect(code).toBe(0);
   expect(wgslDumpDir()).toBe(process.env.DAWNFLOW_DUMP_WGSL || null);
   const printed = lines.join('\n');
-  expect(printed).toMatch(/top 5 kernels by GPU time:\n(  \S+ .* GFLOP\/s\n){5}/);
+  expect(printed).toMatch(/top 5 kernels by GPU time:\n( {2}\S+ .* GFLOP\/s\n){5}/);
   expect(readdirSync(out).sort()).toEqual(['profile.html', 'profile.json']);
   const r = JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8')) as ProfileReport;
   expect(r.workload).toBe('fine-tune');

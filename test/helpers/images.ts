@@ -139,7 +139,7 @@ function writeBmpRow(row: Buffer, s: BmpSpec, y: number): void {
 export function pnmBytes(magic: 'P2' | 'P3' | 'P5' | 'P6', w: number, h: number, maxval: number,
   samples: number[], header = `${magic}\n${w} ${h}\n${maxval}\n`): Buffer {
   if (magic === 'P2' || magic === 'P3') {
-    return Buffer.from(header + samples.join(' ') + '\n', 'latin1');
+    return Buffer.from(`${header + samples.join(' ')}\n`, 'latin1');
   }
   const wide = maxval > 255;
   const data = Buffer.alloc(samples.length * (wide ? 2 : 1));

@@ -325,7 +325,10 @@ describe('proxyFor', () => {
 describe('progressPrinter', () => {
   function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
     let out = '';
-    const stream = { isTTY, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+    const stream = { isTTY, write: (s: string) => {
+        out += s;
+        return true;
+      } } as unknown as NodeJS.WriteStream;
     return { stream, text: () => out };
   }
   const at = (received: number, total: number | null): DownloadProgress => ({ received, total, bytesPerSecond: 2e6, etaSeconds: total ? (total - received) / 2e6 : null, resumedFrom: 0 });

@@ -10,7 +10,7 @@ import * as hdf5 from 'jsfive';
 import { describe, expect, test } from 'vitest';
 import { readDatasets, type H5Layer, type KerasWeightsFile } from '../../src/io/h5_read.js';
 import { applyWeights } from '../../src/io/keras_weights.js';
-import { Dense, Dropout } from '../../src/nn/layers/core.js';
+import type { Dense, Dropout } from '../../src/nn/layers/core.js';
 import { modelConfig, modelFromConfig } from '../../src/nn/serialization.js';
 import { KERAS231_MODEL_SAVE } from '../helpers/fixtures.js';
 import { useGpu } from '../helpers/gpu.js';

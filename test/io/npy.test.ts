@@ -34,7 +34,7 @@ test('the header is NumPy 1.24\'s np.save header, byte for byte', () => {
   // np.save(f, np.zeros((2, 3), np.float32)), NumPy 1.24: dict, 20 spare spaces for the first
   // axis (21 digits minus len('2')), then padding to 128 bytes and '\n'.
   const dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
-  const text = dict + ' '.repeat(128 - 10 - dict.length - 1) + '\n';
+  const text = `${dict + ' '.repeat(128 - 10 - dict.length - 1)}\n`;
   const want = Buffer.concat([Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 118, 0]),
     Buffer.from(text, 'latin1')]);
   expect(npyHeader('<f4', [2, 3])).toEqual(want);
@@ -61,7 +61,7 @@ test('writes replace the target atomically and leave no temporary files', () => 
 
 test('reads big-endian arrays and version 2.0 headers', () => {
   const dict = "{'descr': '>i4', 'fortran_order': False, 'shape': (2,), }";
-  const text = dict + ' '.repeat(128 - 12 - dict.length - 1) + '\n';
+  const text = `${dict + ' '.repeat(128 - 12 - dict.length - 1)}\n`;
   const head = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0, text.length, 0, 0, 0]);
   const data = Buffer.from([0, 0, 1, 2, 0xff, 0xff, 0xff, 0xfe]);
   const path = join(dir, 'v2.npy');

@@ -36,7 +36,7 @@ const BASE_ROWS: [string, string, number][] = [
 
 /** A row the way Keras pads it: name to column 29, shape to 55, count to 65. */
 function row(name: string, shape: string, params: number): string {
-  return name.padEnd(28).slice(0, 28) + ' ' + shape.padEnd(25) + ' ' + String(params).padEnd(10);
+  return `${name.padEnd(28).slice(0, 28)} ${shape.padEnd(25)} ${String(params).padEnd(10)}`;
 }
 
 function table(model: string, rows: [string, string, number][], total: string, trainable: string, frozen: string): string {

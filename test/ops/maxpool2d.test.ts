@@ -2,7 +2,6 @@
 // forward and backward on awkward shapes, overlapping windows (stride < pool), 'same' padding,
 // odd sizes, batch 1. Then MaxPooling2D's tie and padding rules and the shape errors.
 import { describe, expect, test } from 'vitest';
-import * as ref from '../../src/cpu/reference.js';
 import { backward } from '../../src/autograd/tape.js';
 import { maxPool2d, pool2d, pool2dGeometry } from '../../src/ops/maxpool2d.js';
 import { POOLS, type PoolKind } from '../../src/kernels/pool.js';

@@ -24,8 +24,8 @@ export interface AdamArgs { lr?: number; learningRate?: number; beta1?: number; 
 
 /** lr_t of step t (1-based), each operation rounded to float32 as the TF backend computes it. */
 export function adamLrT(lr: number, beta1: number, beta2: number, t: number): number {
-  const num = f32(Math.sqrt(f32(1 - f32(Math.pow(f32(beta2), t)))));
-  const den = f32(1 - f32(Math.pow(f32(beta1), t)));
+  const num = f32(Math.sqrt(f32(1 - f32(f32(beta2) ** t))));
+  const den = f32(1 - f32(f32(beta1) ** t));
   return f32(f32(lr) * f32(num / den));
 }
 
