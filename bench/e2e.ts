@@ -21,14 +21,23 @@ import { CHAPTER_AUGMENTATION, randomTransform, transformMatrix } from '../src/d
 import { median } from './harness.js';
 import { featureSize, forwardFlops, timeSeconds, trainFlops } from './peers/spec.js';
 
-export interface E2eOptions { batch: number; size: number; repeat: number; skipHead?: boolean }
+export interface E2eOptions {
+  batch: number;
+  size: number;
+  repeat: number;
+  skipHead?: boolean;
+}
 
-export interface Timed { warmupS: number; samplesS: number[] }
+export interface Timed {
+  warmupS: number;
+  samplesS: number[];
+}
 
 const BOOK = PRESETS.full;
 /** Images per class and split in the book (train, validation, test); two classes. */
 const IMAGES = {
-  train: 2 * BOOK_COUNTS.train, all: 2 * (BOOK_COUNTS.train + BOOK_COUNTS.validation + BOOK_COUNTS.test),
+  train: 2 * BOOK_COUNTS.train,
+  all: 2 * (BOOK_COUNTS.train + BOOK_COUNTS.validation + BOOK_COUNTS.test),
 };
 
 export interface E2eReport {
@@ -47,7 +56,10 @@ export interface E2eReport {
 
 function images(n: number, size: number, seed: number): Tensor {
   const r = new Rng(seed);
-  return Tensor.fromArray(Float32Array.from({ length: n * size * size * 3 }, () => r.next()), [n, size, size, 3]);
+  return Tensor.fromArray(
+    Float32Array.from({ length: n * size * size * 3 }, () => r.next()),
+    [n, size, size, 3],
+  );
 }
 
 export async function runE2e(o: E2eOptions, log: (s: string) => void = console.log): Promise<E2eReport> {
@@ -55,12 +67,19 @@ export async function runE2e(o: E2eOptions, log: (s: string) => void = console.l
   const base = vgg16Architecture({ inputShape: [size, size, 3] });
   const model = chapterModel(base);
   const x = images(batch, size, 1);
-  const y = Tensor.fromArray(Float32Array.from({ length: batch }, (_, i) => i % 2), [batch, 1]);
+  const y = Tensor.fromArray(
+    Float32Array.from({ length: batch }, (_, i) => i % 2),
+    [batch, 1],
+  );
   const perImage = (t: Timed) => batch / median(t.samplesS);
   const say = (what: string, t: Timed, flops: number) =>
-    log(`${what.padEnd(40)} ${perImage(t).toFixed(3).padStart(9)} images/s  ${(flops * batch / median(t.samplesS) / 1e9).toFixed(2).padStart(7)} GFLOP/s` +
-      `  (median ${median(t.samplesS).toFixed(2)} s/batch of ${batch}, warm-up ${t.warmupS.toFixed(1)} s)`);
-  log(`e2e: VGG16 at ${size}x${size}, batch ${batch}, ${repeat} timed repeat(s) after one warm-up; random weights and data`);
+    log(
+      `${what.padEnd(40)} ${perImage(t).toFixed(3).padStart(9)} images/s  ${((flops * batch) / median(t.samplesS) / 1e9).toFixed(2).padStart(7)} GFLOP/s` +
+        `  (median ${median(t.samplesS).toFixed(2)} s/batch of ${batch}, warm-up ${t.warmupS.toFixed(1)} s)`,
+    );
+  log(
+    `e2e: VGG16 at ${size}x${size}, batch ${batch}, ${repeat} timed repeat(s) after one warm-up; random weights and data`,
+  );
 
   const forward = await timeSeconds(repeat, async () => {
     const f = noGrad(() => base.apply(x, { training: false }));
@@ -103,7 +122,10 @@ export async function runE2e(o: E2eOptions, log: (s: string) => void = console.l
   const headWhat = `approach 1 head epoch (${IMAGES.train} x ${featureSize('vgg16', size)}, b ${BOOK.fe.batchSize})`;
   if (headEpoch !== null) log(`${headWhat.padEnd(40)} ${headEpoch.toFixed(2).padStart(9)} s`);
   const result = {
-    adapter: currentGpu().info, batch, size, repeat,
+    adapter: currentGpu().info,
+    batch,
+    size,
+    repeat,
     convBaseForwardImagesPerSec: perImage(forward),
     approach2StepImagesPerSec: perImage(approach2),
     approach3StepImagesPerSec: perImage(approach3),
@@ -123,7 +145,11 @@ async function approach1Epoch(size: number): Promise<number> {
   const r = new Rng(2);
   const n = IMAGES.train;
   const f = featureSize('vgg16', size);
-  const data = { x: Float32Array.from({ length: n * f }, () => r.next()), xShape: [n, f], y: Float32Array.from({ length: n }, (_, i) => i % 2) };
+  const data = {
+    x: Float32Array.from({ length: n * f }, () => r.next()),
+    xShape: [n, f],
+    y: Float32Array.from({ length: n }, (_, i) => i % 2),
+  };
   const head = featureClassifier(f, BOOK.fe.lr);
   const h = await head.fit(data, { epochs: 1, batchSize: BOOK.fe.batchSize, verbose: 0 });
   head.dispose();
@@ -131,7 +157,12 @@ async function approach1Epoch(size: number): Promise<number> {
 }
 
 /** The chapter's epochs from the measured rates (at the measured image size). */
-function estimates(r: { convBaseForwardImagesPerSec: number; approach2StepImagesPerSec: number; approach3StepImagesPerSec: number; approach1HeadEpochSeconds: number | null }) {
+function estimates(r: {
+  convBaseForwardImagesPerSec: number;
+  approach2StepImagesPerSec: number;
+  approach3StepImagesPerSec: number;
+  approach1HeadEpochSeconds: number | null;
+}) {
   const forward = (images: number) => images / r.convBaseForwardImagesPerSec;
   // An epoch: its training steps, then its validation steps (inference, as the forward).
   const epoch = (p: PhaseSettings, rate: number) =>

@@ -22,7 +22,10 @@ export interface BenchCase {
 }
 
 /** A case by name, made (its tensors allocated) only when it is run. */
-export interface CaseFactory { name: string; make: () => BenchCase }
+export interface CaseFactory {
+  name: string;
+  make: () => BenchCase;
+}
 
 export interface BenchResult {
   name: string;
@@ -73,8 +76,16 @@ export class GpuTimer {
 
   constructor(private readonly device: GPUDevice) {
     this.querySet = device.createQuerySet({ type: 'timestamp', count: 2, label: 'bench-timestamps' });
-    this.resolve = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC, label: 'bench-ts-resolve' });
-    this.readback = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'bench-ts-read' });
+    this.resolve = device.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+      label: 'bench-ts-resolve',
+    });
+    this.readback = device.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      label: 'bench-ts-read',
+    });
   }
 
   static available(): boolean {
@@ -84,9 +95,10 @@ export class GpuTimer {
   private marker(index: number, resolve: boolean): GPUCommandBuffer {
     const enc = this.device.createCommandEncoder({ label: 'bench-ts-marker' });
     const pass = enc.beginComputePass({
-      timestampWrites: index === 0
-        ? { querySet: this.querySet, beginningOfPassWriteIndex: 0 }
-        : { querySet: this.querySet, endOfPassWriteIndex: 1 },
+      timestampWrites:
+        index === 0
+          ? { querySet: this.querySet, beginningOfPassWriteIndex: 0 }
+          : { querySet: this.querySet, endOfPassWriteIndex: 1 },
     });
     pass.end();
     if (resolve) {
@@ -156,8 +168,20 @@ function gpuTimer(): GpuTimer {
 export async function timeCase(c: BenchCase, o: TimingOptions): Promise<BenchResult> {
   const useTs = o.timestamps && GpuTimer.available();
   const base: BenchResult = {
-    name: c.name, group: c.group, shape: c.shape, validated: '', timing: useTs ? 'gpu-timestamps' : 'wall',
-    medianMs: NaN, minMs: NaN, gflops: NaN, gbps: NaN, inner: 0, samples: [], wallSamples: [], flops: c.flops, bytes: c.bytes,
+    name: c.name,
+    group: c.group,
+    shape: c.shape,
+    validated: '',
+    timing: useTs ? 'gpu-timestamps' : 'wall',
+    medianMs: NaN,
+    minMs: NaN,
+    gflops: NaN,
+    gbps: NaN,
+    inner: 0,
+    samples: [],
+    wallSamples: [],
+    flops: c.flops,
+    bytes: c.bytes,
   };
   const d = dispatcher();
   try {
@@ -175,7 +199,9 @@ export async function timeCase(c: BenchCase, o: TimingOptions): Promise<BenchRes
     let timing = base.timing;
     for (let r = 0; r < o.repeat; r++) {
       if (useTs) {
-        const t = await gpuTimer().time(() => { for (let i = 0; i < inner; i++) c.run(); });
+        const t = await gpuTimer().time(() => {
+          for (let i = 0; i < inner; i++) c.run();
+        });
         // A case that submits mid-encode is not fenced by the markers: fall back to wall time.
         if (!t.fenced) timing = 'wall (the case submits while encoding)';
         samples.push((t.fenced ? t.gpuMs : t.wallMs) / inner);
@@ -194,8 +220,15 @@ export async function timeCase(c: BenchCase, o: TimingOptions): Promise<BenchRes
     }
     const med = median(samples);
     return {
-      ...base, timing, medianMs: med, minMs: Math.min(...samples), gflops: c.flops / (med * 1e6), gbps: c.bytes / (med * 1e6),
-      inner, samples, wallSamples: wall,
+      ...base,
+      timing,
+      medianMs: med,
+      minMs: Math.min(...samples),
+      gflops: c.flops / (med * 1e6),
+      gbps: c.bytes / (med * 1e6),
+      inner,
+      samples,
+      wallSamples: wall,
     };
   } catch (e) {
     // Clear whatever the failure left queued, so the next case starts clean.

@@ -50,8 +50,12 @@ type Decode = (bytes: Uint8Array, name: string) => RgbImage;
 const DECODERS: Record<string, Decode> = {
   'libjpeg-turbo 2.0 (wasm)': (b, n) => decodeImage(b, n),
   'jpeg-js 0.4': (b) => {
-    const o = jpeg.decode(b, { useTArray: true, formatAsRGBA: false, maxResolutionInMP: 100,
-      maxMemoryUsageInMB: 1024 });
+    const o = jpeg.decode(b, {
+      useTArray: true,
+      formatAsRGBA: false,
+      maxResolutionInMP: 100,
+      maxMemoryUsageInMB: 1024,
+    });
     return { width: o.width, height: o.height, data: o.data };
   },
 };
@@ -81,21 +85,43 @@ export async function runJpegFidelity(o: FidelityOptions): Promise<JpegFidelityR
   const pilPasses = timePil(files, repeat, python);
   const decoders = Object.keys(DECODERS).map((name) => figures(name, tallies[name], passes[name], files.length));
   return {
-    data: o.data, images: files.length, pilRefused, repeat,
+    data: o.data,
+    images: files.length,
+    pilRefused,
+    repeat,
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, load },
     pil: { version: pil.version, imagesPerSec: files.length / median(pilPasses), passesS: pilPasses },
-    decoders, pipeline: await pipelinePass(o.data),
+    decoders,
+    pipeline: await pipelinePass(o.data),
   };
 }
 
-interface Tally { max: number; sum: number; samples: number; exactPixels: number; exactImages: number;
-  disagreements: string[] }
+interface Tally {
+  max: number;
+  sum: number;
+  samples: number;
+  exactPixels: number;
+  exactImages: number;
+  disagreements: string[];
+}
 
-async function compare(files: string[], python: string):
-  Promise<{ tallies: Record<string, Tally>; pilRefused: number }> {
-  const tallies = Object.fromEntries(Object.keys(DECODERS).map((k) => [k, {
-    max: 0, sum: 0, samples: 0, exactPixels: 0, exactImages: 0, disagreements: [] as string[],
-  }]));
+async function compare(
+  files: string[],
+  python: string,
+): Promise<{ tallies: Record<string, Tally>; pilRefused: number }> {
+  const tallies = Object.fromEntries(
+    Object.keys(DECODERS).map((k) => [
+      k,
+      {
+        max: 0,
+        sum: 0,
+        samples: 0,
+        exactPixels: 0,
+        exactImages: 0,
+        disagreements: [] as string[],
+      },
+    ]),
+  );
   const stream = new PilStream(files, python);
   let pilRefused = 0;
   try {
@@ -162,9 +188,14 @@ function timeDecoders(blobs: Buffer[], files: string[], repeat: number): Record<
 
 function figures(decoder: string, t: Tally, passesS: number[], images: number): DecoderFigures {
   return {
-    decoder, maxDiff: t.max, meanDiff: t.samples ? t.sum / t.samples : 0,
-    exactPixelsPct: t.samples ? (300 * t.exactPixels) / t.samples : 0, exactImages: t.exactImages,
-    disagreements: t.disagreements, imagesPerSec: images / median(passesS), passesS,
+    decoder,
+    maxDiff: t.max,
+    meanDiff: t.samples ? t.sum / t.samples : 0,
+    exactPixelsPct: t.samples ? (300 * t.exactPixels) / t.samples : 0,
+    exactImages: t.exactImages,
+    disagreements: t.disagreements,
+    imagesPerSec: images / median(passesS),
+    passesS,
   };
 }
 

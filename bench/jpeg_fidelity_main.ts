@@ -12,9 +12,12 @@ import { renderSections, writeResults, type BenchReport } from './results.js';
 async function main(): Promise<number> {
   const { values: v } = parseArgs({
     options: {
-      data: { type: 'string' }, repeat: { type: 'string', default: '3' }, limit: { type: 'string' },
+      data: { type: 'string' },
+      repeat: { type: 'string', default: '3' },
+      limit: { type: 'string' },
       results: { type: 'string', default: 'bench/RESULTS.md' },
-      json: { type: 'string', default: 'bench/results/jpeg-fidelity.json' }, python: { type: 'string' },
+      json: { type: 'string', default: 'bench/results/jpeg-fidelity.json' },
+      python: { type: 'string' },
     },
   });
   if (!v.data) {
@@ -22,12 +25,21 @@ async function main(): Promise<number> {
     return 2;
   }
   const jpeg = await runJpegFidelity({
-    data: v.data, repeat: Number(v.repeat), python: v.python, limit: v.limit ? Number(v.limit) : undefined,
+    data: v.data,
+    repeat: Number(v.repeat),
+    python: v.python,
+    limit: v.limit ? Number(v.limit) : undefined,
   });
   const report: BenchReport = {
-    tool: 'dawnflow bench/jpeg_fidelity', date: new Date().toISOString().slice(0, 10),
-    command: `node ${process.argv.slice(1).map((a) => a.replace(/^.*\/dist\//, 'dist/')).join(' ')}`,
-    node: process.version, adapter: { info: { description: 'none (CPU only)' }, features: [], limits: {} }, jpeg,
+    tool: 'dawnflow bench/jpeg_fidelity',
+    date: new Date().toISOString().slice(0, 10),
+    command: `node ${process.argv
+      .slice(1)
+      .map((a) => a.replace(/^.*\/dist\//, 'dist/'))
+      .join(' ')}`,
+    node: process.version,
+    adapter: { info: { description: 'none (CPU only)' }, features: [], limits: {} },
+    jpeg,
   };
   mkdirSync(dirname(v.json), { recursive: true });
   writeFileSync(v.json, `${JSON.stringify(report, null, 2)}\n`);
@@ -36,7 +48,10 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => (process.exitCode = code), (e: unknown) => {
-  console.error(e instanceof Error ? e.message : String(e));
-  process.exitCode = 1;
-});
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 1;
+  },
+);

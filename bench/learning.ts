@@ -74,11 +74,22 @@ export async function runLearningBench(o: LearningOptions): Promise<LearningRepo
   const val = new DirectoryIterator(join(o.data, 'validation'), { ...common, shuffle: false });
   const model = smallConvnet([o.size, o.size, 3]);
   const r: LearningReport = {
-    workload: 'DLwP 5.2 small convnet with dropout, RMSprop, no augmentation', data: resolve(o.data), size: o.size,
-    batch: o.batch, lr: o.lr, seed: o.seed, epochsPlanned: o.epochs,
-    samples: { train: train.samples, validation: val.samples, test: 0 }, status: 'running',
-    history: { loss: [], acc: [], val_loss: [], val_acc: [] }, epochSeconds: [], bestValAcc: null, bestEpoch: null,
-    test: null, wallS: 0, target: { ...LEARNING_TARGET, met: null },
+    workload: 'DLwP 5.2 small convnet with dropout, RMSprop, no augmentation',
+    data: resolve(o.data),
+    size: o.size,
+    batch: o.batch,
+    lr: o.lr,
+    seed: o.seed,
+    epochsPlanned: o.epochs,
+    samples: { train: train.samples, validation: val.samples, test: 0 },
+    status: 'running',
+    history: { loss: [], acc: [], val_loss: [], val_acc: [] },
+    epochSeconds: [],
+    bestValAcc: null,
+    bestEpoch: null,
+    test: null,
+    wallS: 0,
+    target: { ...LEARNING_TARGET, met: null },
   };
   try {
     model.compile({ optimizer: new RMSprop({ lr: o.lr }), loss: 'binary_crossentropy', metrics: ['acc'] });
@@ -91,7 +102,10 @@ export async function runLearningBench(o: LearningOptions): Promise<LearningRepo
       o.onUpdate?.(r);
     };
     await model.fit(train, {
-      epochs: o.epochs, validationData: val, validationSteps: val.batchesPerPass, callbacks: [{ onEpochEnd }],
+      epochs: o.epochs,
+      validationData: val,
+      validationSteps: val.batchesPerPass,
+      callbacks: [{ onEpochEnd }],
     });
     const test = await testModel(model, o.data, o.size, o.batch, undefined, shared);
     r.test = { acc: test.acc, loss: test.loss, images: test.images };

@@ -28,14 +28,16 @@ export function pilScript(): string {
 export function pilVersion(python = DEFAULT_PYTHON): { version: string | null; reason: string } {
   const r = spawnSync(python, ['-c', 'import PIL; print(PIL.__version__)'], { encoding: 'utf8' });
   if (r.status === 0) return { version: r.stdout.trim(), reason: '' };
-  const why = r.error ? r.error.message : r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`;
+  const why = r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`);
   return { version: null, reason: `${python} cannot import PIL (${why})` };
 }
 
 /** Seconds per pass of PIL decoding every file from memory, `repeat` passes. */
 export function timePil(files: string[], repeat: number, python = DEFAULT_PYTHON): number[] {
   const r = spawnSync(python, [pilScript(), '--time', String(repeat)], {
-    input: files.join('\n'), encoding: 'utf8', maxBuffer: 1 << 24,
+    input: files.join('\n'),
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
   });
   if (r.status !== 0) throw new Error(`dawnflow: PIL timing failed: ${r.stderr.trim()}`);
   return (JSON.parse(r.stdout) as { passes: number[] }).passes;
@@ -53,7 +55,10 @@ export class PilStream {
   constructor(files: string[], python = DEFAULT_PYTHON) {
     this.child = spawn(python, [pilScript()]);
     this.child.stdout.on('data', (c: Buffer) => this.push(c));
-    this.child.stdout.on('end', () => { this.ended = true; this.wake?.(); });
+    this.child.stdout.on('end', () => {
+      this.ended = true;
+      this.wake?.();
+    });
     this.child.stderr.on('data', (c: Buffer) => (this.stderr += c.toString()));
     this.child.stdin.end(`${files.join('\n')}\n`);
   }

@@ -7,9 +7,15 @@ import { CHAPTER_AUGMENTATION } from '../src/data/augment.js';
 
 export async function runPipelineBench(dir: string, size: number, batch: number): Promise<Record<string, number>> {
   const m = await measurePipeline(dir, { targetSize: [size, size], batchSize: batch });
-  const it = new DirectoryIterator(dir, { targetSize: [size, size], batchSize: batch, augment: CHAPTER_AUGMENTATION, rescale: 1 / 255, verbose: false });
+  const it = new DirectoryIterator(dir, {
+    targetSize: [size, size],
+    batchSize: batch,
+    augment: CHAPTER_AUGMENTATION,
+    rescale: 1 / 255,
+    verbose: false,
+  });
   try {
-    for (let pass = it.stats.passes; it.stats.passes === pass;) await it.nextPixels();
+    for (let pass = it.stats.passes; it.stats.passes === pass; ) await it.nextPixels();
     const t0 = performance.now();
     let images = 0;
     for (let b = 0; b < it.batchesPerPass; b++) {
@@ -21,7 +27,10 @@ export async function runPipelineBench(dir: string, size: number, batch: number)
     await dispatcher().sync();
     const seconds = (performance.now() - t0) / 1000;
     return {
-      images: m.images, threads: m.threads, coldImagesPerSec: m.coldImagesPerSec, cachedImagesPerSec: m.cachedImagesPerSec,
+      images: m.images,
+      threads: m.threads,
+      coldImagesPerSec: m.coldImagesPerSec,
+      cachedImagesPerSec: m.cachedImagesPerSec,
       augmentedGpuImagesPerSec: images / seconds,
     };
   } finally {

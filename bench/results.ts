@@ -30,32 +30,52 @@ export interface BenchReport {
 }
 
 const TITLE = '# dawnflow benchmark results';
-const INTRO = 'Written by `dawnflow bench ... --results bench/RESULTS.md` (or `--from REPORT.json --results ...`\n' +
+const INTRO =
+  'Written by `dawnflow bench ... --results bench/RESULTS.md` (or `--from REPORT.json --results ...`\n' +
   'without running anything). Each section is replaced by the next run that produces it; the others stay.\n' +
   'Ratios and shares are of numbers measured in the same run, on the same adapter.';
 const SECTIONS = ['kernels', 'e2e', 'peers', 'pipeline', 'jpeg'] as const;
 /** A fixed section, or `learning-<size>` (one per image size, after the fixed ones). */
 type Section = string;
 
-const f = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
-const pct = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '-' : `${(100 * v).toFixed(1)}%`);
+const f = (v: number | null | undefined, digits = 2): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
+const pct = (v: number | undefined): string =>
+  v === undefined || !Number.isFinite(v) ? '-' : `${(100 * v).toFixed(1)}%`;
 
 function header(r: BenchReport): string {
-  const i = r.adapter.info as { description?: string; device?: string; vendor?: string; architecture?: string; software?: boolean };
-  return `Adapter: **${i.description || i.device}** (${[i.vendor, i.architecture].filter(Boolean).join(' ')}; ${i.software ? 'a software adapter' : 'hardware'}); ` +
+  const i = r.adapter.info as {
+    description?: string;
+    device?: string;
+    vendor?: string;
+    architecture?: string;
+    software?: boolean;
+  };
+  return (
+    `Adapter: **${i.description || i.device}** (${[i.vendor, i.architecture].filter(Boolean).join(' ')}; ${i.software ? 'a software adapter' : 'hardware'}); ` +
     `timestamp-query: ${r.adapter.features.includes('timestamp-query') ? 'yes' : 'no'}.  \n` +
     `Date: ${r.date}; Node ${r.node}.  \nCommand: \`${r.command}\`` +
-    (r.env && Object.keys(r.env).length ? ` (with ${Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(' ')})` : '');
+    (r.env && Object.keys(r.env).length
+      ? ` (with ${Object.entries(r.env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')})`
+      : '')
+  );
 }
 
 function kernels(r: BenchReport, k: KernelReport): string {
   const lines = [
-    '## Kernels', '', header(r), '',
+    '## Kernels',
+    '',
+    header(r),
+    '',
     `Batch ${k.batch} at ${k.size}x${k.size}; warm-up ${k.timing.warmup}, ${k.timing.repeat} timed rep(s); timing: ${k.timing.method}` +
-      `${k.filter ? `; filter \`${k.filter}\`` : ''}. Each case was validated against float64 first (sampled outputs).`, '',
+      `${k.filter ? `; filter \`${k.filter}\`` : ''}. Each case was validated against float64 first (sampled outputs).`,
+    '',
     `Ceilings measured first: device copy **${f(k.ceilings.copyGBs, 1)} GB/s** (read+write, copyBufferToBuffer 64 MiB); ` +
       `the engine's public matmul on ${k.ceilings.matmul.shape} **${f(k.ceilings.matmulGflops)} GFLOP/s** (best sample ${f(k.ceilings.matmul.minMs, 1)} ms, ` +
-      `median ${f(k.ceilings.matmul.medianMs, 1)} ms). Both ceilings are the best sample; a kernel above 100% of matmul beats the engine's GEMM path.`, '',
+      `median ${f(k.ceilings.matmul.medianMs, 1)} ms). Both ceilings are the best sample; a kernel above 100% of matmul beats the engine's GEMM path.`,
+    '',
     '| case | shape | median ms | min ms | GFLOP/s | of matmul | GB/s | of copy |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
@@ -64,10 +84,19 @@ function kernels(r: BenchReport, k: KernelReport): string {
       lines.push(`| ${c.name} | ${c.shape || '-'} | failed: ${c.error.replace(/\|/g, '/')} | | | | | |`);
       continue;
     }
-    lines.push(`| ${c.name} | ${c.shape} | ${f(c.medianMs)} | ${f(c.minMs)} | ${f(c.gflops)} | ${pct(c.ofMatmulPeak)} | ${f(c.gbps)} | ${pct(c.ofCopyBandwidth)} |`);
+    lines.push(
+      `| ${c.name} | ${c.shape} | ${f(c.medianMs)} | ${f(c.minMs)} | ${f(c.gflops)} | ${pct(c.ofMatmulPeak)} | ${f(c.gbps)} | ${pct(c.ofCopyBandwidth)} |`,
+    );
   }
   const conv = k.results.filter((c) => c.group === 'conv' && !c.error);
-  if (conv.length) lines.push('', `Conv cases together: ${f(conv.reduce((s, c) => s + c.medianMs, 0), 0)} ms (sum of medians); suite wall time ${f(k.wallS, 0)} s.`);
+  if (conv.length)
+    lines.push(
+      '',
+      `Conv cases together: ${f(
+        conv.reduce((s, c) => s + c.medianMs, 0),
+        0,
+      )} ms (sum of medians); suite wall time ${f(k.wallS, 0)} s.`,
+    );
   return lines.join('\n');
 }
 
@@ -78,8 +107,12 @@ function e2e(r: BenchReport, e: E2eReport): string {
   };
   const est = e.chapterEpochEstimateSeconds;
   return [
-    '## End to end', '', header(r), '',
-    `VGG16 at ${e.size}x${e.size}, batch ${e.batch}, random weights and data; ${e.repeat} timed repeat(s) after one warm-up.`, '',
+    '## End to end',
+    '',
+    header(r),
+    '',
+    `VGG16 at ${e.size}x${e.size}, batch ${e.batch}, random weights and data; ${e.repeat} timed repeat(s) after one warm-up.`,
+    '',
     '| workload | images/s | GFLOP/s | median s/batch | warm-up s |',
     '|---|---:|---:|---:|---:|',
     `| conv-base forward | ${f(e.convBaseForwardImagesPerSec, 3)} | ${f(e.gflops.forward)} | ${f(med(e.timings.forward.samplesS))} | ${f(e.timings.forward.warmupS, 1)} |`,
@@ -94,11 +127,15 @@ function e2e(r: BenchReport, e: E2eReport): string {
 
 function peers(r: BenchReport, p: PeersReport): string {
   const lines = [
-    '## Peers', '', header(r), '',
+    '## Peers',
+    '',
+    header(r),
+    '',
     `${p.job.model === 'vgg16' ? 'VGG16 conv base' : 'Tiny model (VGG16 block1 only)'} at ${p.job.size}x${p.job.size}, batch ${p.job.batch}, random weights; ` +
       `${p.job.repeat} timed repeat(s) after one warm-up; each peer in its own process on the same adapter (timeout ${p.timeoutS} s). ` +
       `${f(p.flopsPerImage.forward / 1e9, 3)} GFLOP/image forward, ${f(p.flopsPerImage.train / 1e9, 3)} GFLOP/image train step ` +
-      '(last block + Dense 256 + Dense 1 trainable, Adam). "dawnflow / peer" above 1 means dawnflow is faster.', '',
+      '(last block + Dense 256 + Dense 1 trainable, Adam). "dawnflow / peer" above 1 means dawnflow is faster.',
+    '',
     '| system | workload | status | median s/batch | images/s | GFLOP/s | warm-up s | dawnflow / peer |',
     '|---|---|---|---:|---:|---:|---:|---:|',
   ];
@@ -108,7 +145,9 @@ function peers(r: BenchReport, p: PeersReport): string {
       lines.push(`| ${name} | ${x.workload} | **${x.status}**: ${(x.reason ?? '').replace(/\|/g, '/')} | | | | | |`);
       continue;
     }
-    lines.push(`| ${name} | ${x.workload} | ran | ${f(x.medianS, 3)} | ${f(x.imagesPerSec, 3)} | ${f(x.gflops)} | ${f(x.warmupS, 1)} | ${x.oursOverPeer === undefined ? '-' : `${f(x.oursOverPeer)}x`} |`);
+    lines.push(
+      `| ${name} | ${x.workload} | ran | ${f(x.medianS, 3)} | ${f(x.imagesPerSec, 3)} | ${f(x.gflops)} | ${f(x.warmupS, 1)} | ${x.oursOverPeer === undefined ? '-' : `${f(x.oursOverPeer)}x`} |`,
+    );
   }
   const notes = p.rows.flatMap((x) => (x.notes ?? []).map((n) => `${x.system}: ${n}`));
   if (notes.length) lines.push('', ...[...new Set(notes)].map((n) => `- ${n}`));
@@ -117,7 +156,10 @@ function peers(r: BenchReport, p: PeersReport): string {
 
 function pipeline(r: BenchReport, p: Record<string, number>): string {
   return [
-    '## Input pipeline', '', header(r), '',
+    '## Input pipeline',
+    '',
+    header(r),
+    '',
     `${p.images} images, ${p.threads} decode threads: cold ${f(p.coldImagesPerSec, 1)} images/s, from the cache ${f(p.cachedImagesPerSec, 0)} images/s, ` +
       `with the GPU augmentation ${f(p.augmentedGpuImagesPerSec, 1)} images/s.`,
   ].join('\n');
@@ -128,7 +170,8 @@ export const learningDir = (resultsPath: string): string => join(dirname(results
 
 export function renderSections(r: BenchReport, resultsPath = 'bench/RESULTS.md'): Partial<Record<Section, string>> {
   const out: Partial<Record<Section, string>> = {};
-  if (r.learning) out[learningStem(r.learning.size)] = learningSection(r.learning, header(r), resultsPath, learningDir(resultsPath));
+  if (r.learning)
+    out[learningStem(r.learning.size)] = learningSection(r.learning, header(r), resultsPath, learningDir(resultsPath));
   if (r.kernels) out.kernels = kernels(r, r.kernels);
   if (r.e2e) out.e2e = e2e(r, r.e2e);
   if (r.peers) out.peers = peers(r, r.peers);
@@ -151,7 +194,8 @@ export function writeResults(path: string, r: BenchReport): Section[] {
     const b = old.indexOf(close(s), a);
     if (b > a) kept[s] = old.slice(a, b).trim();
   }
-  const learning = [...new Set([...Object.keys(kept), ...Object.keys(fresh)])].filter((s) => s.startsWith('learning-'))
+  const learning = [...new Set([...Object.keys(kept), ...Object.keys(fresh)])]
+    .filter((s) => s.startsWith('learning-'))
     .sort((x, y) => Number(x.slice(9)) - Number(y.slice(9)));
   const order = [...SECTIONS, ...learning];
   const body = order.filter((s) => fresh[s] ?? kept[s]).map((s) => `${open(s)}\n${fresh[s] ?? kept[s]}\n${close(s)}`);

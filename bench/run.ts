@@ -2,7 +2,15 @@
 // best GEMM on 1024^3), then every kernel case at VGG16 / chapter shapes, validated then timed.
 // The workload of src/apps/workload.ts (or --batch, --size); --filter REGEX picks cases by name.
 import { currentGpu, dispatcher } from '../src/gpu/engine.js';
-import { copyBandwidth, GpuTimer, timeCase, type BenchCase, type BenchResult, type CaseFactory, type TimingOptions } from './harness.js';
+import {
+  copyBandwidth,
+  GpuTimer,
+  timeCase,
+  type BenchCase,
+  type BenchResult,
+  type CaseFactory,
+  type TimingOptions,
+} from './harness.js';
 import { kernelCases, matmulCeilingCase } from './kernels/cases.js';
 import { WORKLOAD_SIZE, workloadBatch } from '../src/apps/workload.js';
 
@@ -50,8 +58,10 @@ export function kernelCaseNames(batch: number, size: number): string[] {
 export function fmtResult(r: BenchResult): string {
   if (r.error) return `${r.name.padEnd(32)} ${r.shape.padEnd(44)} FAILED: ${r.error}`;
   const pct = (v: number | undefined) => (v === undefined ? '   -' : `${(100 * v).toFixed(0).padStart(3)}%`);
-  return `${r.name.padEnd(32)} ${r.shape.padEnd(44)} median ${r.medianMs.toFixed(2).padStart(9)} ms  min ${r.minMs.toFixed(2).padStart(9)} ms` +
-    `  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s (${pct(r.ofMatmulPeak)} of matmul)  ${r.gbps.toFixed(2).padStart(7)} GB/s (${pct(r.ofCopyBandwidth)} of copy)`;
+  return (
+    `${r.name.padEnd(32)} ${r.shape.padEnd(44)} median ${r.medianMs.toFixed(2).padStart(9)} ms  min ${r.minMs.toFixed(2).padStart(9)} ms` +
+    `  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s (${pct(r.ofMatmulPeak)} of matmul)  ${r.gbps.toFixed(2).padStart(7)} GB/s (${pct(r.ofCopyBandwidth)} of copy)`
+  );
 }
 
 /** Makes, times and disposes one case; a failure at any point is the result's error. */
@@ -61,8 +71,21 @@ async function runOne(f: CaseFactory, timing: TimingOptions, method: string): Pr
     c = f.make();
   } catch (e) {
     return {
-      name: f.name, group: '', shape: '', validated: '', timing: method, medianMs: NaN, minMs: NaN, gflops: NaN, gbps: NaN,
-      inner: 0, samples: [], wallSamples: [], flops: 0, bytes: 0, error: `setup: ${(e as Error).message}`,
+      name: f.name,
+      group: '',
+      shape: '',
+      validated: '',
+      timing: method,
+      medianMs: NaN,
+      minMs: NaN,
+      gflops: NaN,
+      gbps: NaN,
+      inner: 0,
+      samples: [],
+      wallSamples: [],
+      flops: 0,
+      bytes: 0,
+      error: `setup: ${(e as Error).message}`,
     };
   }
   const r = await timeCase(c, timing);
@@ -85,10 +108,13 @@ export async function runKernelBench(o: KernelBenchOptions): Promise<KernelRepor
   if (o.filter) {
     const re = new RegExp(o.filter);
     cases = cases.filter((c) => re.test(c.name));
-    if (!cases.length) throw new Error(`--filter ${o.filter} matches no case; cases: ${kernelCaseNames(batch, size).join(', ')}`);
+    if (!cases.length)
+      throw new Error(`--filter ${o.filter} matches no case; cases: ${kernelCaseNames(batch, size).join(', ')}`);
   }
-  console.log(`adapter: ${gpu.info.description || gpu.info.device} (${gpu.info.software ? 'software' : 'hardware'}); ` +
-    `batch ${batch} at ${size}x${size}; ${cases.length} cases; warm-up ${timing.warmup}, ${timing.repeat} reps; timing: ${method}`);
+  console.log(
+    `adapter: ${gpu.info.description || gpu.info.device} (${gpu.info.software ? 'software' : 'hardware'}); ` +
+      `batch ${batch} at ${size}x${size}; ${cases.length} cases; warm-up ${timing.warmup}, ${timing.repeat} reps; timing: ${method}`,
+  );
 
   // The ceilings get at least 3 samples even with --quick: they scale every share below.
   const copyGBs = await copyBandwidth(3);
@@ -99,8 +125,10 @@ export async function runKernelBench(o: KernelBenchOptions): Promise<KernelRepor
   if (matmul.error) console.log(`matmul ceiling FAILED: ${matmul.error}`);
   // A ceiling is the best the adapter did: the fastest sample, not the median.
   const matmulGflops = matmul.error ? NaN : mm.flops / (matmul.minMs * 1e6);
-  console.log(`ceilings: device copy ${copyGBs.toFixed(1)} GB/s (read+write), matmul ${n}^3 ${matmulGflops.toFixed(2)} GFLOP/s ` +
-    `(best of ${matmul.samples.length}: ${matmul.minMs.toFixed(1)} ms; median ${matmul.medianMs.toFixed(1)} ms) [${matmul.validated || 'not validated'}]`);
+  console.log(
+    `ceilings: device copy ${copyGBs.toFixed(1)} GB/s (read+write), matmul ${n}^3 ${matmulGflops.toFixed(2)} GFLOP/s ` +
+      `(best of ${matmul.samples.length}: ${matmul.minMs.toFixed(1)} ms; median ${matmul.medianMs.toFixed(1)} ms) [${matmul.validated || 'not validated'}]`,
+  );
 
   const results: BenchResult[] = [];
   for (const f of cases) {
@@ -114,12 +142,18 @@ export async function runKernelBench(o: KernelBenchOptions): Promise<KernelRepor
   }
   const ok = results.filter((r) => !r.error);
   const conv = ok.filter((r) => r.group === 'conv');
-  console.log(`${ok.length}/${results.length} cases ok` +
-    (conv.length ? `; conv cases sum ${conv.reduce((s, r) => s + r.medianMs, 0).toFixed(0)} ms (median each)` : ''));
+  console.log(
+    `${ok.length}/${results.length} cases ok` +
+      (conv.length ? `; conv cases sum ${conv.reduce((s, r) => s + r.medianMs, 0).toFixed(0)} ms (median each)` : ''),
+  );
   return {
-    batch, size, timing: { ...timing, method }, filter: o.filter ?? null,
-    ceilings: { copyGBs, matmulGflops, matmul }, pipelines: dispatcher().pipelines.size, results,
+    batch,
+    size,
+    timing: { ...timing, method },
+    filter: o.filter ?? null,
+    ceilings: { copyGBs, matmulGflops, matmul },
+    pipelines: dispatcher().pipelines.size,
+    results,
     wallS: (performance.now() - started) / 1000,
   };
 }
-

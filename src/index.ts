@@ -48,5 +48,11 @@ export { listImageFolder } from './data/directory.js';
 export { loadImage, toFloatBatch } from './data/load_img.js';
 export { readNpy, writeNpy } from './io/npy.js';
 export { ImageDataGenerator } from './data/image_data_generator.js';
-export { CHAPTER_AUGMENTATION, randomTransform, transformMatrix, warpReference, type AugmentOptions } from './data/augment.js';
+export {
+  CHAPTER_AUGMENTATION,
+  randomTransform,
+  transformMatrix,
+  warpReference,
+  type AugmentOptions,
+} from './data/augment.js';
 export { augmentBatch, uploadPixels } from './kernels/augment.js';

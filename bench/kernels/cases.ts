@@ -39,7 +39,11 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
   const shape = `${batch}x${hw}x${hw}x${ci} * 3x3x${ci}x${co} same`;
   const flops = 2 * batch * hw * hw * co * 9 * ci;
   const geometry = () => conv2dGeometry(xs, ws, { padding: 'same' });
-  const mk = (pass: string, bytes: number, make: () => Omit<BenchCase, 'name' | 'group' | 'shape' | 'flops' | 'bytes'>): CaseFactory => ({
+  const mk = (
+    pass: string,
+    bytes: number,
+    make: () => Omit<BenchCase, 'name' | 'group' | 'shape' | 'flops' | 'bytes'>,
+  ): CaseFactory => ({
     name: `${s.name}/${pass}`,
     make: () => ({ name: `${s.name}/${pass}`, group: 'conv', shape, flops, bytes, ...make() }),
   });
@@ -84,7 +88,11 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
             return { value: Math.max(0, acc), absSum: abs };
           });
         },
-        dispose: () => { x.dispose(); w.dispose(); b.dispose(); },
+        dispose: () => {
+          x.dispose();
+          w.dispose();
+          b.dispose();
+        },
       };
     }),
     mk('backward_input', yBytes + wBytes + xBytes, () => {
@@ -122,7 +130,10 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
             return { value: acc, absSum: abs };
           });
         },
-        dispose: () => { w.dispose(); dy.dispose(); },
+        dispose: () => {
+          w.dispose();
+          dy.dispose();
+        },
       };
     }),
     mk('backward_weight', xBytes + yBytes + wBytes, () => {
@@ -157,7 +168,10 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
             return { value: acc, absSum: abs };
           });
         },
-        dispose: () => { x.dispose(); dy.dispose(); },
+        dispose: () => {
+          x.dispose();
+          dy.dispose();
+        },
       };
     }),
   ];
@@ -170,7 +184,12 @@ export function denseCases(batch: number, k: number, n: number, seed: number): C
   const name = `dense_${k}x${n}`;
   const flops = 2 * batch * k * n;
   const bytes = 4 * (batch * k + k * n + batch * n);
-  const data = () => ({ xh: seeded(batch * k, seed), wh: seeded(k * n, seed + 1, 0.05), dzh: seeded(batch * n, seed + 2), bh: seeded(n, seed + 3, 0.1) });
+  const data = () => ({
+    xh: seeded(batch * k, seed),
+    wh: seeded(k * n, seed + 1, 0.05),
+    dzh: seeded(batch * n, seed + 2),
+    bh: seeded(n, seed + 3, 0.1),
+  });
   const dot = (len: number, a: (j: number) => number, b: (j: number) => number, bias = 0): Want => {
     let acc = bias;
     let abs = Math.abs(bias);
@@ -181,75 +200,123 @@ export function denseCases(batch: number, k: number, n: number, seed: number): C
     }
     return { value: acc, absSum: abs };
   };
-  return [{
-    name: `${name}/forward`,
-    make: () => {
-      const { xh, wh, bh } = data();
-      const [x, w, b] = [Tensor.fromArray(xh, [batch, k]), Tensor.fromArray(wh, [k, n]), Tensor.fromArray(bh, [n])];
-      const fwd = () => noGrad(() => dense(x, w, b, 'relu'));
-      return {
-        name: `${name}/forward`, group: 'dense', shape: `${batch}x${k} . ${k}x${n} + b, relu`, flops, bytes,
-        run: () => fwd().dispose(),
-        validate: async () => {
-          const got = await readAndDispose(fwd());
-          return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
-            const r = Math.floor(i / n);
-            const cc = i % n;
-            const w0 = dot(k, (j) => xh[r * k + j], (j) => wh[j * n + cc], bh[cc]);
-            return { value: Math.max(0, w0.value), absSum: w0.absSum };
-          });
-        },
-        dispose: () => { x.dispose(); w.dispose(); b.dispose(); },
-      };
+  return [
+    {
+      name: `${name}/forward`,
+      make: () => {
+        const { xh, wh, bh } = data();
+        const [x, w, b] = [Tensor.fromArray(xh, [batch, k]), Tensor.fromArray(wh, [k, n]), Tensor.fromArray(bh, [n])];
+        const fwd = () => noGrad(() => dense(x, w, b, 'relu'));
+        return {
+          name: `${name}/forward`,
+          group: 'dense',
+          shape: `${batch}x${k} . ${k}x${n} + b, relu`,
+          flops,
+          bytes,
+          run: () => fwd().dispose(),
+          validate: async () => {
+            const got = await readAndDispose(fwd());
+            return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
+              const r = Math.floor(i / n);
+              const cc = i % n;
+              const w0 = dot(
+                k,
+                (j) => xh[r * k + j],
+                (j) => wh[j * n + cc],
+                bh[cc],
+              );
+              return { value: Math.max(0, w0.value), absSum: w0.absSum };
+            });
+          },
+          dispose: () => {
+            x.dispose();
+            w.dispose();
+            b.dispose();
+          },
+        };
+      },
     },
-  }, {
-    name: `${name}/backward_input`,
-    make: () => {
-      const { wh, dzh } = data();
-      const [w, dz] = [Tensor.fromArray(wh, [k, n]), Tensor.fromArray(dzh, [batch, n])];
-      const go = () => gemmRaw(dz, w, { transB: true });
-      return {
-        name: `${name}/backward_input`, group: 'dense', shape: `dZ ${batch}x${n} . W^T ${n}x${k}`, flops, bytes,
-        run: () => go().dispose(),
-        validate: async () => {
-          const got = await readAndDispose(go());
-          return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
-            const r = Math.floor(i / k);
-            const cc = i % k;
-            return dot(n, (j) => dzh[r * n + j], (j) => wh[cc * n + j]);
-          });
-        },
-        dispose: () => { w.dispose(); dz.dispose(); },
-      };
+    {
+      name: `${name}/backward_input`,
+      make: () => {
+        const { wh, dzh } = data();
+        const [w, dz] = [Tensor.fromArray(wh, [k, n]), Tensor.fromArray(dzh, [batch, n])];
+        const go = () => gemmRaw(dz, w, { transB: true });
+        return {
+          name: `${name}/backward_input`,
+          group: 'dense',
+          shape: `dZ ${batch}x${n} . W^T ${n}x${k}`,
+          flops,
+          bytes,
+          run: () => go().dispose(),
+          validate: async () => {
+            const got = await readAndDispose(go());
+            return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
+              const r = Math.floor(i / k);
+              const cc = i % k;
+              return dot(
+                n,
+                (j) => dzh[r * n + j],
+                (j) => wh[cc * n + j],
+              );
+            });
+          },
+          dispose: () => {
+            w.dispose();
+            dz.dispose();
+          },
+        };
+      },
     },
-  }, {
-    name: `${name}/backward_weight`,
-    make: () => {
-      const { xh, dzh } = data();
-      const [x, dz] = [Tensor.fromArray(xh, [batch, k]), Tensor.fromArray(dzh, [batch, n])];
-      const go = () => gemmRaw(x, dz, { transA: true });
-      return {
-        name: `${name}/backward_weight`, group: 'dense', shape: `X^T ${k}x${batch} . dZ ${batch}x${n}`, flops, bytes,
-        run: () => go().dispose(),
-        validate: async () => {
-          const got = await readAndDispose(go());
-          return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
-            const r = Math.floor(i / n);
-            const cc = i % n;
-            return dot(batch, (j) => xh[j * k + r], (j) => dzh[j * n + cc]);
-          });
-        },
-        dispose: () => { x.dispose(); dz.dispose(); },
-      };
+    {
+      name: `${name}/backward_weight`,
+      make: () => {
+        const { xh, dzh } = data();
+        const [x, dz] = [Tensor.fromArray(xh, [batch, k]), Tensor.fromArray(dzh, [batch, n])];
+        const go = () => gemmRaw(x, dz, { transA: true });
+        return {
+          name: `${name}/backward_weight`,
+          group: 'dense',
+          shape: `X^T ${k}x${batch} . dZ ${batch}x${n}`,
+          flops,
+          bytes,
+          run: () => go().dispose(),
+          validate: async () => {
+            const got = await readAndDispose(go());
+            return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
+              const r = Math.floor(i / n);
+              const cc = i % n;
+              return dot(
+                batch,
+                (j) => xh[j * k + r],
+                (j) => dzh[j * n + cc],
+              );
+            });
+          },
+          dispose: () => {
+            x.dispose();
+            dz.dispose();
+          },
+        };
+      },
     },
-  }];
+  ];
 }
 
 // --- optimizers -----------------------------------------------------------------------------
 
 /** The variables approach 3 trains: block5's three convs and the dense head. */
 export const BLOCK5_HEAD_SHAPES: number[][] = [
-  [3, 3, 512, 512], [512], [3, 3, 512, 512], [512], [3, 3, 512, 512], [512], [8192, 256], [256], [256, 1], [1],
+  [3, 3, 512, 512],
+  [512],
+  [3, 3, 512, 512],
+  [512],
+  [3, 3, 512, 512],
+  [512],
+  [8192, 256],
+  [256],
+  [256, 1],
+  [1],
 ];
 
 /** One fused update step over every block5 + head variable (10 launches), via Optimizer.step. */
@@ -258,8 +325,20 @@ export function optimizerCases(seed: number): CaseFactory[] {
   const mk = (name: 'rmsprop' | 'adam'): CaseFactory => ({
     name: `${name}/block5+head`,
     make: () => {
-      const values = BLOCK5_HEAD_SHAPES.map((sh, i) => seeded(sh.reduce((a, b) => a * b, 1), seed + 2 * i, 0.05));
-      const grads = BLOCK5_HEAD_SHAPES.map((sh, i) => seeded(sh.reduce((a, b) => a * b, 1), seed + 2 * i + 1, 0.01));
+      const values = BLOCK5_HEAD_SHAPES.map((sh, i) =>
+        seeded(
+          sh.reduce((a, b) => a * b, 1),
+          seed + 2 * i,
+          0.05,
+        ),
+      );
+      const grads = BLOCK5_HEAD_SHAPES.map((sh, i) =>
+        seeded(
+          sh.reduce((a, b) => a * b, 1),
+          seed + 2 * i + 1,
+          0.01,
+        ),
+      );
       const vars = BLOCK5_HEAD_SHAPES.map((sh, i) => {
         const v = new Variable(`bench/${name}_${i}:0`, Tensor.fromArray(values[i], sh));
         v.value.grad = Tensor.fromArray(grads[i], sh);
@@ -271,8 +350,11 @@ export function optimizerCases(seed: number): CaseFactory[] {
       // Bytes: Adam reads p, g, m, v and writes p, m, v; RMSprop reads p, g, a and writes p, a.
       const words = name === 'adam' ? 7 : 5;
       return {
-        name: `${name}/block5+head`, group: 'optimizer', shape: `${total.toLocaleString('en-US')} params in ${vars.length} variables`,
-        flops: (name === 'adam' ? 11 : 7) * total, bytes: 4 * words * total,
+        name: `${name}/block5+head`,
+        group: 'optimizer',
+        shape: `${total.toLocaleString('en-US')} params in ${vars.length} variables`,
+        flops: (name === 'adam' ? 11 : 7) * total,
+        bytes: 4 * words * total,
         run: () => opt.step(vars),
         validate: async () => {
           // One step from zero slots on fresh copies, against Keras 2.3's formulas in float64.
@@ -286,19 +368,26 @@ export function optimizerCases(seed: number): CaseFactory[] {
           const parts: string[] = [];
           for (const i of [0, 6]) {
             const got = (await fresh[i].value.data()) as Float32Array;
-            parts.push(checkSamples(got, sampleIndices(got.length, SAMPLES / 2, seed + i), (j) => {
-              const p = values[i][j];
-              const g = grads[i][j];
-              let value: number;
-              if (name === 'adam') {
-                const lrT = lr * Math.sqrt(1 - 0.999) / (1 - 0.9);
-                value = p - (lrT * (0.1 * g)) / (Math.sqrt(0.001 * g * g) + 1e-7);
-              } else {
-                value = p - (lr * g) / (Math.sqrt(0.1 * g * g) + 1e-7);
-              }
-              // The step is ~lr = 1e-3; the 1e-5 floor of the tolerance is 1% of it.
-              return { value, absSum: 0 };
-            }, `sampled ${BLOCK5_HEAD_SHAPES[i].join('x')}`));
+            parts.push(
+              checkSamples(
+                got,
+                sampleIndices(got.length, SAMPLES / 2, seed + i),
+                (j) => {
+                  const p = values[i][j];
+                  const g = grads[i][j];
+                  let value: number;
+                  if (name === 'adam') {
+                    const lrT = (lr * Math.sqrt(1 - 0.999)) / (1 - 0.9);
+                    value = p - (lrT * (0.1 * g)) / (Math.sqrt(0.001 * g * g) + 1e-7);
+                  } else {
+                    value = p - (lr * g) / (Math.sqrt(0.1 * g * g) + 1e-7);
+                  }
+                  // The step is ~lr = 1e-3; the 1e-5 floor of the tolerance is 1% of it.
+                  return { value, absSum: 0 };
+                },
+                `sampled ${BLOCK5_HEAD_SHAPES[i].join('x')}`,
+              ),
+            );
           }
           o.dispose();
           for (const c of fresh) c.value.dispose();
@@ -306,7 +395,10 @@ export function optimizerCases(seed: number): CaseFactory[] {
         },
         dispose: () => {
           opt.dispose();
-          for (const v of vars) { v.value.grad?.dispose(); v.value.dispose(); }
+          for (const v of vars) {
+            v.value.grad?.dispose();
+            v.value.dispose();
+          }
         },
       };
     },
@@ -326,7 +418,11 @@ export function augmentCase(batch: number, size: number, seed: number): CaseFact
       const r = new Rng(seed);
       const bytes = Uint8Array.from({ length: batch * size * size * 3 }, () => r.nextU32() & 255);
       const params = Array.from({ length: batch }, () => randomTransform(CHAPTER_AUGMENTATION, size, size, r));
-      const transforms = params.map((p) => ({ matrix: transformMatrix(p, size, size), flipHorizontal: p.flipHorizontal, flipVertical: p.flipVertical }));
+      const transforms = params.map((p) => ({
+        matrix: transformMatrix(p, size, size),
+        flipHorizontal: p.flipHorizontal,
+        flipVertical: p.flipVertical,
+      }));
       const o = { fillMode: 'nearest' as const, cval: 0, rescale: 1 / 255 };
       const pixels = uploadPixels(bytes, shape);
       const px = batch * size * size;
@@ -335,8 +431,11 @@ export function augmentCase(batch: number, size: number, seed: number): CaseFact
       const prm = Tensor.fromArray(packWarpParams(transforms, size, size), [transforms.length * 16], 'uint32');
       const warp = { pixels: px, h: size, w: size, words: pixels.size, fill: 0 /* nearest */, identity: false, o };
       return {
-        name, group: 'augment', shape: `${batch}x${size}x${size}x3 u8 -> f32, chapter warp`,
-        flops: 30 * px, bytes: 3 * px + 12 * px,
+        name,
+        group: 'augment',
+        shape: `${batch}x${size}x${size}x3 u8 -> f32, chapter warp`,
+        flops: 30 * px,
+        bytes: 3 * px + 12 * px,
         run: () => {
           const y = Tensor.empty([batch, size, size, 3], 'float32', 'augment');
           dispatcher().launch(augmentWarpKernel, warp, [pixels.buffer, prm.buffer, y.buffer]);
@@ -346,16 +445,29 @@ export function augmentCase(batch: number, size: number, seed: number): CaseFact
           const got = await readAndDispose(augmentBatch(pixels, shape, transforms, o));
           // The whole first image against the float64 SciPy-exact reference.
           const one = size * size * 3;
-          const want = warpReference(Float64Array.from(bytes.subarray(0, one)), size, size, 3, transforms[0].matrix, params[0], 'nearest', 0);
+          const want = warpReference(
+            Float64Array.from(bytes.subarray(0, one)),
+            size,
+            size,
+            3,
+            transforms[0].matrix,
+            params[0],
+            'nearest',
+            0,
+          );
           let worst = 0;
           for (let i = 0; i < one; i++) {
             const d = Math.abs(got[i] - want[i] / 255);
-            if (!(d <= 1e-3)) throw new Error(`validation failed at element ${i}: got ${got[i]}, float64 ${want[i] / 255}`);
+            if (!(d <= 1e-3))
+              throw new Error(`validation failed at element ${i}: got ${got[i]}, float64 ${want[i] / 255}`);
             worst = Math.max(worst, d);
           }
           return `max |d| ${worst.toExponential(2)} over ${one} values (image 0)`;
         },
-        dispose: () => { pixels.dispose(); prm.dispose(); },
+        dispose: () => {
+          pixels.dispose();
+          prm.dispose();
+        },
       };
     },
   };
@@ -370,8 +482,11 @@ export function matmulCeilingCase(n: number, seed: number): BenchCase {
   const [a, b] = [Tensor.fromArray(ah, [n, n]), Tensor.fromArray(bh, [n, n])];
   const go = () => noGrad(() => matmul(a, b));
   return {
-    name: `matmul_${n}/ceiling`, group: 'ceiling', shape: `${n}x${n} . ${n}x${n}`,
-    flops: 2 * n * n * n, bytes: 12 * n * n,
+    name: `matmul_${n}/ceiling`,
+    group: 'ceiling',
+    shape: `${n}x${n} . ${n}x${n}`,
+    flops: 2 * n * n * n,
+    bytes: 12 * n * n,
     run: () => go().dispose(),
     validate: async () => {
       const got = await readAndDispose(go());
@@ -388,7 +503,10 @@ export function matmulCeilingCase(n: number, seed: number): BenchCase {
         return { value: acc, absSum: abs };
       });
     },
-    dispose: () => { a.dispose(); b.dispose(); },
+    dispose: () => {
+      a.dispose();
+      b.dispose();
+    },
   };
 }
 

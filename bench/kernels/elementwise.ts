@@ -4,7 +4,12 @@
 import { Tensor } from '../../src/tensor/tensor.js';
 import { binaryRaw, unaryRaw } from '../../src/kernels/elementwise.js';
 import {
-  BINARY_TABLE, drawDomain, UNARY_TABLE, type BinaryName, type Domain, type UnaryName,
+  BINARY_TABLE,
+  drawDomain,
+  UNARY_TABLE,
+  type BinaryName,
+  type Domain,
+  type UnaryName,
 } from '../../src/kernels/elementwise_table.js';
 import { Rng } from '../../src/tensor/random.js';
 import type { BenchCase, CaseFactory } from '../harness.js';
@@ -19,10 +24,22 @@ function draw(d: Domain, n: number, seed: number): Float64Array {
 }
 
 /** A case timing `go`, validated at sampled cells against `want(i)`. */
-function elementwiseCase(name: string, shape: number[], flops: number, bytes: number, go: () => Tensor,
-  want: (i: number) => number, inputs: Tensor[], seed: number): BenchCase {
+function elementwiseCase(
+  name: string,
+  shape: number[],
+  flops: number,
+  bytes: number,
+  go: () => Tensor,
+  want: (i: number) => number,
+  inputs: Tensor[],
+  seed: number,
+): BenchCase {
   return {
-    name, group: 'elementwise', shape: `${shape.join('x')}`, flops, bytes,
+    name,
+    group: 'elementwise',
+    shape: `${shape.join('x')}`,
+    flops,
+    bytes,
     run: () => go().dispose(),
     validate: async () => {
       const got = await readAndDispose(go());
@@ -45,8 +62,16 @@ function unaryCase(op: UnaryName, shape: number[], seed: number): CaseFactory {
       const xh = draw(rec.domain, n, seed);
       const x = Tensor.fromArray(Float32Array.from(xh), shape);
       const alpha = rec.alpha ?? 0;
-      return elementwiseCase(name, shape, rec.flops * n, 8 * n, () => unaryRaw(op, x, alpha),
-        (i) => rec.ref(xh[i], alpha), [x], seed);
+      return elementwiseCase(
+        name,
+        shape,
+        rec.flops * n,
+        8 * n,
+        () => unaryRaw(op, x, alpha),
+        (i) => rec.ref(xh[i], alpha),
+        [x],
+        seed,
+      );
     },
   };
 }
@@ -60,8 +85,16 @@ function binaryCase(op: BinaryName, shape: number[], seed: number): CaseFactory 
       const n = shape.reduce((a, b) => a * b, 1);
       const [ah, bh] = [draw(rec.domain.a, n, seed), draw(rec.domain.b, n, seed + 1)];
       const [a, b] = [ah, bh].map((h) => Tensor.fromArray(Float32Array.from(h), shape));
-      return elementwiseCase(name, shape, rec.flops * n, 12 * n, () => binaryRaw(op, a, b),
-        (i) => rec.ref(ah[i], bh[i]), [a, b], seed);
+      return elementwiseCase(
+        name,
+        shape,
+        rec.flops * n,
+        12 * n,
+        () => binaryRaw(op, a, b),
+        (i) => rec.ref(ah[i], bh[i]),
+        [a, b],
+        seed,
+      );
     },
   };
 }

@@ -33,7 +33,10 @@ function kindCases(kind: PoolKind, batch: number, name: string, hw: number, c: n
       return r.y;
     };
     return {
-      name: pass('forward'), group: 'pool', shape, flops: out * (POOL[0] * POOL[1] - 1),
+      name: pass('forward'),
+      group: 'pool',
+      shape,
+      flops: out * (POOL[0] * POOL[1] - 1),
       // x read once; y (and the argmax) written once.
       bytes: 4 * (x.size + (1 + aux) * out),
       run: () => go().dispose(),
@@ -54,17 +57,27 @@ function kindCases(kind: PoolKind, batch: number, name: string, hw: number, c: n
     y.dispose();
     const go = () => pool2dBackwardRaw(kind, dy, argmax, g);
     return {
-      name: pass('backward'), group: 'pool', shape, flops: x.size,
+      name: pass('backward'),
+      group: 'pool',
+      shape,
+      flops: x.size,
       bytes: 4 * ((1 + aux) * out + x.size),
       run: () => go().dispose(),
       validate: async () => {
         const want = rec.ref.backward(Float64Array.from(xh), xs, Float64Array.from(dyh), POOL, POOL, 'valid');
         return checkAgainst(await readAndDispose(go()), want, seed);
       },
-      dispose: () => { x.dispose(); dy.dispose(); argmax?.dispose(); },
+      dispose: () => {
+        x.dispose();
+        dy.dispose();
+        argmax?.dispose();
+      },
     };
   };
-  return [{ name: pass('forward'), make: forward }, { name: pass('backward'), make: backward }];
+  return [
+    { name: pass('forward'), make: forward },
+    { name: pass('backward'), make: backward },
+  ];
 }
 
 /** Every pooling kind at one block's pool: x [batch, hw, hw, c], 2x2 stride 2. */

@@ -14,14 +14,21 @@ export function sampleIndices(total: number, count: number, seed: number): numbe
 }
 
 /** A float64 value and the sum of |terms| that made it (the scale of its float32 rounding). */
-export interface Want { value: number; absSum: number }
+export interface Want {
+  value: number;
+  absSum: number;
+}
 
 /**
  * got[i] against want(i) for sampled i. The tolerance follows float32 summation: 2e-5 of the
  * sum of |terms| (hundreds of times the usual rounding, far below an indexing error) + 1e-5.
  */
-export function checkSamples(got: ArrayLike<number>, idx: number[], want: (i: number) => Want,
-  what = 'sampled'): string {
+export function checkSamples(
+  got: ArrayLike<number>,
+  idx: number[],
+  want: (i: number) => Want,
+  what = 'sampled',
+): string {
   let worst = 0;
   let worstRatio = 0;
   for (const i of idx) {

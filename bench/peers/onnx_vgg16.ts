@@ -106,7 +106,12 @@ function valueInfo(name: string, dims: (number | string)[]): Writer {
 
 // --- the model ----------------------------------------------------------------------------
 
-export interface OnnxModel { bytes: Uint8Array; input: string; output: string; outputShape: number[] }
+export interface OnnxModel {
+  bytes: Uint8Array;
+  input: string;
+  output: string;
+  outputShape: number[];
+}
 
 /**
  * The conv base as ONNX: per conv `Conv` (3x3, pads 1, bias) + `Relu`, per block a 2x2 stride-2
@@ -125,15 +130,25 @@ export function vgg16Onnx(model: PeerModel, size: number, seed: number): OnnxMod
       const name = `block${b + 1}_conv${i + 1}`;
       inits.push(initializer(`${name}_W`, [co, ci, 3, 3], seeded(co * ci * 9, seed + 10 + k++, glorotLimit(ci, co))));
       inits.push(initializer(`${name}_B`, [co], new Float32Array(co)));
-      graph.bytes(1, node('Conv', name, [prev, `${name}_W`, `${name}_B`], [`${name}_conv`], [
-        intsAttr('kernel_shape', [3, 3]), intsAttr('pads', [1, 1, 1, 1]), intsAttr('strides', [1, 1]),
-      ]));
+      graph.bytes(
+        1,
+        node(
+          'Conv',
+          name,
+          [prev, `${name}_W`, `${name}_B`],
+          [`${name}_conv`],
+          [intsAttr('kernel_shape', [3, 3]), intsAttr('pads', [1, 1, 1, 1]), intsAttr('strides', [1, 1])],
+        ),
+      );
       graph.bytes(1, node('Relu', `${name}_relu`, [`${name}_conv`], [name]));
       prev = name;
       ci = co;
     });
     const pool = `block${b + 1}_pool`;
-    graph.bytes(1, node('MaxPool', pool, [prev], [pool], [intsAttr('kernel_shape', [2, 2]), intsAttr('strides', [2, 2])]));
+    graph.bytes(
+      1,
+      node('MaxPool', pool, [prev], [pool], [intsAttr('kernel_shape', [2, 2]), intsAttr('strides', [2, 2])]),
+    );
     prev = pool;
     hw = Math.floor(hw / 2);
   });
@@ -142,6 +157,10 @@ export function vgg16Onnx(model: PeerModel, size: number, seed: number): OnnxMod
   graph.bytes(11, valueInfo('input', ['N', 3, size, size]));
   graph.bytes(12, valueInfo(prev, ['N', ci, hw, hw]));
   // ModelProto { ir_version = 1; producer_name = 2; graph = 7; opset_import = 8 { domain = 1; version = 2 } }
-  const m = new Writer().int(1, 8).bytes(2, 'dawnflow-bench').bytes(7, graph).bytes(8, new Writer().bytes(1, '').int(2, 13));
+  const m = new Writer()
+    .int(1, 8)
+    .bytes(2, 'dawnflow-bench')
+    .bytes(7, graph)
+    .bytes(8, new Writer().bytes(1, '').int(2, 13));
   return { bytes: m.finish(), input: 'input', output: prev, outputShape: [ci, hw, hw] };
 }

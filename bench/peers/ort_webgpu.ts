@@ -13,7 +13,8 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
   // biome-ignore lint/suspicious/noExplicitAny: an untyped CommonJS load of a peer under test
   const ort: any = createRequire(import.meta.url)('onnxruntime-node');
   const backends = (ort.listSupportedBackends?.() ?? []).map((b: { name: string }) => b.name);
-  if (!backends.includes('webgpu')) throw new Error(`onnxruntime-node offers no webgpu backend here (has: ${backends.join(', ') || 'none'})`);
+  if (!backends.includes('webgpu'))
+    throw new Error(`onnxruntime-node offers no webgpu backend here (has: ${backends.join(', ') || 'none'})`);
   const { batch, size, repeat, seed, model } = job;
   const onnx = vgg16Onnx(model, size, seed);
   const session = await ort.InferenceSession.create(onnx.bytes, {
@@ -32,8 +33,13 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
   });
   await session.release();
   return {
-    peer: 'ort-webgpu', version: String(ort.env?.versions?.node ?? ort.env?.versions?.common ?? '?'), backend: 'webgpu EP',
-    forward, notes: [`forward: InferenceSession.run on a ${(onnx.bytes.length / 2 ** 20).toFixed(1)} MiB ONNX model (no CPU fallback); no train step (inference-only runtime)`],
+    peer: 'ort-webgpu',
+    version: String(ort.env?.versions?.node ?? ort.env?.versions?.common ?? '?'),
+    backend: 'webgpu EP',
+    forward,
+    notes: [
+      `forward: InferenceSession.run on a ${(onnx.bytes.length / 2 ** 20).toFixed(1)} MiB ONNX model (no CPU fallback); no train step (inference-only runtime)`,
+    ],
   };
 }
 

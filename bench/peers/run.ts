@@ -17,7 +17,15 @@ import { noGrad } from '../../src/autograd/tape.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { median } from '../harness.js';
 import {
-  blocksOf, forwardFlops, RESULT_TAG, seeded, timeSeconds, trainFlops, type PeerJob, type PeerModel, type PeerOutcome,
+  blocksOf,
+  forwardFlops,
+  RESULT_TAG,
+  seeded,
+  timeSeconds,
+  trainFlops,
+  type PeerJob,
+  type PeerModel,
+  type PeerOutcome,
 } from './spec.js';
 
 export interface PeersOptions {
@@ -67,19 +75,37 @@ const PEERS: Record<string, { script: string; train: boolean }> = {
 function convBase(model: PeerModel, size: number): Model {
   const layers: Layer[] = [new InputLayer({ inputShape: [size, size, 3] })];
   blocksOf(model).forEach((filters, b) => {
-    filters.forEach((f, c) => layers.push(new Conv2D({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', name: `block${b + 1}_conv${c + 1}` })));
+    filters.forEach((f, c) =>
+      layers.push(
+        new Conv2D({
+          filters: f,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+          name: `block${b + 1}_conv${c + 1}`,
+        }),
+      ),
+    );
     layers.push(new MaxPooling2D({ poolSize: 2, strides: 2, name: `block${b + 1}_pool` }));
   });
   return new Model({ name: 'vgg16', layers });
 }
 
 /** dawnflow on the job: forward (inference, readback) and the train step, as the peers run them. */
-export async function ourFigures(job: PeerJob): Promise<{ forward: { warmupS: number; samplesS: number[] }; train: { warmupS: number; samplesS: number[] } }> {
+export async function ourFigures(
+  job: PeerJob,
+): Promise<{ forward: { warmupS: number; samplesS: number[] }; train: { warmupS: number; samplesS: number[] } }> {
   const { model, batch, size, repeat, seed } = job;
   const base: Container = convBase(model, size);
   const full = chapterModel(base);
-  const x = Tensor.fromArray(seeded(batch * size * size * 3, seed).map((v) => (v + 1) / 2), [batch, size, size, 3]);
-  const y = Tensor.fromArray(Float32Array.from({ length: batch }, (_, i) => i % 2), [batch, 1]);
+  const x = Tensor.fromArray(
+    seeded(batch * size * size * 3, seed).map((v) => (v + 1) / 2),
+    [batch, size, size, 3],
+  );
+  const y = Tensor.fromArray(
+    Float32Array.from({ length: batch }, (_, i) => i % 2),
+    [batch, 1],
+  );
   try {
     const forward = await timeSeconds(repeat, async () => {
       const f = noGrad(() => base.apply(x, { training: false }));
@@ -99,19 +125,31 @@ export async function ourFigures(job: PeerJob): Promise<{ forward: { warmupS: nu
   }
 }
 
-interface ChildResult { outcome?: PeerOutcome; error?: string; timedOut: boolean; seconds: number }
+interface ChildResult {
+  outcome?: PeerOutcome;
+  error?: string;
+  timedOut: boolean;
+  seconds: number;
+}
 
 /** Runs one peer child; its last RESULT_TAG line is the outcome (or its error). */
 function runChild(script: string, job: PeerJob, timeoutS: number): Promise<ChildResult> {
   const path = fileURLToPath(new URL(`./${script}`, import.meta.url));
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, [path, JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
     let out = '';
     let err = '';
     let timedOut = false;
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
@@ -119,7 +157,10 @@ function runChild(script: string, job: PeerJob, timeoutS: number): Promise<Child
     const finish = (code: number | null, signal: string | null, spawnError?: Error) => {
       clearTimeout(timer);
       const seconds = (performance.now() - t0) / 1000;
-      const tagged = (`${out}\n${err}`).split('\n').filter((l) => l.startsWith(RESULT_TAG)).pop();
+      const tagged = `${out}\n${err}`
+        .split('\n')
+        .filter((l) => l.startsWith(RESULT_TAG))
+        .pop();
       let parsed: (PeerOutcome & { error?: string }) | undefined;
       try {
         parsed = tagged ? JSON.parse(tagged.slice(RESULT_TAG.length)) : undefined;
@@ -130,7 +171,11 @@ function runChild(script: string, job: PeerJob, timeoutS: number): Promise<Child
       if (spawnError) return resolve({ timedOut, seconds, error: spawnError.message });
       if (parsed && !parsed.error && code === 0) return resolve({ timedOut, seconds, outcome: parsed });
       // One line: the child's own error, else the last line of its stderr, else the exit status.
-      const lastErr = err.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Warning:') && !l.startsWith('at ')).pop();
+      const lastErr = err
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('Warning:') && !l.startsWith('at '))
+        .pop();
       const reason = parsed?.error ?? lastErr ?? `exited with ${signal ?? code}`;
       resolve({ timedOut, seconds, error: reason.slice(0, 300) });
     };
@@ -139,11 +184,23 @@ function runChild(script: string, job: PeerJob, timeoutS: number): Promise<Child
   });
 }
 
-function row(system: string, workload: 'forward' | 'train', t: { warmupS: number; samplesS: number[] }, batch: number, flops: number): PeerRow {
+function row(
+  system: string,
+  workload: 'forward' | 'train',
+  t: { warmupS: number; samplesS: number[] },
+  batch: number,
+  flops: number,
+): PeerRow {
   const med = median(t.samplesS);
   return {
-    system, status: 'ran', workload, warmupS: t.warmupS, samplesS: t.samplesS, medianS: med,
-    imagesPerSec: batch / med, gflops: (flops * batch) / med / 1e9,
+    system,
+    status: 'ran',
+    workload,
+    warmupS: t.warmupS,
+    samplesS: t.samplesS,
+    medianS: med,
+    imagesPerSec: batch / med,
+    gflops: (flops * batch) / med / 1e9,
   };
 }
 
@@ -153,11 +210,15 @@ export async function runPeers(o: PeersOptions, log: (s: string) => void = conso
   const flops = { forward: forwardFlops(o.model, o.size), train: trainFlops(o.model, o.size) };
   const info = currentGpu().info;
   const adapter = `${info.description || info.device} (${info.software ? 'software' : 'hardware'})`;
-  log(`peers: ${o.model === 'vgg16' ? 'VGG16 conv base' : 'tiny (VGG16 block1 only)'} at ${o.size}x${o.size}, batch ${o.batch}, ` +
-    `${o.repeat} timed repeat(s) after one warm-up, random weights; each peer in its own process on the same adapter, ${o.timeoutS} s timeout`);
-  log(`  ${(flops.forward / 1e9).toFixed(3)} GFLOP/image forward, ${(flops.train / 1e9).toFixed(3)} GFLOP/image train step (last block + head)`);
+  log(
+    `peers: ${o.model === 'vgg16' ? 'VGG16 conv base' : 'tiny (VGG16 block1 only)'} at ${o.size}x${o.size}, batch ${o.batch}, ` +
+      `${o.repeat} timed repeat(s) after one warm-up, random weights; each peer in its own process on the same adapter, ${o.timeoutS} s timeout`,
+  );
+  log(
+    `  ${(flops.forward / 1e9).toFixed(3)} GFLOP/image forward, ${(flops.train / 1e9).toFixed(3)} GFLOP/image train step (last block + head)`,
+  );
 
-  const ours = o.ours ?? await ourFigures(job);
+  const ours = o.ours ?? (await ourFigures(job));
   const rows: PeerRow[] = [
     { ...row('dawnflow', 'forward', ours.forward, o.batch, flops.forward), version: 'this tree' },
     { ...row('dawnflow', 'train', ours.train, o.batch, flops.train), version: 'this tree' },
@@ -177,7 +238,9 @@ export async function runPeers(o: PeersOptions, log: (s: string) => void = conso
         pr.oursOverPeer = mine.imagesPerSec! / pr.imagesPerSec!;
       } else {
         pr = {
-          system: name, workload: w, status: r.timedOut ? 'timed out' : 'failed',
+          system: name,
+          workload: w,
+          status: r.timedOut ? 'timed out' : 'failed',
           reason: r.error ?? (r.outcome ? `no ${w} figure reported` : 'no result'),
         };
       }
@@ -185,13 +248,22 @@ export async function runPeers(o: PeersOptions, log: (s: string) => void = conso
       log(fmtRow(pr));
     }
   }
-  return { job, adapter, flopsPerImage: flops, timeoutS: o.timeoutS, rows, wallS: (performance.now() - started) / 1000 };
+  return {
+    job,
+    adapter,
+    flopsPerImage: flops,
+    timeoutS: o.timeoutS,
+    rows,
+    wallS: (performance.now() - started) / 1000,
+  };
 }
 
 export function fmtRow(r: PeerRow): string {
   const head = `  ${r.system.padEnd(12)} ${r.workload.padEnd(8)}`;
   if (r.status !== 'ran') return `${head} ${r.status.toUpperCase()}: ${r.reason}`;
   const ratio = r.oursOverPeer === undefined ? '' : `  dawnflow/peer ${r.oursOverPeer.toFixed(2)}x`;
-  return `${head} ${r.medianS!.toFixed(3).padStart(9)} s/batch  ${r.imagesPerSec!.toFixed(3).padStart(9)} images/s  ` +
-    `${r.gflops!.toFixed(2).padStart(7)} GFLOP/s  warm-up ${r.warmupS!.toFixed(1)} s${ratio}`;
+  return (
+    `${head} ${r.medianS!.toFixed(3).padStart(9)} s/batch  ${r.imagesPerSec!.toFixed(3).padStart(9)} images/s  ` +
+    `${r.gflops!.toFixed(2).padStart(7)} GFLOP/s  warm-up ${r.warmupS!.toFixed(1)} s${ratio}`
+  );
 }

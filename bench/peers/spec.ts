@@ -60,7 +60,8 @@ export function featureSize(model: PeerModel, size: number): number {
  */
 export function trainFlops(model: PeerModel, size: number): number {
   const lastBlock = blocksOf(model).length;
-  const last = convFlops(model, size).filter((c) => c.block === lastBlock)
+  const last = convFlops(model, size)
+    .filter((c) => c.block === lastBlock)
     .reduce((n, c) => n + c.flops + (c.conv > 1 ? c.flops : 0), 0);
   const head = 2 * featureSize(model, size) * 256 + 2 * 256;
   return forwardFlops(model, size) + last + 3 * head;
@@ -83,7 +84,10 @@ export function glorotLimit(ci: number, co: number): number {
 }
 
 /** Runs fn once as warm-up, then `repeat` times; seconds each. */
-export async function timeSeconds(repeat: number, fn: () => Promise<void>): Promise<{ warmupS: number; samplesS: number[] }> {
+export async function timeSeconds(
+  repeat: number,
+  fn: () => Promise<void>,
+): Promise<{ warmupS: number; samplesS: number[] }> {
   let t0 = performance.now();
   await fn();
   const warmupS = (performance.now() - t0) / 1000;

@@ -37,7 +37,11 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
     block.forEach((co, i) => {
       const lim = glorotLimit(ci, co);
       const conv = tf.layers.conv2d({
-        filters: co, kernelSize: 3, padding: 'same', activation: 'relu', name: `block${b + 1}_conv${i + 1}`,
+        filters: co,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        name: `block${b + 1}_conv${i + 1}`,
         ...(layers.length === 0 ? { inputShape: [size, size, 3] } : {}),
         weights: [tf.tensor4d(seeded(9 * ci * co, seed + 10 + k++, lim), [3, 3, ci, co]), tf.zeros([co])],
       });
@@ -47,7 +51,10 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
     layers.push(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `block${b + 1}_pool` }));
   });
   const base = tf.sequential({ layers, name: 'vgg16' });
-  const x = tf.tensor4d(seeded(batch * size * size * 3, seed, 1).map((v) => (v + 1) / 2), [batch, size, size, 3]);
+  const x = tf.tensor4d(
+    seeded(batch * size * size * 3, seed, 1).map((v) => (v + 1) / 2),
+    [batch, size, size, 3],
+  );
 
   const forward = await timeSeconds(repeat, async () => {
     const y = tf.tidy(() => base.apply(x, { training: false }));
@@ -65,20 +72,30 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
     full.add(tf.layers.dense({ units: 256, activation: 'relu' }));
     full.add(tf.layers.dense({ units: 1, activation: 'sigmoid' }));
     full.compile({ optimizer: tf.train.adam(1e-5), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-    const y = tf.tensor2d(Float32Array.from({ length: batch }, (_, i) => i % 2), [batch, 1]);
+    const y = tf.tensor2d(
+      Float32Array.from({ length: batch }, (_, i) => i % 2),
+      [batch, 1],
+    );
     let loss = NaN;
     const t = await timeSeconds(repeat, async () => {
       const r = await full.trainOnBatch(x, y);
       loss = Array.isArray(r) ? r[0] : r;
     });
     train = { ...t, loss };
-    const trainable = full.trainableWeights.reduce((n: number, w: { shape: number[] }) => n + w.shape.reduce((a: number, b: number) => a * b, 1), 0);
+    const trainable = full.trainableWeights.reduce(
+      (n: number, w: { shape: number[] }) => n + w.shape.reduce((a: number, b: number) => a * b, 1),
+      0,
+    );
     notes.push(`train step: ${trainable} trainable parameters`);
   }
   return {
-    peer: 'tfjs-webgpu', version: String(tf.version?.tfjs ?? tf.version_core ?? '?'), backend: tf.getBackend(),
+    peer: 'tfjs-webgpu',
+    version: String(tf.version?.tfjs ?? tf.version_core ?? '?'),
+    backend: tf.getBackend(),
     adapter: info ? `${info.vendor} ${info.architecture} ${info.description}`.trim() : undefined,
-    forward, train, notes: ['forward: tf.tidy(() => model.apply(x)) + readback', ...notes],
+    forward,
+    train,
+    notes: ['forward: tf.tidy(() => model.apply(x)) + readback', ...notes],
   };
 }
 

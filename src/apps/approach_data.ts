@@ -32,11 +32,24 @@ export interface ImageSource {
   verbose?: boolean;
 }
 
-function iterator(src: ImageSource, split: string, batchSize: number, seed: number, augment = false,
+function iterator(
+  src: ImageSource,
+  split: string,
+  batchSize: number,
+  seed: number,
+  augment = false,
 ): DirectoryIterator {
   const { targetSize: t, shuffle, strict, pool, cache, verbose } = src;
   return new DirectoryIterator(join(src.data, split), {
-    targetSize: [t, t], batchSize, seed, rescale: 1 / 255, shuffle, strict, pool, cache, verbose,
+    targetSize: [t, t],
+    batchSize,
+    seed,
+    rescale: 1 / 255,
+    shuffle,
+    strict,
+    pool,
+    cache,
+    verbose,
     augment: augment ? CHAPTER_AUGMENTATION : null,
   });
 }
@@ -53,8 +66,12 @@ export interface FeatureOptions {
 }
 
 /** Approach 1's input: the conv base's features of one split, flattened; `seconds` 0 when read back. */
-export async function splitFeatures(base: Container, src: ImageSource, split: string,
-  o: FeatureOptions): Promise<{ data: ArrayData; seconds: number }> {
+export async function splitFeatures(
+  base: Container,
+  src: ImageSource,
+  split: string,
+  o: FeatureOptions,
+): Promise<{ data: ArrayData; seconds: number }> {
   const stem = o.dir ? join(o.dir, split) : null;
   // The .json is written last: without it the .npy pair may be from a run killed half-way.
   if (stem && existsSync(`${stem}.json`)) {
@@ -88,15 +105,26 @@ export interface ImageFit {
  * Approaches 2 and 3: fits `model` for epochs [from, to) on fresh iterators over the images,
  * `p`'s steps per epoch (a whole pass where 0). Returns the history and images per epoch.
  */
-export async function fitOnImages(model: Container, src: ImageSource, p: PhaseSettings, [from, to]: [number, number],
-  o: ImageFit): Promise<{ history: History; images: number }> {
+export async function fitOnImages(
+  model: Container,
+  src: ImageSource,
+  p: PhaseSettings,
+  [from, to]: [number, number],
+  o: ImageFit,
+): Promise<{ history: History; images: number }> {
   const train = iterator(src, 'train', p.batchSize, o.seed, o.augment);
   const validation = iterator(src, 'validation', p.validationBatchSize, o.seed + 1);
   const steps = p.stepsPerEpoch || train.batchesPerPass;
-  const history = await closing([train, validation], () => model.fit(train, {
-    ...o.fit, epochs: to, initialEpoch: from, stepsPerEpoch: steps, validationData: validation,
-    validationSteps: p.validationSteps || validation.batchesPerPass,
-  }));
+  const history = await closing([train, validation], () =>
+    model.fit(train, {
+      ...o.fit,
+      epochs: to,
+      initialEpoch: from,
+      stepsPerEpoch: steps,
+      validationData: validation,
+      validationSteps: p.validationSteps || validation.batchesPerPass,
+    }),
+  );
   return { history, images: steps * p.batchSize };
 }
 

@@ -18,8 +18,16 @@ import { fitOnImages, splitFeatures, type ImageSource } from './approach_data.js
 import { vgg16 } from './vgg16.js';
 
 export interface ApproachSettings extends PhaseSettings {
-  data: string; weights?: string; from?: string; targetSize: number; seed: number;
-  augment: boolean; shuffle: boolean; save?: string; json?: string; checkpoint?: string;
+  data: string;
+  weights?: string;
+  from?: string;
+  targetSize: number;
+  seed: number;
+  augment: boolean;
+  shuffle: boolean;
+  save?: string;
+  json?: string;
+  checkpoint?: string;
   /** Approach 1: the folder keeping (and giving back) the features of each split. */
   features?: string;
   verbose: 0 | 1 | 2;
@@ -43,7 +51,11 @@ export async function runApproach(name: Phase, s: ApproachSettings, weights: str
 }
 
 /** A fitted model, its history and the seconds its fit took. */
-interface Fitted { model: Container; history: History; seconds: number }
+interface Fitted {
+  model: Container;
+  history: History;
+  seconds: number;
+}
 
 type Run = (s: ApproachSettings, weights: string | null, log: Log) => Promise<Fitted>;
 
@@ -72,8 +84,13 @@ async function featureExtraction(s: ApproachSettings, weights: string | null, lo
   const model = featureClassifier(train.xShape[1], s.lr);
   const t0 = performance.now();
   const history = await model.fit(train, {
-    epochs: s.epochs, batchSize: s.batchSize, validationData: validation, shuffle: s.shuffle,
-    callbacks: callbacks(s), verbose: s.verbose, microBatch: s.microBatch,
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    validationData: validation,
+    shuffle: s.shuffle,
+    callbacks: callbacks(s),
+    verbose: s.verbose,
+    microBatch: s.microBatch,
   });
   return { model, history, seconds: (performance.now() - t0) / 1000 };
 }
@@ -107,8 +124,13 @@ async function finish(name: Phase, s: ApproachSettings, r: Fitted, log: Log): Pr
   if (s.json) {
     const h = r.history;
     const result = {
-      command: name, settings: s, adapter: currentGpu().info, history: h.history, epoch: h.epoch,
-      epochSeconds: h.epochSeconds, fitSeconds: r.seconds,
+      command: name,
+      settings: s,
+      adapter: currentGpu().info,
+      history: h.history,
+      epoch: h.epoch,
+      epochSeconds: h.epochSeconds,
+      fitSeconds: r.seconds,
     };
     writeFileAtomic(s.json, JSON.stringify(result, null, 2));
   }

@@ -10,7 +10,15 @@ import { augmentBatch, uploadPixels } from '../kernels/augment.js';
 import { Rng } from '../tensor/random.js';
 import { writeFileAtomic } from '../util/atomic_write.js';
 
-export interface PreviewOptions { data: string; images: number; perImage: number; seed: number; size: number; out: string; augment?: AugmentOptions }
+export interface PreviewOptions {
+  data: string;
+  images: number;
+  perImage: number;
+  seed: number;
+  size: number;
+  out: string;
+  augment?: AugmentOptions;
+}
 
 const GAP = 4;
 
@@ -34,7 +42,11 @@ export async function augmentPreview(o: PreviewOptions): Promise<{ width: number
       return { matrix: transformMatrix(p, s, s), flipHorizontal: p.flipHorizontal, flipVertical: p.flipVertical };
     });
     const pixels = uploadPixels(bytes, [cols, s, s, 3]);
-    const out = augmentBatch(pixels, [cols, s, s, 3], transforms, { fillMode: aug.fillMode ?? 'nearest', cval: aug.cval ?? 0, rescale: 1 });
+    const out = augmentBatch(pixels, [cols, s, s, 3], transforms, {
+      fillMode: aug.fillMode ?? 'nearest',
+      cval: aug.cval ?? 0,
+      rescale: 1,
+    });
     const values = await out.data();
     pixels.dispose();
     out.dispose();

@@ -21,14 +21,18 @@ export interface ApproachInfo {
 
 export const APPROACHES: Record<Phase, ApproachInfo> = {
   'feature-extraction': {
-    title: 'Approach 1: feature extraction', optimizer: 'RMSprop',
+    title: 'Approach 1: feature extraction',
+    optimizer: 'RMSprop',
     trains: { head: 'Dense 256 relu, Dropout 0.5, Dense 1 sigmoid' },
   },
   transfer: {
-    title: 'Approach 2: frozen base + head on augmented images', optimizer: 'Adam', trains: { base: 'frozen' },
+    title: 'Approach 2: frozen base + head on augmented images',
+    optimizer: 'Adam',
+    trains: { base: 'frozen' },
   },
   'fine-tune': {
-    title: `Approach 3: fine-tuning from ${FINE_TUNE_FROM}`, optimizer: 'Adam',
+    title: `Approach 3: fine-tuning from ${FINE_TUNE_FROM}`,
+    optimizer: 'Adam',
     trains: { base: `trainable from ${FINE_TUNE_FROM}` },
   },
 };
@@ -101,7 +105,8 @@ export function unfreezeLogged(model: Container, base: Container, log: Log): voi
 
 /** The VGG16 base nested in a chapter model (the layer holding block5_conv1), or null. */
 export function findNestedBase(model: Container): Container | null {
-  const holdsBase = (l: unknown): l is Container => l instanceof Container && l.layers.some((x) => x.name === FINE_TUNE_FROM);
+  const holdsBase = (l: unknown): l is Container =>
+    l instanceof Container && l.layers.some((x) => x.name === FINE_TUNE_FROM);
   return model.layers.find(holdsBase) ?? null;
 }
 
@@ -112,8 +117,9 @@ export class NoNestedBaseError extends Error {}
 export function unfrozenModel(model: Container, lr: number, log: Log, source: string): Container {
   const base = findNestedBase(model);
   if (!base) {
-    throw new NoNestedBaseError(`${source} has no nested VGG16 base with a ${FINE_TUNE_FROM} layer; ` +
-      "save it with 'dawnflow transfer --save'");
+    throw new NoNestedBaseError(
+      `${source} has no nested VGG16 base with a ${FINE_TUNE_FROM} layer; save it with 'dawnflow transfer --save'`,
+    );
   }
   unfreezeLogged(model, base, log);
   compileApproach(model, 'fine-tune', lr);

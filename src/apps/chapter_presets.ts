@@ -11,14 +11,25 @@ import type { RunState } from './chapter_state.js';
 
 /** Approach 2 or 3: epochs of `stepsPerEpoch` batches (a whole pass where 0), then validation. */
 export interface PhaseSettings {
-  epochs: number; stepsPerEpoch: number; batchSize: number; validationBatchSize: number; validationSteps: number; lr: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  validationBatchSize: number;
+  validationSteps: number;
+  lr: number;
 }
 
 export interface ChapterSettings {
-  data: string; weights: string | null; out: string; targetSize: number; seed: number; quick: boolean;
+  data: string;
+  weights: string | null;
+  out: string;
+  targetSize: number;
+  seed: number;
+  quick: boolean;
   /** The random base's kernel draw when `weights` is null (see vgg16's kernelInitializer). */
   baseInit?: KernelInitializer;
-  augment: boolean; microBatch?: number;
+  augment: boolean;
+  microBatch?: number;
   /** Images per split for the features and the test (a quick run); all by default. */
   limit?: number;
   fe: { epochs: number; batchSize: number; lr: number };
@@ -31,25 +42,48 @@ export type PresetName = 'full' | 'quick' | 'demo';
 
 export type PresetSettings = Omit<ChapterSettings, 'data' | 'weights' | 'out' | 'augment' | 'microBatch'>;
 
-const phase = (epochs: number, stepsPerEpoch: number, batchSize: number, validationSteps: number, lr: number,
-  validationBatchSize = batchSize): PhaseSettings => ({ epochs, stepsPerEpoch, batchSize, validationBatchSize, validationSteps, lr });
+const phase = (
+  epochs: number,
+  stepsPerEpoch: number,
+  batchSize: number,
+  validationSteps: number,
+  lr: number,
+  validationBatchSize = batchSize,
+): PhaseSettings => ({ epochs, stepsPerEpoch, batchSize, validationBatchSize, validationSteps, lr });
 
 /** The book's own settings. */
 const BOOK: PresetSettings = {
-  targetSize: 150, seed: 1, quick: false, fe: { epochs: 30, batchSize: 20, lr: 2e-5 },
-  tr: phase(30, 50, 40, 50, 2e-4, 20), ft: phase(30, 100, 20, 50, 1e-6), testBatchSize: 20,
+  targetSize: 150,
+  seed: 1,
+  quick: false,
+  fe: { epochs: 30, batchSize: 20, lr: 2e-5 },
+  tr: phase(30, 50, 40, 50, 2e-4, 20),
+  ft: phase(30, 100, 20, 50, 1e-6),
+  testBatchSize: 20,
 };
 
 // Keys in the same order in every preset: a run folder's settings key is their JSON.
 export const PRESETS: Record<PresetName, PresetSettings> = {
   full: BOOK,
   quick: {
-    targetSize: BOOK.targetSize, seed: 1, quick: true, limit: 160, fe: { ...BOOK.fe },
-    tr: phase(3, 8, 10, 4, BOOK.tr.lr), ft: phase(2, 8, 10, 4, BOOK.ft.lr), testBatchSize: BOOK.testBatchSize,
+    targetSize: BOOK.targetSize,
+    seed: 1,
+    quick: true,
+    limit: 160,
+    fe: { ...BOOK.fe },
+    tr: phase(3, 8, 10, 4, BOOK.tr.lr),
+    ft: phase(2, 8, 10, 4, BOOK.ft.lr),
+    testBatchSize: BOOK.testBatchSize,
   },
   demo: {
-    targetSize: 64, seed: 1, quick: true, limit: 200, fe: { ...BOOK.fe, lr: 2e-4 },
-    tr: phase(5, 10, 10, 5, 5e-4), ft: phase(2, 5, 10, 5, 1e-5), testBatchSize: BOOK.testBatchSize,
+    targetSize: 64,
+    seed: 1,
+    quick: true,
+    limit: 200,
+    fe: { ...BOOK.fe, lr: 2e-4 },
+    tr: phase(5, 10, 10, 5, 5e-4),
+    ft: phase(2, 5, 10, 5, 1e-5),
+    testBatchSize: BOOK.testBatchSize,
   },
 };
 
@@ -58,8 +92,14 @@ export const EXTRACTION_BATCH = 20;
 
 /** The from-scratch baseline (DLwP 5.2 with augmentation and dropout), `dawnflow scratch`. */
 export interface ScratchPreset {
-  epochs: number; stepsPerEpoch: number; batchSize: number; validationSteps: number; lr: number; targetSize: number;
-  seed: number; testBatchSize: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  validationSteps: number;
+  lr: number;
+  targetSize: number;
+  seed: number;
+  testBatchSize: number;
   /** Images of the test split (all when absent). */
   limit?: number;
 }
@@ -67,30 +107,52 @@ export interface ScratchPreset {
 export const SCRATCH_PRESETS: Record<'full' | 'quick', ScratchPreset> = {
   // RMSprop 1e-4, 100 epochs x 100 steps of 32 augmented images, 50 validation steps.
   full: {
-    epochs: 100, stepsPerEpoch: 100, batchSize: 32, validationSteps: 50, lr: 1e-4, targetSize: BOOK.targetSize, seed: 1,
+    epochs: 100,
+    stepsPerEpoch: 100,
+    batchSize: 32,
+    validationSteps: 50,
+    lr: 1e-4,
+    targetSize: BOOK.targetSize,
+    seed: 1,
     testBatchSize: BOOK.testBatchSize,
   },
   quick: {
-    epochs: 3, stepsPerEpoch: 4, batchSize: 10, validationSteps: 2, lr: 1e-4, targetSize: 64, seed: 1,
-    testBatchSize: BOOK.testBatchSize, limit: 40,
+    epochs: 3,
+    stepsPerEpoch: 4,
+    batchSize: 10,
+    validationSteps: 2,
+    lr: 1e-4,
+    targetSize: 64,
+    seed: 1,
+    testBatchSize: BOOK.testBatchSize,
+    limit: 40,
   },
 };
 
 /** Full on hardware unless --quick; on a software adapter quick, or demo without real weights. */
-export function choosePreset(o: { full: boolean; quick: boolean; software: boolean; weights: string | null }): PresetName {
+export function choosePreset(o: {
+  full: boolean;
+  quick: boolean;
+  software: boolean;
+  weights: string | null;
+}): PresetName {
   if (o.full || (!o.quick && !o.software)) return 'full';
   return o.weights ? 'quick' : 'demo';
 }
 
 /** How a preset departs from the book, in words, for the run's first lines. */
 export function describePreset(name: PresetName, s: PresetSettings): string {
-  if (name === 'full') return 'the chapter\'s own settings';
+  if (name === 'full') return "the chapter's own settings";
   const f = PRESETS.full;
-  const lrs = (['fe', 'tr', 'ft'] as const).filter((k) => s[k].lr !== f[k].lr).map((k) => `${k} lr ${s[k].lr} (book ${f[k].lr})`);
-  return `${s.targetSize}x${s.targetSize} images; at most ${s.limit} per split for features and test; ` +
+  const lrs = (['fe', 'tr', 'ft'] as const)
+    .filter((k) => s[k].lr !== f[k].lr)
+    .map((k) => `${k} lr ${s[k].lr} (book ${f[k].lr})`);
+  return (
+    `${s.targetSize}x${s.targetSize} images; at most ${s.limit} per split for features and test; ` +
     `epochs x steps x batch: approach 2 ${shape(s.tr)}, approach 3 ${shape(s.ft)} ` +
     `(book ${shape(f.tr)}, ${shape(f.ft)})` +
-    `${lrs.length ? `; ${lrs.join(', ')}` : ''}${s.baseInit ? `; random base drawn with ${s.baseInit}` : ''}`;
+    `${lrs.length ? `; ${lrs.join(', ')}` : ''}${s.baseInit ? `; random base drawn with ${s.baseInit}` : ''}`
+  );
 }
 
 const shape = (p: PhaseSettings): string => `${p.epochs}x${p.stepsPerEpoch}x${p.batchSize}`;
@@ -107,7 +169,11 @@ function perImage(state: RunState, key: 'transfer' | 'fine-tune', p: PhaseSettin
  * The full chapter's wall time on this adapter, extrapolated from this run's phases (scaled by
  * pixels when the run used smaller images); null when a phase has no measurement.
  */
-export function estimateFullSeconds(state: RunState, s: ChapterSettings, images: { train: number; validation: number; test: number }): number | null {
+export function estimateFullSeconds(
+  state: RunState,
+  s: ChapterSettings,
+  images: { train: number; validation: number; test: number },
+): number | null {
   const f = PRESETS.full;
   const scale = (f.targetSize / s.targetSize) ** 2;
   const fe = state.phases['feature-extraction'];

@@ -18,12 +18,25 @@ import { resetNames } from '../nn/naming.js';
 import { NonFiniteError } from '../nn/training.js';
 import { deviceLost } from '../gpu/device.js';
 import {
-  checkpointPath, commitEpoch, freshState, loadState, pendingCheckpointPath, settleCheckpoints, type Phase, type RunState,
+  checkpointPath,
+  commitEpoch,
+  freshState,
+  loadState,
+  pendingCheckpointPath,
+  settleCheckpoints,
+  type Phase,
+  type RunState,
 } from './chapter_state.js';
 
 export type { ChapterSettings, PhaseSettings };
 
-interface Ctx { s: ChapterSettings; state: RunState; log: Log; pool: DecodePool; cache: ImageCache }
+interface Ctx {
+  s: ChapterSettings;
+  state: RunState;
+  log: Log;
+  pool: DecodePool;
+  cache: ImageCache;
+}
 
 /** The settings that must match for a run folder to be resumed. */
 export function settingsKey(s: ChapterSettings): string {
@@ -55,8 +68,10 @@ const LR_FLAG: Record<Phase, string> = { 'feature-extraction': '--fe-lr', transf
 /** A failed epoch's error, one line, with what is on disk (`done` epochs) and what to do. */
 function epochFailure(ctx: Ctx, phase: Phase, done: number, err: unknown): Error {
   const msg = err instanceof Error ? err.message : String(err);
-  const kept = done > 0 ? `the last good checkpoint ${ckpt(ctx.s, phase)} (epoch ${done}) is kept`
-    : `no ${phase} epoch had finished, so ${phase} has no checkpoint yet`;
+  const kept =
+    done > 0
+      ? `the last good checkpoint ${ckpt(ctx.s, phase)} (epoch ${done}) is kept`
+      : `no ${phase} epoch had finished, so ${phase} has no checkpoint yet`;
   if (err instanceof NonFiniteError) {
     const fix = `lower ${LR_FLAG[phase]} (with a new --out) or check the data for NaN/Inf`;
     return new Error(`dawnflow: ${err.what} at ${phase} ${err.where}; ${fix}; ${kept}`);
@@ -68,7 +83,14 @@ function epochFailure(ctx: Ctx, phase: Phase, done: number, err: unknown): Error
 type FitOne = () => Promise<{ logs: Record<string, number>; seconds: number; images: number }>;
 
 /** Fits one epoch, then checkpoints model, history and generator state together. */
-async function epoch(ctx: Ctx, phase: Phase, model: Container, e: number, total: number, fitOne: FitOne): Promise<void> {
+async function epoch(
+  ctx: Ctx,
+  phase: Phase,
+  model: Container,
+  e: number,
+  total: number,
+  fitOne: FitOne,
+): Promise<void> {
   const done = ctx.state.phases[phase].epochsDone;
   try {
     await fitAndCommit(ctx, phase, model, e, fitOne);
@@ -132,7 +154,14 @@ async function featureExtraction(ctx: Ctx, base: Container): Promise<void> {
   }
   for (let e = done; e < fe.epochs; e++) {
     await epoch(ctx, 'feature-extraction', head, e, fe.epochs, async () => {
-      const h = await head.fit(train, { epochs: e + 1, initialEpoch: e, displayEpochs: fe.epochs, batchSize: fe.batchSize, validationData: validation, microBatch: ctx.s.microBatch });
+      const h = await head.fit(train, {
+        epochs: e + 1,
+        initialEpoch: e,
+        displayEpochs: fe.epochs,
+        batchSize: fe.batchSize,
+        validationData: validation,
+        microBatch: ctx.s.microBatch,
+      });
       return { logs: lastLogs(h.history), seconds: h.epochSeconds[0], images: train.xShape[0] };
     });
   }
@@ -174,7 +203,12 @@ async function fineTune(ctx: Ctx, fromTransfer: Container): Promise<Container> {
 
 // --- the run ---------------------------------------------------------------------------------
 
-export interface ChapterOutcome { state: RunState; model: Container; ctx: Ctx; summaries: { base: string; model: string } }
+export interface ChapterOutcome {
+  state: RunState;
+  model: Container;
+  ctx: Ctx;
+  summaries: { base: string; model: string };
+}
 
 /** Runs a step and prints its wall time (the notebook prints toc - tic). */
 async function timed(log: Log, what: string, fn: () => Promise<void>): Promise<void> {
@@ -188,7 +222,9 @@ export async function runChapter(s: ChapterSettings, log: Log): Promise<ChapterO
   const key = settingsKey(s);
   let state = loadState(s.out);
   if (state && state.settingsKey !== key) {
-    throw new Error(`dawnflow: ${s.out} holds a run with other settings; use another --out, or delete ${join(s.out, 'state.json')} to start over`);
+    throw new Error(
+      `dawnflow: ${s.out} holds a run with other settings; use another --out, or delete ${join(s.out, 'state.json')} to start over`,
+    );
   }
   state ??= freshState(key, s.seed);
   const dropped = settleCheckpoints(s.out, state);
@@ -196,7 +232,11 @@ export async function runChapter(s: ChapterSettings, log: Log): Promise<ChapterO
   const ctx: Ctx = { s, state, log, pool: new DecodePool(defaultThreads()), cache: new ImageCache() };
   try {
     setSeed(s.seed);
-    const base = vgg16({ inputShape: [s.targetSize, s.targetSize, 3], weights: s.weights, kernelInitializer: s.baseInit });
+    const base = vgg16({
+      inputShape: [s.targetSize, s.targetSize, 3],
+      weights: s.weights,
+      kernelInitializer: s.baseInit,
+    });
     const baseSummary = base.summary(log);
     await timed(log, 'feature-extraction', () => featureExtraction(ctx, base));
     let model = await transfer(ctx, base);

@@ -39,7 +39,10 @@ function emptyPhase(): PhaseState {
 
 export function freshState(settingsKey: string, rng: number): RunState {
   return {
-    version: 1, settingsKey, rng, startedAt: new Date().toISOString(),
+    version: 1,
+    settingsKey,
+    rng,
+    startedAt: new Date().toISOString(),
     phases: { 'feature-extraction': emptyPhase(), transfer: emptyPhase(), 'fine-tune': emptyPhase() },
   };
 }

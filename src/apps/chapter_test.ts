@@ -25,12 +25,25 @@ function bce(y: number, p: number): number {
   return -(y * Math.log(q) + (1 - y) * Math.log(1 - q));
 }
 
-export async function testModel(model: Container, data: string, size: number, batchSize: number,
-  limit: number | undefined, shared: { pool: DecodePool; cache: ImageCache }): Promise<TestResult> {
+export async function testModel(
+  model: Container,
+  data: string,
+  size: number,
+  batchSize: number,
+  limit: number | undefined,
+  shared: { pool: DecodePool; cache: ImageCache },
+): Promise<TestResult> {
   const dir = join(data, 'test');
   // Shuffled (seeded) as the chapter's test generator is: with a limit, a prefix of the sorted
   // listing would hold one class only.
-  const it = new DirectoryIterator(dir, { targetSize: [size, size], batchSize, shuffle: true, seed: 7, rescale: 1 / 255, ...shared });
+  const it = new DirectoryIterator(dir, {
+    targetSize: [size, size],
+    batchSize,
+    shuffle: true,
+    seed: 7,
+    rescale: 1 / 255,
+    ...shared,
+  });
   const total = Math.min(limit ?? it.samples, it.samples);
   const t0 = performance.now();
   const out: TestResult = { acc: 0, loss: 0, images: 0, seconds: 0, misclassified: [] };
@@ -50,7 +63,8 @@ export async function testModel(model: Container, data: string, size: number, ba
       const hit = (probs[i] > 0.5 ? 1 : 0) === y;
       out.acc += hit ? 1 : 0;
       out.loss += bce(y, probs[i]);
-      if (!hit) out.misclassified.push({ file: join(dir, b.files[i]), rel: join('test', b.files[i]), label: y, p: probs[i] });
+      if (!hit)
+        out.misclassified.push({ file: join(dir, b.files[i]), rel: join('test', b.files[i]), label: y, p: probs[i] });
     }
   }
   await it.close();

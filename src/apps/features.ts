@@ -27,8 +27,12 @@ export interface Features {
  * back when the iterator skipped unreadable files: the pass ends early instead of wrapping into
  * the next one (which would repeat images).
  */
-export async function extractFeatures(base: Container, it: DirectoryIterator, limit = it.samples,
-  progress: (done: number, total: number) => void = () => {}): Promise<Features> {
+export async function extractFeatures(
+  base: Container,
+  it: DirectoryIterator,
+  limit = it.samples,
+  progress: (done: number, total: number) => void = () => {},
+): Promise<Features> {
   const total = Math.min(limit, it.samples);
   const out = base.outputShape!.slice(1) as number[];
   const per = sizeOf(out);
@@ -50,13 +54,26 @@ export async function extractFeatures(base: Container, it: DirectoryIterator, li
   }
   if (done < total) [features, labels] = [features.slice(0, done * per), labels.slice(0, done)];
   const seconds = (performance.now() - t0) / 1000;
-  return { features, shape: [done, ...out], labels, files, classIndices: it.folder.classIndices, seconds, imagesPerSecond: done / seconds };
+  return {
+    features,
+    shape: [done, ...out],
+    labels,
+    files,
+    classIndices: it.folder.classIndices,
+    seconds,
+    imagesPerSecond: done / seconds,
+  };
 }
 
 /** base(x[:n]) into `into`, in micro-batches when n is more than the adapter holds at once. */
 /** The base over uint8 pixels, converted (times `rescale`) on the GPU, in micro-batches. */
-async function applyBase(base: Container, pixels: Uint8Array, [n, h, w]: number[], rescale: number,
-  into: Float32Array): Promise<void> {
+async function applyBase(
+  base: Container,
+  pixels: Uint8Array,
+  [n, h, w]: number[],
+  rescale: number,
+  into: Float32Array,
+): Promise<void> {
   const step = Math.min(n, microBatchLimit(base));
   let at = 0;
   for (let i = 0; i < n; i += step) {
@@ -81,7 +98,14 @@ export function saveFeatures(path: string, f: Features, meta: Record<string, unk
   mkdirSync(dirname(stem), { recursive: true });
   writeNpy(`${stem}.npy`, f.features, f.shape);
   writeNpy(`${stem}.labels.npy`, f.labels, [f.labels.length]);
-  const json = { ...meta, shape: f.shape, classIndices: f.classIndices, files: f.files, seconds: f.seconds, imagesPerSecond: f.imagesPerSecond };
+  const json = {
+    ...meta,
+    shape: f.shape,
+    classIndices: f.classIndices,
+    files: f.files,
+    seconds: f.seconds,
+    imagesPerSecond: f.imagesPerSecond,
+  };
   writeFileAtomic(`${stem}.json`, JSON.stringify(json, null, 2));
   return [`${stem}.npy`, `${stem}.labels.npy`, `${stem}.json`];
 }

@@ -44,11 +44,18 @@ export function scopeOptimizer(opt: Optimizer, model: Container): void {
 
 function randomImages(n: number, size: number, seed: number): Tensor {
   const r = new Rng(seed);
-  return Tensor.fromArray(Float32Array.from({ length: n * size * size * 3 }, () => r.next()), [n, size, size, 3]);
+  return Tensor.fromArray(
+    Float32Array.from({ length: n * size * size * 3 }, () => r.next()),
+    [n, size, size, 3],
+  );
 }
 
 /** A workload's model and one step of it (random images and labels); dispose() frees them. */
-export interface ProfileWorkload { model: Container; step: () => Promise<void>; dispose: () => void }
+export interface ProfileWorkload {
+  model: Container;
+  step: () => Promise<void>;
+  dispose: () => void;
+}
 
 /**
  * VGG16 at size x size (weights from the file, else random) and a batch of random images:
@@ -58,7 +65,10 @@ export interface ProfileWorkload { model: Container; step: () => Promise<void>; 
 export function profileWorkload(w: Workload, size: number, batch: number, weights: string | null): ProfileWorkload {
   const base = vgg16({ inputShape: [size, size, 3], weights });
   const x = randomImages(batch, size, 1);
-  const y = Tensor.fromArray(Float32Array.from({ length: batch }, (_, i) => i % 2), [batch, 1]);
+  const y = Tensor.fromArray(
+    Float32Array.from({ length: batch }, (_, i) => i % 2),
+    [batch, 1],
+  );
   let model: Container = base;
   let step: () => Promise<void>;
   if (w === 'features') {
@@ -79,7 +89,8 @@ export function profileWorkload(w: Workload, size: number, batch: number, weight
     };
   }
   return {
-    model, step,
+    model,
+    step,
     dispose: () => {
       model.dispose();
       x.dispose();

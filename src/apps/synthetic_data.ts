@@ -79,7 +79,10 @@ function writeSet(dir: string, rng: Rng): void {
       }
     }
   }
-  writeFileSync(join(dir, MARKER), `version ${SYNTHETIC_VERSION}\n` +
-    'Synthetic images made by dawnflow: broad bands, cats = horizontal, dogs = vertical.\n' +
-    'Not photos: a stand-in so the chapter runs without the Kaggle data. Safe to delete.\n');
+  writeFileSync(
+    join(dir, MARKER),
+    `version ${SYNTHETIC_VERSION}\n` +
+      'Synthetic images made by dawnflow: broad bands, cats = horizontal, dogs = vertical.\n' +
+      'Not photos: a stand-in so the chapter runs without the Kaggle data. Safe to delete.\n',
+  );
 }

@@ -39,7 +39,16 @@ export function vgg16Architecture(o: Vgg16Options = {}): Model {
   const layers: Layer[] = [new InputLayer({ inputShape })];
   for (const c of vgg16Convs()) {
     const kernelInitializer = o.kernelInitializer;
-    layers.push(new Conv2D({ filters: c.co, kernelSize: 3, padding: 'same', activation: 'relu', name: c.name, kernelInitializer }));
+    layers.push(
+      new Conv2D({
+        filters: c.co,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        name: c.name,
+        kernelInitializer,
+      }),
+    );
     if (c.last) layers.push(new MaxPooling2D({ poolSize: 2, strides: 2, name: `block${c.block}_pool` }));
   }
   if (includeTop) {

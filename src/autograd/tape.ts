@@ -72,15 +72,17 @@ export function backward(loss: Tensor, grad?: Tensor): void {
   }
   const grads = new Map<Tensor, Tensor>();
   grads.set(loss, grad ? grad.view() : Tensor.fromArray(new Float32Array(loss.size).fill(1), loss.shape));
-  noGrad(() => inPhase('backward', () => {
-    for (const t of order.reverse()) {
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t);
-      if (t.node) inScope(t.node.scope, 'backward', () => propagate(t, g, grads));
-      else storeLeafGrad(t, g);
-    }
-  }));
+  noGrad(() =>
+    inPhase('backward', () => {
+      for (const t of order.reverse()) {
+        const g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t);
+        if (t.node) inScope(t.node.scope, 'backward', () => propagate(t, g, grads));
+        else storeLeafGrad(t, g);
+      }
+    }),
+  );
 }
 
 function propagate(t: Tensor, g: Tensor, grads: Map<Tensor, Tensor>): void {

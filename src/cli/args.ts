@@ -46,9 +46,7 @@ export function kindOf(f: FlagKind | Flag): FlagKind {
  * Parses `argv` for `command`. At most `maxPositional` arguments without a flag are taken
  * (commands that take none say 0, so a stray word is an error, not silently ignored).
  */
-export function parseArgs(
-  argv: string[], spec: FlagSpec, command: string, maxPositional = Infinity,
-): Parsed {
+export function parseArgs(argv: string[], spec: FlagSpec, command: string, maxPositional = Infinity): Parsed {
   const out: Parsed = { positional: [], flags: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

@@ -23,7 +23,12 @@ import { WORKLOAD_SIZE, workloadBatch } from '../apps/workload.js';
 const SUITES = ['kernels', 'e2e', 'pipeline', 'learning', 'all', 'none'];
 /** `--suite learning`'s own defaults (the chapter's from-scratch convnet on the photos). */
 const LEARNING = {
-  data: join(CATS_VS_DOGS_OUT, SMALL_DIR), epochs: 30, batch: 32, lr: 1e-4, seed: 1, results: 'bench/RESULTS.md',
+  data: join(CATS_VS_DOGS_OUT, SMALL_DIR),
+  epochs: 30,
+  batch: 32,
+  lr: 1e-4,
+  seed: 1,
+  results: 'bench/RESULTS.md',
 };
 const PEER_MODELS: PeerModel[] = ['vgg16', 'tiny'];
 
@@ -33,19 +38,24 @@ function kernelRepeats(): string {
   return `${hw.repeat} (${sw.repeat} on a software adapter, ${quick.repeat} with --quick)`;
 }
 
-const batchDefault = `${workloadBatch(false)} (${workloadBatch(true)} on a software adapter; ` +
-  `learning ${LEARNING.batch})`;
+const batchDefault =
+  `${workloadBatch(false)} (${workloadBatch(true)} on a software adapter; ` + `learning ${LEARNING.batch})`;
 
 export const BENCH_FLAGS: FlagSpec = {
   ...DEVICE_FLAGS,
   suite: {
-    kind: 'string', value: SUITES.join('|'),
-    help: 'what to time: kernels (validated, then timed), e2e training steps, ' +
-      'the image pipeline, learning curves of the from-scratch convnet', default: 'kernels (none with --peers)',
+    kind: 'string',
+    value: SUITES.join('|'),
+    help:
+      'what to time: kernels (validated, then timed), e2e training steps, ' +
+      'the image pipeline, learning curves of the from-scratch convnet',
+    default: 'kernels (none with --peers)',
   },
   json: { kind: 'string', value: 'FILE', help: 'write the whole report as JSON (after every suite)' },
   results: {
-    kind: 'string', value: 'FILE.md', help: 'update the sections of a results page',
+    kind: 'string',
+    value: 'FILE.md',
+    help: 'update the sections of a results page',
     default: `none (learning: ${LEARNING.results})`,
   },
   from: { kind: 'string', value: 'REPORT.json', help: 'render --results from a saved --json report, without a device' },
@@ -53,25 +63,31 @@ export const BENCH_FLAGS: FlagSpec = {
   size: { kind: 'size', help: 'image side in pixels', default: `${WORKLOAD_SIZE} (tiny peers model: 32)` },
   repeat: {
     kind: 'count',
-    help: 'timed repetitions', default: () => `kernels ${kernelRepeats()}; fewer for the other suites`,
+    help: 'timed repetitions',
+    default: () => `kernels ${kernelRepeats()}; fewer for the other suites`,
   },
   warmup: {
     kind: 'index',
-    help: 'untimed repetitions first (kernels)', default: () => kernelDefaults(false, {}).warmup,
+    help: 'untimed repetitions first (kernels)',
+    default: () => kernelDefaults(false, {}).warmup,
   },
   quick: { kind: 'boolean', help: 'fewer cases and repetitions' },
   filter: { kind: 'string', value: 'REGEX', help: 'only the kernel cases whose name matches' },
   list: { kind: 'boolean', help: 'list the kernel cases and stop' },
   'wall-clock': { kind: 'boolean', help: 'time kernels by the wall clock, not timestamp queries' },
   data: {
-    kind: 'string', value: 'DIR', help: 'the photos of --suite pipeline and learning',
+    kind: 'string',
+    value: 'DIR',
+    help: 'the photos of --suite pipeline and learning',
     default: `learning: ${LEARNING.data}`,
   },
   peers: { kind: 'boolean', help: 'also run TensorFlow.js-WebGPU and onnxruntime-WebGPU on the same adapter' },
-  'peers-model': { kind: 'string', value: PEER_MODELS.join('|'), help: 'the peers\' model', default: PEER_MODELS[0] },
+  'peers-model': { kind: 'string', value: PEER_MODELS.join('|'), help: "the peers' model", default: PEER_MODELS[0] },
   'peers-only': {
-    kind: 'string', value: 'tfjs-webgpu,ort-webgpu',
-    help: 'only these peers (comma-separated)', default: 'all',
+    kind: 'string',
+    value: 'tfjs-webgpu,ort-webgpu',
+    help: 'only these peers (comma-separated)',
+    default: 'all',
   },
   'peer-timeout': { kind: 'positive', help: 'seconds before a peer is stopped', default: 'by model and adapter' },
   epochs: { kind: 'count', help: '--suite learning: epochs', default: LEARNING.epochs },
@@ -94,7 +110,8 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
   const suite = str('suite') ?? (peers ? 'none' : 'kernels');
   if (!SUITES.includes(suite)) throw new UsageError(`--suite must be one of ${SUITES.join(', ')}`);
   const data = str('data');
-  if (suite === 'pipeline' && !data) throw new UsageError('--suite pipeline needs --data DIR (a folder of class sub-folders)');
+  if (suite === 'pipeline' && !data)
+    throw new UsageError('--suite pipeline needs --data DIR (a folder of class sub-folders)');
   if (suite === 'learning') return learning(opts, flags, command);
   const peersModel = (str('peers-model') ?? 'vgg16') as PeerModel;
   if (!PEER_MODELS.includes(peersModel)) throw new UsageError(`--peers-model must be ${PEER_MODELS.join(' or ')}`);
@@ -114,7 +131,10 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
       return 0;
     }
     const report: BenchReport = {
-      tool: 'dawnflow bench', date: new Date().toISOString(), command, node: process.version,
+      tool: 'dawnflow bench',
+      date: new Date().toISOString(),
+      command,
+      node: process.version,
       env: dawnflowEnvironment(),
       adapter: { info: { ...gpu.info }, features: gpu.features, limits: gpu.limits },
     };
@@ -125,20 +145,31 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
     };
     if (suite === 'kernels' || suite === 'all') {
       report.kernels = await runKernelBench({
-        batch, size: num('size'), repeat: num('repeat'), warmup: num('warmup'), quick, filter: str('filter'),
+        batch,
+        size: num('size'),
+        repeat: num('repeat'),
+        warmup: num('warmup'),
+        quick,
+        filter: str('filter'),
         wallClock: Boolean(flags['wall-clock']),
       });
       save();
     }
     if (suite === 'pipeline' || (suite === 'all' && data)) {
       const p = await runPipelineBench(data!, num('size') ?? WORKLOAD_SIZE, num('batch') ?? 20);
-      console.log(`pipeline on ${data}: ${p.images} images, ${p.threads} decode threads: cold ${p.coldImagesPerSec.toFixed(1)} images/s, ` +
-        `cached ${p.cachedImagesPerSec.toFixed(0)} images/s, with GPU augmentation ${p.augmentedGpuImagesPerSec.toFixed(1)} images/s`);
+      console.log(
+        `pipeline on ${data}: ${p.images} images, ${p.threads} decode threads: cold ${p.coldImagesPerSec.toFixed(1)} images/s, ` +
+          `cached ${p.cachedImagesPerSec.toFixed(0)} images/s, with GPU augmentation ${p.augmentedGpuImagesPerSec.toFixed(1)} images/s`,
+      );
       report.pipeline = p;
       save();
     }
     if (suite === 'e2e' || suite === 'all') {
-      report.e2e = await runE2e({ batch, size: num('size') ?? WORKLOAD_SIZE, repeat: num('repeat') ?? (quick ? 1 : 2) });
+      report.e2e = await runE2e({
+        batch,
+        size: num('size') ?? WORKLOAD_SIZE,
+        repeat: num('repeat') ?? (quick ? 1 : 2),
+      });
       save();
     }
     if (peers) {
@@ -149,9 +180,14 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
       const e = report.e2e;
       const reuse = e && peersModel === 'vgg16' && e.batch === peerBatch && e.size === size && e.repeat === repeat;
       report.peers = await runPeers({
-        model: peersModel, batch: peerBatch, size, repeat,
+        model: peersModel,
+        batch: peerBatch,
+        size,
+        repeat,
         timeoutS: num('peer-timeout') ?? (peersModel === 'tiny' ? 180 : gpu.info.software ? 900 : 300),
-        only: str('peers-only')?.split(',').map((s) => s.trim()),
+        only: str('peers-only')
+          ?.split(',')
+          .map((s) => s.trim()),
         ours: reuse ? { forward: e.timings.forward, train: e.timings.approach3 } : undefined,
       });
       save();
@@ -167,24 +203,35 @@ async function learning(opts: DeviceOptions, flags: Record<string, unknown>, com
   const data = (flags.data as string | undefined) ?? LEARNING.data;
   for (const split of ['train', 'validation', 'test']) {
     if (!existsSync(join(data, split))) {
-      throw new UsageError(`${data} has no ${split}/ folder: --suite learning needs --data DIR with train/, validation/ and test/ ` +
-        '(the Kaggle photos: dawnflow fetch data cats-vs-dogs)');
+      throw new UsageError(
+        `${data} has no ${split}/ folder: --suite learning needs --data DIR with train/, validation/ and test/ ` +
+          '(the Kaggle photos: dawnflow fetch data cats-vs-dogs)',
+      );
     }
   }
   const size = (flags.size as number | undefined) ?? WORKLOAD_SIZE;
   // The small convnet's four valid 3x3 convs and 2x2 pools need at least 48 pixels.
-  if (size < 48) throw new UsageError(`--size must be at least 48 for --suite learning (the small convnet's four conv/pool blocks), got ${size}`);
+  if (size < 48)
+    throw new UsageError(
+      `--size must be at least 48 for --suite learning (the small convnet's four conv/pool blocks), got ${size}`,
+    );
   const resultsPath = (flags.results as string | undefined) ?? LEARNING.results;
   const dir = learningDir(resultsPath);
   return withEngine(opts, async (gpu) => {
     const base: BenchReport = {
-      tool: 'dawnflow bench', date: new Date().toISOString(), command, node: process.version,
+      tool: 'dawnflow bench',
+      date: new Date().toISOString(),
+      command,
+      node: process.version,
       env: dawnflowEnvironment(),
       adapter: { info: { ...gpu.info }, features: gpu.features, limits: gpu.limits },
     };
     const r = await runLearningBench({
-      data, size, epochs: (flags.epochs as number | undefined) ?? LEARNING.epochs,
-      batch: (flags.batch as number | undefined) ?? LEARNING.batch, lr: (flags.lr as number | undefined) ?? LEARNING.lr,
+      data,
+      size,
+      epochs: (flags.epochs as number | undefined) ?? LEARNING.epochs,
+      batch: (flags.batch as number | undefined) ?? LEARNING.batch,
+      lr: (flags.lr as number | undefined) ?? LEARNING.lr,
       seed: (flags.seed as number | undefined) ?? LEARNING.seed,
       onUpdate: (rep) => {
         // Every epoch: a run stopped early keeps its curve and table.
@@ -193,8 +240,10 @@ async function learning(opts: DeviceOptions, flags: Record<string, unknown>, com
         if (flags.json) writeFileSync(flags.json as string, JSON.stringify({ ...base, learning: rep }, null, 2));
       },
     });
-    console.log(`learning at ${r.size}x${r.size}: best val_acc ${r.bestValAcc?.toFixed(4)} at epoch ${r.bestEpoch}, ` +
-      `test acc ${r.test?.acc.toFixed(4)}, ${r.wallS.toFixed(0)} s; wrote ${dir}/learning-${r.size}.{json,-acc.svg,-loss.svg} and ${resultsPath}`);
+    console.log(
+      `learning at ${r.size}x${r.size}: best val_acc ${r.bestValAcc?.toFixed(4)} at epoch ${r.bestEpoch}, ` +
+        `test acc ${r.test?.acc.toFixed(4)}, ${r.wallS.toFixed(0)} s; wrote ${dir}/learning-${r.size}.{json,-acc.svg,-loss.svg} and ${resultsPath}`,
+    );
     return 0;
   });
 }

@@ -17,7 +17,13 @@ import { DEVICE_FLAGS, presetDefault } from './common_flags.js';
 import { buildResults, writeChapterReport } from './chapter_report.js';
 import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
 import {
-  choosePreset, describePreset, estimateFullSeconds, formatDuration, PRESETS, type PresetName, type PresetSettings,
+  choosePreset,
+  describePreset,
+  estimateFullSeconds,
+  formatDuration,
+  PRESETS,
+  type PresetName,
+  type PresetSettings,
 } from '../apps/chapter_presets.js';
 import type { KernelInitializer } from '../tensor/init.js';
 import { listImageFolder } from '../data/directory.js';
@@ -35,15 +41,18 @@ const phaseFlags = (key: 'tr' | 'ft', n: 2 | 3): FlagSpec => ({
   [`${key}-epochs`]: { kind: 'count', help: `approach ${n}: epochs`, default: preset((p) => p[key].epochs) },
   [`${key}-steps`]: {
     kind: 'count',
-    help: `approach ${n}: batches per epoch`, default: preset((p) => p[key].stepsPerEpoch),
+    help: `approach ${n}: batches per epoch`,
+    default: preset((p) => p[key].stepsPerEpoch),
   },
   [`${key}-batch-size`]: {
     kind: 'count',
-    help: `approach ${n}: images per batch`, default: preset((p) => p[key].batchSize),
+    help: `approach ${n}: images per batch`,
+    default: preset((p) => p[key].batchSize),
   },
   [`${key}-val-steps`]: {
     kind: 'count',
-    help: `approach ${n}: validation batches per epoch`, default: preset((p) => p[key].validationSteps),
+    help: `approach ${n}: validation batches per epoch`,
+    default: preset((p) => p[key].validationSteps),
   },
   [`${key}-lr`]: { kind: 'positive', help: `approach ${n}: Adam's learning rate`, default: preset((p) => p[key].lr) },
 });
@@ -51,17 +60,20 @@ const phaseFlags = (key: 'tr' | 'ft', n: 2 | 3): FlagSpec => ({
 export const CHAPTER_FLAGS: FlagSpec = {
   ...DEVICE_FLAGS,
   data: {
-    kind: 'string', value: 'DIR|cats-vs-dogs', help: 'the photos: a folder holding train/, validation/ and test/, or ' +
-      'cats-vs-dogs (fetched when missing)',
-      default: `${BOOK_DATA} when there, else a generated synthetic set (${SYNTHETIC_DIR})`,
+    kind: 'string',
+    value: 'DIR|cats-vs-dogs',
+    help: 'the photos: a folder holding train/, validation/ and test/, or ' + 'cats-vs-dogs (fetched when missing)',
+    default: `${BOOK_DATA} when there, else a generated synthetic set (${SYNTHETIC_DIR})`,
   },
   weights: {
-    kind: 'string', value: `W.h5|${IMAGENET}|random`,
+    kind: 'string',
+    value: `W.h5|${IMAGENET}|random`,
     help: `VGG16's conv-base weights: a file, ${IMAGENET} (found or downloaded), or random (not transfer learning)`,
-      default: () => `the file in ${imagenetWeightsPlaces(false).join(' or ')}, else random`,
+    default: () => `the file in ${imagenetWeightsPlaces(false).join(' or ')}, else random`,
   },
   out: {
-    kind: 'string', value: 'DIR',
+    kind: 'string',
+    value: 'DIR',
     help: 'the run folder: results.json, report, checkpoints (a run of the same settings there is resumed)',
     default: presetDefault({ full: 'full', quick: 'quick', demo: 'demo' } as const, defaultOut),
   },
@@ -72,46 +84,56 @@ export const CHAPTER_FLAGS: FlagSpec = {
   full: { kind: 'boolean', help: "the chapter's own settings (the default on a hardware GPU)" },
   'target-size': {
     kind: 'size',
-    help: 'image side in pixels (images are resized to it)', default: preset((p) => p.targetSize),
+    help: 'image side in pixels (images are resized to it)',
+    default: preset((p) => p.targetSize),
   },
   seed: {
     kind: 'index',
-    help: 'seed of the shuffles, augmentation and initial weights', default: preset((p) => p.seed),
+    help: 'seed of the shuffles, augmentation and initial weights',
+    default: preset((p) => p.seed),
   },
   'no-augment': { kind: 'boolean', help: 'approaches 2 and 3 on the images as they are (no data augmentation)' },
   limit: {
     kind: 'count',
-    help: 'at most N images per split for the features and the test', default: preset((p) => p.limit),
+    help: 'at most N images per split for the features and the test',
+    default: preset((p) => p.limit),
   },
   'micro-batch': {
-    kind: 'count', help: 'largest micro-batch: a larger batch is split and its gradients summed',
+    kind: 'count',
+    help: 'largest micro-batch: a larger batch is split and its gradients summed',
     default: 'what the adapter can hold',
   },
   'fe-epochs': {
     kind: 'count',
-    help: 'approach 1 (head on conv-base features): epochs', default: preset((p) => p.fe.epochs),
+    help: 'approach 1 (head on conv-base features): epochs',
+    default: preset((p) => p.fe.epochs),
   },
   'fe-batch-size': { kind: 'count', help: 'approach 1: images per batch', default: preset((p) => p.fe.batchSize) },
   'fe-lr': { kind: 'positive', help: "approach 1: RMSprop's learning rate", default: preset((p) => p.fe.lr) },
   ...phaseFlags('tr', 2),
   'tr-val-batch-size': {
     kind: 'count',
-    help: 'approach 2: images per validation batch', default: preset((p) => p.tr.validationBatchSize),
+    help: 'approach 2: images per validation batch',
+    default: preset((p) => p.tr.validationBatchSize),
   },
   ...phaseFlags('ft', 3),
   'test-batch-size': {
     kind: 'count',
-    help: 'images per batch of the final test', default: preset((p) => p.testBatchSize),
+    help: 'images per batch of the final test',
+    default: preset((p) => p.testBatchSize),
   },
   'base-init': {
-    kind: 'string', value: BASE_INITS.join('|'), help: "the random base's kernel draw when there are no weights",
+    kind: 'string',
+    value: BASE_INITS.join('|'),
+    help: "the random base's kernel draw when there are no weights",
     default: BASE_INITS[0],
   },
 };
 
 const num = (f: Record<string, unknown>, k: string, d: number, min = 1, int = true): number => {
   const v = (f[k] as number | undefined) ?? d;
-  if (!(v >= min) || (int && !Number.isInteger(v))) throw new UsageError(`--${k} must be ${int ? 'an integer ' : ''}>= ${min}, got ${v}`);
+  if (!(v >= min) || (int && !Number.isInteger(v)))
+    throw new UsageError(`--${k} must be ${int ? 'an integer ' : ''}>= ${min}, got ${v}`);
   return v;
 };
 
@@ -121,19 +143,47 @@ function baseInit(f: Record<string, unknown>, weights: string | null): KernelIni
   return weights ? undefined : (v as KernelInitializer);
 }
 
-function settings(f: Record<string, unknown>, preset: PresetName, data: string, weights: string | null): ChapterSettings {
+function settings(
+  f: Record<string, unknown>,
+  preset: PresetName,
+  data: string,
+  weights: string | null,
+): ChapterSettings {
   const d = PRESETS[preset];
   const lr = (k: string, v: number) => num(f, k, v, Number.MIN_VALUE, false);
   const out = (f.out as string | undefined) ?? defaultOut(preset);
   return {
-    ...d, data, weights, baseInit: baseInit(f, weights), out,
-    targetSize: num(f, 'target-size', d.targetSize, 32), seed: num(f, 'seed', d.seed, 0), augment: !f['no-augment'],
-    limit: f.limit === undefined ? d.limit : num(f, 'limit', 1), microBatch: f['micro-batch'] === undefined ? undefined : num(f, 'micro-batch', 1),
-    fe: { epochs: num(f, 'fe-epochs', d.fe.epochs), batchSize: num(f, 'fe-batch-size', d.fe.batchSize), lr: lr('fe-lr', d.fe.lr) },
-    tr: { epochs: num(f, 'tr-epochs', d.tr.epochs), stepsPerEpoch: num(f, 'tr-steps', d.tr.stepsPerEpoch), batchSize: num(f, 'tr-batch-size', d.tr.batchSize),
-      validationBatchSize: num(f, 'tr-val-batch-size', d.tr.validationBatchSize), validationSteps: num(f, 'tr-val-steps', d.tr.validationSteps), lr: lr('tr-lr', d.tr.lr) },
-    ft: { ...d.ft, epochs: num(f, 'ft-epochs', d.ft.epochs), stepsPerEpoch: num(f, 'ft-steps', d.ft.stepsPerEpoch), batchSize: num(f, 'ft-batch-size', d.ft.batchSize),
-      validationSteps: num(f, 'ft-val-steps', d.ft.validationSteps), lr: lr('ft-lr', d.ft.lr) },
+    ...d,
+    data,
+    weights,
+    baseInit: baseInit(f, weights),
+    out,
+    targetSize: num(f, 'target-size', d.targetSize, 32),
+    seed: num(f, 'seed', d.seed, 0),
+    augment: !f['no-augment'],
+    limit: f.limit === undefined ? d.limit : num(f, 'limit', 1),
+    microBatch: f['micro-batch'] === undefined ? undefined : num(f, 'micro-batch', 1),
+    fe: {
+      epochs: num(f, 'fe-epochs', d.fe.epochs),
+      batchSize: num(f, 'fe-batch-size', d.fe.batchSize),
+      lr: lr('fe-lr', d.fe.lr),
+    },
+    tr: {
+      epochs: num(f, 'tr-epochs', d.tr.epochs),
+      stepsPerEpoch: num(f, 'tr-steps', d.tr.stepsPerEpoch),
+      batchSize: num(f, 'tr-batch-size', d.tr.batchSize),
+      validationBatchSize: num(f, 'tr-val-batch-size', d.tr.validationBatchSize),
+      validationSteps: num(f, 'tr-val-steps', d.tr.validationSteps),
+      lr: lr('tr-lr', d.tr.lr),
+    },
+    ft: {
+      ...d.ft,
+      epochs: num(f, 'ft-epochs', d.ft.epochs),
+      stepsPerEpoch: num(f, 'ft-steps', d.ft.stepsPerEpoch),
+      batchSize: num(f, 'ft-batch-size', d.ft.batchSize),
+      validationSteps: num(f, 'ft-val-steps', d.ft.validationSteps),
+      lr: lr('ft-lr', d.ft.lr),
+    },
     testBatchSize: num(f, 'test-batch-size', d.testBatchSize),
   };
 }
@@ -147,12 +197,15 @@ async function pickData(f: Record<string, unknown>, notes: string[]): Promise<st
     return (await fetchCatsVsDogs({ log: (line) => console.log(line) })).dir;
   }
   if (given) {
-    if (!existsSync(join(given, 'train'))) throw new UsageError(`${given} has no train/ folder: --data must hold train/, validation/ and test/`);
+    if (!existsSync(join(given, 'train')))
+      throw new UsageError(`${given} has no train/ folder: --data must hold train/, validation/ and test/`);
     return given;
   }
   if (existsSync(join(BOOK_DATA, 'train'))) return BOOK_DATA;
   const dir = await ensureSyntheticData();
-  notes.push(`synthetic data: ${dir} (generated banded images, not photos); pass --data cats-vs-dogs to fetch the Kaggle photos, or --data DIR`);
+  notes.push(
+    `synthetic data: ${dir} (generated banded images, not photos); pass --data cats-vs-dogs to fetch the Kaggle photos, or --data DIR`,
+  );
   return dir;
 }
 
@@ -169,12 +222,16 @@ async function pickWeights(f: Record<string, unknown>, notes: string[]): Promise
   if (given === IMAGENET) return imagenetWeights();
   if (given) {
     if (existsSync(given)) return given;
-    throw new UsageError(`${given} not found; see weights/README.md for where to get the VGG16 weights, or ${WEIGHTS_FIX}`);
+    throw new UsageError(
+      `${given} not found; see weights/README.md for where to get the VGG16 weights, or ${WEIGHTS_FIX}`,
+    );
   }
   const found = findImagenetWeights(false);
   if (found) return found;
-  notes.push(`VGG16 weights not in ${imagenetWeightsPlaces(false).join(' or ')}: running with RANDOM VGG16 weights — ` +
-    `THIS IS NOT TRANSFER LEARNING; ${WEIGHTS_FIX}`);
+  notes.push(
+    `VGG16 weights not in ${imagenetWeightsPlaces(false).join(' or ')}: running with RANDOM VGG16 weights — ` +
+      `THIS IS NOT TRANSFER LEARNING; ${WEIGHTS_FIX}`,
+  );
   return null;
 }
 
@@ -191,8 +248,10 @@ function checkRunFolder(s: ChapterSettings): void {
     throw new UsageError((e as Error).message.replace(/^dawnflow: /, ''));
   }
   if (state && state.settingsKey !== settingsKey(s)) {
-    throw new UsageError(`${s.out} holds a run with other settings; use another --out, or delete ` +
-      `${join(s.out, 'state.json')} to start over`);
+    throw new UsageError(
+      `${s.out} holds a run with other settings; use another --out, or delete ` +
+        `${join(s.out, 'state.json')} to start over`,
+    );
   }
 }
 
@@ -207,16 +266,24 @@ export async function chapter(f: Record<string, unknown>, dev: DeviceOptions): P
   // own (which says which checkpoint is kept): the first failure is the one reported.
   let failure: unknown = null;
   try {
-    return await withEngine(dev, (gpu) => runOn(gpu, f, data, weights, notes).catch((e: unknown) => {
-      failure = e;
-      throw e;
-    }));
+    return await withEngine(dev, (gpu) =>
+      runOn(gpu, f, data, weights, notes).catch((e: unknown) => {
+        failure = e;
+        throw e;
+      }),
+    );
   } catch (e) {
     throw failure ?? e;
   }
 }
 
-async function runOn(gpu: Gpu, f: Record<string, unknown>, data: string, weights: string | null, notes: string[]): Promise<number> {
+async function runOn(
+  gpu: Gpu,
+  f: Record<string, unknown>,
+  data: string,
+  weights: string | null,
+  notes: string[],
+): Promise<number> {
   const preset = choosePreset({ full: Boolean(f.full), quick: Boolean(f.quick), software: gpu.info.software, weights });
   const s = settings(f, preset, data, weights);
   checkRunFolder(s);
@@ -240,20 +307,31 @@ async function runOn(gpu: Gpu, f: Record<string, unknown>, data: string, weights
 
 /** The closing lines: what this run was (data, weights, method) and what --full would cost here. */
 function whatRan(s: ChapterSettings, preset: PresetName, state: RunState, tested: number): string[] {
-  const counts = Object.fromEntries(['train', 'validation', 'test'].map((k) => [k, listImageFolder(join(s.data, k)).files.length])) as
-    { train: number; validation: number; test: number };
+  const counts = Object.fromEntries(
+    ['train', 'validation', 'test'].map((k) => [k, listImageFolder(join(s.data, k)).files.length]),
+  ) as { train: number; validation: number; test: number };
   const synthetic = existsSync(join(s.data, 'SYNTHETIC.txt'));
-  const dataWords = `${synthetic ? 'synthetic banded images made by dawnflow' : 'photos'} in ${s.data} ` +
+  const dataWords =
+    `${synthetic ? 'synthetic banded images made by dawnflow' : 'photos'} in ${s.data} ` +
     `(${counts.train}/${counts.validation}/${counts.test}; ${tested} tested)`;
-  const base = s.weights ? `the VGG16 base from ${s.weights}` : `a RANDOM VGG16 base (${s.baseInit ?? 'glorot_uniform'}, no pretrained weights)`;
-  const lines = [`this run: ${dataWords}; ${base}; the chapter's three approaches, ${preset} preset at ${s.targetSize}x${s.targetSize}.`];
+  const base = s.weights
+    ? `the VGG16 base from ${s.weights}`
+    : `a RANDOM VGG16 base (${s.baseInit ?? 'glorot_uniform'}, no pretrained weights)`;
+  const lines = [
+    `this run: ${dataWords}; ${base}; the chapter's three approaches, ${preset} preset at ${s.targetSize}x${s.targetSize}.`,
+  ];
   if (!s.weights || synthetic) {
-    lines.push('It shows the engine learning; it is NOT the chapter\'s transfer learning on Cats vs Dogs. For that: ' +
-      '`dawnflow fetch weights` and `dawnflow fetch data cats-vs-dogs`, then `npm start` again.');
+    lines.push(
+      "It shows the engine learning; it is NOT the chapter's transfer learning on Cats vs Dogs. For that: " +
+        '`dawnflow fetch weights` and `dawnflow fetch data cats-vs-dogs`, then `npm start` again.',
+    );
   }
   if (preset !== 'full') {
     const full = estimateFullSeconds(state, s, counts);
-    if (full !== null) lines.push(`--full (the book's settings at 150x150) would take about ${formatDuration(full)} on this adapter (extrapolated from this run).`);
+    if (full !== null)
+      lines.push(
+        `--full (the book's settings at 150x150) would take about ${formatDuration(full)} on this adapter (extrapolated from this run).`,
+      );
   }
   return lines;
 }

@@ -13,29 +13,58 @@ import { listImageFolder } from '../data/directory.js';
 function approach(s: ChapterSettings, r: ChapterOutcome, name: Phase): ApproachResult {
   const p = r.state.phases[name];
   const { title, optimizer, trains } = APPROACHES[name];
-  const hyper: Record<string, string | number | boolean> = name === 'feature-extraction'
-    ? { optimizer, lr: s.fe.lr, epochs: s.fe.epochs, batchSize: s.fe.batchSize, ...trains }
-    : { optimizer, ...(name === 'transfer' ? s.tr : s.ft), augment: s.augment, ...trains };
+  const hyper: Record<string, string | number | boolean> =
+    name === 'feature-extraction'
+      ? { optimizer, lr: s.fe.lr, epochs: s.fe.epochs, batchSize: s.fe.batchSize, ...trains }
+      : { optimizer, ...(name === 'transfer' ? s.tr : s.ft), augment: s.augment, ...trains };
   hyper.targetSize = s.targetSize;
   return {
-    name, title, hyper, history: p.history, epochSeconds: p.epochSeconds, imagesPerSec: p.imagesPerSec,
-    featureSeconds: p.featureSeconds, resumedFromEpoch: p.resumedFromEpoch,
+    name,
+    title,
+    hyper,
+    history: p.history,
+    epochSeconds: p.epochSeconds,
+    imagesPerSec: p.imagesPerSec,
+    featureSeconds: p.featureSeconds,
+    resumedFromEpoch: p.resumedFromEpoch,
     status: p.epochsDone >= Number(hyper.epochs) ? 'done' : p.epochsDone > 0 ? 'running' : 'pending',
   };
 }
 
-export function buildResults(s: ChapterSettings, r: ChapterOutcome, test: TestResult, gpu: Gpu, notes: string[],
-  startedAt: string, argv: string[]): ChapterResults {
+export function buildResults(
+  s: ChapterSettings,
+  r: ChapterOutcome,
+  test: TestResult,
+  gpu: Gpu,
+  notes: string[],
+  startedAt: string,
+  argv: string[],
+): ChapterResults {
   const preset = presetOf(s);
   const counts: Record<string, number> = {};
-  for (const split of ['train', 'validation', 'test']) counts[split] = listImageFolder(join(s.data, split)).files.length;
+  for (const split of ['train', 'validation', 'test'])
+    counts[split] = listImageFolder(join(s.data, split)).files.length;
   const a = gpu.info;
   return {
-    version: 1, startedAt: r.state.startedAt ?? startedAt, finishedAt: new Date().toISOString(),
+    version: 1,
+    startedAt: r.state.startedAt ?? startedAt,
+    finishedAt: new Date().toISOString(),
     command: ['dawnflow', ...argv].join(' '),
-    adapter: { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description, software: a.software },
-    data: { dir: resolve(s.data), synthetic: notes.some((n) => n.startsWith('synthetic data')), counts, limit: s.limit },
-    weights: { file: s.weights, random: s.weights === null }, quick: s.quick,
+    adapter: {
+      vendor: a.vendor,
+      architecture: a.architecture,
+      device: a.device,
+      description: a.description,
+      software: a.software,
+    },
+    data: {
+      dir: resolve(s.data),
+      synthetic: notes.some((n) => n.startsWith('synthetic data')),
+      counts,
+      limit: s.limit,
+    },
+    weights: { file: s.weights, random: s.weights === null },
+    quick: s.quick,
     summaries: r.summaries,
     approaches: PHASES.map((n) => approach(s, r, n)),
     test: { acc: test.acc, loss: test.loss, images: test.images, misclassified: test.misclassified },
@@ -74,6 +103,7 @@ export function presetChanges(s: ChapterSettings): PresetChange[] {
   const run = flatten(s);
   const book: Flat = { ...flatten(PRESETS.full), augment: true }; // the book augments in approaches 2 and 3
   const keys = [...new Set([...Object.keys(run), ...Object.keys(book)])].filter((k) => !NOT_SETTINGS.has(k));
-  return keys.filter((k) => (run[k] ?? null) !== (book[k] ?? null))
+  return keys
+    .filter((k) => (run[k] ?? null) !== (book[k] ?? null))
     .map((k) => ({ setting: k, value: run[k] ?? null, book: book[k] ?? null }));
 }

@@ -5,12 +5,16 @@ import type { Flag, FlagKind, FlagSpec } from './args.js';
 
 export const DEVICE_FLAGS: Record<'adapter' | 'backend', Flag> = {
   adapter: {
-    kind: 'string', value: 'NAME', help: 'run on the adapter whose name contains NAME (env DAWNFLOW_ADAPTER)',
+    kind: 'string',
+    value: 'NAME',
+    help: 'run on the adapter whose name contains NAME (env DAWNFLOW_ADAPTER)',
     default: SETTINGS.DAWNFLOW_ADAPTER.unset,
   },
   backend: {
-    kind: 'string', value: SETTINGS.DAWNFLOW_BACKEND.values.join('|'),
-    help: 'run on this Dawn backend (env DAWNFLOW_BACKEND)', default: SETTINGS.DAWNFLOW_BACKEND.unset,
+    kind: 'string',
+    value: SETTINGS.DAWNFLOW_BACKEND.values.join('|'),
+    help: 'run on this Dawn backend (env DAWNFLOW_BACKEND)',
+    default: SETTINGS.DAWNFLOW_BACKEND.unset,
   },
 };
 

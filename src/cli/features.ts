@@ -17,7 +17,8 @@ const SEED = 0;
 export const FEATURES_FLAGS: FlagSpec = {
   ...DEVICE_FLAGS,
   weights: {
-    kind: 'string', value: `W.h5|${IMAGENET}|random`,
+    kind: 'string',
+    value: `W.h5|${IMAGENET}|random`,
     help: `VGG16's conv-base weights (required): a file, ${IMAGENET} (found or downloaded), or random`,
   },
   data: { kind: 'string', value: 'DIR', help: 'a folder of class sub-folders (required)' },
@@ -31,8 +32,15 @@ export const FEATURES_FLAGS: FlagSpec = {
 };
 
 export interface FeatureFlags {
-  weights?: string; data?: string; out?: string; targetSize: number; batchSize: number;
-  shuffle: boolean; seed: number; limit?: number; strict?: boolean;
+  weights?: string;
+  data?: string;
+  out?: string;
+  targetSize: number;
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  limit?: number;
+  strict?: boolean;
 }
 
 /**
@@ -40,29 +48,38 @@ export interface FeatureFlags {
  * the features are then not transfer learning.
  */
 export async function resolveWeights(w: string | undefined): Promise<string | null> {
-  if (!w) throw new UsageError('--weights FILE.h5 is required, or --weights imagenet (found or downloaded), or --weights random (see weights/README.md)');
+  if (!w)
+    throw new UsageError(
+      '--weights FILE.h5 is required, or --weights imagenet (found or downloaded), or --weights random (see weights/README.md)',
+    );
   if (w === 'random') {
     console.error('dawnflow: WARNING: random VGG16 weights (--weights random): this is not transfer learning');
     return null;
   }
   if (w === IMAGENET) return imagenetWeights();
-  if (!existsSync(w)) throw new UsageError(`${w} not found; see weights/README.md for where to get the VGG16 weights, or ${WEIGHTS_FIX}`);
+  if (!existsSync(w))
+    throw new UsageError(`${w} not found; see weights/README.md for where to get the VGG16 weights, or ${WEIGHTS_FIX}`);
   return w;
 }
 
 /** The command's flags, with the chapter's image size and extraction batch as defaults. */
 export function featureFlags(g: Record<string, unknown>): FeatureFlags {
   return {
-    weights: g.weights as string | undefined, data: g.data as string | undefined, out: g.out as string | undefined,
+    weights: g.weights as string | undefined,
+    data: g.data as string | undefined,
+    out: g.out as string | undefined,
     targetSize: (g['target-size'] as number | undefined) ?? PRESETS.full.targetSize,
     batchSize: (g['batch-size'] as number | undefined) ?? EXTRACTION_BATCH,
-    shuffle: !g['no-shuffle'], seed: (g.seed as number | undefined) ?? SEED, limit: g.limit as number | undefined,
+    shuffle: !g['no-shuffle'],
+    seed: (g.seed as number | undefined) ?? SEED,
+    limit: g.limit as number | undefined,
     strict: Boolean(g.strict),
   };
 }
 
 function positiveInt(v: number | undefined, flag: string): void {
-  if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new UsageError(`${flag} must be a positive integer, got ${v}`);
+  if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+    throw new UsageError(`${flag} must be a positive integer, got ${v}`);
 }
 
 export async function features(f: FeatureFlags, dev: DeviceOptions): Promise<number> {
@@ -76,7 +93,11 @@ export async function features(f: FeatureFlags, dev: DeviceOptions): Promise<num
   const weights = await resolveWeights(f.weights);
   return withEngine(dev, async (gpu) => {
     const it = new DirectoryIterator(f.data!, {
-      targetSize: [f.targetSize, f.targetSize], batchSize: f.batchSize, shuffle: f.shuffle, seed: f.seed, rescale: 1 / 255,
+      targetSize: [f.targetSize, f.targetSize],
+      batchSize: f.batchSize,
+      shuffle: f.shuffle,
+      seed: f.seed,
+      rescale: 1 / 255,
       strict: f.strict,
     });
     const base = vgg16({ inputShape: [f.targetSize, f.targetSize, 3], weights });
@@ -86,11 +107,18 @@ export async function features(f: FeatureFlags, dev: DeviceOptions): Promise<num
     });
     if (tty) process.stderr.write('\n');
     const files = saveFeatures(f.out!, r, {
-      weights: weights ?? 'random', data: f.data, targetSize: f.targetSize, batchSize: f.batchSize,
-      shuffle: f.shuffle, seed: f.seed, adapter: gpu.info,
+      weights: weights ?? 'random',
+      data: f.data,
+      targetSize: f.targetSize,
+      batchSize: f.batchSize,
+      shuffle: f.shuffle,
+      seed: f.seed,
+      adapter: gpu.info,
     });
-    console.log(`${r.shape[0]} images -> ${r.shape.join('x')} features in ${r.seconds.toFixed(1)} s ` +
-      `(${r.imagesPerSecond.toFixed(2)} images/s on ${gpu.info.description || gpu.info.device})`);
+    console.log(
+      `${r.shape[0]} images -> ${r.shape.join('x')} features in ${r.seconds.toFixed(1)} s ` +
+        `(${r.imagesPerSecond.toFixed(2)} images/s on ${gpu.info.description || gpu.info.device})`,
+    );
     console.log(`wrote ${files.join(', ')}`);
     base.dispose();
     return 0;

@@ -14,12 +14,14 @@ export const FETCH_FLAGS: FlagSpec = {
     help: 'fetch weights: the whole network with its classifier, not only the conv base',
   },
   out: {
-    kind: 'string', value: 'DIR',
-    help: `fetch data: the folder that gets ${SMALL_DIR}/`, default: CATS_VS_DOGS_OUT,
+    kind: 'string',
+    value: 'DIR',
+    help: `fetch data: the folder that gets ${SMALL_DIR}/`,
+    default: CATS_VS_DOGS_OUT,
   },
 };
 
-const USAGE = "usage: dawnflow fetch weights [--include-top] | dawnflow fetch data cats-vs-dogs [--out DIR]";
+const USAGE = 'usage: dawnflow fetch weights [--include-top] | dawnflow fetch data cats-vs-dogs [--out DIR]';
 
 /** `fetch weights|data ...`: the flags are checked per thing fetched. */
 export async function fetchCommand(positional: string[], flags: Record<string, unknown>): Promise<number> {
@@ -44,7 +46,9 @@ async function fetchWeights(rest: string[], flags: Record<string, unknown>): Pro
   only(flags, 'include-top', 'fetch weights');
   // getImagenetWeights says where it found or put the file.
   await getImagenetWeights({
-    includeTop: Boolean(flags['include-top']), log: (line) => console.log(line), sources: internalSources(),
+    includeTop: Boolean(flags['include-top']),
+    log: (line) => console.log(line),
+    sources: internalSources(),
   });
   return 0;
 }

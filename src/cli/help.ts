@@ -71,7 +71,11 @@ function groups(spec: FlagSpec): [string, [string, Flag][]][] {
     (DEVICE_FLAGS[name as 'adapter'] === f ? device : own).push([name, f]);
   }
   const global = Object.entries(GLOBAL_FLAGS).filter(([name]) => !Object.hasOwn(spec, name));
-  return [['flags', own], ['device flags', device], ['global flags', global]];
+  return [
+    ['flags', own],
+    ['device flags', device],
+    ['global flags', global],
+  ];
 }
 
 export function commandHelp(c: CommandDoc): string {
@@ -91,8 +95,14 @@ export function commandHelp(c: CommandDoc): string {
 }
 
 export function globalHelp(commands: readonly CommandDoc[]): string {
-  const out = ['dawnflow — deep learning on WebGPU (Dawn) under Node.js', '', 'usage: dawnflow <command> [flags]',
-    '       dawnflow <command> --help   (or -h, or dawnflow help <command>): its flags and defaults', '', 'commands:'];
+  const out = [
+    'dawnflow — deep learning on WebGPU (Dawn) under Node.js',
+    '',
+    'usage: dawnflow <command> [flags]',
+    '       dawnflow <command> --help   (or -h, or dawnflow help <command>): its flags and defaults',
+    '',
+    'commands:',
+  ];
   for (const c of commands) out.push(...entry(`  ${c.name}`, c.summary));
   out.push('', 'global flags (before the command or among its flags):');
   for (const [name, f] of Object.entries(GLOBAL_FLAGS)) out.push(...flagLines(name, f));

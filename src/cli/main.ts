@@ -13,8 +13,10 @@ import { didYouMean } from './suggest.js';
 /** Commands of the global list that the table does not run. */
 const BUILTINS: CommandDoc[] = [
   {
-    name: 'help', summary: "this list; 'help COMMAND' (or COMMAND --help): its flags and defaults",
-    usage: ['help [COMMAND]'], flags: {},
+    name: 'help',
+    summary: "this list; 'help COMMAND' (or COMMAND --help): its flags and defaults",
+    usage: ['help [COMMAND]'],
+    flags: {},
   },
   { name: 'version', summary: "dawnflow's version (also --version)", usage: ['version'], flags: {} },
 ];
@@ -26,7 +28,12 @@ function version(): string {
   return pkg.version as string;
 }
 
-interface Globals { verbose: boolean; help: boolean; version: boolean; rest: string[] }
+interface Globals {
+  verbose: boolean;
+  help: boolean;
+  version: boolean;
+  rest: string[];
+}
 
 /** The global flags before the command: `dawnflow --verbose info`. */
 function leadingGlobals(argv: string[]): Globals {

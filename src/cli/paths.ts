@@ -45,15 +45,13 @@ export function requireWritableFolder(path: string, flag: string): void {
   }
   const existing = nearestExisting(resolve(path));
   if (!stat(existing)?.isDirectory()) {
-    throw new UsageError(`${flag} ${path}: cannot be created, ${existing} is a file; ` +
-      `choose another ${flag}`);
+    throw new UsageError(`${flag} ${path}: cannot be created, ${existing} is a file; ` + `choose another ${flag}`);
   }
   const probe = join(existing, `.dawnflow-write-test-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     fs.writeFileSync(probe, '');
   } catch (e) {
-    throw new UsageError(`${flag} ${path}: cannot write in ${existing} (${code(e)}); ` +
-      `choose a writable ${flag}`);
+    throw new UsageError(`${flag} ${path}: cannot write in ${existing} (${code(e)}); ` + `choose a writable ${flag}`);
   }
   fs.rmSync(probe, { force: true });
 }

@@ -32,7 +32,11 @@ export async function augmentPreviewCommand(f: Record<string, unknown>, dev: Dev
   const n = (f.n as number | undefined) ?? DEFAULTS.n;
   const perImage = (f['per-image'] as number | undefined) ?? DEFAULTS.perImage;
   const size = (f.size as number | undefined) ?? PRESETS.full.targetSize;
-  for (const [k, v] of [['--n', n], ['--per-image', perImage], ['--size', size]] as const) {
+  for (const [k, v] of [
+    ['--n', n],
+    ['--per-image', perImage],
+    ['--size', size],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new UsageError(`${k} must be a positive integer, got ${v}`);
   }
   // Accept the data root as well as its train/ folder.
@@ -40,7 +44,9 @@ export async function augmentPreviewCommand(f: Record<string, unknown>, dev: Dev
   return withEngine(dev, async () => {
     const seed = (f.seed as number | undefined) ?? DEFAULTS.seed;
     const r = await augmentPreview({ data: folder, images: n, perImage, seed, size, out });
-    console.log(`wrote ${out} (${r.width}x${r.height}): ${r.files.length} images, original then ${perImage} augmented draws each`);
+    console.log(
+      `wrote ${out} (${r.width}x${r.height}): ${r.files.length} images, original then ${perImage} augmented draws each`,
+    );
     return 0;
   });
 }

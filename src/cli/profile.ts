@@ -24,8 +24,15 @@ import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
 const BOOK = PRESETS.full;
 
 export const PROFILE_FLAGS: FlagSpec = {
-  adapter: 'string', backend: 'string', steps: 'count', out: 'string', batch: 'count', size: 'size',
-  'dump-wgsl': 'string', weights: 'string', method: 'string',
+  adapter: 'string',
+  backend: 'string',
+  steps: 'count',
+  out: 'string',
+  batch: 'count',
+  size: 'size',
+  'dump-wgsl': 'string',
+  weights: 'string',
+  method: 'string',
 };
 
 /**
@@ -46,7 +53,8 @@ export function writeProfile(dir: string, r: ProfileReport): string[] {
 
 function positiveInt(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1)) throw new UsageError(`${flag} must be a positive integer, got ${String(v)}`);
+  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1))
+    throw new UsageError(`${flag} must be a positive integer, got ${String(v)}`);
   return v;
 }
 
@@ -54,16 +62,23 @@ function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-export async function profileCommand(workload: string | undefined, f: Record<string, unknown>, dev: DeviceOptions): Promise<number> {
+export async function profileCommand(
+  workload: string | undefined,
+  f: Record<string, unknown>,
+  dev: DeviceOptions,
+): Promise<number> {
   if (!workload || !(WORKLOADS as readonly string[]).includes(workload)) {
-    throw new UsageError(`usage: dawnflow profile ${WORKLOADS.join('|')} [--steps N] [--out DIR] [--batch N] [--size N] [--dump-wgsl DIR]`);
+    throw new UsageError(
+      `usage: dawnflow profile ${WORKLOADS.join('|')} [--steps N] [--out DIR] [--batch N] [--size N] [--dump-wgsl DIR]`,
+    );
   }
   const w = workload as Workload;
   const stepsFlag = positiveInt(f.steps, '--steps');
   const batchFlag = positiveInt(f.batch, '--batch');
   const sizeFlag = positiveInt(f.size, '--size');
   const method = (f.method as string | undefined) ?? 'auto';
-  if (!['auto', 'timestamp-query', 'replay'].includes(method)) throw new UsageError('--method must be auto, timestamp-query or replay');
+  if (!['auto', 'timestamp-query', 'replay'].includes(method))
+    throw new UsageError('--method must be auto, timestamp-query or replay');
   if (sizeFlag !== undefined && sizeFlag < 32) throw new UsageError('--size must be at least 32 (VGG16)');
   let weights: string | null = null;
   const notes: string[] = [];
@@ -71,9 +86,14 @@ export async function profileCommand(workload: string | undefined, f: Record<str
     weights = await imagenetWeights();
   } else if (f.weights !== undefined && f.weights !== 'random') {
     weights = f.weights === 'default' ? DEFAULT_WEIGHTS : String(f.weights);
-    if (!existsSync(weights)) throw new UsageError(`${weights} not found; see weights/README.md, or ${WEIGHTS_FIX} (or drop --weights: random weights time the same)`);
+    if (!existsSync(weights))
+      throw new UsageError(
+        `${weights} not found; see weights/README.md, or ${WEIGHTS_FIX} (or drop --weights: random weights time the same)`,
+      );
   } else {
-    notes.push('random VGG16 weights (kernel times do not depend on the values; --weights W.h5|imagenet loads real ones)');
+    notes.push(
+      'random VGG16 weights (kernel times do not depend on the values; --weights W.h5|imagenet loads real ones)',
+    );
   }
   const dumpDir = f['dump-wgsl'] as string | undefined;
   if (dumpDir) setWgslDumpDir(dumpDir);
@@ -86,22 +106,41 @@ export async function profileCommand(workload: string | undefined, f: Record<str
       const steps = stepsFlag ?? (soft ? 1 : 2);
       const out = (f.out as string | undefined) ?? join('runs', `profile-${w}-${stamp()}`);
       if (soft && (sizeFlag === undefined || batchFlag === undefined)) {
-        notes.push(`software adapter: defaults of ${size}x${size} images, batch ${batch}, ${steps} step(s); --size/--batch/--steps change them`);
+        notes.push(
+          `software adapter: defaults of ${size}x${size} images, batch ${batch}, ${steps} step(s); --size/--batch/--steps change them`,
+        );
       }
-      console.log(`dawnflow profile ${w}: VGG16 at ${size}x${size}, batch ${batch}, 1 warm-up + ${steps} profiled step(s) on ${gpu.info.description || gpu.info.device}`);
+      console.log(
+        `dawnflow profile ${w}: VGG16 at ${size}x${size}, batch ${batch}, 1 warm-up + ${steps} profiled step(s) on ${gpu.info.description || gpu.info.device}`,
+      );
       const { model, step, dispose } = profileWorkload(w, size, batch, weights);
       const settings = {
-        workload: w, size, batch, steps, warmup: 1, weights: weights ?? 'random',
-        model: model.name, trainableWeights: model.trainableWeights.length, argv: process.argv.slice(2),
+        workload: w,
+        size,
+        batch,
+        steps,
+        warmup: 1,
+        weights: weights ?? 'random',
+        model: model.name,
+        trainableWeights: model.trainableWeights.length,
+        argv: process.argv.slice(2),
       };
       try {
         const report = await profileRun({
-          workload: w, step, steps, method: method as 'auto' | TimingMethod, settings, notes,
+          workload: w,
+          step,
+          steps,
+          method: method as 'auto' | TimingMethod,
+          settings,
+          notes,
         });
         for (const line of profileSummary(report)) console.log(line);
         const files = writeProfile(out, report);
         console.log(`wrote ${files.join(', ')}`);
-        if (dumpDir) console.log(`wrote ${readdirSync(dumpDir).filter((n) => n.endsWith('.wgsl')).length} kernel specialisations to ${dumpDir}`);
+        if (dumpDir)
+          console.log(
+            `wrote ${readdirSync(dumpDir).filter((n) => n.endsWith('.wgsl')).length} kernel specialisations to ${dumpDir}`,
+          );
       } finally {
         dispose();
       }

@@ -24,21 +24,30 @@ export const SUMMARY_FLAGS: FlagSpec = {
     help: "vgg16: with the classifier on top (then only at Keras's ImageNet input shape)",
   },
   'input-shape': {
-    kind: 'string', value: 'H,W,C', help: 'the input shape of the built-in models',
+    kind: 'string',
+    value: 'H,W,C',
+    help: 'the input shape of the built-in models',
     default: `each model's own (chapter-head: ${PRESETS.full.targetSize},${PRESETS.full.targetSize},3)`,
   },
   variant: {
-    kind: 'string', value: VARIANTS.join('|'),
-    help: 'chapter-head: which stage of the chapter (before freezing, frozen, ' +
-      'unfrozen from block5_conv1)', default: VARIANTS[0],
+    kind: 'string',
+    value: VARIANTS.join('|'),
+    help: 'chapter-head: which stage of the chapter (before freezing, frozen, ' + 'unfrozen from block5_conv1)',
+    default: VARIANTS[0],
   },
 };
 
-export interface SummaryFlags { includeTop: boolean; inputShape: [number, number, number] | undefined; variant: string }
+export interface SummaryFlags {
+  includeTop: boolean;
+  inputShape: [number, number, number] | undefined;
+  variant: string;
+}
 
 export function parseInputShape(v: unknown): [number, number, number] | undefined {
   if (v === undefined) return undefined;
-  const parts = String(v).split(',').map((x) => Number(x.trim()));
+  const parts = String(v)
+    .split(',')
+    .map((x) => Number(x.trim()));
   if (parts.length !== 3 || parts.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new UsageError(`--input-shape must be H,W,C like 150,150,3; got '${String(v)}'`);
   }
@@ -47,7 +56,8 @@ export function parseInputShape(v: unknown): [number, number, number] | undefine
 
 export function summaryFlags(f: Record<string, unknown>): SummaryFlags {
   return {
-    includeTop: Boolean(f['include-top']), inputShape: parseInputShape(f['input-shape']),
+    includeTop: Boolean(f['include-top']),
+    inputShape: parseInputShape(f['input-shape']),
     variant: String(f.variant ?? VARIANTS[0]),
   };
 }
@@ -79,7 +89,9 @@ function fileSummary(path: string): void {
     show(modelFromFile(file));
     return;
   }
-  console.log(`${path}: weights only (no model_config), ${file.kerasVersion ? `Keras ${file.kerasVersion}` : 'Keras 1 legacy'} layout`);
+  console.log(
+    `${path}: weights only (no model_config), ${file.kerasVersion ? `Keras ${file.kerasVersion}` : 'Keras 1 legacy'} layout`,
+  );
   let total = 0;
   for (const l of file.layers) {
     const shapes = l.weights.map((w) => `${w.name} ${fmt(w.shape)}`);

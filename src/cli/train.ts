@@ -23,14 +23,17 @@ import { requireFile, requireFolder, requireWritableFile, requireWritableFolder 
 const EVALUATE_BATCH = 20;
 
 const MODEL_FLAG = {
-  kind: 'string', value: 'MODEL.h5', help: 'a model saved with --save (or by Keras model.save) (required)',
+  kind: 'string',
+  value: 'MODEL.h5',
+  help: 'a model saved with --save (or by Keras model.save) (required)',
 } as const;
 
 export const EVALUATE_FLAGS: FlagSpec = {
   ...DEVICE_FLAGS,
   model: MODEL_FLAG,
   data: {
-    kind: 'string', value: 'DIR',
+    kind: 'string',
+    value: 'DIR',
     help: 'a folder of class sub-folders, e.g. cats_and_dogs_small/test (required)',
   },
   'batch-size': { kind: 'count', help: 'images per batch', default: EVALUATE_BATCH },
@@ -42,7 +45,11 @@ export const PREDICT_FLAGS: FlagSpec = { ...DEVICE_FLAGS, model: MODEL_FLAG };
 /** Every path the training commands read or write, checked before anything starts. */
 function checkPaths(command: Phase, s: ApproachSettings): void {
   requireFolder(s.data, '--data', 'it must hold train/ and validation/ (the flow_from_directory layout)');
-  const files: [string, string | undefined][] = [['--save', s.save], ['--json', s.json], ['--checkpoint', s.checkpoint]];
+  const files: [string, string | undefined][] = [
+    ['--save', s.save],
+    ['--json', s.json],
+    ['--checkpoint', s.checkpoint],
+  ];
   for (const [flag, path] of files) if (path) requireWritableFile(path, flag);
   if (s.features) requireWritableFolder(s.features, '--features');
   for (const split of ['train', 'validation']) {
@@ -74,7 +81,8 @@ export async function approachCommand(command: Phase, s: ApproachSettings, dev: 
 
 function modelInput(model: Container): [number, number] {
   const s = model.inputShape;
-  if (s?.length !== 4 || s[1] === null || s[2] === null) throw new UsageError('the model does not take images (N, h, w, 3)');
+  if (s?.length !== 4 || s[1] === null || s[2] === null)
+    throw new UsageError('the model does not take images (N, h, w, 3)');
   return [s[1], s[2]];
 }
 
@@ -90,12 +98,20 @@ export async function evaluateCommand(flags: Record<string, unknown>, dev: Devic
   return withEngine(dev, async () => {
     const { model } = loadModel(path);
     try {
-      if (!isCompiled(model)) model.compile({ optimizer: new RMSprop(), loss: 'binary_crossentropy', metrics: ['acc'] });
-      const it = new DirectoryIterator(data, { targetSize: modelInput(model), batchSize, shuffle: false, rescale: 1 / 255 });
+      if (!isCompiled(model))
+        model.compile({ optimizer: new RMSprop(), loss: 'binary_crossentropy', metrics: ['acc'] });
+      const it = new DirectoryIterator(data, {
+        targetSize: modelInput(model),
+        batchSize,
+        shuffle: false,
+        rescale: 1 / 255,
+      });
       const r = await evaluatePass(model, it, steps);
       await it.close();
       if (it.skipped.length) {
-        console.warn(`dawnflow: warning: evaluated ${r.images} images; ${it.skipped.length} unreadable ones were left out`);
+        console.warn(
+          `dawnflow: warning: evaluated ${r.images} images; ${it.skipped.length} unreadable ones were left out`,
+        );
       }
       console.log(`test loss: ${r.loss}`);
       console.log(`test acc: ${r.acc}`);
@@ -111,7 +127,11 @@ export async function evaluateCommand(flags: Record<string, unknown>, dev: Devic
  * accuracy averaged over the images. Unreadable files are skipped and shorten the pass, so the
  * batches are taken up to the pass end, not counted in advance: no image is counted twice.
  */
-async function evaluatePass(model: Container, it: DirectoryIterator, steps?: number): Promise<{ loss: number; acc: number; images: number }> {
+async function evaluatePass(
+  model: Container,
+  it: DirectoryIterator,
+  steps?: number,
+): Promise<{ loss: number; acc: number; images: number }> {
   let [loss, acc, images, batches] = [0, 0, 0, 0];
   for await (const b of it.onePass()) {
     const [l, a] = await testOnBatch(model, b);
@@ -131,7 +151,10 @@ export async function predictCommand(path: string | undefined, images: string[],
   return withEngine(dev, async () => {
     const { model } = loadModel(path);
     const [h, w] = modelInput(model);
-    const x = toFloatBatch(images.map((f) => loadImage(f, { targetSize: [h, w] })), 1 / 255);
+    const x = toFloatBatch(
+      images.map((f) => loadImage(f, { targetSize: [h, w] })),
+      1 / 255,
+    );
     const { y } = await model.predict(x, [images.length, h, w, 3], 20);
     images.forEach((f, i) => console.log(`${f}: ${y[i].toFixed(4)} -> ${y[i] > 0.5 ? 'dogs (1)' : 'cats (0)'}`));
     model.dispose();

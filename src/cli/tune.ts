@@ -22,12 +22,15 @@ export const TUNE_FLAGS: FlagSpec = {
   size: { kind: 'size', help: "square image side of VGG16's layer shapes (at least 32)", default: WORKLOAD_SIZE },
   batch: {
     kind: 'count',
-    help: 'images per batch', default: `${workloadBatch(false)} (${workloadBatch(true)} on a software adapter)`,
+    help: 'images per batch',
+    default: `${workloadBatch(false)} (${workloadBatch(true)} on a software adapter)`,
   },
   reps: { kind: 'count', help: 'timings per variant and shape (the median counts)', default: REPS },
   layers: {
-    kind: 'string', value: 'REGEX',
-    help: 'only the VGG16 conv layers whose name matches', default: `${ALL_LAYERS} (every layer)`,
+    kind: 'string',
+    value: 'REGEX',
+    help: 'only the VGG16 conv layers whose name matches',
+    default: `${ALL_LAYERS} (every layer)`,
   },
   ops: { kind: 'string', value: OPS.join(','), help: 'which passes to tune (comma-separated)', default: OPS.join(',') },
   json: { kind: 'string', value: 'FILE', help: 'also write every timing and choice to FILE' },
@@ -56,7 +59,9 @@ function layerFilter(v: unknown): RegExp {
 }
 
 function line(r: TuneRow): string {
-  const ms = Object.entries(r.ms).map(([v, t]) => `${v} ${t!.toFixed(1)} ms`).join(', ');
+  const ms = Object.entries(r.ms)
+    .map(([v, t]) => `${v} ${t!.toFixed(1)} ms`)
+    .join(', ');
   return `  ${r.layer.padEnd(13)} ${r.op.padEnd(16)} ${r.choice.padEnd(5)} (${ms})`;
 }
 
@@ -69,9 +74,14 @@ export async function tuneCommand(flags: Record<string, unknown>, device: Device
   return withEngine(device, async (gpu) => {
     const batch = positiveInt(flags.batch, '--batch', workloadBatch(gpu.info.software));
     const shapes = vgg16ConvShapes(size, batch).filter((s) => filter.test(s.name));
-    if (!shapes.length) throw new UsageError(`--layers ${String(flags.layers)} matches no VGG16 conv layer (block1_conv1 .. block5_conv3)`);
-    console.log(`dawnflow tune: ${shapes.length} VGG16 conv layers at ${size}x${size}, batch ${batch}, ` +
-      `median of ${reps} on ${currentGpu().info.description || currentGpu().info.device}`);
+    if (!shapes.length)
+      throw new UsageError(
+        `--layers ${String(flags.layers)} matches no VGG16 conv layer (block1_conv1 .. block5_conv3)`,
+      );
+    console.log(
+      `dawnflow tune: ${shapes.length} VGG16 conv layers at ${size}x${size}, batch ${batch}, ` +
+        `median of ${reps} on ${currentGpu().info.description || currentGpu().info.device}`,
+    );
     const { rows, path } = await tuneConvs(shapes, reps, ops, (r) => console.log(line(r)));
     console.log(`saved ${rows.length} choices to ${path}`);
     if (flags.json) writeFileSync(String(flags.json), `${JSON.stringify({ size, batch, reps, rows }, null, 2)}\n`);

@@ -8,8 +8,7 @@ export type Activation = 'linear' | 'relu' | 'sigmoid';
 // TensorFlow's padding rule: valid: out = ceil((n - k + 1) / s), pad 0. same: out = ceil(n / s),
 // total pad = max((out - 1) * s + k - n, 0), top/left = floor(total / 2), the odd extra at
 // bottom/right.
-export function padInfo(n: number, k: number, s: number,
-  padding: Padding): { out: number; before: number } {
+export function padInfo(n: number, k: number, s: number, padding: Padding): { out: number; before: number } {
   if (padding === 'valid') return { out: Math.max(Math.ceil((n - k + 1) / s), 0), before: 0 };
   const out = Math.ceil(n / s);
   const total = Math.max((out - 1) * s + k - n, 0);
@@ -17,7 +16,7 @@ export function padInfo(n: number, k: number, s: number,
 }
 
 export function activate(v: number, act: Activation): number {
-  if (act === 'relu') return Math.max(v , 0);
+  if (act === 'relu') return Math.max(v, 0);
   // exp(-v) overflows to Infinity for v < -709, which still gives the right limit 0.
   if (act === 'sigmoid') return 1 / (1 + Math.exp(-v));
   return v;
@@ -33,19 +32,32 @@ function size(shape: number[]): number {
 function stridesOf(shape: number[]): number[] {
   const st = new Array<number>(shape.length);
   let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { st[i] = acc; acc *= shape[i]; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    st[i] = acc;
+    acc *= shape[i];
+  }
   return st;
 }
 
 interface ConvGeom {
-  N: number; H: number; W: number; CI: number; KH: number; KW: number; CO: number;
-  OH: number; OW: number; sh: number; sw: number; padT: number; padL: number;
+  N: number;
+  H: number;
+  W: number;
+  CI: number;
+  KH: number;
+  KW: number;
+  CO: number;
+  OH: number;
+  OW: number;
+  sh: number;
+  sw: number;
+  padT: number;
+  padL: number;
 }
 
 // x: NHWC [N,H,W,CI], w: HWIO [KH,KW,CI,CO]. Output cell (oh, ow) reads input rows
 // oh*sh - padT + kh and cols ow*sw - padL + kw; cells outside [0,H) x [0,W) are zero padding.
-function convGeom(xShape: number[], wShape: number[], strides: [number, number],
-  padding: Padding): ConvGeom {
+function convGeom(xShape: number[], wShape: number[], strides: [number, number], padding: Padding): ConvGeom {
   const [N, H, W, CI] = xShape;
   const [KH, KW, CIw, CO] = wShape;
   if (CI !== CIw) throw new Error(`conv2d: x has ${CI} channels but w expects ${CIw}`);
@@ -57,62 +69,78 @@ function convGeom(xShape: number[], wShape: number[], strides: [number, number],
 
 // y[n,oh,ow,co] = act(b[co] + sum_{kh,kw,ci} x[n, oh*sh-padT+kh, ow*sw-padL+kw, ci] * w[kh,kw,ci,co])
 // Cross-correlation: the kernel is not flipped.
-export function conv2dForward(x: Float64Array, xShape: number[], w: Float64Array, wShape: number[],
-  b: Float64Array | null, strides: [number, number], padding: Padding,
-  act: Activation): { y: Float64Array; shape: number[] } {
+export function conv2dForward(
+  x: Float64Array,
+  xShape: number[],
+  w: Float64Array,
+  wShape: number[],
+  b: Float64Array | null,
+  strides: [number, number],
+  padding: Padding,
+  act: Activation,
+): { y: Float64Array; shape: number[] } {
   const g = convGeom(xShape, wShape, strides, padding);
   const y = new Float64Array(g.N * g.OH * g.OW * g.CO);
-  for (let n = 0; n < g.N; n++) for (let oh = 0; oh < g.OH; oh++) for (let ow = 0; ow < g.OW; ow++) {
-    for (let co = 0; co < g.CO; co++) {
-      let acc = b ? b[co] : 0;
-      for (let kh = 0; kh < g.KH; kh++) {
-        const ih = oh * g.sh - g.padT + kh;
-        if (ih < 0 || ih >= g.H) continue;
-        for (let kw = 0; kw < g.KW; kw++) {
-          const iw = ow * g.sw - g.padL + kw;
-          if (iw < 0 || iw >= g.W) continue;
-          for (let ci = 0; ci < g.CI; ci++) {
-            acc += x[((n * g.H + ih) * g.W + iw) * g.CI + ci]
-              * w[((kh * g.KW + kw) * g.CI + ci) * g.CO + co];
+  for (let n = 0; n < g.N; n++)
+    for (let oh = 0; oh < g.OH; oh++)
+      for (let ow = 0; ow < g.OW; ow++) {
+        for (let co = 0; co < g.CO; co++) {
+          let acc = b ? b[co] : 0;
+          for (let kh = 0; kh < g.KH; kh++) {
+            const ih = oh * g.sh - g.padT + kh;
+            if (ih < 0 || ih >= g.H) continue;
+            for (let kw = 0; kw < g.KW; kw++) {
+              const iw = ow * g.sw - g.padL + kw;
+              if (iw < 0 || iw >= g.W) continue;
+              for (let ci = 0; ci < g.CI; ci++) {
+                acc += x[((n * g.H + ih) * g.W + iw) * g.CI + ci] * w[((kh * g.KW + kw) * g.CI + ci) * g.CO + co];
+              }
+            }
           }
+          y[((n * g.OH + oh) * g.OW + ow) * g.CO + co] = activate(acc, act);
         }
       }
-      y[((n * g.OH + oh) * g.OW + ow) * g.CO + co] = activate(acc, act);
-    }
-  }
   return { y, shape: [g.N, g.OH, g.OW, g.CO] };
 }
 
 // Same loop nest as the forward pass, scattering instead of gathering: every product
 // x[n,ih,iw,ci] * w[kh,kw,ci,co] that fed y[n,oh,ow,co] sends dy times the other factor back.
 // db[co] = sum over n, oh, ow of dy[n,oh,ow,co].
-export function conv2dBackward(x: Float64Array, xShape: number[], w: Float64Array, wShape: number[],
-  dy: Float64Array, strides: [number, number],
-  padding: Padding): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
+export function conv2dBackward(
+  x: Float64Array,
+  xShape: number[],
+  w: Float64Array,
+  wShape: number[],
+  dy: Float64Array,
+  strides: [number, number],
+  padding: Padding,
+): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
   const g = convGeom(xShape, wShape, strides, padding);
   const dx = new Float64Array(x.length);
   const dw = new Float64Array(w.length);
   const db = new Float64Array(g.CO);
-  for (let n = 0; n < g.N; n++) for (let oh = 0; oh < g.OH; oh++) for (let ow = 0; ow < g.OW; ow++) {
-    for (let co = 0; co < g.CO; co++) {
-      const d = dy[((n * g.OH + oh) * g.OW + ow) * g.CO + co];
-      db[co] += d;
-      for (let kh = 0; kh < g.KH; kh++) {
-        const ih = oh * g.sh - g.padT + kh;
-        if (ih < 0 || ih >= g.H) continue;
-        for (let kw = 0; kw < g.KW; kw++) {
-          const iw = ow * g.sw - g.padL + kw;
-          if (iw < 0 || iw >= g.W) continue;
-          for (let ci = 0; ci < g.CI; ci++) {
-            const xi = ((n * g.H + ih) * g.W + iw) * g.CI + ci;
-            const wi = ((kh * g.KW + kw) * g.CI + ci) * g.CO + co;
-            dx[xi] += d * w[wi];
-            dw[wi] += d * x[xi];
+  for (let n = 0; n < g.N; n++)
+    for (let oh = 0; oh < g.OH; oh++)
+      for (let ow = 0; ow < g.OW; ow++) {
+        for (let co = 0; co < g.CO; co++) {
+          const d = dy[((n * g.OH + oh) * g.OW + ow) * g.CO + co];
+          db[co] += d;
+          for (let kh = 0; kh < g.KH; kh++) {
+            const ih = oh * g.sh - g.padT + kh;
+            if (ih < 0 || ih >= g.H) continue;
+            for (let kw = 0; kw < g.KW; kw++) {
+              const iw = ow * g.sw - g.padL + kw;
+              if (iw < 0 || iw >= g.W) continue;
+              for (let ci = 0; ci < g.CI; ci++) {
+                const xi = ((n * g.H + ih) * g.W + iw) * g.CI + ci;
+                const wi = ((kh * g.KW + kw) * g.CI + ci) * g.CO + co;
+                dx[xi] += d * w[wi];
+                dw[wi] += d * x[xi];
+              }
+            }
           }
         }
       }
-    }
-  }
   return { dx, dw, db };
 }
 
@@ -121,8 +149,18 @@ export function conv2dBackward(x: Float64Array, xShape: number[], w: Float64Arra
 // -inf, so they never win). Scan is row-major over the window and only a strictly greater value
 // replaces the best, so on ties the first cell in scan order wins. TF's padding rule guarantees
 // every window holds at least one real cell.
-function poolArgmax(x: Float64Array, H: number, W: number, C: number, n: number, c: number,
-  r0: number, c0: number, PH: number, PW: number): number {
+function poolArgmax(
+  x: Float64Array,
+  H: number,
+  W: number,
+  C: number,
+  n: number,
+  c: number,
+  r0: number,
+  c0: number,
+  PH: number,
+  PW: number,
+): number {
   let best = -1;
   let bestV = -Infinity;
   for (let ph = 0; ph < PH; ph++) {
@@ -132,7 +170,10 @@ function poolArgmax(x: Float64Array, H: number, W: number, C: number, n: number,
       const iw = c0 + pw;
       if (iw < 0 || iw >= W) continue;
       const i = ((n * H + ih) * W + iw) * C + c;
-      if (best < 0 || x[i] > bestV) { best = i; bestV = x[i]; }
+      if (best < 0 || x[i] > bestV) {
+        best = i;
+        bestV = x[i];
+      }
     }
   }
   return best;
@@ -140,71 +181,126 @@ function poolArgmax(x: Float64Array, H: number, W: number, C: number, n: number,
 
 // Visits every output cell of a max pool (NHWC) with its flat output index and the flat input
 // index of the window's winner.
-function forEachPoolWinner(x: Float64Array, xShape: number[], pool: [number, number],
-  strides: [number, number], padding: Padding, visit: (yi: number, xi: number) => void): number[] {
+function forEachPoolWinner(
+  x: Float64Array,
+  xShape: number[],
+  pool: [number, number],
+  strides: [number, number],
+  padding: Padding,
+  visit: (yi: number, xi: number) => void,
+): number[] {
   const [N, H, W, C] = xShape;
   const ph = padInfo(H, pool[0], strides[0], padding);
   const pw = padInfo(W, pool[1], strides[1], padding);
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < ph.out; oh++) for (let ow = 0; ow < pw.out; ow++) {
-    for (let c = 0; c < C; c++) {
-      const xi = poolArgmax(x, H, W, C, n, c, oh * strides[0] - ph.before, ow * strides[1] - pw.before,
-        pool[0], pool[1]);
-      visit(((n * ph.out + oh) * pw.out + ow) * C + c, xi);
-    }
-  }
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < ph.out; oh++)
+      for (let ow = 0; ow < pw.out; ow++) {
+        for (let c = 0; c < C; c++) {
+          const xi = poolArgmax(
+            x,
+            H,
+            W,
+            C,
+            n,
+            c,
+            oh * strides[0] - ph.before,
+            ow * strides[1] - pw.before,
+            pool[0],
+            pool[1],
+          );
+          visit(((n * ph.out + oh) * pw.out + ow) * C + c, xi);
+        }
+      }
   return [N, ph.out, pw.out, C];
 }
 
-export function maxPool2dForward(x: Float64Array, xShape: number[], pool: [number, number],
-  strides: [number, number], padding: Padding): { y: Float64Array; shape: number[] } {
+export function maxPool2dForward(
+  x: Float64Array,
+  xShape: number[],
+  pool: [number, number],
+  strides: [number, number],
+  padding: Padding,
+): { y: Float64Array; shape: number[] } {
   const [N, H, W, C] = xShape;
   const oh = padInfo(H, pool[0], strides[0], padding).out;
   const ow = padInfo(W, pool[1], strides[1], padding).out;
   const y = new Float64Array(N * oh * ow * C);
-  const shape = forEachPoolWinner(x, xShape, pool, strides, padding, (yi, xi) => { y[yi] = x[xi]; });
+  const shape = forEachPoolWinner(x, xShape, pool, strides, padding, (yi, xi) => {
+    y[yi] = x[xi];
+  });
   return { y, shape };
 }
 
 // The winner of each window gets that window's whole dy; overlapping windows (stride < pool)
 // accumulate into the same dx cell.
-export function maxPool2dBackward(x: Float64Array, xShape: number[], dy: Float64Array,
-  pool: [number, number], strides: [number, number], padding: Padding): Float64Array {
+export function maxPool2dBackward(
+  x: Float64Array,
+  xShape: number[],
+  dy: Float64Array,
+  pool: [number, number],
+  strides: [number, number],
+  padding: Padding,
+): Float64Array {
   const dx = new Float64Array(x.length);
-  forEachPoolWinner(x, xShape, pool, strides, padding, (yi, xi) => { dx[xi] += dy[yi]; });
+  forEachPoolWinner(x, xShape, pool, strides, padding, (yi, xi) => {
+    dx[xi] += dy[yi];
+  });
   return dx;
 }
 
 // C[m,n] = sum_k op(A)[m,k] * op(B)[k,n].
 // op(A)[m,k] = transA ? A[k*M + m] (A stored [K,M]) : A[m*K + k] (A stored [M,K]).
 // op(B)[k,n] = transB ? B[n*K + k] (B stored [N,K]) : B[k*N + n] (B stored [K,N]).
-export function matmul(a: Float64Array, b: Float64Array, M: number, K: number, N: number,
-  transA = false, transB = false): Float64Array {
+export function matmul(
+  a: Float64Array,
+  b: Float64Array,
+  M: number,
+  K: number,
+  N: number,
+  transA = false,
+  transB = false,
+): Float64Array {
   const c = new Float64Array(M * N);
-  for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
-    let acc = 0;
-    for (let k = 0; k < K; k++) {
-      const av = transA ? a[k * M + m] : a[m * K + k];
-      const bv = transB ? b[n * K + k] : b[k * N + n];
-      acc += av * bv;
+  for (let m = 0; m < M; m++)
+    for (let n = 0; n < N; n++) {
+      let acc = 0;
+      for (let k = 0; k < K; k++) {
+        const av = transA ? a[k * M + m] : a[m * K + k];
+        const bv = transB ? b[n * K + k] : b[k * N + n];
+        acc += av * bv;
+      }
+      c[m * N + n] = acc;
     }
-    c[m * N + n] = acc;
-  }
   return c;
 }
 
 // y[m,n] = act(sum_k x[m,k] * w[k,n] + b[n]); x [M,K], w [K,N], b [N].
-export function denseForward(x: Float64Array, w: Float64Array, b: Float64Array | null, M: number,
-  K: number, N: number, act: Activation): Float64Array {
+export function denseForward(
+  x: Float64Array,
+  w: Float64Array,
+  b: Float64Array | null,
+  M: number,
+  K: number,
+  N: number,
+  act: Activation,
+): Float64Array {
   const y = matmul(x, w, M, K, N);
-  for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
-    y[m * N + n] = activate(y[m * N + n] + (b ? b[n] : 0), act);
-  }
+  for (let m = 0; m < M; m++)
+    for (let n = 0; n < N; n++) {
+      y[m * N + n] = activate(y[m * N + n] + (b ? b[n] : 0), act);
+    }
   return y;
 }
 
 // pre = x·w + b: dx = dPre·wᵀ [M,K], dw = xᵀ·dPre [K,N], db[n] = sum_m dPre[m,n].
-export function denseBackward(x: Float64Array, w: Float64Array, dPre: Float64Array, M: number,
-  K: number, N: number): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
+export function denseBackward(
+  x: Float64Array,
+  w: Float64Array,
+  dPre: Float64Array,
+  M: number,
+  K: number,
+  N: number,
+): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
   const dx = matmul(dPre, w, M, N, K, false, true);
   const dw = matmul(x, dPre, K, M, N, true, false);
   const db = new Float64Array(N);
@@ -309,8 +405,12 @@ export function bceTfProbs(p: Float64Array, y: Float64Array, eps = TF_EPS32, hi 
 
 // Inside the clip d/dp = (1 - y) / (1 - p + eps) - y / (p + eps); outside it (p < eps, p > hi)
 // the loss no longer depends on p: 0. At a bound itself TF's min/max pass the gradient through.
-export function bceTfProbsGrad(p: Float64Array, y: Float64Array, eps = TF_EPS32,
-  hi = TF_ONE_MINUS_EPS32): Float64Array {
+export function bceTfProbsGrad(
+  p: Float64Array,
+  y: Float64Array,
+  eps = TF_EPS32,
+  hi = TF_ONE_MINUS_EPS32,
+): Float64Array {
   const g = new Float64Array(p.length);
   for (let i = 0; i < p.length; i++) {
     const v = p[i];
@@ -324,7 +424,7 @@ export function bceTfProbsGrad(p: Float64Array, y: Float64Array, eps = TF_EPS32,
 // recombines it with strides bs: 0 on an axis drops it (reduced or broadcast).
 function mapIndex(f: number, big: number[], bigStr: number[], bs: number[]): number {
   let o = 0;
-  for (let d = 0; d < big.length; d++) o += Math.floor(f / bigStr[d]) % big[d] * bs[d];
+  for (let d = 0; d < big.length; d++) o += (Math.floor(f / bigStr[d]) % big[d]) * bs[d];
   return o;
 }
 
@@ -335,8 +435,7 @@ function normAxes(axes: number[] | undefined, rank: number): Set<number> {
 
 // Each input element adds into the output element whose multi-index is the input's with the
 // reduced axes removed; out strides are those of the kept shape, 0 on the reduced axes.
-export function sum(x: Float64Array, shape: number[],
-  axes?: number[]): { y: Float64Array; shape: number[] } {
+export function sum(x: Float64Array, shape: number[], axes?: number[]): { y: Float64Array; shape: number[] } {
   const red = normAxes(axes, shape.length);
   const outShape = shape.filter((_, i) => !red.has(i));
   const outStr = stridesOf(outShape);
@@ -348,8 +447,7 @@ export function sum(x: Float64Array, shape: number[],
   return { y, shape: outShape };
 }
 
-export function mean(x: Float64Array, shape: number[],
-  axes?: number[]): { y: Float64Array; shape: number[] } {
+export function mean(x: Float64Array, shape: number[], axes?: number[]): { y: Float64Array; shape: number[] } {
   const r = sum(x, shape, axes);
   const count = size(shape) / size(r.shape);
   for (let i = 0; i < r.y.length; i++) r.y[i] /= count;
@@ -418,8 +516,13 @@ export const binary = {
   accHit: (target: number, p: number) => (target === (p > 0.5 ? 1 : 0) ? 1 : 0),
 } satisfies Record<string, (x: number, y: number) => number>;
 
-export function broadcastBinary(op: string, a: Float64Array, aShape: number[], b: Float64Array,
-  bShape: number[]): { y: Float64Array; shape: number[] } {
+export function broadcastBinary(
+  op: string,
+  a: Float64Array,
+  aShape: number[],
+  b: Float64Array,
+  bShape: number[],
+): { y: Float64Array; shape: number[] } {
   const fn = (binary as Record<string, (x: number, y: number) => number>)[op];
   if (!fn) throw new Error(`broadcastBinary: unknown op '${op}'`);
   const shape = broadcastShape(aShape, bShape);

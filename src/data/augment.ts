@@ -54,8 +54,13 @@ export interface TransformParams {
  * book's listing says 0.2, which its Keras 2.0.8 read as radians, about +-11.5 degrees.)
  */
 export const CHAPTER_AUGMENTATION: Readonly<AugmentOptions> = Object.freeze({
-  rotationRange: 40, widthShiftRange: 0.2, heightShiftRange: 0.2, shearRange: 2, zoomRange: 0.2,
-  horizontalFlip: true, fillMode: 'nearest',
+  rotationRange: 40,
+  widthShiftRange: 0.2,
+  heightShiftRange: 0.2,
+  shearRange: 2,
+  zoomRange: 0.2,
+  horizontalFlip: true,
+  fillMode: 'nearest',
 });
 
 const FILL_MODES: readonly FillMode[] = ['nearest', 'constant', 'reflect', 'wrap'];
@@ -70,9 +75,11 @@ function uniform(rng: Rng, lo: number, hi: number): number {
 function shift(range: number | undefined, size: number, rng: Rng, name: string): number {
   if (range === undefined || range === 0) return 0;
   if (typeof range !== 'number' || Number.isInteger(range) || !Number.isFinite(range)) {
-    throw new Error(`dawnflow: ${name}=${JSON.stringify(range)}: integer and list shift ranges ` +
-      '(Keras draws those from a discrete set) are not supported; pass a float: a fraction < 1, ' +
-      'or a non-integer number of pixels');
+    throw new Error(
+      `dawnflow: ${name}=${JSON.stringify(range)}: integer and list shift ranges ` +
+        '(Keras draws those from a discrete set) are not supported; pass a float: a fraction < 1, ' +
+        'or a non-integer number of pixels',
+    );
   }
   const t = uniform(rng, -range, range);
   return range < 1 ? t * size : t;
@@ -118,8 +125,16 @@ export function randomTransform(o: AugmentOptions, h: number, w: number, rng: Rn
 
 /** True when the image comes out unchanged: no warp and no flip. */
 export function isIdentity(p: TransformParams): boolean {
-  return p.theta === 0 && p.tx === 0 && p.ty === 0 && p.shear === 0 && p.zx === 1 && p.zy === 1 &&
-    !p.flipHorizontal && !p.flipVertical;
+  return (
+    p.theta === 0 &&
+    p.tx === 0 &&
+    p.ty === 0 &&
+    p.shear === 0 &&
+    p.zx === 1 &&
+    p.zy === 1 &&
+    !p.flipHorizontal &&
+    !p.flipVertical
+  );
 }
 
 type Mat3 = number[]; // row-major 3x3
@@ -199,7 +214,12 @@ function mapAbove(x: number, len: number, mode: 'reflect' | 'wrap' | 'mirror'): 
   return x;
 }
 
-interface Taps { i0: number; i1: number; w0: number; w1: number }
+interface Taps {
+  i0: number;
+  i1: number;
+  w0: number;
+  w1: number;
+}
 
 // The two taps and weights along one axis (order 1), or null for cval. As in SciPy: 'nearest'
 // skips the point mapping and clamps the taps; the others fold the point, then the taps.
@@ -219,8 +239,16 @@ function axisTaps(x: number, len: number, mode: FillMode): Taps | null {
  * flip (columns reversed), then the vertical flip (rows reversed). Same float64 operations, in
  * the same order, as SciPy's C loop, so it agrees with SciPy to the last bit or so.
  */
-export function warpReference(src: Float64Array, h: number, w: number, c: number, m: number[],
-  p: { flipHorizontal: boolean; flipVertical: boolean }, fillMode: FillMode, cval: number): Float64Array {
+export function warpReference(
+  src: Float64Array,
+  h: number,
+  w: number,
+  c: number,
+  m: number[],
+  p: { flipHorizontal: boolean; flipVertical: boolean },
+  fillMode: FillMode,
+  cval: number,
+): Float64Array {
   if (src.length !== h * w * c) throw new Error(`dawnflow: warpReference: ${src.length} values for ${h}x${w}x${c}`);
   const out = new Float64Array(h * w * c);
   for (let r = 0; r < h; r++) {

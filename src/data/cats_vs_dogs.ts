@@ -57,7 +57,10 @@ export interface FetchCatsVsDogsOptions {
   sources?: { url: string; sha256?: string; bytes?: number; counts?: SplitCounts };
 }
 
-interface Skipped { member: string; reason: string }
+interface Skipped {
+  member: string;
+  reason: string;
+}
 
 export async function fetchCatsVsDogs(o: FetchCatsVsDogsOptions): Promise<{ dir: string; created: boolean }> {
   const given = internalSource(o.sources);
@@ -98,10 +101,14 @@ function present(dir: string, log: (line: string) => void): boolean {
   if (!existsSync(dir)) return false;
   // A split made by hand (the chapter took one before this command existed) is left alone.
   if (SPLITS.every((s) => existsSync(join(dir, s)))) {
-    log(`cats-vs-dogs: ${resolve(dir)} already has train/, validation/ and test/ (not made by this fetch: no ${MARKER}); leaving it as it is`);
+    log(
+      `cats-vs-dogs: ${resolve(dir)} already has train/, validation/ and test/ (not made by this fetch: no ${MARKER}); leaving it as it is`,
+    );
     return true;
   }
-  throw new Error(`dawnflow: ${resolve(dir)} exists but is not a complete split (no ${MARKER}, and not all of train/, validation/, test/): move it aside and run again`);
+  throw new Error(
+    `dawnflow: ${resolve(dir)} exists but is not a complete split (no ${MARKER}, and not all of train/, validation/, test/): move it aside and run again`,
+  );
 }
 
 type Source = { url: string; sha256?: string; bytes?: number };
@@ -111,45 +118,79 @@ async function fetchArchive(src: Source, log: (line: string) => void): Promise<s
   const zipPath = join(kerasCacheDir('datasets'), ARCHIVE);
   const cached = existsSync(zipPath);
   const size = src.bytes ? ` (${(src.bytes / 2 ** 20).toFixed(0)} MiB)` : '';
-  log(cached ? `cats-vs-dogs: checking the archive already in ${zipPath}`
-    : `cats-vs-dogs: downloading ${src.url}${size} to ${zipPath}`);
+  log(
+    cached
+      ? `cats-vs-dogs: checking the archive already in ${zipPath}`
+      : `cats-vs-dogs: downloading ${src.url}${size} to ${zipPath}`,
+  );
   let bytes: number;
   try {
-    bytes = (await downloadFile({
-      url: src.url, dest: zipPath,
-      checksum: src.sha256 ? { algo: 'sha256', hex: src.sha256 } : undefined,
-      onProgress: cached ? undefined : progressPrinter('cats-vs-dogs'),
-    })).bytes;
+    bytes = (
+      await downloadFile({
+        url: src.url,
+        dest: zipPath,
+        checksum: src.sha256 ? { algo: 'sha256', hex: src.sha256 } : undefined,
+        onProgress: cached ? undefined : progressPrinter('cats-vs-dogs'),
+      })
+    ).bytes;
   } catch (e) {
     if (!(e instanceof DownloadError) || e.aborted) throw e;
     const sum = src.sha256 ? `sha256 ${src.sha256}` : 'no checksum known';
     const size = src.bytes ? `${src.bytes} bytes, ` : '';
-    throw new DownloadError(`dawnflow: cannot download ${src.url} (${e.reason}): check the network (or HTTPS_PROXY), ` +
-      `or put the archive at ${zipPath} yourself (${size}${sum}) and run again`, { url: src.url, reason: e.reason, cause: e });
+    throw new DownloadError(
+      `dawnflow: cannot download ${src.url} (${e.reason}): check the network (or HTTPS_PROXY), ` +
+        `or put the archive at ${zipPath} yourself (${size}${sum}) and run again`,
+      { url: src.url, reason: e.reason, cause: e },
+    );
   }
   // Only an override without a checksum can get here with another file.
   if (src.bytes !== undefined && bytes !== src.bytes) {
-    throw new DownloadError(`dawnflow: ${zipPath} has ${bytes} bytes, expected ${src.bytes}: delete it and run again`, { url: src.url, reason: 'wrong size' });
+    throw new DownloadError(`dawnflow: ${zipPath} has ${bytes} bytes, expected ${src.bytes}: delete it and run again`, {
+      url: src.url,
+      reason: 'wrong size',
+    });
   }
   return zipPath;
 }
 
-async function buildInPlace(zipPath: string, src: Source, counts: SplitCounts, dir: string, log: (line: string) => void): Promise<{ dir: string; created: boolean }> {
+async function buildInPlace(
+  zipPath: string,
+  src: Source,
+  counts: SplitCounts,
+  dir: string,
+  log: (line: string) => void,
+): Promise<{ dir: string; created: boolean }> {
   const out = resolve(dir, '..');
   removeAbandoned(out);
   const tmp = join(out, `.${SMALL_DIR}.partial-${process.pid}-${randomUUID().slice(0, 8)}`);
   try {
-    await buildFolderAtomic(dir, async (t) => {
-      const made = await buildSplit(zipPath, t, counts, log);
-      writeFileSync(join(t, MARKER), `${JSON.stringify({
-        source: { url: src.url, sha256: src.sha256 ?? null, bytes: src.bytes ?? null, archive: basename(zipPath) },
-        made_by: 'dawnflow fetch data cats-vs-dogs',
-        made_at: new Date().toISOString(),
-        rule: 'per class, numeric order of PetImages/<Class>/<N>.jpg; photos without JFIF in their first 512 bytes (as TFDS) or damaged are skipped',
-        counts: { cats: counts, dogs: counts },
-        ...made,
-      }, null, 2)}\n`);
-    }, { tmp });
+    await buildFolderAtomic(
+      dir,
+      async (t) => {
+        const made = await buildSplit(zipPath, t, counts, log);
+        writeFileSync(
+          join(t, MARKER),
+          `${JSON.stringify(
+            {
+              source: {
+                url: src.url,
+                sha256: src.sha256 ?? null,
+                bytes: src.bytes ?? null,
+                archive: basename(zipPath),
+              },
+              made_by: 'dawnflow fetch data cats-vs-dogs',
+              made_at: new Date().toISOString(),
+              rule: 'per class, numeric order of PetImages/<Class>/<N>.jpg; photos without JFIF in their first 512 bytes (as TFDS) or damaged are skipped',
+              counts: { cats: counts, dogs: counts },
+              ...made,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+      },
+      { tmp },
+    );
   } catch (e) {
     // Without the lock, two fetches may race: the loser's rename fails on the complete folder.
     if (!existsSync(join(dir, MARKER))) throw e;
@@ -157,7 +198,9 @@ async function buildInPlace(zipPath: string, src: Source, counts: SplitCounts, d
     return { dir, created: false };
   }
   const per = SPLITS.map((s) => `${s} ${counts[s]}+${counts[s]}`).join(', ');
-  log(`cats-vs-dogs: wrote ${2 * (counts.train + counts.validation + counts.test)} photos to ${resolve(dir)} (${per} cats+dogs)`);
+  log(
+    `cats-vs-dogs: wrote ${2 * (counts.train + counts.validation + counts.test)} photos to ${resolve(dir)} (${per} cats+dogs)`,
+  );
   return { dir, created: true };
 }
 
@@ -186,12 +229,19 @@ interface Made {
   numbers: Record<'cats' | 'dogs', Record<Split, [number, number]>>;
 }
 
-async function buildSplit(zipPath: string, tmp: string, counts: SplitCounts, log: (line: string) => void): Promise<Made> {
+async function buildSplit(
+  zipPath: string,
+  tmp: string,
+  counts: SplitCounts,
+  log: (line: string) => void,
+): Promise<Made> {
   const label = basename(zipPath);
   const zip = await openZip(zipPath);
   try {
     const pets = await listPets(zip, label);
-    log(`cats-vs-dogs: ${label} lists ${pets.cat.length} cat and ${pets.dog.length} dog photos (${pets.ignored} other members ignored)`);
+    log(
+      `cats-vs-dogs: ${label} lists ${pets.cat.length} cat and ${pets.dog.length} dog photos (${pets.ignored} other members ignored)`,
+    );
     for (const s of SPLITS) for (const c of ['cats', 'dogs']) mkdirSync(join(tmp, s, c), { recursive: true });
     const skipped: Skipped[] = [];
     let read = 0;
@@ -199,13 +249,17 @@ async function buildSplit(zipPath: string, tmp: string, counts: SplitCounts, log
     for (const cls of ['cat', 'dog'] as const) {
       const r = await takeClass(zip, pets[cls], cls, counts, tmp, skipped, label);
       read += r.read;
-      log(`cats-vs-dogs: ${cls}s: ${r.read} photos read to take ${counts.train + counts.validation + counts.test} (numbers ${r.ranges.train[0]} to ${r.ranges.test[1]})`);
+      log(
+        `cats-vs-dogs: ${cls}s: ${r.read} photos read to take ${counts.train + counts.validation + counts.test} (numbers ${r.ranges.train[0]} to ${r.ranges.test[1]})`,
+      );
       numbers[`${cls}s`] = r.ranges;
     }
     const noJfif = skipped.filter((s) => s.reason === 'no JFIF header').length;
     const damaged = skipped.length - noJfif;
-    log(`cats-vs-dogs: skipped ${skipped.length} of the ${read} photos read: ${noJfif} without a JFIF header ` +
-      `(TFDS drops these: ${TFDS_NO_JFIF} in the whole archive), ${damaged} damaged; the list is in ${MARKER}`);
+    log(
+      `cats-vs-dogs: skipped ${skipped.length} of the ${read} photos read: ${noJfif} without a JFIF header ` +
+        `(TFDS drops these: ${TFDS_NO_JFIF} in the whole archive), ${damaged} damaged; the list is in ${MARKER}`,
+    );
     return { skipped: { no_jfif: noJfif, damaged, read, members: skipped }, numbers };
   } finally {
     zip.close();
@@ -213,8 +267,15 @@ async function buildSplit(zipPath: string, tmp: string, counts: SplitCounts, log
 }
 
 /** One class: its photos in numeric order until all splits are full. */
-async function takeClass(zip: ZipFile, members: PetMember[], cls: PetClass, counts: SplitCounts, tmp: string, skipped: Skipped[], label: string):
-  Promise<{ read: number; ranges: Record<Split, [number, number]> }> {
+async function takeClass(
+  zip: ZipFile,
+  members: PetMember[],
+  cls: PetClass,
+  counts: SplitCounts,
+  tmp: string,
+  skipped: Skipped[],
+  label: string,
+): Promise<{ read: number; ranges: Record<Split, [number, number]> }> {
   const need = counts.train + counts.validation + counts.test;
   const kept: number[] = [];
   let read = 0;
@@ -233,7 +294,9 @@ async function takeClass(zip: ZipFile, members: PetMember[], cls: PetClass, coun
     kept.push(m.n);
   }
   if (kept.length < need) {
-    throw new Error(`dawnflow: ${label} has only ${kept.length} readable ${cls} photos, ${need} are needed; nothing was written`);
+    throw new Error(
+      `dawnflow: ${label} has only ${kept.length} readable ${cls} photos, ${need} are needed; nothing was written`,
+    );
   }
   const at = (a: number, b: number): [number, number] => [kept[a], kept[b - 1]];
   const v = counts.train + counts.validation;

@@ -25,11 +25,13 @@ export function decodeImage(bytes: Uint8Array, name: string): RgbImage {
       throw dataError(name, 'TIFF is not supported yet; convert to PNG');
     case 'gif':
     case 'webp':
-      throw dataError(name, `is a ${format.toUpperCase()} file, which is not supported; ` +
-        'convert to PNG');
+      throw dataError(name, `is a ${format.toUpperCase()} file, which is not supported; convert to PNG`);
     default:
-      throw dataError(name, `not an image (starts with ${hexStart(bytes)}); ` +
-        'expected JPEG, PNG, BMP or PPM data: delete or replace the file');
+      throw dataError(
+        name,
+        `not an image (starts with ${hexStart(bytes)}); ` +
+          'expected JPEG, PNG, BMP or PPM data: delete or replace the file',
+      );
   }
 }
 

@@ -19,8 +19,11 @@ export function decodeBmp(bytes: Uint8Array, name: string): RgbImage {
   const info = readBmpHeader(bytes, name);
   const { width, height, stride, dataOffset } = info;
   if (dataOffset + stride * height > bytes.length) {
-    throw dataError(name, `truncated BMP (${bytes.length} bytes, pixel data needs ` +
-      `${dataOffset + stride * height}); re-copy or delete the file`);
+    throw dataError(
+      name,
+      `truncated BMP (${bytes.length} bytes, pixel data needs ` +
+        `${dataOffset + stride * height}); re-copy or delete the file`,
+    );
   }
   const out = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
@@ -38,16 +41,14 @@ function readBmpHeader(b: Uint8Array, name: string): BmpInfo {
   const headerSize = v.getUint32(14, true);
   const core = headerSize === 12; // OS/2 BITMAPCOREHEADER: 16-bit sizes, 3-byte palette entries
   if (!core && (headerSize < 40 || b.length < 14 + 40)) {
-    throw dataError(name, `unsupported or truncated BMP header (size ${headerSize}); ` +
-      'convert to PNG');
+    throw dataError(name, `unsupported or truncated BMP header (size ${headerSize}); convert to PNG`);
   }
   const width = core ? v.getUint16(18, true) : v.getInt32(18, true);
   const rawHeight = core ? v.getUint16(20, true) : v.getInt32(22, true);
   const bits = v.getUint16(core ? 24 : 28, true);
   const compression = core ? 0 : v.getUint32(30, true);
   if (compression !== 0) {
-    throw dataError(name, `compressed BMP (compression type ${compression}) is not supported ` +
-      'yet; convert to PNG');
+    throw dataError(name, `compressed BMP (compression type ${compression}) is not supported yet; convert to PNG`);
   }
   if (![1, 4, 8, 24, 32].includes(bits)) {
     throw dataError(name, `${bits}-bit BMP is not supported yet; convert to PNG`);
@@ -64,9 +65,7 @@ function readBmpHeader(b: Uint8Array, name: string): BmpInfo {
   return { width, height, topDown: rawHeight < 0, bits, dataOffset, stride, palette };
 }
 
-function readPalette(
-  b: Uint8Array, v: DataView, at: number, core: boolean, bits: number, name: string,
-): Uint8Array {
+function readPalette(b: Uint8Array, v: DataView, at: number, core: boolean, bits: number, name: string): Uint8Array {
   const used = core ? 0 : v.getUint32(46, true);
   const colors = used === 0 ? 1 << bits : used;
   const entry = core ? 3 : 4;
@@ -99,8 +98,7 @@ function paletteRow(row: Uint8Array, info: BmpInfo, out: Uint8Array, name: strin
     const bit = x * bits;
     const index = (row[bit >> 3] >> (8 - bits - (bit & 7))) & mask;
     if (index * 3 >= palette.length) {
-      throw dataError(name, `corrupt BMP (palette index ${index} of ${palette.length / 3}); ` +
-        'delete the file');
+      throw dataError(name, `corrupt BMP (palette index ${index} of ${palette.length / 3}); delete the file`);
     }
     out.set(palette.subarray(index * 3, index * 3 + 3), x * 3);
   }

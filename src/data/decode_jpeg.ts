@@ -16,7 +16,12 @@ import type { RgbImage } from './rgb_image.js';
 import { dataError } from './errors.js';
 import { hasEndMarker, largestFrame, type FrameSize } from './jpeg_markers.js';
 import {
-  ColorSpace, decompress, LibjpegError, PixelFormat, type Decompressed, type JpegInfo,
+  ColorSpace,
+  decompress,
+  LibjpegError,
+  PixelFormat,
+  type Decompressed,
+  type JpegInfo,
 } from './libjpeg_turbo.js';
 
 /**
@@ -55,8 +60,12 @@ export function decodeJpeg(bytes: Uint8Array, name: string): RgbImage {
 
 function refusal(name: string, e: LibjpegError): Error {
   if (/arithmetic coding/i.test(e.message)) {
-    return dataError(name, 'arithmetic-coded JPEG, which the libjpeg-turbo build dawnflow uses cannot decode ' +
-      '(PIL can); rewrite it with Huffman coding, e.g. `jpegtran -copy all -outfile new.jpg old.jpg`', e);
+    return dataError(
+      name,
+      'arithmetic-coded JPEG, which the libjpeg-turbo build dawnflow uses cannot decode ' +
+        '(PIL can); rewrite it with Huffman coding, e.g. `jpegtran -copy all -outfile new.jpg old.jpg`',
+      e,
+    );
   }
   return dataError(name, `corrupt or unsupported JPEG (libjpeg-turbo: ${e.message}); ${FIX}`, e);
 }
@@ -70,12 +79,18 @@ function plan(info: JpegInfo, bytes: number, name: string): { pixelFormat: Pixel
 function checkSize(f: FrameSize, bytes: number, name: string): void {
   const pixels = f.width * f.height;
   if (pixels > MAX_PIXELS) {
-    throw dataError(name, `JPEG header claims ${f.width}x${f.height} pixels, more than PIL opens ` +
-      `(${MAX_PIXELS}, its decompression-bomb limit): the file is damaged or too large; ${FIX}`);
+    throw dataError(
+      name,
+      `JPEG header claims ${f.width}x${f.height} pixels, more than PIL opens ` +
+        `(${MAX_PIXELS}, its decompression-bomb limit): the file is damaged or too large; ${FIX}`,
+    );
   }
   if (pixels === 0 || pixels > MAX_PIXELS_PER_BYTE * bytes) {
-    throw dataError(name, `JPEG header claims ${f.width}x${f.height} pixels, which its ${bytes} ` +
-      'bytes cannot hold: the file is damaged; re-copy or delete it');
+    throw dataError(
+      name,
+      `JPEG header claims ${f.width}x${f.height} pixels, which its ${bytes} ` +
+        'bytes cannot hold: the file is damaged; re-copy or delete it',
+    );
   }
 }
 

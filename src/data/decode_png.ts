@@ -66,8 +66,11 @@ function readIhdr(b: Uint8Array, name: string): Ihdr | null {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const [width, height] = [view.getUint32(16), view.getUint32(20)];
   if (width === 0 || height === 0 || width * height > MAX_PIXELS) {
-    throw dataError(name, `PNG header claims ${width}x${height} pixels, outside 1 to ` +
-      `${MAX_PIXELS / 1e6} MP; the file is damaged or too large: ${FIX}`);
+    throw dataError(
+      name,
+      `PNG header claims ${width}x${height} pixels, outside 1 to ` +
+        `${MAX_PIXELS / 1e6} MP; the file is damaged or too large: ${FIX}`,
+    );
   }
   const [depth, channels, interlace] = [b[24], CHANNELS[b[25]], b[28]];
   if (channels === undefined || ![1, 2, 4, 8, 16].includes(depth) || interlace > 1) return null;
@@ -75,8 +78,15 @@ function readIhdr(b: Uint8Array, name: string): Ihdr | null {
 }
 
 // Adam7's passes: first column, first row, column step, row step.
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2],
-  [0, 1, 1, 2]];
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
 
 /** Bytes of filtered scanlines the header needs (a filter byte per row of each pass). */
 function rawSize(h: Ihdr): number {
@@ -102,8 +112,11 @@ function fitImageData(b: Buffer, h: Ihdr, name: string): Buffer {
   const need = rawSize(h);
   const raw = inflateBounded(Buffer.concat(idat.map((c) => c.data)), need + MAX_EXTRA_BYTES, name);
   if (raw.length < need) {
-    throw dataError(name, `truncated PNG: its image data holds ${raw.length} of the ${need} bytes ` +
-      `a ${h.width}x${h.height} image needs; ${FIX}`);
+    throw dataError(
+      name,
+      `truncated PNG: its image data holds ${raw.length} of the ${need} bytes ` +
+        `a ${h.width}x${h.height} image needs; ${FIX}`,
+    );
   }
   return raw.length === need ? b : replaceIdat(b, idat, raw.subarray(0, need), name);
 }
@@ -111,8 +124,8 @@ function fitImageData(b: Buffer, h: Ihdr, name: string): Buffer {
 /** `b` with its IDAT chunks replaced by one holding `raw`, deflated again. */
 function replaceIdat(b: Buffer, idat: Chunk[], raw: Buffer, name: string): Buffer {
   // The chunks are rewritten, so their CRCs are checked here instead of by pngjs.
-  const crcOk = (c: Chunk) => crc32(b.subarray(c.at + 4, c.at + 8 + c.data.length)) ===
-    b.readUInt32BE(c.at + 8 + c.data.length);
+  const crcOk = (c: Chunk) =>
+    crc32(b.subarray(c.at + 4, c.at + 8 + c.data.length)) === b.readUInt32BE(c.at + 8 + c.data.length);
   if (!idat.every(crcOk)) throw dataError(name, `corrupt PNG (an IDAT chunk fails its CRC check); ${FIX}`);
   const last = idat[idat.length - 1];
   const fitted = chunkBytes('IDAT', deflateSync(raw, { level: 1 }));
@@ -124,8 +137,11 @@ function inflateBounded(data: Buffer, max: number, name: string): Buffer {
     return inflateSync(data, { maxOutputLength: max });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw dataError(name, 'PNG image data inflates to far more than its size needs ' +
-        `(a zlib bomb or a damaged file); ${FIX}`, e);
+      throw dataError(
+        name,
+        `PNG image data inflates to far more than its size needs (a zlib bomb or a damaged file); ${FIX}`,
+        e,
+      );
     }
     throw dataError(name, `corrupt or truncated PNG image data (${libraryReason('zlib', e)}); ${FIX}`, e);
   }
@@ -141,7 +157,7 @@ interface Chunk {
 /** The complete chunks after the signature, up to IEND or the first one cut by the file's end. */
 function chunkList(b: Buffer): Chunk[] {
   const out: Chunk[] = [];
-  for (let at = 8; at + 12 <= b.length;) {
+  for (let at = 8; at + 12 <= b.length; ) {
     const len = b.readUInt32BE(at);
     if (at + 12 + len > b.length) break;
     const type = b.toString('latin1', at + 4, at + 8);

@@ -26,8 +26,7 @@ export function decodePnm(bytes: Uint8Array, name: string): RgbImage {
   const h = readHeader(bytes, name);
   const channels = kind === 3 || kind === 6 ? 3 : 1;
   const count = h.width * h.height * channels;
-  const samples =
-    kind >= 5 ? binarySamples(bytes, h, count, name) : plainSamples(bytes, h, count, name);
+  const samples = kind >= 5 ? binarySamples(bytes, h, count, name) : plainSamples(bytes, h, count, name);
   const toByte = sampleToByte(h.maxval, channels);
   const out = new Uint8Array(h.width * h.height * 3);
   for (let p = 0; p < h.width * h.height; p++) {
@@ -46,8 +45,7 @@ function readHeader(b: Uint8Array, name: string): PnmHeader {
     at = next;
     if (!/^[0-9]{1,10}$/.test(token)) {
       const what = token ? `bad token '${token}'` : 'ends early';
-      throw dataError(name, `corrupt PPM header (${what}); ` +
-        're-copy or delete the file');
+      throw dataError(name, `corrupt PPM header (${what}); re-copy or delete the file`);
     }
     values.push(Number(token));
   }
@@ -85,8 +83,10 @@ function binarySamples(b: Uint8Array, h: PnmHeader, count: number, name: string)
   const wide = h.maxval > 255;
   const need = count * (wide ? 2 : 1);
   if (b.length - h.dataStart < need) {
-    throw dataError(name, `truncated PPM (${b.length - h.dataStart} bytes of pixel data, ` +
-      `needs ${need}); re-copy or delete the file`);
+    throw dataError(
+      name,
+      `truncated PPM (${b.length - h.dataStart} bytes of pixel data, ` + `needs ${need}); re-copy or delete the file`,
+    );
   }
   const out = new Uint16Array(count);
   for (let i = 0, p = h.dataStart; i < count; i++) {
@@ -101,15 +101,13 @@ function plainSamples(b: Uint8Array, h: PnmHeader, count: number, name: string):
     .replace(/#[^\r\n]*/g, ' ');
   const tokens = text.split(/[ \t\n\v\f\r]+/).filter((t) => t !== '');
   if (tokens.length < count) {
-    throw dataError(name, `truncated PPM (${tokens.length} of ${count} values); ` +
-      're-copy or delete the file');
+    throw dataError(name, `truncated PPM (${tokens.length} of ${count} values); re-copy or delete the file`);
   }
   const out = new Uint16Array(count);
   for (let i = 0; i < count; i++) {
     const v = /^[0-9]{1,10}$/.test(tokens[i]) ? Number(tokens[i]) : NaN;
     if (!(v <= h.maxval)) {
-      throw dataError(name, `corrupt PPM value '${tokens[i].slice(0, 12)}' ` +
-        `(maxval ${h.maxval}); delete the file`);
+      throw dataError(name, `corrupt PPM value '${tokens[i].slice(0, 12)}' ` + `(maxval ${h.maxval}); delete the file`);
     }
     out[i] = v;
   }

@@ -21,19 +21,22 @@ export interface DecodeRequest {
   interpolation: Interpolation;
 }
 
-export type Decoded =
-  | { ok: true; data: Uint8Array }
-  | { ok: false; message: string; fatal: boolean };
+export type Decoded = { ok: true; data: Uint8Array } | { ok: false; message: string; fatal: boolean };
 
 /** What the worker posts back; `data` is transferred. */
-export type WorkerReply =
-  | { id: number; ok: true; data: ArrayBuffer }
-  | { id: number; ok: false; message: string };
+export type WorkerReply = { id: number; ok: true; data: ArrayBuffer } | { id: number; ok: false; message: string };
 
 export type WorkerJob = DecodeRequest & { id: number };
 
-interface Job { req: DecodeRequest; done: (d: Decoded) => void }
-interface Slot { worker: Worker; job: Job | null; error: unknown }
+interface Job {
+  req: DecodeRequest;
+  done: (d: Decoded) => void;
+}
+interface Slot {
+  worker: Worker;
+  job: Job | null;
+  error: unknown;
+}
 
 export function defaultThreads(): number {
   return availableParallelism();
@@ -125,7 +128,8 @@ export class DecodePool {
     this.slots.splice(at, 1);
     const why = slot.error ? describeThrown(slot.error) : `exit code ${code}`;
     const file = slot.job?.req.path ?? '(no file)';
-    this.broken = `dawnflow: ${file}: the decode worker died while decoding this file (${why}); ` +
+    this.broken =
+      `dawnflow: ${file}: the decode worker died while decoding this file (${why}); ` +
       'rerun with threads: 0 to decode on the main thread';
     for (const job of [...(slot.job ? [slot.job] : []), ...this.queue.splice(0)]) {
       job.done(fatal(this.broken));
@@ -148,8 +152,10 @@ function fatal(message: string): Decoded {
 function checked(req: DecodeRequest, data: Uint8Array): Decoded {
   const [h, w] = req.targetSize;
   if (data.length === h * w * 3) return { ok: true, data };
-  return fatal(`dawnflow: ${req.path}: the decode worker sent ${data.length} bytes for ` +
-    `${w}x${h} RGB; the build is out of date: run \`npm run build\``);
+  return fatal(
+    `dawnflow: ${req.path}: the decode worker sent ${data.length} bytes for ` +
+      `${w}x${h} RGB; the build is out of date: run \`npm run build\``,
+  );
 }
 
 /** The worker's job, also used on the main thread: read, decode, resize; errors as values. */
@@ -158,9 +164,10 @@ export function decodeHere(req: DecodeRequest): Decoded {
     const { targetSize, interpolation } = req;
     return { ok: true, data: loadImage(req.path, { targetSize, interpolation }).data };
   } catch (e) {
-    const message = e instanceof Error && e.message.startsWith('dawnflow: ') ? e.message
-      : dataError(req.path, `cannot decode (${libraryReason('the decoder', e)}); ` +
-        're-copy or delete the file').message;
+    const message =
+      e instanceof Error && e.message.startsWith('dawnflow: ')
+        ? e.message
+        : dataError(req.path, `cannot decode (${libraryReason('the decoder', e)}); re-copy or delete the file`).message;
     return { ok: false, message, fatal: false };
   }
 }

@@ -24,7 +24,6 @@ port.on('message', (job: WorkerJob) => {
  * Node Buffers (a decoder's output when no resize was needed) are slices of a shared pool.
  */
 function owned(a: Uint8Array): Uint8Array & { buffer: ArrayBuffer } {
-  const whole = a.byteOffset === 0 && a.byteLength === a.buffer.byteLength &&
-    a.buffer instanceof ArrayBuffer;
+  const whole = a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer;
   return (whole ? a : a.slice()) as Uint8Array & { buffer: ArrayBuffer };
 }

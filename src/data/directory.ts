@@ -7,9 +7,7 @@ import { dataError, fsReason } from './errors.js';
 import { oneLine } from '../util/errors.js';
 
 /** keras-preprocessing 1.1's white list (tif/tiff since Keras 2.1.4), on the lowercased name. */
-export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze([
-  'png', 'jpg', 'jpeg', 'bmp', 'ppm', 'tif', 'tiff',
-]);
+export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze(['png', 'jpg', 'jpeg', 'bmp', 'ppm', 'tif', 'tiff']);
 
 export interface ImageFolder {
   /** The folder as given. */
@@ -72,8 +70,12 @@ function warnLeftOut(dir: string, files: string[]): void {
   if (warned.has(dir)) return;
   warned.add(dir);
   const named = files.slice(0, 10).join(', ') + (files.length > 10 ? ` and ${files.length - 10} more` : '');
-  console.warn(oneLine(`dawnflow: warning: ${dir}: leaving out ${files.length} TIFF file(s), which Keras ` +
-    `would read but dawnflow cannot decode: ${named}; convert them to PNG to use them`));
+  console.warn(
+    oneLine(
+      `dawnflow: warning: ${dir}: leaving out ${files.length} TIFF file(s), which Keras ` +
+        `would read but dawnflow cannot decode: ${named}; convert them to PNG to use them`,
+    ),
+  );
 }
 
 /** The line Keras prints after listing, e.g. `Found 2000 images belonging to 2 classes.` */
@@ -104,11 +106,10 @@ export function compareCodePoints(a: string, b: string): number {
     if (ca !== cb) return ca < cb ? -1 : 1;
     i += ca > 0xffff ? 2 : 1;
   }
-  return Math.sign((a.length - i) - (b.length - i));
+  return Math.sign(a.length - i - (b.length - i));
 }
 
-const LAYOUT_HINT =
-  'it should hold one sub-folder per class, e.g. <dir>/cats/*.jpg and <dir>/dogs/*.jpg';
+const LAYOUT_HINT = 'it should hold one sub-folder per class, e.g. <dir>/cats/*.jpg and <dir>/dogs/*.jpg';
 
 function checkFolder(dir: string): void {
   let st: fs.Stats;
@@ -138,14 +139,12 @@ function checkClasses(dir: string, classes: string[]): string[] {
   const seen = new Set<string>();
   for (const c of classes) {
     if (typeof c !== 'string' || c === '' || seen.has(c)) {
-      throw dataError(dir, `bad classes entry ${JSON.stringify(c)}; ` +
-        'names must be unique folder names');
+      throw dataError(dir, `bad classes entry ${JSON.stringify(c)}; names must be unique folder names`);
     }
     seen.add(c);
     const st = statOrNull(join(dir, c));
     if (!st?.isDirectory()) {
-      throw dataError(join(dir, c), `class folder not found; create it or drop '${c}' ` +
-        'from classes');
+      throw dataError(join(dir, c), `class folder not found; create it or drop '${c}' from classes`);
     }
   }
   return [...classes];
@@ -158,10 +157,16 @@ function checkNotEmpty(dir: string, classes: string[], perClass: string[][]): vo
   }
   const empty = classes.filter((_, i) => perClass[i].length === 0);
   if (empty.length > 0) {
-    const where = empty.slice(0, 5).map((c) => join(dir, c)).join(', ');
+    const where = empty
+      .slice(0, 5)
+      .map((c) => join(dir, c))
+      .join(', ');
     const more = empty.length > 5 ? ` and ${empty.length - 5} more` : '';
-    throw dataError(where + more, `class folder has no images (looked for ${exts}); ` +
-      'add images or remove the folder (Keras would silently skip it)');
+    throw dataError(
+      where + more,
+      `class folder has no images (looked for ${exts}); ` +
+        'add images or remove the folder (Keras would silently skip it)',
+    );
   }
 }
 

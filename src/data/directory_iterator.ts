@@ -69,7 +69,12 @@ export interface PixelBatch {
   pass: number;
 }
 
-export interface HostBatch { x: Float32Array; y: Float32Array; files: string[]; pass: number }
+export interface HostBatch {
+  x: Float32Array;
+  y: Float32Array;
+  files: string[];
+  pass: number;
+}
 
 export interface IteratorStats extends LoaderStats {
   /** Files skipped as unreadable so far. */
@@ -80,7 +85,10 @@ export interface IteratorStats extends LoaderStats {
 
 /** A requested file, or null where a pass ends. */
 type Slot = { index: number; result: Promise<Decoded> } | null;
-interface Got { index: number; data: Uint8Array }
+interface Got {
+  index: number;
+  data: Uint8Array;
+}
 
 export class DirectoryIterator implements BatchSource {
   readonly folder: ImageFolder;
@@ -105,7 +113,10 @@ export class DirectoryIterator implements BatchSource {
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(dir: string, private o: DirectoryIteratorOptions = {}) {
+  constructor(
+    dir: string,
+    private o: DirectoryIteratorOptions = {},
+  ) {
     this.folder = listImageFolder(dir);
     if (o.verbose ?? true) console.log(foundLine(this.folder));
     this.samples = this.folder.files.length;
@@ -194,11 +205,17 @@ export class DirectoryIterator implements BatchSource {
     const shape: [number, number, number, number] = [b.n, h, w, 3];
     const pixels = uploadPixels(b.pixels, shape);
     const aug = this.o.augment ?? null;
-    const transforms = aug ? Array.from({ length: b.n }, () => {
-      const p = randomTransform(aug, h, w, this.augmentRng);
-      return { matrix: transformMatrix(p, h, w), flipHorizontal: p.flipHorizontal, flipVertical: p.flipVertical };
-    }) : null;
-    const x = augmentBatch(pixels, shape, transforms, { fillMode: aug?.fillMode ?? 'nearest', cval: aug?.cval ?? 0, rescale: this.o.rescale ?? 1 });
+    const transforms = aug
+      ? Array.from({ length: b.n }, () => {
+          const p = randomTransform(aug, h, w, this.augmentRng);
+          return { matrix: transformMatrix(p, h, w), flipHorizontal: p.flipHorizontal, flipVertical: p.flipVertical };
+        })
+      : null;
+    const x = augmentBatch(pixels, shape, transforms, {
+      fillMode: aug?.fillMode ?? 'nearest',
+      cval: aug?.cval ?? 0,
+      rescale: this.o.rescale ?? 1,
+    });
     pixels.dispose();
     return { x, y: this.labelTensor(b.labels), size: b.n };
   }
@@ -298,8 +315,10 @@ export class DirectoryIterator implements BatchSource {
 
   private endPass(): void {
     if (this.newBad > 0) {
-      console.warn(`dawnflow: warning: ${this.skipped.length} of ${this.samples} images in ` +
-        `${this.folder.dir} could not be read; they are left out from now on`);
+      console.warn(
+        `dawnflow: warning: ${this.skipped.length} of ${this.samples} images in ` +
+          `${this.folder.dir} could not be read; they are left out from now on`,
+      );
     }
     if (this.bad.size >= this.samples) throw this.noneReadable();
     this.passes++;
@@ -307,8 +326,9 @@ export class DirectoryIterator implements BatchSource {
   }
 
   private noneReadable(): Error {
-    return new Error(`dawnflow: ${this.folder.dir}: none of the ${this.samples} images could ` +
-      'be read (see the warnings above)');
+    return new Error(
+      `dawnflow: ${this.folder.dir}: none of the ${this.samples} images could be read (see the warnings above)`,
+    );
   }
 
   private assemble(got: Got[], pass: number): PixelBatch {

@@ -22,9 +22,12 @@ export class ImageDataGenerator {
 
   constructor(readonly options: ImageDataGeneratorOptions = {}) {
     const { rescale, ...aug } = options;
-    if (rescale !== undefined && !Number.isFinite(rescale)) throw new Error(`dawnflow: rescale must be a number, got ${rescale}`);
+    if (rescale !== undefined && !Number.isFinite(rescale))
+      throw new Error(`dawnflow: rescale must be a number, got ${rescale}`);
     validateAugment(aug);
-    const any = Object.entries(aug).some(([k, v]) => k !== 'fillMode' && k !== 'cval' && v !== undefined && v !== 0 && v !== false);
+    const any = Object.entries(aug).some(
+      ([k, v]) => k !== 'fillMode' && k !== 'cval' && v !== undefined && v !== 0 && v !== false,
+    );
     this.augment = any ? aug : null;
   }
 

@@ -16,8 +16,14 @@ export function largestFrame(b: Uint8Array): FrameSize | null {
   let i = 2;
   while (i + 4 <= b.length && b[i] === 0xff) {
     const m = b[i + 1];
-    if (m === 0xff) { i += 1; continue; } // fill byte before a marker
-    if (m === 0x01 || (m >= 0xd0 && m <= 0xd8)) { i += 2; continue; } // no length field
+    if (m === 0xff) {
+      i += 1;
+      continue;
+    } // fill byte before a marker
+    if (m === 0x01 || (m >= 0xd0 && m <= 0xd8)) {
+      i += 2;
+      continue;
+    } // no length field
     if (m === 0xda || m === 0xd9) break; // start of scan / end of image
     const len = (b[i + 2] << 8) | b[i + 3];
     if (isStartOfFrame(m) && len >= 7 && i + 9 <= b.length) {

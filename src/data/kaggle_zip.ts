@@ -44,9 +44,17 @@ const MAX_MEMBER_BYTES = 64 * 2 ** 20;
 export async function openZip(path: string): Promise<ZipFile> {
   // strictFileNames: a backslash is an error rather than silently a separator; yauzl then
   // refuses absolute names and `..` segments too, before the entry reaches us.
-  const opts = { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true, strictFileNames: true };
+  const opts = {
+    lazyEntries: true,
+    autoClose: false,
+    decodeStrings: true,
+    validateEntrySizes: true,
+    strictFileNames: true,
+  };
   return await new Promise<ZipFile>((resolve, reject) => {
-    yauzl.open(path, opts, (err, zip) => (err ? reject(new Error(`${path} is not a readable zip archive (${err.message})`)) : resolve(zip)));
+    yauzl.open(path, opts, (err, zip) =>
+      err ? reject(new Error(`${path} is not a readable zip archive (${err.message})`)) : resolve(zip),
+    );
   });
 }
 
@@ -60,7 +68,11 @@ export async function listPets(zip: ZipFile, label: string): Promise<PetListing>
   await new Promise<void>((resolve, reject) => {
     const fail = (e: Error): void => {
       zip.removeAllListeners('entry');
-      reject(unsafeName(e.message) ? refusal(label, e.message) : new Error(`${label}: damaged zip directory (${oneLine(e.message)})`));
+      reject(
+        unsafeName(e.message)
+          ? refusal(label, e.message)
+          : new Error(`${label}: damaged zip directory (${oneLine(e.message)})`),
+      );
     };
     zip.on('error', fail);
     zip.on('end', () => resolve());
@@ -100,7 +112,9 @@ export function checkName(name: string): string | null {
 function refusal(label: string, message: string): UnsafeArchiveError {
   const [why, ...rest] = message.split(': ');
   const name = JSON.stringify(rest.join(': '));
-  return new UnsafeArchiveError(`refusing ${label}: member ${name} would be written outside the target folder (${why}); nothing was extracted`);
+  return new UnsafeArchiveError(
+    `refusing ${label}: member ${name} would be written outside the target folder (${why}); nothing was extracted`,
+  );
 }
 
 function oneLine(s: string): string {
@@ -116,7 +130,8 @@ export interface MemberRead {
 
 /** A member's bytes, inflated and checked against its CRC-32 and size. */
 export async function readMember(zip: ZipFile, entry: Entry): Promise<MemberRead> {
-  if (entry.uncompressedSize > MAX_MEMBER_BYTES) return { bytes: Buffer.alloc(0), error: `claims ${entry.uncompressedSize} bytes` };
+  if (entry.uncompressedSize > MAX_MEMBER_BYTES)
+    return { bytes: Buffer.alloc(0), error: `claims ${entry.uncompressedSize} bytes` };
   const chunks: Buffer[] = [];
   let error: string | null = null;
   try {

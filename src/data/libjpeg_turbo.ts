@@ -52,7 +52,9 @@ const MSG_LENGTH = 200; // JMSG_LENGTH_MAX
 const CHANNELS: Record<PixelFormat, number> = { 0: 3, 11: 4 };
 
 // The few WebAssembly types used here (the project's lib settings have no WebAssembly typings).
-interface WasmMemory { readonly buffer: ArrayBuffer }
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
 type WasmImports = Record<string, Record<string, (...a: number[]) => number>>;
 interface WasmApi {
   Module: new (code: Uint8Array) => object;
@@ -66,10 +68,26 @@ interface Exports {
   free(p: number): void;
   tjInitDecompress(): number;
   tjDestroy(handle: number): number;
-  tjDecompressHeader3(handle: number, src: number, size: number, w: number, h: number,
-    subsamp: number, colorSpace: number): number;
-  tjDecompress2(handle: number, src: number, size: number, dst: number, w: number, pitch: number,
-    h: number, pixelFormat: number, flags: number): number;
+  tjDecompressHeader3(
+    handle: number,
+    src: number,
+    size: number,
+    w: number,
+    h: number,
+    subsamp: number,
+    colorSpace: number,
+  ): number;
+  tjDecompress2(
+    handle: number,
+    src: number,
+    size: number,
+    dst: number,
+    w: number,
+    pitch: number,
+    h: number,
+    pixelFormat: number,
+    flags: number,
+  ): number;
 }
 
 interface Instance {
@@ -87,8 +105,7 @@ let live: Instance | null = null;
  * Decodes one JPEG: reads its header, lets `plan` check the size and pick the output format
  * (it may throw to refuse), then decompresses. Throws LibjpegError when libjpeg refuses.
  */
-export function decompress(bytes: Uint8Array, plan: (info: JpegInfo) => DecompressPlan):
-  Decompressed {
+export function decompress(bytes: Uint8Array, plan: (info: JpegInfo) => DecompressPlan): Decompressed {
   const inst = live ?? (live = instantiate());
   let failed = true;
   try {
@@ -100,8 +117,7 @@ export function decompress(bytes: Uint8Array, plan: (info: JpegInfo) => Decompre
   }
 }
 
-function run(inst: Instance, bytes: Uint8Array, plan: (info: JpegInfo) => DecompressPlan):
-  Decompressed {
+function run(inst: Instance, bytes: Uint8Array, plan: (info: JpegInfo) => DecompressPlan): Decompressed {
   const { x } = inst;
   const src = alloc(x, bytes.length);
   new Uint8Array(x.memory.buffer, src, bytes.length).set(bytes);
@@ -112,15 +128,16 @@ function run(inst: Instance, bytes: Uint8Array, plan: (info: JpegInfo) => Decomp
   const stride = info.width * CHANNELS[pixelFormat];
   const dst = alloc(x, stride * info.height);
   clearMessage(inst);
-  const rc = call(inst, () => x.tjDecompress2(handle, src, bytes.length, dst, info.width, stride,
-    info.height, pixelFormat, 0));
+  const rc = call(inst, () =>
+    x.tjDecompress2(handle, src, bytes.length, dst, info.width, stride, info.height, pixelFormat, 0),
+  );
   const said = message(inst);
   if (rc !== 0 && said?.startsWith('tj')) throw new LibjpegError(said);
   const data = new Uint8Array(x.memory.buffer, dst, stride * info.height).slice();
   x.free(dst);
   x.free(src);
   x.tjDestroy(handle);
-  return { ...info, pixelFormat, data, warning: rc !== 0 ? said ?? 'unknown warning' : null };
+  return { ...info, pixelFormat, data, warning: rc !== 0 ? (said ?? 'unknown warning') : null };
 }
 
 /**

@@ -43,8 +43,11 @@ export function toFloatBatch(images: RgbImage[], scale = 1 / 255): Float32Array 
   const out = new Float32Array(images.length * per);
   images.forEach((img, i) => {
     if (img.width !== width || img.height !== height) {
-      throw dataError('toFloatBatch', `image ${i} is ${img.width}x${img.height} but image 0 is ` +
-        `${width}x${height}; resize them to one size (targetSize) first`);
+      throw dataError(
+        'toFloatBatch',
+        `image ${i} is ${img.width}x${img.height} but image 0 is ` +
+          `${width}x${height}; resize them to one size (targetSize) first`,
+      );
     }
     bytesToFloat(img.data.subarray(0, per), scale, out.subarray(i * per, (i + 1) * per));
   });
@@ -52,8 +55,7 @@ export function toFloatBatch(images: RgbImage[], scale = 1 / 255): Float32Array 
 }
 
 /** uint8 samples -> float32 v * scale, with the same float32 rounding as toFloatBatch. */
-export function bytesToFloat(data: Uint8Array, scale = 1 / 255,
-  out = new Float32Array(data.length)): Float32Array {
+export function bytesToFloat(data: Uint8Array, scale = 1 / 255, out = new Float32Array(data.length)): Float32Array {
   const s = Math.fround(scale);
   for (let k = 0; k < data.length; k++) out[k] = data[k] * s;
   return out;
@@ -62,6 +64,5 @@ export function bytesToFloat(data: Uint8Array, scale = 1 / 255,
 function pickResize(kind: string): (img: RgbImage, w: number, h: number) => RgbImage {
   if (kind === 'nearest') return resizeNearest;
   if (kind === 'bilinear') return resizeBilinear;
-  throw dataError('loadImage', `interpolation '${kind}' is not supported; ` +
-    "use 'nearest' or 'bilinear'");
+  throw dataError('loadImage', `interpolation '${kind}' is not supported; use 'nearest' or 'bilinear'`);
 }

@@ -13,8 +13,7 @@ export interface PipelineMeasurement {
   cachedSeconds: number;
 }
 
-export async function measurePipeline(dir: string, o: DirectoryIteratorOptions = {}):
-  Promise<PipelineMeasurement> {
+export async function measurePipeline(dir: string, o: DirectoryIteratorOptions = {}): Promise<PipelineMeasurement> {
   const it = new DirectoryIterator(dir, { verbose: false, ...o });
   try {
     const cold = await onePass(it);

@@ -15,8 +15,12 @@ export class PixelLoader {
   readonly stats: LoaderStats = { decoded: 0, cacheHits: 0 };
   private inflight = new Map<string, Promise<Decoded>>();
 
-  constructor(private pool: DecodePool, readonly cache: ImageCache,
-    private targetSize: [number, number], private interpolation: Interpolation) {}
+  constructor(
+    private pool: DecodePool,
+    readonly cache: ImageCache,
+    private targetSize: [number, number],
+    private interpolation: Interpolation,
+  ) {}
 
   load(path: string): Promise<Decoded> {
     const key = cacheKey(path, this.targetSize, this.interpolation);

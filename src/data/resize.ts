@@ -121,7 +121,7 @@ function resamplePass(img: RgbImage, size: number, horizontal: boolean): RgbImag
 }
 
 function clip8(v: number): number {
-  return v < 0 ? 0 : Math.min(v , 255);
+  return v < 0 ? 0 : Math.min(v, 255);
 }
 
 function checkTarget(width: number, height: number): void {

@@ -64,8 +64,7 @@ function checkFresh(root: string, worker: string): void {
     const src = join(root, relative(dist, js)).replace(/\.js$/, '.ts');
     if (!existsSync(js)) throw new Error(`dawnflow: ${relative(root, js)} is missing; ${FIX}`);
     if (existsSync(src) && statSync(src).mtimeMs > statSync(js).mtimeMs) {
-      throw new Error(`dawnflow: ${relative(root, js)} is older than ${relative(root, src)}; ` +
-        FIX);
+      throw new Error(`dawnflow: ${relative(root, js)} is older than ${relative(root, src)}; ${FIX}`);
     }
     todo.push(...relativeImports(js));
   }

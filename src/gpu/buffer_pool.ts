@@ -24,7 +24,10 @@ export class BufferPool {
   private stats: PoolStats = { bytesInUse: 0, peakBytesInUse: 0, bytesAllocated: 0, buffersAllocated: 0 };
   private inUse = new Set<GPUBuffer>();
 
-  constructor(private device: GPUDevice, private maxBufferSize: number) {}
+  constructor(
+    private device: GPUDevice,
+    private maxBufferSize: number,
+  ) {}
 
   /**
    * A buffer of at least `bytes`. Size classes never round a buffer past `cap` (for storage
@@ -33,8 +36,10 @@ export class BufferPool {
    */
   acquire(bytes: number, usage: number, label = '', cap = this.maxBufferSize): GPUBuffer {
     if (bytes > this.maxBufferSize) {
-      throw new Error(`dawnflow: ${label || 'a buffer'} needs ${bytes} bytes, more than the adapter's ` +
-        `maxBufferSize (${this.maxBufferSize}); use a smaller batch`);
+      throw new Error(
+        `dawnflow: ${label || 'a buffer'} needs ${bytes} bytes, more than the adapter's ` +
+          `maxBufferSize (${this.maxBufferSize}); use a smaller batch`,
+      );
     }
     let size = sizeClass(bytes);
     if (size > Math.min(cap, this.maxBufferSize) || bytes > cap) size = Math.ceil(bytes / 16) * 16;

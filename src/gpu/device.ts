@@ -45,9 +45,15 @@ let lostCause: string | null = null;
 
 /** Requested limits: everything that bounds tensor sizes, as large as the adapter allows. */
 const RAISED_LIMITS = [
-  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY',
-  'maxComputeWorkgroupSizeZ', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
   'maxTextureDimension2D',
 ] as const;
 
@@ -65,8 +71,13 @@ export function summarise(adapter: GPUAdapter): AdapterSummary {
   const text = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.toLowerCase();
   const software = Boolean(i.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|software/.test(text);
   return {
-    vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description,
-    software, subgroupMinSize: i.subgroupMinSize, subgroupMaxSize: i.subgroupMaxSize,
+    vendor: i.vendor,
+    architecture: i.architecture,
+    device: i.device,
+    description: i.description,
+    software,
+    subgroupMinSize: i.subgroupMinSize,
+    subgroupMaxSize: i.subgroupMaxSize,
   };
 }
 
@@ -82,7 +93,8 @@ function dawnFlags(opts: DeviceOptions): string[] {
   return flags;
 }
 
-const SETUP_HINT = 'no WebGPU adapter found. Without a GPU, install Mesa >= 24 lavapipe: ' +
+const SETUP_HINT =
+  'no WebGPU adapter found. Without a GPU, install Mesa >= 24 lavapipe: ' +
   'sudo bash scripts/setup-software-gpu.sh (Debian 12 / Ubuntu)';
 
 async function requestAdapter(opts: DeviceOptions): Promise<GPUAdapter> {
@@ -123,7 +135,10 @@ async function open(opts: DeviceOptions): Promise<Gpu> {
     console.error(lostMessage);
   });
   return {
-    device, adapter, info: summarise(adapter), features: [...device.features].sort(),
+    device,
+    adapter,
+    info: summarise(adapter),
+    features: [...device.features].sort(),
     limits: limitsOf(device.limits),
   };
 }
@@ -131,7 +146,9 @@ async function open(opts: DeviceOptions): Promise<Gpu> {
 /** The engine's device, opened on first use with the given options. */
 export async function getGpu(opts: DeviceOptions = {}): Promise<Gpu> {
   if (current) return current;
-  pending ??= open(opts).then((g) => (current = g)).finally(() => (pending = null));
+  pending ??= open(opts)
+    .then((g) => (current = g))
+    .finally(() => (pending = null));
   return pending;
 }
 

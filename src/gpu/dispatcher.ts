@@ -25,14 +25,22 @@ export function setBufferDescriber(f: Describer): void {
   describeBuffer = f;
 }
 
-interface UniformEntry { buffer: GPUBuffer; batch: number }
+interface UniformEntry {
+  buffer: GPUBuffer;
+  batch: number;
+}
 
 /** What the dispatcher consults while a profiler (profiler.ts) is attached: Dispatcher.profiler. */
 export interface LaunchProfiler {
   /** True when the current encoder holds as many timestamps as the query set: flush first. */
   readonly full: boolean;
   /** A launch about to be encoded in a pass of its own: its timestamp writes, if any. */
-  launch<P>(spec: KernelSpec<P>, params: P, grid: Grid, buffers: readonly GPUBuffer[]): GPUComputePassTimestampWrites | undefined;
+  launch<P>(
+    spec: KernelSpec<P>,
+    params: P,
+    grid: Grid,
+    buffers: readonly GPUBuffer[],
+  ): GPUComputePassTimestampWrites | undefined;
   /** The encoder is about to be finished and submitted: resolve its timestamps. */
   beforeSubmit(encoder: GPUCommandEncoder): void;
 }
@@ -64,7 +72,10 @@ export class Dispatcher {
    */
   readonly halfStorage: boolean;
 
-  constructor(readonly device: GPUDevice, readonly limits: Record<string, number>) {
+  constructor(
+    readonly device: GPUDevice,
+    readonly limits: Record<string, number>,
+  ) {
     this.pool = new BufferPool(device, limits.maxBufferSize ?? 268435456);
     this.pipelines = new PipelineCache(device);
     this.textures = new TexturePool(device, limits.maxTextureDimension2D ?? 8192);
@@ -101,10 +112,13 @@ export class Dispatcher {
     if (gx * gy * gz === 0) return;
     if (this.profiler?.full) this.flush();
     const staged = this.stageTextures(spec, params, buffers);
-    const pass = this.profiler ? this.ownPass(this.profiler.launch(spec, params, [gx, gy, gz], buffers)) : this.computePass();
+    const pass = this.profiler
+      ? this.ownPass(this.profiler.launch(spec, params, [gx, gy, gz], buffers))
+      : this.computePass();
     const { pipeline, layout } = this.pipelines.get(spec, spec.defines?.(params) ?? {}, spec.constants?.(params) ?? {});
     const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
-      binding, resource: staged.get(binding)?.createView() ?? { buffer },
+      binding,
+      resource: staged.get(binding)?.createView() ?? { buffer },
     }));
     if (spec.uniforms.length) {
       const data = packUniforms(spec.name, spec.uniforms, spec.values(params));
@@ -169,7 +183,9 @@ export class Dispatcher {
     const { pipeline, layout } = this.pipelines.get(spec, spec.defines?.(p) ?? {}, spec.constants?.(p) ?? {});
     const data = packUniforms(spec.name, spec.uniforms, spec.values(p));
     const bindGroup = this.device.createBindGroup({
-      layout, label: spec.name, entries: [
+      layout,
+      label: spec.name,
+      entries: [
         // Exactly the operand: the pooled buffer may be larger (and past one binding).
         { binding: 0, resource: { buffer: src, size: texels * 16 } },
         { binding: 1, resource: dst.createView() },
@@ -205,10 +221,14 @@ export class Dispatcher {
     this.device.queue.submit([this.encoder.finish()]);
     const oom = this.device.popErrorScope();
     const validation = this.device.popErrorScope();
-    this.scopes.push(Promise.all([validation, oom]).then(([v, o]) => {
-      const e = v ?? o;
-      return e ? `dawnflow: GPU ${o && !v ? 'out-of-memory' : 'validation'} error in [${kernels}]: ${e.message}` : null;
-    }));
+    this.scopes.push(
+      Promise.all([validation, oom]).then(([v, o]) => {
+        const e = v ?? o;
+        return e
+          ? `dawnflow: GPU ${o && !v ? 'out-of-memory' : 'validation'} error in [${kernels}]: ${e.message}`
+          : null;
+      }),
+    );
     this.encoder = null;
     this.batchKernels.clear();
     this.launches = 0;
@@ -300,7 +320,10 @@ export class Dispatcher {
     }
     if (this.uniforms.size >= MAX_UNIFORMS) this.evictUniforms();
     const buffer = this.device.createBuffer({
-      size: data.byteLength, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true, label: 'uniforms',
+      size: data.byteLength,
+      usage: GPUBufferUsage.UNIFORM,
+      mappedAtCreation: true,
+      label: 'uniforms',
     });
     new Uint8Array(buffer.getMappedRange()).set(data);
     buffer.unmap();

@@ -76,8 +76,12 @@ export class PipelineCache {
 export function kernelDumpOf<P>(spec: KernelSpec<P>, defines: Defines, constants: Constants): KernelDump {
   const [x, y, z] = spec.workgroup;
   return {
-    kernel: spec.name, shader: spec.shader, entry: spec.entry ?? 'main', defines,
-    constants: { WG_X: x, WG_Y: y, WG_Z: z, ...numeric(constants) }, workgroup: [x, y, z],
+    kernel: spec.name,
+    shader: spec.shader,
+    entry: spec.entry ?? 'main',
+    defines,
+    constants: { WG_X: x, WG_Y: y, WG_Z: z, ...numeric(constants) },
+    workgroup: [x, y, z],
   };
 }
 

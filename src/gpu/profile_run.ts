@@ -4,7 +4,15 @@
 // per-kernel and per-layer totals, and the dispatcher's wait figures.
 import { currentGpu, dispatcher } from './engine.js';
 import type { WaitStats } from './gpu_wait.js';
-import { KernelProfiler, totals, type DispatchRow, type KernelTotal, type LayerTotal, type StepProfile, type TimingMethod } from './profiler.js';
+import {
+  KernelProfiler,
+  totals,
+  type DispatchRow,
+  type KernelTotal,
+  type LayerTotal,
+  type StepProfile,
+  type TimingMethod,
+} from './profiler.js';
 
 export interface ProfileReport {
   version: 1;
@@ -16,7 +24,15 @@ export interface ProfileReport {
   method: TimingMethod | 'mixed';
   methodNote: string;
   notes: string[];
-  steps: { step: number; method: TimingMethod; note: string | null; wallMs: number; gpuMs: number; dispatches: number; cpuMs: number }[];
+  steps: {
+    step: number;
+    method: TimingMethod;
+    note: string | null;
+    wallMs: number;
+    gpuMs: number;
+    dispatches: number;
+    cpuMs: number;
+  }[];
   dispatches: DispatchRow[];
   kernels: KernelTotal[];
   layers: LayerTotal[];
@@ -68,12 +84,30 @@ export async function profileRun(o: ProfileRunOptions): Promise<ProfileReport> {
   const method = methods.size === 1 ? [...methods][0] : 'mixed';
   const gpu = currentGpu();
   return {
-    version: 1, workload: o.workload, created: new Date().toISOString(), settings: o.settings ?? {},
+    version: 1,
+    workload: o.workload,
+    created: new Date().toISOString(),
+    settings: o.settings ?? {},
     adapter: { ...gpu.info, features: gpu.features },
-    method, methodNote: method === 'timestamp-query' ? profiler.methodReason : (steps.find((s) => s.method === 'replay')?.note ?? profiler.methodReason),
+    method,
+    methodNote:
+      method === 'timestamp-query'
+        ? profiler.methodReason
+        : (steps.find((s) => s.method === 'replay')?.note ?? profiler.methodReason),
     notes: [...(o.notes ?? []), ...new Set(steps.map((s) => s.note).filter((n): n is string => !!n))],
-    steps: steps.map((s, i) => ({ step: s.step, method: s.method, note: s.note, wallMs: s.wallMs, gpuMs: s.gpuMs, dispatches: s.rows.length, cpuMs: cpu[i] ?? 0 })),
-    dispatches: rows, kernels: t.kernels, layers: t.layers, topKernels: t.kernels.slice(0, 10),
+    steps: steps.map((s, i) => ({
+      step: s.step,
+      method: s.method,
+      note: s.note,
+      wallMs: s.wallMs,
+      gpuMs: s.gpuMs,
+      dispatches: s.rows.length,
+      cpuMs: cpu[i] ?? 0,
+    })),
+    dispatches: rows,
+    kernels: t.kernels,
+    layers: t.layers,
+    topKernels: t.kernels.slice(0, 10),
     waits: { ...d.waits.stats },
   };
 }
@@ -82,14 +116,18 @@ export async function profileRun(o: ProfileRunOptions): Promise<ProfileReport> {
 export function profileSummary(r: ProfileReport, n = 5): string[] {
   const lines = [`timing: ${r.method} (${r.methodNote})`];
   for (const s of r.steps) {
-    lines.push(`step ${s.step}: ${s.dispatches} dispatches, ${s.gpuMs.toFixed(1)} ms of GPU time in ${s.wallMs.toFixed(1)} ms wall`);
+    lines.push(
+      `step ${s.step}: ${s.dispatches} dispatches, ${s.gpuMs.toFixed(1)} ms of GPU time in ${s.wallMs.toFixed(1)} ms wall`,
+    );
   }
   for (const note of r.notes) lines.push(`note: ${note}`);
   lines.push(`top ${Math.min(n, r.kernels.length)} kernels by GPU time:`);
   const w = Math.max(...r.kernels.slice(0, n).map((k) => k.kernel.length), 6);
   for (const k of r.kernels.slice(0, n)) {
-    lines.push(`  ${k.kernel.padEnd(w)} ${String(k.dispatches).padStart(4)}x ${k.ms.toFixed(1).padStart(9)} ms ` +
-      `${(100 * k.share).toFixed(1).padStart(5)}%  ${k.gflops === null ? '     -' : k.gflops.toFixed(2).padStart(6)} GFLOP/s`);
+    lines.push(
+      `  ${k.kernel.padEnd(w)} ${String(k.dispatches).padStart(4)}x ${k.ms.toFixed(1).padStart(9)} ms ` +
+        `${(100 * k.share).toFixed(1).padStart(5)}%  ${k.gflops === null ? '     -' : k.gflops.toFixed(2).padStart(6)} GFLOP/s`,
+    );
   }
   return lines;
 }

@@ -65,7 +65,10 @@ interface Launch {
   slot: number;
 }
 
-interface Chunk { buffer: GPUBuffer; used: number }
+interface Chunk {
+  buffer: GPUBuffer;
+  used: number;
+}
 
 const QUERIES = 4096;
 
@@ -90,7 +93,10 @@ export class KernelProfiler implements LaunchProfiler {
   private startedAt = 0;
   private attached = false;
 
-  constructor(private readonly d: Dispatcher, o: ProfilerOptions = {}) {
+  constructor(
+    private readonly d: Dispatcher,
+    o: ProfilerOptions = {},
+  ) {
     const has = d.device.features.has('timestamp-query');
     const want = o.method ?? 'auto';
     this.outsideLabel = o.outsideLabel ?? '(outside layers)';
@@ -160,9 +166,20 @@ export class KernelProfiler implements LaunchProfiler {
       const { ms, start } = times![index];
       const [x, y, z] = l.spec.workgroup;
       return {
-        index, step: this.stepNo, kernel: l.spec.name, variant: l.variant, hash: l.hash,
-        layer: l.layer, path: l.path, phase: l.phase, grid: l.grid, workgroup: [x, y, z], flops,
-        startMs: start, ms, gflops: flops !== null && ms > 0 ? flops / (ms * 1e6) : null,
+        index,
+        step: this.stepNo,
+        kernel: l.spec.name,
+        variant: l.variant,
+        hash: l.hash,
+        layer: l.layer,
+        path: l.path,
+        phase: l.phase,
+        grid: l.grid,
+        workgroup: [x, y, z],
+        flops,
+        startMs: start,
+        ms,
+        gflops: flops !== null && ms > 0 ? flops / (ms * 1e6) : null,
         share: gpuMs > 0 ? ms / gpuMs : 0,
       };
     });
@@ -198,17 +215,28 @@ export class KernelProfiler implements LaunchProfiler {
 
   // --- the dispatcher's hook -------------------------------------------------------------------
 
-  launch<P>(spec: KernelSpec<P>, params: P, grid: Grid, buffers: readonly GPUBuffer[]): GPUComputePassTimestampWrites | undefined {
+  launch<P>(
+    spec: KernelSpec<P>,
+    params: P,
+    grid: Grid,
+    buffers: readonly GPUBuffer[],
+  ): GPUComputePassTimestampWrites | undefined {
     const scope = currentScope();
     const defines = spec.defines?.(params) ?? {};
     const constants = spec.constants?.(params) ?? {};
     const l: Launch = {
-      spec: spec as KernelSpec<unknown>, params, grid: [...grid], sizes: buffers.map((b) => b.size),
+      spec: spec as KernelSpec<unknown>,
+      params,
+      grid: [...grid],
+      sizes: buffers.map((b) => b.size),
       variant: [...Object.entries(defines), ...Object.entries(constants)].map(([k, v]) => `${k}=${v}`).join(' '),
       hash: specialisationHash(kernelDumpOf(spec, defines, constants)),
       layer: scope.path[scope.path.length - 1] ?? this.outsideLabel,
-      path: scope.path.join('/') || this.outsideLabel, phase: scope.phase,
-      query: -1, chunk: -1, slot: -1,
+      path: scope.path.join('/') || this.outsideLabel,
+      phase: scope.phase,
+      query: -1,
+      chunk: -1,
+      slot: -1,
     };
     this.launches.push(l);
     if (this.method !== 'timestamp-query') return undefined;
@@ -223,13 +251,17 @@ export class KernelProfiler implements LaunchProfiler {
     const n = this.encoderQueries;
     if (n === 0) return;
     this.resolveBuffer ??= this.d.device.createBuffer({
-      size: QUERIES * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC, label: 'profiler-resolve',
+      size: QUERIES * 8,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+      label: 'profiler-resolve',
     });
     encoder.resolveQuerySet(this.querySet!, 0, n, this.resolveBuffer, 0);
     let chunk = this.chunks.findIndex((c) => c.used + n <= QUERIES);
     if (chunk < 0) {
       const buffer = this.d.device.createBuffer({
-        size: QUERIES * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'profiler-timestamps',
+        size: QUERIES * 8,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        label: 'profiler-timestamps',
       });
       chunk = this.chunks.push({ buffer, used: 0 }) - 1;
     }
@@ -243,7 +275,9 @@ export class KernelProfiler implements LaunchProfiler {
 
   // --- reading timestamps ----------------------------------------------------------------------
 
-  private async readTimestamps(wallMs: number): Promise<{ ok: boolean; note: string | null; times: { start: number; ms: number }[] }> {
+  private async readTimestamps(
+    wallMs: number,
+  ): Promise<{ ok: boolean; note: string | null; times: { start: number; ms: number }[] }> {
     const values: BigUint64Array[] = [];
     for (const c of this.chunks) {
       if (c.used === 0) {
@@ -321,7 +355,10 @@ export class KernelProfiler implements LaunchProfiler {
  * beginnings in submission order, and the whole span within the step's wall time. The note says
  * what failed, or that Dawn quantised them (its timestamp_quantization toggle rounds to 2^16 ns).
  */
-export function checkTimestamps(raw: readonly (readonly [bigint | undefined, bigint | undefined])[], wallMs: number): { ok: boolean; note: string | null } {
+export function checkTimestamps(
+  raw: readonly (readonly [bigint | undefined, bigint | undefined])[],
+  wallMs: number,
+): { ok: boolean; note: string | null } {
   if (raw.length === 0) return { ok: true, note: null };
   if (raw.some(([b, e]) => b === undefined || e === undefined)) return { ok: false, note: 'missing values' };
   const pairs = raw as readonly (readonly [bigint, bigint])[];
@@ -332,10 +369,14 @@ export function checkTimestamps(raw: readonly (readonly [bigint | undefined, big
     if (pairs[i][0] < pairs[i - 1][0]) return { ok: false, note: 'beginnings out of submission order' };
   }
   const spanMs = Number(pairs[pairs.length - 1][1] - pairs[0][0]) / 1e6;
-  if (spanMs > wallMs * 1.5 + 5) return { ok: false, note: `a span of ${spanMs.toFixed(1)} ms in a ${wallMs.toFixed(1)} ms step` };
+  if (spanMs > wallMs * 1.5 + 5)
+    return { ok: false, note: `a span of ${spanMs.toFixed(1)} ms in a ${wallMs.toFixed(1)} ms step` };
   const quantum = 65536n;
   if (pairs.every(([b, e]) => b % quantum === 0n && e % quantum === 0n)) {
-    return { ok: true, note: 'Dawn quantises timestamps to 65.5 us (its timestamp_quantization toggle): short dispatches read as 0 or 0.066 ms' };
+    return {
+      ok: true,
+      note: 'Dawn quantises timestamps to 65.5 us (its timestamp_quantization toggle): short dispatches read as 0 or 0.066 ms',
+    };
   }
   return { ok: true, note: null };
 }
@@ -381,16 +422,32 @@ export function totals(rows: readonly DispatchRow[]): { gpuMs: number; kernels: 
       k.flopMs += r.ms;
     }
     if (r.variant) k.variants.add(r.variant);
-    const l = layers.get(r.path) ?? { layer: r.layer, path: r.path, dispatches: 0, forwardMs: 0, backwardMs: 0, optimizerMs: 0, ms: 0, share: 0 };
+    const l = layers.get(r.path) ?? {
+      layer: r.layer,
+      path: r.path,
+      dispatches: 0,
+      forwardMs: 0,
+      backwardMs: 0,
+      optimizerMs: 0,
+      ms: 0,
+      share: 0,
+    };
     layers.set(r.path, l);
     l.dispatches++;
     l.ms += r.ms;
     l[`${r.phase}Ms`] += r.ms;
   }
-  const kernelRows = [...kernels].map(([kernel, k]): KernelTotal => ({
-    kernel, dispatches: k.n, ms: k.ms, share: share(k.ms), meanMs: k.ms / k.n,
-    gflops: k.flopMs > 0 ? k.flops / (k.flopMs * 1e6) : null, variants: [...k.variants],
-  }));
+  const kernelRows = [...kernels].map(
+    ([kernel, k]): KernelTotal => ({
+      kernel,
+      dispatches: k.n,
+      ms: k.ms,
+      share: share(k.ms),
+      meanMs: k.ms / k.n,
+      gflops: k.flopMs > 0 ? k.flops / (k.flopMs * 1e6) : null,
+      variants: [...k.variants],
+    }),
+  );
   const layerRows = [...layers.values()].map((l) => ({ ...l, share: share(l.ms) }));
   return {
     gpuMs,

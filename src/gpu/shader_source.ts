@@ -85,7 +85,10 @@ export function specialisationHash(d: KernelDump): string {
  */
 export function dumpKernel(dir: string, d: KernelDump, code: string): string {
   mkdirSync(dir, { recursive: true });
-  const kv = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') || '(none)';
+  const kv = (o: Record<string, unknown>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ') || '(none)';
   const hash = specialisationHash(d);
   const header = [
     `// dawnflow kernel ${JSON.stringify(d.kernel)}, specialisation ${hash}`,
@@ -93,7 +96,9 @@ export function dumpKernel(dir: string, d: KernelDump, code: string): string {
     `// defines: ${kv(d.defines)}`,
     `// override constants: ${kv(d.constants)}`,
     `// workgroup size: ${d.workgroup.join('x')}`,
-  ].map((l) => l.replace(/[\r\n]/g, ' ')).join('\n');
+  ]
+    .map((l) => l.replace(/[\r\n]/g, ' '))
+    .join('\n');
   const file = join(dir, `${d.kernel.replace(/[^\w.-]/g, '_').slice(0, 120)}.${hash}.wgsl`);
   writeFileSync(file, `${header}\n\n${code}`);
   return file;

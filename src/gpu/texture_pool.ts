@@ -36,7 +36,10 @@ export class TexturePool {
   /** bytesAllocated split by format. */
   readonly bytesByFormat: Record<StagingFormat, number> = { rgba32float: 0, rgba16float: 0 };
 
-  constructor(private device: GPUDevice, private maxHeight: number) {}
+  constructor(
+    private device: GPUDevice,
+    private maxHeight: number,
+  ) {}
 
   /** Bytes of the largest (f32) operand a staging texture can hold, in either format. */
   get maxBytes(): number {
@@ -48,8 +51,10 @@ export class TexturePool {
     const rows = Math.ceil(texels / TEXTURE_WIDTH);
     const height = heightClass(rows);
     if (height > this.maxHeight) {
-      throw new Error(`dawnflow: ${label} needs a ${TEXTURE_WIDTH}x${rows} texture, more than this ` +
-        `adapter's maxTextureDimension2D (${this.maxHeight}); use a smaller batch`);
+      throw new Error(
+        `dawnflow: ${label} needs a ${TEXTURE_WIDTH}x${rows} texture, more than this ` +
+          `adapter's maxTextureDimension2D (${this.maxHeight}); use a smaller batch`,
+      );
     }
     const tex = this.free.get(keyOf(format, height))?.pop() ?? this.create(height, label, format);
     this.inUse.add(tex);
@@ -71,9 +76,10 @@ export class TexturePool {
 
   private create(height: number, label: string, format: StagingFormat): GPUTexture {
     this.account(format, height, +1);
-    const usage = format === 'rgba16float'
-      ? GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.STORAGE_BINDING
-      : GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST;
+    const usage =
+      format === 'rgba16float'
+        ? GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.STORAGE_BINDING
+        : GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST;
     return this.device.createTexture({ size: [TEXTURE_WIDTH, height], format, label: `staging ${label}`, usage });
   }
 
@@ -97,11 +103,13 @@ export function encodeBufferToTexture(enc: GPUCommandEncoder, src: GPUBuffer, ds
   const full = Math.floor(texels / TEXTURE_WIDTH);
   const rest = texels - full * TEXTURE_WIDTH;
   if (full > 0) {
-    enc.copyBufferToTexture({ buffer: src, bytesPerRow: BYTES_PER_ROW }, { texture: dst },
-      [TEXTURE_WIDTH, full, 1]);
+    enc.copyBufferToTexture({ buffer: src, bytesPerRow: BYTES_PER_ROW }, { texture: dst }, [TEXTURE_WIDTH, full, 1]);
   }
   if (rest > 0) {
-    enc.copyBufferToTexture({ buffer: src, offset: full * BYTES_PER_ROW, bytesPerRow: BYTES_PER_ROW },
-      { texture: dst, origin: [0, full, 0] }, [rest, 1, 1]);
+    enc.copyBufferToTexture(
+      { buffer: src, offset: full * BYTES_PER_ROW, bytesPerRow: BYTES_PER_ROW },
+      { texture: dst, origin: [0, full, 0] },
+      [rest, 1, 1],
+    );
   }
 }

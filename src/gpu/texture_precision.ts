@@ -31,7 +31,8 @@ const WG = 256;
 
 /** f32 buffer -> rgba16float texture (texture_pool.ts layout); only the dispatcher launches it. */
 export const stageF16Kernel: KernelSpec<StageParams> = {
-  name: 'stage_f16', shader: 'stage_f16',
+  name: 'stage_f16',
+  shader: 'stage_f16',
   bindings: ['read', 'storage_texture_rgba16f'],
   uniforms: [['texels', 'u32']],
   workgroup: [WG, 1, 1],

@@ -16,8 +16,7 @@ export function runWithDeadline<T>(file: string, ms: number, body: () => T): T {
     return script.runInContext(context, { timeout: ms }) as T;
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
-      throw h5Error(file, `parsing did not finish within ${ms / 1000} s (corrupt HDF5 structure?)`,
-        FIX_REDOWNLOAD, e);
+      throw h5Error(file, `parsing did not finish within ${ms / 1000} s (corrupt HDF5 structure?)`, FIX_REDOWNLOAD, e);
     }
     throw e;
   } finally {

@@ -4,7 +4,18 @@
 // checksum passed is fsynced and renamed into DEST. A lock file serializes downloads of one
 // DEST, so a second one waits and then finds the file complete.
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
@@ -18,20 +29,28 @@ import { progressTracker, type DownloadProgress } from './download_progress.js';
 export { DownloadError } from './download_errors.js';
 export { progressPrinter, type DownloadProgress } from './download_progress.js';
 
-export interface Checksum { algo: 'md5' | 'sha256'; hex: string }
+export interface Checksum {
+  algo: 'md5' | 'sha256';
+  hex: string;
+}
 
 export interface DownloadOptions {
-  url: string;            // http: or https:
-  dest: string;           // final path; written only by an atomic rename after the checksum passed
+  url: string; // http: or https:
+  dest: string; // final path; written only by an atomic rename after the checksum passed
   checksum?: Checksum;
-  retries?: number;       // transient failures (connection reset, timeout, 5xx, 429), default 5, exponential backoff with jitter
-  backoffMs?: number;     // first backoff, default 1000 (tests pass a few ms)
-  timeoutMs?: number;     // idle socket timeout, default 30000
+  retries?: number; // transient failures (connection reset, timeout, 5xx, 429), default 5, exponential backoff with jitter
+  backoffMs?: number; // first backoff, default 1000 (tests pass a few ms)
+  timeoutMs?: number; // idle socket timeout, default 30000
   onProgress?: (p: DownloadProgress) => void;
   signal?: AbortSignal;
 }
 
-export interface DownloadResult { path: string; bytes: number; resumed: boolean; hex: string }
+export interface DownloadResult {
+  path: string;
+  bytes: number;
+  resumed: boolean;
+  hex: string;
+}
 
 const MAX_REDIRECTS = 10;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -55,9 +74,14 @@ function parseUrl(raw: string): URL {
   let url: URL | null = null;
   try {
     url = new URL(raw);
-  } catch { /* told below */ }
+  } catch {
+    /* told below */
+  }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new DownloadError(`dawnflow: cannot download ${raw}: only http: and https: URLs are supported`, { url: raw, reason: 'not an http(s) URL' });
+    throw new DownloadError(`dawnflow: cannot download ${raw}: only http: and https: URLs are supported`, {
+      url: raw,
+      reason: 'not an http(s) URL',
+    });
   }
   return url;
 }
@@ -125,7 +149,8 @@ async function follow(start: URL, extra: Record<string, string>, o: DownloadOpti
     if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return res;
     res.destroy();
     url = new URL(location, url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HttpError(res.statusCode ?? 0, `redirect to ${url.protocol} URL`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new HttpError(res.statusCode ?? 0, `redirect to ${url.protocol} URL`);
   }
   throw new HttpError(310, `more than ${MAX_REDIRECTS} redirects`);
 }
@@ -149,7 +174,8 @@ async function receive(o: DownloadOptions, res: IncomingMessage, from: number): 
     },
   });
   await pipeline(res, tap, createWriteStream(part, { flags: from > 0 ? 'a' : 'w' }), { signal: o.signal });
-  if (total !== null && from + got !== total) throw new NetError(`connection closed after ${from + got} of ${total} bytes`, 'ESHORT');
+  if (total !== null && from + got !== total)
+    throw new NetError(`connection closed after ${from + got} of ${total} bytes`, 'ESHORT');
   const result = commit(o, hash.digest('hex'), from + got, from > 0);
   progress.done();
   return result;
@@ -181,7 +207,9 @@ function commit(o: DownloadOptions, hex: string, bytes: number, resumed: boolean
   renameSync(part, o.dest);
   try {
     fsyncPath(dirname(o.dest), 'r');
-  } catch { /* a folder cannot be fsynced everywhere (Windows); the rename is done */ }
+  } catch {
+    /* a folder cannot be fsynced everywhere (Windows); the rename is done */
+  }
   return { path: o.dest, bytes, resumed, hex };
 }
 
@@ -216,5 +244,7 @@ function fsyncPath(path: string, flags: string): void {
 function unlinkQuiet(path: string): void {
   try {
     unlinkSync(path);
-  } catch { /* already gone */ }
+  } catch {
+    /* already gone */
+  }
 }

@@ -11,7 +11,10 @@ export class DownloadError extends Error {
   /** Stopped by the signal (Ctrl-C): the .part is kept for the next run. */
   readonly aborted: boolean;
 
-  constructor(message: string, o: { url?: string; reason?: string; fix?: string; aborted?: boolean; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    o: { url?: string; reason?: string; fix?: string; aborted?: boolean; cause?: unknown } = {},
+  ) {
     super(message, { cause: o.cause });
     this.name = 'DownloadError';
     this.url = o.url ?? '';
@@ -23,7 +26,11 @@ export class DownloadError extends Error {
 
 /** A status the downloader does not continue from. */
 export class HttpError extends Error {
-  constructor(readonly status: number, text: string, readonly retryAfterS: number | null = null) {
+  constructor(
+    readonly status: number,
+    text: string,
+    readonly retryAfterS: number | null = null,
+  ) {
     super(`HTTP ${status}${text ? ` ${text}` : ''}`);
   }
 }
@@ -31,7 +38,16 @@ export class HttpError extends Error {
 export type Failure = 'abort' | 'final' | 'transient' | 'unreachable';
 
 /** Nobody answers: offline, no DNS, nothing listening. One quick retry, then a clear message. */
-const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'ECONNECTTIMEOUT']);
+const UNREACHABLE = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'ECONNECTTIMEOUT',
+]);
 /** A connection that broke or stalled; the next try resumes where this one stopped. */
 const TRANSIENT = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ESHORT', 'ERR_STREAM_PREMATURE_CLOSE']);
 
@@ -46,23 +62,40 @@ export function classify(e: unknown, signal?: AbortSignal): Failure {
 }
 
 export function oneLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).replace(/\s+/g, ' ').trim();
+  return String((e as Error)?.message ?? e)
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** The message for the caller; `tries` is how many requests were made. */
-export function toDownloadError(e: unknown, url: string, dest: string, tries: number, signal?: AbortSignal): DownloadError {
+export function toDownloadError(
+  e: unknown,
+  url: string,
+  dest: string,
+  tries: number,
+  signal?: AbortSignal,
+): DownloadError {
   if (e instanceof DownloadError) return e;
   const kind = classify(e, signal);
   const reason = kind === 'abort' ? 'stopped' : oneLine(e);
   const part = `${dest}.part`;
   const resume = existsSync(part) ? `${part} is kept and the next run resumes it` : 'nothing was written';
-  const make = (why: string, fix: string) => new DownloadError(`dawnflow: cannot download ${url} (${why}): ${fix}`,
-    { url, reason, fix, cause: e });
+  const make = (why: string, fix: string) =>
+    new DownloadError(`dawnflow: cannot download ${url} (${why}): ${fix}`, { url, reason, fix, cause: e });
   switch (kind) {
-    case 'abort': return new DownloadError(`dawnflow: download of ${url} stopped; ${resume}`, { url, reason, aborted: true, cause: e });
-    case 'unreachable': return make(reason, networkHint(url));
-    case 'transient': return make(`${reason}; gave up after ${tries} tries`, `run again later; ${resume}`);
-    default: return make(reason, finalHint(e, dest));
+    case 'abort':
+      return new DownloadError(`dawnflow: download of ${url} stopped; ${resume}`, {
+        url,
+        reason,
+        aborted: true,
+        cause: e,
+      });
+    case 'unreachable':
+      return make(reason, networkHint(url));
+    case 'transient':
+      return make(`${reason}; gave up after ${tries} tries`, `run again later; ${resume}`);
+    default:
+      return make(reason, finalHint(e, dest));
   }
 }
 
@@ -70,8 +103,11 @@ function networkHint(url: string): string {
   let proxy: URL | null = null;
   try {
     proxy = proxyFor(new URL(url));
-  } catch { /* a URL that does not parse never got this far */ }
-  return proxy ? `check the network and the proxy ${proxy.host} (HTTPS_PROXY/HTTP_PROXY)`
+  } catch {
+    /* a URL that does not parse never got this far */
+  }
+  return proxy
+    ? `check the network and the proxy ${proxy.host} (HTTPS_PROXY/HTTP_PROXY)`
     : 'check the network connection, or set HTTPS_PROXY if you are behind a proxy';
 }
 
@@ -82,6 +118,7 @@ function finalHint(e: unknown, dest: string): string {
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
     return 'TLS verification failed; if a proxy re-signs TLS, point NODE_EXTRA_CA_CERTS at its CA certificate';
   }
-  if (['EACCES', 'EPERM', 'ENOSPC', 'EROFS', 'EDQUOT'].includes(code)) return `cannot write next to ${dest}; free space or pick a writable place`;
+  if (['EACCES', 'EPERM', 'ENOSPC', 'EROFS', 'EDQUOT'].includes(code))
+    return `cannot write next to ${dest}; free space or pick a writable place`;
   return `run again, or put the file at ${dest} yourself`;
 }

@@ -2,13 +2,21 @@
 // at the end with received === total) and a printer for them.
 
 export interface DownloadProgress {
-  received: number; total: number | null; bytesPerSecond: number; etaSeconds: number | null; resumedFrom: number;
+  received: number;
+  total: number | null;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+  resumedFrom: number;
 }
 
 const EVERY_MS = 100;
 
 /** Counts this session's bytes; the rate is over them, not over the part resumed from. */
-export function progressTracker(cb: ((p: DownloadProgress) => void) | undefined, resumedFrom: number, total: number | null) {
+export function progressTracker(
+  cb: ((p: DownloadProgress) => void) | undefined,
+  resumedFrom: number,
+  total: number | null,
+) {
   const t0 = performance.now();
   let got = 0;
   let last = -Infinity;
@@ -37,7 +45,10 @@ export function progressTracker(cb: ((p: DownloadProgress) => void) | undefined,
 }
 
 /** Bytes, MB/s and ETA: one \r-updated line on a terminal, otherwise a line every ~10%. */
-export function progressPrinter(label: string, stream: NodeJS.WriteStream = process.stderr): (p: DownloadProgress) => void {
+export function progressPrinter(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): (p: DownloadProgress) => void {
   const tty = Boolean(stream.isTTY);
   let lastStep = -1;
   let finished = false;
@@ -57,7 +68,9 @@ export function progressPrinter(label: string, stream: NodeJS.WriteStream = proc
 }
 
 function describe(p: DownloadProgress, finished: boolean): string {
-  const size = p.total ? `${mb(p.received)} of ${mb(p.total)} (${Math.floor((p.received / p.total) * 100)}%)` : mb(p.received);
+  const size = p.total
+    ? `${mb(p.received)} of ${mb(p.total)} (${Math.floor((p.received / p.total) * 100)}%)`
+    : mb(p.received);
   const eta = !finished && p.etaSeconds !== null ? `, ETA ${duration(p.etaSeconds)}` : '';
   const resumed = p.resumedFrom ? `, resumed at ${mb(p.resumedFrom)}` : '';
   return `${size}, ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s${eta}${resumed}`;

@@ -3,7 +3,17 @@
 // killed download) is taken over; a live one is waited for. The owner touches the file every few
 // seconds, so a lock whose pid was reused by an unrelated process (a restarted container) goes
 // stale too.
-import { openSync, closeSync, writeSync, readFileSync, renameSync, linkSync, unlinkSync, statSync, utimesSync } from 'node:fs';
+import {
+  openSync,
+  closeSync,
+  writeSync,
+  readFileSync,
+  renameSync,
+  linkSync,
+  unlinkSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -88,7 +98,9 @@ function takeOver(lock: string, stale: string): void {
   if (readHolder(aside) !== stale) {
     try {
       linkSync(aside, lock);
-    } catch { /* a third one holds it now; the moved owner finds its token gone and leaves it */ }
+    } catch {
+      /* a third one holds it now; the moved owner finds its token gone and leaves it */
+    }
   }
   unlinkQuiet(aside);
 }
@@ -97,7 +109,9 @@ function touch(path: string): void {
   try {
     const now = new Date();
     utimesSync(path, now, now);
-  } catch { /* taken over meanwhile; the owner's finally notices */ }
+  } catch {
+    /* taken over meanwhile; the owner's finally notices */
+  }
 }
 
 function ageMs(path: string): number {
@@ -111,5 +125,7 @@ function ageMs(path: string): number {
 function unlinkQuiet(path: string): void {
   try {
     unlinkSync(path);
-  } catch { /* already gone */ }
+  } catch {
+    /* already gone */
+  }
 }

@@ -18,4 +18,3 @@ export function isH5Error(e: unknown): e is Error {
 export function describeThrown(e: unknown): string {
   return describeAny(e, { withName: true, max: 160 });
 }
-

@@ -14,7 +14,12 @@ export { dtypeName, type Decoded, type ValueType } from './h5_values.js';
 
 /** Object-header message types used here (spec IV.A.2). */
 export const MSG = {
-  DATASPACE: 1, DATATYPE: 3, LAYOUT: 8, FILTERS: 11, ATTRIBUTE: 12, ATTRIBUTE_INFO: 21,
+  DATASPACE: 1,
+  DATATYPE: 3,
+  LAYOUT: 8,
+  FILTERS: 11,
+  ATTRIBUTE: 12,
+  ATTRIBUTE_INFO: 21,
 };
 
 /** Datasets past this many elements are treated as corrupt (no Keras weight is near it). */

@@ -10,8 +10,18 @@ import { runWithDeadline } from './deadline.js';
 import { describeThrown, FIX_REDOWNLOAD, h5Error, isH5Error } from './h5_error.js';
 import { libraryReason } from '../util/errors.js';
 import {
-  checkAttributes, checkSuperblock, describeDataset, dtypeName, H5Bytes, H5Problem, hasDenseAttributes,
-  MAX_ELEMENTS, MSG, readStored, type DatasetInfo, type Decoded,
+  checkAttributes,
+  checkSuperblock,
+  describeDataset,
+  dtypeName,
+  H5Bytes,
+  H5Problem,
+  hasDenseAttributes,
+  MAX_ELEMENTS,
+  MSG,
+  readStored,
+  type DatasetInfo,
+  type Decoded,
 } from './h5_low.js';
 import { fromJsValues } from './h5_values.js';
 import { checkChunks, checkObjectHeader, checkSymbolTable } from './h5_structure.js';
@@ -109,8 +119,11 @@ function readBounded(file: string): ArrayBuffer {
   if (stat.size === 0) throw h5Error(file, 'empty file (0 bytes)', FIX_REDOWNLOAD);
   if (stat.size > MAX_FILE_BYTES) {
     const gib = (stat.size / 2 ** 30).toFixed(2);
-    throw h5Error(file, `file is ${gib} GiB, over the 2 GiB limit of the HDF5 reader`,
-      'save only the weights needed (model.save_weights) or split the file');
+    throw h5Error(
+      file,
+      `file is ${gib} GiB, over the 2 GiB limit of the HDF5 reader`,
+      'save only the weights needed (model.save_weights) or split the file',
+    );
   }
   const buf = fs.readFileSync(file);
   // jsfive needs an ArrayBuffer of the file alone; small Buffers can share a pooled one.
@@ -129,9 +142,8 @@ function deadlineMs(bytes: number): number {
 function toH5Error(file: string, e: unknown): Error {
   if (isH5Error(e)) return e;
   if (e instanceof H5Problem) {
-    const fix = e.kind === 'unsupported'
-      ? 're-save it with h5py/Keras defaults (contiguous float32 datasets)'
-      : FIX_REDOWNLOAD;
+    const fix =
+      e.kind === 'unsupported' ? 're-save it with h5py/Keras defaults (contiguous float32 datasets)' : FIX_REDOWNLOAD;
     return h5Error(file, e.message, fix, e);
   }
   // jsfive's own checks fail as engine errors too (its assert() calls the falsy value: "thing
@@ -172,8 +184,11 @@ function missingLayerNames(h: Opened, top: hdf5.Group, where: string): Error {
     const what = `${where} keeps its attributes in dense storage, which jsfive cannot read`;
     return h5Error(h.file, what, 're-save the file with h5py/Keras defaults (libver earliest)');
   }
-  return h5Error(h.file, `no layer_names attribute in ${where}: not a Keras weights file`,
-    'save it with Keras model.save_weights() or model.save()');
+  return h5Error(
+    h.file,
+    `no layer_names attribute in ${where}: not a Keras weights file`,
+    'save it with Keras model.save_weights() or model.save()',
+  );
 }
 
 function readLayer(h: Opened, top: hdf5.Group, name: string): H5Layer {
@@ -232,9 +247,7 @@ function readWeight(h: Opened, group: hdf5.Group, groupPath: string, name: strin
     if (!o.numeric && info.type.kind !== 'float') {
       throw new H5Problem(`holds ${dtypeName(info.type)} values, not float32/float64`, 'unsupported');
     }
-    const { data, integers } = info.storage.kind === 'chunked'
-      ? readChunked(h, obj, info)
-      : readStored(h.bytes, info);
+    const { data, integers } = info.storage.kind === 'chunked' ? readChunked(h, obj, info) : readStored(h.bytes, info);
     if (data.length !== info.count) {
       const what = `has ${data.length} values, its shape [${info.shape}] needs ${info.count}`;
       throw new H5Problem(what, 'corrupt');
@@ -323,7 +336,6 @@ function within(h: Opened, where: string, e: unknown): unknown {
   return toH5Error(h.file, new H5Problem(`${where}: ${e.message}`, e.kind));
 }
 
-
 function hasAttr(attrs: Record<string, unknown>, name: string): boolean {
   return name in attrs || `${name}0` in attrs;
 }
@@ -333,12 +345,7 @@ function hasAttr(attrs: Record<string, unknown>, name: string): boolean {
  * name0, name1, ... when too long for one object header; the empty float64 array Keras writes
  * for "no weights" reads as []. Null when absent.
  */
-function nameList(
-  h: Opened,
-  attrs: Record<string, unknown>,
-  name: string,
-  where: string,
-): string[] | null {
+function nameList(h: Opened, attrs: Record<string, unknown>, name: string, where: string): string[] | null {
   const parts: unknown[] = [];
   if (name in attrs) parts.push(attrs[name]);
   else for (let i = 0; `${name}${i}` in attrs; i++) parts.push(attrs[`${name}${i}`]);

@@ -115,8 +115,10 @@ function symbolNode(w: Walk, at: number, key: string): void {
     w.previous = name;
   }
   if (count > 0 && w.previous !== key) {
-    throw corrupt(`a group's symbol node ends at '${clip(w.previous ?? '')}', its B-tree key says ` +
-      `'${clip(key)}' (a damaged symbol table)`);
+    throw corrupt(
+      `a group's symbol node ends at '${clip(w.previous ?? '')}', its B-tree key says ` +
+        `'${clip(key)}' (a damaged symbol table)`,
+    );
   }
 }
 

@@ -18,8 +18,19 @@ export interface Decoded {
   integers?: Float64Array;
 }
 
-const CLASS_NAMES = ['integer', 'float', 'time', 'string', 'bitfield', 'opaque', 'compound',
-  'reference', 'enum', 'variable-length', 'array'];
+const CLASS_NAMES = [
+  'integer',
+  'float',
+  'time',
+  'string',
+  'bitfield',
+  'opaque',
+  'compound',
+  'reference',
+  'enum',
+  'variable-length',
+  'array',
+];
 const INTEGER = 0;
 const FLOAT = 1;
 const ENUM = 8;

@@ -45,27 +45,31 @@ function loadH5wasm(): Promise<H5wasm> {
 }
 
 /** Writes `layers` (and options) to `path` atomically; throws one-line `dawnflow: ` Errors. */
-export async function writeKerasH5(
-  path: string,
-  layers: H5Layer[],
-  o: WriteOptions = {},
-): Promise<void> {
+export async function writeKerasH5(path: string, layers: H5Layer[], o: WriteOptions = {}): Promise<void> {
   validate(path, layers, o);
   const h5 = await loadH5wasm();
   const target = resolve(path);
   try {
-    writeAtomicWith(target, (tmp) => {
-      // Creating the file first turns a missing or read-only folder into a plain fs error, before
-      // HDF5 (which would print its own error stack) is involved.
-      fs.closeSync(fs.openSync(tmp, 'wx'));
-      writeHdf5(h5, tmp, layers, o);
-      padNamesWithNulls(tmp, layers, o);
-      verify(path, tmp, layers, o);
-    }, { durable: true, fault: 'checkpoint-write' });
+    writeAtomicWith(
+      target,
+      (tmp) => {
+        // Creating the file first turns a missing or read-only folder into a plain fs error, before
+        // HDF5 (which would print its own error stack) is involved.
+        fs.closeSync(fs.openSync(tmp, 'wx'));
+        writeHdf5(h5, tmp, layers, o);
+        padNamesWithNulls(tmp, layers, o);
+        verify(path, tmp, layers, o);
+      },
+      { durable: true, fault: 'checkpoint-write' },
+    );
   } catch (e) {
     if (isH5Error(e)) throw e;
-    throw h5Error(path, `cannot write the file (${describeThrown(e)})`,
-      'check that the folder exists and is writable and that the disk has space', e);
+    throw h5Error(
+      path,
+      `cannot write the file (${describeThrown(e)})`,
+      'check that the folder exists and is writable and that the disk has space',
+      e,
+    );
   }
 }
 
@@ -84,7 +88,11 @@ function writeHdf5(h5: H5wasm, tmp: string, layers: H5Layer[], o: WriteOptions):
       }
       top = f.create_group('model_weights');
     }
-    setNames(top, 'layer_names', layers.map((l) => l.name));
+    setNames(
+      top,
+      'layer_names',
+      layers.map((l) => l.name),
+    );
     // Keras writes backend then keras_version here; at the root of model files the reverse.
     for (const [k, v] of [...versions].reverse()) setText(top, k, v);
     for (const layer of layers) writeWeights(top.create_group(layer.name), layer.weights);
@@ -112,7 +120,11 @@ function versionAttrs(o: WriteOptions): [string, string][] {
 
 /** weight_names plus one float32 dataset per weight, at the weight name's nested path. */
 function writeWeights(group: H5wGroup, weights: H5Weight[]): void {
-  setNames(group, 'weight_names', weights.map((w) => w.name));
+  setNames(
+    group,
+    'weight_names',
+    weights.map((w) => w.name),
+  );
   const groups = new Map<string, H5wGroup>([['', group]]);
   for (const w of weights) {
     const parts = w.name.split('/');
@@ -201,10 +213,15 @@ function verify(path: string, tmp: string, layers: H5Layer[], o: WriteOptions): 
   try {
     back = readKerasH5(tmp);
   } catch (e) {
-    throw h5Error(path, `the written file does not read back (${describeThrown(e)})`,
-      'report this as a dawnflow bug', e);
+    throw h5Error(
+      path,
+      `the written file does not read back (${describeThrown(e)})`,
+      'report this as a dawnflow bug',
+      e,
+    );
   }
-  const problem = compareLayers(layers, back.layers) ??
+  const problem =
+    compareLayers(layers, back.layers) ??
     compareWeights('optimizer_weights', o.optimizerWeights ?? [], back.optimizerWeights) ??
     (isModelFile(o) !== (back.modelConfig !== null) ? 'model_config' : null);
   if (problem) {
@@ -262,12 +279,18 @@ function validate(path: string, layers: H5Layer[], o: WriteOptions): void {
   if (o.optimizerWeights?.length && !isModelFile(o) && names.has('optimizer_weights')) {
     fail("a layer named 'optimizer_weights' clashes with the optimizer_weights group");
   }
-  for (const [k, v] of [['kerasVersion', o.kerasVersion], ['backend', o.backend]] as const) {
+  for (const [k, v] of [
+    ['kerasVersion', o.kerasVersion],
+    ['backend', o.backend],
+  ] as const) {
     if (v !== undefined && (typeof v !== 'string' || !/^[\x20-\x7e]*$/.test(v))) {
       fail(`${k} must be ASCII text`);
     }
   }
-  const configs = [['modelConfig', o.modelConfig], ['trainingConfig', o.trainingConfig]] as const;
+  const configs = [
+    ['modelConfig', o.modelConfig],
+    ['trainingConfig', o.trainingConfig],
+  ] as const;
   for (const [k, v] of configs) {
     if (v === undefined) continue;
     try {

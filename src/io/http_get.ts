@@ -20,7 +20,10 @@ export interface GetOptions {
 const CONNECT_MS = 10_000;
 
 export class NetError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
   }
 }
@@ -30,16 +33,28 @@ export async function getOnce(url: URL, o: GetOptions): Promise<IncomingMessage>
   if (!proxy) return send(lib(url).request(url, { headers: o.headers, agent: false, signal: o.signal }), o);
   const auth = proxyAuth(proxy);
   if (url.protocol === 'http:') {
-    return send(lib(proxy).request({
-      host: proxy.hostname, port: proxy.port || defaultPort(proxy), path: url.href, agent: false, signal: o.signal,
-      headers: { ...o.headers, host: url.host, ...auth },
-    }), o);
+    return send(
+      lib(proxy).request({
+        host: proxy.hostname,
+        port: proxy.port || defaultPort(proxy),
+        path: url.href,
+        agent: false,
+        signal: o.signal,
+        headers: { ...o.headers, host: url.host, ...auth },
+      }),
+      o,
+    );
   }
   const socket = await tunnel(proxy, url, auth, o);
   const servername = isIP(url.hostname) ? undefined : url.hostname;
-  return send(https.request(url, {
-    headers: o.headers, signal: o.signal, createConnection: () => tls.connect({ socket, servername, host: url.hostname }),
-  }), o);
+  return send(
+    https.request(url, {
+      headers: o.headers,
+      signal: o.signal,
+      createConnection: () => tls.connect({ socket, servername, host: url.hostname }),
+    }),
+    o,
+  );
 }
 
 function lib(u: URL): typeof http | typeof https {
@@ -71,8 +86,13 @@ function send(req: ClientRequest, o: GetOptions): Promise<IncomingMessage> {
 function tunnel(proxy: URL, target: URL, auth: Record<string, string>, o: GetOptions): Promise<Socket> {
   const hostPort = `${target.hostname}:${target.port || defaultPort(target)}`;
   const req = lib(proxy).request({
-    host: proxy.hostname, port: proxy.port || defaultPort(proxy), method: 'CONNECT', path: hostPort,
-    agent: false, signal: o.signal, headers: { host: hostPort, ...auth },
+    host: proxy.hostname,
+    port: proxy.port || defaultPort(proxy),
+    method: 'CONNECT',
+    path: hostPort,
+    agent: false,
+    signal: o.signal,
+    headers: { host: hostPort, ...auth },
   });
   return new Promise((resolve, reject) => {
     guard(req, o.timeoutMs, () => undefined);
@@ -95,8 +115,10 @@ function guard(req: ClientRequest, timeoutMs: number, res: () => IncomingMessage
     res()?.destroy(e);
     req.destroy(e);
   };
-  const connectTimer = setTimeout(() => fail(new NetError(`no connection within ${Math.min(timeoutMs, CONNECT_MS) / 1000} s`, 'ECONNECTTIMEOUT')),
-    Math.min(timeoutMs, CONNECT_MS));
+  const connectTimer = setTimeout(
+    () => fail(new NetError(`no connection within ${Math.min(timeoutMs, CONNECT_MS) / 1000} s`, 'ECONNECTTIMEOUT')),
+    Math.min(timeoutMs, CONNECT_MS),
+  );
   const done = () => clearTimeout(connectTimer);
   req.once('close', done);
   req.once('socket', (s) => {

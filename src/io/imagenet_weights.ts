@@ -44,11 +44,22 @@ export async function getImagenetWeights(o: GetWeightsOptions): Promise<string> 
   const [dest, local] = imagenetWeightsPlaces(o.includeTop);
   o.log(`downloading ${url} to ${dest}`);
   try {
-    await downloadFile({ url, dest, checksum: { algo: 'md5', hex: md5 }, onProgress: progressPrinter(name), signal: o.signal });
+    await downloadFile({
+      url,
+      dest,
+      checksum: { algo: 'md5', hex: md5 },
+      onProgress: progressPrinter(name),
+      signal: o.signal,
+    });
   } catch (e) {
     if (!(e instanceof DownloadError) || e.aborted) throw e;
     const fix = `${e.fix ? `${e.fix}; or ` : ''}download it yourself and put it at ${dest} or ${local} (md5 ${md5})`;
-    throw new DownloadError(`dawnflow: cannot download ${url} (${e.reason}): ${fix}`, { url, reason: e.reason, fix, cause: e });
+    throw new DownloadError(`dawnflow: cannot download ${url} (${e.reason}): ${fix}`, {
+      url,
+      reason: e.reason,
+      fix,
+      cause: e,
+    });
   }
   o.log(`saved ${dest} (md5 ${md5} checked)`);
   return dest;

@@ -7,7 +7,7 @@ import { Container } from '../nn/container.js';
 import type { Layer, Variable } from '../nn/layer.js';
 import { modelConfig, modelFromConfig } from '../nn/serialization.js';
 import { Tensor } from '../tensor/tensor.js';
-import { fmt, sameShape, } from '../tensor/shape.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 import { readKerasH5, type H5Layer, type H5Weight, type KerasWeightsFile } from './h5_read.js';
 import { compile, compiledOf, isCompiled } from '../nn/training.js';
 import { optimizerConfig, optimizerFromConfig } from '../nn/optimizers/config.js';
@@ -22,7 +22,11 @@ export interface LoadOptions {
   byName?: boolean;
 }
 
-interface Assignment { variable: Variable; weight: H5Weight; data: Float32Array }
+interface Assignment {
+  variable: Variable;
+  weight: H5Weight;
+  data: Float32Array;
+}
 
 const withWeights = (layers: Layer[]) => layers.filter((l) => l.weights.length > 0);
 
@@ -34,9 +38,11 @@ function pairTopological(model: Container, file: KerasWeightsFile): [Layer, H5La
   const targets = withWeights(model.layers);
   const sources = file.layers.filter((l) => l.weights.length > 0);
   if (targets.length !== sources.length) {
-    throw new Error(`dawnflow: ${file.path}: the file has ${sources.length} layers with weights but ` +
-      `model '${model.name}' has ${targets.length} (pairing is by position, as Keras's by_name=False); ` +
-      `check that this is the right file for the model, or load with byName`);
+    throw new Error(
+      `dawnflow: ${file.path}: the file has ${sources.length} layers with weights but ` +
+        `model '${model.name}' has ${targets.length} (pairing is by position, as Keras's by_name=False); ` +
+        `check that this is the right file for the model, or load with byName`,
+    );
   }
   return targets.map((t, i) => [t, sources[i]]);
 }
@@ -49,8 +55,10 @@ function pairByName(model: Container, file: KerasWeightsFile): [Layer, H5Layer][
     if (t && s.weights.length) pairs.push([t, s]);
   }
   if (!pairs.length) {
-    throw new Error(`dawnflow: ${file.path}: no layer name in the file matches a layer of '${model.name}'; ` +
-      'load by position (without byName) or check that this is the right file');
+    throw new Error(
+      `dawnflow: ${file.path}: no layer name in the file matches a layer of '${model.name}'; ` +
+        'load by position (without byName) or check that this is the right file',
+    );
   }
   return pairs;
 }
@@ -59,8 +67,10 @@ function pairByName(model: Container, file: KerasWeightsFile): [Layer, H5Layer][
 function targetVariables(layer: Layer, source: H5Layer, path: string): Variable[] {
   const vars = layer.weights;
   if (vars.length !== source.weights.length) {
-    throw new Error(`dawnflow: ${path}: layer '${source.name}' in the file has ${source.weights.length} ` +
-      `weights but '${layer.name}' (${layer.className}) has ${vars.length}; the file does not fit this model`);
+    throw new Error(
+      `dawnflow: ${path}: layer '${source.name}' in the file has ${source.weights.length} ` +
+        `weights but '${layer.name}' (${layer.className}) has ${vars.length}; the file does not fit this model`,
+    );
   }
   const named = new Map(vars.map((v) => [v.name, v]));
   const byName = source.weights.map((w) => named.get(w.name));
@@ -83,9 +93,12 @@ function convertKernel(w: H5Weight, target: readonly number[], flip: boolean): F
 
 function transposeOihwToHwio(d: Float32Array, co: number, ci: number, kh: number, kw: number): Float32Array {
   const out = new Float32Array(d.length);
-  for (let o = 0; o < co; o++) for (let i = 0; i < ci; i++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
-    out[((y * kw + x) * ci + i) * co + o] = d[((o * ci + i) * kh + y) * kw + x];
-  }
+  for (let o = 0; o < co; o++)
+    for (let i = 0; i < ci; i++)
+      for (let y = 0; y < kh; y++)
+        for (let x = 0; x < kw; x++) {
+          out[((y * kw + x) * ci + i) * co + o] = d[((o * ci + i) * kh + y) * kw + x];
+        }
   return out;
 }
 
@@ -93,9 +106,10 @@ function transposeOihwToHwio(d: Float32Array, co: number, ci: number, kh: number
 function flipSpatial(d: Float32Array, [kh, kw, ci, co]: readonly number[]): Float32Array {
   const out = new Float32Array(d.length);
   const plane = ci * co;
-  for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
-    out.set(d.subarray((y * kw + x) * plane, (y * kw + x + 1) * plane), ((kh - 1 - y) * kw + (kw - 1 - x)) * plane);
-  }
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++) {
+      out.set(d.subarray((y * kw + x) * plane, (y * kw + x + 1) * plane), ((kh - 1 - y) * kw + (kw - 1 - x)) * plane);
+    }
   return out;
 }
 
@@ -108,9 +122,11 @@ function plan(model: Container, file: KerasWeightsFile, o: LoadOptions): Assignm
       const variable = vars[i];
       const data = convertKernel(weight, variable.shape, flip);
       if (!data) {
-        throw new Error(`dawnflow: ${file.path}: '${weight.name}' is ${fmt(weight.shape)} but ` +
-          `'${variable.name}' in layer '${layer.name}' needs ${fmt(variable.shape)}; the file does not fit this model ` +
-          `(input shape or filter counts differ)`);
+        throw new Error(
+          `dawnflow: ${file.path}: '${weight.name}' is ${fmt(weight.shape)} but ` +
+            `'${variable.name}' in layer '${layer.name}' needs ${fmt(variable.shape)}; the file does not fit this model ` +
+            `(input shape or filter counts differ)`,
+        );
       }
       return { variable, weight, data };
     });
@@ -161,8 +177,12 @@ export async function saveModel(model: Container, path: string, o: SaveModelOpti
   const opts: WriteOptions = { kerasVersion: KERAS_VERSION, backend: 'tensorflow', modelConfig: modelConfig(model) };
   if (c) {
     opts.trainingConfig = {
-      optimizer_config: optimizerConfig(c.optimizer), loss: c.loss, metrics: c.metric ? [c.metric] : [],
-      weighted_metrics: null, sample_weight_mode: null, loss_weights: null,
+      optimizer_config: optimizerConfig(c.optimizer),
+      loss: c.loss,
+      metrics: c.metric ? [c.metric] : [],
+      weighted_metrics: null,
+      sample_weight_mode: null,
+      loss_weights: null,
     };
     if (c.optimizer.iterations > 0) opts.optimizerWeights = await c.optimizer.getWeights(c.trainable);
   }
@@ -223,9 +243,13 @@ function checkConfigBudget(file: KerasWeightsFile): void {
   }
   // Twice the file plus a little: never in the way of a model that fits its file.
   if (asked > 2 * held + 2 ** 20) {
-    throw new Error(oneLine(`dawnflow: ${file.path}: model_config asks for ${asked.toLocaleString('en-US')} ` +
-      `weight values but the file holds ${held.toLocaleString('en-US')}; the file is damaged or ` +
-      `not a Keras model file: ${FIX_CONFIG}`));
+    throw new Error(
+      oneLine(
+        `dawnflow: ${file.path}: model_config asks for ${asked.toLocaleString('en-US')} ` +
+          `weight values but the file holds ${held.toLocaleString('en-US')}; the file is damaged or ` +
+          `not a Keras model file: ${FIX_CONFIG}`,
+      ),
+    );
   }
 }
 

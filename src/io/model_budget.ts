@@ -132,7 +132,12 @@ function pool(c: Json, s: number[]): Counted {
 const same: Rule = (_c, s) => ({ values: 0, shape: s });
 
 const RULES: Record<string, Rule> = {
-  InputLayer: same, Dropout: same, Activation: same, Dense: dense, Conv2D: conv,
-  Convolution2D: conv, MaxPooling2D: pool,
+  InputLayer: same,
+  Dropout: same,
+  Activation: same,
+  Dense: dense,
+  Conv2D: conv,
+  Convolution2D: conv,
+  MaxPooling2D: pool,
   Flatten: (_c, s) => ({ values: 0, shape: [s.reduce((a, b) => a * b, 1)] }),
 };

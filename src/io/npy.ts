@@ -53,8 +53,11 @@ export function readNpy(path: string): NpyArray {
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length - dataStart !== count * 4) {
     const what = bytes.length - dataStart < count * 4 ? 'truncated' : 'has extra bytes';
-    throw npyError(path, `${what}: shape (${shape.join(', ')}) needs ${count * 4} data bytes, ` +
-      `found ${bytes.length - dataStart}; re-save the file`);
+    throw npyError(
+      path,
+      `${what}: shape (${shape.join(', ')}) needs ${count * 4} data bytes, ` +
+        `found ${bytes.length - dataStart}; re-save the file`,
+    );
   }
   // Copy into a fresh, aligned buffer (the data offset need not be a multiple of 4 in 2.0 files).
   const raw = Buffer.from(bytes.subarray(dataStart));
@@ -90,12 +93,13 @@ function parseHeader(path: string, b: Buffer): NpyHeader {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
   const dims = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
   if (descr === undefined || fortran === undefined || dims === undefined) {
-    throw npyError(path, `malformed .npy header "${printable(text.trim(), 80)}"; ` +
-      're-save the file with np.save');
+    throw npyError(path, `malformed .npy header "${printable(text.trim(), 80)}"; re-save the file with np.save`);
   }
   if (!/^[<>][fi]4$/.test(descr)) {
-    throw npyError(path, `dtype '${printable(descr, 20)}' is not supported; ` +
-      "save float32 or int32 (a.astype('float32'))");
+    throw npyError(
+      path,
+      `dtype '${printable(descr, 20)}' is not supported; save float32 or int32 (a.astype('float32'))`,
+    );
   }
   if (fortran === 'True') {
     throw npyError(path, 'Fortran-ordered arrays are not supported; save np.ascontiguousarray(a)');
@@ -104,10 +108,12 @@ function parseHeader(path: string, b: Buffer): NpyHeader {
 }
 
 function parseShape(path: string, dims: string): number[] {
-  const parts = dims.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = dims
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (!parts.every((s) => /^[0-9]+L?$/.test(s))) {
-    throw npyError(path, `malformed shape (${printable(dims, 40)}) in .npy header; ` +
-      're-save the file with np.save');
+    throw npyError(path, `malformed shape (${printable(dims, 40)}) in .npy header; re-save the file with np.save`);
   }
   return parts.map((s) => Number.parseInt(s, 10));
 }
@@ -121,29 +127,31 @@ function checkShape(path: string, data: Float32Array | Int32Array, shape: number
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) {
-    throw npyError(path, `shape [${shape.join(', ')}] holds ${count} values ` +
-      `but data has ${data.length}`);
+    throw npyError(path, `shape [${shape.join(', ')}] holds ${count} values ` + `but data has ${data.length}`);
   }
 }
 
 function writeAtomically(path: string, parts: Uint8Array[]): void {
   try {
-    writeAtomicWith(path, (tmp) => {
-      const fd = fs.openSync(tmp, 'wx');
-      try {
-        for (const p of parts) writeAll(fd, p);
-      } finally {
-        fs.closeSync(fd);
-      }
-    }, { durable: true });
+    writeAtomicWith(
+      path,
+      (tmp) => {
+        const fd = fs.openSync(tmp, 'wx');
+        try {
+          for (const p of parts) writeAll(fd, p);
+        } finally {
+          fs.closeSync(fd);
+        }
+      },
+      { durable: true },
+    );
   } catch (e) {
-    throw npyError(path, `cannot write (${errorCode(e)}); ` +
-      'check that the folder exists and is writable', e);
+    throw npyError(path, `cannot write (${errorCode(e)}); check that the folder exists and is writable`, e);
   }
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+  for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off);
 }
 
 function errorCode(e: unknown): string {

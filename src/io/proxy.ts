@@ -14,13 +14,16 @@ export function proxyFor(target: URL, env: NodeJS.ProcessEnv = process.env): URL
 function bypassed(target: URL, noProxy: string): boolean {
   const host = bare(target.hostname.toLowerCase());
   const port = target.port || (target.protocol === 'https:' ? '443' : '80');
-  return noProxy.split(/[\s,]+/).filter(Boolean).some((entry) => {
-    if (entry === '*') return true;
-    const [ruleHost, rulePort] = splitPort(entry.toLowerCase());
-    if (rulePort && rulePort !== port) return false;
-    const rule = bare(ruleHost).replace(/^\*?\./, '');
-    return host === rule || host.endsWith(`.${rule}`);
-  });
+  return noProxy
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .some((entry) => {
+      if (entry === '*') return true;
+      const [ruleHost, rulePort] = splitPort(entry.toLowerCase());
+      if (rulePort && rulePort !== port) return false;
+      const rule = bare(ruleHost).replace(/^\*?\./, '');
+      return host === rule || host.endsWith(`.${rule}`);
+    });
 }
 
 /** `host:port`, `[v6]:port`, or a bare IPv6 literal (more than one colon: no port). */

@@ -9,8 +9,25 @@
  * backend variable, or K.epsilon()), initializer and regularizer settings, layer rates.
  */
 const FLOAT_KEYS = new Set([
-  'learning_rate', 'lr', 'rho', 'decay', 'epsilon', 'beta_1', 'beta_2', 'momentum', 'clipnorm',
-  'clipvalue', 'scale', 'rate', 'stddev', 'mean', 'minval', 'maxval', 'l1', 'l2', 'alpha',
+  'learning_rate',
+  'lr',
+  'rho',
+  'decay',
+  'epsilon',
+  'beta_1',
+  'beta_2',
+  'momentum',
+  'clipnorm',
+  'clipvalue',
+  'scale',
+  'rate',
+  'stddev',
+  'mean',
+  'minval',
+  'maxval',
+  'l1',
+  'l2',
+  'alpha',
 ]);
 
 /** `value` as Python's json.dumps(value) writes it. */

@@ -8,14 +8,20 @@ import { readKerasH5 } from './h5_read.js';
 import { vgg16Convs } from '../ops/vgg16_convs.js';
 import { KNOWN_WEIGHTS } from './known_files.js';
 
-export interface LayerShapes { layer: string; shapes: number[][] }
+export interface LayerShapes {
+  layer: string;
+  shapes: number[][];
+}
 
 /** VGG16's weight shapes in order: 13 convs (kernel HWIO, bias), then fc1, fc2, predictions. */
 export function vgg16WeightShapes(includeTop: boolean): LayerShapes[] {
   const out: LayerShapes[] = vgg16Convs().map((c) => ({ layer: c.name, shapes: [[3, 3, c.ci, c.co], [c.co]] }));
   if (includeTop) {
-    out.push({ layer: 'fc1', shapes: [[25088, 4096], [4096]] }, { layer: 'fc2', shapes: [[4096, 4096], [4096]] },
-      { layer: 'predictions', shapes: [[4096, 1000], [1000]] });
+    out.push(
+      { layer: 'fc1', shapes: [[25088, 4096], [4096]] },
+      { layer: 'fc2', shapes: [[4096, 4096], [4096]] },
+      { layer: 'predictions', shapes: [[4096, 1000], [1000]] },
+    );
   }
   return out;
 }
@@ -26,7 +32,10 @@ export async function md5File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export interface Verification { ok: boolean; lines: string[] }
+export interface Verification {
+  ok: boolean;
+  lines: string[];
+}
 
 /** Checks the layout: the layers with weights, in order, have VGG16's shapes. */
 export function checkVggLayout(path: string, includeTop: boolean): string {
@@ -39,7 +48,9 @@ export function checkVggLayout(path: string, includeTop: boolean): string {
   want.forEach((w, i) => {
     const shapes = got[i].weights.map((x) => x.shape);
     if (shapes.length !== w.shapes.length || !w.shapes.every((s, j) => sameShape(s, shapes[j]))) {
-      throw new Error(`layer ${i + 1} '${got[i].name}' has ${shapes.map(fmt).join(' ')}, ${w.layer} needs ${w.shapes.map(fmt).join(' ')}`);
+      throw new Error(
+        `layer ${i + 1} '${got[i].name}' has ${shapes.map(fmt).join(' ')}, ${w.layer} needs ${w.shapes.map(fmt).join(' ')}`,
+      );
     }
   });
   const params = want.reduce((n, l) => n + l.shapes.reduce((m, s) => m + s.reduce((a, b) => a * b, 1), 0), 0);
@@ -49,7 +60,12 @@ export function checkVggLayout(path: string, includeTop: boolean): string {
 
 export async function verifyWeights(path: string): Promise<Verification> {
   if (!existsSync(path)) {
-    return { ok: false, lines: [`dawnflow: ${path} not found; see weights/README.md for where to get it, or run 'dawnflow fetch weights'`] };
+    return {
+      ok: false,
+      lines: [
+        `dawnflow: ${path} not found; see weights/README.md for where to get it, or run 'dawnflow fetch weights'`,
+      ],
+    };
   }
   const known = KNOWN_WEIGHTS[basename(path)];
   const lines = [`file:   ${path}`, `size:   ${statSync(path).size.toLocaleString('en-US')} bytes`];

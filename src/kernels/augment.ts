@@ -9,12 +9,26 @@ import { Tensor } from '../tensor/tensor.js';
 /** How points outside the image are filled (Keras's fill_mode). */
 export type FillMode = 'nearest' | 'constant' | 'reflect' | 'wrap';
 
-export interface WarpOptions { fillMode: FillMode; cval: number; rescale: number }
+export interface WarpOptions {
+  fillMode: FillMode;
+  cval: number;
+  rescale: number;
+}
 
-export interface WarpTransform { matrix: number[]; flipHorizontal: boolean; flipVertical: boolean }
+export interface WarpTransform {
+  matrix: number[];
+  flipHorizontal: boolean;
+  flipVertical: boolean;
+}
 
 interface WarpParams {
-  pixels: number; h: number; w: number; words: number; fill: number; identity: boolean; o: WarpOptions;
+  pixels: number;
+  h: number;
+  w: number;
+  words: number;
+  fill: number;
+  identity: boolean;
+  o: WarpOptions;
 }
 
 const WG = 128;
@@ -25,15 +39,26 @@ const Q = 4096;
 const I32_LIMIT = 2 ** 31 - 1;
 
 export const augmentWarpKernel: KernelSpec<WarpParams> = {
-  name: 'augment_warp', shader: 'augment_warp',
+  name: 'augment_warp',
+  shader: 'augment_warp',
   bindings: ['read', 'read', 'read_write'],
   uniforms: [
-    ['pixels', 'u32'], ['h', 'u32'], ['w', 'u32'], ['last_word', 'u32'], ['rescale', 'f32'], ['cval', 'f32'],
+    ['pixels', 'u32'],
+    ['h', 'u32'],
+    ['w', 'u32'],
+    ['last_word', 'u32'],
+    ['rescale', 'f32'],
+    ['cval', 'f32'],
   ],
   workgroup: [WG, 1, 1],
   constants: (p) => ({ FILL: p.fill, IDENTITY: p.identity }),
   values: (p) => ({
-    pixels: p.pixels, h: p.h, w: p.w, last_word: p.words - 1, rescale: p.o.rescale, cval: p.o.cval,
+    pixels: p.pixels,
+    h: p.h,
+    w: p.w,
+    last_word: p.words - 1,
+    rescale: p.o.rescale,
+    cval: p.o.cval,
   }),
   dispatch: (p) => grid1d(p.pixels, WG),
   flops: (p) => (p.identity ? 3 : 30) * p.pixels,
@@ -68,8 +93,10 @@ function split(row: readonly number[], h: number, w: number): { hi: number[]; lo
   const lo = row.map((v, k) => v - hi[k] / Q);
   const bound = Math.abs(hi[0]) * (h - 1) + Math.abs(hi[1]) * (w - 1) + Math.abs(hi[2]) + Q;
   if (!row.every(Number.isFinite) || bound > I32_LIMIT) {
-    throw new Error(`dawnflow: augment: matrix row [${row}] reaches sampling points too far out ` +
-      `for a ${h}x${w} image (|point| must stay below about 2^19 pixels)`);
+    throw new Error(
+      `dawnflow: augment: matrix row [${row}] reaches sampling points too far out ` +
+        `for a ${h}x${w} image (|point| must stay below about 2^19 pixels)`,
+    );
   }
   return { hi, lo };
 }
@@ -103,13 +130,19 @@ export function packWarpParams(transforms: readonly WarpTransform[], h: number, 
  * transforms (one per image, matrices from transformMatrix) or null for all-identity, which
  * just converts bytes (f32(byte) * f32(rescale), exactly).
  */
-export function augmentBatch(pixels: Tensor, shape: [number, number, number, number],
-  transforms: readonly WarpTransform[] | null, o: WarpOptions): Tensor {
+export function augmentBatch(
+  pixels: Tensor,
+  shape: [number, number, number, number],
+  transforms: readonly WarpTransform[] | null,
+  o: WarpOptions,
+): Tensor {
   checkShape(shape);
   const [n, h, w] = shape;
   if (pixels.dtype !== 'uint32' || pixels.size !== pixelWords(shape)) {
-    throw new Error(`dawnflow: augment: pixels must be the uint32 tensor of uploadPixels for [${shape}], ` +
-      `got ${pixels.describe()}`);
+    throw new Error(
+      `dawnflow: augment: pixels must be the uint32 tensor of uploadPixels for [${shape}], ` +
+        `got ${pixels.describe()}`,
+    );
   }
   if (transforms && transforms.length !== n) {
     throw new Error(`dawnflow: augment: ${transforms.length} transforms for a batch of ${n}`);
@@ -119,7 +152,13 @@ export function augmentBatch(pixels: Tensor, shape: [number, number, number, num
   const params = Tensor.fromArray(prm, [prm.length], 'uint32');
   const y = Tensor.empty([n, h, w, 3], 'float32', 'augment');
   const p: WarpParams = {
-    pixels: n * h * w, h, w, words: pixels.size, fill: FILL_CODE[o.fillMode], identity: !transforms, o,
+    pixels: n * h * w,
+    h,
+    w,
+    words: pixels.size,
+    fill: FILL_CODE[o.fillMode],
+    identity: !transforms,
+    o,
   };
   dispatcher().launch(augmentWarpKernel, p, [pixels.buffer, params.buffer, y.buffer]);
   params.dispose();

@@ -9,14 +9,23 @@ import { Tensor } from '../tensor/tensor.js';
 /** Keras's K.epsilon(): the clip bound and the term added inside the logs (as f32 on the GPU). */
 export const EPSILON = 1e-7;
 
-interface BceParams { n: number; fromLogits: boolean; backward: boolean }
+interface BceParams {
+  n: number;
+  fromLogits: boolean;
+  backward: boolean;
+}
 
 const WG = 256;
 
 export const bceKernel: KernelSpec<BceParams> = {
-  name: 'bce', shader: 'bce',
+  name: 'bce',
+  shader: 'bce',
   bindings: ['read', 'read', 'read', 'read_write'],
-  uniforms: [['n', 'u32'], ['eps', 'f32'], ['invCount', 'f32']],
+  uniforms: [
+    ['n', 'u32'],
+    ['eps', 'f32'],
+    ['invCount', 'f32'],
+  ],
   workgroup: [WG, 1, 1],
   constants: (p) => ({ FROM_LOGITS: p.fromLogits, BACKWARD: p.backward }),
   values: (p) => ({ n: p.n, eps: EPSILON, invCount: 1 / p.n }),

@@ -16,16 +16,33 @@ import type { KernelPlan } from './plan_types.js';
 
 // --- kernels -------------------------------------------------------------------------------
 
-interface ConvParams { plan: GemmPlan; g: ConvGeometry; bias: boolean; act: Activation }
+interface ConvParams {
+  plan: GemmPlan;
+  g: ConvGeometry;
+  bias: boolean;
+  act: Activation;
+}
 
 const GEOMETRY_UNIFORMS = [
-  ['batch', 'u32'], ['H', 'u32'], ['W', 'u32'], ['CI', 'u32'], ['OH', 'u32'], ['OW', 'u32'],
-  ['CO', 'u32'], ['KH', 'u32'], ['KW', 'u32'], ['SH', 'u32'], ['SW', 'u32'], ['PT', 'u32'], ['PL', 'u32'],
+  ['batch', 'u32'],
+  ['H', 'u32'],
+  ['W', 'u32'],
+  ['CI', 'u32'],
+  ['OH', 'u32'],
+  ['OW', 'u32'],
+  ['CO', 'u32'],
+  ['KH', 'u32'],
+  ['KW', 'u32'],
+  ['SH', 'u32'],
+  ['SW', 'u32'],
+  ['PT', 'u32'],
+  ['PL', 'u32'],
 ] as const;
 
 function convKernel(name: string, storage: number) {
   return gemmKernel<ConvParams>({
-    name, shader: name,
+    name,
+    shader: name,
     bindings: [...Array(storage - 1).fill('read'), 'read_write'],
     extraUniforms: GEOMETRY_UNIFORMS,
     extraValues: (p) => ({ ...p.g }),
@@ -68,14 +85,19 @@ function runForward(plan: KernelPlan, x: Tensor, w: Tensor, b: Tensor | null, ac
   if (plan.variant === 'wino') return winogradForward(x, w, b, g, act, plan.precision);
   if (plan.variant !== 'gemm') {
     const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');
-    dispatcher().launch(texForwardKernels[plan.variant],
+    dispatcher().launch(
+      texForwardKernels[plan.variant],
       { g, M: g.batch * g.OH * g.OW, N: g.CO, bias: !!b, act, precision: plan.precision },
-      [x.buffer, w.buffer, (b ?? x).buffer, y.buffer]);
+      [x.buffer, w.buffer, (b ?? x).buffer, y.buffer],
+    );
     return y;
   }
   const fused = plan.gemm.S === 1;
-  const flat = runGemm(conv2dForwardKernel, { plan: plan.gemm, g, bias: fused && !!b, act: fused ? act : 'linear' },
-    [x.buffer, w.buffer, (b ?? x).buffer]);
+  const flat = runGemm(conv2dForwardKernel, { plan: plan.gemm, g, bias: fused && !!b, act: fused ? act : 'linear' }, [
+    x.buffer,
+    w.buffer,
+    (b ?? x).buffer,
+  ]);
   const y = reshapeOwned(flat, [g.batch, g.OH, g.OW, g.CO]);
   return fused ? y : biasAndActivation(y, b, act);
 }
@@ -97,9 +119,11 @@ function runBackwardInput(plan: KernelPlan, dz: Tensor, w: Tensor): Tensor {
   }
   const dx = Tensor.empty([g.batch, g.H, g.W, g.CI], 'float32', 'conv2d_backward_input');
   // The bias binding is unused (HAS_BIAS off); dz's buffer fills it.
-  dispatcher().launch(texBackwardInputKernel,
+  dispatcher().launch(
+    texBackwardInputKernel,
     { g, M: g.batch * g.H * g.W, N: g.CI, bias: false, act: 'linear', precision: plan.precision },
-    [dz.buffer, w.buffer, dz.buffer, dx.buffer]);
+    [dz.buffer, w.buffer, dz.buffer, dx.buffer],
+  );
   return dx;
 }
 
@@ -115,8 +139,14 @@ export function conv2dBackwardWeight(x: Tensor, dz: Tensor, g: ConvGeometry): Te
  * Runs a gradient kernel on `t` with its channel axis `padAxis` padded to the plan's channel
  * count, then crops the result's axis `cropAxis` back to the layer's own channels.
  */
-function throughPadding(t: Tensor, padAxis: number, cropAxis: number, plan: KernelPlan, g: ConvGeometry,
-  run: (padded: Tensor) => Tensor): Tensor {
+function throughPadding(
+  t: Tensor,
+  padAxis: number,
+  cropAxis: number,
+  plan: KernelPlan,
+  g: ConvGeometry,
+  run: (padded: Tensor) => Tensor,
+): Tensor {
   const padded = padAxisRaw(t, padAxis, plan.g.CI);
   const out = run(padded);
   const cropped = padAxisRaw(out, cropAxis, g.CI);

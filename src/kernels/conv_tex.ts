@@ -12,19 +12,43 @@ import type { ConvGeometry } from './conv_types.js';
 import type { PixelSplit } from './plan_types.js';
 
 export interface TexConvParams {
-  g: ConvGeometry; M: number; N: number; bias: boolean; act: Activation; precision: TexturePrecision;
+  g: ConvGeometry;
+  M: number;
+  N: number;
+  bias: boolean;
+  act: Activation;
+  precision: TexturePrecision;
 }
 
 const GEOMETRY = [
-  ['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['kChunk', 'u32'],
-  ['batch', 'u32'], ['H', 'u32'], ['W', 'u32'], ['CI', 'u32'], ['OH', 'u32'], ['OW', 'u32'],
-  ['CO', 'u32'], ['KH', 'u32'], ['KW', 'u32'], ['SH', 'u32'], ['SW', 'u32'], ['PT', 'u32'], ['PL', 'u32'],
+  ['M', 'u32'],
+  ['N', 'u32'],
+  ['K', 'u32'],
+  ['kChunk', 'u32'],
+  ['batch', 'u32'],
+  ['H', 'u32'],
+  ['W', 'u32'],
+  ['CI', 'u32'],
+  ['OH', 'u32'],
+  ['OW', 'u32'],
+  ['CO', 'u32'],
+  ['KH', 'u32'],
+  ['KW', 'u32'],
+  ['SH', 'u32'],
+  ['SW', 'u32'],
+  ['PT', 'u32'],
+  ['PL', 'u32'],
 ] as const;
 
 /** 8x8 workgroups; invocation (x, y) owns output rows 8y..8y+7 and columns 4x..4x+3. */
-function rowsKernel(name: string, shader: string, textureFloats: (p: TexConvParams) => number[]): KernelSpec<TexConvParams> {
+function rowsKernel(
+  name: string,
+  shader: string,
+  textureFloats: (p: TexConvParams) => number[],
+): KernelSpec<TexConvParams> {
   return {
-    name, shader,
+    name,
+    shader,
     bindings: ['texture', 'texture', 'read', 'read_write'],
     uniforms: GEOMETRY,
     workgroup: [8, 8, 1],
@@ -49,23 +73,33 @@ export const texForwardKernels: Record<'tex' | 'sg', KernelSpec<TexConvParams>> 
 };
 
 /** Backward-input: rows are input pixels, columns CI; dz is staged as x, w as itself. */
-export const texBackwardInputKernel = rowsKernel('conv2d_backward_input_sg', 'conv2d_backward_input_sg',
-  (p) => [yFloats(p), wFloats(p)]);
+export const texBackwardInputKernel = rowsKernel('conv2d_backward_input_sg', 'conv2d_backward_input_sg', (p) => [
+  yFloats(p),
+  wFloats(p),
+]);
 
-export interface TexWeightParams extends PixelSplit { g: ConvGeometry; precision: TexturePrecision }
+export interface TexWeightParams extends PixelSplit {
+  g: ConvGeometry;
+  precision: TexturePrecision;
+}
 
 /**
  * Backward-weight: rows (tap, ci) in blocks of 8, so CI must be a multiple of 8; the pixel sum
  * is split S ways (grid z) into [S, KH*KW*CI, CO] partials when the rows alone are few.
  */
 export const texBackwardWeightKernel: KernelSpec<TexWeightParams> = {
-  name: 'conv2d_backward_weight_sg', shader: 'conv2d_backward_weight_sg',
+  name: 'conv2d_backward_weight_sg',
+  shader: 'conv2d_backward_weight_sg',
   bindings: ['texture', 'texture', 'read_write'],
   uniforms: GEOMETRY,
   workgroup: [8, 8, 1],
   defines: () => ({ TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2) }),
   values: (p) => ({
-    ...p.g, M: p.g.KH * p.g.KW * p.g.CI, N: p.g.CO, K: p.g.batch * p.g.OH * p.g.OW, kChunk: p.chunk,
+    ...p.g,
+    M: p.g.KH * p.g.KW * p.g.CI,
+    N: p.g.CO,
+    K: p.g.batch * p.g.OH * p.g.OW,
+    kChunk: p.chunk,
   }),
   textureFloats: (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI, p.g.batch * p.g.OH * p.g.OW * p.g.CO],
   staging: (p) => p.precision,

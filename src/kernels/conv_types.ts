@@ -3,8 +3,19 @@
 
 /** Geometry of one convolution: x [batch,H,W,CI], w [KH,KW,CI,CO], y [batch,OH,OW,CO]. */
 export interface ConvGeometry {
-  batch: number; H: number; W: number; CI: number; OH: number; OW: number; CO: number;
-  KH: number; KW: number; SH: number; SW: number; PT: number; PL: number;
+  batch: number;
+  H: number;
+  W: number;
+  CI: number;
+  OH: number;
+  OW: number;
+  CO: number;
+  KH: number;
+  KW: number;
+  SH: number;
+  SW: number;
+  PT: number;
+  PL: number;
 }
 
 /**

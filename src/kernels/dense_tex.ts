@@ -19,8 +19,12 @@ export function texDense(plan: TexturePlan, a: Tensor, b: Tensor, bias: Tensor |
   if (plan.variant === 'wino') throw new Error('dawnflow: a dense product has no Winograd form');
   const { g, precision } = plan;
   const y = Tensor.empty([g.batch, g.CO], 'float32', 'matmul');
-  dispatcher().launch(texForwardKernels[plan.variant], { g, M: g.batch, N: g.CO, bias: !!bias, act, precision },
-    [a.buffer, b.buffer, (bias ?? a).buffer, y.buffer]);
+  dispatcher().launch(texForwardKernels[plan.variant], { g, M: g.batch, N: g.CO, bias: !!bias, act, precision }, [
+    a.buffer,
+    b.buffer,
+    (bias ?? a).buffer,
+    y.buffer,
+  ]);
   return y;
 }
 
@@ -28,8 +32,12 @@ export function texDense(plan: TexturePlan, a: Tensor, b: Tensor, bias: Tensor |
 function texMatmulTransB(plan: TexturePlan, dz: Tensor, w: Tensor): Tensor {
   const { g, precision } = plan;
   const dx = Tensor.empty([g.batch, g.CI], 'float32', 'matmul');
-  dispatcher().launch(texBackwardInputKernel, { g, M: g.batch, N: g.CI, bias: false, act: 'linear', precision },
-    [dz.buffer, w.buffer, dz.buffer, dx.buffer]);
+  dispatcher().launch(texBackwardInputKernel, { g, M: g.batch, N: g.CI, bias: false, act: 'linear', precision }, [
+    dz.buffer,
+    w.buffer,
+    dz.buffer,
+    dx.buffer,
+  ]);
   return dx;
 }
 

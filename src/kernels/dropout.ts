@@ -5,14 +5,24 @@ import { dispatcher } from '../gpu/engine.js';
 import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { Tensor } from '../tensor/tensor.js';
 
-interface DropoutParams { n: number; seed: number; rate: number }
+interface DropoutParams {
+  n: number;
+  seed: number;
+  rate: number;
+}
 
 const WG = 256;
 
 export const dropoutKernel: KernelSpec<DropoutParams> = {
-  name: 'dropout_forward', shader: 'dropout_forward',
+  name: 'dropout_forward',
+  shader: 'dropout_forward',
   bindings: ['read', 'read_write', 'read_write'],
-  uniforms: [['n', 'u32'], ['seed', 'u32'], ['rate', 'f32'], ['scale', 'f32']],
+  uniforms: [
+    ['n', 'u32'],
+    ['seed', 'u32'],
+    ['rate', 'f32'],
+    ['scale', 'f32'],
+  ],
   workgroup: [WG, 1, 1],
   values: (p) => ({ n: p.n, seed: p.seed, rate: p.rate, scale: 1 / (1 - p.rate) }),
   dispatch: (p) => grid1d(p.n, WG),

@@ -8,7 +8,13 @@ import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import {
-  BINARY_NAMES, BINARY_TABLE, UNARY_NAMES, UNARY_TABLE, type BinaryName, type BinaryRecord, type UnaryName,
+  BINARY_NAMES,
+  BINARY_TABLE,
+  UNARY_NAMES,
+  UNARY_TABLE,
+  type BinaryName,
+  type BinaryRecord,
+  type UnaryName,
   type UnaryRecord,
 } from './elementwise_table.js';
 
@@ -37,12 +43,20 @@ function binaryRecord(op: BinaryName): BinaryRecord {
 export const UNARY_OPS = codes(UNARY_NAMES);
 export type UnaryOp = UnaryName;
 
-interface UnaryParams { op: UnaryOp; n: number; alpha: number }
+interface UnaryParams {
+  op: UnaryOp;
+  n: number;
+  alpha: number;
+}
 
 export const unaryKernel: KernelSpec<UnaryParams> = {
-  name: 'unary', shader: 'unary',
+  name: 'unary',
+  shader: 'unary',
   bindings: ['read', 'read_write'],
-  uniforms: [['n', 'u32'], ['alpha', 'f32']],
+  uniforms: [
+    ['n', 'u32'],
+    ['alpha', 'f32'],
+  ],
   workgroup: [WG, 1, 1],
   defines: (p) => ({ UNARY_F: unaryRecord(p.op).wgsl }),
   values: (p) => ({ n: p.n, alpha: p.alpha }),
@@ -64,7 +78,12 @@ export function unaryRaw(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
 export const BINARY_OPS = codes(BINARY_NAMES);
 export type BinaryOp = BinaryName;
 
-interface BinaryParams { op: BinaryOp; out: Shape; a: Shape; b: Shape }
+interface BinaryParams {
+  op: BinaryOp;
+  out: Shape;
+  a: Shape;
+  b: Shape;
+}
 
 const MAX_RANK = 8;
 
@@ -73,11 +92,18 @@ function split8(v: number[]): { lo: number[]; hi: number[] } {
 }
 
 export const binaryKernel: KernelSpec<BinaryParams> = {
-  name: 'binary', shader: 'binary',
+  name: 'binary',
+  shader: 'binary',
   bindings: ['read', 'read', 'read_write'],
   uniforms: [
-    ['n', 'u32'], ['rank', 'u32'], ['shape0', 'vec4u'], ['shape1', 'vec4u'],
-    ['aStride0', 'vec4u'], ['aStride1', 'vec4u'], ['bStride0', 'vec4u'], ['bStride1', 'vec4u'],
+    ['n', 'u32'],
+    ['rank', 'u32'],
+    ['shape0', 'vec4u'],
+    ['shape1', 'vec4u'],
+    ['aStride0', 'vec4u'],
+    ['aStride1', 'vec4u'],
+    ['bStride0', 'vec4u'],
+    ['bStride1', 'vec4u'],
   ],
   workgroup: [WG, 1, 1],
   defines: (p) => ({ BINARY_F: binaryRecord(p.op).wgsl }),
@@ -87,8 +113,14 @@ export const binaryKernel: KernelSpec<BinaryParams> = {
     const a = split8(broadcastStrides(p.a, p.out));
     const b = split8(broadcastStrides(p.b, p.out));
     return {
-      n: sizeOf(p.out), rank: p.out.length, shape0: s.lo, shape1: s.hi,
-      aStride0: a.lo, aStride1: a.hi, bStride0: b.lo, bStride1: b.hi,
+      n: sizeOf(p.out),
+      rank: p.out.length,
+      shape0: s.lo,
+      shape1: s.hi,
+      aStride0: a.lo,
+      aStride1: a.hi,
+      bStride0: b.lo,
+      bStride1: b.hi,
     };
   },
   dispatch: (p) => grid1d(sizeOf(p.out), WG),

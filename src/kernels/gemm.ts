@@ -32,13 +32,19 @@ export interface GemmSpecInput<P extends { plan: GemmPlan }> {
 
 export function gemmKernel<P extends { plan: GemmPlan }>(d: GemmSpecInput<P>): KernelSpec<P> {
   return {
-    name: d.name, shader: d.shader, bindings: d.bindings,
+    name: d.name,
+    shader: d.shader,
+    bindings: d.bindings,
     uniforms: [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['kChunk', 'u32'], ...(d.extraUniforms ?? [])],
     workgroup: [16, 16, 1],
     defines: (p) => ({ CORE: p.plan.core }),
     constants: d.constants,
     values: (p) => ({
-      M: p.plan.M, N: p.plan.N, K: p.plan.K, kChunk: p.plan.kChunk, ...(d.extraValues?.(p) ?? {}),
+      M: p.plan.M,
+      N: p.plan.N,
+      K: p.plan.K,
+      kChunk: p.plan.kChunk,
+      ...(d.extraValues?.(p) ?? {}),
     }),
     dispatch: (p) => {
       const t = GEMM_TILE[p.plan.core];

@@ -8,12 +8,23 @@ import { Tensor } from '../tensor/tensor.js';
 
 const WG = 256;
 
-interface PadParams { n: number; B: number; B2: number; C: number }
+interface PadParams {
+  n: number;
+  B: number;
+  B2: number;
+  C: number;
+}
 
 export const padAxisKernel: KernelSpec<PadParams> = {
-  name: 'pad_axis', shader: 'pad_axis',
+  name: 'pad_axis',
+  shader: 'pad_axis',
   bindings: ['read', 'read_write'],
-  uniforms: [['n', 'u32'], ['B', 'u32'], ['B2', 'u32'], ['C', 'u32']],
+  uniforms: [
+    ['n', 'u32'],
+    ['B', 'u32'],
+    ['B2', 'u32'],
+    ['C', 'u32'],
+  ],
   workgroup: [WG, 1, 1],
   values: (p) => ({ ...p }),
   dispatch: (p) => grid1d(p.n, WG),
@@ -22,7 +33,8 @@ export const padAxisKernel: KernelSpec<PadParams> = {
 /** x with axis `axis` zero-padded at its end, or cropped, to `size` entries. */
 export function padAxisRaw(x: Tensor, axis: number, size: number): Tensor {
   const B = x.shape[axis];
-  if (!(Number.isInteger(size) && size >= 1)) throw new Error(`dawnflow: pad axis ${axis} of [${x.shape}] to ${size} entries`);
+  if (!(Number.isInteger(size) && size >= 1))
+    throw new Error(`dawnflow: pad axis ${axis} of [${x.shape}] to ${size} entries`);
   const A = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const C = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const shape = x.shape.slice();

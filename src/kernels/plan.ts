@@ -18,7 +18,14 @@ import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
 import { CONV_VARIANTS, legalVariants, winogradPays } from './plan_legal.js';
 import { convGemmShape, gemmCore, planGemm, planTexWeight } from './plan_split.js';
 import type {
-  AdapterFacts, ConvRequest, DensePlan, DenseRequest, KernelPlan, PlanReason, PlanRequest, PlanSettings,
+  AdapterFacts,
+  ConvRequest,
+  DensePlan,
+  DenseRequest,
+  KernelPlan,
+  PlanReason,
+  PlanRequest,
+  PlanSettings,
 } from './plan_types.js';
 import type { TuningEntry } from './tuning.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
@@ -78,7 +85,10 @@ export function tuningCandidates(r: ConvRequest, facts: AdapterFacts): { key: st
   return { key: planKey(r)!, variants: legalVariants(r.op, paddedGeometry(r.op, r.g), facts) };
 }
 
-export interface VariantChoice { variant: ConvVariant; reason: PlanReason }
+export interface VariantChoice {
+  variant: ConvVariant;
+  reason: PlanReason;
+}
 
 /**
  * The variant: a forced one where legal, else the next legal one down (a forced GEMM core forces
@@ -116,7 +126,12 @@ function planOp(op: ConvOp, g: ConvGeometry, dense: boolean, inp: PlanInputs): K
     return { op, dense, key, reason, variant, g, gemm };
   }
   return {
-    op, dense, key, reason, variant, g: run,
+    op,
+    dense,
+    key,
+    reason,
+    variant,
+    g: run,
     padding: run.CI === g.CI ? null : { from: g.CI, to: run.CI },
     split: op === 'backward_weight' ? planTexWeight(run, inp.facts.maxBinding) : null,
     precision: stagingPrecision(inp.settings, inp.facts),

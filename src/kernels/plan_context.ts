@@ -53,8 +53,8 @@ export function adapterFacts(): AdapterFacts {
     const d = dispatcher();
     facts = {
       software: gpu.info.software,
-      subgroups8: gpu.features.includes('subgroups')
-        && gpu.info.subgroupMinSize === 8 && gpu.info.subgroupMaxSize === 8,
+      subgroups8:
+        gpu.features.includes('subgroups') && gpu.info.subgroupMinSize === 8 && gpu.info.subgroupMaxSize === 8,
       halfStorage: d.halfStorage,
       maxBinding: d.maxBinding,
       maxTexture2D: d.limits.maxTextureDimension2D ?? 8192,
@@ -89,7 +89,13 @@ export function convPlan(op: ConvOp, g: ConvGeometry): KernelPlan {
 /** The plan for a matrix product here and now. */
 export function densePlan(r: Omit<DenseRequest, 'kind'>): DensePlan {
   const req: DenseRequest = {
-    kind: 'dense', M: r.M, N: r.N, K: r.K, transA: r.transA, transB: r.transB, epilogue: r.epilogue,
+    kind: 'dense',
+    M: r.M,
+    N: r.N,
+    K: r.K,
+    transA: r.transA,
+    transB: r.transB,
+    epilogue: r.epilogue,
   };
   return planDense(req, inputs(req));
 }

@@ -40,8 +40,12 @@ export function winogradFits(g: ConvGeometry, facts: AdapterFacts): boolean {
   const T = winogradTiles(g);
   const floats = 16 * T * Math.max(g.CI, g.CO);
   const rows = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(floats / 4 / TEXTURE_WIDTH))));
-  return floats * 4 <= facts.maxBinding && rows <= facts.maxTexture2D
-    && Math.ceil(T / 64) <= facts.maxWorkgroupsPerDimension && 16 * g.CI * g.CO * 4 <= facts.maxBinding;
+  return (
+    floats * 4 <= facts.maxBinding &&
+    rows <= facts.maxTexture2D &&
+    Math.ceil(T / 64) <= facts.maxWorkgroupsPerDimension &&
+    16 * g.CI * g.CO * 4 <= facts.maxBinding
+  );
 }
 
 /**

@@ -18,8 +18,13 @@ export function gemmCore(M: number, forced: GemmVariant | null): GemmVariant {
  * fill the adapter (conv weight gradients: a 3x3x64x64 dW is 576x64 outputs summed over
  * N*OH*OW positions).
  */
-export function planGemm(M: number, N: number, K: number, core: GemmVariant,
-  facts: Pick<AdapterFacts, 'software'>): GemmPlan {
+export function planGemm(
+  M: number,
+  N: number,
+  K: number,
+  core: GemmVariant,
+  facts: Pick<AdapterFacts, 'software'>,
+): GemmPlan {
   const tile = GEMM_TILE[core];
   const tiles = Math.ceil(M / tile) * Math.ceil(N / tile);
   const target = facts.software ? 8 : 256;

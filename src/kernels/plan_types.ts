@@ -29,23 +29,39 @@ export interface PlanSettings {
 }
 
 /** A convolution's forward or one of its gradients. */
-export interface ConvRequest { kind: 'conv'; op: ConvOp; g: ConvGeometry }
+export interface ConvRequest {
+  kind: 'conv';
+  op: ConvOp;
+  g: ConvGeometry;
+}
 
 /**
  * A matrix product act(op(A) . op(B) + bias), A [M, K], B [K, N] after transposes. `epilogue`:
  * a bias or activation is fused.
  */
 export interface DenseRequest {
-  kind: 'dense'; M: number; N: number; K: number; transA: boolean; transB: boolean; epilogue: boolean;
+  kind: 'dense';
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+  epilogue: boolean;
 }
 
 export type PlanRequest = ConvRequest | DenseRequest;
 
 /** Input channels zero-padded from `from` to `to` so that texels (or 8-row blocks) are whole. */
-export interface ChannelPadding { from: number; to: number }
+export interface ChannelPadding {
+  from: number;
+  to: number;
+}
 
 /** The sg weight gradient's pixel sum, split S ways of `chunk` pixels (partials summed after). */
-export interface PixelSplit { S: number; chunk: number }
+export interface PixelSplit {
+  S: number;
+  chunk: number;
+}
 
 /** Why the variant: a forced one, this adapter's tuned choice, or the per-adapter default. */
 export type PlanReason = 'forced' | 'tuned' | 'default';
@@ -83,6 +99,10 @@ export interface TexturePlan extends PlanBase {
 export type KernelPlan = GemmCorePlan | TexturePlan;
 
 /** A product no texture kernel computes (both operands transposed, or transposed and fused). */
-export interface GemmOnlyPlan { variant: 'gemm'; op: null; gemm: GemmPlan }
+export interface GemmOnlyPlan {
+  variant: 'gemm';
+  op: null;
+  gemm: GemmPlan;
+}
 
 export type DensePlan = KernelPlan | GemmOnlyPlan;

@@ -10,12 +10,25 @@ import { Tensor } from '../tensor/tensor.js';
 
 /** x [batch, H, W, C] -> y [batch, OH, OW, C]; window KH x KW, strides SH/SW, top/left padding PT/PL. */
 export interface PoolGeometry {
-  batch: number; H: number; W: number; C: number; OH: number; OW: number;
-  KH: number; KW: number; SH: number; SW: number; PT: number; PL: number;
+  batch: number;
+  H: number;
+  W: number;
+  C: number;
+  OH: number;
+  OW: number;
+  KH: number;
+  KW: number;
+  SH: number;
+  SW: number;
+  PT: number;
+  PL: number;
 }
 
 /** One launch: the geometry and n, the number of invocations (output or input cells). */
-export interface PoolParams { g: PoolGeometry; n: number }
+export interface PoolParams {
+  g: PoolGeometry;
+  n: number;
+}
 
 const WG = 256;
 const GEOMETRY = ['n', 'batch', 'H', 'W', 'C', 'OH', 'OW', 'KH', 'KW', 'SH', 'SW', 'PT', 'PL'] as const;
@@ -24,10 +37,16 @@ const GEOMETRY = ['n', 'batch', 'H', 'W', 'C', 'OH', 'OW', 'KH', 'KW', 'SH', 'SW
  * A kernel over pool_params.wgsl's uniforms, one invocation per cell of n: shaders/<name>.wgsl's
  * main(), or another entry point of another shader (a kind's forward and backward in one file).
  */
-export function poolKernel(name: string, bindings: readonly Access[], at: { shader?: string; entry?: string } = {}):
-  KernelSpec<PoolParams> {
+export function poolKernel(
+  name: string,
+  bindings: readonly Access[],
+  at: { shader?: string; entry?: string } = {},
+): KernelSpec<PoolParams> {
   return {
-    name, shader: at.shader ?? name, entry: at.entry, bindings,
+    name,
+    shader: at.shader ?? name,
+    entry: at.entry,
+    bindings,
     uniforms: GEOMETRY.map((k) => [k, 'u32'] as const),
     workgroup: [WG, 1, 1],
     values: (p) => ({ n: p.n, ...p.g }),

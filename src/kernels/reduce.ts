@@ -11,13 +11,27 @@ const WG = 256;
 /** Rows one invocation sums per pass: bounds the f32 rounding of a single serial sum. */
 const CHUNK = 256;
 
-interface ReduceParams { outer: number; R: number; inner: number; chunk: number; S: number; scale: number }
+interface ReduceParams {
+  outer: number;
+  R: number;
+  inner: number;
+  chunk: number;
+  S: number;
+  scale: number;
+}
 
 export const reduceKernel: KernelSpec<ReduceParams> = {
-  name: 'reduce_sum', shader: 'reduce_sum',
+  name: 'reduce_sum',
+  shader: 'reduce_sum',
   bindings: ['read', 'read_write'],
   uniforms: [
-    ['outer', 'u32'], ['R', 'u32'], ['inner', 'u32'], ['chunk', 'u32'], ['S', 'u32'], ['n', 'u32'], ['scale', 'f32'],
+    ['outer', 'u32'],
+    ['R', 'u32'],
+    ['inner', 'u32'],
+    ['chunk', 'u32'],
+    ['S', 'u32'],
+    ['n', 'u32'],
+    ['scale', 'f32'],
   ],
   workgroup: [WG, 1, 1],
   values: (p) => ({ ...p, n: p.outer * p.S * p.inner }),

@@ -4,14 +4,22 @@ import { dispatcher } from '../gpu/engine.js';
 import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { Tensor } from '../tensor/tensor.js';
 
-interface SoftmaxParams { rows: number; C: number; backward: boolean }
+interface SoftmaxParams {
+  rows: number;
+  C: number;
+  backward: boolean;
+}
 
 const WG = 64;
 
 export const softmaxKernel: KernelSpec<SoftmaxParams> = {
-  name: 'softmax', shader: 'softmax',
+  name: 'softmax',
+  shader: 'softmax',
   bindings: ['read', 'read', 'read_write'],
-  uniforms: [['rows', 'u32'], ['C', 'u32']],
+  uniforms: [
+    ['rows', 'u32'],
+    ['C', 'u32'],
+  ],
   workgroup: [WG, 1, 1],
   constants: (p) => ({ BACKWARD: p.backward }),
   values: (p) => ({ rows: p.rows, C: p.C }),

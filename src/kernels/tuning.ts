@@ -16,7 +16,10 @@ import type { ConvVariant } from './conv_types.js';
 /** Bump when kernels change enough that old measurements no longer hold. */
 export const TUNING_VERSION = 2;
 
-export interface TuningEntry { choice: ConvVariant; ms: Partial<Record<ConvVariant, number>> }
+export interface TuningEntry {
+  choice: ConvVariant;
+  ms: Partial<Record<ConvVariant, number>>;
+}
 
 export interface TuningFile {
   version: number;
@@ -74,7 +77,9 @@ export function tunedEntry(key: string): TuningEntry | undefined {
 export function saveTuning(entries: Record<string, TuningEntry>): string {
   const file = loadTuning();
   const merged: TuningFile = {
-    ...file, created: new Date().toISOString(), entries: { ...file.entries, ...entries },
+    ...file,
+    created: new Date().toISOString(),
+    entries: { ...file.entries, ...entries },
   };
   const path = tuningPath();
   mkdirSync(dirname(path), { recursive: true });

@@ -22,29 +22,58 @@ import { ACT_CODE, type Activation } from './activation.js';
 import type { ConvGeometry } from './conv_types.js';
 
 // The transform matrices, for the host reference below (the shaders spell them out).
-export const WINO_BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
-export const WINO_G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
-export const WINO_AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
+export const WINO_BT = [
+  [1, 0, -1, 0],
+  [0, 1, 1, 0],
+  [0, -1, 1, 0],
+  [0, 1, 0, -1],
+];
+export const WINO_G = [
+  [1, 0, 0],
+  [0.5, 0.5, 0.5],
+  [0.5, -0.5, 0.5],
+  [0, 0, 1],
+];
+export const WINO_AT = [
+  [1, 1, 1, 0],
+  [0, 1, -1, -1],
+];
 
 export interface WinoPlan {
   g: ConvGeometry;
   /** Tiles per image down and across, and in all (batch * TH * TW). */
-  TH: number; TW: number; T: number;
-  bias: boolean; act: Activation;
+  TH: number;
+  TW: number;
+  T: number;
+  bias: boolean;
+  act: Activation;
   /** Staging precision of the texture operands (the kernel plan's). */
   precision: TexturePrecision;
 }
 
-export function planWinograd(g: ConvGeometry, bias = false, act: Activation = 'linear',
-  precision: TexturePrecision = 'f32'): WinoPlan {
+export function planWinograd(
+  g: ConvGeometry,
+  bias = false,
+  act: Activation = 'linear',
+  precision: TexturePrecision = 'f32',
+): WinoPlan {
   const TH = Math.ceil(g.OH / 2);
   const TW = Math.ceil(g.OW / 2);
   return { g, TH, TW, T: g.batch * TH * TW, bias, act, precision };
 }
 
 const UNIFORMS = [
-  ['T', 'u32'], ['TH', 'u32'], ['TW', 'u32'], ['H', 'u32'], ['W', 'u32'], ['CI', 'u32'],
-  ['OH', 'u32'], ['OW', 'u32'], ['CO', 'u32'], ['PT', 'u32'], ['PL', 'u32'],
+  ['T', 'u32'],
+  ['TH', 'u32'],
+  ['TW', 'u32'],
+  ['H', 'u32'],
+  ['W', 'u32'],
+  ['CI', 'u32'],
+  ['OH', 'u32'],
+  ['OW', 'u32'],
+  ['CO', 'u32'],
+  ['PT', 'u32'],
+  ['PL', 'u32'],
 ] as const;
 
 const WG = 64;
@@ -53,40 +82,79 @@ const values = (p: WinoPlan) => ({ ...p.g, T: p.T, TH: p.TH, TW: p.TW });
 const staging = (p: WinoPlan) => p.precision;
 
 /** One transform: one invocation per item, 1-D grid. */
-function transform(name: string, bindings: KernelSpec<WinoPlan>['bindings'], items: (p: WinoPlan) => number,
-  textureFloats: (p: WinoPlan) => number[], flopsPerItem: number,
-  constants?: KernelSpec<WinoPlan>['constants']): KernelSpec<WinoPlan> {
+function transform(
+  name: string,
+  bindings: KernelSpec<WinoPlan>['bindings'],
+  items: (p: WinoPlan) => number,
+  textureFloats: (p: WinoPlan) => number[],
+  flopsPerItem: number,
+  constants?: KernelSpec<WinoPlan>['constants'],
+): KernelSpec<WinoPlan> {
   return {
-    name, shader: name, bindings, uniforms: UNIFORMS, workgroup: [WG, 1, 1],
-    defines, constants, values, textureFloats, staging,
+    name,
+    shader: name,
+    bindings,
+    uniforms: UNIFORMS,
+    workgroup: [WG, 1, 1],
+    defines,
+    constants,
+    values,
+    textureFloats,
+    staging,
     dispatch: (p) => grid1d(items(p), WG),
     flops: (p) => items(p) * flopsPerItem,
   };
 }
 
-export const winogradWeightKernel = transform('conv2d_winograd_weight', ['texture', 'read_write'],
-  (p) => p.g.CI * (p.g.CO / 4), (p) => [9 * p.g.CI * p.g.CO], 4 * 28);
+export const winogradWeightKernel = transform(
+  'conv2d_winograd_weight',
+  ['texture', 'read_write'],
+  (p) => p.g.CI * (p.g.CO / 4),
+  (p) => [9 * p.g.CI * p.g.CO],
+  4 * 28,
+);
 
-export const winogradInputKernel = transform('conv2d_winograd_input', ['texture', 'read_write'],
-  (p) => p.T * (p.g.CI / 4), (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI], 4 * 32);
+export const winogradInputKernel = transform(
+  'conv2d_winograd_input',
+  ['texture', 'read_write'],
+  (p) => p.T * (p.g.CI / 4),
+  (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI],
+  4 * 32,
+);
 
-export const winogradOutputKernel = transform('conv2d_winograd_output', ['texture', 'read', 'read_write'],
-  (p) => p.T * (p.g.CO / 4), (p) => [16 * p.T * p.g.CO], 4 * 28,
-  (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }));
+export const winogradOutputKernel = transform(
+  'conv2d_winograd_output',
+  ['texture', 'read', 'read_write'],
+  (p) => p.T * (p.g.CO / 4),
+  (p) => [16 * p.T * p.g.CO],
+  4 * 28,
+  (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }),
+);
 
 /** The 16 products in one launch: 8x8 workgroups of 8 tiles x vec4 of CO each, z = slab. */
 export const winogradGemmKernel: KernelSpec<WinoPlan> = {
-  name: 'conv2d_winograd_gemm', shader: 'conv2d_winograd_gemm',
+  name: 'conv2d_winograd_gemm',
+  shader: 'conv2d_winograd_gemm',
   bindings: ['texture', 'texture', 'read_write'],
-  uniforms: UNIFORMS, workgroup: [8, 8, 1], defines, values, staging,
+  uniforms: UNIFORMS,
+  workgroup: [8, 8, 1],
+  defines,
+  values,
+  staging,
   textureFloats: (p) => [16 * p.T * p.g.CI, 16 * p.g.CI * p.g.CO],
   dispatch: (p) => [Math.ceil(p.g.CO / 4 / 8), Math.ceil(p.T / 64), 16],
   flops: (p) => 2 * 16 * p.T * p.g.CI * p.g.CO,
 };
 
 /** y = act(conv2d(x, w) + b) by Winograd F(2x2, 3x3), on a geometry the planner found it legal for. */
-export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation,
-  precision: TexturePrecision): Tensor {
+export function winogradForward(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  g: ConvGeometry,
+  act: Activation,
+  precision: TexturePrecision,
+): Tensor {
   const p = planWinograd(g, !!b, act, precision);
   const d = dispatcher();
   const u = Tensor.empty([16, g.CI, g.CO], 'float32', 'winograd U');
@@ -115,7 +183,8 @@ export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvG
 export function winogradHost(x: Float64Array, w: Float64Array, g: ConvGeometry): Float64Array {
   const { TH, TW } = planWinograd(g);
   const y = new Float64Array(g.batch * g.OH * g.OW * g.CO);
-  const mul = (a: number[][], bm: number[][]) => a.map((r) => bm[0].map((_, j) => r.reduce((s, v, k) => s + v * bm[k][j], 0)));
+  const mul = (a: number[][], bm: number[][]) =>
+    a.map((r) => bm[0].map((_, j) => r.reduce((s, v, k) => s + v * bm[k][j], 0)));
   const tr = (a: number[][]) => a[0].map((_, j) => a.map((r) => r[j]));
   const B = tr(WINO_BT);
   const GT = tr(WINO_G);
@@ -129,27 +198,32 @@ export function winogradHost(x: Float64Array, w: Float64Array, g: ConvGeometry):
       U[ci].push(mul(mul(WINO_G, k), GT));
     }
   }
-  for (let n = 0; n < g.batch; n++) for (let ty = 0; ty < TH; ty++) for (let tx = 0; tx < TW; tx++) {
-    const M = Array.from({ length: g.CO }, () => [0, 1, 2, 3].map(() => [0, 0, 0, 0]));
-    for (let ci = 0; ci < g.CI; ci++) {
-      const d = [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((c) => {
-        const ih = 2 * ty - g.PT + r;
-        const iw = 2 * tx - g.PL + c;
-        return ih < 0 || iw < 0 || ih >= g.H || iw >= g.W ? 0 : x[((n * g.H + ih) * g.W + iw) * g.CI + ci];
-      }));
-      const V = mul(mul(WINO_BT, d), B);
-      for (let co = 0; co < g.CO; co++) {
-        for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) M[co][i][j] += V[i][j] * U[ci][co][i][j];
+  for (let n = 0; n < g.batch; n++)
+    for (let ty = 0; ty < TH; ty++)
+      for (let tx = 0; tx < TW; tx++) {
+        const M = Array.from({ length: g.CO }, () => [0, 1, 2, 3].map(() => [0, 0, 0, 0]));
+        for (let ci = 0; ci < g.CI; ci++) {
+          const d = [0, 1, 2, 3].map((r) =>
+            [0, 1, 2, 3].map((c) => {
+              const ih = 2 * ty - g.PT + r;
+              const iw = 2 * tx - g.PL + c;
+              return ih < 0 || iw < 0 || ih >= g.H || iw >= g.W ? 0 : x[((n * g.H + ih) * g.W + iw) * g.CI + ci];
+            }),
+          );
+          const V = mul(mul(WINO_BT, d), B);
+          for (let co = 0; co < g.CO; co++) {
+            for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) M[co][i][j] += V[i][j] * U[ci][co][i][j];
+          }
+        }
+        for (let co = 0; co < g.CO; co++) {
+          const Y = mul(mul(WINO_AT, M[co]), A);
+          for (let i = 0; i < 2; i++)
+            for (let j = 0; j < 2; j++) {
+              const oh = 2 * ty + i;
+              const ow = 2 * tx + j;
+              if (oh < g.OH && ow < g.OW) y[((n * g.OH + oh) * g.OW + ow) * g.CO + co] = Y[i][j];
+            }
+        }
       }
-    }
-    for (let co = 0; co < g.CO; co++) {
-      const Y = mul(mul(WINO_AT, M[co]), A);
-      for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) {
-        const oh = 2 * ty + i;
-        const ow = 2 * tx + j;
-        if (oh < g.OH && ow < g.OW) y[((n * g.OH + oh) * g.OW + ow) * g.CO + co] = Y[i][j];
-      }
-    }
-  }
   return y;
 }

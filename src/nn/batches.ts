@@ -5,7 +5,11 @@ import { globalRng, type Rng } from '../tensor/random.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
 
 /** A batch on the GPU; whoever takes it from next() disposes it. */
-export interface Batch { x: Tensor; y: Tensor; size: number }
+export interface Batch {
+  x: Tensor;
+  y: Tensor;
+  size: number;
+}
 
 /** An endless batch stream, like a Keras generator / Sequence iterator. */
 export interface BatchSource {
@@ -16,11 +20,16 @@ export interface BatchSource {
   readonly batchesPerPass: number;
 }
 
-export interface ArrayData { x: Float32Array; xShape: number[]; y: Float32Array }
+export interface ArrayData {
+  x: Float32Array;
+  xShape: number[];
+  y: Float32Array;
+}
 
 export function checkArrays(d: ArrayData, what: string): number {
   const n = d.xShape[0];
-  if (d.x.length !== sizeOf(d.xShape)) throw new Error(`dawnflow: ${what}: x has ${d.x.length} values, shape ${fmt(d.xShape)} needs ${sizeOf(d.xShape)}`);
+  if (d.x.length !== sizeOf(d.xShape))
+    throw new Error(`dawnflow: ${what}: x has ${d.x.length} values, shape ${fmt(d.xShape)} needs ${sizeOf(d.xShape)}`);
   if (d.y.length !== n) throw new Error(`dawnflow: ${what}: ${n} samples but ${d.y.length} labels`);
   if (n === 0) throw new Error(`dawnflow: ${what}: no samples`);
   return n;
@@ -37,7 +46,12 @@ export class ArraySource implements BatchSource {
   private pos = 0;
   private readonly item: number;
 
-  constructor(private d: ArrayData, readonly batchSize: number, private shuffle: boolean, private rng: Rng = globalRng()) {
+  constructor(
+    private d: ArrayData,
+    readonly batchSize: number,
+    private shuffle: boolean,
+    private rng: Rng = globalRng(),
+  ) {
     this.samples = checkArrays(d, 'training data');
     if (!(batchSize >= 1)) throw new Error(`dawnflow: batch size must be >= 1, got ${batchSize}`);
     this.batchesPerPass = Math.ceil(this.samples / batchSize);
@@ -68,6 +82,10 @@ export class ArraySource implements BatchSource {
       x.set(this.d.x.subarray(s * this.item, (s + 1) * this.item), i * this.item);
       y[i] = this.d.y[s];
     });
-    return { x: Tensor.fromArray(x, [idx.length, ...this.d.xShape.slice(1)]), y: Tensor.fromArray(y, [idx.length, 1]), size: idx.length };
+    return {
+      x: Tensor.fromArray(x, [idx.length, ...this.d.xShape.slice(1)]),
+      y: Tensor.fromArray(y, [idx.length, 1]),
+      size: idx.length,
+    };
   }
 }

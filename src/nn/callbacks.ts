@@ -24,18 +24,27 @@ export class ModelCheckpoint implements Callback {
     const monitor = this.a.monitor ?? 'val_loss';
     const value = logs[monitor];
     if (this.a.saveBestOnly) {
-      if (value === undefined) throw new Error(`dawnflow: ModelCheckpoint monitors '${monitor}', which fit does not report`);
+      if (value === undefined)
+        throw new Error(`dawnflow: ModelCheckpoint monitors '${monitor}', which fit does not report`);
       const better = monitor.includes('acc') ? -value < this.best : value < this.best;
       if (!better) return;
       this.best = monitor.includes('acc') ? -value : value;
     }
-    const path = this.a.filepath.replace(/\{epoch(?::02d)?\}/g, String(epoch + 1).padStart(2, '0'))
-      .replace(/\{(\w+)(?::\.(\d)f)?\}/g, (m, k: string, d?: string) => (k in logs ? logs[k].toFixed(Number(d ?? 4)) : m));
+    const path = this.a.filepath
+      .replace(/\{epoch(?::02d)?\}/g, String(epoch + 1).padStart(2, '0'))
+      .replace(/\{(\w+)(?::\.(\d)f)?\}/g, (m, k: string, d?: string) =>
+        k in logs ? logs[k].toFixed(Number(d ?? 4)) : m,
+      );
     await this.a.save(path, model);
   }
 }
 
-export interface EarlyStoppingArgs { monitor?: string; minDelta?: number; patience?: number; mode?: 'min' | 'max' | 'auto' }
+export interface EarlyStoppingArgs {
+  monitor?: string;
+  minDelta?: number;
+  patience?: number;
+  mode?: 'min' | 'max' | 'auto';
+}
 
 export class EarlyStopping implements Callback {
   private best: number | null = null;

@@ -20,7 +20,10 @@ export abstract class Container extends Layer {
 
   getLayer(name: string): Layer {
     const hit = this.stack.find((l) => l.name === name);
-    if (!hit) throw new Error(`dawnflow: no layer named '${name}' in ${this.name} (layers: ${this.stack.map((l) => l.name).join(', ')})`);
+    if (!hit)
+      throw new Error(
+        `dawnflow: no layer named '${name}' in ${this.name} (layers: ${this.stack.map((l) => l.name).join(', ')})`,
+      );
     return hit;
   }
 
@@ -119,7 +122,7 @@ export class Sequential extends Container {
       throw new Error(`dawnflow: ${this.name} already has a layer named '${layer.name}'; names must be unique`);
     }
     this.stack.push(layer);
-    const input = this.stack.length === 1 ? firstInputShape(layer) ?? this.inputShape : this.outputShape;
+    const input = this.stack.length === 1 ? (firstInputShape(layer) ?? this.inputShape) : this.outputShape;
     if (input) this.build(this.stack.length === 1 ? input : this.inputShape!);
   }
 

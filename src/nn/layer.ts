@@ -11,7 +11,10 @@ export type KShape = (number | null)[];
 
 /** A layer weight: the Keras variable name (`dense_1/kernel:0`) and its GPU value. */
 export class Variable {
-  constructor(readonly name: string, public value: Tensor) {
+  constructor(
+    readonly name: string,
+    public value: Tensor,
+  ) {
     keep(value);
   }
 

@@ -79,7 +79,10 @@ export class Progbar {
   private readonly values = new Map<string, [number, number]>();
 
   /** `target` null: unknown (`current/Unknown`, never finished). */
-  constructor(readonly target: number | null, private readonly o: ProgbarOptions) {
+  constructor(
+    readonly target: number | null,
+    private readonly o: ProgbarOptions,
+  ) {
     this.now = o.now ?? (() => performance.timeOrigin / 1000 + performance.now() / 1000);
     this.start = this.now();
   }
@@ -118,13 +121,14 @@ export class Progbar {
   private draw(current: number, now: number): string {
     const prev = this.totalWidth;
     const lead = this.o.dynamic ? `${'\b'.repeat(prev)}\r` : '\n';
-    const head = this.target === null
-      ? `${String(current).padStart(7)}/Unknown` : bar(current, this.target, this.o.width);
+    const head =
+      this.target === null ? `${String(current).padStart(7)}/Unknown` : bar(current, this.target, this.o.width);
     const elapsed = now - this.start;
     const perItem = current ? elapsed / current : 0;
-    let info = this.target !== null && current < this.target
-      ? ` - ETA: ${eta(perItem * (this.target - current))}`
-      : ` - ${pyFixed(elapsed, 0)}s ${perUnit(perItem)}`;
+    let info =
+      this.target !== null && current < this.target
+        ? ` - ETA: ${eta(perItem * (this.target - current))}`
+        : ` - ${pyFixed(elapsed, 0)}s ${perUnit(perItem)}`;
     for (const [k, v] of this.averages()) info += ` - ${k}: ${formatValue(v)}`;
     this.totalWidth = head.length + info.length;
     if (prev > this.totalWidth) info += ' '.repeat(prev - this.totalWidth);

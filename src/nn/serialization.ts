@@ -27,11 +27,18 @@ function containerConfig(model: Container): Json {
   }
   // A linear functional model: every layer's inbound node is the previous layer.
   const layers = model.layers.map((l, i) => ({
-    name: l.name, ...layerEntry(l),
+    name: l.name,
+    ...layerEntry(l),
     inbound_nodes: i === 0 ? [] : [[[model.layers[i - 1].name, 0, 0, {}]]],
   }));
   const last = model.layers[model.layers.length - 1];
-  return { name: model.name, ...frozen, layers, input_layers: [[model.layers[0].name, 0, 0]], output_layers: [[last.name, 0, 0]] };
+  return {
+    name: model.name,
+    ...frozen,
+    layers,
+    input_layers: [[model.layers[0].name, 0, 0]],
+    output_layers: [[last.name, 0, 0]],
+  };
 }
 
 /**
@@ -55,10 +62,12 @@ function layerEntry(l: Layer): Json {
 class ConfigError extends Error {}
 
 function field<T>(c: Json, keys: string[], check: (v: unknown) => v is T, what: string, dflt?: T): T {
-  for (const k of keys) if (c[k] !== undefined && c[k] !== null) {
-    if (!check(c[k])) throw new ConfigError(`${what}: '${k}' has an unexpected value ${JSON.stringify(c[k]).slice(0, 60)}`);
-    return c[k] as T;
-  }
+  for (const k of keys)
+    if (c[k] !== undefined && c[k] !== null) {
+      if (!check(c[k]))
+        throw new ConfigError(`${what}: '${k}' has an unexpected value ${JSON.stringify(c[k]).slice(0, 60)}`);
+      return c[k] as T;
+    }
   if (dflt !== undefined) return dflt;
   throw new ConfigError(`${what}: missing '${keys[0]}'`);
 }
@@ -86,22 +95,33 @@ function base(c: Json, what: string) {
 
 const BUILDERS: Record<string, (c: Json, what: string) => Layer> = {
   InputLayer: (c, w) => new InputLayer({ name: field(c, ['name'], isStr, w), inputShape: inputShapeOf(c, w)! }),
-  Dense: (c, w) => new Dense({
-    ...base(c, w), units: field(c, ['units', 'output_dim'], isNum, w),
-    activation: field(c, ['activation'], isStr, w, 'linear'), useBias: field(c, ['use_bias', 'bias'], isBool, w, true),
-  }),
-  Conv2D: (c, w) => new Conv2D({
-    ...base(c, w), filters: field(c, ['filters', 'nb_filter'], isNum, w),
-    kernelSize: c.kernel_size !== undefined ? field(c, ['kernel_size'], isPair, w)
-      : [field(c, ['nb_row'], isNum, w), field(c, ['nb_col'], isNum, w)],
-    strides: field(c, ['strides', 'subsample'], isPair, w, [1, 1]),
-    padding: field(c, ['padding', 'border_mode'], isStr, w, 'valid') as 'same' | 'valid',
-    activation: field(c, ['activation'], isStr, w, 'linear'), useBias: field(c, ['use_bias', 'bias'], isBool, w, true),
-  }),
-  MaxPooling2D: (c, w) => new MaxPooling2D({
-    ...base(c, w), poolSize: field(c, ['pool_size'], isPair, w, [2, 2]), strides: field(c, ['strides'], isPair, w, field(c, ['pool_size'], isPair, w, [2, 2])),
-    padding: field(c, ['padding', 'border_mode'], isStr, w, 'valid') as 'same' | 'valid',
-  }),
+  Dense: (c, w) =>
+    new Dense({
+      ...base(c, w),
+      units: field(c, ['units', 'output_dim'], isNum, w),
+      activation: field(c, ['activation'], isStr, w, 'linear'),
+      useBias: field(c, ['use_bias', 'bias'], isBool, w, true),
+    }),
+  Conv2D: (c, w) =>
+    new Conv2D({
+      ...base(c, w),
+      filters: field(c, ['filters', 'nb_filter'], isNum, w),
+      kernelSize:
+        c.kernel_size !== undefined
+          ? field(c, ['kernel_size'], isPair, w)
+          : [field(c, ['nb_row'], isNum, w), field(c, ['nb_col'], isNum, w)],
+      strides: field(c, ['strides', 'subsample'], isPair, w, [1, 1]),
+      padding: field(c, ['padding', 'border_mode'], isStr, w, 'valid') as 'same' | 'valid',
+      activation: field(c, ['activation'], isStr, w, 'linear'),
+      useBias: field(c, ['use_bias', 'bias'], isBool, w, true),
+    }),
+  MaxPooling2D: (c, w) =>
+    new MaxPooling2D({
+      ...base(c, w),
+      poolSize: field(c, ['pool_size'], isPair, w, [2, 2]),
+      strides: field(c, ['strides'], isPair, w, field(c, ['pool_size'], isPair, w, [2, 2])),
+      padding: field(c, ['padding', 'border_mode'], isStr, w, 'valid') as 'same' | 'valid',
+    }),
   Flatten: (c, w) => new Flatten(base(c, w)),
   Dropout: (c, w) => new Dropout({ ...base(c, w), rate: field(c, ['rate', 'p'], isNum, w) }),
   Activation: (c, w) => new Activation({ ...base(c, w), activation: field(c, ['activation'], isStr, w) }),
@@ -125,8 +145,10 @@ function layerFrom(entry: unknown, where: string): Layer {
   const c = field(e, ['config'], (v): v is Json => !!v && typeof v === 'object', `${where} ${cls}`);
   const build = Object.hasOwn(BUILDERS, cls) ? BUILDERS[cls] : undefined;
   if (!build) {
-    throw new ConfigError(`${where}: layer class '${cls}' is not supported; dawnflow builds only ` +
-      `${Object.keys(BUILDERS).join(', ')} and never runs code from a model file`);
+    throw new ConfigError(
+      `${where}: layer class '${cls}' is not supported; dawnflow builds only ` +
+        `${Object.keys(BUILDERS).join(', ')} and never runs code from a model file`,
+    );
   }
   const what = `${where} ${cls} '${String(c.name ?? '?')}'`;
   checkChannelsLast(c, what);
@@ -151,7 +173,9 @@ function modelFrom(c: Json, where: string): Model {
     const nodes = (e as Json).inbound_nodes as unknown[] | undefined;
     const src = (nodes?.[0] as unknown[][] | undefined)?.[0]?.[0];
     if (i > 0 && nodes && src !== (list[i - 1] as Json).name) {
-      throw new ConfigError(`${where}: only linear models are supported ('${String((e as Json).name)}' is not fed by the layer before it)`);
+      throw new ConfigError(
+        `${where}: only linear models are supported ('${String((e as Json).name)}' is not fed by the layer before it)`,
+      );
     }
   });
   const model = new Model({ name: field(c, ['name'], isStr, where), layers: list.map((e) => layerFrom(e, where)) });

@@ -28,15 +28,26 @@ const count = (vs: Variable[]) => vs.reduce((n, v) => n + v.value.size, 0);
 const grouped = (n: number) => n.toLocaleString('en-US');
 
 export function formatSummary(model: SummaryModel): string {
-  const out = [`Model: "${model.name}"`, '_'.repeat(WIDTH), summaryRow(['Layer (type)', 'Output Shape', 'Param #']), '='.repeat(WIDTH)];
+  const out = [
+    `Model: "${model.name}"`,
+    '_'.repeat(WIDTH),
+    summaryRow(['Layer (type)', 'Output Shape', 'Param #']),
+    '='.repeat(WIDTH),
+  ];
   model.layers.forEach((l, i) => {
-    out.push(summaryRow([`${l.name} (${l.className})`, shapeString(l.outputShape), String(l.built ? l.countParams() : 0)]));
+    out.push(
+      summaryRow([`${l.name} (${l.className})`, shapeString(l.outputShape), String(l.built ? l.countParams() : 0)]),
+    );
     out.push((i === model.layers.length - 1 ? '=' : '_').repeat(WIDTH));
   });
   // Keras 2.3 counts trainable params from the weights collected at compile() when compiled.
   const trainable = count(model.collectedTrainableWeights ?? model.trainableWeights);
   const frozen = count(model.nonTrainableWeights);
-  out.push(`Total params: ${grouped(trainable + frozen)}`, `Trainable params: ${grouped(trainable)}`,
-    `Non-trainable params: ${grouped(frozen)}`, '_'.repeat(WIDTH));
+  out.push(
+    `Total params: ${grouped(trainable + frozen)}`,
+    `Trainable params: ${grouped(trainable)}`,
+    `Non-trainable params: ${grouped(frozen)}`,
+    '_'.repeat(WIDTH),
+  );
   return out.join('\n');
 }

@@ -23,7 +23,11 @@ import type { Write } from './progbar.js';
 import { FitLog } from './fit_log.js';
 import type { Layer, Variable } from './layer.js';
 
-export interface CompileArgs { optimizer: Optimizer; loss: string; metrics?: string[] }
+export interface CompileArgs {
+  optimizer: Optimizer;
+  loss: string;
+  metrics?: string[];
+}
 
 /** What training needs of a model: a layer holding layers (Container is one). */
 export interface TrainingModel extends Layer {
@@ -32,12 +36,18 @@ export interface TrainingModel extends Layer {
   collectedTrainableWeights: Variable[] | null;
 }
 
-export interface Compiled { optimizer: Optimizer; loss: string; metric: string | null; trainable: Variable[] }
+export interface Compiled {
+  optimizer: Optimizer;
+  loss: string;
+  metric: string | null;
+  trainable: Variable[];
+}
 
 const compiled = new WeakMap<TrainingModel, Compiled>();
 
 export function compile(model: TrainingModel, a: CompileArgs): void {
-  if (a.loss !== 'binary_crossentropy') throw new Error(`dawnflow: loss '${a.loss}' is not supported (use binary_crossentropy)`);
+  if (a.loss !== 'binary_crossentropy')
+    throw new Error(`dawnflow: loss '${a.loss}' is not supported (use binary_crossentropy)`);
   if (!model.built) throw new Error(`dawnflow: build '${model.name}' (give it an input shape) before compile()`);
   const metrics = (a.metrics ?? []).map(checkMetric);
   const trainable = model.trainableWeights;
@@ -105,7 +115,11 @@ export function sliceBatch(x: Tensor, start: number, n: number): Tensor {
   return out;
 }
 
-function microBatches(model: TrainingModel, b: Batch, micro: number | undefined): { x: Tensor; y: Tensor; n: number }[] {
+function microBatches(
+  model: TrainingModel,
+  b: Batch,
+  micro: number | undefined,
+): { x: Tensor; y: Tensor; n: number }[] {
   const sizes = chunkSizes(b.size, Math.min(micro ?? Infinity, microBatchLimit(model)));
   let at = 0;
   return sizes.map((n) => {
@@ -126,9 +140,13 @@ function weighted(values: number[], sizes: number[]): number[] {
  * slices, and reads every value back at once: `stats` is [loss, acc] weighted by micro-batch
  * sizes, `extra` the scalars `after` returned.
  */
-async function overMicroBatches(model: TrainingModel, b: Batch, micro: number | undefined,
+async function overMicroBatches(
+  model: TrainingModel,
+  b: Batch,
+  micro: number | undefined,
   body: (m: { x: Tensor; y: Tensor; n: number }, parts: number) => Tensor[],
-  after: () => Tensor[] = () => []): Promise<{ stats: number[]; extra: number[] }> {
+  after: () => Tensor[] = () => [],
+): Promise<{ stats: number[]; extra: number[] }> {
   const parts = microBatches(model, b, micro);
   const stats = parts.flatMap((m) => tidy(() => body(m, parts.length)));
   const more = after();
@@ -145,7 +163,10 @@ async function overMicroBatches(model: TrainingModel, b: Batch, micro: number | 
 /** A non-finite loss or gradient: training cannot go on from these weights. */
 export class NonFiniteError extends Error {
   /** `what` went wrong (`the loss became NaN`) at `where` (`epoch 2, step 1`). */
-  constructor(readonly what: string, readonly where: string) {
+  constructor(
+    readonly what: string,
+    readonly where: string,
+  ) {
     super(`dawnflow: ${what} at ${where}; lower the learning rate (or check the inputs for NaN/Inf)`);
   }
 }
@@ -171,25 +192,35 @@ function firstBadLayer(model: TrainingModel, trainable: Variable[], flags: numbe
   return `'${owner?.name ?? trainable[i].name}' (${trainable[i].name})`;
 }
 
-interface StepResult { loss: number; acc: number; badGradient: string | null }
+interface StepResult {
+  loss: number;
+  acc: number;
+  badGradient: string | null;
+}
 
 /** One update; also says which layer's gradient, if any, was not finite. */
 async function trainStep(model: TrainingModel, b: Batch, micro?: number): Promise<StepResult> {
   const c = compiledOf(model);
-  const { stats, extra } = await overMicroBatches(model, b, micro, (m, parts) => {
-    const [loss, acc] = lossAndAccuracy(model, m.x, m.y, true);
-    backward(parts === 1 ? loss : mulScalar(loss, m.n / b.size));
-    return [loss, acc];
-  }, () => {
-    if (faultPoint('train-step') === 'lose-device') loseDevice('DAWNFLOW_FAULT_LOSE_DEVICE_IN');
-    const flags = finiteFlags(c.trainable);
-    tidy(() => c.optimizer.step(c.trainable));
-    for (const v of c.trainable) {
-      v.value.grad?.dispose();
-      v.value.grad = null;
-    }
-    return flags;
-  });
+  const { stats, extra } = await overMicroBatches(
+    model,
+    b,
+    micro,
+    (m, parts) => {
+      const [loss, acc] = lossAndAccuracy(model, m.x, m.y, true);
+      backward(parts === 1 ? loss : mulScalar(loss, m.n / b.size));
+      return [loss, acc];
+    },
+    () => {
+      if (faultPoint('train-step') === 'lose-device') loseDevice('DAWNFLOW_FAULT_LOSE_DEVICE_IN');
+      const flags = finiteFlags(c.trainable);
+      tidy(() => c.optimizer.step(c.trainable));
+      for (const v of c.trainable) {
+        v.value.grad?.dispose();
+        v.value.grad = null;
+      }
+      return flags;
+    },
+  );
   return { loss: stats[0], acc: stats[1], badGradient: firstBadLayer(model, c.trainable, extra) };
 }
 
@@ -206,14 +237,17 @@ export async function trainOnBatch(model: TrainingModel, b: Batch, micro?: numbe
 }
 
 function nonFinite(r: StepResult, where: string): NonFiniteError {
-  const what = [Number.isFinite(r.loss) ? '' : `the loss became ${r.loss}`,
-    r.badGradient ? `the gradient of layer ${r.badGradient} is not finite` : ''];
+  const what = [
+    Number.isFinite(r.loss) ? '' : `the loss became ${r.loss}`,
+    r.badGradient ? `the gradient of layer ${r.badGradient} is not finite` : '',
+  ];
   return new NonFiniteError(what.filter(Boolean).join(' and '), where);
 }
 
 export async function testOnBatch(model: TrainingModel, b: Batch): Promise<number[]> {
-  const { stats } = await overMicroBatches(model, b, undefined,
-    (m) => noGrad(() => lossAndAccuracy(model, m.x, m.y, false)));
+  const { stats } = await overMicroBatches(model, b, undefined, (m) =>
+    noGrad(() => lossAndAccuracy(model, m.x, m.y, false)),
+  );
   return stats;
 }
 
@@ -221,10 +255,17 @@ function sourceOf(d: ArrayData | BatchSource, batchSize: number, shuffle: boolea
   return 'next' in d ? d : new ArraySource(d, batchSize, shuffle);
 }
 
-export interface EvaluateOptions { batchSize?: number; steps?: number }
+export interface EvaluateOptions {
+  batchSize?: number;
+  steps?: number;
+}
 
 /** [loss, acc] averaged over batches weighted by their sizes, in inference mode. */
-export async function evaluate(model: TrainingModel, data: ArrayData | BatchSource, o: EvaluateOptions = {}): Promise<Logs> {
+export async function evaluate(
+  model: TrainingModel,
+  data: ArrayData | BatchSource,
+  o: EvaluateOptions = {},
+): Promise<Logs> {
   const src = sourceOf(data, o.batchSize ?? 32, false);
   const steps = o.steps ?? src.batchesPerPass;
   let loss = 0;
@@ -266,8 +307,13 @@ export interface FitOptions<M = TrainingModel> {
 }
 
 /** One pass of `steps` batches; returns the epoch's sample-weighted [loss, metric] logs. */
-async function trainEpoch(model: TrainingModel, src: BatchSource, steps: number, epoch: number,
-  o: { log: FitLog; arrays: boolean; metric: string; microBatch?: number }): Promise<Logs> {
+async function trainEpoch(
+  model: TrainingModel,
+  src: BatchSource,
+  steps: number,
+  epoch: number,
+  o: { log: FitLog; arrays: boolean; metric: string; microBatch?: number },
+): Promise<Logs> {
   let [loss, acc, seen] = [0, 0, 0];
   for (let s = 0; s < steps; s++) {
     const b = await src.next();
@@ -281,15 +327,22 @@ async function trainEpoch(model: TrainingModel, src: BatchSource, steps: number,
   return { loss: loss / seen, [o.metric]: acc / seen };
 }
 
-export async function fit<M extends TrainingModel>(model: M, data: ArrayData | BatchSource, o: FitOptions<M>): Promise<History> {
+export async function fit<M extends TrainingModel>(
+  model: M,
+  data: ArrayData | BatchSource,
+  o: FitOptions<M>,
+): Promise<History> {
   const metric = compiledOf(model).metric ?? 'acc';
   const arrays = !('next' in data);
   const src = sourceOf(data, o.batchSize ?? 32, o.shuffle ?? true);
   const steps = o.stepsPerEpoch ?? src.batchesPerPass;
   const val = o.validationData ? sourceOf(o.validationData, o.batchSize ?? 32, false) : null;
   const log = new FitLog({
-    write: o.write ?? ((s: string) => process.stdout.write(s)), tty: o.tty ?? Boolean(process.stdout.isTTY),
-    verbose: o.verbose ?? 1, metric, now: o.now,
+    write: o.write ?? ((s: string) => process.stdout.write(s)),
+    tty: o.tty ?? Boolean(process.stdout.isTTY),
+    verbose: o.verbose ?? 1,
+    metric,
+    now: o.now,
   });
   // A run fitted one epoch per call (initialEpoch > 0) prints it once, as one Keras fit() would.
   if (arrays && (o.initialEpoch ?? 0) === 0) log.trainBegin(src.samples, val ? val.samples : null);
@@ -314,7 +367,12 @@ export async function fit<M extends TrainingModel>(model: M, data: ArrayData | B
 }
 
 /** Inference over host arrays in batches; returns the concatenated outputs. */
-export async function predict(model: TrainingModel, x: Float32Array, xShape: number[], batchSize = 32): Promise<{ y: Float32Array; shape: number[] }> {
+export async function predict(
+  model: TrainingModel,
+  x: Float32Array,
+  xShape: number[],
+  batchSize = 32,
+): Promise<{ y: Float32Array; shape: number[] }> {
   checkArrays({ x, xShape, y: new Float32Array(xShape[0]) }, 'predict input');
   const item = sizeOf(xShape.slice(1));
   const parts: Float32Array[] = [];

@@ -14,7 +14,13 @@ import { conv2dBackwardInput, conv2dBackwardWeight } from '../kernels/conv.js';
 import { conv2d, conv2dGeometry } from './conv2d.js';
 import { vgg16Convs } from './vgg16_convs.js';
 
-export interface ConvShape { name: string; batch: number; hw: number; ci: number; co: number }
+export interface ConvShape {
+  name: string;
+  batch: number;
+  hw: number;
+  ci: number;
+  co: number;
+}
 
 /** VGG16's thirteen 3x3 'same' convolutions for a square input of `size` pixels. */
 export function vgg16ConvShapes(size: number, batch: number): ConvShape[] {
@@ -23,7 +29,10 @@ export function vgg16ConvShapes(size: number, batch: number): ConvShape[] {
 
 function random(shape: number[], rng: Rng): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return Tensor.fromArray(Float32Array.from({ length: n }, () => rng.next() - 0.5), shape);
+  return Tensor.fromArray(
+    Float32Array.from({ length: n }, () => rng.next() - 0.5),
+    shape,
+  );
 }
 
 async function timeMs(fn: () => Tensor, reps: number): Promise<number> {
@@ -39,7 +48,13 @@ async function timeMs(fn: () => Tensor, reps: number): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
 }
 
-export interface TuneRow { layer: string; op: ConvOp; key: string; ms: Partial<Record<ConvVariant, number>>; choice: ConvVariant }
+export interface TuneRow {
+  layer: string;
+  op: ConvOp;
+  key: string;
+  ms: Partial<Record<ConvVariant, number>>;
+  choice: ConvVariant;
+}
 
 /** Times each op of one conv shape on each legal variant. */
 async function tuneShape(s: ConvShape, reps: number, ops: readonly ConvOp[]): Promise<TuneRow[]> {
@@ -77,8 +92,12 @@ async function tuneShape(s: ConvShape, reps: number, ops: readonly ConvOp[]): Pr
 }
 
 /** Tunes every shape, saves the winners for this adapter, returns the rows and the file. */
-export async function tuneConvs(shapes: ConvShape[], reps: number, ops: readonly ConvOp[],
-  onRow: (r: TuneRow) => void = () => {}): Promise<{ rows: TuneRow[]; path: string }> {
+export async function tuneConvs(
+  shapes: ConvShape[],
+  reps: number,
+  ops: readonly ConvOp[],
+  onRow: (r: TuneRow) => void = () => {},
+): Promise<{ rows: TuneRow[]; path: string }> {
   const rows: TuneRow[] = [];
   for (const s of shapes) {
     for (const r of await tuneShape(s, reps, ops)) {

@@ -6,9 +6,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { fmt, windowOutput, type Padding } from '../tensor/shape.js';
 import { activationGrad, type Activation } from '../kernels/activation.js';
 import type { ConvGeometry } from '../kernels/conv_types.js';
-import {
-  conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dForwardRaw,
-} from '../kernels/conv.js';
+import { conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dForwardRaw } from '../kernels/conv.js';
 
 export interface Conv2DOptions {
   strides?: number | [number, number];
@@ -23,7 +21,8 @@ export function conv2dGeometry(x: readonly number[], w: readonly number[], o: Co
   if (w.length !== 4) throw new Error(`dawnflow: conv2d kernel must be HWIO, got ${fmt(w)}`);
   const [batch, H, W, CI] = x;
   const [KH, KW, wCI, CO] = w;
-  if (wCI !== CI) throw new Error(`dawnflow: conv2d kernel ${fmt(w)} expects ${wCI} channels, input ${fmt(x)} has ${CI}`);
+  if (wCI !== CI)
+    throw new Error(`dawnflow: conv2d kernel ${fmt(w)} expects ${wCI} channels, input ${fmt(x)} has ${CI}`);
   const [SH, SW] = typeof o.strides === 'number' ? [o.strides, o.strides] : (o.strides ?? [1, 1]);
   if (!(SH >= 1 && SW >= 1)) throw new Error(`dawnflow: conv2d strides must be >= 1`);
   const padding = o.padding ?? 'valid';

@@ -7,7 +7,11 @@ import type { Tensor } from '../tensor/tensor.js';
 import { sameShape, type Shape } from '../tensor/shape.js';
 import { binaryRaw, unaryRaw } from '../kernels/elementwise.js';
 import {
-  BINARY_TABLE, UNARY_TABLE, type BinaryName, type GradKit, type UnaryName,
+  BINARY_TABLE,
+  UNARY_TABLE,
+  type BinaryName,
+  type GradKit,
+  type UnaryName,
 } from '../kernels/elementwise_table.js';
 import { sumTo } from '../kernels/reduce.js';
 
@@ -52,7 +56,19 @@ export function binaryOp(op: BinaryName, a: Tensor, b: Tensor): Tensor {
   const grad = BINARY_TABLE[op].grad;
   if (!grad) return y;
   return record(y, op, [a, b], (g, needs) => [
-    needs[0] ? reduceTo(runRule((k) => grad.a(k, g, a, b, y)), a.shape, g) : null,
-    needs[1] ? reduceTo(runRule((k) => grad.b(k, g, a, b, y)), b.shape, g) : null,
+    needs[0]
+      ? reduceTo(
+          runRule((k) => grad.a(k, g, a, b, y)),
+          a.shape,
+          g,
+        )
+      : null,
+    needs[1]
+      ? reduceTo(
+          runRule((k) => grad.b(k, g, a, b, y)),
+          b.shape,
+          g,
+        )
+      : null,
   ]);
 }

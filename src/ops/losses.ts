@@ -17,7 +17,9 @@ import { bceGradRaw, bceRaw } from '../kernels/bce.js';
 
 export { EPSILON } from '../kernels/bce.js';
 
-export interface BceOptions { fromLogits?: boolean }
+export interface BceOptions {
+  fromLogits?: boolean;
+}
 
 /** Mean binary cross-entropy of predictions `pred` (probabilities or logits) against `target`. */
 export function binaryCrossentropy(target: Tensor, pred: Tensor, o: BceOptions = {}): Tensor {

@@ -6,7 +6,11 @@
 
 /** Filters per block; each block is 2 or 3 3x3 'same' relu convs, then a 2x2 stride-2 max-pool. */
 export const VGG16_BLOCKS: readonly (readonly number[])[] = [
-  [64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512],
+  [64, 64],
+  [128, 128],
+  [256, 256, 256],
+  [512, 512, 512],
+  [512, 512, 512],
 ];
 
 /** One 3x3 'same' conv of the network. */

@@ -2,7 +2,11 @@
 // titles, notes) goes through here: a data directory may be called `<script>` or `a&b`.
 
 const ENTITIES: Record<string, string> = {
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
 };
 
 /** HTML-escapes &<>"' — safe in text and in quoted attribute values. */

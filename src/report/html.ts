@@ -41,15 +41,16 @@ export function renderReport(r: ChapterResults, images: Thumbnail[]): string {
     misclassified(r, images),
     pipeline(r),
     summaries(r),
-    `<footer>Written by dawnflow from results.json (format version ${escapeHtml(r.version)}).` +
-      '</footer>',
+    `<footer>Written by dawnflow from results.json (format version ${escapeHtml(r.version)}).</footer>`,
   ];
-  return '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
+  return (
+    '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
     '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; ' +
-    'img-src data:; style-src \'unsafe-inline\'">' +
+    "img-src data:; style-src 'unsafe-inline'\">" +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<title>${escapeHtml(pageTitle(r))}</title><style>${CSS}</style></head>\n` +
-    `<body><main>\n${body.filter(Boolean).join('\n')}\n</main></body></html>\n`;
+    `<body><main>\n${body.filter(Boolean).join('\n')}\n</main></body></html>\n`
+  );
 }
 
 function pageTitle(r: ChapterResults): string {
@@ -59,12 +60,15 @@ function pageTitle(r: ChapterResults): string {
 // ---------------------------------------------------------------- header, notes, headline
 
 function header(r: ChapterResults): string {
-  const state = r.finishedAt === null
-    ? '<span class="badge running">in progress</span>'
-    : `finished ${escapeHtml(r.finishedAt)} (${duration(r.startedAt, r.finishedAt)})`;
-  return '<header><h1>Using a pretrained convnet: cats vs dogs with VGG16</h1>' +
+  const state =
+    r.finishedAt === null
+      ? '<span class="badge running">in progress</span>'
+      : `finished ${escapeHtml(r.finishedAt)} (${duration(r.startedAt, r.finishedAt)})`;
+  return (
+    '<header><h1>Using a pretrained convnet: cats vs dogs with VGG16</h1>' +
     `<p class="sub">DLwP 5.3 on dawnflow · started ${escapeHtml(r.startedAt)} · ${state}` +
-    `${r.quick ? ' · <span class="badge running">quick preset</span>' : ''}</p></header>`;
+    `${r.quick ? ' · <span class="badge running">quick preset</span>' : ''}</p></header>`
+  );
 }
 
 /** The run's notes plus the warnings its facts imply, unless a note already says them. */
@@ -100,19 +104,20 @@ function headline(r: ChapterResults): string {
     const best = bestEpoch(a.history.val_acc);
     const value = best ? pct(best.value) : '—';
     const when = best ? `best val_acc, epoch ${best.epoch}` : statusWord(a);
-    return `<div class="card"><div class="mid">${value}</div><div>${escapeHtml(a.title)}</div>` +
-      `<div class="muted">${when}</div></div>`;
+    return (
+      `<div class="card"><div class="mid">${value}</div><div>${escapeHtml(a.title)}</div>` +
+      `<div class="muted">${when}</div></div>`
+    );
   });
-  return '<section class="headline">' +
-    `<div class="card test">${test}</div>${cards.join('')}</section>`;
+  return `<section class="headline"><div class="card test">${test}</div>${cards.join('')}</section>`;
 }
 
 // ---------------------------------------------------------------- run information
 
 function runInfo(r: ChapterResults): string {
   const a = r.adapter;
-  const adapter = [a.vendor, a.architecture, a.device].filter(Boolean).join(' · ') +
-    (a.description ? ` — ${a.description}` : '');
+  const adapter =
+    [a.vendor, a.architecture, a.device].filter(Boolean).join(' · ') + (a.description ? ` — ${a.description}` : '');
   const counts = imageCounts(r);
   const weights = r.weights.random
     ? '<strong class="warn">random (no pretrained weights)</strong>'
@@ -124,15 +129,21 @@ function runInfo(r: ChapterResults): string {
     ['images', counts || '—'],
     ['weights', weights],
   ];
-  return '<section><h2>Run</h2><table class="kv">' +
-    rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('') + '</table></section>';
+  return (
+    '<section><h2>Run</h2><table class="kv">' +
+    rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('') +
+    '</table></section>'
+  );
 }
 
 /** Each split's folder size, and what --limit cut down: the images tested, approach 1's features. */
 function imageCounts(r: ChapterResults): string {
   const tested = r.test?.images;
-  const splits = Object.entries(r.data.counts).map(([k, n]) => (k === 'test' && tested !== undefined && tested < n
-    ? `${escapeHtml(k)} ${n} (<b>${tested}</b> tested)` : `${escapeHtml(k)} ${n}`));
+  const splits = Object.entries(r.data.counts).map(([k, n]) =>
+    k === 'test' && tested !== undefined && tested < n
+      ? `${escapeHtml(k)} ${n} (<b>${tested}</b> tested)`
+      : `${escapeHtml(k)} ${n}`,
+  );
   const limit = r.data.limit;
   if (limit !== undefined) {
     splits.push(`<b>--limit ${limit}</b>: approach 1's features from at most ${limit} images per split`);
@@ -145,11 +156,14 @@ function presetTable(r: ChapterResults): string {
   const p = r.preset;
   if (!p || p.changes.length === 0) return '';
   const cell = (v: PresetChange['value']): string => escapeHtml(v === null ? '—' : formatValue(v));
-  const rows = p.changes.map((c) =>
-    `<tr><th><code>${escapeHtml(c.setting)}</code></th><td>${cell(c.value)}</td><td>${cell(c.book)}</td></tr>`);
-  return `<section><h2>${escapeHtml(p.name)} preset: settings changed from the book</h2>` +
+  const rows = p.changes.map(
+    (c) => `<tr><th><code>${escapeHtml(c.setting)}</code></th><td>${cell(c.value)}</td><td>${cell(c.book)}</td></tr>`,
+  );
+  return (
+    `<section><h2>${escapeHtml(p.name)} preset: settings changed from the book</h2>` +
     '<div class="scroll"><table class="grid"><thead><tr><th>setting</th><th>this run</th><th>book</th></tr>' +
-    `</thead><tbody>${rows.join('')}</tbody></table></div></section>`;
+    `</thead><tbody>${rows.join('')}</tbody></table></div></section>`
+  );
 }
 
 /** Validation curves of every approach on one chart per metric. */
@@ -159,7 +173,9 @@ function comparison(approaches: ApproachResult[]): string {
   const chart = (metric: 'acc' | 'loss'): string => {
     const word = metric === 'acc' ? 'accuracy' : 'loss';
     return `<figure>${plotCurvesSvg(combinedSeries(run, metric), {
-      title: `Validation ${word}, approaches side by side`, yLabel: `Validation ${word}` })}</figure>`;
+      title: `Validation ${word}, approaches side by side`,
+      yLabel: `Validation ${word}`,
+    })}</figure>`;
   };
   return `<section><h2>The approaches compared</h2><div class="charts">${chart('acc')}${chart('loss')}</div></section>`;
 }
@@ -168,8 +184,10 @@ function comparison(approaches: ApproachResult[]): string {
 export function combinedSeries(approaches: ApproachResult[], metric: 'loss' | 'acc'): PlotSeries[] {
   const colours = [BLUE, ORANGE, GREEN];
   return approaches.map((a, i) => ({
-    label: shortName(a), values: a.history[metric === 'loss' ? 'val_loss' : 'val_acc'] ?? [],
-    color: colours[i % colours.length], style: 'line' as const,
+    label: shortName(a),
+    values: a.history[metric === 'loss' ? 'val_loss' : 'val_acc'] ?? [],
+    color: colours[i % colours.length],
+    style: 'line' as const,
   }));
 }
 
@@ -184,16 +202,17 @@ function hyperTable(approaches: ApproachResult[]): string {
   const keys = [...new Set(approaches.flatMap((a) => Object.keys(a.hyper)))];
   const head = approaches.map((a) => `<th>${escapeHtml(a.title)}</th>`).join('');
   const row = (label: string, cell: (a: ApproachResult) => string): string =>
-    `<tr><th>${escapeHtml(label)}</th>${approaches.map((a) => `<td>${cell(a)}</td>`).join('')}` +
-    '</tr>';
+    `<tr><th>${escapeHtml(label)}</th>${approaches.map((a) => `<td>${cell(a)}</td>`).join('')}</tr>`;
   const rows = [
     row('status', (a) => statusBadge(a)),
     ...keys.map((k) => row(k, (a) => (k in a.hyper ? escapeHtml(formatValue(a.hyper[k])) : ''))),
     row('resumed from epoch', (a) => escapeHtml(a.resumedFromEpoch ?? '')),
   ];
-  return '<section><h2>Hyper-parameters</h2><div class="scroll"><table class="grid">' +
+  return (
+    '<section><h2>Hyper-parameters</h2><div class="scroll"><table class="grid">' +
     `<thead><tr><th></th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>` +
-    '</section>';
+    '</section>'
+  );
 }
 
 // ---------------------------------------------------------------- approaches
@@ -202,14 +221,15 @@ function approachSection(a: ApproachResult): string {
   const h = `<h2>${escapeHtml(a.title)} ${statusBadge(a)}</h2>`;
   const epochs = a.history.loss.length;
   if (epochs === 0 && a.history.val_loss.length === 0) {
-    return `<section class="approach">${h}<p class="muted">Not run yet: no epochs recorded.</p>` +
-      '</section>';
+    return `<section class="approach">${h}<p class="muted">Not run yet: no epochs recorded.</p></section>`;
   }
-  const resumed = a.resumedFromEpoch === undefined ? ''
-    : `<p class="muted">Resumed from a checkpoint after epoch ${escapeHtml(a.resumedFromEpoch)}.` +
-      '</p>';
+  const resumed =
+    a.resumedFromEpoch === undefined
+      ? ''
+      : `<p class="muted">Resumed from a checkpoint after epoch ${escapeHtml(a.resumedFromEpoch)}.</p>`;
   const charts = `<div class="charts">${curves(a, 'loss')}${curves(a, 'acc')}</div>`;
-  const csv = `<p class="muted">History as Keras's CSVLogger writes it: ` +
+  const csv =
+    `<p class="muted">History as Keras's CSVLogger writes it: ` +
     `<a href="${escapeHtml(historyPath(a))}"><code>${escapeHtml(historyPath(a))}</code></a></p>`;
   return `<section class="approach">${h}${resumed}${charts}${timingTable(a)}${csv}</section>`;
 }
@@ -217,8 +237,10 @@ function approachSection(a: ApproachResult): string {
 function curves(a: ApproachResult, metric: 'loss' | 'acc'): string {
   const word = metric === 'loss' ? 'loss' : 'accuracy';
   const series = curveSeries(a, metric);
-  return `<figure>${plotCurvesSvg(series, { title: `Training and validation ${word}`,
-    yLabel: metric === 'loss' ? 'Loss' : 'Accuracy' })}</figure>`;
+  return `<figure>${plotCurvesSvg(series, {
+    title: `Training and validation ${word}`,
+    yLabel: metric === 'loss' ? 'Loss' : 'Accuracy',
+  })}</figure>`;
 }
 
 /** The book's pairs: 'Training acc' as blue dots, 'Validation acc' as a blue line. */
@@ -238,17 +260,25 @@ function timingTable(a: ApproachResult): string {
   const n = Math.max(h.loss.length, h.val_loss.length, a.epochSeconds.length);
   const perEpoch = imagesPerEpoch(a);
   const rate = (s: number): string => (perEpoch && s > 0 ? num(perEpoch / s, 1) : '—');
-  const heads = ['epoch', 'seconds', ...(perEpoch ? ['images/s'] : []),
-    'loss', 'acc', 'val_loss', 'val_acc'];
+  const heads = ['epoch', 'seconds', ...(perEpoch ? ['images/s'] : []), 'loss', 'acc', 'val_loss', 'val_acc'];
   const rows = Array.from({ length: n }, (_, i) => {
     const s = a.epochSeconds[i];
-    const cells = [i + 1, num(s, 2), ...(perEpoch ? [rate(s)] : []), num(h.loss[i], 4),
-      num(h.acc[i], 4), num(h.val_loss[i], 4), num(h.val_acc[i], 4)];
+    const cells = [
+      i + 1,
+      num(s, 2),
+      ...(perEpoch ? [rate(s)] : []),
+      num(h.loss[i], 4),
+      num(h.acc[i], 4),
+      num(h.val_loss[i], 4),
+      num(h.val_acc[i], 4),
+    ];
     return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
   });
-  return `<p>${timingSummary(a)}</p><div class="scroll epochs"><table class="grid num"><thead>` +
+  return (
+    `<p>${timingSummary(a)}</p><div class="scroll epochs"><table class="grid num"><thead>` +
     `<tr>${heads.map((x) => `<th>${x}</th>`).join('')}</tr></thead>` +
-    `<tbody>${rows.join('')}</tbody></table></div>`;
+    `<tbody>${rows.join('')}</tbody></table></div>`
+  );
 }
 
 function timingSummary(a: ApproachResult): string {
@@ -259,7 +289,9 @@ function timingSummary(a: ApproachResult): string {
     secs.length ? `${num(total / secs.length, 2)} s per epoch` : '',
     a.imagesPerSec !== undefined ? `<b>${num(a.imagesPerSec, 1)}</b> training images/s` : '',
     a.featureSeconds !== undefined ? `conv-base features ${num(a.featureSeconds, 1)} s` : '',
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** Training images per epoch when the hyper-parameters say (steps x batch). */
@@ -283,23 +315,30 @@ function misclassified(r: ChapterResults, images: Thumbnail[]): string {
   const names = classNames(list);
   const shown = list.filter((m) => uri.has(m.rel));
   const cards = shown.map((m) => misclassifiedCard(m, uri.get(m.rel) ?? '', names));
-  const more = list.length > shown.length
-    ? `<p class="muted">${list.length - shown.length} more not shown (see results.json).</p>` : '';
-  return '<section><h2>Misclassified test images</h2><p class="muted">p is the model\'s ' +
+  const more =
+    list.length > shown.length
+      ? `<p class="muted">${list.length - shown.length} more not shown (see results.json).</p>`
+      : '';
+  return (
+    '<section><h2>Misclassified test images</h2><p class="muted">p is the model\'s ' +
     'sigmoid output, the probability of class 1; a test image counts as misclassified when ' +
     `p and its label are on opposite sides of 0.5.</p><div class="thumbs">${cards.join('')}` +
-    `</div>${more}</section>`;
+    `</div>${more}</section>`
+  );
 }
 
 function misclassifiedCard(m: Misclassified, dataUri: string, names: Map<number, string>): string {
   const name = (label: number): string => names.get(label) ?? `class ${label}`;
-  const img = dataUri.startsWith('data:image/') && dataUri !== placeholderDataUri()
-    ? `<img src="${escapeHtml(dataUri)}" alt="${escapeHtml(m.rel)}">`
-    : '<div class="noimg">image unreadable</div>';
-  return `<figure class="thumb">${img}<figcaption><b title="${escapeHtml(m.file)}">` +
+  const img =
+    dataUri.startsWith('data:image/') && dataUri !== placeholderDataUri()
+      ? `<img src="${escapeHtml(dataUri)}" alt="${escapeHtml(m.rel)}">`
+      : '<div class="noimg">image unreadable</div>';
+  return (
+    `<figure class="thumb">${img}<figcaption><b title="${escapeHtml(m.file)}">` +
     `${escapeHtml(basename(m.rel))}</b><span>${escapeHtml(m.rel)}</span>` +
     `true: ${escapeHtml(name(m.label))} (${escapeHtml(m.label)}) · predicted ` +
-    `${escapeHtml(name(m.label === 1 ? 0 : 1))} · p = ${num(m.p, 3)}</figcaption></figure>`;
+    `${escapeHtml(name(m.label === 1 ? 0 : 1))} · p = ${num(m.p, 3)}</figcaption></figure>`
+  );
 }
 
 /** Class names from the folder above each file (test/cats/x.jpg -> cats), when unambiguous. */
@@ -318,15 +357,18 @@ function pipeline(r: ChapterResults): string {
   const entries = Object.entries(r.pipeline ?? {});
   if (entries.length === 0) return '';
   const rows = entries.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${num(v, 1)}</td></tr>`);
-  return '<section><h2>Input pipeline (images/s)</h2>' +
-    `<table class="kv">${rows.join('')}</table></section>`;
+  return `<section><h2>Input pipeline (images/s)</h2><table class="kv">${rows.join('')}</table></section>`;
 }
 
 function summaries(r: ChapterResults): string {
   const block = (title: string, text: string): string =>
     `<details open><summary>${title}</summary><pre>${escapeHtml(text)}</pre></details>`;
-  return '<section><h2>Models</h2>' + block('conv_base.summary()', r.summaries.base) +
-    block('model.summary()', r.summaries.model) + '</section>';
+  return (
+    '<section><h2>Models</h2>' +
+    block('conv_base.summary()', r.summaries.base) +
+    block('model.summary()', r.summaries.model) +
+    '</section>'
+  );
 }
 
 // ---------------------------------------------------------------- formatting

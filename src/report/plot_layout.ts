@@ -28,7 +28,12 @@ export function textWidth(s: string, size = FONT): number {
   return w * size;
 }
 
-export interface Box { x: number; y: number; w: number; h: number }
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 export interface PlotLayout {
   frame: Rect;

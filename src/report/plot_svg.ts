@@ -3,8 +3,19 @@
 // plot_layout.ts (which keeps the axis labels clear of the tick labels).
 import { escapeHtml } from './escape.js';
 import {
-  bestCorner, finitePoints, project, seriesStyle, seriesTrace, tickLabel, toPixels, xScale, yScale,
-  type PlotSeries, type Point, type Rect, type Scale,
+  bestCorner,
+  finitePoints,
+  project,
+  seriesStyle,
+  seriesTrace,
+  tickLabel,
+  toPixels,
+  xScale,
+  yScale,
+  type PlotSeries,
+  type Point,
+  type Rect,
+  type Scale,
 } from './axes.js';
 import { FONT, plotLayout, textWidth, TITLE_FONT, type PlotLayout } from './plot_layout.js';
 
@@ -35,12 +46,18 @@ export function plotCurvesSvg(series: PlotSeries[], o: SvgPlotOptions): string {
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`,
     axes(l, xs, ys, o, width),
     ...series.map((s) => seriesSvg(f, xs, ys, s)),
-    legend(f, series, series.flatMap((s) => seriesTrace(f, xs, ys, s))),
+    legend(
+      f,
+      series,
+      series.flatMap((s) => seriesTrace(f, xs, ys, s)),
+    ),
   ];
   const title = o.title.replace(/\n/g, ' — ');
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="plot" viewBox="0 0 ${width} ${height}" ` +
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" class="plot" viewBox="0 0 ${width} ${height}" ` +
     `width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}" ` +
-    `font-family="${FONT_FAMILY}" font-size="${FONT}"><title>${escapeHtml(title)}</title>${parts.join('')}</svg>`;
+    `font-family="${FONT_FAMILY}" font-size="${FONT}"><title>${escapeHtml(title)}</title>${parts.join('')}</svg>`
+  );
 }
 
 function axes(l: PlotLayout, xs: Scale, ys: Scale, o: SvgPlotOptions, w: number): string {
@@ -48,28 +65,38 @@ function axes(l: PlotLayout, xs: Scale, ys: Scale, o: SvgPlotOptions, w: number)
   const out: string[] = [];
   for (const t of ys.ticks) {
     const y = n1(project(t, ys, f.bottom, f.top));
-    out.push(`<line x1="${f.left}" x2="${f.right}" y1="${y}" y2="${y}" stroke="#e8e8e8"/>`,
+    out.push(
+      `<line x1="${f.left}" x2="${f.right}" y1="${y}" y2="${y}" stroke="#e8e8e8"/>`,
       `<line x1="${f.left - 4}" x2="${f.left}" y1="${y}" y2="${y}" stroke="#222"/>`,
       `<text x="${n1(l.tickRight)}" y="${y}" text-anchor="end" dominant-baseline="central" ` +
-      `fill="#222">${tickLabel(t, ys)}</text>`);
+        `fill="#222">${tickLabel(t, ys)}</text>`,
+    );
   }
   for (const t of xs.ticks) {
     const x = n1(project(t, xs, f.left, f.right));
-    out.push(`<line x1="${x}" x2="${x}" y1="${f.bottom}" y2="${f.bottom + 4}" stroke="#222"/>`,
-      `<text x="${x}" y="${n1(l.xTickY)}" text-anchor="middle" fill="#222">${tickLabel(t, xs)}</text>`);
+    out.push(
+      `<line x1="${x}" x2="${x}" y1="${f.bottom}" y2="${f.bottom + 4}" stroke="#222"/>`,
+      `<text x="${x}" y="${n1(l.xTickY)}" text-anchor="middle" fill="#222">${tickLabel(t, xs)}</text>`,
+    );
   }
   const midX = (f.left + f.right) / 2;
   const midY = n1((f.top + f.bottom) / 2);
   const yl = n1(l.yLabelX);
-  const titles = o.title.split('\n').map((line, i) =>
-    `<text x="${w / 2}" y="${n1(l.titleY[i])}" text-anchor="middle" font-weight="bold" ` +
-    `font-size="${TITLE_FONT}">${escapeHtml(line)}</text>`);
-  out.push(`<rect x="${n1(f.left)}" y="${n1(f.top)}" width="${n1(f.right - f.left)}" ` +
+  const titles = o.title
+    .split('\n')
+    .map(
+      (line, i) =>
+        `<text x="${w / 2}" y="${n1(l.titleY[i])}" text-anchor="middle" font-weight="bold" ` +
+        `font-size="${TITLE_FONT}">${escapeHtml(line)}</text>`,
+    );
+  out.push(
+    `<rect x="${n1(f.left)}" y="${n1(f.top)}" width="${n1(f.right - f.left)}" ` +
       `height="${n1(f.bottom - f.top)}" fill="none" stroke="#222"/>`,
     `<text x="${n1(midX)}" y="${n1(l.xLabelY)}" text-anchor="middle">${escapeHtml(o.xLabel ?? 'Epochs')}</text>`,
     `<text x="${yl}" y="${midY}" text-anchor="middle" dominant-baseline="central" ` +
       `transform="rotate(-90 ${yl} ${midY})">${escapeHtml(o.yLabel)}</text>`,
-    ...titles);
+    ...titles,
+  );
   return out.join('');
 }
 
@@ -79,18 +106,21 @@ function seriesSvg(f: Rect, xs: Scale, ys: Scale, s: PlotSeries): string {
   const color = rgb(s.color);
   const at = (p: Point): Point => toPixels(f, xs, ys, p);
   if (seriesStyle(s) === 'dots') {
-    return finitePoints(s.values).map((p) => at(p))
-      .map((q) => `<circle cx="${n1(q.x)}" cy="${n1(q.y)}" r="3.5" fill="${color}"/>`).join('');
+    return finitePoints(s.values)
+      .map((p) => at(p))
+      .map((q) => `<circle cx="${n1(q.x)}" cy="${n1(q.y)}" r="3.5" fill="${color}"/>`)
+      .join('');
   }
-  return runs(s.values).map((run) => {
-    const pts = run.map(at);
-    if (pts.length === 1) {
-      return `<rect x="${n1(pts[0].x - 3)}" y="${n1(pts[0].y - 3)}" width="6" height="6" ` +
-        `fill="${color}"/>`;
-    }
-    const d = pts.map((q) => `${n1(q.x)},${n1(q.y)}`).join(' ');
-    return `<polyline points="${d}" fill="none" stroke="${color}" stroke-width="2"/>`;
-  }).join('');
+  return runs(s.values)
+    .map((run) => {
+      const pts = run.map(at);
+      if (pts.length === 1) {
+        return `<rect x="${n1(pts[0].x - 3)}" y="${n1(pts[0].y - 3)}" width="6" height="6" ` + `fill="${color}"/>`;
+      }
+      const d = pts.map((q) => `${n1(q.x)},${n1(q.y)}`).join(' ');
+      return `<polyline points="${d}" fill="none" stroke="${color}" stroke-width="2"/>`;
+    })
+    .join('');
 }
 
 /** Maximal runs of consecutive finite values, as (epoch, value) points. */
@@ -118,13 +148,17 @@ function legend(f: Rect, series: PlotSeries[], trace: Point[]): string {
   const rows = series.map((s, i) => {
     const cy = b.y + 3 + rowH * i + rowH / 2;
     const color = rgb(s.color);
-    const mark = seriesStyle(s) === 'dots'
-      ? `<circle cx="${n1(b.x + 18)}" cy="${n1(cy)}" r="3.5" fill="${color}"/>`
-      : `<line x1="${n1(b.x + 8)}" x2="${n1(b.x + 28)}" y1="${n1(cy)}" y2="${n1(cy)}" ` +
-        `stroke="${color}" stroke-width="2"/>`;
-    return `${mark}<text x="${n1(b.x + 36)}" y="${n1(cy)}" dominant-baseline="middle">` +
-      `${escapeHtml(s.label)}</text>`;
+    const mark =
+      seriesStyle(s) === 'dots'
+        ? `<circle cx="${n1(b.x + 18)}" cy="${n1(cy)}" r="3.5" fill="${color}"/>`
+        : `<line x1="${n1(b.x + 8)}" x2="${n1(b.x + 28)}" y1="${n1(cy)}" y2="${n1(cy)}" ` +
+          `stroke="${color}" stroke-width="2"/>`;
+    return (
+      `${mark}<text x="${n1(b.x + 36)}" y="${n1(cy)}" dominant-baseline="middle">` + `${escapeHtml(s.label)}</text>`
+    );
   });
-  return `<rect x="${n1(b.x)}" y="${n1(b.y)}" width="${n1(w)}" height="${h}" fill="#fff" ` +
-    `fill-opacity="0.9" stroke="#ccc" rx="3"/>${rows.join('')}`;
+  return (
+    `<rect x="${n1(b.x)}" y="${n1(b.y)}" width="${n1(w)}" height="${h}" fill="#fff" ` +
+    `fill-opacity="0.9" stroke="#ccc" rx="3"/>${rows.join('')}`
+  );
 }

@@ -19,7 +19,12 @@ function fonts(): string[] {
 export function svgToPng(svg: string): Buffer {
   const r = new Resvg(svg, {
     background: '#ffffff',
-    font: { loadSystemFonts: false, fontFiles: fonts(), defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+    font: {
+      loadSystemFonts: false,
+      fontFiles: fonts(),
+      defaultFontFamily: 'DejaVu Sans',
+      sansSerifFamily: 'DejaVu Sans',
+    },
   });
   return r.render().asPng();
 }

@@ -35,11 +35,25 @@ function meta(name: string, tid: number, value: string): TraceEvent {
 
 function dispatchEvent(d: DispatchRow, offsetMs: number): TraceEvent {
   return {
-    name: `${d.layer} · ${d.kernel}`, cat: d.phase, ph: 'X', pid: PID, tid: QUEUE_TID,
-    ts: us(offsetMs + d.startMs), dur: us(d.ms),
+    name: `${d.layer} · ${d.kernel}`,
+    cat: d.phase,
+    ph: 'X',
+    pid: PID,
+    tid: QUEUE_TID,
+    ts: us(offsetMs + d.startMs),
+    dur: us(d.ms),
     args: {
-      step: d.step, index: d.index, kernel: d.kernel, layer: d.path, phase: d.phase, variant: d.variant,
-      hash: d.hash, grid: d.grid.join('x'), workgroup: d.workgroup.join('x'), flops: d.flops, gflops: d.gflops,
+      step: d.step,
+      index: d.index,
+      kernel: d.kernel,
+      layer: d.path,
+      phase: d.phase,
+      variant: d.variant,
+      hash: d.hash,
+      grid: d.grid.join('x'),
+      workgroup: d.workgroup.join('x'),
+      flops: d.flops,
+      gflops: d.gflops,
       share: d.share,
     },
   };
@@ -54,17 +68,32 @@ export function profileTrace(r: ProfileReport): TraceFile {
   ];
   let offset = 0;
   for (const s of r.steps) {
-    const rows = r.dispatches.filter((d) => d.step === s.step).sort((a, b) => a.startMs - b.startMs || a.index - b.index);
+    const rows = r.dispatches
+      .filter((d) => d.step === s.step)
+      .sort((a, b) => a.startMs - b.startMs || a.index - b.index);
     const span = Math.max(s.wallMs, ...rows.map((d) => d.startMs + d.ms));
     events.push({
-      name: `step ${s.step}`, cat: 'step', ph: 'X', pid: PID, tid: STEPS_TID, ts: us(offset), dur: us(s.wallMs),
+      name: `step ${s.step}`,
+      cat: 'step',
+      ph: 'X',
+      pid: PID,
+      tid: STEPS_TID,
+      ts: us(offset),
+      dur: us(s.wallMs),
       args: { method: s.method, dispatches: s.dispatches, gpuMs: s.gpuMs, cpuMs: s.cpuMs, note: s.note },
     });
     events.push(...rows.map((d) => dispatchEvent(d, offset)));
     offset += span;
   }
   return {
-    traceEvents: events, displayTimeUnit: 'ms',
-    otherData: { workload: r.workload, created: r.created, method: r.method, methodNote: r.methodNote, adapter: r.adapter },
+    traceEvents: events,
+    displayTimeUnit: 'ms',
+    otherData: {
+      workload: r.workload,
+      created: r.created,
+      method: r.method,
+      methodNote: r.methodNote,
+      adapter: r.adapter,
+    },
   };
 }

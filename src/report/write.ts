@@ -30,11 +30,13 @@ export function writeReport(outDir: string, r: ChapterResults): string[] {
   put('results.json', `${JSON.stringify(r, null, 2)}\n`);
   const plotted = r.approaches.filter(hasHistory);
   for (const a of plotted) {
-    for (const metric of ['loss', 'acc'] as const) put(`plots/${fileStem(a.name)}_${metric}.png`, approachPlot(a, metric));
+    for (const metric of ['loss', 'acc'] as const)
+      put(`plots/${fileStem(a.name)}_${metric}.png`, approachPlot(a, metric));
     put(historyPath(a), historyCsv(a.history));
   }
   if (plotted.length > 1) {
-    for (const metric of ['acc', 'loss'] as const) put(`plots/approaches_val_${metric}.png`, combinedPlot(plotted, metric));
+    for (const metric of ['acc', 'loss'] as const)
+      put(`plots/approaches_val_${metric}.png`, combinedPlot(plotted, metric));
   }
   put('report.html', renderReport(r, thumbnails(r)));
   return written;
@@ -47,20 +49,27 @@ export function hasHistory(a: ApproachResult): boolean {
 
 function approachPlot(a: ApproachResult, metric: 'loss' | 'acc'): Buffer {
   const word = metric === 'loss' ? 'loss' : 'accuracy';
-  return svgToPng(plotCurvesSvg(curveSeries(a, metric), {
-    ...PNG_SIZE, title: `${a.title}\nTraining and validation ${word}`, yLabel: metric === 'loss' ? 'Loss' : 'Accuracy',
-  }));
+  return svgToPng(
+    plotCurvesSvg(curveSeries(a, metric), {
+      ...PNG_SIZE,
+      title: `${a.title}\nTraining and validation ${word}`,
+      yLabel: metric === 'loss' ? 'Loss' : 'Accuracy',
+    }),
+  );
 }
 
 function combinedPlot(approaches: ApproachResult[], metric: 'loss' | 'acc'): Buffer {
   const word = metric === 'loss' ? 'loss' : 'accuracy';
-  return svgToPng(plotCurvesSvg(combinedSeries(approaches, metric), {
-    ...PNG_SIZE, title: `Validation ${word}, approaches side by side`, yLabel: `Validation ${word}`,
-  }));
+  return svgToPng(
+    plotCurvesSvg(combinedSeries(approaches, metric), {
+      ...PNG_SIZE,
+      title: `Validation ${word}, approaches side by side`,
+      yLabel: `Validation ${word}`,
+    }),
+  );
 }
 
 function thumbnails(r: ChapterResults): Thumbnail[] {
   const list = r.test?.misclassified ?? [];
-  return list.slice(0, MAX_THUMBNAILS)
-    .map((m) => ({ rel: m.rel, dataUri: thumbnailDataUri(m.file) }));
+  return list.slice(0, MAX_THUMBNAILS).map((m) => ({ rel: m.rel, dataUri: thumbnailDataUri(m.file) }));
 }

@@ -32,8 +32,10 @@ function tooLarge(shape: Shape, bytes: number, limit: number, limitName: string,
   const perItem = shape.length > 1 && shape[0] > 0 ? bytes / shape[0] : bytes;
   const fits = Math.floor(limit / perItem);
   const hint = shape.length > 1 && fits >= 1 ? `; the largest batch that fits is ${fits}` : '';
-  return `dawnflow: ${label || 'a tensor'} ${fmt(shape)} needs ${bytes} bytes, more than this adapter's ` +
-    `${limitName} (${limit})${hint}`;
+  return (
+    `dawnflow: ${label || 'a tensor'} ${fmt(shape)} needs ${bytes} bytes, more than this adapter's ` +
+    `${limitName} (${limit})${hint}`
+  );
 }
 
 /** Shapes of tensor buffers, so the dispatcher can say which tensor a kernel cannot bind. */
@@ -41,7 +43,8 @@ const shapes = new WeakMap<GPUBuffer, { shape: number[]; label: string }>();
 
 export function describeOversized(buffer: GPUBuffer, limit: number): string {
   const s = shapes.get(buffer);
-  if (!s) return `dawnflow: a ${buffer.size}-byte buffer is larger than this adapter's maxStorageBufferBindingSize (${limit})`;
+  if (!s)
+    return `dawnflow: a ${buffer.size}-byte buffer is larger than this adapter's maxStorageBufferBindingSize (${limit})`;
   return tooLarge(s.shape, sizeOf(s.shape) * 4, limit, 'maxStorageBufferBindingSize', s.label);
 }
 
@@ -67,7 +70,11 @@ export class Tensor {
   name = '';
   private storage: Storage | null;
 
-  private constructor(shape: Shape, readonly dtype: DType, storage: Storage) {
+  private constructor(
+    shape: Shape,
+    readonly dtype: DType,
+    storage: Storage,
+  ) {
     checkShape(shape);
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);

@@ -74,8 +74,11 @@ export interface FolderOptions {
  * `dir` is absent, old or complete, never half made. On any failure the temporary folder is
  * removed and the error thrown (without `replace`, also when `dir` appeared meanwhile).
  */
-export async function buildFolderAtomic(dir: string, build: (tmp: string) => void | Promise<void>,
-  o: FolderOptions = {}): Promise<void> {
+export async function buildFolderAtomic(
+  dir: string,
+  build: (tmp: string) => void | Promise<void>,
+  o: FolderOptions = {},
+): Promise<void> {
   const tmp = o.tmp ?? join(dirname(dir), tempPathFor(basename(dir)));
   fs.rmSync(tmp, { recursive: true, force: true });
   try {

@@ -2,10 +2,12 @@
 // (strings, TypeErrors from their own asserts, RangeErrors from DataViews), and names in
 // messages come from files that may hold any bytes, so both are flattened to one safe line.
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
 /** Whitespace runs become one space; control characters (terminal escapes, NULs) become '?'. */
 export function oneLine(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return s.replace(/\s+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').trim();
+  return s.replace(/\s+/g, ' ').replace(CONTROL, '?').trim();
 }
 
 /** True for errors dawnflow made itself (`dawnflow: ...`), which callers pass on unchanged. */

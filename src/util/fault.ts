@@ -18,7 +18,10 @@ type Spec = Map<string, number>;
 
 function parse(text: string | undefined): Spec {
   const spec: Spec = new Map();
-  for (const part of (text ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (text ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [point, n] = part.split('@');
     spec.set(point, n === undefined ? 1 : Number(n));
   }

@@ -17,7 +17,12 @@ useGpu();
 const dir = mkdtempSync(join(tmpdir(), 'dawnflow-approaches-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, 'data');
-for (const [split, seed] of [['train', 1], ['validation', 2], ['test', 3]] as const) makeImageFolder(join(data, split), 2, seed);
+for (const [split, seed] of [
+  ['train', 1],
+  ['validation', 2],
+  ['test', 3],
+] as const)
+  makeImageFolder(join(data, split), 2, seed);
 const weights = join(dir, 'vgg16_notop.h5');
 let fileLayers: H5Layer[] = [];
 
@@ -38,7 +43,18 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
   }
 }
 
-const SMALL = ['--target-size', '32', '--epochs', '2', '--batch-size', '2', '--validation-batch-size', '2', '--seed', '5'];
+const SMALL = [
+  '--target-size',
+  '32',
+  '--epochs',
+  '2',
+  '--batch-size',
+  '2',
+  '--validation-batch-size',
+  '2',
+  '--seed',
+  '5',
+];
 
 describe('the chapter commands on tiny data', () => {
   test('approach 1: features, then the dense head with RMSprop; history in the JSON', async () => {
@@ -52,8 +68,20 @@ describe('the chapter commands on tiny data', () => {
       l.weights[1].data = l.weights[1].data.map((v) => v * 0.02);
     }
     await writeKerasH5(weights, fileLayers, { legacyLayout: true });
-    const r = await cli(['feature-extraction', '--data', data, '--weights', weights, ...SMALL,
-      '--features', join(dir, 'features'), '--save', join(dir, 'head.h5'), '--json', join(dir, 'fe.json')]);
+    const r = await cli([
+      'feature-extraction',
+      '--data',
+      data,
+      '--weights',
+      weights,
+      ...SMALL,
+      '--features',
+      join(dir, 'features'),
+      '--save',
+      join(dir, 'head.h5'),
+      '--json',
+      join(dir, 'fe.json'),
+    ]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('Train on 4 samples, validate on 4 samples');
     // Off a TTY Keras starts each progress draw on a new line: an empty line after `Epoch i/N`,
@@ -64,13 +92,37 @@ describe('the chapter commands on tiny data', () => {
     expect(res.history.val_acc).toHaveLength(2);
     expect(res.settings.lr).toBe(2e-5);
     // A second run reuses the saved features instead of running the conv base again.
-    const again = await cli(['feature-extraction', '--data', data, '--weights', weights, ...SMALL, '--epochs', '1', '--features', join(dir, 'features')]);
+    const again = await cli([
+      'feature-extraction',
+      '--data',
+      data,
+      '--weights',
+      weights,
+      ...SMALL,
+      '--epochs',
+      '1',
+      '--features',
+      join(dir, 'features'),
+    ]);
     expect(again.out).toContain('train: 4 feature rows from');
   });
 
   test('approach 2: frozen base (30 -> 4 trainable weights), base weights untouched in the saved file', async () => {
-    const r = await cli(['transfer', '--data', data, '--weights', weights, ...SMALL, '--steps-per-epoch', '2',
-      '--validation-steps', '1', '--save', join(dir, 'transfer.h5'), '--no-augment']);
+    const r = await cli([
+      'transfer',
+      '--data',
+      data,
+      '--weights',
+      weights,
+      ...SMALL,
+      '--steps-per-epoch',
+      '2',
+      '--validation-steps',
+      '1',
+      '--save',
+      join(dir, 'transfer.h5'),
+      '--no-augment',
+    ]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('before freezing the conv base: 30');
     expect(r.out).toContain('after freezing the conv base: 4');
@@ -82,8 +134,24 @@ describe('the chapter commands on tiny data', () => {
   });
 
   test('approach 3: fine-tune from the saved model; blocks 1-4 stay, block5 moves', async () => {
-    const r = await cli(['fine-tune', '--from', join(dir, 'transfer.h5'), '--data', data, ...SMALL, '--epochs', '1',
-      '--steps-per-epoch', '1', '--validation-steps', '1', '--lr', '1e-3', '--save', join(dir, 'fine.h5')]);
+    const r = await cli([
+      'fine-tune',
+      '--from',
+      join(dir, 'transfer.h5'),
+      '--data',
+      data,
+      ...SMALL,
+      '--epochs',
+      '1',
+      '--steps-per-epoch',
+      '1',
+      '--validation-steps',
+      '1',
+      '--lr',
+      '1e-3',
+      '--save',
+      join(dir, 'fine.h5'),
+    ]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('trainable weights after unfreezing from block5_conv1: 10');
     const before = readKerasH5(join(dir, 'transfer.h5')).layers.find((l) => l.name === 'vgg16')!;
@@ -94,9 +162,19 @@ describe('the chapter commands on tiny data', () => {
   });
 
   test('evaluate prints the test accuracy; predict one probability per image', async () => {
-    const e = await cli(['evaluate', '--model', join(dir, 'fine.h5'), '--data', join(data, 'test'), '--batch-size', '2']);
+    const e = await cli([
+      'evaluate',
+      '--model',
+      join(dir, 'fine.h5'),
+      '--data',
+      join(data, 'test'),
+      '--batch-size',
+      '2',
+    ]);
     expect(e.code, e.out).toBe(0);
-    expect(e.out).toMatch(/Found 4 images belonging to 2 classes\.\ntest loss: [\d.e-]+\ntest acc: (0|0\.25|0\.5|0\.75|1)\n/);
+    expect(e.out).toMatch(
+      /Found 4 images belonging to 2 classes\.\ntest loss: [\d.e-]+\ntest acc: (0|0\.25|0\.5|0\.75|1)\n/,
+    );
     const img = join(data, 'test', 'cats', 'cat.0.png');
     const p = await cli(['predict', '--model', join(dir, 'fine.h5'), img]);
     expect(p.out).toMatch(new RegExp(`${img.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: \\d\\.\\d{4} -> (cats|dogs)`));
@@ -104,8 +182,12 @@ describe('the chapter commands on tiny data', () => {
 
   test('usage errors: missing data folder, bad numbers, fine-tune without a model', async () => {
     expect((await cli(['transfer', '--weights', weights])).out).toMatch(/--data DIR is required/);
-    expect((await cli(['transfer', '--data', data, '--weights', weights, '--epochs', '0'])).out).toMatch(/--epochs must be an integer >= 1/);
-    expect((await cli(['transfer', '--data', dir, '--weights', weights, '--target-size', '32'])).out).toMatch(/train not found: --data must hold train\//);
+    expect((await cli(['transfer', '--data', data, '--weights', weights, '--epochs', '0'])).out).toMatch(
+      /--epochs must be an integer >= 1/,
+    );
+    expect((await cli(['transfer', '--data', dir, '--weights', weights, '--target-size', '32'])).out).toMatch(
+      /train not found: --data must hold train\//,
+    );
     expect((await cli(['fine-tune', '--data', data])).code).toBe(2);
   });
 });
@@ -113,8 +195,26 @@ describe('the chapter commands on tiny data', () => {
 describe('the from-scratch baseline', () => {
   test('dawnflow scratch trains the small convnet and writes the same report', async () => {
     const out = join(dir, 'scratch');
-    const r = await cli(['scratch', '--data', data, '--out', out, '--quick', '--target-size', '48', '--epochs', '1',
-      '--steps-per-epoch', '1', '--batch-size', '2', '--validation-steps', '1', '--limit', '4']);
+    const r = await cli([
+      'scratch',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--quick',
+      '--target-size',
+      '48',
+      '--epochs',
+      '1',
+      '--steps-per-epoch',
+      '1',
+      '--batch-size',
+      '2',
+      '--validation-steps',
+      '1',
+      '--limit',
+      '4',
+    ]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/conv2d_\d+ \(Conv2D\) +\(None, 46, 46, 32\)/);
     expect(r.out).toMatch(/^test acc: [\d.]+$/m);

@@ -13,18 +13,64 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dawnflow-chapter-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, 'data');
-for (const [split, seed] of [['train', 1], ['validation', 2], ['test', 3]] as const) makeImageFolder(join(data, split), 3, seed);
+for (const [split, seed] of [
+  ['train', 1],
+  ['validation', 2],
+  ['test', 3],
+] as const)
+  makeImageFolder(join(data, split), 3, seed);
 const out = join(dir, 'run');
-const ARGS = ['bin/dawnflow.js', 'chapter', '--data', data, '--weights', 'random', '--out', out, '--quick', '--target-size', '32',
-  '--limit', '6', '--fe-epochs', '4', '--tr-epochs', '3', '--tr-steps', '1', '--tr-batch-size', '2', '--tr-val-batch-size', '2',
-  '--tr-val-steps', '1', '--ft-epochs', '2', '--ft-steps', '1', '--ft-batch-size', '2', '--ft-val-steps', '1', '--test-batch-size', '3'];
+const ARGS = [
+  'bin/dawnflow.js',
+  'chapter',
+  '--data',
+  data,
+  '--weights',
+  'random',
+  '--out',
+  out,
+  '--quick',
+  '--target-size',
+  '32',
+  '--limit',
+  '6',
+  '--fe-epochs',
+  '4',
+  '--tr-epochs',
+  '3',
+  '--tr-steps',
+  '1',
+  '--tr-batch-size',
+  '2',
+  '--tr-val-batch-size',
+  '2',
+  '--tr-val-steps',
+  '1',
+  '--ft-epochs',
+  '2',
+  '--ft-steps',
+  '1',
+  '--ft-batch-size',
+  '2',
+  '--ft-val-steps',
+  '1',
+  '--test-batch-size',
+  '3',
+];
 
-interface Run { code: number | null; out: string; signal: NodeJS.Signals | null }
+interface Run {
+  code: number | null;
+  out: string;
+  signal: NodeJS.Signals | null;
+}
 
 /** Runs the CLI; `killWhen` is polled and, once true, the child gets SIGKILL. */
 function runCli(killWhen?: () => boolean): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ARGS, { cwd: root, env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } });
+    const child = spawn(process.execPath, ARGS, {
+      cwd: root,
+      env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    });
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.stderr.on('data', (d) => (text += d));
@@ -64,7 +110,8 @@ test('chapter runs all three approaches, and resumes after a kill without redoin
   expect(tr.history.loss).toHaveLength(3);
   expect(tr.resumedFromEpoch).toBe(done);
   expect(results.approaches.map((a: { status: string }) => a.status)).toEqual(['done', 'done', 'done']);
-  for (const f of ['report.html', 'final_model.h5', 'plots/transfer_acc.png', 'checkpoints/fine-tune.h5']) expect(existsSync(join(out, f)), f).toBe(true);
+  for (const f of ['report.html', 'final_model.h5', 'plots/transfer_acc.png', 'checkpoints/fine-tune.h5'])
+    expect(existsSync(join(out, f)), f).toBe(true);
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   expect(html).not.toContain('<script');
   // The same command on a finished run does nothing again but the test and the report.

@@ -1,7 +1,13 @@
 // The chapter's presets: which one a run takes, how it says where it departs from the book, and
 // the --full estimate extrapolated from a run's measured phases.
 import { expect, test } from 'vitest';
-import { choosePreset, describePreset, estimateFullSeconds, formatDuration, PRESETS } from '../../src/apps/chapter_presets.js';
+import {
+  choosePreset,
+  describePreset,
+  estimateFullSeconds,
+  formatDuration,
+  PRESETS,
+} from '../../src/apps/chapter_presets.js';
 import type { ChapterSettings } from '../../src/apps/chapter_run.js';
 import { freshState } from '../../src/apps/chapter_state.js';
 
@@ -15,7 +21,9 @@ test('hardware runs the book; a software adapter runs quick with real weights an
 
 test('the book preset is the chapter; the quick one keeps its learning rates at 150x150', () => {
   const f = PRESETS.full;
-  expect([f.targetSize, f.fe.lr, f.tr.lr, f.ft.lr, f.tr.batchSize, f.ft.stepsPerEpoch]).toEqual([150, 2e-5, 2e-4, 1e-6, 40, 100]);
+  expect([f.targetSize, f.fe.lr, f.tr.lr, f.ft.lr, f.tr.batchSize, f.ft.stepsPerEpoch]).toEqual([
+    150, 2e-5, 2e-4, 1e-6, 40, 100,
+  ]);
   expect(PRESETS.quick.targetSize).toBe(150);
   expect(describePreset('quick', PRESETS.quick)).not.toContain('lr');
   const demo = describePreset('demo', { ...PRESETS.demo, baseInit: 'he_uniform' });
@@ -25,7 +33,7 @@ test('the book preset is the chapter; the quick one keeps its learning rates at 
   expect(demo).toContain('random base drawn with he_uniform');
 });
 
-test('the --full estimate scales measured seconds per image to the book\'s counts and pixels', () => {
+test("the --full estimate scales measured seconds per image to the book's counts and pixels", () => {
   const s = { ...PRESETS.quick, data: 'd', weights: 'w', out: 'o', augment: true } as ChapterSettings;
   const state = freshState('k', 1);
   // 3 x 160 images featured in 48 s: 0.1 s per image; 2000 + 1000 + 1000 images -> 400 s.

@@ -50,8 +50,20 @@ describe('dawnflow features', () => {
     await writeLegacyVgg16Notop(weights, 11, VGG16_WIDTHS);
     const out = join(dir, 'feat.npy');
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    const code = await run(['features', '--weights', weights, '--data', data, '--out', out,
-      '--target-size', '32', '--batch-size', '4', '--no-shuffle']);
+    const code = await run([
+      'features',
+      '--weights',
+      weights,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--target-size',
+      '32',
+      '--batch-size',
+      '4',
+      '--no-shuffle',
+    ]);
     log.mockRestore();
     expect(code).toBe(0);
     const f = readNpy(out);
@@ -61,7 +73,10 @@ describe('dawnflow features', () => {
     expect(meta.files).toEqual(files);
     expect(meta.classIndices).toEqual({ cats: 0, dogs: 1 });
     const base = vgg16({ inputShape: [32, 32, 3], weights });
-    const x = toFloatBatch(files.map((p) => loadImage(join(data, p), { targetSize: [32, 32] })), 1 / 255);
+    const x = toFloatBatch(
+      files.map((p) => loadImage(join(data, p), { targetSize: [32, 32] })),
+      1 / 255,
+    );
     const direct = await base.predict(x, [6, 32, 32, 3], 6);
     expectClose(f.data, direct.y, { atol: 0, rtol: 1e-6, label: 'features vs direct predict' });
     base.dispose();
@@ -86,8 +101,12 @@ describe('dawnflow features', () => {
   test('missing weights or data give one line with the fix', async () => {
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(await run(['features', '--data', data, '--out', join(dir, 'x.npy')])).toBe(2);
-    expect(await run(['features', '--weights', join(dir, 'none.h5'), '--data', data, '--out', join(dir, 'x.npy')])).toBe(2);
-    expect(await run(['features', '--weights', 'random', '--data', join(dir, 'nope'), '--out', join(dir, 'x.npy')])).toBe(2);
+    expect(
+      await run(['features', '--weights', join(dir, 'none.h5'), '--data', data, '--out', join(dir, 'x.npy')]),
+    ).toBe(2);
+    expect(
+      await run(['features', '--weights', 'random', '--data', join(dir, 'nope'), '--out', join(dir, 'x.npy')]),
+    ).toBe(2);
     const lines = err.mock.calls.map((c) => String(c[0]));
     err.mockRestore();
     expect(lines[0]).toMatch(/--weights FILE.h5 is required/);

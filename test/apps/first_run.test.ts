@@ -14,14 +14,25 @@ const cwd = mkdtempSync(join(tmpdir(), 'dawnflow-first-run-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 test('the first run learns its synthetic set through a random base and says what it was', () => {
-  const env = { ...process.env, KERAS_HOME: join(cwd, 'keras-home'), XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
-  const r = spawnSync(process.execPath, [join(root, 'bin/dawnflow.js'), 'chapter', '--quick'], { cwd, env, encoding: 'utf8', timeout: 600_000 });
+  const env = {
+    ...process.env,
+    KERAS_HOME: join(cwd, 'keras-home'),
+    XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp',
+  };
+  const r = spawnSync(process.execPath, [join(root, 'bin/dawnflow.js'), 'chapter', '--quick'], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   const out = `${r.stdout}${r.stderr}`;
   expect(r.status, out).toBe(0);
   expect(out).toMatch(/NOTE: demo preset \(--quick\): 64x64 images/);
   expect(out).toMatch(/running with RANDOM VGG16 weights/);
-  expect(out).toMatch(/this run: synthetic banded images made by dawnflow in data\/synthetic-two-class \(200\/100\/100; 100 tested\); a RANDOM VGG16 base \(he_uniform/);
-  expect(out).toContain('it is NOT the chapter\'s transfer learning');
+  expect(out).toMatch(
+    /this run: synthetic banded images made by dawnflow in data\/synthetic-two-class \(200\/100\/100; 100 tested\); a RANDOM VGG16 base \(he_uniform/,
+  );
+  expect(out).toContain("it is NOT the chapter's transfer learning");
   expect(out).toMatch(/--full \(the book's settings at 150x150\) would take about [\d.]+ (s|min|h) on this adapter/);
   const acc = Number(/^test acc: ([\d.]+)$/m.exec(out)?.[1]);
   expect(acc).toBeGreaterThanOrEqual(0.9);

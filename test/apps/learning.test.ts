@@ -43,7 +43,13 @@ let report: LearningReport;
 test('the learning benchmark trains the small convnet from scratch and it learns', async () => {
   const updates: number[] = [];
   report = await runLearningBench({
-    data, size: 48, epochs: 4, batch: 20, lr: 1e-3, seed: 3, onUpdate: (r) => updates.push(r.history.val_acc.length),
+    data,
+    size: 48,
+    epochs: 4,
+    batch: 20,
+    lr: 1e-3,
+    seed: 3,
+    onUpdate: (r) => updates.push(r.history.val_acc.length),
   });
   expect(updates).toEqual([1, 2, 3, 4, 4]);
   expect(report.status).toBe('done');
@@ -61,17 +67,32 @@ test('the learning benchmark trains the small convnet from scratch and it learns
 
 test('learning files and sections: one per size, sorted after the fixed sections, others kept', () => {
   const results = join(dir, 'bench', 'RESULTS.md');
-  const base: BenchReport = { tool: 't', date: 'd', command: 'c', node: 'n', adapter: { info: {}, features: [], limits: {} } };
-  writeResults(results, { ...base, pipeline: { images: 1, threads: 1, coldImagesPerSec: 1, cachedImagesPerSec: 1, augmentedGpuImagesPerSec: 1 } });
+  const base: BenchReport = {
+    tool: 't',
+    date: 'd',
+    command: 'c',
+    node: 'n',
+    adapter: { info: {}, features: [], limits: {} },
+  };
+  writeResults(results, {
+    ...base,
+    pipeline: { images: 1, threads: 1, coldImagesPerSec: 1, cachedImagesPerSec: 1, augmentedGpuImagesPerSec: 1 },
+  });
   const files = writeLearningFiles(join(dir, 'bench', 'results'), { ...report, size: 150 });
   writeLearningFiles(join(dir, 'bench', 'results'), report);
-  expect(files.map((f) => f.slice(dir.length))).toEqual(['/bench/results/learning-150.json', '/bench/results/learning-150-acc.svg', '/bench/results/learning-150-loss.svg']);
+  expect(files.map((f) => f.slice(dir.length))).toEqual([
+    '/bench/results/learning-150.json',
+    '/bench/results/learning-150-acc.svg',
+    '/bench/results/learning-150-loss.svg',
+  ]);
   expect(JSON.parse(readFileSync(files[0], 'utf8')).history.val_acc).toEqual(report.history.val_acc);
   expect(readFileSync(files[1], 'utf8')).toMatch(/^<svg /);
   writeResults(results, { ...base, learning: { ...report, size: 150 } });
   writeResults(results, { ...base, learning: report });
   const md = readFileSync(results, 'utf8');
-  const order = ['<!-- bench:pipeline -->', '<!-- bench:learning-48 -->', '<!-- bench:learning-150 -->'].map((m) => md.indexOf(m));
+  const order = ['<!-- bench:pipeline -->', '<!-- bench:learning-48 -->', '<!-- bench:learning-150 -->'].map((m) =>
+    md.indexOf(m),
+  );
   expect(order.every((i) => i > 0)).toBe(true);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
   expect(md).toContain('![accuracy](results/learning-48-acc.svg)');

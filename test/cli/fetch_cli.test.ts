@@ -25,7 +25,12 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-interface Ran { code: number | null; out: string; err: string; ms: number }
+interface Ran {
+  code: number | null;
+  out: string;
+  err: string;
+  ms: number;
+}
 
 /** Runs the CLI in `dir` (no ./weights there) with KERAS_HOME and the test-only sources. */
 function cli(args: string[], sources?: object): Promise<Ran> {
@@ -43,10 +48,12 @@ function cli(args: string[], sources?: object): Promise<Ran> {
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
   const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve) => child.on('close', (code) => {
-    clearTimeout(kill);
-    resolve({ code, out, err, ms: Date.now() - t0 });
-  }));
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code, out, err, ms: Date.now() - t0 });
+    }),
+  );
 }
 
 describe('dawnflow fetch weights', () => {
@@ -57,8 +64,12 @@ describe('dawnflow fetch weights', () => {
     expect(r.ms).toBeLessThan(10_000);
     const lines = r.err.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^dawnflow: cannot download ${url.replace(/\./g, '\\.')} \\(connect ECONNREFUSED`));
-    expect(lines[0]).toContain(`put it at ${join(home, 'models', NOTOP)} or ${join('weights', NOTOP)} (md5 ${FAKE_MD5})`);
+    expect(lines[0]).toMatch(
+      new RegExp(`^dawnflow: cannot download ${url.replace(/\./g, '\\.')} \\(connect ECONNREFUSED`),
+    );
+    expect(lines[0]).toContain(
+      `put it at ${join(home, 'models', NOTOP)} or ${join('weights', NOTOP)} (md5 ${FAKE_MD5})`,
+    );
     expect(fs.existsSync(join(home, 'models', NOTOP))).toBe(false);
   });
 

@@ -53,14 +53,22 @@ describe('help', () => {
         if (typeof f !== 'string' && f.default !== undefined) expect(r.out).toContain('default: ');
       }
       expect(r.out, c.name).toContain('--verbose');
-      expect(r.out.split('\n').every((l) => l.length <= 120), c.name).toBe(true);
+      expect(
+        r.out.split('\n').every((l) => l.length <= 120),
+        c.name,
+      ).toBe(true);
     }
   });
 
   test('-h, --help and help COMMAND print the same text, exit 0; stray flags do not stop them', async () => {
     for (const name of ['chapter', 'transfer', 'bench', 'fetch', 'weights', 'profile']) {
       const want = await cli(['help', name]);
-      for (const args of [[name, '--help'], [name, '-h'], ['--help', name], [name, '--nope', '-h']]) {
+      for (const args of [
+        [name, '--help'],
+        [name, '-h'],
+        ['--help', name],
+        [name, '--nope', '-h'],
+      ]) {
         const r = await cli(args);
         expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 0, err: '' });
         expect(r.out, args.join(' ')).toBe(want.out);
@@ -77,7 +85,7 @@ describe('help', () => {
     expect((await cli(['-h'])).out).toBe(r.out);
   });
 
-  test('the chapter flags show the presets\' numbers', async () => {
+  test("the chapter flags show the presets' numbers", async () => {
     const r = await cli(['chapter', '--help']);
     expect(r.out).toMatch(/--tr-epochs N +approach 2: epochs; default: 30 \(quick 3, demo 5\)/);
     expect(r.out).toMatch(/--fe-lr N +.*default: 2e-5/);
@@ -89,7 +97,12 @@ describe('did you mean', () => {
     expect(editDistance('chaptr', 'chapter')).toBe(1);
     expect(editDistance('dta', 'data')).toBe(1);
     expect(editDistance('tarnsfer', 'transfer')).toBe(1);
-    expect(didYouMean('frobnicate', COMMANDS.map((c) => c.name))).toBeNull();
+    expect(
+      didYouMean(
+        'frobnicate',
+        COMMANDS.map((c) => c.name),
+      ),
+    ).toBeNull();
     expect(didYouMean('target', ['target-size', 'seed'])).toBe('target-size');
     expect(didYouMean('top', ['include-top', 'out'])).toBe('include-top');
   });

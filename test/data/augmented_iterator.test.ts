@@ -17,7 +17,14 @@ useGpu();
 const dir = mkdtempSync(join(tmpdir(), 'dawnflow-aug-it-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 makeImageFolder(dir, 4, 21);
-const opts = { targetSize: [20, 18] as [number, number], batchSize: 3, seed: 5, rescale: 1 / 255, verbose: false, threads: 0 };
+const opts = {
+  targetSize: [20, 18] as [number, number],
+  batchSize: 3,
+  seed: 5,
+  rescale: 1 / 255,
+  verbose: false,
+  threads: 0,
+};
 
 async function batches(augment: boolean, count: number): Promise<{ x: Float32Array; y: Float32Array }[]> {
   const it = new DirectoryIterator(dir, { ...opts, augment: augment ? CHAPTER_AUGMENTATION : null });
@@ -57,7 +64,11 @@ describe('DirectoryIterator.next on the GPU', () => {
       const t = randomTransform(CHAPTER_AUGMENTATION, h, w, rng);
       const src = Float64Array.from(p.pixels.subarray(i * h * w * 3, (i + 1) * h * w * 3));
       const want = warpReference(src, h, w, 3, transformMatrix(t, h, w), t, 'nearest', 0).map((v) => v / 255);
-      expectClose(b.x.subarray(i * h * w * 3, (i + 1) * h * w * 3), want, { atol: 1e-4, rtol: 0, label: `image ${i} ${p.files[i]}` });
+      expectClose(b.x.subarray(i * h * w * 3, (i + 1) * h * w * 3), want, {
+        atol: 1e-4,
+        rtol: 0,
+        label: `image ${i} ${p.files[i]}`,
+      });
     }
   });
 
@@ -75,7 +86,14 @@ describe('ImageDataGenerator.flowFromDirectory', () => {
   test('class modes: binary column, one-hot rows, no labels', async () => {
     const gen = new ImageDataGenerator({ rescale: 1 / 255 });
     const y = async (classMode: 'binary' | 'categorical' | null) => {
-      const it = gen.flowFromDirectory(dir, { targetSize: [8, 8], batchSize: 8, shuffle: false, classMode, verbose: false, threads: 0 });
+      const it = gen.flowFromDirectory(dir, {
+        targetSize: [8, 8],
+        batchSize: 8,
+        shuffle: false,
+        classMode,
+        verbose: false,
+        threads: 0,
+      });
       const b = await it.next();
       await it.close();
       return { shape: b.y.shape, values: Array.from(await b.y.data()) };

@@ -125,8 +125,10 @@ function kaggleMembers(): { members: Member[]; photos: Map<string, Buffer> } {
     members.push({ name: `PetImages/${cls}/${n}.jpg`, deflate: true, ...m, data });
   };
   for (const n of [0, 1, 10, 2, 3, 4, 5, 6, 7, 8, 9]) {
-    if (n === 1) add('Cat', n, { badDeflate: true }); // damaged: does not inflate
-    else if (n === 3) add('Cat', n, { data: withoutJfif(photo(3)) }); // no JFIF: dropped as TFDS does
+    if (n === 1)
+      add('Cat', n, { badDeflate: true }); // damaged: does not inflate
+    else if (n === 3)
+      add('Cat', n, { data: withoutJfif(photo(3)) }); // no JFIF: dropped as TFDS does
     else add('Cat', n, { deflate: n % 2 === 0 });
   }
   members.push({ name: 'PetImages/Cat/Thumbs.db', data: Buffer.from('thumbnail cache') });
@@ -134,8 +136,10 @@ function kaggleMembers(): { members: Member[]; photos: Map<string, Buffer> } {
   members.push({ name: 'PetImages/Cat/005.jpg', data: photo(505) });
   members.push({ name: 'PetImages/Cat/11.png', data: Buffer.from('\x89PNG\r\n\x1a\n not a jpeg') });
   for (const n of [0, 1, 10, 11, 2, 3, 4, 5, 6, 7, 8, 9]) {
-    if (n === 2) add('Dog', n, { badCrc: true, deflate: false }); // damaged: CRC-32 mismatch
-    else if (n === 4) add('Dog', n, { data: photo(104).subarray(0, 150) }); // JFIF, but truncated: does not decode
+    if (n === 2)
+      add('Dog', n, { badCrc: true, deflate: false }); // damaged: CRC-32 mismatch
+    else if (n === 4)
+      add('Dog', n, { data: photo(104).subarray(0, 150) }); // JFIF, but truncated: does not decode
     else add('Dog', n);
   }
   members.push({ name: 'PetImages/Dog/Thumbs.db', data: Buffer.from('thumbnail cache') });
@@ -164,16 +168,24 @@ function byNumber(a: string, b: string): number {
 
 function listing(dir: string): Record<string, Record<string, string[]>> {
   const out: Record<string, Record<string, string[]>> = {};
-  for (const split of readdirSync(dir).filter((n) => n !== MARKER).sort()) {
+  for (const split of readdirSync(dir)
+    .filter((n) => n !== MARKER)
+    .sort()) {
     out[split] = {};
-    for (const cls of readdirSync(join(dir, split)).sort()) out[split][cls] = readdirSync(join(dir, split, cls)).sort(byNumber);
+    for (const cls of readdirSync(join(dir, split)).sort())
+      out[split][cls] = readdirSync(join(dir, split, cls)).sort(byNumber);
   }
   return out;
 }
 
 function serve(path: string, zip: Buffer): { url: string; sha256: string; bytes: number; counts: SplitCounts } {
   archives.set(path, zip);
-  return { url: `${base}${path}`, sha256: createHash('sha256').update(zip).digest('hex'), bytes: zip.length, counts: COUNTS };
+  return {
+    url: `${base}${path}`,
+    sha256: createHash('sha256').update(zip).digest('hex'),
+    bytes: zip.length,
+    counts: COUNTS,
+  };
 }
 
 beforeAll(async () => {
@@ -254,11 +266,20 @@ describe('fetchCatsVsDogs', () => {
     expect(text).toContain(`wrote 14 photos to ${r.dir}`);
 
     const marker = JSON.parse(readFileSync(join(r.dir, MARKER), 'utf8'));
-    expect(marker.source).toEqual({ url: src.url, sha256: src.sha256, bytes: src.bytes, archive: 'kagglecatsanddogs_5340.zip' });
+    expect(marker.source).toEqual({
+      url: src.url,
+      sha256: src.sha256,
+      bytes: src.bytes,
+      archive: 'kagglecatsanddogs_5340.zip',
+    });
     expect(marker.skipped.no_jfif).toBe(1);
     expect(marker.skipped.damaged).toBe(3);
     expect(marker.skipped.members.map((s: { member: string }) => s.member)).toEqual([
-      'PetImages/Cat/1.jpg', 'PetImages/Cat/3.jpg', 'PetImages/Dog/2.jpg', 'PetImages/Dog/4.jpg']);
+      'PetImages/Cat/1.jpg',
+      'PetImages/Cat/3.jpg',
+      'PetImages/Dog/2.jpg',
+      'PetImages/Dog/4.jpg',
+    ]);
     const reasons = marker.skipped.members.map((s: { reason: string }) => s.reason);
     expect(reasons[1]).toBe('no JFIF header');
     expect(reasons[2]).toBe('damaged: CRC-32 mismatch');
@@ -288,14 +309,19 @@ describe('fetchCatsVsDogs', () => {
     const r = await fetchCatsVsDogs({ out: join(work, 'data'), log: (l) => lines.push(l), sources: src });
     expect(r.created).toBe(true);
     expect(requests - before).toBe(0);
-    expect(lines[0]).toBe(`cats-vs-dogs: checking the archive already in ${join(datasets, 'kagglecatsanddogs_5340.zip')}`);
+    expect(lines[0]).toBe(
+      `cats-vs-dogs: checking the archive already in ${join(datasets, 'kagglecatsanddogs_5340.zip')}`,
+    );
     expect(listing(r.dir)).toEqual(EXPECTED);
   });
 
   test('takes its source from a map keyed by file name, as the CLI passes DAWNFLOW_INTERNAL_SOURCES', async () => {
     const src = serve('/map/kagglecatsanddogs_5340.zip', makeZip(kaggleMembers().members));
     const before = requests;
-    const sources = { 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5': { url: `${base}/nothing`, md5: '0'.repeat(32) }, 'kagglecatsanddogs_5340.zip': src };
+    const sources = {
+      'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5': { url: `${base}/nothing`, md5: '0'.repeat(32) },
+      'kagglecatsanddogs_5340.zip': src,
+    };
     const r = await fetchCatsVsDogs({ out: join(work, 'data'), log: () => {}, sources: sources as never });
     expect(r.created).toBe(true);
     expect(requests - before).toBe(1);
@@ -313,10 +339,15 @@ describe('fetchCatsVsDogs', () => {
     members.splice(8, 0, { name, data: photo(7) });
     const src = serve(`/evil/${encodeURIComponent(name)}/kagglecatsanddogs_5340.zip`, makeZip(members));
     const out = join(work, 'data');
-    const err = await fetchCatsVsDogs({ out, log: () => {}, sources: src }).then(() => null, (e: Error) => e);
+    const err = await fetchCatsVsDogs({ out, log: () => {}, sources: src }).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).not.toContain('\n');
-    expect(err!.message).toBe(`refusing kagglecatsanddogs_5340.zip: member ${JSON.stringify(name)} would be written outside the target folder (${why}); nothing was extracted`);
+    expect(err!.message).toBe(
+      `refusing kagglecatsanddogs_5340.zip: member ${JSON.stringify(name)} would be written outside the target folder (${why}); nothing was extracted`,
+    );
     expect(existsSync(join(out, 'cats_and_dogs_small'))).toBe(false);
     expect(leftovers(out)).toEqual([]);
     expect(existsSync(join(work, 'evil.jpg'))).toBe(false);
@@ -344,7 +375,9 @@ describe('fetchCatsVsDogs', () => {
     mkdirSync(join(out, 'cats_and_dogs_small', 'train'), { recursive: true });
     writeFileSync(join(out, 'cats_and_dogs_small', 'train', 'mine.jpg'), 'x');
     const before = requests;
-    await expect(fetchCatsVsDogs({ out, log: () => {}, sources: src })).rejects.toThrow(/exists but is not a complete split .*move it aside/);
+    await expect(fetchCatsVsDogs({ out, log: () => {}, sources: src })).rejects.toThrow(
+      /exists but is not a complete split .*move it aside/,
+    );
     expect(requests - before).toBe(0);
     expect(readdirSync(join(out, 'cats_and_dogs_small'))).toEqual(['train']);
   });
@@ -357,21 +390,29 @@ describe('fetchCatsVsDogs', () => {
     const url = `http://127.0.0.1:${port}/kagglecatsanddogs_5340.zip`;
     const out = join(work, 'data');
     const t0 = Date.now();
-    const err = await fetchCatsVsDogs({ out, log: () => {}, sources: { url, sha256: 'ab'.repeat(32), bytes: 1234, counts: COUNTS } })
-      .then(() => null, (e: unknown) => e);
+    const err = await fetchCatsVsDogs({
+      out,
+      log: () => {},
+      sources: { url, sha256: 'ab'.repeat(32), bytes: 1234, counts: COUNTS },
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(err).toBeInstanceOf(DownloadError);
     const msg = (err as Error).message;
     expect(msg).not.toContain('\n');
     expect(msg).toContain(`cannot download ${url}`);
-    expect(msg).toContain(`put the archive at ${join(work, 'keras', 'datasets', 'kagglecatsanddogs_5340.zip')} yourself (1234 bytes, sha256 ${'ab'.repeat(32)})`);
+    expect(msg).toContain(
+      `put the archive at ${join(work, 'keras', 'datasets', 'kagglecatsanddogs_5340.zip')} yourself (1234 bytes, sha256 ${'ab'.repeat(32)})`,
+    );
     expect(existsSync(join(out, 'cats_and_dogs_small'))).toBe(false);
     expect(leftovers(out)).toEqual([]);
   });
 });
 
 describe('kaggle_zip helpers', () => {
-  test('hasJfif looks where TFDS\'s peek(10) does: the first 512 bytes (CPython ZipExtFile.peek)', () => {
+  test("hasJfif looks where TFDS's peek(10) does: the first 512 bytes (CPython ZipExtFile.peek)", () => {
     const jfifAt = (i: number, len = 1024) => {
       const b = Buffer.alloc(len, 0x20);
       b.write('JFIF', i, 'latin1');
@@ -390,8 +431,9 @@ describe('kaggle_zip helpers', () => {
     for (const b of [Buffer.alloc(0), Buffer.from('hello'), photo(5)]) expect(crc32(b)).toBe(zlibCrc32(b));
   });
 
-  test('checkName refuses what would leave the folder and passes the archive\'s own names', () => {
-    for (const ok of ['PetImages/Cat/0.jpg', 'PetImages/Dog/Thumbs.db', 'readme[1].txt', 'PetImages/', 'a..b/c.jpg']) expect(checkName(ok)).toBeNull();
+  test("checkName refuses what would leave the folder and passes the archive's own names", () => {
+    for (const ok of ['PetImages/Cat/0.jpg', 'PetImages/Dog/Thumbs.db', 'readme[1].txt', 'PetImages/', 'a..b/c.jpg'])
+      expect(checkName(ok)).toBeNull();
     expect(checkName('../x')).toMatch(/^invalid relative path/);
     expect(checkName('a/../../x')).toMatch(/^invalid relative path/);
     expect(checkName('/etc/x')).toMatch(/^absolute path/);

@@ -41,8 +41,7 @@ function expectError(bytes: Uint8Array, name: string, pattern: RegExp): void {
 }
 
 describe('PNG, every colour type and depth', () => {
-  const png = (s: Omit<PngSpec, 'width' | 'height'>) =>
-    decodeImage(pngBytes({ width: W, height: H, ...s }), 'x.png');
+  const png = (s: Omit<PngSpec, 'width' | 'height'>) => decodeImage(pngBytes({ width: W, height: H, ...s }), 'x.png');
 
   test.each([1, 2, 4, 8] as const)('gray %i-bit scales to 0..255 as PIL unpacks it', (depth) => {
     const max = 2 ** depth - 1;
@@ -66,7 +65,7 @@ describe('PNG, every colour type and depth', () => {
     expectRgb(png({ colorType: 6, depth, samples: rgba }), W, H, (p, c) => hi(rgba[p * 4 + c]));
   });
 
-  test('16-bit takes the high byte, not pngjs\'s round(v / 257)', () => {
+  test("16-bit takes the high byte, not pngjs's round(v / 257)", () => {
     const s = new Array(W * H * 3).fill(0x12f0); // 4848: high byte 18, 4848 / 257 = 18.9
     expect(png({ colorType: 2, depth: 16, samples: s }).data[0]).toBe(0x12);
   });
@@ -96,8 +95,9 @@ describe('PNG, every colour type and depth', () => {
 
   test('files written by pngjs decode to their pixels', () => {
     const rgba = Buffer.from(ints(W * H * 4, 255, 40));
-    const file = pngjs.PNG.sync.write(
-      Object.assign(new pngjs.PNG({ width: W, height: H }), { data: rgba }), { colorType: 6 });
+    const file = pngjs.PNG.sync.write(Object.assign(new pngjs.PNG({ width: W, height: H }), { data: rgba }), {
+      colorType: 6,
+    });
     expectRgb(decodeImage(file, 'w.png'), W, H, (p, c) => rgba[p * 4 + c]);
   });
 
@@ -116,10 +116,14 @@ describe('JPEG', () => {
   const rnd3 = ints(18, 255, 51);
   const b3 = Array.from({ length: 6 }, (_, i) => rnd3.slice(i * 3, i * 3 + 3));
   const rnd4 = ints(24, 255, 52);
-  const b4 = [...Array.from({ length: 6 }, (_, i) => rnd4.slice(i * 4, i * 4 + 4)),
-    [0, 0, 0, 0], [255, 255, 255, 255], [255, 0, 128, 255], [10, 200, 30, 128]];
-  const perPixel = (blocks: number[][], w: number) =>
-    (p: number) => blocks[Math.floor((p % w) / 8)];
+  const b4 = [
+    ...Array.from({ length: 6 }, (_, i) => rnd4.slice(i * 4, i * 4 + 4)),
+    [0, 0, 0, 0],
+    [255, 255, 255, 255],
+    [255, 0, 128, 255],
+    [10, 200, 30, 128],
+  ];
+  const perPixel = (blocks: number[][], w: number) => (p: number) => blocks[Math.floor((p % w) / 8)];
   // libjpeg's YCbCr -> RGB (jdcolor.c): 16-bit fixed-point tables, rounded, then clamped.
   const FIX = (x: number) => Math.round(x * 65536);
   const HALF = 1 << 15;
@@ -130,14 +134,10 @@ describe('JPEG', () => {
       y + ((FIX(1.772) * (cb - 128) + HALF) >> 16),
     ].map((v) => Math.min(255, Math.max(0, v)));
 
-  test('YCbCr is converted with libjpeg\'s own tables, exactly', () => {
+  test("YCbCr is converted with libjpeg's own tables, exactly", () => {
     const at = perPixel(b3, 48);
     // JFIF wins over R,G,B ids, as in libjpeg.
-    const specs = [
-      { jfif: true, ids: [1, 2, 3] },
-      { ids: [1, 2, 3] },
-      { jfif: true, ids: [82, 71, 66] },
-    ];
+    const specs = [{ jfif: true, ids: [1, 2, 3] }, { ids: [1, 2, 3] }, { jfif: true, ids: [82, 71, 66] }];
     for (const spec of specs) {
       const img = decodeImage(flatJpeg({ blocksWide: 6, blocks: b3, ...spec }), 'ycc.jpg');
       expectRgb(img, 48, 8, (p, c) => yccToRgb(at(p))[c]);
@@ -151,7 +151,7 @@ describe('JPEG', () => {
   };
   const pilCmyk = (s: number[], c: number) => s[3] - muldiv255(255 - s[c], s[3]);
 
-  test('Adobe CMYK is converted with Pillow\'s formula, exactly', () => {
+  test("Adobe CMYK is converted with Pillow's formula, exactly", () => {
     const file = flatJpeg({ blocksWide: 10, ids: [1, 2, 3, 4], blocks: b4, adobe: 0 });
     const img = decodeImage(file, 'cmyk.jpg');
     const at = perPixel(b4, 80);
@@ -161,7 +161,7 @@ describe('JPEG', () => {
     expect(plain.data).toEqual(img.data);
   });
 
-  test('YCCK (Adobe transform 2) converts through libjpeg\'s YCbCr, then Pillow\'s CMYK rule', () => {
+  test("YCCK (Adobe transform 2) converts through libjpeg's YCbCr, then Pillow's CMYK rule", () => {
     const file = flatJpeg({ blocksWide: 10, ids: [1, 2, 3, 4], blocks: b4, adobe: 2 });
     const img = decodeImage(file, 'y.jpg');
     const at = perPixel(b4, 80);
@@ -203,10 +203,16 @@ describe('JPEG', () => {
     // "image file is truncated".
     const comment = Buffer.from([0xff, 0xfe, 0, 4, 0xff, 0xd9]);
     const withComment = Buffer.concat([file.subarray(0, 2), comment, file.subarray(2)]);
-    expectError(withComment.subarray(0, withComment.length >> 1), 'cut.jpg',
-      /truncated JPEG \(libjpeg-turbo: Premature end of JPEG file\)/);
-    expectError(Buffer.from([0xff, 0xd8, 0xff, 0xd9]), 'empty.jpg',
-      /corrupt or unsupported JPEG \(libjpeg-turbo: JPEG datastream contains no image\)/);
+    expectError(
+      withComment.subarray(0, withComment.length >> 1),
+      'cut.jpg',
+      /truncated JPEG \(libjpeg-turbo: Premature end of JPEG file\)/,
+    );
+    expectError(
+      Buffer.from([0xff, 0xd8, 0xff, 0xd9]),
+      'empty.jpg',
+      /corrupt or unsupported JPEG \(libjpeg-turbo: JPEG datastream contains no image\)/,
+    );
     // A scan that stops at an EOI is padded by libjpeg with a warning, and PIL returns it too.
     const stopped = Buffer.concat([file.subarray(0, file.length >> 1), Buffer.from([0xff, 0xd9])]);
     expect(decodeImage(stopped, 'stopped.jpg').width).toBe(64);
@@ -216,10 +222,16 @@ describe('JPEG', () => {
 
   test('a JPEG header claiming gigapixels, or more pixels than its bytes hold, is refused first', () => {
     const sof = (h: number, w: number) => [0xff, 0xc0, 0, 11, 8, h >> 8, h & 255, w >> 8, w & 255, 1, 1, 0x11, 0];
-    expectError(Buffer.from([0xff, 0xd8, ...sof(65535, 65535), 0xff, 0xd9]), 'big.jpg',
-      /claims 65535x65535 pixels, more than PIL opens/);
-    expectError(Buffer.from([0xff, 0xd8, ...sof(4000, 3000), 0xff, 0xd9]), 'mid.jpg',
-      /claims 3000x4000 pixels, which its 17 bytes cannot hold/);
+    expectError(
+      Buffer.from([0xff, 0xd8, ...sof(65535, 65535), 0xff, 0xd9]),
+      'big.jpg',
+      /claims 65535x65535 pixels, more than PIL opens/,
+    );
+    expectError(
+      Buffer.from([0xff, 0xd8, ...sof(4000, 3000), 0xff, 0xd9]),
+      'mid.jpg',
+      /claims 3000x4000 pixels, which its 17 bytes cannot hold/,
+    );
   });
 });
 

@@ -14,9 +14,16 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/jpeg/', import.meta.url));
 const PHOTOS = fileURLToPath(new URL('../../../shared/data/cats_and_dogs_small/', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 
-interface Fixture { file: string; what: string; width: number; height: number }
-const manifest = JSON.parse(fs.readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as
-  { pil: string; fixtures: Fixture[] };
+interface Fixture {
+  file: string;
+  what: string;
+  width: number;
+  height: number;
+}
+const manifest = JSON.parse(fs.readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as {
+  pil: string;
+  fixtures: Fixture[];
+};
 const decodable = manifest.fixtures.filter((f) => f.file !== 'arithmetic.jpg');
 
 /** How many samples differ, and by at most how much. */
@@ -47,7 +54,8 @@ describe(`JPEG fixtures decode to PIL ${manifest.pil}'s pixels exactly`, () => {
 
 /** PIL's RGB for `files`, or the reason it cannot be had here. */
 function pilDecode(files: string[]): Buffer[] | string {
-  const code = 'import sys\nfrom PIL import Image\nfor p in sys.argv[1:]:\n' +
+  const code =
+    'import sys\nfrom PIL import Image\nfor p in sys.argv[1:]:\n' +
     "    sys.stdout.buffer.write(Image.open(p).convert('RGB').tobytes())\n";
   const r = spawnSync(PYTHON, ['-c', code, ...files], { maxBuffer: 1 << 28 });
   if (r.status !== 0) return `${`${PYTHON} with PIL is not available (${r.error?.message ?? r.stderr}`.trim()})`;
@@ -66,7 +74,10 @@ function samplePhotos(): string[] {
   for (const split of ['train', 'validation', 'test']) {
     for (const cls of ['cats', 'dogs']) {
       const dir = join(PHOTOS, split, cls);
-      const names = fs.readdirSync(dir).filter((n) => n.endsWith('.jpg')).sort();
+      const names = fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith('.jpg'))
+        .sort();
       out.push(...names.filter((_, i) => i % 50 === 0).map((n) => join(dir, n)));
     }
   }
@@ -78,13 +89,19 @@ const photos = havePhotos ? samplePhotos() : [];
 const pil = havePhotos ? pilDecode(photos) : `the shared photos are absent (${PHOTOS} not found)`;
 const canCompare = typeof pil !== 'string';
 
-test.skipIf(!canCompare)(skipNote('a sample of the cats-vs-dogs photos decodes to PIL\'s pixels exactly',
-  canCompare, typeof pil === 'string' ? pil : ''), () => {
-  const pixels = pil as Buffer[];
-  const bad = photos.flatMap((f, i) => {
-    const d = diff(decodeImage(fs.readFileSync(f), f).data, pixels[i]);
-    return d.differing ? [`${f}: ${d.differing} samples, max ${d.max}`] : [];
-  });
-  expect(bad).toEqual([]);
-  expect(photos.length).toBeGreaterThanOrEqual(80);
-});
+test.skipIf(!canCompare)(
+  skipNote(
+    "a sample of the cats-vs-dogs photos decodes to PIL's pixels exactly",
+    canCompare,
+    typeof pil === 'string' ? pil : '',
+  ),
+  () => {
+    const pixels = pil as Buffer[];
+    const bad = photos.flatMap((f, i) => {
+      const d = diff(decodeImage(fs.readFileSync(f), f).data, pixels[i]);
+      return d.differing ? [`${f}: ${d.differing} samples, max ${d.max}`] : [];
+    });
+    expect(bad).toEqual([]);
+    expect(photos.length).toBeGreaterThanOrEqual(80);
+  },
+);

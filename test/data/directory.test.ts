@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import {
-  compareCodePoints, foundLine, IMAGE_EXTENSIONS, isImageFile, listImageFolder,
+  compareCodePoints,
+  foundLine,
+  IMAGE_EXTENSIONS,
+  isImageFile,
+  listImageFolder,
 } from '../../src/data/directory.js';
 import { loadImage } from '../../src/data/load_img.js';
 import { skipNote } from '../helpers/skip.js';
@@ -63,21 +67,29 @@ describe('listImageFolder', () => {
     expect(f.files[6]).toBe('😀/img.png');
   });
 
-  test('files follow Keras\'s walk: sorted names, folders by path, links not followed', () => {
+  test("files follow Keras's walk: sorted names, folders by path, links not followed", () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const f = listImageFolder(join(root, 'walk'));
     expect(f.classes).toEqual(['cats', 'dogs']);
     expect(f.files).toEqual([
-      'cats/UPPER.JPEG', 'cats/cat.1000.jpg', 'cats/cat.999.jpg', 'cats/notapng',
-      'cats/s/a.ppm', 'cats/s-t/b.png', 'cats/s/deep/d.bmp',
+      'cats/UPPER.JPEG',
+      'cats/cat.1000.jpg',
+      'cats/cat.999.jpg',
+      'cats/notapng',
+      'cats/s/a.ppm',
+      'cats/s-t/b.png',
+      'cats/s/deep/d.bmp',
       'dogs/dog.1.jpg',
     ]);
     expect(Array.from(f.labels)).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
     expect(foundLine(f)).toBe('Found 8 images belonging to 2 classes.');
     // TIFF (on Keras's list, but not decodable here) is left out with one warning naming it.
     expect(f.leftOut).toEqual(['cats/x.tif']);
-    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(
-      /^dawnflow: warning: .*walk: leaving out 1 TIFF file\(s\), which Keras would read .*: cats\/x\.tif; convert/)]);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      expect.stringMatching(
+        /^dawnflow: warning: .*walk: leaving out 1 TIFF file\(s\), which Keras would read .*: cats\/x\.tif; convert/,
+      ),
+    ]);
     listImageFolder(join(root, 'walk'));
     expect(warn).toHaveBeenCalledTimes(1); // once per folder, however often it is listed
     warn.mockRestore();
@@ -91,15 +103,22 @@ describe('listImageFolder', () => {
     expect(listImageFolder(join(root, 'tree'), { classes: ['a'] }).files).toEqual(['a/img.png']);
   });
 
-  test('the extension list is Keras 2.3\'s, matched on the lowercased name', () => {
+  test("the extension list is Keras 2.3's, matched on the lowercased name", () => {
     expect(IMAGE_EXTENSIONS).toEqual(['png', 'jpg', 'jpeg', 'bmp', 'ppm', 'tif', 'tiff']);
     expect(['a.PNG', 'b.Jpeg', 'c.TIFF', 'xjpg'].every(isImageFile)).toBe(true);
     expect(['a.gif', 'b.webp', 'c.jpg.txt', 'png.d'].some(isImageFile)).toBe(false);
   });
 
   test('code-point comparison', () => {
-    expect(['b', 'B', 'a', '😀', 'ｚ', 'ab', ''].sort(compareCodePoints))
-      .toEqual(['', 'B', 'a', 'ab', 'b', 'ｚ', '😀']);
+    expect(['b', 'B', 'a', '😀', 'ｚ', 'ab', ''].sort(compareCodePoints)).toEqual([
+      '',
+      'B',
+      'a',
+      'ab',
+      'b',
+      'ｚ',
+      '😀',
+    ]);
   });
 
   test('unusable folders are one-line errors naming the path and the fix', () => {
@@ -107,9 +126,12 @@ describe('listImageFolder', () => {
     expect(listError(at('missing'))).toMatch(/^dawnflow: .*missing: folder not found; check the path/);
     expect(listError(at('noclasses', 'loose.jpg'))).toMatch(/loose\.jpg: not a folder; pass the folder/);
     expect(listError(at('noclasses'))).toMatch(/noclasses: no class sub-folders; it should hold one/);
-    expect(listError(at('someempty'))).toMatch(new RegExp(
-      '^dawnflow: \\S*someempty/dogs: class folder has no images ' +
-      '\\(looked for png, jpg, jpeg, bmp, ppm, tif, tiff\\); add images or remove the folder'));
+    expect(listError(at('someempty'))).toMatch(
+      new RegExp(
+        '^dawnflow: \\S*someempty/dogs: class folder has no images ' +
+          '\\(looked for png, jpg, jpeg, bmp, ppm, tif, tiff\\); add images or remove the folder',
+      ),
+    );
     expect(listError(at('allempty'))).toMatch(/allempty: no images in any class folder/);
     const walk = at('walk');
     expect(listError(walk, { classes: ['cats', 'birds'] })).toMatch(/walk\/birds: class folder not found/);
@@ -121,22 +143,24 @@ const SHARED = fileURLToPath(new URL('../../../shared/data/cats_and_dogs_small/'
 const haveData = fs.existsSync(join(SHARED, 'train'));
 
 // The real photos are optional (not in the repository): absent, these are reported as skipped.
-describe.skipIf(!haveData)(skipNote('cats_and_dogs_small', haveData,
-  `the optional real photos are absent (${join(SHARED, 'train')} not found)`), () => {
-  test('train lists 2000 files in two classes, as Keras prints', () => {
-    const f = listImageFolder(join(SHARED, 'train'));
-    expect(f.classes).toEqual(['cats', 'dogs']);
-    expect(foundLine(f)).toBe('Found 2000 images belonging to 2 classes.');
-    expect(f.files.slice(0, 3)).toEqual(['cats/cat.1.jpg', 'cats/cat.10.jpg', 'cats/cat.100.jpg']);
-    expect(f.files[1000]).toBe('dogs/dog.1.jpg');
-    expect(f.labels.reduce((a, b) => a + b, 0)).toBe(1000);
-  });
+describe.skipIf(!haveData)(
+  skipNote('cats_and_dogs_small', haveData, `the optional real photos are absent (${join(SHARED, 'train')} not found)`),
+  () => {
+    test('train lists 2000 files in two classes, as Keras prints', () => {
+      const f = listImageFolder(join(SHARED, 'train'));
+      expect(f.classes).toEqual(['cats', 'dogs']);
+      expect(foundLine(f)).toBe('Found 2000 images belonging to 2 classes.');
+      expect(f.files.slice(0, 3)).toEqual(['cats/cat.1.jpg', 'cats/cat.10.jpg', 'cats/cat.100.jpg']);
+      expect(f.files[1000]).toBe('dogs/dog.1.jpg');
+      expect(f.labels.reduce((a, b) => a + b, 0)).toBe(1000);
+    });
 
-  test('the first 20 photos decode and resize to 150x150', () => {
-    const f = listImageFolder(join(SHARED, 'train'));
-    for (const file of f.files.slice(0, 20)) {
-      const img = loadImage(join(SHARED, 'train', file), { targetSize: [150, 150] });
-      expect([img.width, img.height, img.data.length]).toEqual([150, 150, 150 * 150 * 3]);
-    }
-  });
-});
+    test('the first 20 photos decode and resize to 150x150', () => {
+      const f = listImageFolder(join(SHARED, 'train'));
+      for (const file of f.files.slice(0, 20)) {
+        const img = loadImage(join(SHARED, 'train', file), { targetSize: [150, 150] });
+        expect([img.width, img.height, img.data.length]).toEqual([150, 150, 150 * 150 * 3]);
+      }
+    });
+  },
+);

@@ -36,13 +36,13 @@ test('targetSize is [height, width]; nearest is the default, bilinear on request
 });
 
 test('missing files and unknown interpolations are one-line errors', () => {
-  expect(() => loadImage(join(dir, 'nope.jpg')))
-    .toThrow(/^dawnflow: .*nope\.jpg: cannot read image \(ENOENT\)/);
-  expect(() => loadImage(join(dir, 'a.png'), { interpolation: 'bicubic' as 'nearest' }))
-    .toThrow(/interpolation 'bicubic' is not supported; use 'nearest' or 'bilinear'/);
+  expect(() => loadImage(join(dir, 'nope.jpg'))).toThrow(/^dawnflow: .*nope\.jpg: cannot read image \(ENOENT\)/);
+  expect(() => loadImage(join(dir, 'a.png'), { interpolation: 'bicubic' as 'nearest' })).toThrow(
+    /interpolation 'bicubic' is not supported; use 'nearest' or 'bilinear'/,
+  );
 });
 
-test('toFloatBatch is NHWC float32 of v * float32(scale), as NumPy\'s x *= 1./255', () => {
+test("toFloatBatch is NHWC float32 of v * float32(scale), as NumPy's x *= 1./255", () => {
   const a = { width: 2, height: 1, data: Uint8Array.from([0, 1, 2, 128, 254, 255]) };
   const b = { width: 2, height: 1, data: Uint8Array.from([3, 4, 5, 6, 7, 8]) };
   const out = toFloatBatch([a, b]);
@@ -55,6 +55,5 @@ test('toFloatBatch is NHWC float32 of v * float32(scale), as NumPy\'s x *= 1./25
   expect(out[5]).toBe(1);
   expect(toFloatBatch([a], 2)[3]).toBe(256);
   expect(toFloatBatch([]).length).toBe(0);
-  expect(() => toFloatBatch([a, { width: 1, height: 2, data: a.data }]))
-    .toThrow(/image 1 is 1x2 but image 0 is 2x1/);
+  expect(() => toFloatBatch([a, { width: 1, height: 2, data: a.data }])).toThrow(/image 1 is 1x2 but image 0 is 2x1/);
 });

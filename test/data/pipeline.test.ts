@@ -10,7 +10,9 @@ import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { DecodePool } from '../../src/data/decode_pool.js';
 import {
-  DirectoryIterator, type DirectoryIteratorOptions, type PixelBatch,
+  DirectoryIterator,
+  type DirectoryIteratorOptions,
+  type PixelBatch,
 } from '../../src/data/directory_iterator.js';
 import { ImageCache } from '../../src/data/image_cache.js';
 import { loadImage } from '../../src/data/load_img.js';
@@ -151,10 +153,12 @@ describe('unreadable files', () => {
       expect(it.stats).toMatchObject({ skipped: 2, passes: 2 });
       expect(it.batchesPerPass).toBe(PASS);
       expect(lines.filter((l) => l.includes('skipping'))).toHaveLength(2);
-      expect(lines).toContain('dawnflow: warning: skipping cats/cat.12.jpg: ' +
-        'truncated JPEG (no end-of-image marker FF D9)');
-      expect(lines).toContain('dawnflow: warning: skipping dogs/notes.jpg: ' +
-        'not an image (starts with 74 68 69 73)');
+      expect(lines).toContain(
+        'dawnflow: warning: skipping cats/cat.12.jpg: ' + 'truncated JPEG (no end-of-image marker FF D9)',
+      );
+      expect(lines).toContain(
+        'dawnflow: warning: skipping dogs/notes.jpg: ' + 'not an image (starts with 74 68 69 73)',
+      );
       expect(lines.filter((l) => /2 of 28 images .* could not be read/.test(l))).toHaveLength(1);
     }
   });
@@ -167,7 +171,10 @@ describe('unreadable files', () => {
     const got = await batches({ threads: 2, shuffle: false, batchSize: 3 }, 4, dir);
     warn.mockRestore();
     expect(got.map((x) => [x.files[0], x.n, x.pass])).toEqual([
-      ['cats/cat.0.png', 3, 0], ['dogs/dog.0.png', 3, 0], ['cats/cat.0.png', 3, 1], ['dogs/dog.0.png', 3, 1],
+      ['cats/cat.0.png', 3, 0],
+      ['dogs/dog.0.png', 3, 0],
+      ['cats/cat.0.png', 3, 1],
+      ['dogs/dog.0.png', 3, 1],
     ]);
   });
 
@@ -238,7 +245,8 @@ describe('decode workers', () => {
     writeFileSync(join(pkg, 'package.json'), '{}');
     const mod = pathToFileURL(join(pkg, 'src', 'data', 'decode_pool.ts')).href;
     expect(() => decodeWorkerPath(mod)).toThrow(
-      /^dawnflow: the decode worker dist[/\\]src[/\\]data[/\\]decode_worker.js is not built; run `npm run build`/);
+      /^dawnflow: the decode worker dist[/\\]src[/\\]data[/\\]decode_worker.js is not built; run `npm run build`/,
+    );
     mkdirSync(join(pkg, 'dist', 'src', 'data'), { recursive: true });
     const worker = join(pkg, 'dist', 'src', 'data', 'decode_worker.js');
     writeFileSync(worker, "import { loadImage } from './load_img.js';\n");
@@ -246,8 +254,9 @@ describe('decode workers', () => {
     writeFileSync(join(pkg, 'src', 'data', 'load_img.ts'), 'export {};\n');
     const old = new Date(Date.now() - 60_000);
     utimesSync(join(pkg, 'dist', 'src', 'data', 'load_img.js'), old, old);
-    expect(() => decodeWorkerPath(mod))
-      .toThrow(/load_img.js is older than src[/\\]data[/\\]load_img.ts; run `npm run build`/);
+    expect(() => decodeWorkerPath(mod)).toThrow(
+      /load_img.js is older than src[/\\]data[/\\]load_img.ts; run `npm run build`/,
+    );
     utimesSync(join(pkg, 'src', 'data', 'load_img.ts'), old, new Date(old.getTime() - 1000));
     expect(decodeWorkerPath(mod)).toBe(worker);
     expect(decodeWorkerPath()).toMatch(/dist[/\\]src[/\\]data[/\\]decode_worker\.js$/);
@@ -279,31 +288,43 @@ const real = fileURLToPath(new URL('../../../shared/data/cats_and_dogs_small/', 
 const haveReal = existsSync(real);
 
 // The real photos are optional (not in the repository): absent, the test is reported as skipped.
-test.skipIf(!haveReal)(skipNote('every photo of cats_and_dogs_small decodes in the pool (4000)', haveReal,
-  `the optional real photos are absent (${real} not found)`), async () => {
-  const pool = new DecodePool(2);
-  const t0 = performance.now();
-  let images = 0;
-  for (const split of ['train', 'validation', 'test']) {
-    const it = new DirectoryIterator(join(real, split), {
-      targetSize: [150, 150], batchSize: 50, shuffle: false, verbose: false, strict: true, pool,
-      cacheBytes: 0,
-    });
-    for (let i = 0; i < it.batchesPerPass; i++) {
-      const b = await it.nextPixels();
-      if (split === 'validation' && i === 0) {
-        const img = loadImage(join(real, split, b.files[7]), { targetSize: [150, 150] });
-        expect(same(b.pixels.subarray(7 * 67_500, 8 * 67_500), img.data)).toBe(true);
+test.skipIf(!haveReal)(
+  skipNote(
+    'every photo of cats_and_dogs_small decodes in the pool (4000)',
+    haveReal,
+    `the optional real photos are absent (${real} not found)`,
+  ),
+  async () => {
+    const pool = new DecodePool(2);
+    const t0 = performance.now();
+    let images = 0;
+    for (const split of ['train', 'validation', 'test']) {
+      const it = new DirectoryIterator(join(real, split), {
+        targetSize: [150, 150],
+        batchSize: 50,
+        shuffle: false,
+        verbose: false,
+        strict: true,
+        pool,
+        cacheBytes: 0,
+      });
+      for (let i = 0; i < it.batchesPerPass; i++) {
+        const b = await it.nextPixels();
+        if (split === 'validation' && i === 0) {
+          const img = loadImage(join(real, split, b.files[7]), { targetSize: [150, 150] });
+          expect(same(b.pixels.subarray(7 * 67_500, 8 * 67_500), img.data)).toBe(true);
+        }
+        images += b.n;
       }
-      images += b.n;
+      expect(it.stats).toMatchObject({ skipped: 0, passes: 1 });
+      // Prefetch has already asked for the first batch of the next pass.
+      expect(it.stats.decoded).toBe(it.samples + 50);
+      await it.close();
     }
-    expect(it.stats).toMatchObject({ skipped: 0, passes: 1 });
-    // Prefetch has already asked for the first batch of the next pass.
-    expect(it.stats.decoded).toBe(it.samples + 50);
-    await it.close();
-  }
-  await pool.close();
-  expect(images).toBe(4000);
-  const seconds = (performance.now() - t0) / 1000;
-  console.log(`decoded 4000 photos in ${seconds.toFixed(1)} s with 2 workers`);
-}, 180_000);
+    await pool.close();
+    expect(images).toBe(4000);
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`decoded 4000 photos in ${seconds.toFixed(1)} s with 2 workers`);
+  },
+  180_000,
+);

@@ -2,9 +2,7 @@
 // below), so the tests pin Pillow's exact arithmetic without needing Python.
 import { describe, expect, test } from 'vitest';
 import type { RgbImage } from '../../src/data/rgb_image.js';
-import {
-  bilinearCoeffs, nearestIndex, resizeBilinear, resizeNearest,
-} from '../../src/data/resize.js';
+import { bilinearCoeffs, nearestIndex, resizeBilinear, resizeNearest } from '../../src/data/resize.js';
 
 // A 7x5 image with sharp jumps: value (x * 37 + y * 91 + c * 53) mod 256.
 function source(): RgbImage {
@@ -73,28 +71,39 @@ describe('resizeNearest', () => {
     // (x + 0.5) * 2 / 7 is exactly 1 at x = 3, but Pillow's running sum lands just below it.
     [2, 7, [0, 0, 0, 0, 1, 1, 1]],
     [4, 14, [0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3]],
-  ])('%i -> %i picks Pillow\'s columns', (src, dst, want) => {
+  ])("%i -> %i picks Pillow's columns", (src, dst, want) => {
     expect(Array.from(nearestIndex(src, dst))).toEqual(want);
   });
 
   // The 150x150 cases of the chapter: with ratios 4/3 and 2/3 many columns are exact ties, and
   // about half of them (x = 4, 16, 19, ...) fall on the lower column in Pillow.
   test.each([
-    [200, '000203040507080a0b0c0e0f10121314151718191b1c1d1f202123242627282a2b2c2e2f3032333436373' +
-      '83a3b3c3e3f404243444647484a4b4c4e4f50515354555758595b5c5d5f60616364656768696b6c6d6f7071' +
-      '7374757778797b7c7d7f80818384858788898b8c8d8f909193949597989a9b9c9e9fa0a2a3a4a6a7a8aaabac' +
-      'aeafb0b2b3b4b6b7b8babbbcbebfc0c2c3c4c6c7'],
-    [100, '0001010202030405050607070809090a0a0b0c0c0d0e0e0f1010111213131415151617171819191a1b1b1c' +
-      '1d1d1e1f1f2021212223232425252627272828292a2a2b2c2c2d2e2e2f30303132323334343536363738383' +
-      '93a3a3b3c3c3d3e3e3f4040414242434444454646474848494a4a4b4c4d4d4e4f4f50515152535354555556' +
-      '57575859595a5b5b5c5d5d5e5f5f606161626363'],
-  ])('%i -> 150 picks Pillow\'s columns, ties included', (src, want) => {
+    [
+      200,
+      '000203040507080a0b0c0e0f10121314151718191b1c1d1f202123242627282a2b2c2e2f3032333436373' +
+        '83a3b3c3e3f404243444647484a4b4c4e4f50515354555758595b5c5d5f60616364656768696b6c6d6f7071' +
+        '7374757778797b7c7d7f80818384858788898b8c8d8f909193949597989a9b9c9e9fa0a2a3a4a6a7a8aaabac' +
+        'aeafb0b2b3b4b6b7b8babbbcbebfc0c2c3c4c6c7',
+    ],
+    [
+      100,
+      '0001010202030405050607070809090a0a0b0c0c0d0e0e0f1010111213131415151617171819191a1b1b1c' +
+        '1d1d1e1f1f2021212223232425252627272828292a2a2b2c2c2d2e2e2f30303132323334343536363738383' +
+        '93a3a3b3c3c3d3e3e3f4040414242434444454646474848494a4a4b4c4d4d4e4f4f50515152535354555556' +
+        '57575859595a5b5b5c5d5d5e5f5f606161626363',
+    ],
+  ])("%i -> 150 picks Pillow's columns, ties included", (src, want) => {
     expect(Buffer.from(nearestIndex(src, 150)).toString('hex')).toBe(want);
     expect(nearestIndex(src, 150)[4]).toBe(Math.floor((9 * src) / 300) - 1); // a tie that flips
   });
 
   test('without exact ties the grid is floor((x + 0.5) * src / dst) (pixel centres)', () => {
-    for (const [src, dst] of [[499, 150], [375, 150], [255, 254], [150, 224]]) {
+    for (const [src, dst] of [
+      [499, 150],
+      [375, 150],
+      [255, 254],
+      [150, 224],
+    ]) {
       const idx = nearestIndex(src, dst);
       idx.forEach((v, x) => expect(v).toBe(Math.floor(((2 * x + 1) * src) / (2 * dst))));
     }
@@ -108,15 +117,17 @@ describe('resizeNearest', () => {
     for (let y = 0; y < 2; y++) {
       for (let x = 0; x < 3; x++) {
         const s = (rows[y] * 7 + cols[x]) * 3;
-        expect(Array.from(out.data.subarray((y * 3 + x) * 3, (y * 3 + x) * 3 + 3)))
-          .toEqual(Array.from(src.data.subarray(s, s + 3)));
+        expect(Array.from(out.data.subarray((y * 3 + x) * 3, (y * 3 + x) * 3 + 3))).toEqual(
+          Array.from(src.data.subarray(s, s + 3)),
+        );
       }
     }
   });
 
   test('bad target sizes are one-line errors', () => {
-    expect(() => resizeNearest(source(), 0, 5))
-      .toThrow(/^dawnflow: resize: target size 0x5 must be positive integers$/);
+    expect(() => resizeNearest(source(), 0, 5)).toThrow(
+      /^dawnflow: resize: target size 0x5 must be positive integers$/,
+    );
     expect(() => resizeBilinear(source(), 2.5, 5)).toThrow(/must be positive integers/);
   });
 });

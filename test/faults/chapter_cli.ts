@@ -12,7 +12,11 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** train/, validation/ and test/ of 3 + 3 small PNGs each under `dir`. */
 export function makeChapterData(dir: string): string {
-  for (const [split, seed] of [['train', 1], ['validation', 2], ['test', 3]] as const) {
+  for (const [split, seed] of [
+    ['train', 1],
+    ['validation', 2],
+    ['test', 3],
+  ] as const) {
     makeImageFolder(join(dir, split), 3, seed);
   }
   return dir;
@@ -20,20 +24,61 @@ export function makeChapterData(dir: string): string {
 
 /** Epochs and steps of the tiny run; the flags below are built from them. */
 export const TINY = {
-  fe: { epochs: 8, steps: 2 }, tr: { epochs: 3, steps: 1 }, ft: { epochs: 2, steps: 1 },
+  fe: { epochs: 8, steps: 2 },
+  tr: { epochs: 3, steps: 1 },
+  ft: { epochs: 2, steps: 1 },
 };
 
 export function chapterArgs(data: string, out: string, extra: string[] = []): string[] {
-  return ['bin/dawnflow.js', 'chapter', '--data', data, '--weights', 'random', '--out', out,
-    '--quick', '--target-size', '32', '--limit', '2', '--seed', '3',
-    '--fe-epochs', String(TINY.fe.epochs), '--fe-batch-size', '1',
-    '--tr-epochs', String(TINY.tr.epochs), '--tr-steps', String(TINY.tr.steps), '--tr-batch-size', '1',
-    '--tr-val-batch-size', '1', '--tr-val-steps', '1',
-    '--ft-epochs', String(TINY.ft.epochs), '--ft-steps', String(TINY.ft.steps), '--ft-batch-size', '1',
-    '--ft-val-steps', '1', '--test-batch-size', '2', ...extra];
+  return [
+    'bin/dawnflow.js',
+    'chapter',
+    '--data',
+    data,
+    '--weights',
+    'random',
+    '--out',
+    out,
+    '--quick',
+    '--target-size',
+    '32',
+    '--limit',
+    '2',
+    '--seed',
+    '3',
+    '--fe-epochs',
+    String(TINY.fe.epochs),
+    '--fe-batch-size',
+    '1',
+    '--tr-epochs',
+    String(TINY.tr.epochs),
+    '--tr-steps',
+    String(TINY.tr.steps),
+    '--tr-batch-size',
+    '1',
+    '--tr-val-batch-size',
+    '1',
+    '--tr-val-steps',
+    '1',
+    '--ft-epochs',
+    String(TINY.ft.epochs),
+    '--ft-steps',
+    String(TINY.ft.steps),
+    '--ft-batch-size',
+    '1',
+    '--ft-val-steps',
+    '1',
+    '--test-batch-size',
+    '2',
+    ...extra,
+  ];
 }
 
-export interface CliRun { code: number | null; signal: NodeJS.Signals | null; out: string }
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+}
 
 const children = new Set<ChildProcess>();
 
@@ -46,11 +91,15 @@ export function killChildren(): void {
  * Runs the CLI with extra environment. `watch` sees all output so far after every chunk and
  * may call `kill` (SIGKILL, once).
  */
-export function runCli(args: string[], env: Record<string, string> = {},
-  watch?: (text: string, kill: () => void) => void): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  watch?: (text: string, kill: () => void) => void,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
-      cwd: ROOT, env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', ...env },
+      cwd: ROOT,
+      env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', ...env },
     });
     children.add(child);
     let text = '';
@@ -71,7 +120,13 @@ export function runCli(args: string[], env: Record<string, string> = {},
 
 /** The last non-empty line a run printed. */
 export function lastLine(text: string): string {
-  return text.trim().split('\n').filter((l) => l.trim()).pop() ?? '';
+  return (
+    text
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim())
+      .pop() ?? ''
+  );
 }
 
 export interface RunState {

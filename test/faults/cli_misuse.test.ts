@@ -39,19 +39,26 @@ let data = '';
 beforeAll(() => {
   dir = fs.mkdtempSync(join(os.tmpdir(), 'dawnflow-misuse-'));
   data = join(dir, 'data');
-  for (const [split, seed] of [['train', 1], ['validation', 2], ['test', 3]] as const) {
+  for (const [split, seed] of [
+    ['train', 1],
+    ['validation', 2],
+    ['test', 3],
+  ] as const) {
     makeImageFolder(join(data, split), 2, seed);
   }
   fs.writeFileSync(join(dir, 'blocker'), 'a regular file where a folder is expected\n');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-interface Result { code: number; out: string[]; err: string[] }
+interface Result {
+  code: number;
+  out: string[];
+  err: string[];
+}
 
 /** Runs the CLI in this process; out: console.log lines, err: console.error/warn lines. */
 async function cli(args: string[]): Promise<Result> {
-  const spies = (['log', 'error', 'warn'] as const)
-    .map((k) => vi.spyOn(console, k).mockImplementation(() => {}));
+  const spies = (['log', 'error', 'warn'] as const).map((k) => vi.spyOn(console, k).mockImplementation(() => {}));
   try {
     const code = await run(args);
     const [log, error, warn] = spies.map((s) => s.mock.calls.map((c) => c.map(String).join(' ')));
@@ -63,8 +70,7 @@ async function cli(args: string[]): Promise<Result> {
 
 /** Exit code 2, nothing on stdout, exactly one `dawnflow: ` line that mentions `what`. */
 function expectRefused(r: Result, what: string, label: string): void {
-  expect({ label, code: r.code, out: r.out, lines: r.err.length })
-    .toEqual({ label, code: 2, out: [], lines: 1 });
+  expect({ label, code: r.code, out: r.out, lines: r.err.length }).toEqual({ label, code: 2, out: [], lines: 1 });
   const line = r.err[0];
   expect(line.startsWith('dawnflow: '), `${label}: ${line}`).toBe(true);
   expect(line, label).not.toMatch(/[\r\n]/);
@@ -85,22 +91,32 @@ function snapshot(root: string): Record<string, string> {
 // ---------------------------------------------------------------- numbers
 
 const COMMANDS: [string, FlagSpec][] = [
-  ['transfer', TRAIN_FLAGS], ['feature-extraction', TRAIN_FLAGS], ['fine-tune', TRAIN_FLAGS],
-  ['chapter', CHAPTER_FLAGS], ['scratch', SCRATCH_FLAGS], ['features', FEATURES_FLAGS],
-  ['evaluate', EVALUATE_FLAGS], ['augment-preview', PREVIEW_FLAGS], ['bench', BENCH_FLAGS],
-  ['tune', TUNE_FLAGS], ['profile', PROFILE_FLAGS],
+  ['transfer', TRAIN_FLAGS],
+  ['feature-extraction', TRAIN_FLAGS],
+  ['fine-tune', TRAIN_FLAGS],
+  ['chapter', CHAPTER_FLAGS],
+  ['scratch', SCRATCH_FLAGS],
+  ['features', FEATURES_FLAGS],
+  ['evaluate', EVALUATE_FLAGS],
+  ['augment-preview', PREVIEW_FLAGS],
+  ['bench', BENCH_FLAGS],
+  ['tune', TUNE_FLAGS],
+  ['profile', PROFILE_FLAGS],
 ];
 
 /** Not a number at all: every numeric flag of every command refuses these. */
 const NOT_NUMBERS = ['', ' ', 'NaN', 'abc', '1e999', '-1e999', 'Infinity', '0x', '1,5', '2e'];
 /** Numbers outside what each kind allows. */
 const OUT_OF_RANGE: Partial<Record<FlagKind, string[]>> = {
-  count: ['-1', '0', '3.5', '1e20', '-0.5'], index: ['-1', '3.5', '-0.5', '1e20'],
-  positive: ['-1', '0', '-1e-9'], size: ['-1', '0', '3.5', '99999'],
+  count: ['-1', '0', '3.5', '1e20', '-0.5'],
+  index: ['-1', '3.5', '-0.5', '1e20'],
+  positive: ['-1', '0', '-1e-9'],
+  size: ['-1', '0', '3.5', '99999'],
 };
 
 function numericFlags(spec: FlagSpec): [string, FlagKind][] {
-  return Object.entries(spec).map(([name, f]): [string, FlagKind] => [name, kindOf(f)])
+  return Object.entries(spec)
+    .map(([name, f]): [string, FlagKind] => [name, kindOf(f)])
     .filter(([, k]) => k !== 'string' && k !== 'boolean');
 }
 
@@ -232,8 +248,20 @@ describe('outputs that cannot be written', () => {
 // ---------------------------------------------------------------- a run folder of other settings
 
 describe('a run folder holding a run with other settings', () => {
-  const args = (out: string) => ['chapter', '--data', data, '--weights', 'random', '--out', out,
-    '--quick', '--target-size', '32', '--limit', '2'];
+  const args = (out: string) => [
+    'chapter',
+    '--data',
+    data,
+    '--weights',
+    'random',
+    '--out',
+    out,
+    '--quick',
+    '--target-size',
+    '32',
+    '--limit',
+    '2',
+  ];
 
   test('is refused in one line before anything is printed or written', async () => {
     const out = join(dir, 'run');
@@ -264,8 +292,10 @@ describe('bin/dawnflow.js', () => {
     const cases: [string[], RegExp][] = [
       [['transfer', '--epochs', '3.5'], /^dawnflow: --epochs must be an integer >= 1, got '3.5'$/],
       [['evaluate', '--model', join(dir, 'nope.h5')], /^dawnflow: --model .*nope\.h5: file not found; /],
-      [['chapter', '--data', data, '--out', join(dir, 'blocker', 'x')],
-        /^dawnflow: --out .*: cannot be created, .*blocker is a file; /],
+      [
+        ['chapter', '--data', data, '--out', join(dir, 'blocker', 'x')],
+        /^dawnflow: --out .*: cannot be created, .*blocker is a file; /,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const r = spawnSync(process.execPath, ['bin/dawnflow.js', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -312,7 +342,10 @@ describe('evaluate with a corrupt image in the folder', () => {
     const x = toFloatBatch(files.map((f) => loadImage(join(folder, f), { targetSize: [8, 8] })));
     const { y: p } = await model.predict(x, [files.length, 8, 8, 3]);
     model.dispose();
-    const want = expected(p, files.map((f) => (f.startsWith('dogs/') ? 1 : 0)));
+    const want = expected(
+      p,
+      files.map((f) => (f.startsWith('dogs/') ? 1 : 0)),
+    );
 
     const r = await cli(['evaluate', '--model', path, '--data', folder, '--batch-size', '2']);
     expect(r.code, r.err.join('\n')).toBe(0);

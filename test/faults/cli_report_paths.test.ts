@@ -42,10 +42,27 @@ function makeData(root: string, other: string): string {
 
 function settings(data: string, out: string): ChapterSettings {
   const phase = {
-    epochs: 1, stepsPerEpoch: 1, batchSize: 2, validationBatchSize: 2, validationSteps: 1, lr: 1e-4,
+    epochs: 1,
+    stepsPerEpoch: 1,
+    batchSize: 2,
+    validationBatchSize: 2,
+    validationSteps: 1,
+    lr: 1e-4,
   };
-  return { data, weights: null, out, targetSize: 32, seed: 1, quick: true, augment: true, limit: 4,
-    fe: { epochs: 1, batchSize: 2, lr: 2e-5 }, tr: phase, ft: phase, testBatchSize: 2 };
+  return {
+    data,
+    weights: null,
+    out,
+    targetSize: 32,
+    seed: 1,
+    quick: true,
+    augment: true,
+    limit: 4,
+    fe: { epochs: 1, batchSize: 2, lr: 2e-5 },
+    tr: phase,
+    ft: phase,
+    testBatchSize: 2,
+  };
 }
 
 /** The report of a run over `data` whose test misclassified every image of class `other`. */
@@ -60,8 +77,15 @@ function report(data: string, other: string, out: string): string {
   const outcome = { state, summaries: { base: `Model: "${other}"`, model: 'Model: "sequential"' } };
   const info = { vendor: 'mesa', architecture: 'cpu', device: 'lavapipe', description: 'llvmpipe' };
   const gpu = { info: { ...info, software: true } };
-  const results = buildResults(s, outcome as unknown as ChapterOutcome, test, gpu as unknown as Gpu,
-    [`data in ${data}`], '2024-05-01T10:00:00.000Z', ['chapter', '--data', data, '--out', out]);
+  const results = buildResults(
+    s,
+    outcome as unknown as ChapterOutcome,
+    test,
+    gpu as unknown as Gpu,
+    [`data in ${data}`],
+    '2024-05-01T10:00:00.000Z',
+    ['chapter', '--data', data, '--out', out],
+  );
   writeChapterReport(out, results);
   return fs.readFileSync(join(out, 'report.html'), 'utf8');
 }

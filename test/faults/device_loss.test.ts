@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { readKerasH5 } from '../../src/io/h5_read.js';
 import {
-  TINY, chapterArgs, iterationsOf, killChildren, lastLine, makeChapterData, readState, runCli,
+  TINY,
+  chapterArgs,
+  iterationsOf,
+  killChildren,
+  lastLine,
+  makeChapterData,
+  readState,
+  runCli,
 } from './chapter_cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dawnflow-device-loss-'));
@@ -25,10 +32,13 @@ test('a device lost mid-step: one line, the last checkpoint kept, and the run re
   const env = { DAWNFLOW_FAULT_LOSE_DEVICE_IN: `train-step@${hit}` };
   const lost = await runCli(chapterArgs(data, out), env);
   expect(lost.code, lost.out).toBe(1);
-  expect(lastLine(lost.out)).toMatch(new RegExp(
-    '^dawnflow: the GPU device was lost \\(destroyed by DAWNFLOW_FAULT_LOSE_DEVICE_IN\\)[^\\n]*; ' +
-    'the last good checkpoint \\S*checkpoints/transfer\\.h5 \\(epoch 1\\) is kept: ' +
-    'run the same command again to resume$'));
+  expect(lastLine(lost.out)).toMatch(
+    new RegExp(
+      '^dawnflow: the GPU device was lost \\(destroyed by DAWNFLOW_FAULT_LOSE_DEVICE_IN\\)[^\\n]*; ' +
+        'the last good checkpoint \\S*checkpoints/transfer\\.h5 \\(epoch 1\\) is kept: ' +
+        'run the same command again to resume$',
+    ),
+  );
   expect(lost.out).not.toMatch(/^\s+at /m);
   const state = readState(out)!;
   expect(state.phases.transfer.epochsDone).toBe(1);

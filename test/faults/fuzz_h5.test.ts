@@ -24,16 +24,29 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { DL4J } from '../helpers/fixtures.js';
 import { useGpu } from '../helpers/gpu.js';
 import { writeLegacyVgg16Notop } from '../helpers/keras_fixtures.js';
+import { aimed, changedOnlyOutside, layoutOf, truncatePatched, type Layout, type Target } from './fuzz_h5_corpus.js';
 import {
-  aimed, changedOnlyOutside, layoutOf, truncatePatched, type Layout, type Target,
-} from './fuzz_h5_corpus.js';
-import {
-  caseSeed, clipTail, duplicate, flips, FuzzReport, fuzzSeed, insert, keepCase, onlyCase, Rand, remove,
-  runBounded, sameBytes, smear, truncate, type CaseId, type Mutation, type Outcome, type Verdict,
+  caseSeed,
+  clipTail,
+  duplicate,
+  flips,
+  FuzzReport,
+  fuzzSeed,
+  insert,
+  keepCase,
+  onlyCase,
+  Rand,
+  remove,
+  runBounded,
+  sameBytes,
+  smear,
+  truncate,
+  type CaseId,
+  type Mutation,
+  type Outcome,
+  type Verdict,
 } from './fuzz_helpers.js';
-import {
-  modelVariants, weightsVariants, writeSpec, type FileSpec, type Variant,
-} from './fuzz_h5_variants.js';
+import { modelVariants, weightsVariants, writeSpec, type FileSpec, type Variant } from './fuzz_h5_variants.js';
 import { setting } from '../../src/util/settings.js';
 import { quietly } from '../../src/util/quietly.js';
 
@@ -78,19 +91,30 @@ async function ownBases(): Promise<[string, string, Base['loader']][]> {
   const weights = join(dir, 'base-weights.h5');
   await saveWeights(m, weights);
   m.compile({ optimizer: new Adam({ lr: 1e-3 }), loss: 'binary_crossentropy', metrics: ['acc'] });
-  const x = Tensor.fromArray(Float32Array.from({ length: 4 * 72 }, (_, i) => (i % 7) / 7), [4, 6, 6, 2]);
+  const x = Tensor.fromArray(
+    Float32Array.from({ length: 4 * 72 }, (_, i) => (i % 7) / 7),
+    [4, 6, 6, 2],
+  );
   await trainOnBatch(m, { x, y: Tensor.fromArray([0, 1, 1, 0], [4, 1]), size: 4 });
   const model = join(dir, 'base-model.h5');
   await saveModel(m, model);
   m.dispose();
   const legacy = join(dir, 'base-legacy.h5');
   await writeLegacyVgg16Notop(legacy, 5);
-  return [['weights', weights, 'weights'], ['model', model, 'model'], ['legacy VGG16', legacy, null],
-    ['latest vlen', await latestVlen(), null], ['chunked f64', await chunkedF64(), null]];
+  return [
+    ['weights', weights, 'weights'],
+    ['model', model, 'model'],
+    ['legacy VGG16', legacy, null],
+    ['latest vlen', await latestVlen(), null],
+    ['chunked f64', await chunkedF64(), null],
+  ];
 }
 
-async function rawFile(name: string, libver: 'earliest' | 'latest',
-  build: (f: InstanceType<typeof h5wasm.File>) => void): Promise<string> {
+async function rawFile(
+  name: string,
+  libver: 'earliest' | 'latest',
+  build: (f: InstanceType<typeof h5wasm.File>) => void,
+): Promise<string> {
   await h5wasm.ready;
   const path = join(dir, name);
   const f = new h5wasm.File(path, 'w', { libver: [libver, 'latest'] });
@@ -124,8 +148,14 @@ function chunkedF64(): Promise<string> {
     f.create_attribute('layer_names', ['c'], null, 'S1');
     const g = f.create_group('c');
     g.create_attribute('weight_names', ['z:0', 'd:0'], null, 'S3');
-    g.create_dataset({ name: 'z:0', data: values(600, 3), shape: [20, 30], dtype: '<f4', chunks: [7, 11],
-      compression: 'gzip' });
+    g.create_dataset({
+      name: 'z:0',
+      data: values(600, 3),
+      shape: [20, 30],
+      dtype: '<f4',
+      chunks: [7, 11],
+      compression: 'gzip',
+    });
     g.create_dataset({ name: 'd:0', data: Float64Array.from(values(50, 4)), shape: [5, 10], dtype: '<d' });
   });
 }
@@ -133,14 +163,17 @@ function chunkedF64(): Promise<string> {
 /** The real Keras files (4: Keras 1.1.2 and 2.3.1, model and weights); a missing one fails. */
 function kerasBases(): [string, string, Base['loader']][] {
   // inputs_and_outputs files hold test activations, not weights: readKerasH5 refuses them.
-  const files = fs.readdirSync(DL4J, { recursive: true }).map(String)
-    .filter((f) => f.endsWith('.h5') && !f.includes('inputs_and_outputs')).sort();
+  const files = fs
+    .readdirSync(DL4J, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.h5') && !f.includes('inputs_and_outputs'))
+    .sort();
   if (files.length !== 4) throw new Error(`fuzz_h5: expected 4 Keras .h5 files in ${DL4J}, found [${files}]`);
   return files.map((f) => [`keras ${f}`, join(DL4J, f), null]);
 }
 
 async function bases(): Promise<Base[]> {
-  const list = [...await ownBases(), ...kerasBases()];
+  const list = [...(await ownBases()), ...kerasBases()];
   return list.map(([name, path, loader]) => {
     const bytes = new Uint8Array(fs.readFileSync(path));
     return { name, path, bytes, want: readKerasH5(path), layout: layoutOf(bytes), loader };
@@ -162,8 +195,7 @@ function weightsProblem(ws: H5Weight[]): string | null {
 /** The first difference between two reads of a file, or null when they are equal. */
 function difference(a: KerasWeightsFile, b: KerasWeightsFile): string | null {
   if (a.layers.length !== b.layers.length) return `${a.layers.length} layers, not ${b.layers.length}`;
-  const pairs: [H5Weight[], H5Weight[], string][] =
-    a.layers.map((l, i) => [l.weights, b.layers[i].weights, l.name]);
+  const pairs: [H5Weight[], H5Weight[], string][] = a.layers.map((l, i) => [l.weights, b.layers[i].weights, l.name]);
   pairs.push([a.optimizerWeights, b.optimizerWeights, 'optimizer_weights']);
   const renamed = a.layers.findIndex((l, i) => l.name !== b.layers[i].name);
   if (renamed >= 0) return `layer ${renamed} is '${a.layers[renamed].name}'`;
@@ -208,13 +240,31 @@ function dataDifference(a: KerasWeightsFile, b: KerasWeightsFile): string | null
 // ---------------------------------------------------------------- the byte-level fuzzer
 
 const GENERIC: [string, Mutation][] = [
-  ['truncate', truncate], ['clip tail', clipTail], ['truncate (EOF patched)', truncatePatched],
-  ['flip 1 byte', flips(1)], ['flip up to 8 bytes', flips(8)], ['smear', smear],
-  ['insert bytes', insert], ['delete bytes', remove], ['duplicate range', duplicate],
+  ['truncate', truncate],
+  ['clip tail', clipTail],
+  ['truncate (EOF patched)', truncatePatched],
+  ['flip 1 byte', flips(1)],
+  ['flip up to 8 bytes', flips(8)],
+  ['smear', smear],
+  ['insert bytes', insert],
+  ['delete bytes', remove],
+  ['duplicate range', duplicate],
 ];
 
-const AIMS: (Target['kind'] | null)[] = ['dataspace', 'datatype', 'layout', 'attribute', 'message',
-  'header', 'heap', 'btree', 'snod', 'gcol', 'superblock', null];
+const AIMS: (Target['kind'] | null)[] = [
+  'dataspace',
+  'datatype',
+  'layout',
+  'attribute',
+  'message',
+  'header',
+  'heap',
+  'btree',
+  'snod',
+  'gcol',
+  'superblock',
+  null,
+];
 
 function mutation(base: Base, r: Rand): [string, Mutation] {
   if (r.chance(0.4)) return r.pick(GENERIC);
@@ -249,7 +299,6 @@ function byteCase(i: number, seed: number, all: Base[], report: FuzzReport, targ
   const deeper = o.kind === 'ok' ? quietly(() => modelLevel(base, file, target)) : null;
   if (deeper) report.record({ ...id, kind: `${kind}, then ${base.loader} loader` }, file, deeper, {});
 }
-
 
 describe('HDF5 fuzzing', () => {
   let all: Base[] = [];
@@ -331,16 +380,23 @@ function specOf(f: KerasWeightsFile, modelFile: boolean): FileSpec {
   return { layers, attrs, modelFile };
 }
 
-async function variantCase(index: number, v: Variant, base: Base, report: FuzzReport,
-  target: Sequential): Promise<void> {
+async function variantCase(
+  index: number,
+  v: Variant,
+  base: Base,
+  report: FuzzReport,
+  target: Sequential,
+): Promise<void> {
   const file = join(dir, `variant ${index}.h5`);
   await writeSpec(file, v.spec);
   const id: CaseId = { index, kind: v.name, base: base.name };
-  const o = quietly(() => runBounded(DEADLINE_MS, () => {
-    const f = readKerasH5(file);
-    modelLevelLoad(base, file, target);
-    return f;
-  }));
+  const o = quietly(() =>
+    runBounded(DEADLINE_MS, () => {
+      const f = readKerasH5(file);
+      modelLevelLoad(base, file, target);
+      return f;
+    }),
+  );
   report.record(id, file, o, judgeVariant(o, base, v));
 }
 

@@ -9,8 +9,18 @@ import { flips, type Rand, type Mutation } from './fuzz_helpers.js';
 
 /** A field or block worth aiming at. */
 export interface Target {
-  kind: 'dataspace' | 'datatype' | 'layout' | 'attribute' | 'message' | 'header' | 'heap' |
-    'btree' | 'snod' | 'gcol' | 'superblock';
+  kind:
+    | 'dataspace'
+    | 'datatype'
+    | 'layout'
+    | 'attribute'
+    | 'message'
+    | 'header'
+    | 'heap'
+    | 'btree'
+    | 'snod'
+    | 'gcol'
+    | 'superblock';
   at: number;
   size: number;
 }
@@ -29,7 +39,9 @@ export interface Layout {
 /** Messages that hold values or decide how they are read (the filters decompress chunks). */
 const VALUE_MESSAGES = new Set([MSG.DATATYPE, MSG.LAYOUT, MSG.FILTERS, MSG.ATTRIBUTE]);
 const KIND: Record<number, Target['kind']> = {
-  [MSG.DATASPACE]: 'dataspace', [MSG.DATATYPE]: 'datatype', [MSG.LAYOUT]: 'layout',
+  [MSG.DATASPACE]: 'dataspace',
+  [MSG.DATATYPE]: 'datatype',
+  [MSG.LAYOUT]: 'layout',
   [MSG.ATTRIBUTE]: 'attribute',
 };
 
@@ -72,7 +84,10 @@ function addData(out: Layout, b: H5Bytes, msgs: hdf5.HeaderMessage[]): void {
 // Blocks found by their signatures: local heaps, B-tree nodes, symbol-table nodes and global
 // heap collections (where variable-length strings such as model_config live: values).
 const SIGNATURES: [string, Target['kind']][] = [
-  ['HEAP', 'heap'], ['TREE', 'btree'], ['SNOD', 'snod'], ['GCOL', 'gcol'],
+  ['HEAP', 'heap'],
+  ['TREE', 'btree'],
+  ['SNOD', 'snod'],
+  ['GCOL', 'gcol'],
 ];
 
 function addSignatures(out: Layout, bytes: Uint8Array): void {
@@ -102,8 +117,7 @@ export function changedOnlyOutside(a: Uint8Array, b: Uint8Array, ranges: [number
 // ---------------------------------------------------------------- aimed mutations
 
 /** Values that break readers: zero, one, just past a limit, huge, all ones (undefined). */
-const U64_VALUES = [0n, 1n, 2n ** 31n, 2n ** 32n + 5n, 2n ** 40n, 2n ** 53n - 1n, 2n ** 63n,
-  2n ** 64n - 1n];
+const U64_VALUES = [0n, 1n, 2n ** 31n, 2n ** 32n + 5n, 2n ** 40n, 2n ** 53n - 1n, 2n ** 63n, 2n ** 64n - 1n];
 const U32_VALUES = [0, 1, 0xffff, 2 ** 31, 2 ** 32 - 1];
 const U16_VALUES = [0, 1, 0xff, 0xffff];
 
@@ -189,8 +203,17 @@ function superblock(out: Uint8Array, _t: Target, r: Rand): void {
 }
 
 const AIMED: Record<Target['kind'], (out: Uint8Array, t: Target, r: Rand) => void> = {
-  dataspace, datatype, layout, attribute, header, message: messageHeader, heap: block,
-  btree: block, snod: block, gcol: block, superblock,
+  dataspace,
+  datatype,
+  layout,
+  attribute,
+  header,
+  message: messageHeader,
+  heap: block,
+  btree: block,
+  snod: block,
+  gcol: block,
+  superblock,
 };
 
 /** A mutation aimed at a random structure of kind `kind` (any kind when null). */

@@ -63,7 +63,8 @@ export async function writeSpec(path: string, s: FileSpec): Promise<void> {
 /** Fixed-length strings, as h5py writes NumPy 'S' arrays. */
 export function names(list: string[]): Attr {
   const width = Math.max(1, ...list.map((n) => Buffer.byteLength(n)));
-  return list.length ? { value: list, shape: [list.length], dtype: `S${width}` }
+  return list.length
+    ? { value: list, shape: [list.length], dtype: `S${width}` }
     : { value: new Float64Array(0), shape: [0], dtype: '<d' };
 }
 
@@ -119,12 +120,39 @@ function dtypeVariants(base: FileSpec, layer: string): Variant[] {
   const n = f32.length;
   return [
     retype('float64', 'same', Float64Array.from(f32), '<d'),
-    retype('int32', 'refused', Int32Array.from(f32, (v) => Math.round(v * 100)), '<i'),
-    retype('uint8', 'refused', Uint8Array.from(f32, (v) => (v > 0 ? 1 : 0)), '<B'),
-    retype('int64', 'refused', BigInt64Array.from(f32, (v) => BigInt(Math.round(v))), '<q'),
-    retype('strings', 'refused', Array.from(f32, (v) => v.toFixed(3)), 'S8'),
-    retype('compound', 'refused',
-      new Map([['re', Float32Array.from(f32)], ['im', new Float32Array(n)]]), null),
+    retype(
+      'int32',
+      'refused',
+      Int32Array.from(f32, (v) => Math.round(v * 100)),
+      '<i',
+    ),
+    retype(
+      'uint8',
+      'refused',
+      Uint8Array.from(f32, (v) => (v > 0 ? 1 : 0)),
+      '<B',
+    ),
+    retype(
+      'int64',
+      'refused',
+      BigInt64Array.from(f32, (v) => BigInt(Math.round(v))),
+      '<q',
+    ),
+    retype(
+      'strings',
+      'refused',
+      Array.from(f32, (v) => v.toFixed(3)),
+      'S8',
+    ),
+    retype(
+      'compound',
+      'refused',
+      new Map([
+        ['re', Float32Array.from(f32)],
+        ['im', new Float32Array(n)],
+      ]),
+      null,
+    ),
   ];
 }
 
@@ -134,8 +162,12 @@ function shapeVariants(base: FileSpec, layer: string): Variant[] {
     edit(base, `shape [${shape}]`, 'refused', (s) => Object.assign(weightOf(s, layer), { shape, data }));
   const n = (w.data as Float32Array).length;
   return [
-    reshape([...w.shape].reverse()), reshape([n]), reshape([1, ...w.shape]), reshape([...w.shape, 1]),
-    reshape([0], new Float32Array(0)), reshape([], Float32Array.of(1)),
+    reshape([...w.shape].reverse()),
+    reshape([n]),
+    reshape([1, ...w.shape]),
+    reshape([...w.shape, 1]),
+    reshape([0], new Float32Array(0)),
+    reshape([], Float32Array.of(1)),
     reshape([n + 1], new Float32Array(n + 1)),
   ];
 }
@@ -159,30 +191,35 @@ function presenceVariants(base: FileSpec, layer: string): Variant[] {
 /** layer_names and weight_names of the wrong type, content or presence. */
 function nameVariants(base: FileSpec, layer: string): Variant[] {
   const list = base.layers.map((l) => l.name);
-  const ln = (name: string, want: Want, a: Attr) =>
-    edit(base, `layer_names ${name}`, want, (s) => (s.layerNames = a));
-  const wn = (name: string, want: Want, a: Attr) => edit(base, `weight_names ${name}`, want, (s) => {
-    s.layers.find((x) => x.name === layer)!.weightNames = a;
-  });
+  const ln = (name: string, want: Want, a: Attr) => edit(base, `layer_names ${name}`, want, (s) => (s.layerNames = a));
+  const wn = (name: string, want: Want, a: Attr) =>
+    edit(base, `weight_names ${name}`, want, (s) => {
+      s.layers.find((x) => x.name === layer)!.weightNames = a;
+    });
   const w = weightOf(base, layer).name;
   return [
-    ln('absent', 'refused', 'absent'), ln('int32', 'refused', { value: [1, 2, 3] }),
-    ln('float', 'refused', { value: [1.5, 2.5] }), ln('empty', 'refused', names([])),
-    ln('variable-length', 'same', { value: list }), ln('duplicate', 'refused', names([...list, list[0]])),
-    ln('empty name', 'refused', names(['', ...list])), ln('parent path', 'refused', names([...list, '..'])),
+    ln('absent', 'refused', 'absent'),
+    ln('int32', 'refused', { value: [1, 2, 3] }),
+    ln('float', 'refused', { value: [1.5, 2.5] }),
+    ln('empty', 'refused', names([])),
+    ln('variable-length', 'same', { value: list }),
+    ln('duplicate', 'refused', names([...list, list[0]])),
+    ln('empty name', 'refused', names(['', ...list])),
+    ln('parent path', 'refused', names([...list, '..'])),
     ln('NUL inside', 'refused', names([...list, 'a\0b'])),
     ln('long name', 'refused', names([...list, 'x'.repeat(40000)])),
     ln('reversed', 'refused', names([...list].reverse())),
     ln('missing layer', 'refused', names([...list, 'ghost'])),
     edit(base, 'layer_names split 0,1', 'same', (s) => {
       s.layerNames = 'absent';
-      s.extra = (f) => splitNames(s.modelFile ? f.get('model_weights') as H5Group : f, list, [0, 1]);
+      s.extra = (f) => splitNames(s.modelFile ? (f.get('model_weights') as H5Group) : f, list, [0, 1]);
     }),
     edit(base, 'layer_names split 0,2', 'refused', (s) => {
       s.layerNames = 'absent';
-      s.extra = (f) => splitNames(s.modelFile ? f.get('model_weights') as H5Group : f, list, [0, 2]);
+      s.extra = (f) => splitNames(s.modelFile ? (f.get('model_weights') as H5Group) : f, list, [0, 2]);
     }),
-    wn('absent', 'refused', 'absent'), wn('int32', 'refused', { value: [7] }),
+    wn('absent', 'refused', 'absent'),
+    wn('int32', 'refused', { value: [7] }),
     wn('naming a group', 'refused', names([layer])),
     wn('extra name', 'refused', names([w, `${layer}/ghost:0`])),
     wn('scalar string', 'any', { value: w }),
@@ -211,8 +248,11 @@ function versionVariants(base: FileSpec): Variant[] {
 /** Every structural variant of a weights file (loaded into the model it came from). */
 export function weightsVariants(base: FileSpec, layer: string): Variant[] {
   return [
-    { name: 'as written', spec: clone(base), want: 'same' }, ...dtypeVariants(base, layer),
-    ...shapeVariants(base, layer), ...presenceVariants(base, layer), ...nameVariants(base, layer),
+    { name: 'as written', spec: clone(base), want: 'same' },
+    ...dtypeVariants(base, layer),
+    ...shapeVariants(base, layer),
+    ...presenceVariants(base, layer),
+    ...nameVariants(base, layer),
     ...versionVariants(base),
   ];
 }
@@ -222,18 +262,27 @@ export function weightsVariants(base: FileSpec, layer: string): Variant[] {
 type Json = Record<string, unknown>;
 
 /** A marshalled Python lambda, as Keras stores Lambda layers: it must never be run. */
-const BYTECODE = '4wEAAAAAAAAAAAAAAAEAAAACAAAAQwAAAHMIAAAAfABkARQAUwApAk7pAgAAAKkAKQHaAXhyAgAAAHIC' +
+const BYTECODE =
+  '4wEAAAAAAAAAAAAAAAEAAAACAAAAQwAAAHMIAAAAfABkARQAUwApAk7pAgAAAKkAKQHaAXhyAgAAAHIC' +
   'AAAA+gc8c3RkaW4+2gg8bGFtYmRhPgEAAADzAAAAAA==';
 
 const LAMBDA = {
   class_name: 'Lambda',
-  config: { name: 'lambda_1', trainable: true, dtype: 'float32', function: [BYTECODE, null, null],
-    function_type: 'lambda', module: '__main__', output_shape: null, output_shape_type: 'raw',
-    arguments: {} },
+  config: {
+    name: 'lambda_1',
+    trainable: true,
+    dtype: 'float32',
+    function: [BYTECODE, null, null],
+    function_type: 'lambda',
+    module: '__main__',
+    output_shape: null,
+    output_shape_type: 'raw',
+    arguments: {},
+  },
 };
 
 function layersOf(config: Json): Json[] {
-  return ((config.config as Json).layers as Json[]);
+  return (config.config as Json).layers as Json[];
 }
 
 function configEdit(base: FileSpec, name: string, want: Want, fn: (c: Json) => unknown): Variant {
@@ -262,13 +311,22 @@ function codeVariants(base: FileSpec): Variant[] {
   return [
     configEdit(base, 'a Lambda with bytecode', 'refused', (c) => void layersOf(c).splice(1, 0, LAMBDA)),
     configEdit(base, 'is a Lambda', 'refused', () => LAMBDA),
-    configEdit(base, 'a custom class', 'refused',
-      (c) => void layersOf(c).push({ class_name: 'MyLayer', config: { name: 'm' } })),
+    configEdit(
+      base,
+      'a custom class',
+      'refused',
+      (c) => void layersOf(c).push({ class_name: 'MyLayer', config: { name: 'm' } }),
+    ),
     ...['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'eval', 'Function'].map((cls) =>
-      configEdit(base, `class ${cls}`, 'refused', (c) => void (layersOf(c)[1].class_name = cls))),
+      configEdit(base, `class ${cls}`, 'refused', (c) => void (layersOf(c)[1].class_name = cls)),
+    ),
     configEdit(base, 'activation os.system', 'refused', setField('Dense', 'activation', 'os.system')),
-    configEdit(base, 'python source in a field', 'refused',
-      setField('Dense', 'activation', "__import__('os').system('touch /tmp/pwned')")),
+    configEdit(
+      base,
+      'python source in a field',
+      'refused',
+      setField('Dense', 'activation', "__import__('os').system('touch /tmp/pwned')"),
+    ),
   ];
 }
 
@@ -285,7 +343,8 @@ function sizeVariants(base: FileSpec): Variant[] {
     configEdit(base, 'input 60000x60000', 'refused', input([null, 60000, 60000, 2])),
     configEdit(base, 'input 2^20 channels', 'refused', input([null, 6, 6, 2 ** 20])),
     ...[-1, 0, 1.5, '4', null, true, [4]].map((v) =>
-      configEdit(base, `units ${JSON.stringify(v)}`, 'refused', setField('Dense', 'units', v))),
+      configEdit(base, `units ${JSON.stringify(v)}`, 'refused', setField('Dense', 'units', v)),
+    ),
     configEdit(base, 'padding bogus', 'refused', setField('Conv2D', 'padding', 'bogus')),
     configEdit(base, 'channels_first', 'refused', setField('Conv2D', 'data_format', 'channels_first')),
     configEdit(base, 'strides 0', 'refused', setField('Conv2D', 'strides', [0, 0])),
@@ -295,27 +354,28 @@ function sizeVariants(base: FileSpec): Variant[] {
 function shapeOfJsonVariants(base: FileSpec): Variant[] {
   return [
     ...['{bad', 'null', '[]', '42', '"Sequential"', '{}', ''].map((text) =>
-      configEdit(base, `text ${JSON.stringify(text)}`, 'refused', () => text)),
+      configEdit(base, `text ${JSON.stringify(text)}`, 'refused', () => text),
+    ),
     configEdit(base, 'layers not a list', 'refused', (c) => void ((c.config as Json).layers = { a: 1 })),
-    configEdit(base, 'a layer that is a number', 'refused',
-      (c) => void layersOf(c).push(7 as unknown as Json)),
+    configEdit(base, 'a layer that is a number', 'refused', (c) => void layersOf(c).push(7 as unknown as Json)),
     configEdit(base, 'nested 20000 deep', 'refused', () => nested(20000)),
     configEdit(base, 'nested 50 deep', 'refused', () => nested(50)),
-    configEdit(base, 'NaN and Infinity', 'refused',
-      (c) => JSON.stringify(c).replace('"units":4', '"units":NaN')),
-    edit(base, 'training_config not JSON', 'refused',
-      (s) => (s.attrs.training_config = { value: '{oops' })),
-    edit(base, 'training_config odd optimizer', 'any', (s) => (s.attrs.training_config = {
-      value: JSON.stringify({ optimizer_config: { class_name: 'Evil', config: {} }, loss: 'x' }),
-    })),
+    configEdit(base, 'NaN and Infinity', 'refused', (c) => JSON.stringify(c).replace('"units":4', '"units":NaN')),
+    edit(base, 'training_config not JSON', 'refused', (s) => (s.attrs.training_config = { value: '{oops' })),
+    edit(
+      base,
+      'training_config odd optimizer',
+      'any',
+      (s) =>
+        (s.attrs.training_config = {
+          value: JSON.stringify({ optimizer_config: { class_name: 'Evil', config: {} }, loss: 'x' }),
+        }),
+    ),
     edit(base, 'model_config absent', 'refused', (s) => (s.attrs.model_config = 'absent')),
   ];
 }
 
 /** Every structural variant of a model file (loaded with loadModel). */
 export function modelVariants(base: FileSpec, layer: string): Variant[] {
-  return [
-    ...weightsVariants(base, layer), ...codeVariants(base), ...sizeVariants(base),
-    ...shapeOfJsonVariants(base),
-  ];
+  return [...weightsVariants(base, layer), ...codeVariants(base), ...sizeVariants(base), ...shapeOfJsonVariants(base)];
 }

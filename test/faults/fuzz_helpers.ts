@@ -12,8 +12,11 @@ export function fuzzSeed(suite: string): number {
   const seed = setting('DAWNFLOW_FUZZ_SEED');
   const only = onlyCase();
   const replay = only === null ? '' : `, only case ${only}`;
-  console.log(`${suite}: fuzz seed ${seed} (replay: DAWNFLOW_FUZZ_SEED=${seed}` +
-    ' [DAWNFLOW_FUZZ_CASE=N for one case, DAWNFLOW_FUZZ_SAVE=PATH to keep its file])' + replay);
+  console.log(
+    `${suite}: fuzz seed ${seed} (replay: DAWNFLOW_FUZZ_SEED=${seed}` +
+      ' [DAWNFLOW_FUZZ_CASE=N for one case, DAWNFLOW_FUZZ_SAVE=PATH to keep its file])' +
+      replay,
+  );
   return seed;
 }
 
@@ -103,15 +106,34 @@ export function runBounded<T>(ms: number, body: () => T): Outcome<T> {
  * Text only a JavaScript engine or a library's internals write: a user must never see it
  * (it says nothing about the file and suggests a dawnflow crash).
  */
-const LEAKS = new RegExp([
-  '\\b(Type|Range|Reference|Syntax|Eval|URI|Internal|Aggregate)Error\\b', 'is not a function',
-  'is not iterable', 'is not a constructor', 'Cannot read propert', 'Cannot set propert',
-  'Cannot convert', 'Maximum call stack', 'Invalid (typed )?array length', 'Invalid string length',
-  'Array buffer allocation', 'Offset is outside', 'out of bounds', 'Unexpected token',
-  'Unexpected end of JSON', 'JSON at position', '\\bERR_[A-Z_]{3,}', 'thing is not',
-  'should not', 'assert', '\\bat \\S+:\\d+:\\d+', 'undefined \\(reading', 'of (undefined|null)\\b',
-  'NaN',
-].join('|'));
+const LEAKS = new RegExp(
+  [
+    '\\b(Type|Range|Reference|Syntax|Eval|URI|Internal|Aggregate)Error\\b',
+    'is not a function',
+    'is not iterable',
+    'is not a constructor',
+    'Cannot read propert',
+    'Cannot set propert',
+    'Cannot convert',
+    'Maximum call stack',
+    'Invalid (typed )?array length',
+    'Invalid string length',
+    'Array buffer allocation',
+    'Offset is outside',
+    'out of bounds',
+    'Unexpected token',
+    'Unexpected end of JSON',
+    'JSON at position',
+    '\\bERR_[A-Z_]{3,}',
+    'thing is not',
+    'should not',
+    'assert',
+    '\\bat \\S+:\\d+:\\d+',
+    'undefined \\(reading',
+    'of (undefined|null)\\b',
+    'NaN',
+  ].join('|'),
+);
 
 /** Why `e` is not a proper refusal of `file`, or null when it is one. */
 export function refusalProblem(e: unknown, file: string): string | null {
@@ -132,7 +154,9 @@ export function refusalProblem(e: unknown, file: string): string | null {
  * shapes, byte dumps, object paths), so that messages of one kind count once.
  */
 export function normalise(message: string, file: string): string {
-  return message.split(file).join('<file>')
+  return message
+    .split(file)
+    .join('<file>')
     .replace(/'[^']*'/g, "'_'")
     .replace(/"[^"]*"/g, '"_"')
     .replace(/\[[^\]]*\]/g, '[_]')
@@ -168,7 +192,11 @@ export class FuzzReport {
   readonly failures: string[] = [];
   private readonly rssStart = peakRssMb();
 
-  constructor(readonly suite: string, readonly seed: number, private readonly rssLimitMb: number) {}
+  constructor(
+    readonly suite: string,
+    readonly seed: number,
+    private readonly rssLimitMb: number,
+  ) {}
 
   label(c: CaseId): string {
     return `case ${c.index} (${c.kind} of ${c.base})`;

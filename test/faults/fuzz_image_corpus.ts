@@ -11,7 +11,16 @@ import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { bmpBytes, chunk, flatJpeg, pngBytes, pnmBytes } from '../helpers/images.js';
 import {
-  clipTail, concat, duplicate, flips, insert, type Rand, remove, smear, truncate, type Mutation,
+  clipTail,
+  concat,
+  duplicate,
+  flips,
+  insert,
+  type Rand,
+  remove,
+  smear,
+  truncate,
+  type Mutation,
 } from './fuzz_helpers.js';
 
 export type Format = 'jpeg' | 'png' | 'bmp' | 'pnm';
@@ -58,9 +67,13 @@ function jpegs(r: Rand): BaseImage[] {
     const bytes = jpeg.encode({ width: w, height: h, data: rgba(r, w, h) }, q).data;
     out.push({ name: `jpeg-js-${w}x${h}-q${q}`, format: 'jpeg', bytes });
   }
-  const flat = (ids: number[], extra: { jfif?: boolean; adobe?: number }) => flatJpeg({
-    blocksWide: 3, ids, blocks: [0, 1, 2].map(() => ids.map(() => r.int(256))), ...extra,
-  });
+  const flat = (ids: number[], extra: { jfif?: boolean; adobe?: number }) =>
+    flatJpeg({
+      blocksWide: 3,
+      ids,
+      blocks: [0, 1, 2].map(() => ids.map(() => r.int(256))),
+      ...extra,
+    });
   out.push({ name: 'flat-gray', format: 'jpeg', bytes: flat([1], {}) });
   out.push({ name: 'flat-rgb-adobe0', format: 'jpeg', bytes: flat([1, 2, 3], { adobe: 0 }) });
   out.push({ name: 'flat-cmyk', format: 'jpeg', bytes: flat([1, 2, 3, 4], {}) });
@@ -70,8 +83,13 @@ function jpegs(r: Rand): BaseImage[] {
 
 function pngs(r: Rand): BaseImage[] {
   const out: BaseImage[] = [];
-  for (const [colorType, inputHasAlpha, bitDepth] of [[6, true, 8], [2, false, 8], [0, false, 16],
-    [4, true, 8], [6, true, 16]] as const) {
+  for (const [colorType, inputHasAlpha, bitDepth] of [
+    [6, true, 8],
+    [2, false, 8],
+    [0, false, 16],
+    [4, true, 8],
+    [6, true, 16],
+  ] as const) {
     const [w, h] = [r.range(1, 40), r.range(1, 40)];
     const png = new pngjs.PNG({ width: w, height: h, colorType, inputHasAlpha, bitDepth });
     png.data = rgba(r, w, h);
@@ -81,23 +99,44 @@ function pngs(r: Rand): BaseImage[] {
   const [w, h] = [r.range(1, 20), r.range(1, 20)];
   for (const depth of [1, 2, 4, 8] as const) {
     const colors = 1 << Math.min(depth, 4);
-    const spec = { width: w, height: h, colorType: 3 as const, depth,
-      samples: Array.from({ length: w * h }, () => r.int(colors)), palette: noise(r, 3 * colors),
-      trns: depth === 8 ? noise(r, 3) : undefined };
+    const spec = {
+      width: w,
+      height: h,
+      colorType: 3 as const,
+      depth,
+      samples: Array.from({ length: w * h }, () => r.int(colors)),
+      palette: noise(r, 3 * colors),
+      trns: depth === 8 ? noise(r, 3) : undefined,
+    };
     out.push({ name: `palette-${depth}bit`, format: 'png', bytes: pngBytes(spec) });
   }
-  const gray = { width: w, height: h, colorType: 0 as const, depth: 2 as const,
-    samples: Array.from({ length: w * h }, () => r.int(4)) };
+  const gray = {
+    width: w,
+    height: h,
+    colorType: 0 as const,
+    depth: 2 as const,
+    samples: Array.from({ length: w * h }, () => r.int(4)),
+  };
   out.push({ name: 'gray-2bit', format: 'png', bytes: pngBytes(gray) });
   const [iw, ih] = [r.range(1, 19), r.range(1, 19)];
-  out.push({ name: `interlaced-${iw}x${ih}`, format: 'png',
-    bytes: interlacedPng(iw, ih, Uint8Array.from(noise(r, iw * ih * 3))) });
+  out.push({
+    name: `interlaced-${iw}x${ih}`,
+    format: 'png',
+    bytes: interlacedPng(iw, ih, Uint8Array.from(noise(r, iw * ih * 3))),
+  });
   return out;
 }
 
 // Adam7's passes: first column, first row, column step, row step.
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2],
-  [0, 1, 1, 2]];
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
 
 /**
  * An interlaced 8-bit RGB PNG (pngjs writes none): each Adam7 pass's rows, filter type 0,
@@ -117,19 +156,31 @@ export function interlacedPng(w: number, h: number, rgb: Uint8Array): Uint8Array
   new DataView(ihdr.buffer).setUint32(4, h);
   ihdr.set([8, 2, 0, 0, 1], 8);
   const signature = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
-  return concat(signature, pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Uint8Array.from(rows))),
-    pngChunk('IEND', new Uint8Array(0)));
+  return concat(
+    signature,
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(Uint8Array.from(rows))),
+    pngChunk('IEND', new Uint8Array(0)),
+  );
 }
 
 function bmps(r: Rand): BaseImage[] {
   const [w, h] = [r.range(1, 24), r.range(1, 24)];
   const rgb = () => Array.from({ length: w * h }, () => r.int(1 << 24));
-  const pal = (bits: 1 | 4 | 8) => ({ width: w, height: h, bits, palette: noise(r, 3 << bits),
-    pixels: Array.from({ length: w * h }, () => r.int(1 << bits)) });
+  const pal = (bits: 1 | 4 | 8) => ({
+    width: w,
+    height: h,
+    bits,
+    palette: noise(r, 3 << bits),
+    pixels: Array.from({ length: w * h }, () => r.int(1 << bits)),
+  });
   return [
     { name: 'bmp-24', format: 'bmp', bytes: bmpBytes({ width: w, height: h, bits: 24, pixels: rgb() }) },
-    { name: 'bmp-32-topdown', format: 'bmp',
-      bytes: bmpBytes({ width: w, height: h, bits: 32, pixels: rgb(), topDown: true }) },
+    {
+      name: 'bmp-32-topdown',
+      format: 'bmp',
+      bytes: bmpBytes({ width: w, height: h, bits: 32, pixels: rgb(), topDown: true }),
+    },
     { name: 'bmp-8', format: 'bmp', bytes: bmpBytes(pal(8)) },
     { name: 'bmp-1-core', format: 'bmp', bytes: bmpBytes({ ...pal(1), core: true }) },
   ];
@@ -140,8 +191,7 @@ function pnms(r: Rand): BaseImage[] {
   const make = (magic: 'P2' | 'P3' | 'P5' | 'P6', maxval: number) => {
     const n = w * h * (magic === 'P3' || magic === 'P6' ? 3 : 1);
     const samples = Array.from({ length: n }, () => r.int(maxval + 1));
-    return { name: `${magic}-max${maxval}`, format: 'pnm' as const,
-      bytes: pnmBytes(magic, w, h, maxval, samples) };
+    return { name: `${magic}-max${maxval}`, format: 'pnm' as const, bytes: pnmBytes(magic, w, h, maxval, samples) };
   };
   return [make('P6', 255), make('P5', 65535), make('P3', 100), make('P2', 255)];
 }
@@ -150,16 +200,21 @@ function pnms(r: Rand): BaseImage[] {
 export function photos(root: string, count: number): BaseImage[] {
   const dir = join(root, 'test', 'cats');
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).sort().slice(0, count).map((f) => ({
-    name: `photo ${f}`, format: 'jpeg' as const, bytes: new Uint8Array(fs.readFileSync(join(dir, f))),
-  }));
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .slice(0, count)
+    .map((f) => ({
+      name: `photo ${f}`,
+      format: 'jpeg' as const,
+      bytes: new Uint8Array(fs.readFileSync(join(dir, f))),
+    }));
 }
 
 export function syntheticImages(r: Rand): BaseImage[] {
   // Plain Uint8Array copies: the mutations slice() their input, which on a Node Buffer is a
   // view (and pooled Buffers share memory), so a mutation would corrupt the base itself.
-  return [...jpegs(r), ...pngs(r), ...bmps(r), ...pnms(r)]
-    .map((b) => ({ ...b, bytes: new Uint8Array(b.bytes) }));
+  return [...jpegs(r), ...pngs(r), ...bmps(r), ...pnms(r)].map((b) => ({ ...b, bytes: new Uint8Array(b.bytes) }));
 }
 
 // ---------------------------------------------------------------- generic mutations
@@ -178,9 +233,13 @@ const GENERIC: ImageMutation[] = [
 
 function otherSignature(b: Uint8Array, r: Rand): Uint8Array {
   const sig = r.pick([
-    [0x47, 0x49, 0x46, 0x38, 0x39, 0x61], [0x49, 0x49, 0x2a, 0x00], [0x4d, 0x4d, 0x00, 0x2a],
-    [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50], [0x3c, 0x68, 0x74, 0x6d],
-    [0x50, 0x34], [0x50, 0x31, 0x0a],
+    [0x47, 0x49, 0x46, 0x38, 0x39, 0x61],
+    [0x49, 0x49, 0x2a, 0x00],
+    [0x4d, 0x4d, 0x00, 0x2a],
+    [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50],
+    [0x3c, 0x68, 0x74, 0x6d],
+    [0x50, 0x34],
+    [0x50, 0x31, 0x0a],
   ]);
   const out = b.slice();
   out.set(sig.slice(0, out.length));
@@ -189,12 +248,19 @@ function otherSignature(b: Uint8Array, r: Rand): Uint8Array {
 
 /** Garbage after the end of the image: every decoder here (and PIL) ignores it. */
 function appendGarbage(b: Uint8Array, r: Rand): Uint8Array {
-  return concat(b, Uint8Array.from({ length: r.range(1, 300) }, () => r.int(256)));
+  return concat(
+    b,
+    Uint8Array.from({ length: r.range(1, 300) }, () => r.int(256)),
+  );
 }
 
 // ---------------------------------------------------------------- JPEG
 
-interface Segment { marker: number; at: number; len: number }
+interface Segment {
+  marker: number;
+  at: number;
+  len: number;
+}
 
 /** Marker segments before the first scan: FF xx, then a 2-byte length that counts itself. */
 function segments(b: Uint8Array): Segment[] {
@@ -212,9 +278,11 @@ function segments(b: Uint8Array): Segment[] {
 
 const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(m);
 
-function withSegment(pick: (s: Segment) => boolean,
+function withSegment(
+  pick: (s: Segment) => boolean,
   // biome-ignore lint/suspicious/noConfusingVoidType: most edits change `out` in place and return nothing
-  edit: (out: Uint8Array, s: Segment, r: Rand) => Uint8Array | void): Mutation {
+  edit: (out: Uint8Array, s: Segment, r: Rand) => Uint8Array | void,
+): Mutation {
   return (b, r) => {
     const found = segments(b).filter(pick);
     if (found.length === 0) return flips(1)(b, r);
@@ -228,8 +296,17 @@ const u16 = (out: Uint8Array, at: number, v: number) => {
   out[at + 1] = v & 255;
 };
 
-const ABSURD_SIZES = [[60000, 60000], [65535, 65535], [10000, 10000], [0, 0], [0, 16],
-  [16, 0], [65535, 1], [1, 65535], [4000, 3000]];
+const ABSURD_SIZES = [
+  [60000, 60000],
+  [65535, 65535],
+  [10000, 10000],
+  [0, 0],
+  [0, 16],
+  [16, 0],
+  [65535, 1],
+  [1, 65535],
+  [4000, 3000],
+];
 
 function segment(marker: number, body: Uint8Array): Uint8Array {
   const head = Uint8Array.of(0xff, marker, ((body.length + 2) >> 8) & 255, (body.length + 2) & 255);
@@ -247,58 +324,135 @@ function randomBody(r: Rand, max: number, avoidMagic: boolean): Uint8Array {
 }
 
 const JPEG: ImageMutation[] = [
-  { kind: 'SOF absurd size', expect: 'any', apply: withSegment((s) => isSof(s.marker), (o, s, r) => {
-    const [w, h] = r.pick(ABSURD_SIZES);
-    u16(o, s.at + 5, h);
-    u16(o, s.at + 7, w);
-  }) },
-  { kind: 'SOF component count', expect: 'any', apply: withSegment((s) => isSof(s.marker),
-    (o, s, r) => void (o[s.at + 9] = r.pick([0, 2, 4, 5, 255]))) },
-  { kind: 'SOF sampling/quant id', expect: 'any', apply: withSegment((s) => isSof(s.marker),
-    (o, s, r) => void (o[s.at + 11 + r.int(2) + 3 * r.int(3)] = r.pick([0, 0x44, 0xff, 0x41, 4, 9]))) },
-  { kind: 'SOF precision', expect: 'any', apply: withSegment((s) => isSof(s.marker),
-    (o, s, r) => void (o[s.at + 4] = r.pick([0, 1, 12, 16, 255]))) },
-  { kind: 'SOF marker kind', expect: 'any', apply: withSegment((s) => isSof(s.marker),
-    (o, s, r) => void (o[s.at + 1] = r.pick([0xc1, 0xc2, 0xc3, 0xc5, 0xc9, 0xcb, 0xcf]))) },
-  { kind: 'segment length', expect: 'any', apply: withSegment(() => true,
-    (o, s, r) => u16(o, s.at + 2, r.pick([0, 1, 2, 0xffff, s.len + 1, s.len - 1, s.len + 100]))) },
-  { kind: 'segment dropped', expect: 'any', apply: (b, r) => {
-    const s = r.pick(segments(b));
-    return s ? concat(b.subarray(0, s.at), b.subarray(s.at + 2 + s.len)) : b.slice(1);
-  } },
-  { kind: 'DHT counts', expect: 'any', apply: withSegment((s) => s.marker === 0xc4,
-    (o, s, r) => void (o[s.at + 5 + r.int(16)] = r.pick([255, 200, 17, 0]))) },
-  { kind: 'DQT table id/precision', expect: 'any', apply: withSegment((s) => s.marker === 0xdb,
-    (o, s, r) => void (o[s.at + 4] = r.pick([0x04, 0x10, 0xff, 0x13]))) },
-  { kind: 'SOS selectors', expect: 'any', apply: withSegment((s) => s.marker === 0xda,
-    (o, s, r) => void (o[s.at + 4 + r.int(Math.max(1, s.len - 2))] = r.pick([0, 0xff, 0x44, 63, 9]))) },
-  { kind: 'restart interval', expect: 'any', apply: (b, r) => {
-    const body = new Uint8Array(2);
-    u16(body, 0, r.pick([0, 1, 2, 0xffff]));
-    return insertAfterSoi(b, segment(0xdd, body));
-  } },
-  { kind: 'marker in scan', expect: 'any', apply: (b, r) => {
-    const sos = segments(b).find((s) => s.marker === 0xda);
-    const start = sos ? sos.at + 2 + sos.len : 2;
-    const at = r.range(start, Math.max(start, b.length - 2));
-    const marker = Uint8Array.of(0xff, r.pick([0xd0, 0xd9, 0xda, 0xc4, 0xd8, 0x00, 0xff]));
-    return concat(b.subarray(0, at), marker, b.subarray(at));
-  } },
+  {
+    kind: 'SOF absurd size',
+    expect: 'any',
+    apply: withSegment(
+      (s) => isSof(s.marker),
+      (o, s, r) => {
+        const [w, h] = r.pick(ABSURD_SIZES);
+        u16(o, s.at + 5, h);
+        u16(o, s.at + 7, w);
+      },
+    ),
+  },
+  {
+    kind: 'SOF component count',
+    expect: 'any',
+    apply: withSegment(
+      (s) => isSof(s.marker),
+      (o, s, r) => void (o[s.at + 9] = r.pick([0, 2, 4, 5, 255])),
+    ),
+  },
+  {
+    kind: 'SOF sampling/quant id',
+    expect: 'any',
+    apply: withSegment(
+      (s) => isSof(s.marker),
+      (o, s, r) => void (o[s.at + 11 + r.int(2) + 3 * r.int(3)] = r.pick([0, 0x44, 0xff, 0x41, 4, 9])),
+    ),
+  },
+  {
+    kind: 'SOF precision',
+    expect: 'any',
+    apply: withSegment(
+      (s) => isSof(s.marker),
+      (o, s, r) => void (o[s.at + 4] = r.pick([0, 1, 12, 16, 255])),
+    ),
+  },
+  {
+    kind: 'SOF marker kind',
+    expect: 'any',
+    apply: withSegment(
+      (s) => isSof(s.marker),
+      (o, s, r) => void (o[s.at + 1] = r.pick([0xc1, 0xc2, 0xc3, 0xc5, 0xc9, 0xcb, 0xcf])),
+    ),
+  },
+  {
+    kind: 'segment length',
+    expect: 'any',
+    apply: withSegment(
+      () => true,
+      (o, s, r) => u16(o, s.at + 2, r.pick([0, 1, 2, 0xffff, s.len + 1, s.len - 1, s.len + 100])),
+    ),
+  },
+  {
+    kind: 'segment dropped',
+    expect: 'any',
+    apply: (b, r) => {
+      const s = r.pick(segments(b));
+      return s ? concat(b.subarray(0, s.at), b.subarray(s.at + 2 + s.len)) : b.slice(1);
+    },
+  },
+  {
+    kind: 'DHT counts',
+    expect: 'any',
+    apply: withSegment(
+      (s) => s.marker === 0xc4,
+      (o, s, r) => void (o[s.at + 5 + r.int(16)] = r.pick([255, 200, 17, 0])),
+    ),
+  },
+  {
+    kind: 'DQT table id/precision',
+    expect: 'any',
+    apply: withSegment(
+      (s) => s.marker === 0xdb,
+      (o, s, r) => void (o[s.at + 4] = r.pick([0x04, 0x10, 0xff, 0x13])),
+    ),
+  },
+  {
+    kind: 'SOS selectors',
+    expect: 'any',
+    apply: withSegment(
+      (s) => s.marker === 0xda,
+      (o, s, r) => void (o[s.at + 4 + r.int(Math.max(1, s.len - 2))] = r.pick([0, 0xff, 0x44, 63, 9])),
+    ),
+  },
+  {
+    kind: 'restart interval',
+    expect: 'any',
+    apply: (b, r) => {
+      const body = new Uint8Array(2);
+      u16(body, 0, r.pick([0, 1, 2, 0xffff]));
+      return insertAfterSoi(b, segment(0xdd, body));
+    },
+  },
+  {
+    kind: 'marker in scan',
+    expect: 'any',
+    apply: (b, r) => {
+      const sos = segments(b).find((s) => s.marker === 0xda);
+      const start = sos ? sos.at + 2 + sos.len : 2;
+      const at = r.range(start, Math.max(start, b.length - 2));
+      const marker = Uint8Array.of(0xff, r.pick([0xd0, 0xd9, 0xda, 0xc4, 0xd8, 0x00, 0xff]));
+      return concat(b.subarray(0, at), marker, b.subarray(at));
+    },
+  },
   { kind: 'bytes after EOI', expect: 'same', apply: appendGarbage },
-  { kind: 'comment segment', expect: 'same',
-    apply: (b, r) => insertAfterSoi(b, segment(0xfe, randomBody(r, 200, false))) },
-  { kind: 'APPn segment', expect: 'same', apply: (b, r) => insertAfterSoi(b,
-    segment(r.pick([0xe1, 0xe2, 0xe5, 0xed, 0xef]), randomBody(r, 200, true))) },
+  {
+    kind: 'comment segment',
+    expect: 'same',
+    apply: (b, r) => insertAfterSoi(b, segment(0xfe, randomBody(r, 200, false))),
+  },
+  {
+    kind: 'APPn segment',
+    expect: 'same',
+    apply: (b, r) => insertAfterSoi(b, segment(r.pick([0xe1, 0xe2, 0xe5, 0xed, 0xef]), randomBody(r, 200, true))),
+  },
 ];
 
 // ---------------------------------------------------------------- PNG
 
-interface Chunk { type: string; at: number; len: number }
+interface Chunk {
+  type: string;
+  at: number;
+  len: number;
+}
 
 function chunks(b: Uint8Array): Chunk[] {
   const out: Chunk[] = [];
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let at = 8; at + 12 <= b.length;) {
+  for (let at = 8; at + 12 <= b.length; ) {
     const len = v.getUint32(at);
     out.push({ type: Buffer.from(b.subarray(at + 4, at + 8)).toString('latin1'), at, len });
     at += 12 + len;
@@ -318,8 +472,7 @@ function chunkData(b: Uint8Array, c: Chunk): Uint8Array {
   return b.slice(c.at + 8, c.at + 8 + c.len);
 }
 
-function withChunk(type: string | null,
-  edit: (b: Uint8Array, c: Chunk, r: Rand) => Uint8Array): Mutation {
+function withChunk(type: string | null, edit: (b: Uint8Array, c: Chunk, r: Rand) => Uint8Array): Mutation {
   return (b, r) => {
     const found = chunks(b).filter((c) => type === null || c.type === type);
     return found.length ? edit(b, r.pick(found), r) : flips(1)(b, r);
@@ -332,8 +485,16 @@ function ihdrField(b: Uint8Array, c: Chunk, r: Rand): Uint8Array {
   const v = new DataView(d.buffer);
   const field = r.int(6);
   if (field === 0) {
-    const [w, h] = r.pick([[60000, 60000], [2 ** 31 - 1, 1], [0, 5], [5, 0], [100000, 1000],
-      [1, 1], [10000, 10000], [2 ** 32 - 1, 2 ** 32 - 1]]);
+    const [w, h] = r.pick([
+      [60000, 60000],
+      [2 ** 31 - 1, 1],
+      [0, 5],
+      [5, 0],
+      [100000, 1000],
+      [1, 1],
+      [10000, 10000],
+      [2 ** 32 - 1, 2 ** 32 - 1],
+    ]);
     v.setUint32(0, w);
     v.setUint32(4, h);
   } else if (field === 1) d[8] = r.pick([0, 3, 5, 7, 32, 255]);
@@ -360,7 +521,7 @@ function withIdat(b: Uint8Array, parts: Uint8Array[]): Uint8Array {
 function splitIdat(b: Uint8Array, r: Rand): Uint8Array {
   const data = idatData(b)?.data ?? new Uint8Array(0);
   const parts: Uint8Array[] = [];
-  for (let at = 0; at < data.length;) {
+  for (let at = 0; at < data.length; ) {
     const n = r.range(1, Math.max(1, data.length >> 1));
     parts.push(data.subarray(at, at + n));
     at += n;
@@ -413,32 +574,49 @@ function insertChunk(b: Uint8Array, type: string, r: Rand): Uint8Array {
 
 const PNG: ImageMutation[] = [
   { kind: 'IHDR field', expect: 'any', apply: withChunk('IHDR', ihdrField) },
-  { kind: 'chunk length', expect: 'any', apply: withChunk(null, (b, c, r) => {
-    const out = b.slice();
-    const lengths = [0, 2 ** 31 - 1, 2 ** 32 - 1, c.len + 1, c.len + 5000];
-    new DataView(out.buffer).setUint32(c.at, r.pick(lengths));
-    return out;
-  }) },
-  { kind: 'chunk CRC', expect: 'any', apply: withChunk(null, (b, c) => {
-    const out = b.slice();
-    out[c.at + 8 + c.len] ^= 0x5a;
-    return out;
-  }) },
-  { kind: 'chunk dropped', expect: 'any',
-    apply: withChunk(null, (b, c) => concat(b.subarray(0, c.at), b.subarray(c.at + 12 + c.len))) },
-  { kind: 'IDAT flips (CRC fixed)', expect: 'any', apply: withChunk('IDAT', (b, c, r) =>
-    replaceChunk(b, c, flips(4)(chunkData(b, c), r))) },
-  { kind: 'PLTE/tRNS length', expect: 'any', apply: (b, r) => {
-    const c = chunks(b).find((x) => x.type === 'PLTE' || x.type === 'tRNS');
-    return c ? replaceChunk(b, c, randomBody(r, 800, false)) : insertChunk(b, 'tRNS', r);
-  } },
+  {
+    kind: 'chunk length',
+    expect: 'any',
+    apply: withChunk(null, (b, c, r) => {
+      const out = b.slice();
+      const lengths = [0, 2 ** 31 - 1, 2 ** 32 - 1, c.len + 1, c.len + 5000];
+      new DataView(out.buffer).setUint32(c.at, r.pick(lengths));
+      return out;
+    }),
+  },
+  {
+    kind: 'chunk CRC',
+    expect: 'any',
+    apply: withChunk(null, (b, c) => {
+      const out = b.slice();
+      out[c.at + 8 + c.len] ^= 0x5a;
+      return out;
+    }),
+  },
+  {
+    kind: 'chunk dropped',
+    expect: 'any',
+    apply: withChunk(null, (b, c) => concat(b.subarray(0, c.at), b.subarray(c.at + 12 + c.len))),
+  },
+  {
+    kind: 'IDAT flips (CRC fixed)',
+    expect: 'any',
+    apply: withChunk('IDAT', (b, c, r) => replaceChunk(b, c, flips(4)(chunkData(b, c), r))),
+  },
+  {
+    kind: 'PLTE/tRNS length',
+    expect: 'any',
+    apply: (b, r) => {
+      const c = chunks(b).find((x) => x.type === 'PLTE' || x.type === 'tRNS');
+      return c ? replaceChunk(b, c, randomBody(r, 800, false)) : insertChunk(b, 'tRNS', r);
+    },
+  },
   { kind: 'image data short', expect: 'refused', apply: shortIdat },
   { kind: 'zlib stream cut', expect: 'refused', apply: cutZlib },
   { kind: 'zlib bomb', expect: 'any', apply: zlibBomb },
   { kind: 'image data long', expect: 'same', apply: longIdat },
   { kind: 'IDAT split', expect: 'same', apply: splitIdat },
-  { kind: 'ancillary chunk', expect: 'same',
-    apply: (b, r) => insertChunk(b, r.pick(['tEXt', 'abCd', 'zzZz']), r) },
+  { kind: 'ancillary chunk', expect: 'same', apply: (b, r) => insertChunk(b, r.pick(['tEXt', 'abCd', 'zzZz']), r) },
   { kind: 'critical unknown chunk', expect: 'any', apply: (b, r) => insertChunk(b, 'ABCD', r) },
   { kind: 'bytes after IEND', expect: 'same', apply: appendGarbage },
 ];
@@ -447,9 +625,13 @@ const PNG: ImageMutation[] = [
 
 /** BITMAPINFOHEADER fields: offset, size in bytes, values worth trying. */
 const BMP_FIELDS: [number, 2 | 4, number[]][] = [
-  [18, 4, [60000, -1, 0, 2 ** 31 - 1, 100000]], [22, 4, [60000, -60000, 0, -(2 ** 31), 100000]],
-  [10, 4, [0, 2 ** 31 - 1, 54, 1 << 20]], [14, 4, [0, 12, 39, 108, 124, 2 ** 31 - 1]],
-  [28, 2, [0, 2, 16, 64, 65535]], [30, 4, [1, 2, 3, 4, 6]], [46, 4, [2 ** 31 - 1, 257, 300, 0]],
+  [18, 4, [60000, -1, 0, 2 ** 31 - 1, 100000]],
+  [22, 4, [60000, -60000, 0, -(2 ** 31), 100000]],
+  [10, 4, [0, 2 ** 31 - 1, 54, 1 << 20]],
+  [14, 4, [0, 12, 39, 108, 124, 2 ** 31 - 1]],
+  [28, 2, [0, 2, 16, 64, 65535]],
+  [30, 4, [1, 2, 3, 4, 6]],
+  [46, 4, [2 ** 31 - 1, 257, 300, 0]],
 ];
 
 function bmpField(b: Uint8Array, r: Rand): Uint8Array {
@@ -480,14 +662,20 @@ function pnmToken(b: Uint8Array, r: Rand): Uint8Array {
 
 const PNM: ImageMutation[] = [
   { kind: 'PPM header token', expect: 'any', apply: pnmToken },
-  { kind: 'bytes after samples', expect: 'same', apply: (b, r) => {
-    // Plain (P2/P3) files are text: garbage there would be read as more tokens, not ignored.
-    const plain = b[1] === 0x32 || b[1] === 0x33;
-    return plain ? concat(b, Buffer.from(' 1 2 3\n# x\n')) : appendGarbage(b, r);
-  } },
+  {
+    kind: 'bytes after samples',
+    expect: 'same',
+    apply: (b, r) => {
+      // Plain (P2/P3) files are text: garbage there would be read as more tokens, not ignored.
+      const plain = b[1] === 0x32 || b[1] === 0x33;
+      return plain ? concat(b, Buffer.from(' 1 2 3\n# x\n')) : appendGarbage(b, r);
+    },
+  },
 ];
 
 export const MUTATIONS: Record<Format, ImageMutation[]> = {
-  jpeg: [...GENERIC, ...JPEG], png: [...GENERIC, ...PNG], bmp: [...GENERIC, ...BMP],
+  jpeg: [...GENERIC, ...JPEG],
+  png: [...GENERIC, ...PNG],
+  bmp: [...GENERIC, ...BMP],
   pnm: [...GENERIC, ...PNM],
 };

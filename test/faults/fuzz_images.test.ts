@@ -15,11 +15,26 @@ import { decodeHere } from '../../src/data/decode_pool.js';
 import { loadImage } from '../../src/data/load_img.js';
 import { resizeBilinear } from '../../src/data/resize.js';
 import {
-  interlacedPng, MUTATIONS, photos, syntheticImages, type BaseImage, type Expect, type ImageMutation,
+  interlacedPng,
+  MUTATIONS,
+  photos,
+  syntheticImages,
+  type BaseImage,
+  type Expect,
+  type ImageMutation,
 } from './fuzz_image_corpus.js';
 import {
-  caseSeed, FuzzReport, fuzzSeed, keepCase, onlyCase, Rand, runBounded, sameBytes, type CaseId,
-  type Outcome, type Verdict,
+  caseSeed,
+  FuzzReport,
+  fuzzSeed,
+  keepCase,
+  onlyCase,
+  Rand,
+  runBounded,
+  sameBytes,
+  type CaseId,
+  type Outcome,
+  type Verdict,
 } from './fuzz_helpers.js';
 import { setting } from '../../src/util/settings.js';
 
@@ -47,8 +62,7 @@ interface Original extends BaseImage {
 function corpus(seed: number): Original[] {
   const real = photos(PHOTOS, 3);
   if (real.length === 0) console.warn(`fuzz_images: no real photos (not found at ${PHOTOS})`);
-  return [...syntheticImages(new Rand(seed)), ...real]
-    .map((b) => ({ ...b, image: decodeImage(b.bytes, b.name) }));
+  return [...syntheticImages(new Rand(seed)), ...real].map((b) => ({ ...b, image: decodeImage(b.bytes, b.name) }));
 }
 
 /** One or (sometimes) two mutations; two together only promise a clean outcome. */
@@ -69,8 +83,7 @@ function judge(o: Outcome<RgbImage>, original: RgbImage, expected: Expect): Verd
   const img = o.value;
   const ok = img.width > 0 && img.height > 0 && img.data.length === img.width * img.height * 3;
   if (!ok) return { problem: `decoded to an inconsistent ${img.width}x${img.height} image` };
-  const same = img.width === original.width && img.height === original.height &&
-    sameBytes(img.data, original.data);
+  const same = img.width === original.width && img.height === original.height && sameBytes(img.data, original.data);
   if (expected === 'refused') return { problem: 'a broken file was decoded instead of refused' };
   if (expected === 'same' && !same) return { problem: 'the pixels differ from the original' };
   return { same };
@@ -88,7 +101,8 @@ function workerPath(report: FuzzReport, c: CaseId, file: string, direct: Outcome
     return;
   }
   const d = o.value;
-  const asOutcome: Outcome<unknown> = d.ok ? { kind: 'ok', value: d, ms: o.ms }
+  const asOutcome: Outcome<unknown> = d.ok
+    ? { kind: 'ok', value: d, ms: o.ms }
     : { kind: 'error', error: new Error(d.message), ms: o.ms };
   if (!d.ok || direct.kind !== 'ok') {
     const agree = d.ok === (direct.kind === 'ok');

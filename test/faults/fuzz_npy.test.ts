@@ -9,8 +9,24 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
 import {
-  caseSeed, clipTail, concat, flips, FuzzReport, fuzzSeed, insert, keepCase, onlyCase, Rand,
-  remove, runBounded, sameBytes, smear, truncate, type Mutation, type Outcome, type Verdict,
+  caseSeed,
+  clipTail,
+  concat,
+  flips,
+  FuzzReport,
+  fuzzSeed,
+  insert,
+  keepCase,
+  onlyCase,
+  Rand,
+  remove,
+  runBounded,
+  sameBytes,
+  smear,
+  truncate,
+  type Mutation,
+  type Outcome,
+  type Verdict,
 } from './fuzz_helpers.js';
 import { setting } from '../../src/util/settings.js';
 
@@ -22,19 +38,27 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-interface Base { name: string; bytes: Uint8Array; want: NpyArray }
+interface Base {
+  name: string;
+  bytes: Uint8Array;
+  want: NpyArray;
+}
 
 function bases(r: Rand): Base[] {
   const shapes = [[7], [3, 4], [2, 3, 5], [0, 4], [], [1, 1, 1, 6]];
-  return shapes.flatMap((shape, i) => [Float32Array, Int32Array].map((T) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data = T === Float32Array ? Float32Array.from({ length: n }, () => r.float() * 2 - 1)
-      : Int32Array.from({ length: n }, () => r.int(2 ** 31) - 2 ** 30);
-    const path = join(dir, `base-${i}-${T.name}.npy`);
-    writeNpy(path, data, shape);
-    const bytes = new Uint8Array(fs.readFileSync(path));
-    return { name: `${T.name} [${shape}]`, bytes, want: readNpy(path) };
-  }));
+  return shapes.flatMap((shape, i) =>
+    [Float32Array, Int32Array].map((T) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data =
+        T === Float32Array
+          ? Float32Array.from({ length: n }, () => r.float() * 2 - 1)
+          : Int32Array.from({ length: n }, () => r.int(2 ** 31) - 2 ** 30);
+      const path = join(dir, `base-${i}-${T.name}.npy`);
+      writeNpy(path, data, shape);
+      const bytes = new Uint8Array(fs.readFileSync(path));
+      return { name: `${T.name} [${shape}]`, bytes, want: readNpy(path) };
+    }),
+  );
 }
 
 /** The header dict's text and where the data starts (version 1.0 files, as written). */
@@ -52,8 +76,7 @@ function withHeader(b: Uint8Array, text: string): Uint8Array {
 }
 
 const DESCRS = ['<f8', '|u1', '>f4', '<i8', 'O', '<U3', ''];
-const SHAPES = ['', '-1,', '1099511627776,', '2147483648, 2', '99999999999999999999,', '3, 4, 5',
-  'a, b', '1e3,'];
+const SHAPES = ['', '-1,', '1099511627776,', '2147483648, 2', '99999999999999999999,', '3, 4, 5', 'a, b', '1e3,'];
 
 const HEADER_EDITS: [string, (t: string, r: Rand) => string][] = [
   ['descr', (t, r) => t.replace(/'descr': '[^']*'/, `'descr': '${r.pick(DESCRS)}'`)],
@@ -64,8 +87,13 @@ const HEADER_EDITS: [string, (t: string, r: Rand) => string][] = [
 ];
 
 const GENERIC: [string, Mutation][] = [
-  ['truncate', truncate], ['clip tail', clipTail], ['flip 1 byte', flips(1)], ['flip up to 8', flips(8)],
-  ['smear', smear], ['insert', insert], ['delete', remove],
+  ['truncate', truncate],
+  ['clip tail', clipTail],
+  ['flip 1 byte', flips(1)],
+  ['flip up to 8', flips(8)],
+  ['smear', smear],
+  ['insert', insert],
+  ['delete', remove],
   ['version', (b, r) => Object.assign(b.slice(), { 6: r.pick([0, 2, 3, 4, 255]) })],
   ['header length', (b, r) => Object.assign(b.slice(), { 8: r.int(256), 9: r.pick([0, 0xff]) })],
 ];
@@ -87,8 +115,8 @@ function judge(o: Outcome<NpyArray>, base: Base, kind: string): Verdict {
   const a = o.value;
   const n = a.shape.reduce((x, y) => x * y, 1);
   if (a.data.length !== n) return { problem: `${a.data.length} values for shape (${a.shape})` };
-  const same = a.dtype === base.want.dtype && a.shape.join() === base.want.shape.join() &&
-    sameBytes(a.data, base.want.data);
+  const same =
+    a.dtype === base.want.dtype && a.shape.join() === base.want.shape.join() && sameBytes(a.data, base.want.data);
   if (kind === 'header padding' && !same) return { problem: 'a padding change changed the array' };
   return { same };
 }

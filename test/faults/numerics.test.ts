@@ -13,9 +13,7 @@ import { readNpy, writeNpy } from '../../src/io/npy.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { useGpu } from '../helpers/gpu.js';
 import { memory } from '../../src/gpu/engine.js';
-import {
-  chapterArgs, killChildren, lastLine, makeChapterData, readState, runCli,
-} from './chapter_cli.js';
+import { chapterArgs, killChildren, lastLine, makeChapterData, readState, runCli } from './chapter_cli.js';
 
 useGpu();
 
@@ -37,10 +35,14 @@ function net(freezeHidden: boolean): Sequential {
 }
 
 const finite = {
-  x: Float32Array.of(0.1, 0.2, 0.3, 0.3, 0.2, 0.1), xShape: [2, 3], y: Float32Array.of(1, 0),
+  x: Float32Array.of(0.1, 0.2, 0.3, 0.3, 0.2, 0.1),
+  xShape: [2, 3],
+  y: Float32Array.of(1, 0),
 };
 const poisoned = {
-  ...finite, x: Float32Array.of(Infinity, 0.2, 0.3, 0.3, 0.2, 0.1), y: Float32Array.of(1, 1),
+  ...finite,
+  x: Float32Array.of(Infinity, 0.2, 0.3, 0.3, 0.2, 0.1),
+  y: Float32Array.of(1, 1),
 };
 
 describe('non-finite gradients in fit', () => {
@@ -57,13 +59,17 @@ describe('non-finite gradients in fit', () => {
     const run = net(false).fit(poisoned, { epochs: 2, batchSize: 2, verbose: 0 });
     await expect(run).rejects.toThrow(NonFiniteError);
     await expect(run).rejects.toThrow(
-      new RegExp("^dawnflow: the gradient of layer 'hidden' \\(hidden/kernel:0\\) is not finite " +
-        'at epoch 1, step 1; lower the learning rate'));
+      new RegExp(
+        "^dawnflow: the gradient of layer 'hidden' \\(hidden/kernel:0\\) is not finite " +
+          'at epoch 1, step 1; lower the learning rate',
+      ),
+    );
   });
 
   test('with the first layer frozen the next one is named; micro-batches add up the same', async () => {
-    await expect(net(true).fit(poisoned, { epochs: 1, batchSize: 2, verbose: 0, microBatch: 1 }))
-      .rejects.toThrow(/the gradient of layer 'out' \(out\/kernel:0\) is not finite at epoch 1, step 1/);
+    await expect(net(true).fit(poisoned, { epochs: 1, batchSize: 2, verbose: 0, microBatch: 1 })).rejects.toThrow(
+      /the gradient of layer 'out' \(out\/kernel:0\) is not finite at epoch 1, step 1/,
+    );
   });
 
   test('trainOnBatch stops the same way', async () => {
@@ -94,17 +100,21 @@ test('chapter: an Inf feature stops approach 1 naming the layer; the last checkp
   writeNpy(join(out, 'features', 'train.npy'), poisonedFeatures, features.shape);
   const ckpt = join(out, 'checkpoints', 'feature-extraction.h5');
   const snapshot = () => ({
-    ckpt: readFileSync(ckpt), state: readFileSync(join(out, 'state.json')),
+    ckpt: readFileSync(ckpt),
+    state: readFileSync(join(out, 'state.json')),
     files: readdirSync(join(out, 'checkpoints')),
   });
   const before = snapshot();
   const r = await runCli(args);
   expect(r.code, r.out).toBe(1);
-  expect(lastLine(r.out)).toMatch(new RegExp(
-    "^dawnflow: (the loss became NaN and )?the gradient of layer 'dense_1' \\(dense_1/kernel:0\\) " +
-    'is not finite at feature-extraction epoch 2, step [12]; lower --fe-lr \\(with a new --out\\) ' +
-    'or check the data for NaN/Inf; the last good checkpoint .*feature-extraction\\.h5 \\(epoch 1\\) ' +
-    'is kept$'));
+  expect(lastLine(r.out)).toMatch(
+    new RegExp(
+      "^dawnflow: (the loss became NaN and )?the gradient of layer 'dense_1' \\(dense_1/kernel:0\\) " +
+        'is not finite at feature-extraction epoch 2, step [12]; lower --fe-lr \\(with a new --out\\) ' +
+        'or check the data for NaN/Inf; the last good checkpoint .*feature-extraction\\.h5 \\(epoch 1\\) ' +
+        'is kept$',
+    ),
+  );
   const after = snapshot();
   expect(after.ckpt.equals(before.ckpt), 'checkpoint bytes').toBe(true);
   expect(after.state.equals(before.state), 'state.json bytes').toBe(true);

@@ -11,7 +11,14 @@ import { afterAll, expect, test } from 'vitest';
 import { mulberry32 } from '../helpers/random.js';
 import type { KerasWeightsFile } from '../../src/io/h5_read.js';
 import {
-  TINY, chapterArgs, iterationsOf, killChildren, makeChapterData, readAllH5, readState, runCli,
+  TINY,
+  chapterArgs,
+  iterationsOf,
+  killChildren,
+  makeChapterData,
+  readAllH5,
+  readState,
+  runCli,
   type CliRun,
 } from './chapter_cli.js';
 
@@ -51,8 +58,18 @@ function committed(out: string): number {
 /** The kill plan: kinds in a seeded order, target epochs (kill before it commits) ascending. */
 function plan(): { kind: Kind; target: number; pick: number }[] {
   const rnd = mulberry32(SEED);
-  const kinds: Kind[] = ['train-step', 'train-step', 'train-step', 'checkpoint-write',
-    'checkpoint-write', 'checkpoint-write', 'state-write', 'state-write', 'delay', 'delay'];
+  const kinds: Kind[] = [
+    'train-step',
+    'train-step',
+    'train-step',
+    'checkpoint-write',
+    'checkpoint-write',
+    'checkpoint-write',
+    'state-write',
+    'state-write',
+    'delay',
+    'delay',
+  ];
   for (let i = kinds.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
@@ -73,7 +90,10 @@ interface Kill {
 
 /** The last target epoch each kind can still reach (a delay may overrun by an epoch or two). */
 const CAP: Record<Kind, number> = {
-  'checkpoint-write': TOTAL, 'state-write': TOTAL - 1, 'train-step': TOTAL - 1, delay: TOTAL - 3,
+  'checkpoint-write': TOTAL,
+  'state-write': TOTAL - 1,
+  'train-step': TOTAL - 1,
+  delay: TOTAL - 3,
 };
 
 /**
@@ -94,8 +114,11 @@ function arm(planned: { kind: Kind; target: number; pick: number }, done: number
     for (let g = done + 1; g <= t; g++) n += epochAt(g).steps;
   }
   return {
-    kind, env: { DAWNFLOW_FAULT_PAUSE_IN: `${kind}@${n}`, DAWNFLOW_FAULT_PAUSE_MS: '60000' },
-    marker: `dawnflow-fault: paused in ${kind} #${n}`, expect: t, delayMs: 0,
+    kind,
+    env: { DAWNFLOW_FAULT_PAUSE_IN: `${kind}@${n}`, DAWNFLOW_FAULT_PAUSE_MS: '60000' },
+    marker: `dawnflow-fault: paused in ${kind} #${n}`,
+    expect: t,
+    delayMs: 0,
   };
 }
 
@@ -143,7 +166,10 @@ function sameWeights(a: KerasWeightsFile, b: KerasWeightsFile, what: string): vo
     ...f.optimizerWeights,
   ];
   const [x, y] = [flat(a), flat(b)];
-  expect(y.map((w) => w.name), what).toEqual(x.map((w) => w.name));
+  expect(
+    y.map((w) => w.name),
+    what,
+  ).toEqual(x.map((w) => w.name));
   x.forEach((w, i) => {
     const bytes = (d: Float32Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength);
     expect(Buffer.compare(bytes(w.data), bytes(y[i].data)), `${what}: ${w.name}`).toBe(0);
@@ -171,7 +197,10 @@ function sameResult(ref: string, got: string): void {
 /** A kill inside a checkpoint write leaves its temp file (never a half-written .h5). */
 function expectTempLeft(out: string): void {
   const names = [...readdirSync(out), ...readdirSync(join(out, 'checkpoints'))];
-  expect(names.some((n) => n.includes('.h5.tmp-')), names.join(' ')).toBe(true);
+  expect(
+    names.some((n) => n.includes('.h5.tmp-')),
+    names.join(' '),
+  ).toBe(true);
 }
 
 /** One planned kill, then the checks on what it left; returns a line for the log. */

@@ -28,14 +28,19 @@ const EVIL = '<script>alert("x")</script>&\'';
 
 function tinyStep(): { step: () => Promise<void>; model: Sequential; dispose: () => void } {
   const model = new Sequential();
-  model.add(new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 3], name: EVIL }));
+  model.add(
+    new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 3], name: EVIL }),
+  );
   model.add(new MaxPooling2D({ poolSize: 2, name: 'pool' }));
   model.add(new Flatten({ name: 'flat' }));
   model.add(new Dense({ units: 1, activation: 'sigmoid', name: 'out' }));
   const opt = new Adam({ lr: 1e-3 });
   model.compile({ optimizer: opt, loss: 'binary_crossentropy', metrics: ['acc'] });
   scopeOptimizer(opt, model);
-  const x = Tensor.fromArray(Float32Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => (i % 7) / 7), [2, 8, 8, 3]);
+  const x = Tensor.fromArray(
+    Float32Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => (i % 7) / 7),
+    [2, 8, 8, 3],
+  );
   const y = Tensor.fromArray([0, 1], [2, 1]);
   return {
     model,
@@ -112,23 +117,35 @@ describe('profiling a training step', () => {
     }
   });
 
-  test.skipIf(!TIMESTAMPS)(skipNote('timestamps describe the step: within its wall time, in order', TIMESTAMPS,
-    "this adapter has no 'timestamp-query' feature"), async () => {
-    const t = tinyStep();
-    try {
-      const r = await profileRun({ workload: 'tiny', step: t.step, steps: 2, method: 'timestamp-query', settings: { model: t.model.name } });
-      for (const s of r.steps) {
-        expect(s.method).toBe('timestamp-query');
-        expect(s.gpuMs).toBeGreaterThan(0);
-        expect(s.gpuMs).toBeLessThanOrEqual(s.wallMs * 1.5 + 5);
-        const rows = r.dispatches.filter((d) => d.step === s.step);
-        for (let i = 1; i < rows.length; i++) expect(rows[i].startMs).toBeGreaterThanOrEqual(rows[i - 1].startMs);
+  test.skipIf(!TIMESTAMPS)(
+    skipNote(
+      'timestamps describe the step: within its wall time, in order',
+      TIMESTAMPS,
+      "this adapter has no 'timestamp-query' feature",
+    ),
+    async () => {
+      const t = tinyStep();
+      try {
+        const r = await profileRun({
+          workload: 'tiny',
+          step: t.step,
+          steps: 2,
+          method: 'timestamp-query',
+          settings: { model: t.model.name },
+        });
+        for (const s of r.steps) {
+          expect(s.method).toBe('timestamp-query');
+          expect(s.gpuMs).toBeGreaterThan(0);
+          expect(s.gpuMs).toBeLessThanOrEqual(s.wallMs * 1.5 + 5);
+          const rows = r.dispatches.filter((d) => d.step === s.step);
+          for (let i = 1; i < rows.length; i++) expect(rows[i].startMs).toBeGreaterThanOrEqual(rows[i - 1].startMs);
+        }
+        checkReport(r, 2);
+      } finally {
+        t.dispose();
       }
-      checkReport(r, 2);
-    } finally {
-      t.dispose();
-    }
-  });
+    },
+  );
 
   test('the replay fallback times every dispatch and leaves the launch counts alone', async () => {
     const t = tinyStep();
@@ -136,7 +153,14 @@ describe('profiling a training step', () => {
     try {
       await t.step();
       d.resetCounts();
-      const r = await profileRun({ workload: 'tiny', step: t.step, steps: 1, warmup: 0, method: 'replay', settings: { model: t.model.name } });
+      const r = await profileRun({
+        workload: 'tiny',
+        step: t.step,
+        steps: 1,
+        warmup: 0,
+        method: 'replay',
+        settings: { model: t.model.name },
+      });
       expect(r.method).toBe('replay');
       checkReport(r, 1);
       const counted = [...d.counts.values()].reduce((a, b) => a + b, 0);
@@ -147,7 +171,16 @@ describe('profiling a training step', () => {
   });
 
   test('a failing step still detaches the profiler', async () => {
-    await expect(profileRun({ workload: 'x', warmup: 0, steps: 1, step: async () => { throw new Error('boom'); } })).rejects.toThrow('boom');
+    await expect(
+      profileRun({
+        workload: 'x',
+        warmup: 0,
+        steps: 1,
+        step: async () => {
+          throw new Error('boom');
+        },
+      }),
+    ).rejects.toThrow('boom');
     expect(dispatcher().profiler).toBeNull();
     expect(scopeTracking()).toBe(false);
   });
@@ -157,14 +190,20 @@ describe('the HTML timeline', () => {
   test('escapes every name and is self-contained', async () => {
     const t = tinyStep();
     try {
-      const r = await profileRun({ workload: `w<b>${EVIL}`, step: t.step, steps: 1, settings: { model: t.model.name }, notes: [EVIL] });
+      const r = await profileRun({
+        workload: `w<b>${EVIL}`,
+        step: t.step,
+        steps: 1,
+        settings: { model: t.model.name },
+        notes: [EVIL],
+      });
       const html = renderTimelineHtml(r);
       expect(html).not.toContain('<script');
       expect(html).not.toContain('<b>');
       expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;');
       expect(html).not.toMatch(/<(link|img|iframe|object)\b/);
       expect(html).not.toMatch(/(src|href)=/);
-      expect(html).toContain("Content-Security-Policy");
+      expect(html).toContain('Content-Security-Policy');
       // One bar (and one phase strip) per dispatch, each with a title.
       expect(html.match(/<rect [^>]*><title>/g)!.length).toBe(2 * r.dispatches.length);
       // Settings and adapter as tables, not JSON dumps.
@@ -224,16 +263,45 @@ describe('pieces', () => {
   });
 
   test('totals group by kernel and layer path', () => {
-    const row = (kernel: string, path: string, phase: 'forward' | 'backward' | 'optimizer', ms: number, flops: number | null) => ({
-      index: 0, step: 1, kernel, variant: '', hash: '00000000', layer: path.split('/').pop()!, path, phase,
-      grid: [1, 1, 1] as [number, number, number], workgroup: [1, 1, 1] as [number, number, number], flops, startMs: 0, ms, gflops: null, share: 0,
+    const row = (
+      kernel: string,
+      path: string,
+      phase: 'forward' | 'backward' | 'optimizer',
+      ms: number,
+      flops: number | null,
+    ) => ({
+      index: 0,
+      step: 1,
+      kernel,
+      variant: '',
+      hash: '00000000',
+      layer: path.split('/').pop()!,
+      path,
+      phase,
+      grid: [1, 1, 1] as [number, number, number],
+      workgroup: [1, 1, 1] as [number, number, number],
+      flops,
+      startMs: 0,
+      ms,
+      gflops: null,
+      share: 0,
     });
-    const t = totals([row('a', 'm/x', 'forward', 3, 3e6), row('b', 'm/x', 'backward', 1, null), row('a', 'm/y', 'optimizer', 6, 3e6)]);
+    const t = totals([
+      row('a', 'm/x', 'forward', 3, 3e6),
+      row('b', 'm/x', 'backward', 1, null),
+      row('a', 'm/y', 'optimizer', 6, 3e6),
+    ]);
     expect(t.gpuMs).toBe(10);
-    expect(t.kernels.map((k) => [k.kernel, k.dispatches, k.ms, k.share])).toEqual([['a', 2, 9, 0.9], ['b', 1, 1, 0.1]]);
+    expect(t.kernels.map((k) => [k.kernel, k.dispatches, k.ms, k.share])).toEqual([
+      ['a', 2, 9, 0.9],
+      ['b', 1, 1, 0.1],
+    ]);
     expect(t.kernels[0].gflops).toBeCloseTo(6e6 / 9e6, 9);
     expect(t.kernels[1].gflops).toBeNull();
-    expect(t.layers.map((l) => [l.path, l.forwardMs, l.backwardMs, l.optimizerMs])).toEqual([['m/y', 0, 0, 6], ['m/x', 3, 1, 0]]);
+    expect(t.layers.map((l) => [l.path, l.forwardMs, l.backwardMs, l.optimizerMs])).toEqual([
+      ['m/y', 0, 0, 6],
+      ['m/x', 3, 1, 0],
+    ]);
   });
 
   test('scopes nest and are free when tracking is off', () => {
@@ -256,7 +324,11 @@ describe('pieces', () => {
       const got = await new Promise((r) => (inside as (f: (a: string) => void, a: string) => void)(r, 'arg'));
       expect(got).toBe('arg');
     }
-    await expect(w.wait(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      w.wait(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(globalThis.setImmediate).toBe(original);
     expect(w.stats.awaits).toBe(3);
     // A real GPU round trip through the dispatcher completes with the polite polling.

@@ -16,11 +16,18 @@ export function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number
   return m;
 }
 
-export interface CloseOptions { atol?: number; rtol?: number; label?: string }
+export interface CloseOptions {
+  atol?: number;
+  rtol?: number;
+  label?: string;
+}
 
 // Passes when lengths match and |a - e| <= atol + rtol * |e| for every element.
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>,
-  { atol = 1e-5, rtol = 1e-4, label = '' }: CloseOptions = {}): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  { atol = 1e-5, rtol = 1e-4, label = '' }: CloseOptions = {},
+): void {
   const tag = label ? `${label}: ` : '';
   if (actual.length !== expected.length) {
     throw new Error(`${tag}length ${actual.length} != expected ${expected.length}`);
@@ -35,6 +42,8 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     if (bad.length < 5) bad.push(`[${i}] got ${actual[i]} want ${expected[i]}`);
   }
   if (count === 0) return;
-  throw new Error(`${tag}${count}/${actual.length} mismatches (atol ${atol}, rtol ${rtol}), ` +
-    `max abs diff ${maxAbsDiff(actual, expected)}; ${bad.join('; ')}`);
+  throw new Error(
+    `${tag}${count}/${actual.length} mismatches (atol ${atol}, rtol ${rtol}), ` +
+      `max abs diff ${maxAbsDiff(actual, expected)}; ${bad.join('; ')}`,
+  );
 }

@@ -89,7 +89,7 @@ export interface BmpSpec {
 export function bmpBytes(s: BmpSpec): Buffer {
   const headerSize = s.core ? 12 : 40;
   const entry = s.core ? 3 : 4;
-  const paletteBytes = (s.palette?.length ?? 0) / 3 * entry;
+  const paletteBytes = ((s.palette?.length ?? 0) / 3) * entry;
   const stride = Math.ceil((s.width * s.bits) / 32) * 4;
   const offset = 14 + headerSize + paletteBytes;
   const out = Buffer.alloc(offset + stride * s.height);
@@ -136,8 +136,14 @@ function writeBmpRow(row: Buffer, s: BmpSpec, y: number): void {
 
 // ---------------------------------------------------------------- PPM / PGM
 
-export function pnmBytes(magic: 'P2' | 'P3' | 'P5' | 'P6', w: number, h: number, maxval: number,
-  samples: number[], header = `${magic}\n${w} ${h}\n${maxval}\n`): Buffer {
+export function pnmBytes(
+  magic: 'P2' | 'P3' | 'P5' | 'P6',
+  w: number,
+  h: number,
+  maxval: number,
+  samples: number[],
+  header = `${magic}\n${w} ${h}\n${maxval}\n`,
+): Buffer {
   if (magic === 'P2' || magic === 'P3') {
     return Buffer.from(`${header + samples.join(' ')}\n`, 'latin1');
   }
@@ -167,8 +173,13 @@ export interface FlatJpegSpec {
  */
 export function flatJpeg(s: FlatJpegSpec): Buffer {
   const n = s.ids.length;
-  const seg = (marker: number, body: number[]) =>
-    [0xff, marker, ((body.length + 2) >> 8) & 0xff, (body.length + 2) & 0xff, ...body];
+  const seg = (marker: number, body: number[]) => [
+    0xff,
+    marker,
+    ((body.length + 2) >> 8) & 0xff,
+    (body.length + 2) & 0xff,
+    ...body,
+  ];
   const bytes: number[] = [0xff, 0xd8];
   if (s.jfif) bytes.push(...seg(0xe0, [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]));
   if (s.adobe !== undefined) {

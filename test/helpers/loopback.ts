@@ -5,7 +5,11 @@ import https from 'node:https';
 import net, { type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-export interface Seen { method: string; url: string; headers: IncomingHttpHeaders }
+export interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
 export type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
 export interface Loopback {
@@ -43,7 +47,9 @@ export async function serve(handler: Handler, o: { tls?: boolean } = {}): Promis
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     handler(req, res, seen.length - 1);
   };
-  const server = o.tls ? https.createServer({ key: TEST_KEY, cert: TEST_CERT }, onRequest) : http.createServer(onRequest);
+  const server = o.tls
+    ? https.createServer({ key: TEST_KEY, cert: TEST_CERT }, onRequest)
+    : http.createServer(onRequest);
   server.on('connection', (s: Socket) => track(sockets, s));
   const port = await listen(server);
   return { url: `${o.tls ? 'https' : 'http'}://127.0.0.1:${port}`, seen, close: () => shut(server, sockets) };
@@ -104,7 +110,10 @@ export function sendFile(req: IncomingMessage, res: ServerResponse, body: Buffer
     res.end();
     return;
   }
-  res.writeHead(206, { 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` });
+  res.writeHead(206, {
+    'content-length': body.length - start,
+    'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+  });
   res.end(body.subarray(start));
 }
 

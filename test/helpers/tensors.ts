@@ -18,7 +18,11 @@ export function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-export interface Pair { host: Float64Array; t: Tensor; seed: number }
+export interface Pair {
+  host: Float64Array;
+  t: Tensor;
+  seed: number;
+}
 
 /** Random values in [lo, hi) as a float64 host copy and a GPU tensor with identical values. */
 export function randomPair(shape: readonly number[], lo = -1, hi = 1, seed = nextSeed()): Pair {

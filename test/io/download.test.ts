@@ -16,7 +16,15 @@ const BODY = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919 + (
 const MD5 = createHash('md5').update(BODY).digest('hex');
 const SHA256 = createHash('sha256').update(BODY).digest('hex');
 const CUT = 100_000;
-const ENV_KEYS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'NODE_TLS_REJECT_UNAUTHORIZED'];
+const ENV_KEYS = [
+  'HTTP_PROXY',
+  'http_proxy',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'NODE_TLS_REJECT_UNAUTHORIZED',
+];
 
 let dir = '';
 let n = 0;
@@ -66,7 +74,12 @@ describe('downloadFile', () => {
     const s = await server((req, res) => sendFile(req, res, BODY));
     const d = dest();
     const seen: DownloadProgress[] = [];
-    const r = await downloadFile({ url: `${s.url}/w.h5`, dest: d, checksum: { algo: 'md5', hex: MD5 }, onProgress: (p) => seen.push(p) });
+    const r = await downloadFile({
+      url: `${s.url}/w.h5`,
+      dest: d,
+      checksum: { algo: 'md5', hex: MD5 },
+      onProgress: (p) => seen.push(p),
+    });
     expect(r).toEqual({ path: d, bytes: BODY.length, resumed: false, hex: MD5 });
     expect(fs.readFileSync(d).equals(BODY)).toBe(true);
     expect(leftovers(d)).toEqual(['file.bin']);
@@ -113,7 +126,13 @@ describe('downloadFile', () => {
     const s = await server((req, res, i) => (i === 0 ? partial(res, 'cut') : sendFile(req, res, BODY)));
     const d = dest();
     const seen: DownloadProgress[] = [];
-    const r = await downloadFile({ url: `${s.url}/f`, dest: d, checksum: { algo: 'md5', hex: MD5 }, backoffMs: 5, onProgress: (p) => seen.push(p) });
+    const r = await downloadFile({
+      url: `${s.url}/f`,
+      dest: d,
+      checksum: { algo: 'md5', hex: MD5 },
+      backoffMs: 5,
+      onProgress: (p) => seen.push(p),
+    });
     expect(s.seen).toHaveLength(2);
     expect(s.seen[0].headers.range).toBeUndefined();
     expect(s.seen[1].headers.range).toBe(`bytes=${CUT}-`);
@@ -150,8 +169,10 @@ describe('downloadFile', () => {
     const d = dest();
     const err = await downloadFile({ url: `${s.url}/missing.h5`, dest: d, backoffMs: 1 }).catch((e) => e);
     expect(err).toBeInstanceOf(DownloadError);
-    expect(err.message).toBe(`dawnflow: cannot download ${s.url}/missing.h5 (HTTP 404 Not Found): the server refused it; ` +
-      `check the URL, or put the file at ${d} yourself`);
+    expect(err.message).toBe(
+      `dawnflow: cannot download ${s.url}/missing.h5 (HTTP 404 Not Found): the server refused it; ` +
+        `check the URL, or put the file at ${d} yourself`,
+    );
     expect(s.seen).toHaveLength(1);
     expect(leftovers(d)).toEqual([]);
   });
@@ -173,13 +194,21 @@ describe('downloadFile', () => {
     const s = await server((_req, res) => res.writeHead(500).end());
     const err = await downloadFile({ url: `${s.url}/f`, dest: dest(), retries: 2, backoffMs: 2 }).catch((e) => e);
     expect(s.seen).toHaveLength(3);
-    expect(err.message).toMatch(/^dawnflow: cannot download \S+ \(HTTP 500 Internal Server Error; gave up after 3 tries\): run again later; nothing was written$/);
+    expect(err.message).toMatch(
+      /^dawnflow: cannot download \S+ \(HTTP 500 Internal Server Error; gave up after 3 tries\): run again later; nothing was written$/,
+    );
   });
 
   test('a stalled body times out and is resumed', async () => {
     const s = await server((req, res, i) => (i === 0 ? partial(res, 'stall') : sendFile(req, res, BODY)));
     const d = dest();
-    const r = await downloadFile({ url: `${s.url}/f`, dest: d, checksum: { algo: 'md5', hex: MD5 }, timeoutMs: 300, backoffMs: 5 });
+    const r = await downloadFile({
+      url: `${s.url}/f`,
+      dest: d,
+      checksum: { algo: 'md5', hex: MD5 },
+      timeoutMs: 300,
+      backoffMs: 5,
+    });
     expect(s.seen[1].headers.range).toBe(`bytes=${CUT}-`);
     expect(r.resumed).toBe(true);
     expect(fs.readFileSync(d).equals(BODY)).toBe(true);
@@ -189,7 +218,12 @@ describe('downloadFile', () => {
     const s = await server((req, res) => sendFile(req, res, BODY));
     const d = dest();
     const wrong = '0'.repeat(32);
-    const err = await downloadFile({ url: `${s.url}/f`, dest: d, checksum: { algo: 'md5', hex: wrong }, backoffMs: 1 }).catch((e) => e);
+    const err = await downloadFile({
+      url: `${s.url}/f`,
+      dest: d,
+      checksum: { algo: 'md5', hex: wrong },
+      backoffMs: 1,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(DownloadError);
     expect(err.message).toContain(`md5 ${MD5}, expected ${wrong}`);
     expect(err.message).toContain(`${s.url}/f`);
@@ -257,11 +291,17 @@ describe('downloadFile', () => {
     const t0 = Date.now();
     const err = await downloadFile({ url, dest: dest() }).catch((e) => e);
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(err.message).toMatch(new RegExp(`^dawnflow: cannot download ${url.replace(/\./g, '\\.')} \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\): check the network connection, or set HTTPS_PROXY if you are behind a proxy$`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^dawnflow: cannot download ${url.replace(/\./g, '\\.')} \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\): check the network connection, or set HTTPS_PROXY if you are behind a proxy$`,
+      ),
+    );
   });
 
   test('not an http(s) URL', async () => {
-    await expect(downloadFile({ url: 'ftp://example.org/x', dest: dest() })).rejects.toThrow(/only http: and https: URLs/);
+    await expect(downloadFile({ url: 'ftp://example.org/x', dest: dest() })).rejects.toThrow(
+      /only http: and https: URLs/,
+    );
   });
 });
 
@@ -325,13 +365,22 @@ describe('proxyFor', () => {
 describe('progressPrinter', () => {
   function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
     let out = '';
-    const stream = { isTTY, write: (s: string) => {
+    const stream = {
+      isTTY,
+      write: (s: string) => {
         out += s;
         return true;
-      } } as unknown as NodeJS.WriteStream;
+      },
+    } as unknown as NodeJS.WriteStream;
     return { stream, text: () => out };
   }
-  const at = (received: number, total: number | null): DownloadProgress => ({ received, total, bytesPerSecond: 2e6, etaSeconds: total ? (total - received) / 2e6 : null, resumedFrom: 0 });
+  const at = (received: number, total: number | null): DownloadProgress => ({
+    received,
+    total,
+    bytesPerSecond: 2e6,
+    etaSeconds: total ? (total - received) / 2e6 : null,
+    resumedFrom: 0,
+  });
 
   test('not a terminal: a line every 10%, the last one complete', () => {
     const f = fakeStream(false);

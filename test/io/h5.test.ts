@@ -10,13 +10,15 @@ import h5wasm from 'h5wasm/node';
 import * as hdf5 from 'jsfive';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { runWithDeadline } from '../../src/io/deadline.js';
-import {
-  readDatasets, readKerasH5, type H5Layer, type H5Weight, type KerasWeightsFile,
-} from '../../src/io/h5_read.js';
+import { readDatasets, readKerasH5, type H5Layer, type H5Weight, type KerasWeightsFile } from '../../src/io/h5_read.js';
 import { writeKerasH5, type WriteOptions } from '../../src/io/h5_write.js';
 import { DL4J } from '../helpers/fixtures.js';
 import {
-  SMALL_VGG16_WIDTHS, VGG16_WIDTHS, vgg16NotopLayers, vgg16NotopNames, writeLegacyVgg16Notop,
+  SMALL_VGG16_WIDTHS,
+  VGG16_WIDTHS,
+  vgg16NotopLayers,
+  vgg16NotopNames,
+  writeLegacyVgg16Notop,
 } from '../helpers/keras_fixtures.js';
 import { mulberry32 } from '../helpers/random.js';
 import { skipNote } from '../helpers/skip.js';
@@ -37,8 +39,9 @@ function weight(name: string, shape: number[], seed: number): H5Weight {
 
 /** Bit patterns a float round trip could lose: NaN payloads, -0, infinities, subnormals. */
 function specialValues(): Float32Array {
-  const bits = [0x7fc00001, 0xffc12345, 0x80000000, 0x7f800000, 0xff800000, 0x00000001,
-    0x807fffff, 0x3f800000, 0x7f7fffff];
+  const bits = [
+    0x7fc00001, 0xffc12345, 0x80000000, 0x7f800000, 0xff800000, 0x00000001, 0x807fffff, 0x3f800000, 0x7f7fffff,
+  ];
   return new Float32Array(new Uint32Array(bits).buffer);
 }
 
@@ -49,11 +52,14 @@ function smallModel(): H5Layer[] {
     { name: 'input_1', weights: [] },
     { name: 'bias_only', weights: [weight('bias_only/bias:0', [7], 1)] },
     { name: 'conv', weights: conv },
-    { name: 'vgg16', weights: [
-      weight('vgg16/block1_conv1/kernel:0', [3, 3, 3, 5], 4),
-      weight('vgg16/block1_conv1/bias:0', [5], 5),
-      { name: 'vgg16/special:0', shape: [9], data: specialValues() },
-    ] },
+    {
+      name: 'vgg16',
+      weights: [
+        weight('vgg16/block1_conv1/kernel:0', [3, 3, 3, 5], 4),
+        weight('vgg16/block1_conv1/bias:0', [5], 5),
+        { name: 'vgg16/special:0', shape: [9], data: specialValues() },
+      ],
+    },
     { name: 'flatten', weights: [] },
     { name: 'odd', weights: [weight('scalar:0', [], 6), weight('empty:0', [0, 4], 7)] },
   ];
@@ -97,7 +103,10 @@ function expectH5Error(fn: () => unknown, file: string): string {
 }
 
 async function expectWriteError(p: Promise<unknown>, file: string): Promise<string> {
-  const e = await p.then(() => null, (x: unknown) => x);
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(Error);
   const message = (e as Error).message;
   expectOneLine(message, file);
@@ -130,7 +139,9 @@ const MODEL_CONFIG = { class_name: 'Model', config: { name: 'vgg16', layers: [{ 
 const TRAINING = { loss: 'binary_crossentropy', optimizer_config: { class_name: 'RMSprop' } };
 const OPTIMIZER = [weight('iterations:0', [], 8), weight('training/RMSprop/v:0', [3, 3, 3, 5], 9)];
 const MODEL_FILE: WriteOptions = {
-  modelConfig: MODEL_CONFIG, trainingConfig: TRAINING, optimizerWeights: OPTIMIZER,
+  modelConfig: MODEL_CONFIG,
+  trainingConfig: TRAINING,
+  optimizerWeights: OPTIMIZER,
 };
 
 describe('round trip: writeKerasH5 (h5wasm) then readKerasH5 (jsfive)', () => {
@@ -173,7 +184,11 @@ describe('round trip: writeKerasH5 (h5wasm) then readKerasH5 (jsfive)', () => {
     await writeKerasH5(at('layout-weights.h5'), smallModel());
     const weights = rawRoot(at('layout-weights.h5'));
     expect(Object.keys(weights.attrs).sort()).toEqual(['backend', 'keras_version', 'layer_names']);
-    expect(weights.keys.sort()).toEqual(smallModel().map((l) => l.name).sort());
+    expect(weights.keys.sort()).toEqual(
+      smallModel()
+        .map((l) => l.name)
+        .sort(),
+    );
     // Fixed-length names come back NUL-padded to the longest one, as from h5py-written files.
     expect(weights.attrs.layer_names).toContain('input_1\0\0');
   });
@@ -194,8 +209,7 @@ describe('round trip: writeKerasH5 (h5wasm) then readKerasH5 (jsfive)', () => {
     const path = at('split.h5');
     await writeKerasH5(path, layers);
     const raw = rawRoot(path);
-    const split = (attrs: object, name: string) =>
-      Object.keys(attrs).filter((k) => k.startsWith(name));
+    const split = (attrs: object, name: string) => Object.keys(attrs).filter((k) => k.startsWith(name));
     expect(split(raw.attrs, 'layer_names').sort()).toEqual(['layer_names0', 'layer_names1']);
     const third = raw.get(long(3)) as hdf5.Group;
     expect(split(third.attrs, 'weight_names').sort()).toEqual(['weight_names0', 'weight_names1']);
@@ -205,13 +219,11 @@ describe('round trip: writeKerasH5 (h5wasm) then readKerasH5 (jsfive)', () => {
   const layer = (name: string, weights: H5Weight[]): H5Layer => ({ name, weights });
   const f64 = Float64Array.of(1) as unknown as Float32Array;
   test.each([
-    ['a shape that does not match the data',
-      [layer('d', [{ name: 'k:0', shape: [2, 3], data: new Float32Array(5) }])]],
+    ['a shape that does not match the data', [layer('d', [{ name: 'k:0', shape: [2, 3], data: new Float32Array(5) }])]],
     ['two layers with one name', [layer('d', []), layer('d', [])]],
     ["a '/' in a layer name", [layer('a/b', [])]],
     ['an empty path segment in a weight name', [layer('d', [weight('d//k:0', [1], 1)])]],
-    ['a weight nested inside another',
-      [layer('d', [weight('d/k', [1], 1), weight('d/k/x', [1], 1)])]],
+    ['a weight nested inside another', [layer('d', [weight('d/k', [1], 1), weight('d/k/x', [1], 1)])]],
     ['Float64 data', [layer('d', [{ name: 'k', shape: [1], data: f64 }])]],
   ] as [string, H5Layer[]][])('rejects %s before touching the disk', async (_, layers) => {
     const path = at('rejected.h5');
@@ -268,12 +280,20 @@ describe('VGG16 notop layout fixture (legacy Keras 1 file)', () => {
 
 describe('real Keras files (test/fixtures/keras-reference/dl4j)', () => {
   const cnn = (f: string) => join(DL4J, 'keras1_cnn_tf', f);
-  const mlp = (f: string) =>
-    join(DL4J, 'keras2_mlp_softmax', `simple_sparse_xent_mlp_keras_2_${f}.h5`);
-  const CNN_LAYERS = ['convolution2d_1', 'convolution2d_2', 'activation_1', 'maxpooling2d_1',
-    'dropout_1', 'flatten_1', 'dense_1', 'activation_2', 'dropout_2', 'dense_2'];
-  const shapes = (f: KerasWeightsFile) =>
-    f.layers.map((l) => l.weights.map((w) => [w.name, w.shape]));
+  const mlp = (f: string) => join(DL4J, 'keras2_mlp_softmax', `simple_sparse_xent_mlp_keras_2_${f}.h5`);
+  const CNN_LAYERS = [
+    'convolution2d_1',
+    'convolution2d_2',
+    'activation_1',
+    'maxpooling2d_1',
+    'dropout_1',
+    'flatten_1',
+    'dense_1',
+    'activation_2',
+    'dropout_2',
+    'dense_2',
+  ];
+  const shapes = (f: KerasWeightsFile) => f.layers.map((l) => l.weights.map((w) => [w.name, w.shape]));
 
   test('Keras 1.1.2 weights file: names, shapes, no version', () => {
     const f = readKerasH5(cnn('cnn_tf_weights.h5'));
@@ -282,12 +302,28 @@ describe('real Keras files (test/fixtures/keras-reference/dl4j)', () => {
     expect(f.modelConfig).toBeNull();
     expect(f.layers.map((l) => l.name)).toEqual(CNN_LAYERS);
     expect(shapes(f)).toEqual([
-      [['convolution2d_1_W:0', [3, 2, 3, 2]], ['convolution2d_1_b:0', [2]]],
-      [['convolution2d_2_W:0', [2, 3, 2, 1]], ['convolution2d_2_b:0', [1]]],
-      [], [], [], [],
-      [['dense_1_W:0', [1, 2]], ['dense_1_b:0', [2]]],
-      [], [],
-      [['dense_2_W:0', [2, 3]], ['dense_2_b:0', [3]]],
+      [
+        ['convolution2d_1_W:0', [3, 2, 3, 2]],
+        ['convolution2d_1_b:0', [2]],
+      ],
+      [
+        ['convolution2d_2_W:0', [2, 3, 2, 1]],
+        ['convolution2d_2_b:0', [1]],
+      ],
+      [],
+      [],
+      [],
+      [],
+      [
+        ['dense_1_W:0', [1, 2]],
+        ['dense_1_b:0', [2]],
+      ],
+      [],
+      [],
+      [
+        ['dense_2_W:0', [2, 3]],
+        ['dense_2_b:0', [3]],
+      ],
     ]);
   });
 
@@ -306,7 +342,13 @@ describe('real Keras files (test/fixtures/keras-reference/dl4j)', () => {
     for (const f of [w, m]) {
       expect(f.kerasVersion).toBe('2.3.1');
       expect(f.backend).toBe('tensorflow');
-      expect(shapes(f)).toEqual([[['dense_1/kernel:0', [4, 3]], ['dense_1/bias:0', [3]]], []]);
+      expect(shapes(f)).toEqual([
+        [
+          ['dense_1/kernel:0', [4, 3]],
+          ['dense_1/bias:0', [3]],
+        ],
+        [],
+      ]);
       expect(f.layers.map((l) => l.name)).toEqual(['dense_1', 'activation_1']);
     }
     expectSameLayers(m.layers, w.layers);
@@ -319,16 +361,19 @@ describe('real Keras files (test/fixtures/keras-reference/dl4j)', () => {
   });
 
   test('inputs_and_outputs: x.W + b and softmax reproduce the recorded activations', () => {
-    const io = readDatasets(mlp('inputs_and_outputs'), ['/inputs/dense_1_input',
-      '/activations/dense_1', 'activations/activation_1', '/scores/loss']);
+    const io = readDatasets(mlp('inputs_and_outputs'), [
+      '/inputs/dense_1_input',
+      '/activations/dense_1',
+      'activations/activation_1',
+      '/scores/loss',
+    ]);
     const x = io['/inputs/dense_1_input'];
     expect(x.shape).toEqual([3, 4]);
     expect(io['/activations/dense_1'].shape).toEqual([3, 3]);
     expect(io['/scores/loss'].data[0]).toBeCloseTo(1.15521, 5);
     const [kernel, bias] = readKerasH5(mlp('weights')).layers[0].weights;
     for (let r = 0; r < 3; r++) {
-      const dot = (c: number) =>
-        [0, 1, 2, 3].reduce((s, k) => s + x.data[r * 4 + k] * kernel.data[k * 3 + c], 0);
+      const dot = (c: number) => [0, 1, 2, 3].reduce((s, k) => s + x.data[r * 4 + k] * kernel.data[k * 3 + c], 0);
       const z = [0, 1, 2].map((c) => bias.data[c] + dot(c));
       const e = z.map((v) => Math.exp(v - Math.max(...z)));
       const total = e.reduce((a, b) => a + b);
@@ -460,7 +505,8 @@ describe('damaged and unusual files: one-line errors, fast, never a hang', () =>
       g.create_group('dense_1').create_dataset(bias);
     });
     expect(expectH5Error(() => readKerasH5(p), p)).toContain(
-      "weight 'dense_1/kernel:0' is listed but the dataset /dense_1/dense_1/kernel:0 is missing");
+      "weight 'dense_1/kernel:0' is listed but the dataset /dense_1/dense_1/kernel:0 is missing",
+    );
     const q = at('missing-group.h5');
     await rawFile(q, (f) => f.create_attribute('layer_names', ['conv', 'pool'], null, 'A4'));
     expect(expectH5Error(() => readKerasH5(q), q)).toContain("layer 'conv'");
@@ -469,17 +515,24 @@ describe('damaged and unusual files: one-line errors, fast, never a hang', () =>
   test('variable-length name lists and the newest object layout (superblock 3)', async () => {
     const p = at('vlen-latest.h5');
     const k = weight('d/k:0', [2, 3], 11);
-    await rawFile(p, (f) => {
-      f.create_attribute('layer_names', ['d', 'pool']); // h5wasm's default: variable-length UTF-8
-      const g = f.create_group('d');
-      g.create_attribute('weight_names', ['d/k:0']);
-      const data = { name: 'k:0', data: k.data, shape: k.shape, dtype: '<f4' };
-      g.create_group('d').create_dataset(data);
-      f.create_group('pool').create_attribute('weight_names', new Float64Array(0), [0], '<d');
-    }, 'latest');
+    await rawFile(
+      p,
+      (f) => {
+        f.create_attribute('layer_names', ['d', 'pool']); // h5wasm's default: variable-length UTF-8
+        const g = f.create_group('d');
+        g.create_attribute('weight_names', ['d/k:0']);
+        const data = { name: 'k:0', data: k.data, shape: k.shape, dtype: '<f4' };
+        g.create_group('d').create_dataset(data);
+        f.create_group('pool').create_attribute('weight_names', new Float64Array(0), [0], '<d');
+      },
+      'latest',
+    );
     expect(fs.readFileSync(p)[8]).toBe(3);
     const back = readKerasH5(p);
-    expectSameLayers(back.layers, [{ name: 'd', weights: [k] }, { name: 'pool', weights: [] }]);
+    expectSameLayers(back.layers, [
+      { name: 'd', weights: [k] },
+      { name: 'pool', weights: [] },
+    ]);
   });
 
   test('readDatasets reads any float dataset by absolute or relative path', () => {
@@ -510,8 +563,7 @@ describe('damaged and unusual files: one-line errors, fast, never a hang', () =>
       g.create_attribute('weight_names', ['a:0', 'b:0'], null, 'A3');
       g.create_dataset({ name: 'a:0', data: values, shape: [20, 30], dtype: '<d' });
       const data = Float32Array.from(values);
-      g.create_dataset({ name: 'b:0', data, shape: [20, 30], dtype: '<f4', chunks: [7, 11],
-        compression: 'gzip' });
+      g.create_dataset({ name: 'b:0', data, shape: [20, 30], dtype: '<f4', chunks: [7, 11], compression: 'gzip' });
     });
     const [a, b] = readKerasH5(q).layers[0].weights;
     expect(a.shape).toEqual([20, 30]);
@@ -591,13 +643,19 @@ describe('atomic writes', () => {
 
   // root ignores permission bits, so the read-only case only means something for other users.
   const notRoot = process.getuid?.() !== 0;
-  test.skipIf(!notRoot)(skipNote('a read-only folder', notRoot,
-    'running as root, which ignores permission bits, so no folder is read-only'), async () => {
-    const ro = at('read-only');
-    fs.mkdirSync(ro, { mode: 0o555 });
-    const p = join(ro, 'w.h5');
-    expect(await expectWriteError(writeKerasH5(p, smallModel()), p)).toContain('EACCES');
-    expect(fs.readdirSync(ro)).toEqual([]);
-    expect(temps()).toEqual([]);
-  });
+  test.skipIf(!notRoot)(
+    skipNote(
+      'a read-only folder',
+      notRoot,
+      'running as root, which ignores permission bits, so no folder is read-only',
+    ),
+    async () => {
+      const ro = at('read-only');
+      fs.mkdirSync(ro, { mode: 0o555 });
+      const p = join(ro, 'w.h5');
+      expect(await expectWriteError(writeKerasH5(p, smallModel()), p)).toContain('EACCES');
+      expect(fs.readdirSync(ro)).toEqual([]);
+      expect(temps()).toEqual([]);
+    },
+  );
 });

@@ -46,8 +46,13 @@ describe('Keras-written checkpoints load', () => {
   test('int64 iterations and the accumulators read from optimizer_weights', () => {
     const f = readKerasH5(RMSPROP_FILE);
     const [it, ...acc] = f.optimizerWeights;
-    expect([it.name, it.shape, it.dtype, Array.from(it.integers!), Array.from(it.data)])
-      .toEqual(['RMSprop/iterations:0', [], 'int64', [48], [48]]);
+    expect([it.name, it.shape, it.dtype, Array.from(it.integers!), Array.from(it.data)]).toEqual([
+      'RMSprop/iterations:0',
+      [],
+      'int64',
+      [48],
+      [48],
+    ]);
     expect(acc.map((w) => [w.name, w.shape, w.dtype ?? 'float32'])).toEqual([
       ['training/RMSprop/accumulator_0:0', [512, 256], 'float32'],
       ['training/RMSprop/accumulator_1:0', [256], 'float32'],
@@ -79,7 +84,10 @@ describe('Keras-written checkpoints load', () => {
       await expectStepFrom(model, acc);
       expect(opt.iterations).toBe(49);
       const n = 8;
-      const x = Tensor.fromArray(Float32Array.from({ length: n * 512 }, (_, i) => Math.cos(i) ** 2), [n, 512]);
+      const x = Tensor.fromArray(
+        Float32Array.from({ length: n * 512 }, (_, i) => Math.cos(i) ** 2),
+        [n, 512],
+      );
       const [loss] = await trainOnBatch(model, { x, y: Tensor.fromArray([0, 1, 1, 0, 1, 0, 0, 1], [n, 1]), size: n });
       expect(Number.isFinite(loss)).toBe(true);
       expect(opt.iterations).toBe(50);
@@ -88,17 +96,21 @@ describe('Keras-written checkpoints load', () => {
     }
   });
 
-  test('h5py\'s integer, bool and float64 datasets and attributes read exactly', () => {
+  test("h5py's integer, bool and float64 datasets and attributes read exactly", () => {
     const f = readKerasH5(DTYPES_FILE);
     expect(f.layers.map((l) => l.name)).toEqual(['dense_1', 'flatten_1']);
     expect(Array.from(f.layers[0].weights[0].data)).toEqual([0, 1, 2, 3, 4, 5].map((v) => v / 8));
     expect(f.layers[0].weights.map((w) => w.dtype ?? 'float32')).toEqual(['float64', 'float32']);
     const got = f.optimizerWeights.map((w) => [w.name, w.dtype, w.shape, Array.from(w.integers ?? w.data)]);
     expect(got).toEqual([
-      ['Adam/iterations:0', 'int64', [], [48]], ['flags:0', 'bool', [3], [1, 0, 1]],
-      ['bytes:0', 'uint8', [3], [0, 7, 255]], ['big:0', 'int64', [2], [2 ** 40 + 3, -(2 ** 53)]],
-      ['be:0', 'int16', [3], [1, -2, 300]], ['neg:0', 'int32', [2], [-5, 6]],
-      ['f64:0', 'float64', [], [Math.fround(1 / 3)]], ['chunked:0', 'int64', [3], [2 ** 30, -1, 5]],
+      ['Adam/iterations:0', 'int64', [], [48]],
+      ['flags:0', 'bool', [3], [1, 0, 1]],
+      ['bytes:0', 'uint8', [3], [0, 7, 255]],
+      ['big:0', 'int64', [2], [2 ** 40 + 3, -(2 ** 53)]],
+      ['be:0', 'int16', [3], [1, -2, 300]],
+      ['neg:0', 'int32', [2], [-5, 6]],
+      ['f64:0', 'float64', [], [Math.fround(1 / 3)]],
+      ['chunked:0', 'int64', [3], [2 ** 30, -1, 5]],
     ]);
     const big = readDatasets(DTYPES_FILE, ['/optimizer_weights/big:0'])['/optimizer_weights/big:0'];
     expect([big.dtype, Array.from(big.integers!)]).toEqual(['int64', [2 ** 40 + 3, -(2 ** 53)]]);
@@ -118,10 +130,12 @@ async function expectStepFrom(model: Container, acc: Float32Array[]): Promise<vo
     const p = Float64Array.from((await v.value.data()) as Float32Array);
     const g = Float32Array.from({ length: p.length }, (_, j) => 0.05 * Math.sin(0.37 * j + i));
     v.value.grad = Tensor.fromArray(g, v.shape);
-    want.push(p.map((x, j) => {
-      const a = rho * acc[i][j] + (1 - rho) * g[j] * g[j];
-      return x - (lr * g[j]) / (Math.sqrt(a) + 1e-7);
-    }));
+    want.push(
+      p.map((x, j) => {
+        const a = rho * acc[i][j] + (1 - rho) * g[j] * g[j];
+        return x - (lr * g[j]) / (Math.sqrt(a) + 1e-7);
+      }),
+    );
   }
   opt.step(c.trainable);
   for (const [i, v] of c.trainable.entries()) {
@@ -129,8 +143,8 @@ async function expectStepFrom(model: Container, acc: Float32Array[]): Promise<vo
   }
 }
 
-describe('dawnflow writes Keras 2.3.1\'s layout', () => {
-  test('re-saved, the RMSprop fixture keeps every name and type, and Keras\'s JSON byte for byte', async () => {
+describe("dawnflow writes Keras 2.3.1's layout", () => {
+  test("re-saved, the RMSprop fixture keeps every name and type, and Keras's JSON byte for byte", async () => {
     const { model } = loadModel(RMSPROP_FILE);
     const out = join(dir, 'resaved_rmsprop.h5');
     try {
@@ -142,8 +156,8 @@ describe('dawnflow writes Keras 2.3.1\'s layout', () => {
     expect(rootText(out, 'model_config')).toBe(rootText(RMSPROP_FILE, 'model_config'));
     expect(layoutDifferences(layoutOfFile(out), layoutOfFile(RMSPROP_FILE))).toEqual([]);
     const [a, b] = [readKerasH5(out), readKerasH5(RMSPROP_FILE)];
-    const all = (f: typeof a) => [...f.layers.flatMap((l) => l.weights), ...f.optimizerWeights]
-      .map((w) => [w.name, w.dtype, exact(w.data)]);
+    const all = (f: typeof a) =>
+      [...f.layers.flatMap((l) => l.weights), ...f.optimizerWeights].map((w) => [w.name, w.dtype, exact(w.data)]);
     expect(all(a)).toEqual(all(b));
   });
 

@@ -71,7 +71,11 @@ describe('getImagenetWeights', () => {
   test('found in $KERAS_HOME/models: no download', async () => {
     put(join(home, 'models', NOTOP));
     const log: string[] = [];
-    const path = await getImagenetWeights({ includeTop: false, log: (l) => log.push(l), sources: await offlineSources() });
+    const path = await getImagenetWeights({
+      includeTop: false,
+      log: (l) => log.push(l),
+      sources: await offlineSources(),
+    });
     expect(path).toBe(join(home, 'models', NOTOP));
     expect(log).toEqual([`VGG16 ImageNet weights: ${path}`]);
   });
@@ -87,7 +91,11 @@ describe('getImagenetWeights', () => {
     try {
       const log: string[] = [];
       const url = `${s.url}/releases/download/v0.1/${NOTOP}`;
-      const path = await getImagenetWeights({ includeTop: false, log: (l) => log.push(l), sources: { [NOTOP]: { url, md5: FAKE_MD5 } } });
+      const path = await getImagenetWeights({
+        includeTop: false,
+        log: (l) => log.push(l),
+        sources: { [NOTOP]: { url, md5: FAKE_MD5 } },
+      });
       expect(path).toBe(join(home, 'models', NOTOP));
       expect(fs.readFileSync(path).equals(FAKE)).toBe(true);
       expect(fs.readdirSync(join(home, 'models'))).toEqual([NOTOP]);
@@ -105,8 +113,12 @@ describe('getImagenetWeights', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(err).toBeInstanceOf(DownloadError);
     const url = sources[NOTOP].url;
-    expect(err.message).toMatch(new RegExp(`^dawnflow: cannot download ${url.replace(/\./g, '\\.')} \\(connect ECONNREFUSED [^)]+\\): `));
-    expect(err.message).toContain(`put it at ${join(home, 'models', NOTOP)} or ${join('weights', NOTOP)} (md5 ${FAKE_MD5})`);
+    expect(err.message).toMatch(
+      new RegExp(`^dawnflow: cannot download ${url.replace(/\./g, '\\.')} \\(connect ECONNREFUSED [^)]+\\): `),
+    );
+    expect(err.message).toContain(
+      `put it at ${join(home, 'models', NOTOP)} or ${join('weights', NOTOP)} (md5 ${FAKE_MD5})`,
+    );
     expect(err.message).not.toContain('\n');
     expect(fs.existsSync(join(home, 'models', NOTOP))).toBe(false);
   });

@@ -49,19 +49,29 @@ describe('Keras 2.3.1 model.save file (keras231-model-save/chapter_head_rmsprop.
     expect(names(f, 'model_weights/dense_1')).toEqual(['dense_1/kernel:0', 'dense_1/bias:0']);
     expect(names(f, 'model_weights/dropout_1')).toEqual([]);
     expect(names(f, 'model_weights/dense_2')).toEqual(['dense_2/kernel:0', 'dense_2/bias:0']);
-    expect(names(f, 'optimizer_weights')).toEqual(['RMSprop/iterations:0',
-      ...[0, 1, 2, 3].map((i) => `training/RMSprop/accumulator_${i}:0`)]);
+    expect(names(f, 'optimizer_weights')).toEqual([
+      'RMSprop/iterations:0',
+      ...[0, 1, 2, 3].map((i) => `training/RMSprop/accumulator_${i}:0`),
+    ]);
   });
 
   test('every float dataset reads with its shape; accumulators pair with the weights', () => {
     const f = raw();
     const shapes = layersOf(f).map((l) => l.weights.map((w) => [w.name, w.shape]));
     expect(shapes).toEqual([
-      [['dense_1/kernel:0', [512, 256]], ['dense_1/bias:0', [256]]],
+      [
+        ['dense_1/kernel:0', [512, 256]],
+        ['dense_1/bias:0', [256]],
+      ],
       [],
-      [['dense_2/kernel:0', [256, 1]], ['dense_2/bias:0', [1]]],
+      [
+        ['dense_2/kernel:0', [256, 1]],
+        ['dense_2/bias:0', [1]],
+      ],
     ]);
-    const acc = names(f, 'optimizer_weights').slice(1).map((n) => `/optimizer_weights/${n}`);
+    const acc = names(f, 'optimizer_weights')
+      .slice(1)
+      .map((n) => `/optimizer_weights/${n}`);
     const got = readDatasets(FILE, acc);
     expect(acc.map((n) => got[n].shape)).toEqual([[512, 256], [256], [256, 1], [1]]);
     for (const n of acc) {
@@ -74,8 +84,11 @@ describe('Keras 2.3.1 model.save file (keras231-model-save/chapter_head_rmsprop.
     const f = raw();
     const config = JSON.parse(f.attrs.model_config as string);
     expect(config.class_name).toBe('Sequential');
-    expect(config.config.layers.map((l: { class_name: string }) => l.class_name))
-      .toEqual(['Dense', 'Dropout', 'Dense']);
+    expect(config.config.layers.map((l: { class_name: string }) => l.class_name)).toEqual([
+      'Dense',
+      'Dropout',
+      'Dense',
+    ]);
     const training = JSON.parse(f.attrs.training_config as string);
     expect(training.optimizer_config.class_name).toBe('RMSprop');
     // Keras 2.3 writes `learning_rate` (not `lr`), rounded through float32.
@@ -100,14 +113,20 @@ describe('Keras 2.3.1 model.save file (keras231-model-save/chapter_head_rmsprop.
 
       const layers = layersOf(f);
       const file: KerasWeightsFile = {
-        path: FILE, kerasVersion: '2.3.1', backend: 'tensorflow', layers,
-        modelConfig: config, trainingConfig: null, optimizerWeights: [],
+        path: FILE,
+        kerasVersion: '2.3.1',
+        backend: 'tensorflow',
+        layers,
+        modelConfig: config,
+        trainingConfig: null,
+        optimizerWeights: [],
       };
       expect(applyWeights(model, file)).toBe(4);
       const want = layers.flatMap((l) => l.weights.map((w) => w.data));
       const have = await Promise.all(model.weights.map(async (v) => (await v.value.data()) as Float32Array));
-      expect(have.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)))
-        .toEqual(want.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
+      expect(have.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toEqual(
+        want.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)),
+      );
     } finally {
       model.dispose();
     }

@@ -68,7 +68,16 @@ describe('VGG16 from the legacy notop layout', () => {
       let want: { y: Float64Array; shape: number[] };
       if (layer.className === 'Conv2D') {
         const w = fileConvs[conv++].weights;
-        want = ref.conv2dForward(host, shape, Float64Array.from(w[0].data), w[0].shape, Float64Array.from(w[1].data), [1, 1], 'same', 'relu');
+        want = ref.conv2dForward(
+          host,
+          shape,
+          Float64Array.from(w[0].data),
+          w[0].shape,
+          Float64Array.from(w[1].data),
+          [1, 1],
+          'same',
+          'relu',
+        );
       } else {
         want = ref.maxPool2dForward(host, shape, [2, 2], [2, 2], 'valid');
       }
@@ -92,7 +101,9 @@ describe('VGG16 from the legacy notop layout', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toMatch(/^dawnflow: .*vgg16_notop_small\.h5: 'block1_conv1_W_1:0' is \[3, 3, 3, 4\] but 'block1_conv1\/kernel:0' in layer 'block1_conv1' needs \[3, 3, 3, 64\]/);
+    expect(message).toMatch(
+      /^dawnflow: .*vgg16_notop_small\.h5: 'block1_conv1_W_1:0' is \[3, 3, 3, 4\] but 'block1_conv1\/kernel:0' in layer 'block1_conv1' needs \[3, 3, 3, 64\]/,
+    );
     expect(message).not.toContain('\n');
     expect(await weightsOf(model)).toEqual(before);
     model.dispose();
@@ -102,8 +113,12 @@ describe('VGG16 from the legacy notop layout', () => {
 function tinyModel(): Sequential {
   const base = new Model({
     name: 'base',
-    layers: [new InputLayer({ inputShape: [8, 8, 3] }), new Conv2D({ filters: 5, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1' }),
-      new MaxPooling2D({ poolSize: 2, name: 'p1' }), new Conv2D({ filters: 4, kernelSize: [2, 3], strides: 2, name: 'c2' })],
+    layers: [
+      new InputLayer({ inputShape: [8, 8, 3] }),
+      new Conv2D({ filters: 5, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1' }),
+      new MaxPooling2D({ poolSize: 2, name: 'p1' }),
+      new Conv2D({ filters: 4, kernelSize: [2, 3], strides: 2, name: 'c2' }),
+    ],
   });
   const m = new Sequential();
   m.add(base);
@@ -138,8 +153,12 @@ describe('save and load', () => {
     m.layers[2].trainable = false;
     m.compile({ optimizer: new Adam({ lr: 1e-2 }), loss: 'binary_crossentropy', metrics: ['acc'] });
     const batch = () => ({
-      x: Tensor.fromArray(Float32Array.from({ length: 4 * 192 }, (_, i) => (i % 17) / 17), [4, 8, 8, 3]),
-      y: Tensor.fromArray([0, 1, 1, 0], [4, 1]), size: 4,
+      x: Tensor.fromArray(
+        Float32Array.from({ length: 4 * 192 }, (_, i) => (i % 17) / 17),
+        [4, 8, 8, 3],
+      ),
+      y: Tensor.fromArray([0, 1, 1, 0], [4, 1]),
+      size: 4,
     });
     // Dropout draws from the global generator: reseed before each step that is compared.
     setSeed(1);
@@ -163,10 +182,13 @@ describe('save and load', () => {
     model.dispose();
   });
 
-  test("an older dawnflow checkpoint (float32 iterations, no vhat) restores its optimizer", async () => {
+  test('an older dawnflow checkpoint (float32 iterations, no vhat) restores its optimizer', async () => {
     const m = tinyModel();
     m.compile({ optimizer: new Adam({ lr: 1e-2 }), loss: 'binary_crossentropy' });
-    const x = Tensor.fromArray(Float32Array.from({ length: 2 * 192 }, (_, i) => (i % 5) / 5), [2, 8, 8, 3]);
+    const x = Tensor.fromArray(
+      Float32Array.from({ length: 2 * 192 }, (_, i) => (i % 5) / 5),
+      [2, 8, 8, 3],
+    );
     await trainOnBatch(m, { x, y: Tensor.fromArray([1, 0], [2, 1]), size: 2 });
     const path = join(dir, 'current.h5');
     await saveModel(m, path);
@@ -201,7 +223,9 @@ describe('save and load', () => {
     expect(await weightsOf({ weights: c.layers.slice(1).flatMap((l) => l.weights) })).toBe(cHead);
     const d = new Sequential({ name: 'other' });
     d.add(new Dense({ units: 2, inputShape: [3], name: 'nothing_in_common' }));
-    expect(() => loadWeights(d, path, { byName: true })).toThrow(/no layer name in the file matches a layer of 'other'/);
+    expect(() => loadWeights(d, path, { byName: true })).toThrow(
+      /no layer name in the file matches a layer of 'other'/,
+    );
     for (const m of [a, b, c, d]) m.dispose();
   });
 
@@ -209,16 +233,27 @@ describe('save and load', () => {
     const path = join(dir, 'lambda.h5');
     const config = {
       class_name: 'Sequential',
-      config: { name: 's', layers: [{ class_name: 'Lambda', config: { name: 'l', function: ['4wEAAAAAAAAA', null, null] } }] },
+      config: {
+        name: 's',
+        layers: [{ class_name: 'Lambda', config: { name: 'l', function: ['4wEAAAAAAAAA', null, null] } }],
+      },
     };
-    await writeKerasH5(path, [{ name: 'l', weights: [] }], { modelConfig: config, kerasVersion: '2.3.1', backend: 'tensorflow' });
-    expect(() => loadModel(path)).toThrow(/layer class 'Lambda' is not supported; dawnflow builds only .* and never runs code/);
+    await writeKerasH5(path, [{ name: 'l', weights: [] }], {
+      modelConfig: config,
+      kerasVersion: '2.3.1',
+      backend: 'tensorflow',
+    });
+    expect(() => loadModel(path)).toThrow(
+      /layer class 'Lambda' is not supported; dawnflow builds only .* and never runs code/,
+    );
   });
 
   test('a weights-only file given to loadModel says what to do', async () => {
     const path = join(dir, 'weights_only.h5');
     await saveWeights(tinyModel(), path);
-    expect(() => loadModel(path)).toThrow(/no model_config \(a weights-only file\); build the model and use loadWeights/);
+    expect(() => loadModel(path)).toThrow(
+      /no model_config \(a weights-only file\); build the model and use loadWeights/,
+    );
   });
 });
 
@@ -228,10 +263,15 @@ describe('real Keras files (dl4j fixtures)', () => {
     // The input is channels-first text: line c*8 + row holds 8 columns. Transpose to HWC.
     const lines = readFileSync(join(DL4J, 'keras1_cnn_tf/cnn_tf_input.txt'), 'utf8').trim().split('\n');
     const hwc = new Float32Array(8 * 8 * 3);
-    lines.forEach((line, i) => line.trim().split(/\s+/).forEach((v, col) => {
-      const [c, row] = [Math.floor(i / 8), i % 8];
-      hwc[(row * 8 + col) * 3 + c] = Number(v);
-    }));
+    lines.forEach((line, i) =>
+      line
+        .trim()
+        .split(/\s+/)
+        .forEach((v, col) => {
+          const [c, row] = [Math.floor(i / 8), i % 8];
+          hwc[(row * 8 + col) * 3 + c] = Number(v);
+        }),
+    );
     const y = noGrad(() => model.predictOnBatch(Tensor.fromArray(hwc, [1, 8, 8, 3])));
     const want = readFileSync(join(DL4J, 'keras1_cnn_tf/cnn_tf_output.txt'), 'utf8').trim().split(/\s+/).map(Number);
     expectClose(await y.data(), want, { atol: 1e-5, rtol: 0, label: 'keras1 cnn' });

@@ -30,16 +30,19 @@ test('float32 and int32 arrays of any rank round-trip', () => {
   });
 });
 
-test('the header is NumPy 1.24\'s np.save header, byte for byte', () => {
+test("the header is NumPy 1.24's np.save header, byte for byte", () => {
   // np.save(f, np.zeros((2, 3), np.float32)), NumPy 1.24: dict, 20 spare spaces for the first
   // axis (21 digits minus len('2')), then padding to 128 bytes and '\n'.
   const dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
   const text = `${dict + ' '.repeat(128 - 10 - dict.length - 1)}\n`;
-  const want = Buffer.concat([Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 118, 0]),
-    Buffer.from(text, 'latin1')]);
+  const want = Buffer.concat([
+    Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 118, 0]),
+    Buffer.from(text, 'latin1'),
+  ]);
   expect(npyHeader('<f4', [2, 3])).toEqual(want);
-  expect(npyHeader('<i4', [7]).toString('latin1'))
-    .toContain("'descr': '<i4', 'fortran_order': False, 'shape': (7,), }");
+  expect(npyHeader('<i4', [7]).toString('latin1')).toContain(
+    "'descr': '<i4', 'fortran_order': False, 'shape': (7,), }",
+  );
   expect(npyHeader('<f4', []).toString('latin1')).toContain("'shape': (), }");
   for (const shape of [[], [1], [2000, 4, 4, 512], [123456789, 1]]) {
     const h = npyHeader('<f4', shape);
@@ -55,8 +58,9 @@ test('writes replace the target atomically and leave no temporary files', () => 
   writeNpy(path, Float32Array.from([3, 4, 5]), [3]);
   expect(Array.from(readNpy(path).data)).toEqual([3, 4, 5]);
   expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
-  expect(() => writeNpy(join(dir, 'no', 'such', 'x.npy'), Float32Array.from([1]), [1]))
-    .toThrow(/^dawnflow: .*x\.npy: cannot write \(ENOENT\); check that the folder exists/);
+  expect(() => writeNpy(join(dir, 'no', 'such', 'x.npy'), Float32Array.from([1]), [1])).toThrow(
+    /^dawnflow: .*x\.npy: cannot write \(ENOENT\); check that the folder exists/,
+  );
 });
 
 test('reads big-endian arrays and version 2.0 headers', () => {
@@ -85,13 +89,16 @@ test('bad files and bad arguments are one-line errors naming the file', () => {
   writeNpy(join(dir, 'g.npy'), Float32Array.from([1, 2, 3]), [3]);
   const good = fs.readFileSync(join(dir, 'g.npy'));
   expect(bad('text.npy', 'hello')).toMatch(/not a \.npy file/);
-  expect(bad('cut.npy', good.subarray(0, good.length - 1)))
-    .toMatch(/truncated: shape \(3\) needs 12 data bytes, found 11/);
+  expect(bad('cut.npy', good.subarray(0, good.length - 1))).toMatch(
+    /truncated: shape \(3\) needs 12 data bytes, found 11/,
+  );
   expect(bad('long.npy', Buffer.concat([good, Buffer.alloc(4)]))).toMatch(/has extra bytes/);
-  expect(bad('f8.npy', Buffer.from(good.toString('latin1').replace('<f4', '<f8'), 'latin1')))
-    .toMatch(/dtype '<f8' is not supported; save float32 or int32/);
-  expect(bad('fort.npy', Buffer.from(good.toString('latin1').replace('False', 'True '), 'latin1')))
-    .toMatch(/Fortran-ordered arrays are not supported/);
+  expect(bad('f8.npy', Buffer.from(good.toString('latin1').replace('<f4', '<f8'), 'latin1'))).toMatch(
+    /dtype '<f8' is not supported; save float32 or int32/,
+  );
+  expect(bad('fort.npy', Buffer.from(good.toString('latin1').replace('False', 'True '), 'latin1'))).toMatch(
+    /Fortran-ordered arrays are not supported/,
+  );
   expect(() => readNpy(join(dir, 'missing.npy'))).toThrow(/missing\.npy: cannot read \(ENOENT\)/);
   const x = join(dir, 'x.npy');
   expect(() => writeNpy(x, Float32Array.from([1, 2]), [3])).toThrow(/shape \[3\] holds 3 values but/);

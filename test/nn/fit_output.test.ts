@@ -17,7 +17,8 @@ import { useGpu } from '../helpers/gpu.js';
 useGpu();
 
 const TRAIN = {
-  x: Float32Array.of(-2, -1, 0, 1, 2, 3, -3, 0.5, -0.5, 1.5), xShape: [10, 1],
+  x: Float32Array.of(-2, -1, 0, 1, 2, 3, -3, 0.5, -0.5, 1.5),
+  xShape: [10, 1],
   y: Float32Array.of(0, 1, 0, 1, 1, 0, 0, 1, 1, 0),
 };
 const VAL = { x: Float32Array.of(-1.5, 2.5, 0.25, -0.25, 4, -4), xShape: [6, 1], y: Float32Array.of(0, 1, 1, 0, 1, 0) };
@@ -42,8 +43,13 @@ async function fitText(tty: boolean, validation: boolean): Promise<string> {
   const out: string[] = [];
   const model = unit();
   await model.fit(TRAIN, {
-    epochs: 2, batchSize: 4, shuffle: false, validationData: validation ? VAL : undefined,
-    write: (s) => out.push(s), tty, now: scriptedClock(),
+    epochs: 2,
+    batchSize: 4,
+    shuffle: false,
+    validationData: validation ? VAL : undefined,
+    write: (s) => out.push(s),
+    tty,
+    now: scriptedClock(),
   });
   model.dispose();
   return out.join('');

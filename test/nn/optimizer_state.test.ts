@@ -10,8 +10,10 @@ const RMSPROP: StateLayout = { className: 'RMSprop', slots: ['accumulator'], pla
 const SHAPES = [[3, 2], [2]];
 
 /** Distinct values per slot kind and variable, so that a mix-up shows. */
-const values = (kinds: number) => Array.from({ length: kinds }, (_, k) =>
-  SHAPES.map((s, i) => Float32Array.from({ length: s[0] * (s[1] ?? 1) }, (_, j) => 100 * k + 10 * i + j)));
+const values = (kinds: number) =>
+  Array.from({ length: kinds }, (_, k) =>
+    SHAPES.map((s, i) => Float32Array.from({ length: s[0] * (s[1] ?? 1) }, (_, j) => 100 * k + 10 * i + j)),
+  );
 
 const weight = (name: string, shape: number[], data: Float32Array): SlotWeight => ({ name, shape, data });
 const renamed = (ws: SlotWeight[], name: (w: SlotWeight, i: number) => string) =>
@@ -20,8 +22,15 @@ const renamed = (ws: SlotWeight[], name: (w: SlotWeight, i: number) => string) =
 describe('Keras optimizer_weights', () => {
   test('Adam is written as Keras 2.3.1 writes it: int64 iterations, m, v, then 1-element vhat', () => {
     const out = kerasState(ADAM, 7, values(2), SHAPES);
-    expect(out.map((w) => w.name)).toEqual(['Adam/iterations:0', 'training/Adam/m_0_1:0', 'training/Adam/m_1_1:0',
-      'training/Adam/v_0_1:0', 'training/Adam/v_1_1:0', 'training/Adam/vhat_0_1:0', 'training/Adam/vhat_1_1:0']);
+    expect(out.map((w) => w.name)).toEqual([
+      'Adam/iterations:0',
+      'training/Adam/m_0_1:0',
+      'training/Adam/m_1_1:0',
+      'training/Adam/v_0_1:0',
+      'training/Adam/v_1_1:0',
+      'training/Adam/vhat_0_1:0',
+      'training/Adam/vhat_1_1:0',
+    ]);
     expect(out.map((w) => w.shape)).toEqual([[], [3, 2], [2], [3, 2], [2], [1], [1]]);
     expect([out[0].dtype, Array.from(out[0].integers!)]).toEqual(['int64', [7]]);
     expect(Array.from(out[5].data)).toEqual([0]);
@@ -31,8 +40,11 @@ describe('Keras optimizer_weights', () => {
 
   test('RMSprop as in the keras231-model-save fixture: iterations, then accumulator_i', () => {
     const out = kerasState(RMSPROP, 48, values(1), SHAPES);
-    expect(out.map((w) => w.name)).toEqual(['RMSprop/iterations:0', 'training/RMSprop/accumulator_0:0',
-      'training/RMSprop/accumulator_1:0']);
+    expect(out.map((w) => w.name)).toEqual([
+      'RMSprop/iterations:0',
+      'training/RMSprop/accumulator_0:0',
+      'training/RMSprop/accumulator_1:0',
+    ]);
     expect(restoreState(RMSPROP, out, SHAPES, 'f.h5')).toEqual({ iterations: 48, slots: values(1) });
   });
 
@@ -46,9 +58,11 @@ describe('Keras optimizer_weights', () => {
 
   test("dawnflow's older files (float32 iterations, no vhat) still restore", () => {
     const [m, v] = values(2);
-    const old = [weight('training/Adam/iterations:0', [], Float32Array.of(12)),
+    const old = [
+      weight('training/Adam/iterations:0', [], Float32Array.of(12)),
       ...m.map((d, i) => weight(`training/Adam/m_${i}:0`, SHAPES[i], d)),
-      ...v.map((d, i) => weight(`training/Adam/v_${i}:0`, SHAPES[i], d))];
+      ...v.map((d, i) => weight(`training/Adam/v_${i}:0`, SHAPES[i], d)),
+    ];
     expect(restoreState(ADAM, old, SHAPES, 'f.h5')).toEqual({ iterations: 12, slots: [m, v] });
   });
 
@@ -70,9 +84,13 @@ describe('Keras optimizer_weights', () => {
 
   test('state that does not fit is refused in one line naming the file', () => {
     const adam = kerasState(ADAM, 2, values(2), SHAPES);
-    const fail = (ws: SlotWeight[], l = ADAM, shapes = SHAPES) => () => restoreState(l, ws, shapes, 'f.h5');
-    expect(fail(adam, RMSPROP))
-      .toThrow(/^dawnflow: f.h5: optimizer weight Adam\/iterations:0 is Adam state, the optimizer is RMSprop$/);
+    const fail =
+      (ws: SlotWeight[], l = ADAM, shapes = SHAPES) =>
+      () =>
+        restoreState(l, ws, shapes, 'f.h5');
+    expect(fail(adam, RMSPROP)).toThrow(
+      /^dawnflow: f.h5: optimizer weight Adam\/iterations:0 is Adam state, the optimizer is RMSprop$/,
+    );
     expect(fail(adam, ADAM, [[3, 2], [3]])).toThrow(/weight training\/Adam\/m_1_1:0 is \[2\], variable 1 is \[3\]/);
     expect(fail(adam, ADAM, [[3, 2]])).toThrow(/training\/Adam\/m_1_1:0 does not fit 1 trained variables/);
     const noV1 = adam.filter((w) => w.name !== 'training/Adam/v_1_1:0');

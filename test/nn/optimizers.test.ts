@@ -84,21 +84,31 @@ describe('Adam (Keras 2.3: bias-corrected lr_t, eps-hat 1e-7)', () => {
     opt.step([v]);
     const saved = await opt.getWeights([v]);
     // Keras 2.3.1's names and order (keras231-model-save/chapter_model_adam_layout.txt).
-    expect(saved.map((w) => w.name)).toEqual(['Adam/iterations:0', 'training/Adam/m_0_1:0',
-      'training/Adam/v_0_1:0', 'training/Adam/vhat_0_1:0']);
-    expect(saved.map((w) => [w.dtype ?? 'float32', w.shape])).toEqual([['int64', []], ['float32', [N]],
-      ['float32', [N]], ['float32', [1]]]);
+    expect(saved.map((w) => w.name)).toEqual([
+      'Adam/iterations:0',
+      'training/Adam/m_0_1:0',
+      'training/Adam/v_0_1:0',
+      'training/Adam/vhat_0_1:0',
+    ]);
+    expect(saved.map((w) => [w.dtype ?? 'float32', w.shape])).toEqual([
+      ['int64', []],
+      ['float32', [N]],
+      ['float32', [N]],
+      ['float32', [1]],
+    ]);
     const other = new Adam({ lr: 1e-3 });
     other.setWeights([v], saved, 'test');
     expect(other.iterations).toBe(1);
     expect(Array.from((await other.getWeights([v]))[2].data)).toEqual(Array.from(saved[2].data));
     v.value.grad = null;
     expect(() => opt.step([v])).toThrow(/w\/kernel:0 has no gradient/);
-    expect(() => other.setWeights([v], saved.slice(1), 'file.h5'))
-      .toThrow(/file.h5: optimizer_weights has no Adam\/iterations:0/);
+    expect(() => other.setWeights([v], saved.slice(1), 'file.h5')).toThrow(
+      /file.h5: optimizer_weights has no Adam\/iterations:0/,
+    );
     const unnamed = saved.map((w, i) => ({ ...w, name: `param_${i}` }));
-    expect(() => other.setWeights([v], [...unnamed, unnamed[1]], 'file.h5'))
-      .toThrow(/file.h5: 5 optimizer weights, Adam over 1 variables needs 4, 3 or 2/);
+    expect(() => other.setWeights([v], [...unnamed, unnamed[1]], 'file.h5')).toThrow(
+      /file.h5: 5 optimizer weights, Adam over 1 variables needs 4, 3 or 2/,
+    );
   });
 });
 
@@ -106,9 +116,19 @@ test('learning rates must be positive; lr overrides learningRate as in Keras 2.3
   expect(() => new RMSprop({ lr: 0 })).toThrow(/must be > 0/);
   expect(new Adam({ lr: 1e-6, learningRate: 1 }).lr).toBe(1e-6);
   // Keras 2.3's get_config reads float32 backend variables back: the values carry f32 rounding.
-  expect(new RMSprop().getConfig())
-    .toEqual({ learning_rate: Math.fround(0.001), rho: Math.fround(0.9), decay: 0, epsilon: 1e-7 });
-  expect(new Adam({ lr: 1e-5 }).getConfig()).toEqual({ learning_rate: 9.999999747378752e-6,
-    beta_1: 0.8999999761581421, beta_2: 0.9990000128746033, decay: 0, epsilon: 1e-7, amsgrad: false });
+  expect(new RMSprop().getConfig()).toEqual({
+    learning_rate: Math.fround(0.001),
+    rho: Math.fround(0.9),
+    decay: 0,
+    epsilon: 1e-7,
+  });
+  expect(new Adam({ lr: 1e-5 }).getConfig()).toEqual({
+    learning_rate: 9.999999747378752e-6,
+    beta_1: 0.8999999761581421,
+    beta_2: 0.9990000128746033,
+    decay: 0,
+    epsilon: 1e-7,
+    amsgrad: false,
+  });
   Tensor.fromArray([1], [1]).dispose();
 });

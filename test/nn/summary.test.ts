@@ -39,10 +39,26 @@ function row(name: string, shape: string, params: number): string {
   return `${name.padEnd(28).slice(0, 28)} ${shape.padEnd(25)} ${String(params).padEnd(10)}`;
 }
 
-function table(model: string, rows: [string, string, number][], total: string, trainable: string, frozen: string): string {
-  const lines = [`Model: "${model}"`, '_'.repeat(65), row('Layer (type)', 'Output Shape', 0).replace(/0 *$/, 'Param #   '), '='.repeat(65)];
+function table(
+  model: string,
+  rows: [string, string, number][],
+  total: string,
+  trainable: string,
+  frozen: string,
+): string {
+  const lines = [
+    `Model: "${model}"`,
+    '_'.repeat(65),
+    row('Layer (type)', 'Output Shape', 0).replace(/0 *$/, 'Param #   '),
+    '='.repeat(65),
+  ];
   rows.forEach((r, i) => lines.push(row(...r), (i === rows.length - 1 ? '=' : '_').repeat(65)));
-  lines.push(`Total params: ${total}`, `Trainable params: ${trainable}`, `Non-trainable params: ${frozen}`, '_'.repeat(65));
+  lines.push(
+    `Total params: ${total}`,
+    `Trainable params: ${trainable}`,
+    `Non-trainable params: ${frozen}`,
+    '_'.repeat(65),
+  );
   return lines.join('\n');
 }
 
@@ -50,7 +66,9 @@ const quiet = () => {};
 
 describe('summary()', () => {
   test('Keras row layout: fields cut and padded at 29 / 55 / 65', () => {
-    expect(summaryRow(['input_1 (InputLayer)', '(None, 150, 150, 3)', '0'])).toBe(row('input_1 (InputLayer)', '(None, 150, 150, 3)', 0));
+    expect(summaryRow(['input_1 (InputLayer)', '(None, 150, 150, 3)', '0'])).toBe(
+      row('input_1 (InputLayer)', '(None, 150, 150, 3)', 0),
+    );
     // A name longer than its column is cut and the separator forced to a space.
     const long = summaryRow(['a_very_long_layer_name_indeed (Conv2D)', '(None, 1)', '5']);
     expect(long.slice(0, 29)).toBe('a_very_long_layer_name_indee ');
@@ -76,8 +94,10 @@ describe('summary()', () => {
     const base = vgg16Architecture({ inputShape: [150, 150, 3] });
     const model = chapterModel(base);
     const rows: [string, string, number][] = [
-      ['vgg16 (Model)', '(None, 4, 4, 512)', 14714688], ['flatten_1 (Flatten)', '(None, 8192)', 0],
-      ['dense_1 (Dense)', '(None, 256)', 2097408], ['dense_2 (Dense)', '(None, 1)', 257],
+      ['vgg16 (Model)', '(None, 4, 4, 512)', 14714688],
+      ['flatten_1 (Flatten)', '(None, 8192)', 0],
+      ['dense_1 (Dense)', '(None, 256)', 2097408],
+      ['dense_2 (Dense)', '(None, 1)', 257],
     ];
     expect(model.summary(quiet)).toBe(table('sequential_1', rows, '16,812,353', '16,812,353', '0'));
     expect(model.trainableWeights).toHaveLength(30);

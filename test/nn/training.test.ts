@@ -37,7 +37,13 @@ function tinyNet(): Sequential {
 }
 
 /** One training step of tinyNet in float64: returns the loss; updates w in place (Adam). */
-function refStep(w: Float64Array[], x: Float64Array, y: Float64Array, n: number, adam: { m: Float64Array[]; v: Float64Array[]; t: number; lr: number }): number {
+function refStep(
+  w: Float64Array[],
+  x: Float64Array,
+  y: Float64Array,
+  n: number,
+  adam: { m: Float64Array[]; v: Float64Array[]; t: number; lr: number },
+): number {
   const c = ref.conv2dForward(x, [n, 6, 6, 2], w[0], [3, 3, 2, 4], w[1], [1, 1], 'same', 'relu');
   const pool = ref.maxPool2dForward(c.y, c.shape, [2, 2], [2, 2], 'valid');
   const h = ref.denseForward(pool.y, w[2], w[3], n, 36, 3, 'relu');
@@ -47,15 +53,25 @@ function refStep(w: Float64Array[], x: Float64Array, y: Float64Array, n: number,
   const d2 = ref.denseBackward(h, w[4], ref.bceFromLogitsGradExact(z, y), n, 3, 1);
   const d1 = ref.denseBackward(pool.y, w[2], ref.activationBackward(h, d2.dx, 'relu'), n, 36, 3);
   const dPool = ref.maxPool2dBackward(c.y, c.shape, d1.dx, [2, 2], [2, 2], 'valid');
-  const d0 = ref.conv2dBackward(x, [n, 6, 6, 2], w[0], [3, 3, 2, 4], ref.activationBackward(c.y, dPool, 'relu'), [1, 1], 'same');
+  const d0 = ref.conv2dBackward(
+    x,
+    [n, 6, 6, 2],
+    w[0],
+    [3, 3, 2, 4],
+    ref.activationBackward(c.y, dPool, 'relu'),
+    [1, 1],
+    'same',
+  );
   const grads = [d0.dw, d0.db, d1.dw, d1.db, d2.dw, d2.db];
   adam.t++;
   const lrT = (adam.lr * Math.sqrt(1 - 0.999 ** adam.t)) / (1 - 0.9 ** adam.t);
-  grads.forEach((g, k) => g.forEach((gi, i) => {
-    adam.m[k][i] = 0.9 * adam.m[k][i] + 0.1 * gi;
-    adam.v[k][i] = 0.999 * adam.v[k][i] + 0.001 * gi * gi;
-    w[k][i] -= (lrT * adam.m[k][i]) / (Math.sqrt(adam.v[k][i]) + 1e-7);
-  }));
+  grads.forEach((g, k) =>
+    g.forEach((gi, i) => {
+      adam.m[k][i] = 0.9 * adam.m[k][i] + 0.1 * gi;
+      adam.v[k][i] = 0.999 * adam.v[k][i] + 0.001 * gi * gi;
+      w[k][i] -= (lrT * adam.m[k][i]) / (Math.sqrt(adam.v[k][i]) + 1e-7);
+    }),
+  );
   return loss;
 }
 
@@ -69,14 +85,27 @@ describe('training matches the float64 reference', () => {
     const y = Float64Array.from([0, 1, 1, 0, 1]);
     const w: Float64Array[] = [];
     for (const v of model.weights) w.push(await read64(v.value));
-    const adam = { m: w.map((a) => new Float64Array(a.length)), v: w.map((a) => new Float64Array(a.length)), t: 0, lr: 1e-2 };
+    const adam = {
+      m: w.map((a) => new Float64Array(a.length)),
+      v: w.map((a) => new Float64Array(a.length)),
+      t: 0,
+      lr: 1e-2,
+    };
     for (let step = 1; step <= 3; step++) {
-      const batch = { x: Tensor.fromArray(Float32Array.from(x), [n, 6, 6, 2]), y: Tensor.fromArray(Float32Array.from(y), [n, 1]), size: n };
+      const batch = {
+        x: Tensor.fromArray(Float32Array.from(x), [n, 6, 6, 2]),
+        y: Tensor.fromArray(Float32Array.from(y), [n, 1]),
+        size: n,
+      };
       const [loss] = await trainOnBatch(model, batch);
       const want = refStep(w, x, y, n, adam);
       expect(Math.abs(loss - want) / want, `seed ${seed} step ${step} loss ${loss} vs ${want}`).toBeLessThan(1e-4);
       for (const [k, v] of model.weights.entries()) {
-        expectClose(await read64(v.value), w[k], { atol: 1e-6, rtol: 1e-4, label: `seed ${seed} step ${step} ${v.name}` });
+        expectClose(await read64(v.value), w[k], {
+          atol: 1e-6,
+          rtol: 1e-4,
+          label: `seed ${seed} step ${step} ${v.name}`,
+        });
       }
     }
   });
@@ -84,10 +113,13 @@ describe('training matches the float64 reference', () => {
 
 function frozenBaseModel(): { base: Model; model: Sequential } {
   const base = new Model({
-    name: 'base', layers: [new InputLayer({ inputShape: [8, 8, 3] }),
+    name: 'base',
+    layers: [
+      new InputLayer({ inputShape: [8, 8, 3] }),
       new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'b1' }),
       new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'b2' }),
-      new MaxPooling2D({ poolSize: 2, name: 'pool' })],
+      new MaxPooling2D({ poolSize: 2, name: 'pool' }),
+    ],
   });
   const model = new Sequential();
   model.add(base);
@@ -99,7 +131,11 @@ function frozenBaseModel(): { base: Model; model: Sequential } {
 function randomBatch(n: number, seed: number) {
   return {
     x: Tensor.fromArray(Float32Array.from(uniform(n * 192, 0, 1, seed)), [n, 8, 8, 3]),
-    y: Tensor.fromArray(Float32Array.from({ length: n }, (_, i) => i % 2), [n, 1]), size: n,
+    y: Tensor.fromArray(
+      Float32Array.from({ length: n }, (_, i) => i % 2),
+      [n, 1],
+    ),
+    size: n,
   };
 }
 
@@ -144,8 +180,8 @@ describe('freezing', () => {
     dispatcher().resetCounts();
     await trainOnBatch(model, randomBatch(4, 8));
     // One weight gradient, on whichever kernel variant this adapter runs it.
-    const launched = (prefix: string) => [...dispatcher().counts].filter(([k]) => k.startsWith(prefix))
-      .reduce((a, [, n]) => a + n, 0);
+    const launched = (prefix: string) =>
+      [...dispatcher().counts].filter(([k]) => k.startsWith(prefix)).reduce((a, [, n]) => a + n, 0);
     expect(launched('conv2d_backward_weight')).toBe(1);
     // b2's input comes from frozen b1: no input gradient is needed anywhere in the base.
     expect(launched('conv2d_backward_input')).toBe(0);
@@ -163,12 +199,20 @@ describe('fit and evaluate', () => {
     const y = Float32Array.from({ length: n }, (_, i) => i % 2);
     const data = { x, xShape: [n, 8, 8, 3], y };
     const out: string[] = [];
-    const h = await model.fit(data, { epochs: 2, batchSize: 4, validationData: data, write: (s) => out.push(s), tty: false });
+    const h = await model.fit(data, {
+      epochs: 2,
+      batchSize: 4,
+      validationData: data,
+      write: (s) => out.push(s),
+      tty: false,
+    });
     expect(Object.keys(h.history).sort()).toEqual(['acc', 'loss', 'val_acc', 'val_loss']);
     expect(h.epoch).toEqual([0, 1]);
     const text = out.join('');
     expect(text).toMatch(/^Train on 10 samples, validate on 10 samples\nEpoch 1\/2\n/);
-    expect(text).toMatch(/\n10\/10 \[==============================\] - \d+s \d+(us|ms|s)\/step - loss: \d\.\d{4} - acc: \d\.\d{4} - val_loss: \d\.\d{4} - val_acc: \d\.\d{4}\n/);
+    expect(text).toMatch(
+      /\n10\/10 \[==============================\] - \d+s \d+(us|ms|s)\/step - loss: \d\.\d{4} - acc: \d\.\d{4} - val_loss: \d\.\d{4} - val_acc: \d\.\d{4}\n/,
+    );
     const v = await model.evaluate(data, { batchSize: 3 });
     expect(v.loss).toBeCloseTo(h.history.val_loss[1], 5);
     expect(v.acc).toBeCloseTo(h.history.val_acc[1], 6);
@@ -185,13 +229,15 @@ describe('fit and evaluate', () => {
 describe('micro-batches', () => {
   test('a batch split into micro-batches gives the full batch update', async () => {
     const [a, b] = [tinyNet(), tinyNet()];
-    for (const [i, v] of b.weights.entries()) v.assign(Tensor.fromArray((await a.weights[i].value.data()) as Float32Array, v.shape));
+    for (const [i, v] of b.weights.entries())
+      v.assign(Tensor.fromArray((await a.weights[i].value.data()) as Float32Array, v.shape));
     a.compile({ optimizer: new Adam({ lr: 1e-2 }), loss: 'binary_crossentropy', metrics: ['acc'] });
     b.compile({ optimizer: new Adam({ lr: 1e-2 }), loss: 'binary_crossentropy', metrics: ['acc'] });
     const seed = nextSeed();
     const batch = () => ({
       x: Tensor.fromArray(Float32Array.from(uniform(7 * 72, 0, 1, seed)), [7, 6, 6, 2]),
-      y: Tensor.fromArray([0, 1, 1, 0, 1, 0, 0], [7, 1]), size: 7,
+      y: Tensor.fromArray([0, 1, 1, 0, 1, 0, 0], [7, 1]),
+      size: 7,
     });
     for (let s = 0; s < 2; s++) {
       const whole = await trainOnBatch(a, batch());
@@ -199,21 +245,34 @@ describe('micro-batches', () => {
       expectClose(split, whole, { atol: 1e-6, rtol: 1e-5, label: `seed ${seed} step ${s} loss/acc` });
     }
     for (const [i, v] of b.weights.entries()) {
-      expectClose(await read64(v.value), await read64(a.weights[i].value), { atol: 1e-6, rtol: 1e-4, label: `seed ${seed} ${v.name}` });
+      expectClose(await read64(v.value), await read64(a.weights[i].value), {
+        atol: 1e-6,
+        rtol: 1e-4,
+        label: `seed ${seed} ${v.name}`,
+      });
     }
   });
 });
 
 describe('seeds and checkpoints', () => {
-  async function seededRun(seed: number, checkpoint?: string): Promise<{ history: Record<string, number[]>; weights: string }> {
+  async function seededRun(
+    seed: number,
+    checkpoint?: string,
+  ): Promise<{ history: Record<string, number[]>; weights: string }> {
     setSeed(seed);
     const m = new Sequential();
     m.add(new Dense({ units: 8, activation: 'relu', inputShape: [5] }));
     m.add(new Dropout({ rate: 0.5 }));
     m.add(new Dense({ units: 1, activation: 'sigmoid' }));
     m.compile({ optimizer: new Adam({ lr: 1e-2 }), loss: 'binary_crossentropy', metrics: ['acc'] });
-    const data = { x: Float32Array.from(uniform(40 * 5, -1, 1, 77)), xShape: [40, 5], y: Float32Array.from({ length: 40 }, (_, i) => i % 2) };
-    const callbacks = checkpoint ? [new ModelCheckpoint({ filepath: checkpoint, save: (p, model) => saveModel(model, p) })] : [];
+    const data = {
+      x: Float32Array.from(uniform(40 * 5, -1, 1, 77)),
+      xShape: [40, 5],
+      y: Float32Array.from({ length: 40 }, (_, i) => i % 2),
+    };
+    const callbacks = checkpoint
+      ? [new ModelCheckpoint({ filepath: checkpoint, save: (p, model) => saveModel(model, p) })]
+      : [];
     const h = await m.fit(data, { epochs: 3, batchSize: 8, verbose: 0, callbacks });
     const weights = await bytesOf(m.weights);
     m.dispose();

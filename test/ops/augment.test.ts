@@ -4,8 +4,12 @@
 // mode, cval 0 and 127, rescale 1/255. Identity batches must be bit-exact.
 import { describe, expect, test } from 'vitest';
 import {
-  CHAPTER_AUGMENTATION, randomTransform, transformMatrix, warpReference,
-  type AugmentOptions, type TransformParams,
+  CHAPTER_AUGMENTATION,
+  randomTransform,
+  transformMatrix,
+  warpReference,
+  type AugmentOptions,
+  type TransformParams,
 } from '../../src/data/augment.js';
 import { augmentBatch, uploadPixels, type FillMode, type WarpTransform } from '../../src/kernels/augment.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -20,8 +24,13 @@ type Shape4 = [number, number, number, number];
 const RESCALE = 1 / 255;
 const MODES: FillMode[] = ['nearest', 'constant', 'reflect', 'wrap'];
 const EXTREME: AugmentOptions = {
-  rotationRange: 180, widthShiftRange: 0.9, heightShiftRange: 0.9, shearRange: 45,
-  zoomRange: [0.25, 3], horizontalFlip: true, verticalFlip: true,
+  rotationRange: 180,
+  widthShiftRange: 0.9,
+  heightShiftRange: 0.9,
+  shearRange: 45,
+  zoomRange: [0.25, 3],
+  horizontalFlip: true,
+  verticalFlip: true,
 };
 /** Distance (pixels) to a 'constant' / 'wrap' discontinuity within which either side is right. */
 const EDGE_EPS = 1e-5;
@@ -63,7 +72,12 @@ function ambiguous(t: WarpTransform, h: number, w: number, mode: FillMode): Uint
   return out;
 }
 
-interface Case { shape: Shape4; bytes: Uint8Array; transforms: WarpTransform[]; label: string }
+interface Case {
+  shape: Shape4;
+  bytes: Uint8Array;
+  transforms: WarpTransform[];
+  label: string;
+}
 
 function randomCase(shape: Shape4, mode: FillMode): Case {
   const [n, h, w] = shape;
@@ -72,7 +86,8 @@ function randomCase(shape: Shape4, mode: FillMode): Case {
   const rng = new Rng(paramSeed);
   // Image 0 from the chapter's generator, the rest from extreme ranges.
   const transforms = Array.from({ length: n }, (_, i) =>
-    toWarp(randomTransform(i === 0 ? CHAPTER_AUGMENTATION : EXTREME, h, w, rng), h, w));
+    toWarp(randomTransform(i === 0 ? CHAPTER_AUGMENTATION : EXTREME, h, w, rng), h, w),
+  );
   const label = `${mode} [${shape}] pixel seed ${pixelSeed} param seed ${paramSeed}`;
   return { shape, bytes: randomBytes(n * h * w * 3, pixelSeed), transforms, label };
 }
@@ -105,7 +120,11 @@ async function check(k: Case, mode: FillMode, cval: number): Promise<void> {
   expectClose(got, want, { atol: 1e-4, rtol: 0, label: `${k.label} cval ${cval} (${skipped} cells skipped)` });
 }
 
-const SHAPES: Shape4[] = [[3, 7, 5, 3], [3, 37, 29, 3], [3, 150, 150, 3]];
+const SHAPES: Shape4[] = [
+  [3, 7, 5, 3],
+  [3, 37, 29, 3],
+  [3, 150, 150, 3],
+];
 
 describe.each(MODES)('fill mode %s', (mode) => {
   test.each(SHAPES)('chapter + extreme transforms, batch [%i, %i, %i, %i], cval 0 and 127', async (...s) => {
@@ -115,13 +134,26 @@ describe.each(MODES)('fill mode %s', (mode) => {
 });
 
 test('integer and half-integer shifts hit the edges and the wrap seams exactly (no cells skipped)', async () => {
-  for (const [h, w] of [[7, 5], [6, 9]]) {
+  for (const [h, w] of [
+    [7, 5],
+    [6, 9],
+  ]) {
     const shifts = [
-      [-(h - 1), 0], [0, -(w - 1)], [h - 1, w - 1], [-2 * (h - 1), 3 * (w - 1)], [-h, w], [0.5, -0.5],
-      [h - 1.5, -(w - 0.5)], [2 * (h - 1) + 0.25, -2 * (w - 1) - 0.25], [0, 0],
+      [-(h - 1), 0],
+      [0, -(w - 1)],
+      [h - 1, w - 1],
+      [-2 * (h - 1), 3 * (w - 1)],
+      [-h, w],
+      [0.5, -0.5],
+      [h - 1.5, -(w - 0.5)],
+      [2 * (h - 1) + 0.25, -2 * (w - 1) - 0.25],
+      [0, 0],
     ];
-    const transforms = shifts.map(([a, b], i) =>
-      ({ matrix: [1, 0, a, 0, 1, b], flipHorizontal: i % 2 === 1, flipVertical: i % 3 === 1 }));
+    const transforms = shifts.map(([a, b], i) => ({
+      matrix: [1, 0, a, 0, 1, b],
+      flipHorizontal: i % 2 === 1,
+      flipVertical: i % 3 === 1,
+    }));
     const shape: Shape4 = [transforms.length, h, w, 3];
     const seed = nextSeed();
     const bytes = randomBytes(shape[0] * h * w * 3, seed);
@@ -145,7 +177,11 @@ test('integer and half-integer shifts hit the edges and the wrap seams exactly (
 // f32(byte) * f32(1/255), rounded once, as the GPU computes it.
 const exactScaled = (b: number): number => Math.fround(b * Math.fround(RESCALE));
 
-const IDENTITY_SHAPES: Shape4[] = [[3, 150, 150, 3], [2, 7, 5, 3], [1, 1, 1, 3]];
+const IDENTITY_SHAPES: Shape4[] = [
+  [3, 150, 150, 3],
+  [2, 7, 5, 3],
+  [1, 1, 1, 3],
+];
 
 test.each(IDENTITY_SHAPES)('identity batch [%i, %i, %i, %i] is bit-exact: byte * 1/255 in f32', async (...s) => {
   const shape = s as Shape4;
@@ -156,8 +192,11 @@ test.each(IDENTITY_SHAPES)('identity batch [%i, %i, %i, %i] is bit-exact: byte *
   const fast = augmentBatch(px, shape, null, { fillMode: 'constant', cval: 9, rescale: RESCALE });
   expectClose(await read64(fast), want, { atol: 0, rtol: 0, label: `fast path [${shape}] seed ${seed}` });
   // The general kernel with identity matrices lands on whole pixels with weight 1: also exact.
-  const ident = Array.from({ length: shape[0] }, () =>
-    ({ matrix: [1, 0, 0, 0, 1, 0], flipHorizontal: false, flipVertical: false }));
+  const ident = Array.from({ length: shape[0] }, () => ({
+    matrix: [1, 0, 0, 0, 1, 0],
+    flipHorizontal: false,
+    flipVertical: false,
+  }));
   for (const mode of MODES) {
     const y = augmentBatch(px, shape, ident, { fillMode: mode, cval: 9, rescale: RESCALE });
     expectClose(await read64(y), want, { atol: 0, rtol: 0, label: `warp path ${mode} [${shape}] seed ${seed}` });
@@ -171,8 +210,10 @@ test('flips alone reverse columns / rows exactly', async () => {
   const seed = nextSeed();
   const bytes = randomBytes(2 * 4 * 5 * 3, seed);
   const px = uploadPixels(bytes, shape);
-  const flips = [{ matrix: [1, 0, 0, 0, 1, 0], flipHorizontal: true, flipVertical: false },
-    { matrix: [1, 0, 0, 0, 1, 0], flipHorizontal: false, flipVertical: true }];
+  const flips = [
+    { matrix: [1, 0, 0, 0, 1, 0], flipHorizontal: true, flipVertical: false },
+    { matrix: [1, 0, 0, 0, 1, 0], flipHorizontal: false, flipVertical: true },
+  ];
   const y = augmentBatch(px, shape, flips, { fillMode: 'nearest', cval: 0, rescale: 1 });
   const got = await read64(y);
   const want = new Float64Array(got.length);

@@ -29,19 +29,34 @@ afterEach(() => {
 // Long f32 sums (up to 576 taps, 5625 positions for dw): rtol 1e-3 as for matmul.
 const TOL = { atol: 2e-4, rtol: 1e-3 };
 
-interface Case { x: number[]; k: [number, number]; co: number; s: [number, number]; pad: Padding; act: Activation }
+interface Case {
+  x: number[];
+  k: [number, number];
+  co: number;
+  s: [number, number];
+  pad: Padding;
+  act: Activation;
+}
 
 /** A case written as the test names print it: 'NxHxWxC kHxW coN sHxW padding activation'. */
 function conv(spec: string): Case {
   const [x, k, co, s, pad, act] = spec.split(' ');
-  const dims = (t: string) => t.replace(/^[a-z]+/, '').split('x').map(Number);
+  const dims = (t: string) =>
+    t
+      .replace(/^[a-z]+/, '')
+      .split('x')
+      .map(Number);
   const pair = (t: string) => dims(t) as [number, number];
   return { x: dims(x), k: pair(k), co: dims(co)[0], s: pair(s), pad: pad as Padding, act: act as Activation };
 }
 
 const CASES: Case[] = [
-  '1x1x1x3 k1x1 co5 s1x1 valid linear', '2x7x7x3 k3x3 co5 s1x1 same relu', '1x9x9x5 k3x3 co64 s2x2 same linear',
-  '2x9x7x5 k2x3 co3 s2x2 valid relu', '1x8x8x3 k5x5 co4 s2x2 same linear', '3x6x5x2 k4x4 co2 s3x1 same sigmoid',
+  '1x1x1x3 k1x1 co5 s1x1 valid linear',
+  '2x7x7x3 k3x3 co5 s1x1 same relu',
+  '1x9x9x5 k3x3 co64 s2x2 same linear',
+  '2x9x7x5 k2x3 co3 s2x2 valid relu',
+  '1x8x8x3 k5x5 co4 s2x2 same linear',
+  '3x6x5x2 k4x4 co2 s3x1 same sigmoid',
   '1x37x37x3 k3x3 co64 s1x1 same relu',
 ].map(conv);
 // VGG16's block2 shape at 150x150 input, batch 1: only on the tiled core (the naive one is slow).
@@ -61,7 +76,8 @@ async function check(c: Case, variant: GemmVariant | ConvVariant): Promise<void>
   const w = randomPair([kh, kw, ci, c.co], -0.3, 0.3);
   const b = randomPair([c.co], -0.3, 0.3);
   const r = randomPair([g.batch, g.OH, g.OW, g.CO]);
-  const label = `${variant} seeds ${x.seed},${w.seed},${b.seed},${r.seed} x=[${c.x}] k=${kh}x${kw}` +
+  const label =
+    `${variant} seeds ${x.seed},${w.seed},${b.seed},${r.seed} x=[${c.x}] k=${kh}x${kw}` +
     ` co=${c.co} s=${c.s} ${c.pad} ${c.act}`;
   for (const p of [x, w, b]) p.t.requiresGrad = true;
   const y = tidy(() => {
@@ -88,11 +104,16 @@ async function check(c: Case, variant: GemmVariant | ConvVariant): Promise<void>
 // other input channel counts are padded to 4 in the forward;
 // M and CO/4 deliberately not multiples of the 8x8 blocks; CI=12 mixes sg and GEMM kernels.
 const TEX_CASES: Case[] = [
-  '1x1x1x4 k1x1 co4 s1x1 valid linear', '2x7x7x8 k3x3 co12 s1x1 same relu', '1x9x9x16 k3x3 co20 s2x2 same linear',
-  '3x9x7x8 k2x3 co4 s2x1 valid sigmoid', '1x8x8x4 k5x5 co8 s2x2 same linear', '2x5x5x12 k3x3 co36 s1x1 same relu',
+  '1x1x1x4 k1x1 co4 s1x1 valid linear',
+  '2x7x7x8 k3x3 co12 s1x1 same relu',
+  '1x9x9x16 k3x3 co20 s2x2 same linear',
+  '3x9x7x8 k2x3 co4 s2x1 valid sigmoid',
+  '1x8x8x4 k5x5 co8 s2x2 same linear',
+  '2x5x5x12 k3x3 co36 s1x1 same relu',
   '1x37x37x64 k3x3 co64 s1x1 same relu',
   // RGB-like inputs: the forward pads the channels to 4, the gradients take the GEMM kernels.
-  '2x7x7x3 k3x3 co8 s1x1 same relu', '1x9x9x5 k3x3 co4 s2x2 valid linear',
+  '2x7x7x3 k3x3 co8 s1x1 same relu',
+  '1x9x9x5 k3x3 co4 s2x2 valid linear',
 ].map(conv);
 
 describe.each(CONV_VARIANTS.filter((v) => v !== 'gemm'))('conv2d, %s variant', (variant) => {
@@ -123,7 +144,11 @@ test('conv2d 3x3 64->64 on 75x75 (VGG16 block2 at 150x150), tiled core', async (
 test('conv2d 3x3 64->64 on 75x75 (VGG16 block2 at 150x150), sg variant', async () => check(BIG, 'sg'));
 
 test('conv2d shape rule: output sizes and clear errors', () => {
-  expect(conv2dGeometry([4, 150, 150, 3], [3, 3, 3, 64], { padding: 'same' })).toMatchObject({ OH: 150, OW: 150, PT: 1 });
+  expect(conv2dGeometry([4, 150, 150, 3], [3, 3, 3, 64], { padding: 'same' })).toMatchObject({
+    OH: 150,
+    OW: 150,
+    PT: 1,
+  });
   expect(conv2dGeometry([1, 5, 5, 1], [3, 3, 1, 1], { padding: 'same', strides: 2 })).toMatchObject({ OH: 3, PT: 1 });
   expect(conv2dGeometry([1, 4, 4, 1], [3, 3, 1, 1], { padding: 'same', strides: 2 })).toMatchObject({ OH: 2, PT: 0 });
   expect(() => conv2dGeometry([1, 5, 5, 3], [3, 3, 4, 8])).toThrow(/expects 4 channels/);

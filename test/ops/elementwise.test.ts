@@ -7,13 +7,36 @@ import { describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
 import { backward } from '../../src/autograd/tape.js';
 import {
-  add, addScalar, broadcastTo, copy, div, exp, full, log, maximum, minimum, mul, mulScalar, neg, ones, relu,
-  sigmoid, sqrt, square, sub, zeros,
+  add,
+  addScalar,
+  broadcastTo,
+  copy,
+  div,
+  exp,
+  full,
+  log,
+  maximum,
+  minimum,
+  mul,
+  mulScalar,
+  neg,
+  ones,
+  relu,
+  sigmoid,
+  sqrt,
+  square,
+  sub,
+  zeros,
 } from '../../src/ops/elementwise.js';
 import { binaryOp, unaryOp } from '../../src/ops/elementwise_apply.js';
 import { binaryRaw, unaryRaw, type BinaryOp, type UnaryOp } from '../../src/kernels/elementwise.js';
 import {
-  BINARY_TABLE, drawDomain, UNARY_TABLE, type BinaryName, type Domain, type UnaryName,
+  BINARY_TABLE,
+  drawDomain,
+  UNARY_TABLE,
+  type BinaryName,
+  type Domain,
+  type UnaryName,
 } from '../../src/kernels/elementwise_table.js';
 import { sum } from '../../src/ops/reduce.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -72,7 +95,11 @@ async function checkUnary(u: UnaryCase, x: Float64Array, label: string): Promise
     return y;
   });
   const tag = `${label} seed ${r.seed}`;
-  expectClose(await read64(y), x.map((v) => u.ref(v, alpha)), { ...TOL, label: `${tag} y` });
+  expectClose(
+    await read64(y),
+    x.map((v) => u.ref(v, alpha)),
+    { ...TOL, label: `${tag} y` },
+  );
   if (u.grad) {
     const f = (v: number) => u.ref(v, alpha);
     // At a singular point the gradient is a convention (0 at relu's kink, as TF) or infinite:
@@ -81,7 +108,11 @@ async function checkUnary(u: UnaryCase, x: Float64Array, label: string): Promise
     const keep = [...x.keys()].filter((i) => !s.includes(x[i]) && Number.isFinite(slope(f, x[i], s)));
     const got = await read64(xt.grad!);
     const want = keep.map((i) => r.host[i] * slope(f, x[i], s));
-    expectClose(keep.map((i) => got[i]), want, { ...TOL, label: `${tag} dx` });
+    expectClose(
+      keep.map((i) => got[i]),
+      want,
+      { ...TOL, label: `${tag} dx` },
+    );
   }
   for (const t of [xt, y, r.t, xt.grad]) t?.dispose();
 }
@@ -105,11 +136,19 @@ test.each(['relu', 'abs'] as const)('%s gradient at exactly 0 is 0 (as TF)', asy
 });
 
 test.each([
-  [[2, 3], 2.5], [[37], 0], [[1], 1], [[5, 1, 3], -7.25], [[75 * 75 * 3 + 1], 0.1],
+  [[2, 3], 2.5],
+  [[37], 0],
+  [[1], 1],
+  [[5, 1, 3], -7.25],
+  [[75 * 75 * 3 + 1], 0.1],
 ] as [number[], number][])('full(%j, %d), zeros, ones', async (shape, value) => {
   const n = size(shape);
   const label = `shape [${shape}] value ${value}`;
-  const made = [[full(shape, value), Math.fround(value)], [zeros(shape), 0], [ones(shape), 1]] as const;
+  const made = [
+    [full(shape, value), Math.fround(value)],
+    [zeros(shape), 0],
+    [ones(shape), 1],
+  ] as const;
   for (const [t, v] of made) {
     expect(t.shape).toEqual(shape);
     expectClose(await read64(t), new Float64Array(n).fill(v), { atol: 0, rtol: 0, label });
@@ -130,8 +169,14 @@ function stretch(v: Float64Array, shape: number[], out: number[]): Float64Array 
  * op(a, b) against the map on the broadcast shape; with a rule, da and db of L = sum(y * r)
  * against r times each partial by finite differences, summed to the operand's shape.
  */
-async function checkBinary(o: BinaryCase, a: Float64Array, as: number[], b: Float64Array, bs: number[],
-  label: string): Promise<void> {
+async function checkBinary(
+  o: BinaryCase,
+  a: Float64Array,
+  as: number[],
+  b: Float64Array,
+  bs: number[],
+  label: string,
+): Promise<void> {
   const out = ref.broadcastBinary('add', a, as, b, bs).shape;
   const [at, bt] = [upload(a, as), upload(b, bs)];
   const r = randomPair(out);
@@ -144,7 +189,11 @@ async function checkBinary(o: BinaryCase, a: Float64Array, as: number[], b: Floa
   const tag = `${label} seed ${r.seed}`;
   const [A, B] = [stretch(a, as, out), stretch(b, bs, out)];
   expect(y.shape).toEqual(out);
-  expectClose(await read64(y), A.map((x, i) => o.ref(x, B[i])), { ...TOL, label: `${tag} y` });
+  expectClose(
+    await read64(y),
+    A.map((x, i) => o.ref(x, B[i])),
+    { ...TOL, label: `${tag} y` },
+  );
   if (o.grad) {
     const da = A.map((x, i) => r.host[i] * slope((v) => o.ref(v, B[i]), x));
     const db = A.map((x, i) => r.host[i] * slope((v) => o.ref(x, v), B[i], o.singularB));
@@ -161,20 +210,31 @@ const BCASTS: [number[], number[]][] = [
   [[75 * 75 * 3 + 1], [75 * 75 * 3 + 1]],
   [[2, 3], [3]],
   [[3], [2, 3]],
-  [[4, 1, 3], [1, 5, 1]],
+  [
+    [4, 1, 3],
+    [1, 5, 1],
+  ],
   [[7], []],
   [[], [7]],
   [[1], [1]],
-  [[2, 1, 3, 1, 2], [4, 1, 5, 2]],
-  [[1, 4, 1, 5, 1, 3, 1, 2], [1, 3, 5, 2, 3, 2, 1]],
+  [
+    [2, 1, 3, 1, 2],
+    [4, 1, 5, 2],
+  ],
+  [
+    [1, 4, 1, 5, 1, 3, 1, 2],
+    [1, 3, 5, 2, 3, 2, 1],
+  ],
 ];
 
 describe.each(BINARY)('binary $name', (o) => {
-  test.each(BCASTS)('%j with %j: forward against the float64 map, gradients against finite differences',
+  test.each(BCASTS)(
+    '%j with %j: forward against the float64 map, gradients against finite differences',
     async (as, bs) => {
       const [a, b] = [draw(o.domain.a, size(as)), draw(o.domain.b, size(bs))];
       await checkBinary(o, a.host, as, b.host, bs, `${o.name} seeds ${a.seed},${b.seed} [${as}] with [${bs}]`);
-    });
+    },
+  );
 
   test.runIf(!!o.awkward)('awkward pairs', async () => {
     const pairs = o.awkward!;
@@ -187,7 +247,11 @@ test('a tensor combined with itself: mul(x, x) gives 2x, sub(x, x) gives 0', asy
   const x = randomPair([37]);
   x.t.requiresGrad = true;
   backward(sum(mul(x.t, x.t)));
-  expectClose(await read64(x.t.grad!), x.host.map((v) => 2 * v), { ...TOL, label: `seed ${x.seed} mul` });
+  expectClose(
+    await read64(x.t.grad!),
+    x.host.map((v) => 2 * v),
+    { ...TOL, label: `seed ${x.seed} mul` },
+  );
   x.t.grad!.dispose();
   x.t.grad = null;
   backward(sum(sub(x.t, x.t)));
@@ -210,13 +274,22 @@ test('the public ops are their table records', async () => {
   const x = randomPair([37], 0.5, 2);
   const y = randomPair([37], 0.5, 2);
   const pairs: [Tensor, Tensor][] = [
-    [relu(x.t), unaryOp('relu', x.t)], [sigmoid(x.t), unaryOp('sigmoid', x.t)], [neg(x.t), unaryOp('neg', x.t)],
-    [exp(x.t), unaryOp('exp', x.t)], [log(x.t), unaryOp('log', x.t)], [sqrt(x.t), unaryOp('sqrt', x.t)],
-    [square(x.t), unaryOp('square', x.t)], [mulScalar(x.t, 3), unaryOp('scale', x.t, 3)],
-    [addScalar(x.t, 3), unaryOp('addScalar', x.t, 3)], [copy(x.t), unaryOp('copy', x.t)],
-    [add(x.t, y.t), binaryOp('add', x.t, y.t)], [sub(x.t, y.t), binaryOp('sub', x.t, y.t)],
-    [mul(x.t, y.t), binaryOp('mul', x.t, y.t)], [div(x.t, y.t), binaryOp('div', x.t, y.t)],
-    [maximum(x.t, y.t), binaryOp('max', x.t, y.t)], [minimum(x.t, y.t), binaryOp('min', x.t, y.t)],
+    [relu(x.t), unaryOp('relu', x.t)],
+    [sigmoid(x.t), unaryOp('sigmoid', x.t)],
+    [neg(x.t), unaryOp('neg', x.t)],
+    [exp(x.t), unaryOp('exp', x.t)],
+    [log(x.t), unaryOp('log', x.t)],
+    [sqrt(x.t), unaryOp('sqrt', x.t)],
+    [square(x.t), unaryOp('square', x.t)],
+    [mulScalar(x.t, 3), unaryOp('scale', x.t, 3)],
+    [addScalar(x.t, 3), unaryOp('addScalar', x.t, 3)],
+    [copy(x.t), unaryOp('copy', x.t)],
+    [add(x.t, y.t), binaryOp('add', x.t, y.t)],
+    [sub(x.t, y.t), binaryOp('sub', x.t, y.t)],
+    [mul(x.t, y.t), binaryOp('mul', x.t, y.t)],
+    [div(x.t, y.t), binaryOp('div', x.t, y.t)],
+    [maximum(x.t, y.t), binaryOp('max', x.t, y.t)],
+    [minimum(x.t, y.t), binaryOp('min', x.t, y.t)],
   ];
   for (const [api, rec] of pairs) {
     expectClose(await read64(api), await read64(rec), { atol: 0, rtol: 0, label: `seeds ${x.seed},${y.seed}` });
@@ -227,8 +300,24 @@ test('the public ops are their table records', async () => {
 
 describe('broadcastTo', () => {
   test.each([
-    [[3], [2, 3]], [[4, 1], [2, 4, 5]], [[], [37]], [[1, 1], [3, 1]], [[2, 3], [2, 3]],
-    [[75, 1, 3], [2, 75, 75, 3]],
+    [[3], [2, 3]],
+    [
+      [4, 1],
+      [2, 4, 5],
+    ],
+    [[], [37]],
+    [
+      [1, 1],
+      [3, 1],
+    ],
+    [
+      [2, 3],
+      [2, 3],
+    ],
+    [
+      [75, 1, 3],
+      [2, 75, 75, 3],
+    ],
   ] as [number[], number[]][])('%j -> %j: values and gradient', async (xs, out) => {
     const x = randomPair(xs);
     const r = randomPair(out);

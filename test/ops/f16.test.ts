@@ -10,7 +10,11 @@ import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { TEXTURE_WIDTH } from '../../src/gpu/texture_pool.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import {
-  hasSubgroups8, planSettings, setConvVariant, setTexturePrecision, texturePrecision,
+  hasSubgroups8,
+  planSettings,
+  setConvVariant,
+  setTexturePrecision,
+  texturePrecision,
 } from '../../src/kernels/plan_context.js';
 import { mul } from '../../src/ops/elementwise.js';
 import type { Activation } from '../../src/kernels/activation.js';
@@ -64,7 +68,8 @@ function fromHalfBits(h: number): number {
 
 /** Whether this device stages in f16 when asked (the dispatcher's condition). */
 const HALF = currentGpu().features.includes('core-features-and-limits');
-const NO_HALF = "this adapter has no 'core-features-and-limits' (compatibility mode): no rgba16float " +
+const NO_HALF =
+  "this adapter has no 'core-features-and-limits' (compatibility mode): no rgba16float " +
   'storage textures, so no f16 staging';
 /** The Winograd cases also need 8-lane subgroups (the wino kernels' condition). */
 const SG8 = hasSubgroups8();
@@ -99,67 +104,79 @@ test('host f16 rounding: known values, ties to even, subnormals, overflow', () =
 
 // --- the staging kernel ---------------------------------------------------------------------------
 
-test.skipIf(!HALF)(skipNote('stage_f16 writes f16(x) in the texture layout, rounded to nearest like the host',
-  HALF, NO_HALF), async () => {
-  const d = dispatcher();
-  const texels = TEXTURE_WIDTH + 123; // a full row and a partial one
-  const rnd = mulberry32(12345);
-  const src = new Float32Array(texels * 4);
-  for (let i = 0; i < src.length; i++) {
-    const sign = rnd() < 0.5 ? -1 : 1;
-    const kind = i % 4;
-    if (kind === 0) src[i] = sign * rnd(); // inputs in [-1, 1]
-    else if (kind === 1) src[i] = sign * 2 ** (-14 + 29.99 * rnd()); // every normal binade to 65504
-    else if (kind === 2) src[i] = sign * (1 + (2 * Math.floor(rnd() * 1024) + 1) * 2 ** -11); // ties
-    else src[i] = sign * 2 ** (-26 + 12 * rnd()); // the subnormal range and below
-  }
-  src.set([0, -0, 65504, -65504, 2 ** -24, 2 ** -25, 1 + 2 ** -11, 1 + 3 * 2 ** -11]);
-  const buf = Tensor.fromArray(src, [src.length]);
-  const rows = 2;
-  const tex = d.device.createTexture({
-    size: [TEXTURE_WIDTH, rows], format: 'rgba16float', label: 'f16 test',
-    usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC,
-  });
-  const rowBytes = TEXTURE_WIDTH * 8;
-  const back = d.device.createBuffer({ size: rows * rowBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  try {
-    d.resetCounts();
-    d.stageF16(buf.buffer, tex, texels);
-    expect(d.counts.get('stage_f16')).toBe(1);
-    await d.sync();
-    const enc = d.device.createCommandEncoder();
-    enc.copyTextureToBuffer({ texture: tex }, { buffer: back, bytesPerRow: rowBytes }, [TEXTURE_WIDTH, rows, 1]);
-    d.device.queue.submit([enc.finish()]);
-    await back.mapAsync(GPUMapMode.READ);
-    const bits = new Uint16Array(back.getMappedRange().slice(0));
-    back.unmap();
-    const got = Array.from(bits, fromHalfBits);
-    // Texels past the operand are untouched (zero-initialised).
-    expect(got.slice(texels * 4).every((v) => v === 0)).toBe(true);
-    // The kernel rounds to nearest itself (the store's conversion may truncate: lavapipe's does),
-    // so every adapter must give the host's f16 values; one that flushes f16 subnormals to zero
-    // on the store may differ there only.
-    let misses = 0;
-    let flushed = 0;
-    let first = '';
+test.skipIf(!HALF)(
+  skipNote('stage_f16 writes f16(x) in the texture layout, rounded to nearest like the host', HALF, NO_HALF),
+  async () => {
+    const d = dispatcher();
+    const texels = TEXTURE_WIDTH + 123; // a full row and a partial one
+    const rnd = mulberry32(12345);
+    const src = new Float32Array(texels * 4);
     for (let i = 0; i < src.length; i++) {
-      const want = roundHalf(src[i]);
-      if (got[i] === want) continue;
-      if (got[i] === 0 && Math.abs(want) < 2 ** -14) {
-        flushed++;
-        continue;
-      }
-      if (misses++ === 0) first = `[${i}] ${src[i]} -> ${got[i]}, want ${want}`;
+      const sign = rnd() < 0.5 ? -1 : 1;
+      const kind = i % 4;
+      if (kind === 0)
+        src[i] = sign * rnd(); // inputs in [-1, 1]
+      else if (kind === 1)
+        src[i] = sign * 2 ** (-14 + 29.99 * rnd()); // every normal binade to 65504
+      else if (kind === 2)
+        src[i] = sign * (1 + (2 * Math.floor(rnd() * 1024) + 1) * 2 ** -11); // ties
+      else src[i] = sign * 2 ** (-26 + 12 * rnd()); // the subnormal range and below
     }
-    console.log(`stage_f16 on ${currentGpu().info.description}: ${src.length - misses - flushed}/${src.length} ` +
-      `as the host rounds, ${flushed} subnormals flushed to zero`);
-    expect(misses, first).toBe(0);
-  } finally {
-    buf.dispose();
-    tex.destroy();
-    back.destroy();
-  }
-});
+    src.set([0, -0, 65504, -65504, 2 ** -24, 2 ** -25, 1 + 2 ** -11, 1 + 3 * 2 ** -11]);
+    const buf = Tensor.fromArray(src, [src.length]);
+    const rows = 2;
+    const tex = d.device.createTexture({
+      size: [TEXTURE_WIDTH, rows],
+      format: 'rgba16float',
+      label: 'f16 test',
+      usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC,
+    });
+    const rowBytes = TEXTURE_WIDTH * 8;
+    const back = d.device.createBuffer({
+      size: rows * rowBytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    try {
+      d.resetCounts();
+      d.stageF16(buf.buffer, tex, texels);
+      expect(d.counts.get('stage_f16')).toBe(1);
+      await d.sync();
+      const enc = d.device.createCommandEncoder();
+      enc.copyTextureToBuffer({ texture: tex }, { buffer: back, bytesPerRow: rowBytes }, [TEXTURE_WIDTH, rows, 1]);
+      d.device.queue.submit([enc.finish()]);
+      await back.mapAsync(GPUMapMode.READ);
+      const bits = new Uint16Array(back.getMappedRange().slice(0));
+      back.unmap();
+      const got = Array.from(bits, fromHalfBits);
+      // Texels past the operand are untouched (zero-initialised).
+      expect(got.slice(texels * 4).every((v) => v === 0)).toBe(true);
+      // The kernel rounds to nearest itself (the store's conversion may truncate: lavapipe's does),
+      // so every adapter must give the host's f16 values; one that flushes f16 subnormals to zero
+      // on the store may differ there only.
+      let misses = 0;
+      let flushed = 0;
+      let first = '';
+      for (let i = 0; i < src.length; i++) {
+        const want = roundHalf(src[i]);
+        if (got[i] === want) continue;
+        if (got[i] === 0 && Math.abs(want) < 2 ** -14) {
+          flushed++;
+          continue;
+        }
+        if (misses++ === 0) first = `[${i}] ${src[i]} -> ${got[i]}, want ${want}`;
+      }
+      console.log(
+        `stage_f16 on ${currentGpu().info.description}: ${src.length - misses - flushed}/${src.length} ` +
+          `as the host rounds, ${flushed} subnormals flushed to zero`,
+      );
+      expect(misses, first).toBe(0);
+    } finally {
+      buf.dispose();
+      tex.destroy();
+      back.destroy();
+    }
+  },
+);
 
 // --- conv and Winograd against float64 ------------------------------------------------------------
 
@@ -191,13 +208,20 @@ const SIGMA_PER_TERM = 2 ** -11 * Math.sqrt(2 / 3);
 const Z_DIRECT = 6;
 const Z_WINO = 16;
 
-interface Stats { maxAbs: number; maxRel: number; rms: number; budget: number; bad: number; first: string }
+interface Stats {
+  maxAbs: number;
+  maxRel: number;
+  rms: number;
+  budget: number;
+  bad: number;
+  first: string;
+}
 
 /** Errors of got vs want, and how much of the per-output budget (f32 tolerance + z sigma) they use. */
 function measure(got: Float64Array, want: Float64Array, sumSq: Float64Array, z: number): Stats {
   const s: Stats = { maxAbs: 0, maxRel: 0, rms: 0, budget: 0, bad: 0, first: '' };
   for (let i = 0; i < want.length; i++) {
-    s.rms += want[i] * want[i] / want.length;
+    s.rms += (want[i] * want[i]) / want.length;
     const err = Math.abs(got[i] - want[i]);
     const tol = F32_TOL.atol + F32_TOL.rtol * Math.abs(want[i]) + z * SIGMA_PER_TERM * Math.sqrt(sumSq[i]);
     s.maxAbs = Math.max(s.maxAbs, err);
@@ -211,11 +235,19 @@ function measure(got: Float64Array, want: Float64Array, sumSq: Float64Array, z: 
   return s;
 }
 
-const fmt = (s: Stats) => `max abs ${s.maxAbs.toExponential(2)} (${(s.maxAbs / Math.sqrt(s.rms)).toExponential(2)} ` +
+const fmt = (s: Stats) =>
+  `max abs ${s.maxAbs.toExponential(2)} (${(s.maxAbs / Math.sqrt(s.rms)).toExponential(2)} ` +
   `of the rms output), max rel ${s.maxRel.toExponential(2)}, budget used ${(100 * s.budget).toFixed(0)}%`;
 const square = (a: Float64Array) => a.map((v) => v * v);
 
-interface Case { x: [number, number, number, number]; k: [number, number]; co: number; s: [number, number]; pad: Padding; act: Activation }
+interface Case {
+  x: [number, number, number, number];
+  k: [number, number];
+  co: number;
+  s: [number, number];
+  pad: Padding;
+  act: Activation;
+}
 const CASES: Case[] = [
   { x: [1, 37, 37, 64], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'linear' },
   { x: [2, 9, 9, 256], k: [3, 3], co: 256, s: [1, 1], pad: 'same', act: 'linear' },
@@ -225,15 +257,22 @@ const CASES: Case[] = [
   { x: [2, 17, 17, 128], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'relu' },
 ];
 
-interface Measured { precision: TexturePrecision; name: string; s: Stats; bare: Stats }
+interface Measured {
+  precision: TexturePrecision;
+  name: string;
+  s: Stats;
+  bare: Stats;
+}
 /** One entry per case run: its errors per output (y, dx, dw) and staging precision, with the
  * budget (s) and against the bare f32 tolerance (bare: z = 0). */
 const report: { label: string; lines: string[]; stats: Measured[] }[] = [];
 
 // Every case on the direct (sg) kernels; the Winograd forward on the 3x3 stride-1 ones it applies to.
 const SG_CASES = CASES.map((c) => ({ ...c, variant: 'sg' as const }));
-const WINO_CASES = CASES.filter((c) => c.k[0] === 3 && c.k[1] === 3 && c.s[0] === 1 && c.s[1] === 1)
-  .map((c) => ({ ...c, variant: 'wino' as const }));
+const WINO_CASES = CASES.filter((c) => c.k[0] === 3 && c.k[1] === 3 && c.s[0] === 1 && c.s[1] === 1).map((c) => ({
+  ...c,
+  variant: 'wino' as const,
+}));
 const NAME = '$variant x=$x k=$k co=$co s=$s $pad $act';
 
 describe.skipIf(!HALF)(skipNote('f16 staging vs float64, next to f32 staging', HALF, NO_HALF), () => {
@@ -250,7 +289,16 @@ describe.skipIf(!HALF)(skipNote('f16 staging vs float64, next to f32 staging', H
     const r = randomPair([g.batch, g.OH, g.OW, g.CO]);
     const label = `${c.variant} seeds ${x.seed},${w.seed},${b.seed},${r.seed} x=[${c.x}] k=${kh}x${kw} co=${c.co} ${c.act}`;
     const fwd = ref.conv2dForward(x.host, c.x, w.host, [kh, kw, ci, c.co], b.host, c.s, c.pad, c.act);
-    const fwdSq = ref.conv2dForward(square(x.host), c.x, square(w.host), [kh, kw, ci, c.co], null, c.s, c.pad, 'linear').y;
+    const fwdSq = ref.conv2dForward(
+      square(x.host),
+      c.x,
+      square(w.host),
+      [kh, kw, ci, c.co],
+      null,
+      c.s,
+      c.pad,
+      'linear',
+    ).y;
     const bwd = grads ? ref.conv2dBackward(x.host, c.x, w.host, [kh, kw, ci, c.co], r.host, c.s, c.pad) : null;
     const bwdSq = grads
       ? ref.conv2dBackward(square(x.host), c.x, square(w.host), [kh, kw, ci, c.co], square(r.host), c.s, c.pad)
@@ -281,13 +329,19 @@ describe.skipIf(!HALF)(skipNote('f16 staging vs float64, next to f32 staging', H
       }
       const checks: [string, Float64Array, Float64Array, Float64Array][] = [['y', await read64(y), fwd.y, fwdSq]];
       if (bwd && bwdSq) {
-        checks.push(['dx', await read64(x.t.grad!), bwd.dx, bwdSq.dx], ['dw', await read64(w.t.grad!), bwd.dw, bwdSq.dw]);
+        checks.push(
+          ['dx', await read64(x.t.grad!), bwd.dx, bwdSq.dx],
+          ['dw', await read64(w.t.grad!), bwd.dw, bwdSq.dw],
+        );
       }
       for (const [name, got, want, sq] of checks) {
         const s = measure(got, want, sq, z);
         lines.push(`${precision} ${name}: ${fmt(s)}`);
         stats.push({ precision, name, s, bare: measure(got, want, sq, 0) });
-        expect(s.bad, `${label} ${precision} ${name}: ${s.bad}/${want.length} outside the budget, first ${s.first}`).toBe(0);
+        expect(
+          s.bad,
+          `${label} ${precision} ${name}: ${s.bad}/${want.length} outside the budget, first ${s.first}`,
+        ).toBe(0);
       }
       for (const t of [y, x.t.grad, w.t.grad]) t?.dispose();
       x.t.grad = null;
@@ -301,9 +355,11 @@ describe.skipIf(!HALF)(skipNote('f16 staging vs float64, next to f32 staging', H
 
   const ran = SG_CASES.length + (SG8 ? WINO_CASES.length : 0);
   test(`report the measured error: all ${ran} cases measured; f16 within its budget, f32 within the f32 tolerance`, () => {
-    console.log(`f16 vs f32 staging, errors vs float64 (max rel: |err| / (1e-3 + |ref|); budget: f32 ` +
-      `tolerance + ${Z_DIRECT} sigma direct, ${Z_WINO} sigma wino):\n  ` +
-      report.map((r) => `${r.label}\n    ${r.lines.join('\n    ')}`).join('\n  '));
+    console.log(
+      `f16 vs f32 staging, errors vs float64 (max rel: |err| / (1e-3 + |ref|); budget: f32 ` +
+        `tolerance + ${Z_DIRECT} sigma direct, ${Z_WINO} sigma wino):\n  ` +
+        report.map((r) => `${r.label}\n    ${r.lines.join('\n    ')}`).join('\n  '),
+    );
     expect(report, 'one entry per case (a case that ran nothing leaves none)').toHaveLength(ran);
     // f16 staging within its budget (f32 tolerance + z sigma, as each case checks per output);
     // f32 staging, the default path, within the bare f32 tolerance of conv2d.test.ts.
@@ -318,7 +374,11 @@ describe.skipIf(!HALF)(skipNote('f16 staging vs float64, next to f32 staging', H
 
 // --- memory, and the default ----------------------------------------------------------------------
 
-interface Staging { f32: number; f16: number; staged: number }
+interface Staging {
+  f32: number;
+  f16: number;
+  staged: number;
+}
 
 /** Staging texture bytes by format and stage_f16 launches of one sg conv forward per setting. */
 async function stagingBytes(settings: readonly (TexturePrecision | null)[]): Promise<Record<string, Staging>> {
@@ -335,7 +395,8 @@ async function stagingBytes(settings: readonly (TexturePrecision | null)[]): Pro
     const y = conv2d(x.t, w.t, null, { padding: 'same' });
     await y.data();
     bytes[p ?? 'default'] = {
-      f32: pool.bytesByFormat.rgba32float, f16: pool.bytesByFormat.rgba16float,
+      f32: pool.bytesByFormat.rgba32float,
+      f16: pool.bytesByFormat.rgba16float,
       staged: dispatcher().counts.get('stage_f16') ?? 0,
     };
     y.dispose();
@@ -356,26 +417,29 @@ async function withoutF16Env(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-test('the default stays f32; DAWNFLOW_F16=1 asks for f16, setTexturePrecision overrides it', () => withoutF16Env(async () => {
-  expect(planSettings().precision).toBe('f32');
-  expect(texturePrecision()).toBe('f32');
-  const bytes = await stagingBytes([null, 'f32']);
-  expect(bytes.default).toEqual(bytes.f32);
-  expect(bytes.default.staged).toBe(0);
-  expect(bytes.default.f16).toBe(0);
-  expect(bytes.default.f32).toBeGreaterThan(0);
-  process.env.DAWNFLOW_F16 = '1';
-  setTexturePrecision(null);
-  expect(planSettings().precision).toBe('f16');
-  expect(texturePrecision()).toBe(HALF ? 'f16' : 'f32');
-  setTexturePrecision('f32');
-  expect(planSettings().precision).toBe('f32');
-  expect(texturePrecision()).toBe('f32');
-}));
+test('the default stays f32; DAWNFLOW_F16=1 asks for f16, setTexturePrecision overrides it', () =>
+  withoutF16Env(async () => {
+    expect(planSettings().precision).toBe('f32');
+    expect(texturePrecision()).toBe('f32');
+    const bytes = await stagingBytes([null, 'f32']);
+    expect(bytes.default).toEqual(bytes.f32);
+    expect(bytes.default.staged).toBe(0);
+    expect(bytes.default.f16).toBe(0);
+    expect(bytes.default.f32).toBeGreaterThan(0);
+    process.env.DAWNFLOW_F16 = '1';
+    setTexturePrecision(null);
+    expect(planSettings().precision).toBe('f16');
+    expect(texturePrecision()).toBe(HALF ? 'f16' : 'f32');
+    setTexturePrecision('f32');
+    expect(planSettings().precision).toBe('f32');
+    expect(texturePrecision()).toBe('f32');
+  }));
 
-test.skipIf(!HALF)(skipNote('f16 staging halves the staging textures', HALF, NO_HALF), () => withoutF16Env(async () => {
-  const bytes = await stagingBytes(['f16', 'f32']);
-  expect(bytes.f16.staged).toBe(2);
-  expect(bytes.f16.f32).toBe(0);
-  expect(bytes.f16.f16 * 2).toBe(bytes.f32.f32);
-}));
+test.skipIf(!HALF)(skipNote('f16 staging halves the staging textures', HALF, NO_HALF), () =>
+  withoutF16Env(async () => {
+    const bytes = await stagingBytes(['f16', 'f32']);
+    expect(bytes.f16.staged).toBe(2);
+    expect(bytes.f16.f32).toBe(0);
+    expect(bytes.f16.f16 * 2).toBe(bytes.f32.f32);
+  }),
+);

@@ -20,11 +20,17 @@ import { expectClose } from '../helpers/allclose.js';
 import { KERAS_JS } from '../helpers/fixtures.js';
 import { useGpu } from '../helpers/gpu.js';
 
-
 const TOL = { atol: 1e-5, rtol: 0 };
 
-interface Arr { data: number[]; shape: number[] }
-interface Fixture { input: Arr; weights?: Arr[]; expected: Arr }
+interface Arr {
+  data: number[];
+  shape: number[];
+}
+interface Fixture {
+  input: Arr;
+  weights?: Arr[];
+  expected: Arr;
+}
 
 // Each JSON file is parsed once, on first use.
 const files = new Map<string, Record<string, Fixture>>();
@@ -64,12 +70,17 @@ describe('Keras reference outputs (keras-js fixtures)', () => {
     ];
     CASES.forEach((p, i) => {
       const key = `convolutional.Conv2D.${i}`;
-      test(key, () => check('layers/convolutional/Conv2D.json', key, (c) => {
-        const w = c.weights!;
-        expect(w.length).toBe(p.bias ? 2 : 1);
-        return conv2d(tensor(c.input, true), tensor(w[0]), p.bias ? tensor(w[1]) : null,
-          { strides: p.s, padding: p.pad, activation: p.act });
-      }));
+      test(key, () =>
+        check('layers/convolutional/Conv2D.json', key, (c) => {
+          const w = c.weights!;
+          expect(w.length).toBe(p.bias ? 2 : 1);
+          return conv2d(tensor(c.input, true), tensor(w[0]), p.bias ? tensor(w[1]) : null, {
+            strides: p.s,
+            padding: p.pad,
+            activation: p.act,
+          });
+        }),
+      );
     });
   });
 
@@ -90,18 +101,29 @@ describe('Keras reference outputs (keras-js fixtures)', () => {
     ];
     CASES.forEach((p, i) => {
       const key = `pooling.MaxPooling2D.${i}`;
-      test(key, () => check('layers/pooling/MaxPooling2D.json', key,
-        (c) => maxPool2d(tensor(c.input, true), { poolSize: p.pool, strides: p.s, padding: p.pad })));
+      test(key, () =>
+        check('layers/pooling/MaxPooling2D.json', key, (c) =>
+          maxPool2d(tensor(c.input, true), { poolSize: p.pool, strides: p.s, padding: p.pad }),
+        ),
+      );
     });
   });
 
   describe('Dense', () => {
     // 0/3 linear, 1/4 sigmoid, with bias (3-5 repeat 0-2). 2 and 5 are softplus: not supported.
-    const CASES: [number, Activation][] = [[0, 'linear'], [1, 'sigmoid'], [3, 'linear'], [4, 'sigmoid']];
+    const CASES: [number, Activation][] = [
+      [0, 'linear'],
+      [1, 'sigmoid'],
+      [3, 'linear'],
+      [4, 'sigmoid'],
+    ];
     for (const [i, act] of CASES) {
       const key = `core.Dense.${i}`;
-      test(key, () => check('layers/core/Dense.json', key,
-        (c) => dense(tensor(c.input, true), tensor(c.weights![0]), tensor(c.weights![1]), act)));
+      test(key, () =>
+        check('layers/core/Dense.json', key, (c) =>
+          dense(tensor(c.input, true), tensor(c.weights![0]), tensor(c.weights![1]), act),
+        ),
+      );
     }
   });
 
@@ -123,20 +145,28 @@ describe('Keras reference outputs (keras-js fixtures)', () => {
   describe('Activation (after Dense 6->2, linear)', () => {
     // Indices from PROVENANCE.md's order: 5 relu, 7 sigmoid, 9 linear.
     const CASES: [number, string, (x: Tensor) => Tensor][] = [
-      [5, 'relu', relu], [7, 'sigmoid', sigmoid], [9, 'linear', (x) => x],
+      [5, 'relu', relu],
+      [7, 'sigmoid', sigmoid],
+      [9, 'linear', (x) => x],
     ];
     for (const [i, name, act] of CASES) {
       const key = `core.Activation.${i}`;
-      test(`${key} (${name})`, () => check('layers/core/Activation.json', key, (c) =>
-        act(dense(tensor(c.input, true), tensor(c.weights![0]), tensor(c.weights![1]), 'linear'))));
+      test(`${key} (${name})`, () =>
+        check('layers/core/Activation.json', key, (c) =>
+          act(dense(tensor(c.input, true), tensor(c.weights![0]), tensor(c.weights![1]), 'linear')),
+        ));
     }
   });
 
   describe('activations', () => {
     // relu.3 (max_value) and relu.4 (leaky alpha) set parameters our relu does not take.
     const CASES: [string, (x: Tensor) => Tensor][] = [
-      ['relu.0', relu], ['relu.1', relu], ['relu.2', relu],
-      ['sigmoid.0', sigmoid], ['sigmoid.1', sigmoid], ['sigmoid.2', sigmoid],
+      ['relu.0', relu],
+      ['relu.1', relu],
+      ['relu.2', relu],
+      ['sigmoid.0', sigmoid],
+      ['sigmoid.1', sigmoid],
+      ['sigmoid.2', sigmoid],
     ];
     for (const [name, fn] of CASES) {
       const key = `activations.${name}`;

@@ -39,7 +39,12 @@ async function run(y: Tensor, p: Tensor, fromLogits: boolean): Promise<{ loss: n
 
 describe('from probabilities', () => {
   test.each([
-    [[1], false], [[20], false], [[37], false], [[20, 1], true], [[37], true], [[4, 5], false],
+    [[1], false],
+    [[20], false],
+    [[37], false],
+    [[20, 1], true],
+    [[37], true],
+    [[4, 5], false],
   ] as [number[], boolean][])('shape %j soft labels %s: loss and gradient', async (shape, soft) => {
     const p = randomPair(shape, 0.01, 0.99);
     const ts = nextSeed();
@@ -73,18 +78,22 @@ describe('from probabilities', () => {
 });
 
 describe('from logits', () => {
-  test.each([[[1], false], [[20], true], [[37], false], [[6, 7], true]] as [number[], boolean][])(
-    'shape %j soft labels %s: loss and gradient', async (shape, soft) => {
-      const z = randomPair(shape, -6, 6);
-      const ts = nextSeed();
-      const yHost = targets(z.host.length, soft, ts);
-      const y = upload(yHost, shape);
-      const label = `seeds z ${z.seed} y ${ts} shape [${shape}] soft ${soft}`;
-      const got = await run(y, z.t, true);
-      expectClose([got.loss], [ref.bceFromLogits(z.host, yHost)], { ...LOSS_TOL, label: `${label} loss` });
-      expectClose(got.grad, ref.bceFromLogitsGrad(z.host, yHost), { ...GRAD_TOL, label: `${label} dz` });
-      for (const t of [y, z.t]) t.dispose();
-    });
+  test.each([
+    [[1], false],
+    [[20], true],
+    [[37], false],
+    [[6, 7], true],
+  ] as [number[], boolean][])('shape %j soft labels %s: loss and gradient', async (shape, soft) => {
+    const z = randomPair(shape, -6, 6);
+    const ts = nextSeed();
+    const yHost = targets(z.host.length, soft, ts);
+    const y = upload(yHost, shape);
+    const label = `seeds z ${z.seed} y ${ts} shape [${shape}] soft ${soft}`;
+    const got = await run(y, z.t, true);
+    expectClose([got.loss], [ref.bceFromLogits(z.host, yHost)], { ...LOSS_TOL, label: `${label} loss` });
+    expectClose(got.grad, ref.bceFromLogitsGrad(z.host, yHost), { ...GRAD_TOL, label: `${label} dz` });
+    for (const t of [y, z.t]) t.dispose();
+  });
 
   test('|z| = 50 stays finite and exact (no overflow in exp)', async () => {
     const zHost = Float64Array.of(50, -50, 50, -50, 20, -20, 0);
@@ -115,7 +124,10 @@ test('errors: shape mismatch, empty batch, gradient w.r.t. the target', () => {
 // -110 is 0. The logits branch keeps every loss and gradient to float32 accuracy (sigmoid(40) - 1
 // = -4.2e-18 included); the probability branch clips them all: flat loss, zero gradient.
 describe('saturated outputs in both directions', () => {
-  const cases = [20, -20, 40, -40, 110, -110].flatMap((z) => [[z, 0], [z, 1]]);
+  const cases = [20, -20, 40, -40, 110, -110].flatMap((z) => [
+    [z, 0],
+    [z, 1],
+  ]);
   // Relative to float32; the absolute part only admits values below float32's normal range.
   const SAT_TOL = { atol: 1e-37, rtol: 2e-6 };
 

@@ -25,13 +25,24 @@ afterEach(() => {
 const TOL = { atol: 1e-4, rtol: 1e-3 };
 
 const GEMM_SHAPES: [number, number, number][] = [
-  [1, 1, 1], [1, 37, 5], [7, 9, 75], [65, 3, 64], [37, 75, 129], [20, 2000, 7], [3, 8192, 5],
+  [1, 1, 1],
+  [1, 37, 5],
+  [7, 9, 75],
+  [65, 3, 64],
+  [37, 75, 129],
+  [20, 2000, 7],
+  [3, 8192, 5],
 ];
 
 describe.each(GEMM_VARIANTS)('gemm core %s', (variant) => {
   test.each(GEMM_SHAPES)('matmul M=%i K=%i N=%i, all transposes', async (M, K, N) => {
     setGemmVariant(variant);
-    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
       const a = randomPair(ta ? [K, M] : [M, K]);
       const b = randomPair(tb ? [N, K] : [K, N]);
       const y = gemmRaw(a.t, b.t, { transA: ta, transB: tb });
@@ -43,7 +54,10 @@ describe.each(GEMM_VARIANTS)('gemm core %s', (variant) => {
   });
 
   const DENSE: [number, number, number, Activation][] = [
-    [1, 5, 3, 'linear'], [4, 37, 9, 'relu'], [20, 75, 64, 'sigmoid'], [9, 600, 1, 'sigmoid'],
+    [1, 5, 3, 'linear'],
+    [4, 37, 9, 'relu'],
+    [20, 75, 64, 'sigmoid'],
+    [9, 600, 1, 'sigmoid'],
     [40, 2049, 65, 'relu'],
   ];
   test.each(DENSE)('dense M=%i in=%i units=%i %s: forward and backward', async (M, K, N, act) => {
@@ -76,7 +90,10 @@ describe.each(GEMM_VARIANTS)('gemm core %s', (variant) => {
 // The texture-fed path (1x1-conv kernels): K, N multiples of 4 (K of 8 for X^T.dZ); M odd,
 // 1, and not a multiple of the 8-row blocks; the head's 8192 -> 256 at batch 4.
 const TEX_DENSE: [number, number, number, Activation][] = [
-  [1, 8, 4, 'linear'], [7, 16, 12, 'relu'], [37, 72, 36, 'sigmoid'], [4, 8192, 256, 'relu'],
+  [1, 8, 4, 'linear'],
+  [7, 16, 12, 'relu'],
+  [37, 72, 36, 'sigmoid'],
+  [4, 8192, 256, 'relu'],
   [20, 12, 8, 'linear'],
 ];
 test.each(TEX_DENSE)('dense M=%i in=%i units=%i %s on the sg kernels', async (M, K, N, act) => {

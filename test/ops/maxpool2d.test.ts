@@ -28,7 +28,12 @@ function distinct(shape: number[], seed: number): Float64Array {
   return v.map((x) => Math.fround(x));
 }
 
-interface Case { x: number[]; pool: [number, number]; s: [number, number]; pad: Padding }
+interface Case {
+  x: number[];
+  pool: [number, number];
+  s: [number, number];
+  pad: Padding;
+}
 const CASES: Case[] = [
   { x: [1, 150, 150, 3], pool: [2, 2], s: [2, 2], pad: 'valid' },
   { x: [2, 75, 75, 5], pool: [2, 2], s: [2, 2], pad: 'valid' },

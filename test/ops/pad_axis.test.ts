@@ -22,8 +22,12 @@ function padRef(x: Float64Array, shape: number[], axis: number, size: number): F
 }
 
 const CASES: [number[], number, number][] = [
-  [[2, 5, 7, 3], 3, 4], [[3, 3, 3, 64], 2, 4], [[1, 1, 1, 1], 0, 3], [[4, 9, 1, 5], 1, 16],
-  [[3, 3, 8, 64], 2, 3], [[2, 5, 5, 4], 3, 3],
+  [[2, 5, 7, 3], 3, 4],
+  [[3, 3, 3, 64], 2, 4],
+  [[1, 1, 1, 1], 0, 3],
+  [[4, 9, 1, 5], 1, 16],
+  [[3, 3, 8, 64], 2, 3],
+  [[2, 5, 5, 4], 3, 3],
 ];
 
 test.each(CASES)('pad %j axis %i to %i', async (shape, axis, size) => {

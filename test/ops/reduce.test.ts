@@ -22,8 +22,7 @@ const normalise = (axes: number[] | undefined, rank: number): number[] =>
   axes === undefined ? [...Array(rank).keys()] : axes.map((a) => (a < 0 ? a + rank : a));
 
 /** x's shape with every reduced axis set to 1. */
-const keptShape = (shape: number[], axes: number[]): number[] =>
-  shape.map((d, i) => (axes.includes(i) ? 1 : d));
+const keptShape = (shape: number[], axes: number[]): number[] => shape.map((d, i) => (axes.includes(i) ? 1 : d));
 
 /** r of the kept shape copied back out to `shape` (adding zeros is exact). */
 function spread(r: Float64Array, kept: number[], shape: number[]): Float64Array {
@@ -31,40 +30,97 @@ function spread(r: Float64Array, kept: number[], shape: number[]): Float64Array 
 }
 
 const CASES: [number[], number[] | undefined][] = [
-  [[2, 3, 4], undefined], [[2, 3, 4], [0]], [[2, 3, 4], [1]], [[2, 3, 4], [2]],
-  [[2, 3, 4], [0, 1]], [[2, 3, 4], [1, 2]], [[2, 3, 4], [0, 2]], [[2, 3, 4], [-1]],
-  [[2, 3, 4], [-3, -1]], [[2, 3, 4], [2, 0]], [[2, 3, 4], [0, 1, 2]],
-  [[3, 4, 5, 6], [0, 2]], [[3, 4, 5, 6], [1, 3]], [[3, 4, 5, 6], [0, 1, 3]], [[3, 4, 5, 6], [-2]],
-  [[3, 4, 5, 6], [1, 2]], [[5, 1, 7], [1]], [[5, 1, 7], [0, 2]], [[37], undefined], [[1], [0]],
-  [[9, 300], [1]], [[300, 9], [0]],
+  [[2, 3, 4], undefined],
+  [[2, 3, 4], [0]],
+  [[2, 3, 4], [1]],
+  [[2, 3, 4], [2]],
+  [
+    [2, 3, 4],
+    [0, 1],
+  ],
+  [
+    [2, 3, 4],
+    [1, 2],
+  ],
+  [
+    [2, 3, 4],
+    [0, 2],
+  ],
+  [[2, 3, 4], [-1]],
+  [
+    [2, 3, 4],
+    [-3, -1],
+  ],
+  [
+    [2, 3, 4],
+    [2, 0],
+  ],
+  [
+    [2, 3, 4],
+    [0, 1, 2],
+  ],
+  [
+    [3, 4, 5, 6],
+    [0, 2],
+  ],
+  [
+    [3, 4, 5, 6],
+    [1, 3],
+  ],
+  [
+    [3, 4, 5, 6],
+    [0, 1, 3],
+  ],
+  [[3, 4, 5, 6], [-2]],
+  [
+    [3, 4, 5, 6],
+    [1, 2],
+  ],
+  [[5, 1, 7], [1]],
+  [
+    [5, 1, 7],
+    [0, 2],
+  ],
+  [[37], undefined],
+  [[1], [0]],
+  [[9, 300], [1]],
+  [[300, 9], [0]],
 ];
 
 describe.each([
-  ['sum', sum, ref.sum], ['mean', mean, ref.mean],
+  ['sum', sum, ref.sum],
+  ['mean', mean, ref.mean],
 ] as const)('%s', (name, op, refOp) => {
-  test.each(CASES.flatMap(([s, a]) => [[s, a, false], [s, a, true]] as const))(
-    'x=%j axes=%j keepDims=%s: forward and gradient', async (shape, axes, keepDims) => {
-      const x = randomPair(shape);
-      const list = normalise(axes, shape.length);
-      const kept = keptShape(shape, list);
-      const want = refOp(x.host, shape, axes);
-      const outShape = keepDims ? kept : want.shape;
-      const r = randomPair(outShape);
-      const label = `${name} seeds ${x.seed},${r.seed} x=[${shape}] axes=${axes} keepDims=${keepDims}`;
-      x.t.requiresGrad = true;
-      const y = tidy(() => {
-        const y = op(x.t, axes, keepDims);
-        backward(sum(mul(y, r.t)));
-        return y;
-      });
-      expect(y.shape).toEqual(outShape);
-      expectClose(await read64(y), want.y, { ...TOL, label: `${label} y` });
-      // L = sum(y * r): every x cell gets the r of the cell it was reduced into (/count for mean).
-      const count = size(shape) / size(want.shape);
-      const dx = spread(r.host, kept, shape).map((v) => (name === 'mean' ? v / count : v));
-      expectClose(await read64(x.t.grad!), dx, { ...TOL, label: `${label} dx` });
-      for (const t of [x.t, r.t, y, x.t.grad!]) t.dispose();
+  test.each(
+    CASES.flatMap(
+      ([s, a]) =>
+        [
+          [s, a, false],
+          [s, a, true],
+        ] as const,
+    ),
+  )('x=%j axes=%j keepDims=%s: forward and gradient', async (shape, axes, keepDims) => {
+    const x = randomPair(shape);
+    const list = normalise(axes, shape.length);
+    const kept = keptShape(shape, list);
+    const want = refOp(x.host, shape, axes);
+    const outShape = keepDims ? kept : want.shape;
+    const r = randomPair(outShape);
+    const label = `${name} seeds ${x.seed},${r.seed} x=[${shape}] axes=${axes} keepDims=${keepDims}`;
+    x.t.requiresGrad = true;
+    const y = tidy(() => {
+      const y = op(x.t, axes, keepDims);
+      backward(sum(mul(y, r.t)));
+      return y;
     });
+    expect(y.shape).toEqual(outShape);
+    expectClose(await read64(y), want.y, { ...TOL, label: `${label} y` });
+    // L = sum(y * r): every x cell gets the r of the cell it was reduced into (/count for mean).
+    const count = size(shape) / size(want.shape);
+    const dx = spread(r.host, kept, shape).map((v) => (name === 'mean' ? v / count : v));
+    expectClose(await read64(x.t.grad!), dx, { ...TOL, label: `${label} dx` });
+    for (const t of [x.t, r.t, y, x.t.grad!]) t.dispose();
+  });
 });
 
 // Values in [0, 1) so the long sums are well conditioned and rtol alone is meaningful; chunks of
@@ -73,9 +129,13 @@ describe('long reductions (multi-pass chunked path)', () => {
   const LONG = { atol: 0, rtol: 1e-4 };
 
   test.each([
-    [[200_003], undefined, 3], [[2, 100_003], [1], 3], [[100_003, 2], [0], 3], [[70_001, 3], undefined, 3],
+    [[200_003], undefined, 3],
+    [[2, 100_003], [1], 3],
+    [[100_003, 2], [0], 3],
+    [[70_001, 3], undefined, 3],
   ] as [number[], number[] | undefined, number][])(
-    'x=%j axes=%j: sum and mean in %i passes', async (shape, axes, passes) => {
+    'x=%j axes=%j: sum and mean in %i passes',
+    async (shape, axes, passes) => {
       const x = randomPair(shape, 0, 1);
       const label = `seed ${x.seed} x=[${shape}] axes=${axes}`;
       dispatcher().resetCounts();
@@ -86,7 +146,8 @@ describe('long reductions (multi-pass chunked path)', () => {
       expectClose(await read64(s), ref.sum(x.host, shape, axes).y, { ...LONG, label: `${label} sum` });
       expectClose(await read64(m), ref.mean(x.host, shape, axes).y, { ...LONG, label: `${label} mean` });
       for (const t of [x.t, s, m]) t.dispose();
-    });
+    },
+  );
 
   test('gradient of a long mean is 1/n everywhere', async () => {
     const n = 200_003;
@@ -102,8 +163,33 @@ describe('long reductions (multi-pass chunked path)', () => {
 
 describe('sumTo', () => {
   test.each([
-    [[2, 3, 4], [3, 1]], [[2, 3, 4], [4]], [[2, 3, 4], []], [[2, 3, 4], [2, 1, 4]], [[2, 3, 4], [1, 3, 1]],
-    [[2, 3, 4], [2, 3, 4]], [[5, 1, 7], [1, 7]], [[4, 75, 3], [75, 1]], [[37], [1]],
+    [
+      [2, 3, 4],
+      [3, 1],
+    ],
+    [[2, 3, 4], [4]],
+    [[2, 3, 4], []],
+    [
+      [2, 3, 4],
+      [2, 1, 4],
+    ],
+    [
+      [2, 3, 4],
+      [1, 3, 1],
+    ],
+    [
+      [2, 3, 4],
+      [2, 3, 4],
+    ],
+    [
+      [5, 1, 7],
+      [1, 7],
+    ],
+    [
+      [4, 75, 3],
+      [75, 1],
+    ],
+    [[37], [1]],
   ] as [number[], number[]][])('%j -> %j', async (gs, shape) => {
     const g = randomPair(gs);
     const y = sumTo(g.t, shape);

@@ -17,9 +17,26 @@ const EXACT = { atol: 0, rtol: 0 };
 
 describe('reshape', () => {
   test.each([
-    [[2, 3, 4], [-1, 4], [6, 4]], [[2, 3, 4], [4, -1], [4, 6]], [[2, 3, 4], [-1], [24]],
-    [[2, 3, 4], [2, -1, 2], [2, 6, 2]], [[24], [2, 3, 4], [2, 3, 4]], [[1], [], []],
-    [[], [1, 1, -1], [1, 1, 1]], [[37], [37, 1], [37, 1]],
+    [
+      [2, 3, 4],
+      [-1, 4],
+      [6, 4],
+    ],
+    [
+      [2, 3, 4],
+      [4, -1],
+      [4, 6],
+    ],
+    [[2, 3, 4], [-1], [24]],
+    [
+      [2, 3, 4],
+      [2, -1, 2],
+      [2, 6, 2],
+    ],
+    [[24], [2, 3, 4], [2, 3, 4]],
+    [[1], [], []],
+    [[], [1, 1, -1], [1, 1, 1]],
+    [[37], [37, 1], [37, 1]],
   ] as [number[], number[], number[]][])('%j -> %j gives %j; gradient in the input shape', async (xs, to, want) => {
     const x = randomPair(xs);
     const r = randomPair(want);
@@ -38,8 +55,12 @@ describe('reshape', () => {
   });
 
   test.each([
-    [[2, 3], [4, 2], /cannot view/], [[2, 3], [-1, -1], /cannot reshape/],
-    [[2, 3], [-1, 4], /cannot reshape/], [[2, 3], [0, -1], /cannot reshape/], [[2, 3], [-2, -3], /bad shape/], [[2, 3], [2.5, 2.4], /bad shape/],
+    [[2, 3], [4, 2], /cannot view/],
+    [[2, 3], [-1, -1], /cannot reshape/],
+    [[2, 3], [-1, 4], /cannot reshape/],
+    [[2, 3], [0, -1], /cannot reshape/],
+    [[2, 3], [-2, -3], /bad shape/],
+    [[2, 3], [2.5, 2.4], /bad shape/],
   ] as [number[], number[], RegExp][])('%j -> %j throws and leaves x intact', async (xs, to, msg) => {
     const pool = dispatcher().pool;
     const before = pool.snapshot().bytesInUse;
@@ -53,7 +74,11 @@ describe('reshape', () => {
 });
 
 describe('flatten', () => {
-  const SHAPES = [[2, 3, 4, 5], [1, 1, 1, 1], [3, 7, 5, 2]];
+  const SHAPES = [
+    [2, 3, 4, 5],
+    [1, 1, 1, 1],
+    [3, 7, 5, 2],
+  ];
   test.each(SHAPES)('NHWC [%i,%i,%i,%i]: flat index (h*W + w)*C + c', async (N, H, W, C) => {
     const x = randomPair([N, H, W, C]);
     const r = randomPair([N, H * W * C]);
@@ -68,14 +93,16 @@ describe('flatten', () => {
     // Built from the NHWC multi-index, not from the flat buffer, so the order is what is checked.
     const want = new Float64Array(N * H * W * C);
     const dx = new Float64Array(N * H * W * C);
-    for (let n = 0; n < N; n++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) {
-      for (let c = 0; c < C; c++) {
-        const src = ((n * H + h) * W + w) * C + c;
-        const dst = n * H * W * C + (h * W + w) * C + c;
-        want[dst] = x.host[src];
-        dx[src] = r.host[dst];
-      }
-    }
+    for (let n = 0; n < N; n++)
+      for (let h = 0; h < H; h++)
+        for (let w = 0; w < W; w++) {
+          for (let c = 0; c < C; c++) {
+            const src = ((n * H + h) * W + w) * C + c;
+            const dst = n * H * W * C + (h * W + w) * C + c;
+            want[dst] = x.host[src];
+            dx[src] = r.host[dst];
+          }
+        }
     expectClose(await read64(y), want, { ...EXACT, label: `${label} y` });
     expect(x.t.grad!.shape).toEqual([N, H, W, C]);
     expectClose(await read64(x.t.grad!), dx, { ...EXACT, label: `${label} dx` });

@@ -25,24 +25,27 @@ function softmax64(x: Float64Array, c: number): Float64Array {
   return y;
 }
 
-test.each([[[1, 1]], [[3, 5]], [[7, 1000]], [[2, 3, 37]]])('softmax %j: forward and backward vs float64', async (shape) => {
-  const x = randomPair(shape, -3, 3);
-  const r = randomPair(shape);
-  x.t.requiresGrad = true;
-  const c = shape[shape.length - 1];
-  const y = softmax(x.t);
-  backward(sum(mul(y, r.t)));
-  const want = softmax64(x.host, c);
-  expectClose(await read64(y), want, { atol: 1e-6, rtol: 1e-5, label: `seed ${x.seed} ${shape}` });
-  // dL/dx = y * (r - sum(r * y)) per row.
-  const dx = new Float64Array(want.length);
-  for (let row = 0; row < want.length / c; row++) {
-    let dot = 0;
-    for (let i = 0; i < c; i++) dot += want[row * c + i] * r.host[row * c + i];
-    for (let i = 0; i < c; i++) dx[row * c + i] = want[row * c + i] * (r.host[row * c + i] - dot);
-  }
-  expectClose(await read64(x.t.grad!), dx, { atol: 1e-6, rtol: 1e-4, label: `seed ${x.seed},${r.seed} ${shape} dx` });
-});
+test.each([[[1, 1]], [[3, 5]], [[7, 1000]], [[2, 3, 37]]])(
+  'softmax %j: forward and backward vs float64',
+  async (shape) => {
+    const x = randomPair(shape, -3, 3);
+    const r = randomPair(shape);
+    x.t.requiresGrad = true;
+    const c = shape[shape.length - 1];
+    const y = softmax(x.t);
+    backward(sum(mul(y, r.t)));
+    const want = softmax64(x.host, c);
+    expectClose(await read64(y), want, { atol: 1e-6, rtol: 1e-5, label: `seed ${x.seed} ${shape}` });
+    // dL/dx = y * (r - sum(r * y)) per row.
+    const dx = new Float64Array(want.length);
+    for (let row = 0; row < want.length / c; row++) {
+      let dot = 0;
+      for (let i = 0; i < c; i++) dot += want[row * c + i] * r.host[row * c + i];
+      for (let i = 0; i < c; i++) dx[row * c + i] = want[row * c + i] * (r.host[row * c + i] - dot);
+    }
+    expectClose(await read64(x.t.grad!), dx, { atol: 1e-6, rtol: 1e-4, label: `seed ${x.seed},${r.seed} ${shape} dx` });
+  },
+);
 
 test('a logit of 90 does not overflow', async () => {
   const y = softmax(Tensor.fromArray([90, 0, -90], [1, 3]));

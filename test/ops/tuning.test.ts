@@ -30,7 +30,10 @@ beforeEach(() => {
   resetTuningCache();
 });
 afterAll(() => {
-  for (const [k, v] of [['DAWNFLOW_CACHE_DIR', saved.dir], ['DAWNFLOW_TUNING', saved.off]] as const) {
+  for (const [k, v] of [
+    ['DAWNFLOW_CACHE_DIR', saved.dir],
+    ['DAWNFLOW_TUNING', saved.off],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -69,18 +72,25 @@ test('a damaged or foreign cache file is ignored', () => {
   writeFileSync(tuningPath(), '{ not json');
   resetTuningCache();
   expect(loadTuning().entries).toEqual({});
-  writeFileSync(tuningPath(), JSON.stringify({ version: TUNING_VERSION, adapter: 'another GPU', entries: { x: { choice: 'tex' } } }));
+  writeFileSync(
+    tuningPath(),
+    JSON.stringify({ version: TUNING_VERSION, adapter: 'another GPU', entries: { x: { choice: 'tex' } } }),
+  );
   resetTuningCache();
   expect(loadTuning().entries).toEqual({});
 });
 
 test('tuning records the fastest measured variant for each op and shape', async () => {
-  const { rows, path } = await tuneConvs([{ name: 'tiny', batch: 1, hw: 9, ci: 8, co: 8 }], 1,
-    ['forward', 'backward_weight']);
+  const { rows, path } = await tuneConvs([{ name: 'tiny', batch: 1, hw: 9, ci: 8, co: 8 }], 1, [
+    'forward',
+    'backward_weight',
+  ]);
   expect(rows.map((r) => r.op)).toEqual(['forward', 'backward_weight']);
   for (const r of rows) {
     const times = Object.values(r.ms) as number[];
-    expect(times.length).toBe(legalVariants(r.op, conv2dGeometry([1, 9, 9, 8], [3, 3, 8, 8], { padding: 'same' })).length);
+    expect(times.length).toBe(
+      legalVariants(r.op, conv2dGeometry([1, 9, 9, 8], [3, 3, 8, 8], { padding: 'same' })).length,
+    );
     expect(r.ms[r.choice]).toBe(Math.min(...times));
   }
   const file = JSON.parse(readFileSync(path, 'utf8'));
@@ -100,7 +110,8 @@ const NO_SG8 = 'this adapter has no 8-lane subgroups: the RGB ops have one legal
 
 // The RGB ops run on channels padded to 4 (8 for the weight gradient); the backward ops' choices
 // were once saved under the unpadded shape and looked up under the padded one, so never used.
-test.skipIf(!SG8)(skipNote("every tuned variant of an RGB first layer's three ops is the one that runs", SG8, NO_SG8),
+test.skipIf(!SG8)(
+  skipNote("every tuned variant of an RGB first layer's three ops is the one that runs", SG8, NO_SG8),
   async () => {
     const ops: ConvOp[] = ['forward', 'backward_input', 'backward_weight'];
     const { rows } = await tuneConvs([{ name: 'rgb', batch: 1, hw: 9, ci: 3, co: 8 }], 1, ops);
@@ -126,4 +137,5 @@ test.skipIf(!SG8)(skipNote("every tuned variant of an RGB first layer's three op
       }
     }
     for (const t of [x.t, w.t, dz.t]) t.dispose();
-  });
+  },
+);

@@ -28,7 +28,8 @@ const convVariant = (op: ConvOp, g: ConvGeometry) => convPlan(op, g).variant;
 // The wino kernels need 8-lane subgroups; elsewhere the variant falls back to tex, so the GPU
 // cases below would check nothing: they are reported as skipped instead.
 const SG8 = hasSubgroups8();
-const NO_SG8 = "this adapter has no 8-lane subgroups (feature 'subgroups' with subgroupMinSize = " +
+const NO_SG8 =
+  "this adapter has no 8-lane subgroups (feature 'subgroups' with subgroupMinSize = " +
   'subgroupMaxSize = 8), which the wino kernels need';
 
 // As the direct kernels' tests. Winograd's f32 error is a little larger (the transforms add and
@@ -38,7 +39,13 @@ const NO_SG8 = "this adapter has no 8-lane subgroups (feature 'subgroups' with s
 const TOL = { atol: 2e-4, rtol: 1e-3 };
 const WELL_INSIDE = 0.5;
 
-interface Case { x: [number, number, number, number]; co: number; pad: Padding; act: Activation; bias: boolean }
+interface Case {
+  x: [number, number, number, number];
+  co: number;
+  pad: Padding;
+  act: Activation;
+  bias: boolean;
+}
 const CASES: Case[] = [
   { x: [1, 7, 7, 4], co: 4, pad: 'same', act: 'linear', bias: false },
   { x: [3, 9, 9, 8], co: 12, pad: 'same', act: 'relu', bias: true },
@@ -82,8 +89,13 @@ describe.skipIf(!SG8)(skipNote('conv2d forward, wino variant', SG8, NO_SG8), () 
       rel = Math.max(rel, err / (1e-3 + Math.abs(fwd.y[i])));
       used = Math.max(used, err / (TOL.atol + TOL.rtol * Math.abs(fwd.y[i])));
     }
-    worst.push({ label, used, line: `${label}: max abs ${maxAbsDiff(got, fwd.y).toExponential(2)}, ` +
-      `max rel ${rel.toExponential(2)}, ${(100 * used).toFixed(1)}% of the tolerance` });
+    worst.push({
+      label,
+      used,
+      line:
+        `${label}: max abs ${maxAbsDiff(got, fwd.y).toExponential(2)}, ` +
+        `max rel ${rel.toExponential(2)}, ${(100 * used).toFixed(1)}% of the tolerance`,
+    });
     for (const t of [x.t, w.t, b?.t, y]) t?.dispose();
   });
 
@@ -94,39 +106,45 @@ describe.skipIf(!SG8)(skipNote('conv2d forward, wino variant', SG8, NO_SG8), () 
   });
 });
 
-test.skipIf(!SG8)(skipNote('wino is legal for 3x3 stride-1 forwards with texel-wide channels only; ' +
-  'the default where it pays', SG8, NO_SG8), () => {
-  const g = (x: number[], w: number[], s = 1) => conv2dGeometry(x, w, { strides: s, padding: 'same' });
-  expect(legalVariants('forward', g([1, 9, 9, 8], [3, 3, 8, 8]))).toContain('wino');
-  expect(legalVariants('forward', g([1, 9, 9, 8], [3, 3, 8, 8], 2))).not.toContain('wino');
-  expect(legalVariants('forward', g([1, 9, 9, 8], [5, 5, 8, 8]))).not.toContain('wino');
-  expect(legalVariants('forward', g([1, 9, 9, 8], [3, 3, 8, 6]))).not.toContain('wino');
-  expect(legalVariants('backward_input', g([1, 9, 9, 8], [3, 3, 8, 8]))).not.toContain('wino');
-  // Transformed operands past one storage binding: 16 * T * 512 floats at 150x150, batch 8.
-  expect(legalVariants('forward', g([8, 150, 150, 512], [3, 3, 512, 8]))).not.toContain('wino');
-  // Untuned (a tuning file overrides either way), software adapters take wino for big convs with
-  // 64+ channels each way (VGG16's), sg for small or thin ones.
-  const saved = process.env.DAWNFLOW_TUNING;
-  process.env.DAWNFLOW_TUNING = 'off';
-  resetTuningCache();
-  try {
-    const software = currentGpu().info.software;
-    expect(convVariant('forward', g([1, 9, 9, 8], [3, 3, 8, 8]))).toBe(software ? 'sg' : 'gemm');
-    expect(convVariant('forward', g([1, 9, 9, 64], [3, 3, 64, 64]))).toBe(software ? 'sg' : 'gemm');
-    expect(convVariant('forward', g([4, 150, 150, 4], [3, 3, 4, 64]))).toBe(software ? 'sg' : 'gemm');
-    expect(convVariant('forward', g([1, 9, 9, 512], [3, 3, 512, 512]))).toBe(software ? 'wino' : 'gemm');
-    expect(convVariant('forward', g([4, 150, 150, 64], [3, 3, 64, 64]))).toBe(software ? 'wino' : 'gemm');
-    expect(convVariant('forward', g([4, 75, 75, 64], [3, 3, 64, 128], 2))).toBe(software ? 'sg' : 'gemm');
-  } finally {
-    if (saved === undefined) delete process.env.DAWNFLOW_TUNING;
-    else process.env.DAWNFLOW_TUNING = saved;
+test.skipIf(!SG8)(
+  skipNote(
+    'wino is legal for 3x3 stride-1 forwards with texel-wide channels only; ' + 'the default where it pays',
+    SG8,
+    NO_SG8,
+  ),
+  () => {
+    const g = (x: number[], w: number[], s = 1) => conv2dGeometry(x, w, { strides: s, padding: 'same' });
+    expect(legalVariants('forward', g([1, 9, 9, 8], [3, 3, 8, 8]))).toContain('wino');
+    expect(legalVariants('forward', g([1, 9, 9, 8], [3, 3, 8, 8], 2))).not.toContain('wino');
+    expect(legalVariants('forward', g([1, 9, 9, 8], [5, 5, 8, 8]))).not.toContain('wino');
+    expect(legalVariants('forward', g([1, 9, 9, 8], [3, 3, 8, 6]))).not.toContain('wino');
+    expect(legalVariants('backward_input', g([1, 9, 9, 8], [3, 3, 8, 8]))).not.toContain('wino');
+    // Transformed operands past one storage binding: 16 * T * 512 floats at 150x150, batch 8.
+    expect(legalVariants('forward', g([8, 150, 150, 512], [3, 3, 512, 8]))).not.toContain('wino');
+    // Untuned (a tuning file overrides either way), software adapters take wino for big convs with
+    // 64+ channels each way (VGG16's), sg for small or thin ones.
+    const saved = process.env.DAWNFLOW_TUNING;
+    process.env.DAWNFLOW_TUNING = 'off';
     resetTuningCache();
-  }
-  // Forced where it does not apply: the next legal variant down (sg), not an error.
-  setConvVariant('wino');
-  expect(convVariant('forward', g([1, 9, 9, 8], [3, 3, 8, 8], 2))).toBe('sg');
-  expect(convVariant('backward_input', g([1, 9, 9, 8], [3, 3, 8, 8]))).toBe('sg');
-});
+    try {
+      const software = currentGpu().info.software;
+      expect(convVariant('forward', g([1, 9, 9, 8], [3, 3, 8, 8]))).toBe(software ? 'sg' : 'gemm');
+      expect(convVariant('forward', g([1, 9, 9, 64], [3, 3, 64, 64]))).toBe(software ? 'sg' : 'gemm');
+      expect(convVariant('forward', g([4, 150, 150, 4], [3, 3, 4, 64]))).toBe(software ? 'sg' : 'gemm');
+      expect(convVariant('forward', g([1, 9, 9, 512], [3, 3, 512, 512]))).toBe(software ? 'wino' : 'gemm');
+      expect(convVariant('forward', g([4, 150, 150, 64], [3, 3, 64, 64]))).toBe(software ? 'wino' : 'gemm');
+      expect(convVariant('forward', g([4, 75, 75, 64], [3, 3, 64, 128], 2))).toBe(software ? 'sg' : 'gemm');
+    } finally {
+      if (saved === undefined) delete process.env.DAWNFLOW_TUNING;
+      else process.env.DAWNFLOW_TUNING = saved;
+      resetTuningCache();
+    }
+    // Forced where it does not apply: the next legal variant down (sg), not an error.
+    setConvVariant('wino');
+    expect(convVariant('forward', g([1, 9, 9, 8], [3, 3, 8, 8], 2))).toBe('sg');
+    expect(convVariant('backward_input', g([1, 9, 9, 8], [3, 3, 8, 8]))).toBe('sg');
+  },
+);
 
 describe('host Winograd (float64): matrices, tiles and padding', () => {
   test('F(2,3) in 1-D: A^T[(G g) ⊙ (B^T d)] equals the correlation', () => {
@@ -135,7 +153,9 @@ describe('host Winograd (float64): matrices, tiles and padding', () => {
     // A 1-row image with a kernel that is zero outside its middle row reduces to 1-D.
     const x = Float64Array.from(d);
     const w = new Float64Array(9);
-    k.forEach((v, i) => { w[3 + i] = v; });
+    k.forEach((v, i) => {
+      w[3 + i] = v;
+    });
     const g3 = conv2dGeometry([1, 3, 4, 1], [3, 3, 1, 1], { padding: 'valid' });
     const img = new Float64Array(12);
     img.set(x, 4);
@@ -152,7 +172,14 @@ describe('host Winograd (float64): matrices, tiles and padding', () => {
   ])('x=$x co=$co $pad equals the direct conv', ({ x, co, pad }) => {
     const ci = x[3];
     const g = conv2dGeometry(x, [3, 3, ci, co], { padding: pad });
-    const xs = f32(uniform(x.reduce((a, b) => a * b, 1), -1, 1, nextSeed()));
+    const xs = f32(
+      uniform(
+        x.reduce((a, b) => a * b, 1),
+        -1,
+        1,
+        nextSeed(),
+      ),
+    );
     const ws = f32(uniform(9 * ci * co, -1, 1, nextSeed()));
     const want = ref.conv2dForward(xs, x, ws, [3, 3, ci, co], null, [1, 1], pad, 'linear').y;
     expectClose(winogradHost(xs, ws, g), want, { atol: 1e-12, rtol: 1e-12 });

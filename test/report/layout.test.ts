@@ -10,11 +10,22 @@ import { overlaps, plotLayout, textWidth, yTextBoxes } from '../../src/report/pl
 const BLUE: [number, number, number] = [31, 119, 180];
 
 describe('plot layout', () => {
-  const cases: number[][] = [[0.5, 0.9], [0.0001, 0.0009], [1200, 98000], [-0.25, 0.25], [1, 1], [1e-6, 3e-6]];
+  const cases: number[][] = [
+    [0.5, 0.9],
+    [0.0001, 0.0009],
+    [1200, 98000],
+    [-0.25, 0.25],
+    [1, 1],
+    [1e-6, 3e-6],
+  ];
   test.each(cases)('tick labels and the y label never overlap (%s .. %s)', (lo, hi) => {
     const series: PlotSeries[] = [{ label: 'x', values: [lo, (lo + hi) / 2, hi], color: BLUE }];
     const ys = yScale(series);
-    for (const [w, h] of [[480, 300], [640, 480], [320, 240]]) {
+    for (const [w, h] of [
+      [480, 300],
+      [640, 480],
+      [320, 240],
+    ]) {
       const l = plotLayout(ys, 2, w, h);
       const boxes = yTextBoxes(l, ys, 'Validation accuracy', (v) => project(v, ys, l.frame.bottom, l.frame.top));
       const [label, ...ticks] = boxes;
@@ -40,11 +51,16 @@ describe('plot layout', () => {
 describe('history.csv', () => {
   test('matches Keras 2.3.1 CSVLogger for a known history', () => {
     const csv = historyCsv({
-      loss: [0.6604735851287842, 0.5], acc: [0.6015, 1], val_loss: [0.00001, 2.5e-10], val_acc: [0.713, NaN],
+      loss: [0.6604735851287842, 0.5],
+      acc: [0.6015, 1],
+      val_loss: [0.00001, 2.5e-10],
+      val_acc: [0.713, NaN],
     });
-    expect(csv).toBe('epoch,acc,loss,val_acc,val_loss\r\n' +
-      '0,0.6015,0.6604735851287842,0.713,1e-05\r\n' +
-      '1,1.0,0.5,nan,2.5e-10\r\n');
+    expect(csv).toBe(
+      'epoch,acc,loss,val_acc,val_loss\r\n' +
+        '0,0.6015,0.6604735851287842,0.713,1e-05\r\n' +
+        '1,1.0,0.5,nan,2.5e-10\r\n',
+    );
   });
 
   test('JSON nulls are NaN, a missing epoch is NA', () => {
@@ -54,9 +70,21 @@ describe('history.csv', () => {
   });
 
   test('floats as Python prints them', () => {
-    const cases: [number, string][] = [[0.5, '0.5'], [3, '3.0'], [0.0001, '0.0001'], [0.00012, '0.00012'],
-      [1e-5, '1e-05'], [1.5e16, '1.5e+16'], [1e15, '1000000000000000.0'], [-0.25, '-0.25'], [0, '0.0'],
-      [Infinity, 'inf'], [-Infinity, '-inf'], [1.2345678e-7, '1.2345678e-07'], [1e100, '1e+100']];
+    const cases: [number, string][] = [
+      [0.5, '0.5'],
+      [3, '3.0'],
+      [0.0001, '0.0001'],
+      [0.00012, '0.00012'],
+      [1e-5, '1e-05'],
+      [1.5e16, '1.5e+16'],
+      [1e15, '1000000000000000.0'],
+      [-0.25, '-0.25'],
+      [0, '0.0'],
+      [Infinity, 'inf'],
+      [-Infinity, '-inf'],
+      [1.2345678e-7, '1.2345678e-07'],
+      [1e100, '1e+100'],
+    ];
     for (const [v, text] of cases) expect(pythonFloat(v)).toBe(text);
   });
 });

@@ -2,9 +2,7 @@
 // scripts and every outside string escaped, inline SVG per plotted approach and the approaches
 // compared, thumbnails that survive missing files, PNG plots (rendered by resvg) of matplotlib's
 // size that are not blank, and axis labels clear of tick labels. CPU only.
-import {
-  existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -46,10 +44,15 @@ function sample(): ChapterResults {
   writePng(cat, 40, 30);
   writePng(dog, 24, 24);
   return {
-    version: 1, startedAt: '2024-05-01T10:00:00.000Z', finishedAt: '2024-05-01T10:42:30.000Z',
+    version: 1,
+    startedAt: '2024-05-01T10:00:00.000Z',
+    finishedAt: '2024-05-01T10:42:30.000Z',
     command: `dawnflow chapter --data '${data}' --quick`,
     adapter: {
-      vendor: 'nvidia', architecture: 'hopper', device: 'H200', description: 'D3D<12>',
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      device: 'H200',
+      description: 'D3D<12>',
       software: false,
     },
     data: { dir: data, synthetic: true, counts: { train: 2000, validation: 1000, test: 1000 } },
@@ -61,30 +64,42 @@ function sample(): ChapterResults {
     },
     approaches: [
       {
-        name: 'feature-extraction', title: 'Approach 1: feature extraction (RMSprop 2e-5)',
+        name: 'feature-extraction',
+        title: 'Approach 1: feature extraction (RMSprop 2e-5)',
         hyper: { epochs: 5, batch: 20, steps: 100, lr: 2e-5, optimizer: 'RMSprop' },
         history: {
-          loss: curve(5, 0.6, 0.2), acc: curve(5, 0.7, 0.95),
-          val_loss: curve(5, 0.5, 0.25), val_acc: curve(5, 0.8, 0.9),
+          loss: curve(5, 0.6, 0.2),
+          acc: curve(5, 0.7, 0.95),
+          val_loss: curve(5, 0.5, 0.25),
+          val_acc: curve(5, 0.8, 0.9),
         },
-        epochSeconds: [1.5, 1.2, 1.1, 1.2, 1.1], imagesPerSec: 1800, featureSeconds: 42.5,
+        epochSeconds: [1.5, 1.2, 1.1, 1.2, 1.1],
+        imagesPerSec: 1800,
+        featureSeconds: 42.5,
         status: 'done',
       },
       {
-        name: 'transfer', title: 'Approach 2: frozen base + augmentation', resumedFromEpoch: 0,
+        name: 'transfer',
+        title: 'Approach 2: frozen base + augmentation',
+        resumedFromEpoch: 0,
         hyper: { epochs: 30, batch: 20, lr: 2e-5, augment: true, targetSize: '150x150' },
         history: { loss: [0.69], acc: [0.55], val_loss: [0.6], val_acc: [0.62] },
-        epochSeconds: [61.2], imagesPerSec: 32.7, status: 'running',
+        epochSeconds: [61.2],
+        imagesPerSec: 32.7,
+        status: 'running',
       },
       {
-        name: 'fine-tune', title: 'Approach 3: fine-tuning from block5_conv1',
+        name: 'fine-tune',
+        title: 'Approach 3: fine-tuning from block5_conv1',
         hyper: { epochs: 100, lr: 1e-5 },
         history: { loss: [], acc: [], val_loss: [], val_acc: [] },
-        epochSeconds: [], status: 'pending',
+        epochSeconds: [],
+        status: 'pending',
       },
     ],
     test: {
-      acc: 0.875, loss: 0.3125,
+      acc: 0.875,
+      loss: 0.3125,
       misclassified: [
         { file: cat, rel: 'test/cats/cat.1503.png', label: 0, p: 0.91 },
         { file: dog, rel: 'test/dogs/dog.1001.png', label: 1, p: 0.12 },
@@ -92,10 +107,7 @@ function sample(): ChapterResults {
       ],
     },
     pipeline: { decodeCold: 412.5, cached: 2950 },
-    notes: [
-      'random weights: this is not transfer learning',
-      'quick preset: 5 epochs instead of 30',
-    ],
+    notes: ['random weights: this is not transfer learning', 'quick preset: 5 epochs instead of 30'],
   };
 }
 
@@ -115,10 +127,18 @@ describe('writeReport', () => {
 
   test('writes results.json, report.html, plots, the approaches compared and CSV histories', () => {
     const names = files.map((f) => f.slice(out.length + 1)).sort();
-    expect(names).toEqual(['history/feature-extraction.csv', 'history/transfer.csv',
-      'plots/approaches_val_acc.png', 'plots/approaches_val_loss.png',
-      'plots/feature-extraction_acc.png', 'plots/feature-extraction_loss.png',
-      'plots/transfer_acc.png', 'plots/transfer_loss.png', 'report.html', 'results.json']);
+    expect(names).toEqual([
+      'history/feature-extraction.csv',
+      'history/transfer.csv',
+      'plots/approaches_val_acc.png',
+      'plots/approaches_val_loss.png',
+      'plots/feature-extraction_acc.png',
+      'plots/feature-extraction_loss.png',
+      'plots/transfer_acc.png',
+      'plots/transfer_loss.png',
+      'report.html',
+      'results.json',
+    ]);
     for (const f of files) expect(existsSync(f)).toBe(true);
     // Atomic writes leave no temporaries behind.
     const all = [...readdirSync(out), ...readdirSync(join(out, 'plots'))];
@@ -172,9 +192,15 @@ describe('writeReport', () => {
 
 describe('the PNG renderer', () => {
   const label = (i: number): string => (i ? 'Validation acc' : 'Training acc');
-  const plot = (values: number[][], width = 640, height = 480): PNG => PNG.sync.read(svgToPng(
-    plotCurvesSvg(values.map((v, i) => ({ label: label(i), values: v, color: BLUE })),
-      { title: 'Training and validation accuracy', yLabel: 'Accuracy', width, height })));
+  const plot = (values: number[][], width = 640, height = 480): PNG =>
+    PNG.sync.read(
+      svgToPng(
+        plotCurvesSvg(
+          values.map((v, i) => ({ label: label(i), values: v, color: BLUE })),
+          { title: 'Training and validation accuracy', yLabel: 'Accuracy', width, height },
+        ),
+      ),
+    );
   const count = (png: PNG, rgb: number): number => {
     let n = 0;
     for (let i = 0; i < png.data.length; i += 4) {
@@ -184,8 +210,19 @@ describe('the PNG renderer', () => {
   };
 
   test('one epoch, NaN, constant and empty series draw at the requested size', () => {
-    for (const values of [[[0.5], [0.6]], [[NaN, 0.3, NaN, 0.5], [0.2, NaN, 0.4, 0.45]],
-      [[1, 1, 1], [1, 1, 1]], [[NaN, NaN], []], [[], []]]) {
+    for (const values of [
+      [[0.5], [0.6]],
+      [
+        [NaN, 0.3, NaN, 0.5],
+        [0.2, NaN, 0.4, 0.45],
+      ],
+      [
+        [1, 1, 1],
+        [1, 1, 1],
+      ],
+      [[NaN, NaN], []],
+      [[], []],
+    ]) {
       const png = plot(values, 320, 240);
       expect([png.width, png.height]).toEqual([320, 240]);
       expect(colours(png).size).toBeGreaterThanOrEqual(3);
@@ -234,8 +271,7 @@ describe('scales and thumbnails', () => {
   });
 
   test('escapeHtml covers &<>"\'; notes, rel and non-image data URIs are neutralised', () => {
-    expect(escapeHtml(`<a href="x">&'</a>`))
-      .toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x">&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;');
     const r = sample();
     r.notes = ['<b>bold</b>'];
     const m = { file: '/x', rel: 'test/<i>/a.png', label: 0, p: 0.7 };

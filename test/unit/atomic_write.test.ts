@@ -21,10 +21,12 @@ test('writeFileAtomic creates the folder, replaces the file, leaves no temporary
 test('a failing writer or rename keeps the old file and removes the temporary one', () => {
   const path = join(dir, 'b.bin');
   writeFileAtomic(path, 'old');
-  expect(() => writeAtomicWith(path, (tmp) => {
-    fs.writeFileSync(tmp, 'half');
-    throw new Error('writer failed');
-  })).toThrow('writer failed');
+  expect(() =>
+    writeAtomicWith(path, (tmp) => {
+      fs.writeFileSync(tmp, 'half');
+      throw new Error('writer failed');
+    }),
+  ).toThrow('writer failed');
   const spy = vi.spyOn(fs, 'renameSync').mockImplementation(() => {
     throw new Error('EXDEV');
   });
@@ -42,9 +44,15 @@ test('buildFolderAtomic: a whole folder or none; replace swaps an old one', asyn
   await buildFolderAtomic(target, (tmp) => fs.writeFileSync(join(tmp, 'x'), '1'));
   await expect(buildFolderAtomic(target, (tmp) => fs.writeFileSync(join(tmp, 'x'), '2'))).rejects.toThrow();
   expect(fs.readFileSync(join(target, 'x'), 'utf8')).toBe('1');
-  await expect(buildFolderAtomic(target, () => {
-    throw new Error('build failed');
-  }, { replace: true })).rejects.toThrow('build failed');
+  await expect(
+    buildFolderAtomic(
+      target,
+      () => {
+        throw new Error('build failed');
+      },
+      { replace: true },
+    ),
+  ).rejects.toThrow('build failed');
   expect(fs.readFileSync(join(target, 'x'), 'utf8')).toBe('1');
   await buildFolderAtomic(target, (tmp) => fs.writeFileSync(join(tmp, 'y'), '3'), { replace: true });
   expect(fs.readdirSync(target)).toEqual(['y']);

@@ -3,7 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import {
-  CHAPTER_AUGMENTATION, isIdentity, randomTransform, transformMatrix, warpReference,
+  CHAPTER_AUGMENTATION,
+  isIdentity,
+  randomTransform,
+  transformMatrix,
+  warpReference,
   type TransformParams,
 } from '../../src/data/augment.js';
 import type { FillMode } from '../../src/kernels/augment.js';
@@ -23,8 +27,16 @@ class StubRng extends Rng {
 }
 
 const NO_FLIP = { flipHorizontal: false, flipVertical: false };
-const params = (p: Partial<TransformParams>): TransformParams =>
-  ({ theta: 0, tx: 0, ty: 0, shear: 0, zx: 1, zy: 1, ...NO_FLIP, ...p });
+const params = (p: Partial<TransformParams>): TransformParams => ({
+  theta: 0,
+  tx: 0,
+  ty: 0,
+  shear: 0,
+  zx: 1,
+  zy: 1,
+  ...NO_FLIP,
+  ...p,
+});
 
 describe('randomTransform', () => {
   test('chapter settings: theta, tx (height), ty (width), shear, zx, zy, flipH, flipV in order', () => {
@@ -158,8 +170,14 @@ describe.each(Object.keys(SCIPY.modes) as FillMode[])('warpReference vs scipy, m
   test('keras matrix (transformMatrix) + horizontal flip', () => {
     const p = params({ theta: 23, tx: 0.7, ty: -1.3, shear: 10, zx: 1.3, zy: 0.8, flipHorizontal: true });
     const m = transformMatrix(p, 5, 4);
-    expectClose(m, [1.1966563094881724, -0.43571122801202167, 1.6516130060183016, 0.507950467036056,
-      0.6709364543563392, -1.6243370565446966], { atol: 1e-13, rtol: 0, label: 'matrix vs numpy' });
+    expectClose(
+      m,
+      [
+        1.1966563094881724, -0.43571122801202167, 1.6516130060183016, 0.507950467036056, 0.6709364543563392,
+        -1.6243370565446966,
+      ],
+      { atol: 1e-13, rtol: 0, label: 'matrix vs numpy' },
+    );
     const out = warpReference(img, 5, 4, 1, m, p, mode, 50);
     expectClose(out, SCIPY.modes[mode].keras, { atol: 1e-7, rtol: 0, label: mode });
   });
@@ -188,7 +206,16 @@ test('multi-channel images warp every channel alike', () => {
   const m = transformMatrix(params({ theta: 30, zx: 1.1 }), h, w);
   const out = warpReference(rgb, h, w, 3, m, NO_FLIP, 'reflect', 0);
   for (let ch = 0; ch < 3; ch++) {
-    const one = warpReference(rgb.filter((_, i) => i % 3 === ch), h, w, 1, m, NO_FLIP, 'reflect', 0);
+    const one = warpReference(
+      rgb.filter((_, i) => i % 3 === ch),
+      h,
+      w,
+      1,
+      m,
+      NO_FLIP,
+      'reflect',
+      0,
+    );
     expect(Array.from(out.filter((_, i) => i % 3 === ch)), `channel ${ch}`).toEqual(Array.from(one));
   }
 });

@@ -18,7 +18,11 @@ describe('gradient accumulation', () => {
     const x = randomPair([37]);
     x.t.requiresGrad = true;
     backward(sum(add(mul(x.t, x.t), x.t)));
-    expectClose(await read64(x.t.grad!), x.host.map((v) => 2 * v + 1), { ...TOL, label: `seed ${x.seed}` });
+    expectClose(
+      await read64(x.t.grad!),
+      x.host.map((v) => 2 * v + 1),
+      { ...TOL, label: `seed ${x.seed}` },
+    );
   });
 
   test('diamond: h = exp(x), L = sum(h^2 + 3h) gives (2h + 3) h', async () => {
@@ -47,8 +51,16 @@ describe('gradient accumulation', () => {
       return s + u * s * (1 - s);
     });
     const label = `seeds ${a.seed},${b.seed}`;
-    expectClose(await read64(a.t.grad!), d.map((v, i) => v * b.host[i]), { ...TOL, label: `${label} da` });
-    expectClose(await read64(b.t.grad!), d.map((v, i) => v * a.host[i]), { ...TOL, label: `${label} db` });
+    expectClose(
+      await read64(a.t.grad!),
+      d.map((v, i) => v * b.host[i]),
+      { ...TOL, label: `${label} da` },
+    );
+    expectClose(
+      await read64(b.t.grad!),
+      d.map((v, i) => v * a.host[i]),
+      { ...TOL, label: `${label} db` },
+    );
   });
 
   test('leaf .grad accumulates over two backward passes', async () => {
@@ -56,7 +68,11 @@ describe('gradient accumulation', () => {
     x.t.requiresGrad = true;
     backward(sum(mulScalar(x.t, 2)));
     backward(sum(square(x.t)));
-    expectClose(await read64(x.t.grad!), x.host.map((v) => 2 + 2 * v), { ...TOL, label: `seed ${x.seed}` });
+    expectClose(
+      await read64(x.t.grad!),
+      x.host.map((v) => 2 + 2 * v),
+      { ...TOL, label: `seed ${x.seed}` },
+    );
   });
 
   test('inputs without requiresGrad get no gradient', async () => {
@@ -88,7 +104,11 @@ describe('graph recording and freeing', () => {
     expect(out.requiresGrad).toBe(false);
     expect(out.node).toBeNull();
     expect(isGradEnabled()).toBe(true);
-    expect(() => noGrad(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(isGradEnabled()).toBe(true);
     const rec = mul(x, x);
     expect(rec.requiresGrad).toBe(true);
@@ -116,7 +136,11 @@ describe('graph recording and freeing', () => {
     // A new graph built on a freed intermediate is rejected too (it would see y as a leaf).
     expect(() => backward(sum(mulScalar(y, 2)))).toThrow(/already freed/);
     // Neither attempt touched the leaf gradient.
-    expectClose(await read64(x.t.grad!), x.host.map((v) => 2 * v), { ...TOL, label: `seed ${x.seed}` });
+    expectClose(
+      await read64(x.t.grad!),
+      x.host.map((v) => 2 * v),
+      { ...TOL, label: `seed ${x.seed}` },
+    );
     expect(y.grad).toBeNull();
   });
 });

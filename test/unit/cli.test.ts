@@ -48,7 +48,9 @@ describe('dawnflow summary', () => {
 
   test('bad input shapes, models and variants exit 2 with the fix', async () => {
     expect((await cli(['summary', 'vgg16', '--input-shape', '150,150'])).err).toMatch(/--input-shape must be H,W,C/);
-    expect((await cli(['summary', 'vgg16', '--include-top', '--input-shape', '150,150,3'])).err).toMatch(/must be 224x224x3/);
+    expect((await cli(['summary', 'vgg16', '--include-top', '--input-shape', '150,150,3'])).err).toMatch(
+      /must be 224x224x3/,
+    );
     const r = await cli(['summary', 'resnet']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown model 'resnet'/);
@@ -70,7 +72,9 @@ describe('dawnflow weights verify', () => {
     const path = join(dir, 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5');
     await writeLegacyVgg16Notop(path, 4, VGG16_WIDTHS);
     const r = await cli(['weights', 'verify', path]);
-    expect(r.out).toMatch(/layout: OK, 13 layers with weights in VGG16 order, 14,714,688 parameters \(Keras 1 legacy layout\)/);
+    expect(r.out).toMatch(
+      /layout: OK, 13 layers with weights in VGG16 order, 14,714,688 parameters \(Keras 1 legacy layout\)/,
+    );
     expect(r.out).toMatch(/md5: +[0-9a-f]{32} MISMATCH \(Keras publishes 6d6bbae143d832006294945121d1f1fc\)/);
     expect(r.code).toBe(1);
   });
@@ -79,7 +83,9 @@ describe('dawnflow weights verify', () => {
     const path = join(dir, 'other.h5');
     await writeLegacyVgg16Notop(path, 4, SMALL_VGG16_WIDTHS);
     const r = await cli(['weights', 'verify', path]);
-    expect(r.out).toMatch(/layout: BAD, layer 1 'block1_conv1' has \[3, 3, 3, 4\] \[4\], block1_conv1 needs \[3, 3, 3, 64\] \[64\]/);
+    expect(r.out).toMatch(
+      /layout: BAD, layer 1 'block1_conv1' has \[3, 3, 3, 4\] \[4\], block1_conv1 needs \[3, 3, 3, 64\] \[64\]/,
+    );
     expect(r.code).toBe(1);
   });
 

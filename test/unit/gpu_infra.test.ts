@@ -18,12 +18,19 @@ await openGpu();
 
 describe('host-side helpers', () => {
   test('uniforms follow WGSL alignment: vec4 at 16 bytes, block padded to 16', () => {
-    const fields = [['n', 'u32'], ['a', 'f32'], ['s', 'vec4u'], ['k', 'i32']] as const;
+    const fields = [
+      ['n', 'u32'],
+      ['a', 'f32'],
+      ['s', 'vec4u'],
+      ['k', 'i32'],
+    ] as const;
     expect(uniformSize(fields)).toBe(48);
     const bytes = packUniforms('t', fields, { n: 7, a: 0.5, s: [1, 2, 3], k: -2 });
     const v = new DataView(bytes.buffer);
     expect([v.getUint32(0, true), v.getFloat32(4, true)]).toEqual([7, 0.5]);
-    expect([v.getUint32(16, true), v.getUint32(20, true), v.getUint32(24, true), v.getUint32(28, true)]).toEqual([1, 2, 3, 0]);
+    expect([v.getUint32(16, true), v.getUint32(20, true), v.getUint32(24, true), v.getUint32(28, true)]).toEqual([
+      1, 2, 3, 0,
+    ]);
     expect(v.getInt32(32, true)).toBe(-2);
     expect(() => packUniforms('t', fields, { n: 1, a: 0, s: [0], k: 0.5 })).toThrow(/integer/);
     expect(() => packUniforms('t', fields, { n: 1, a: 0, s: [0] })).toThrow(/missing uniform k/);
@@ -115,7 +122,9 @@ describe('dispatcher', () => {
 
   test('a launch with the wrong number of buffers is refused before encoding', () => {
     const x = Tensor.fromArray([1], [1]);
-    expect(() => dispatcher().launch(unaryKernel, { op: 'relu', n: 1, alpha: 0 }, [x.buffer])).toThrow(/takes 2 buffers/);
+    expect(() => dispatcher().launch(unaryKernel, { op: 'relu', n: 1, alpha: 0 }, [x.buffer])).toThrow(
+      /takes 2 buffers/,
+    );
     x.dispose();
   });
 
@@ -154,15 +163,24 @@ describe('dawnflow info', () => {
 describe('limits', () => {
   // Where one binding can hold the largest buffer, no tensor is over the binding limit.
   const BINDING_LIMIT = dispatcher().maxBinding < (dispatcher().limits.maxBufferSize ?? 0);
-  test.skipIf(!BINDING_LIMIT)(skipNote("a kernel asked to bind a tensor over the adapter's limit names it and the batch that fits",
-    BINDING_LIMIT, 'this adapter has no binding limit below its buffer limit (maxStorageBufferBindingSize >= ' +
-    'maxBufferSize): every buffer is bindable'), () => {
-    const limit = dispatcher().maxBinding;
-    const perImage = 150 * 150 * 64 * 4;
-    const batch = Math.floor(limit / perImage) + 1;
-    const x = Tensor.empty([batch, 150, 150, 64], 'float32', 'block1_conv1');
-    expect(() => relu(x)).toThrow(
-      new RegExp(`block1_conv1 \\[${batch}, 150, 150, 64\\] needs .* the largest batch that fits is ${batch - 1} \\(kernel unary\\)`));
-    x.dispose();
-  });
+  test.skipIf(!BINDING_LIMIT)(
+    skipNote(
+      "a kernel asked to bind a tensor over the adapter's limit names it and the batch that fits",
+      BINDING_LIMIT,
+      'this adapter has no binding limit below its buffer limit (maxStorageBufferBindingSize >= ' +
+        'maxBufferSize): every buffer is bindable',
+    ),
+    () => {
+      const limit = dispatcher().maxBinding;
+      const perImage = 150 * 150 * 64 * 4;
+      const batch = Math.floor(limit / perImage) + 1;
+      const x = Tensor.empty([batch, 150, 150, 64], 'float32', 'block1_conv1');
+      expect(() => relu(x)).toThrow(
+        new RegExp(
+          `block1_conv1 \\[${batch}, 150, 150, 64\\] needs .* the largest batch that fits is ${batch - 1} \\(kernel unary\\)`,
+        ),
+      );
+      x.dispose();
+    },
+  );
 });

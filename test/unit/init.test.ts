@@ -22,8 +22,8 @@ test('glorot_uniform stays inside sqrt(6 / (fan_in + fan_out)) and is seeded', a
   expect(Math.max(...Array.from(a, Math.abs))).toBeLessThanOrEqual(limit);
   // A uniform on [-l, l] has variance l^2 / 3; 4608 draws put the estimate within ~5%.
   const variance = Array.from(a).reduce((s, v) => s + v * v, 0) / a.length;
-  expect(variance / (limit * limit / 3)).toBeGreaterThan(0.9);
-  expect(variance / (limit * limit / 3)).toBeLessThan(1.1);
+  expect(variance / ((limit * limit) / 3)).toBeGreaterThan(0.9);
+  expect(variance / ((limit * limit) / 3)).toBeLessThan(1.1);
 });
 
 test('uniform and normal draws have the requested moments', async () => {
@@ -46,13 +46,17 @@ test('he_uniform stays inside sqrt(6 / fan_in), has its variance, and Conv2D ser
   const limit = Math.sqrt(6 / 144);
   expect(Math.max(...a.map(Math.abs))).toBeLessThanOrEqual(limit);
   const variance = a.reduce((s, v) => s + v * v, 0) / a.length;
-  expect(variance / (limit * limit / 3)).toBeGreaterThan(0.9);
-  expect(variance / (limit * limit / 3)).toBeLessThan(1.1);
+  expect(variance / ((limit * limit) / 3)).toBeGreaterThan(0.9);
+  expect(variance / ((limit * limit) / 3)).toBeLessThan(1.1);
   const he = new Conv2D({ filters: 4, kernelSize: 3, kernelInitializer: 'he_uniform' });
   expect(he.getConfig().kernel_initializer).toEqual({
-    class_name: 'VarianceScaling', config: { scale: 2.0, mode: 'fan_in', distribution: 'uniform', seed: null },
+    class_name: 'VarianceScaling',
+    config: { scale: 2.0, mode: 'fan_in', distribution: 'uniform', seed: null },
   });
-  expect(new Conv2D({ filters: 4, kernelSize: 3 }).getConfig().kernel_initializer)
-    .toMatchObject({ config: { scale: 1.0, mode: 'fan_avg' } });
-  expect(() => new Conv2D({ filters: 4, kernelSize: 3, kernelInitializer: 'ones' as never })).toThrow(/kernelInitializer/);
+  expect(new Conv2D({ filters: 4, kernelSize: 3 }).getConfig().kernel_initializer).toMatchObject({
+    config: { scale: 1.0, mode: 'fan_avg' },
+  });
+  expect(() => new Conv2D({ filters: 4, kernelSize: 3, kernelInitializer: 'ones' as never })).toThrow(
+    /kernelInitializer/,
+  );
 });

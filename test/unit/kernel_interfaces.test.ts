@@ -30,8 +30,14 @@ function modules(dir: string): string[] {
 
 function isSpec(v: unknown): v is AnySpec {
   const s = v as AnySpec;
-  return !!s && typeof s === 'object' && typeof s.shader === 'string' && Array.isArray(s.bindings) &&
-    Array.isArray(s.uniforms) && typeof s.dispatch === 'function';
+  return (
+    !!s &&
+    typeof s === 'object' &&
+    typeof s.shader === 'string' &&
+    Array.isArray(s.bindings) &&
+    Array.isArray(s.uniforms) &&
+    typeof s.dispatch === 'function'
+  );
 }
 
 /** Specs among an export and the plain records inside it (texForwardKernels, POOLS, ...). */
@@ -56,7 +62,9 @@ const SPECS = [...found].map(([spec, file]) => ({ spec, file, name: spec.name })
  * Every distinct set of defines is checked.
  */
 const PARAM_SAMPLES: unknown[] = [
-  {}, ...UNARY_NAMES.map((op) => ({ op })), ...BINARY_NAMES.map((op) => ({ op, a: [1], b: [1], out: [1] })),
+  {},
+  ...UNARY_NAMES.map((op) => ({ op })),
+  ...BINARY_NAMES.map((op) => ({ op, a: [1], b: [1], out: [1] })),
   ...GEMM_VARIANTS.map((core) => ({ plan: { core } })),
 ];
 
@@ -96,21 +104,35 @@ function stripComments(code: string): string {
 }
 
 const WGSL_TYPE: Record<string, UniformType> = {
-  'u32': 'u32', 'i32': 'i32', 'f32': 'f32',
-  'vec4u': 'vec4u', 'vec4<u32>': 'vec4u', 'vec4i': 'vec4i', 'vec4<i32>': 'vec4i',
+  u32: 'u32',
+  i32: 'i32',
+  f32: 'f32',
+  vec4u: 'vec4u',
+  'vec4<u32>': 'vec4u',
+  vec4i: 'vec4i',
+  'vec4<i32>': 'vec4i',
 };
 
 /** The fields of `struct Params`, as [name, UniformType or the WGSL type it has]. */
 function paramsStruct(code: string): [string, string][] | null {
   const m = /struct\s+Params\s*\{([^}]*)\}/.exec(code);
   if (!m) return null;
-  return m[1].split(',').map((f) => f.trim()).filter(Boolean).map((f) => {
-    const [name, type] = f.split(':').map((t) => t.trim());
-    return [name, WGSL_TYPE[type.replace(/\s+/g, '')] ?? type];
-  });
+  return m[1]
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean)
+    .map((f) => {
+      const [name, type] = f.split(':').map((t) => t.trim());
+      return [name, WGSL_TYPE[type.replace(/\s+/g, '')] ?? type];
+    });
 }
 
-interface Binding { group: number; binding: number; access: Access | 'uniform' | string; type: string }
+interface Binding {
+  group: number;
+  binding: number;
+  access: Access | 'uniform' | string;
+  type: string;
+}
 
 /** Every @group/@binding variable: its access as a KernelSpec names it ('uniform' for the block). */
 function bindingsOf(code: string): Binding[] {
@@ -137,7 +159,10 @@ function checkInterface(spec: AnySpec, code: string): void {
     ...(spec.uniforms.length ? [{ group: 0, binding: spec.bindings.length, access: 'uniform' }] : []),
   ];
   const got = bindingsOf(code).sort((a, b) => a.group - b.group || a.binding - b.binding);
-  expect(got.map(({ group, binding, access }) => ({ group, binding, access })), 'bindings').toEqual(want);
+  expect(
+    got.map(({ group, binding, access }) => ({ group, binding, access })),
+    'bindings',
+  ).toEqual(want);
   if (spec.uniforms.length) expect(got.at(-1)!.type, 'the uniform block').toBe('Params');
   for (const name of constantNames(spec)) {
     expect(code, `override ${name}`).toMatch(new RegExp(`override\\s+${name}\\b`));
@@ -148,17 +173,22 @@ function checkInterface(spec: AnySpec, code: string): void {
 
 describe.each(SPECS)('$name ($file)', ({ spec }) => {
   test.each(defineSets(spec).map((d) => [JSON.stringify(d), d] as const))(
-    'uniforms, bindings and entry point match the shader with defines %s', (_, defines) => {
+    'uniforms, bindings and entry point match the shader with defines %s',
+    (_, defines) => {
       checkInterface(spec, stripComments(shaderSource(spec.shader, defines)));
-    });
+    },
+  );
 });
 
 test('every shader with a @compute entry is launched by a spec or included by a shader', () => {
   const files = readdirSync(SHADER_DIR).filter((f) => f.endsWith('.wgsl'));
   const launched = new Set(SPECS.map((s) => `${s.spec.shader}.wgsl`));
   // Include names may hold a {{KEY}} (gemm_{{CORE}}.wgsl): any word stands in for it.
-  const included = files.flatMap((f) => [...readFileSync(join(SHADER_DIR, f), 'utf8')
-    .matchAll(/^\/\/#include "([\w.{}]+)"/gm)].map((m) => new RegExp(`^${m[1].replace(/\{\{\w+\}\}/g, '\\w+')}$`)));
+  const included = files.flatMap((f) =>
+    [...readFileSync(join(SHADER_DIR, f), 'utf8').matchAll(/^\/\/#include "([\w.{}]+)"/gm)].map(
+      (m) => new RegExp(`^${m[1].replace(/\{\{\w+\}\}/g, '\\w+')}$`),
+    ),
+  );
   const kernels = files.filter((f) => /@compute/.test(stripComments(readFileSync(join(SHADER_DIR, f), 'utf8'))));
   const orphans = kernels.filter((f) => !launched.has(f) && !included.some((re) => re.test(f)));
   expect(orphans).toEqual([]);

@@ -60,7 +60,10 @@ describe('training loop leak test', () => {
     }
     await dispatcher().sync();
     // Only the inputs, target and parameters stay alive between steps.
-    expect(trace.every((b) => b === afterFirst), `bytesInUse per step: ${trace.join(',')}`).toBe(true);
+    expect(
+      trace.every((b) => b === afterFirst),
+      `bytesInUse per step: ${trace.join(',')}`,
+    ).toBe(true);
     expect(inUse()).toBe(afterFirst);
     expect(liveTensors()).toBe(handles);
     expect(allocated()).toBe(allocatedAfter5);
@@ -105,10 +108,12 @@ describe('tidy and dispose', () => {
     expect(kept.disposed).toBe(false);
     expect(outer.disposed).toBe(false);
     let leaked!: Tensor;
-    expect(() => tidy(() => {
-      leaked = ones([8]);
-      throw new Error('step failed');
-    })).toThrow('step failed');
+    expect(() =>
+      tidy(() => {
+        leaked = ones([8]);
+        throw new Error('step failed');
+      }),
+    ).toThrow('step failed');
     expect(leaked.disposed).toBe(true);
     kept.dispose();
     outer.dispose();

@@ -6,7 +6,13 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { ConvGeometry, ConvOp, ConvVariant } from '../../src/kernels/conv_types.js';
 import {
-  denseAsConv, paddedGeometry, planConv, planDense, planKey, tuningCandidates, type PlanInputs,
+  denseAsConv,
+  paddedGeometry,
+  planConv,
+  planDense,
+  planKey,
+  tuningCandidates,
+  type PlanInputs,
 } from '../../src/kernels/plan.js';
 import { planSettings, setConvVariant, setGemmVariant, setTexturePrecision } from '../../src/kernels/plan_context.js';
 import { legalVariants, winogradFits } from '../../src/kernels/plan_legal.js';
@@ -15,8 +21,12 @@ import type { AdapterFacts, DenseRequest, KernelPlan, PlanSettings } from '../..
 import { conv2dGeometry } from '../../src/ops/conv2d.js';
 
 const LAVAPIPE: AdapterFacts = {
-  software: true, subgroups8: true, halfStorage: true,
-  maxBinding: 2 ** 31, maxTexture2D: 16384, maxWorkgroupsPerDimension: 65535,
+  software: true,
+  subgroups8: true,
+  halfStorage: true,
+  maxBinding: 2 ** 31,
+  maxTexture2D: 16384,
+  maxWorkgroupsPerDimension: 65535,
 };
 const NO_SG = { ...LAVAPIPE, subgroups8: false };
 const GPU = { ...LAVAPIPE, software: false, subgroups8: false };
@@ -63,8 +73,8 @@ describe('the variant', () => {
     expect(plan('forward', SMALL, inputs(NO_SG))).toMatchObject({ variant: 'tex', reason: 'default' });
     expect(plan('forward', geom([1, 9, 9, 512], [3, 3, 512, 512])).variant).toBe('wino');
     expect(plan('forward', geom([4, 150, 150, 64], [3, 3, 64, 64])).variant).toBe('wino');
-    expect(plan('forward', geom([1, 9, 9, 64], [3, 3, 64, 64])).variant).toBe('sg');  // too little work
-    expect(plan('forward', geom([4, 75, 75, 64], [3, 3, 64, 128], 2)).variant).toBe('sg');  // stride 2
+    expect(plan('forward', geom([1, 9, 9, 64], [3, 3, 64, 64])).variant).toBe('sg'); // too little work
+    expect(plan('forward', geom([4, 75, 75, 64], [3, 3, 64, 128], 2)).variant).toBe('sg'); // stride 2
     expect(plan('backward_input', SMALL).variant).toBe('sg');
     expect(plan('forward', SMALL, inputs(GPU))).toMatchObject({ variant: 'gemm', reason: 'default' });
   });
@@ -93,7 +103,11 @@ describe('the variant', () => {
 
 describe('channel padding', () => {
   test('RGB pads to 4 channels for the forward and backward-input, to 8 for the weight gradient', () => {
-    for (const [op, to] of [['forward', 4], ['backward_input', 4], ['backward_weight', 8]] as const) {
+    for (const [op, to] of [
+      ['forward', 4],
+      ['backward_input', 4],
+      ['backward_weight', 8],
+    ] as const) {
       const p = plan(op, RGB);
       expect(p.variant, op).toBe('sg');
       if (p.variant === 'gemm') continue;
@@ -141,9 +155,13 @@ describe('the tuning key', () => {
   });
 
   test('shapes differing in any field the speed depends on have different keys', () => {
-    const keys = [SMALL, geom([2, 9, 9, 8], [3, 3, 8, 8]), geom([1, 9, 9, 8], [3, 3, 8, 8], 2),
-      geom([1, 9, 9, 8], [3, 3, 8, 8], 1, 'valid'), geom([1, 9, 9, 8], [3, 3, 8, 12])]
-      .map((g) => planKey({ kind: 'conv', op: 'forward', g }));
+    const keys = [
+      SMALL,
+      geom([2, 9, 9, 8], [3, 3, 8, 8]),
+      geom([1, 9, 9, 8], [3, 3, 8, 8], 2),
+      geom([1, 9, 9, 8], [3, 3, 8, 8], 1, 'valid'),
+      geom([1, 9, 9, 8], [3, 3, 8, 12]),
+    ].map((g) => planKey({ kind: 'conv', op: 'forward', g }));
     expect(new Set(keys).size).toBe(keys.length);
   });
 });
@@ -187,15 +205,27 @@ describe('staging precision', () => {
 });
 
 describe('dense products', () => {
-  const dense = (M: number, N: number, K: number, o: Partial<DenseRequest> = {}): DenseRequest =>
-    ({ kind: 'dense', M, N, K, transA: false, transB: false, epilogue: false, ...o });
+  const dense = (M: number, N: number, K: number, o: Partial<DenseRequest> = {}): DenseRequest => ({
+    kind: 'dense',
+    M,
+    N,
+    K,
+    transA: false,
+    transB: false,
+    epilogue: false,
+    ...o,
+  });
 
   test('X.W, dZ.W^T and X^T.dZ are a 1x1 conv forward, backward-input and backward-weight', () => {
     expect(denseAsConv(dense(20, 256, 8192))).toMatchObject({ op: 'forward', g: { batch: 20, CI: 8192, CO: 256 } });
-    expect(denseAsConv(dense(20, 8192, 256, { transB: true })))
-      .toMatchObject({ op: 'backward_input', g: { batch: 20, CI: 8192, CO: 256 } });
-    expect(denseAsConv(dense(8192, 256, 20, { transA: true })))
-      .toMatchObject({ op: 'backward_weight', g: { batch: 20, CI: 8192, CO: 256 } });
+    expect(denseAsConv(dense(20, 8192, 256, { transB: true }))).toMatchObject({
+      op: 'backward_input',
+      g: { batch: 20, CI: 8192, CO: 256 },
+    });
+    expect(denseAsConv(dense(8192, 256, 20, { transA: true }))).toMatchObject({
+      op: 'backward_weight',
+      g: { batch: 20, CI: 8192, CO: 256 },
+    });
     expect(denseAsConv(dense(4, 4, 4, { transA: true, transB: true }))).toBeNull();
     expect(denseAsConv(dense(4, 4, 4, { transB: true, epilogue: true }))).toBeNull();
   });
@@ -219,7 +249,11 @@ describe('settings: code overrides and DAWNFLOW_* combined', () => {
     setConvVariant(null);
     setGemmVariant(null);
     setTexturePrecision(null);
-    for (const [k, v] of [['DAWNFLOW_CONV', saved.conv], ['DAWNFLOW_GEMM', saved.gemm], ['DAWNFLOW_F16', saved.f16]]) {
+    for (const [k, v] of [
+      ['DAWNFLOW_CONV', saved.conv],
+      ['DAWNFLOW_GEMM', saved.gemm],
+      ['DAWNFLOW_F16', saved.f16],
+    ]) {
       if (v === undefined) delete process.env[k!];
       else process.env[k!] = v;
     }

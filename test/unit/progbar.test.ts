@@ -22,10 +22,14 @@ test('values: %.4f above 1e-3, else %.4e with a two-digit exponent; time per ste
 });
 
 test("Python's %f: exact ties go to the even digit, everything else as toFixed", () => {
-  expect([pyFixed(0.5, 0), pyFixed(1.5, 0), pyFixed(2.5, 0), pyFixed(10.5, 0), pyFixed(-2.5, 0)])
-    .toEqual(['0', '2', '2', '10', '-2']);
-  expect([pyFixed(0.03125, 4), pyFixed(0.09375, 4), pyFixed(Math.LN2, 4)])
-    .toEqual(['0.0312', '0.0938', '0.6931']);
+  expect([pyFixed(0.5, 0), pyFixed(1.5, 0), pyFixed(2.5, 0), pyFixed(10.5, 0), pyFixed(-2.5, 0)]).toEqual([
+    '0',
+    '2',
+    '2',
+    '10',
+    '-2',
+  ]);
+  expect([pyFixed(0.03125, 4), pyFixed(0.09375, 4), pyFixed(Math.LN2, 4)]).toEqual(['0.0312', '0.0938', '0.6931']);
   expect([pyFixed(2.5000001, 0), pyFixed(1.005, 2)]).toEqual(['3', '1.00']);
 });
 
@@ -51,8 +55,14 @@ test('a pipe gets a new line per draw; draws closer than 0.05 s are skipped unti
 
 test('values are averaged weighted by progress; stateful ones are shown as given', () => {
   const { p, out } = scripted(10, [0, 1, 2], { statefulMetrics: ['acc'] });
-  p.update(4, [['loss', 1], ['acc', 0.25]]);
-  p.update(10, [['loss', 2], ['acc', 0.5]]);
+  p.update(4, [
+    ['loss', 1],
+    ['acc', 0.25],
+  ]);
+  p.update(10, [
+    ['loss', 2],
+    ['acc', 0.5],
+  ]);
   expect(out[1]).toBe('\n10/10 [==============================] - 2s 200ms/step - loss: 1.6000 - acc: 0.5000\n');
 });
 

@@ -19,8 +19,7 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 const prod = (s: number[]): number => s.reduce((a, b) => a * b, 1);
-const arange = (n: number, start = 1): Float64Array =>
-  Float64Array.from({ length: n }, (_, i) => start + i);
+const arange = (n: number, start = 1): Float64Array => Float64Array.from({ length: n }, (_, i) => start + i);
 
 // A shuffled ladder 0, 0.1, 0.2, ...: all values distinct and 0.1 apart, so an h = 1e-6 nudge
 // never changes which cell of a pooling window is the maximum.
@@ -38,7 +37,11 @@ describe('test helpers', () => {
   it('numericGrad of sum(x^3) is 3x^2', () => {
     const x = uniform(7, -2, 2, 1);
     const g = numericGrad((v) => v.reduce((s, t) => s + t * t * t, 0), x);
-    expectClose(g, x.map((t) => 3 * t * t), { ...GC, label: 'cube' });
+    expectClose(
+      g,
+      x.map((t) => 3 * t * t),
+      { ...GC, label: 'cube' },
+    );
   });
 
   it('uniform is seeded and in range; f32 rounds through Math.fround', () => {
@@ -56,8 +59,9 @@ describe('test helpers', () => {
     expect(() => expectClose([1, 2], [1])).toThrow(/length 2 != expected 1/);
     expect(() => expectClose([5], [Infinity])).toThrow(/1\/1 mismatches/);
     expect(() => expectClose([NaN], [NaN])).toThrow(/mismatches/);
-    const msg = new RegExp('seed 7 \\[2,2\\]: 2/4 mismatches .*max abs diff 3; '
-      + '\\[1\\] got 2 want 5; \\[3\\] got 4 want 3\\.5');
+    const msg = new RegExp(
+      'seed 7 \\[2,2\\]: 2/4 mismatches .*max abs diff 3; ' + '\\[1\\] got 2 want 5; \\[3\\] got 4 want 3\\.5',
+    );
     expect(() => expectClose([1, 2, 3, 4], [1, 5, 3, 3.5], { label: 'seed 7 [2,2]' })).toThrow(msg);
   });
 });
@@ -136,8 +140,12 @@ describe('conv2d forward (hand cases)', () => {
 });
 
 interface ConvCase {
-  xs: [number, number, number, number]; k: [number, number]; co: number;
-  s: [number, number]; pad: Padding; out: [number, number];
+  xs: [number, number, number, number];
+  k: [number, number];
+  co: number;
+  s: [number, number];
+  pad: Padding;
+  out: [number, number];
 }
 
 describe('conv2dBackward vs finite differences', () => {
@@ -167,15 +175,31 @@ describe('conv2dBackward vs finite differences', () => {
         return dot(r.y, R);
       };
       const g = ref.conv2dBackward(x, c.xs, w, ws, R, c.s, c.pad);
-      expectClose(g.dx, numericGrad((v) => fwd(v, w, b), x), { ...GC, label: `${label} dx` });
-      expectClose(g.dw, numericGrad((v) => fwd(x, v, b), w), { ...GC, label: `${label} dw` });
-      expectClose(g.db, numericGrad((v) => fwd(x, w, v), b), { ...GC, label: `${label} db` });
+      expectClose(
+        g.dx,
+        numericGrad((v) => fwd(v, w, b), x),
+        { ...GC, label: `${label} dx` },
+      );
+      expectClose(
+        g.dw,
+        numericGrad((v) => fwd(x, v, b), w),
+        { ...GC, label: `${label} dw` },
+      );
+      expectClose(
+        g.db,
+        numericGrad((v) => fwd(x, w, v), b),
+        { ...GC, label: `${label} db` },
+      );
     });
   });
 });
 
 interface PoolCase {
-  xs: number[]; pool: [number, number]; s: [number, number]; pad: Padding; out: number[];
+  xs: number[];
+  pool: [number, number];
+  s: [number, number];
+  pad: Padding;
+  out: number[];
 }
 
 describe('maxPool2d', () => {
@@ -183,7 +207,13 @@ describe('maxPool2d', () => {
     const pos = ref.maxPool2dForward(arange(9), [1, 3, 3, 1], [2, 2], [2, 2], 'same');
     expect(pos.shape).toEqual([1, 2, 2, 1]);
     expect(Array.from(pos.y)).toEqual([5, 6, 8, 9]);
-    const neg = ref.maxPool2dForward(arange(9).map((v) => -v), [1, 3, 3, 1], [2, 2], [2, 2], 'same');
+    const neg = ref.maxPool2dForward(
+      arange(9).map((v) => -v),
+      [1, 3, 3, 1],
+      [2, 2],
+      [2, 2],
+      'same',
+    );
     expect(Array.from(neg.y)).toEqual([-1, -3, -7, -9]);
   });
 
@@ -231,14 +261,17 @@ describe('maxPool2d', () => {
 });
 
 describe('matmul', () => {
-  const M = 3, K = 4, N = 5;
+  const M = 3,
+    K = 4,
+    N = 5;
   const A = uniform(M * K, -1, 1, 500); // [M,K]
   const B = uniform(K * N, -1, 1, 501); // [K,N]
   // Direct triple loop on the untransposed operands.
   const want = new Float64Array(M * N);
-  for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
-    for (let k = 0; k < K; k++) want[m * N + n] += A[m * K + k] * B[k * N + n];
-  }
+  for (let m = 0; m < M; m++)
+    for (let n = 0; n < N; n++) {
+      for (let k = 0; k < K; k++) want[m * N + n] += A[m * K + k] * B[k * N + n];
+    }
   const transpose = (a: Float64Array, r: number, c: number): Float64Array => {
     const t = new Float64Array(a.length); // [r,c] -> [c,r]
     for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = a[i * c + j];
@@ -247,7 +280,10 @@ describe('matmul', () => {
   const At = transpose(A, M, K); // stored [K,M]
   const Bt = transpose(B, K, N); // stored [N,K]
   it.each([
-    [false, false], [true, false], [false, true], [true, true],
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
   ])('seed 500 M3 K4 N5 transA=%s transB=%s', (ta, tb) => {
     const c = ref.matmul(ta ? At : A, tb ? Bt : B, M, K, N, ta, tb);
     expectClose(c, want, { atol: 1e-14, rtol: 1e-14, label: `matmul ta=${ta} tb=${tb}` });
@@ -270,7 +306,9 @@ describe('dense + activation', () => {
     expect(Array.from(ref.denseForward(x, w, null, 1, 2, 2, 'relu'))).toEqual([7, 10]);
   });
 
-  const M = 4, K = 5, N = 3;
+  const M = 4,
+    K = 5,
+    N = 3;
   // For relu, pick the first seed whose pre-activations all stay 1e-3 away from the kink.
   type DenseData = { seed: number; x: Float64Array; w: Float64Array; b: Float64Array };
   function data(act: Activation, base: number): DenseData {
@@ -292,16 +330,32 @@ describe('dense + activation', () => {
     const y = ref.denseForward(x, w, b, M, K, N, act);
     const dPre = ref.activationBackward(y, R, act);
     const g = ref.denseBackward(x, w, dPre, M, K, N);
-    expectClose(g.dx, numericGrad((v) => f(v, w, b), x), { ...GC, label: `${label} dx` });
-    expectClose(g.dw, numericGrad((v) => f(x, v, b), w), { ...GC, label: `${label} dw` });
-    expectClose(g.db, numericGrad((v) => f(x, w, v), b), { ...GC, label: `${label} db` });
+    expectClose(
+      g.dx,
+      numericGrad((v) => f(v, w, b), x),
+      { ...GC, label: `${label} dx` },
+    );
+    expectClose(
+      g.dw,
+      numericGrad((v) => f(x, v, b), w),
+      { ...GC, label: `${label} dw` },
+    );
+    expectClose(
+      g.db,
+      numericGrad((v) => f(x, w, v), b),
+      { ...GC, label: `${label} db` },
+    );
   });
 
   it.each(['linear', 'relu', 'sigmoid'] as const)('activationBackward alone (%s)', (act) => {
     // |pre| >= 0.05 keeps relu's kink out of reach of the h = 1e-6 nudge.
     const pre = uniform(20, 0.05, 3, 700).map((v, i) => (i % 2 ? v : -v));
     const R = uniform(20, -1, 1, 701);
-    const f = (v: Float64Array): number => dot(v.map((t) => ref.activate(t, act)), R);
+    const f = (v: Float64Array): number =>
+      dot(
+        v.map((t) => ref.activate(t, act)),
+        R,
+      );
     const y = pre.map((t) => ref.activate(t, act));
     const label = `seed 700 [20] ${act}`;
     expectClose(ref.activationBackward(y, R, act), numericGrad(f, pre), { ...GC, label });
@@ -374,8 +428,7 @@ describe('binary cross-entropy', () => {
     const probs = z.map((t) => ref.activate(t, 'sigmoid'));
     expectClose([ref.bceFromLogits(z, y)], [ref.bceFromProbs(probs, y)], { atol: 1e-9, rtol: 1e-9 });
     expect(ref.bceFromLogits(Float64Array.of(1000, -1000), Float64Array.of(0, 1))).toBe(1000);
-    expect(Array.from(ref.bceFromLogitsGrad(Float64Array.of(1000, -1000), Float64Array.of(0, 1))))
-      .toEqual([0.5, -0.5]);
+    expect(Array.from(ref.bceFromLogitsGrad(Float64Array.of(1000, -1000), Float64Array.of(0, 1)))).toEqual([0.5, -0.5]);
   });
 });
 
@@ -385,8 +438,8 @@ describe('binary cross-entropy as TF 1.15 / 2.0 computes it', () => {
   const SAT_Z = [20, -20, 40, -40, 110, -110];
   const zs = Float64Array.from(SAT_Z.flatMap((z) => [z, z]));
   const ys = Float64Array.from(SAT_Z.flatMap(() => [0, 1]));
-  const one = (f: (a: Float64Array, b: Float64Array) => number, i: number) =>
-    (v: Float64Array) => f(v, ys.subarray(i, i + 1));
+  const one = (f: (a: Float64Array, b: Float64Array) => number, i: number) => (v: Float64Array) =>
+    f(v, ys.subarray(i, i + 1));
 
   it('logits: exact gradient vs finite differences at z = +-20, +-40, +-110, both labels', () => {
     for (let i = 0; i < zs.length; i++) {
@@ -413,7 +466,11 @@ describe('binary cross-entropy as TF 1.15 / 2.0 computes it', () => {
     let want = 0;
     for (let i = 0; i < 24; i++) want -= y[i] * Math.log(p[i] + eps) + (1 - y[i]) * Math.log(1 - p[i] + eps);
     expectClose([ref.bceTfProbs(p, y)], [want / 24], { atol: 0, rtol: 1e-13, label: 'seed 905' });
-    expectClose(ref.bceTfProbsGrad(p, y), numericGrad((v) => ref.bceTfProbs(v, y), p), { ...GC, label: 'seed 905 fd' });
+    expectClose(
+      ref.bceTfProbsGrad(p, y),
+      numericGrad((v) => ref.bceTfProbs(v, y), p),
+      { ...GC, label: 'seed 905 fd' },
+    );
     // p = 1 with y = 0 costs -log(2^-23 + eps) = 15.33 (not -log(2e-7) = 15.42 of the float64 bound).
     const pOne = ref.bceTfProbs(Float64Array.of(1), Float64Array.of(0));
     expectClose([pOne], [-Math.log(2 ** -23 + eps)], { atol: 0, rtol: 1e-14 });
@@ -468,10 +525,7 @@ describe('broadcastBinary / sumTo', () => {
   it('[2,1,3] * [4,1] -> [2,4,3]', () => {
     const r = ref.broadcastBinary('mul', arange(6), [2, 1, 3], arange(4), [4, 1]);
     expect(r.shape).toEqual([2, 4, 3]);
-    expect(Array.from(r.y)).toEqual([
-      1, 2, 3, 2, 4, 6, 3, 6, 9, 4, 8, 12,
-      4, 5, 6, 8, 10, 12, 12, 15, 18, 16, 20, 24,
-    ]);
+    expect(Array.from(r.y)).toEqual([1, 2, 3, 2, 4, 6, 3, 6, 9, 4, 8, 12, 4, 5, 6, 8, 10, 12, 12, 15, 18, 16, 20, 24]);
   });
 
   it('sub, div, max, min; operand order kept', () => {
@@ -506,17 +560,26 @@ describe('broadcastBinary / sumTo', () => {
   // sumTo is the adjoint of broadcasting: it must turn the broadcast-shape gradient of mul and
   // div into the gradient of each operand.
   it.each(['mul', 'div'])('sumTo gives %s operand gradients (seed 1000 [2,1,3] . [4,1])', (op) => {
-    const aS = [2, 1, 3], bS = [4, 1], outS = [2, 4, 3];
+    const aS = [2, 1, 3],
+      bS = [4, 1],
+      outS = [2, 4, 3];
     const a = uniform(6, -1, 1, 1000);
     const b = uniform(4, 0.5, 2, 1001); // away from 0 for div
     const R = uniform(24, -1, 1, 1002);
-    const f = (aa: Float64Array, bb: Float64Array): number =>
-      dot(ref.broadcastBinary(op, aa, aS, bb, bS).y, R);
+    const f = (aa: Float64Array, bb: Float64Array): number => dot(ref.broadcastBinary(op, aa, aS, bb, bS).y, R);
     const y = ref.broadcastBinary(op, a, aS, b, bS).y;
     // mul: da = R b, db = R a. div: da = R / b, db = -R a / b^2 = -R y / b.
     const ga = ref.broadcastBinary(op, R, outS, b, bS).y;
-    const gbFull = op === 'mul' ? ref.broadcastBinary('mul', R, outS, a, aS).y
-      : ref.broadcastBinary('div', R.map((r, i) => -r * y[i]), outS, b, bS).y;
+    const gbFull =
+      op === 'mul'
+        ? ref.broadcastBinary('mul', R, outS, a, aS).y
+        : ref.broadcastBinary(
+            'div',
+            R.map((r, i) => -r * y[i]),
+            outS,
+            b,
+            bS,
+          ).y;
     const label = `seed 1000 ${op} [2,1,3].[4,1]`;
     const na = numericGrad((v) => f(v, b), a);
     const nb = numericGrad((v) => f(a, v), b);

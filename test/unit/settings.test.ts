@@ -37,8 +37,9 @@ describe('typed values', () => {
 
   test('text: as given, or checked against its format', () => {
     expect(setting('DAWNFLOW_CACHE_DIR', { DAWNFLOW_CACHE_DIR: '/tmp/x y' })).toBe('/tmp/x y');
-    expect(setting('DAWNFLOW_FAULT_PAUSE_IN', { DAWNFLOW_FAULT_PAUSE_IN: 'train-step@3, state-write' }))
-      .toBe('train-step@3, state-write');
+    expect(setting('DAWNFLOW_FAULT_PAUSE_IN', { DAWNFLOW_FAULT_PAUSE_IN: 'train-step@3, state-write' })).toBe(
+      'train-step@3, state-write',
+    );
   });
 
   test.each([
@@ -47,8 +48,11 @@ describe('typed values', () => {
     ['DAWNFLOW_GEMM', 'TILED', "dawnflow: DAWNFLOW_GEMM must be one of tiled, naive, got 'TILED'"],
     ['DAWNFLOW_FAULT_PAUSE_MS', '1.5', "dawnflow: DAWNFLOW_FAULT_PAUSE_MS must be an integer >= 0, got '1.5'"],
     ['DAWNFLOW_FUZZ_NPY_CASES', '0', "dawnflow: DAWNFLOW_FUZZ_NPY_CASES must be an integer >= 1, got '0'"],
-    ['DAWNFLOW_FAULT_LOSE_DEVICE_IN', 'train step',
-      "dawnflow: DAWNFLOW_FAULT_LOSE_DEVICE_IN must be point[@n], got 'train step'"],
+    [
+      'DAWNFLOW_FAULT_LOSE_DEVICE_IN',
+      'train step',
+      "dawnflow: DAWNFLOW_FAULT_LOSE_DEVICE_IN must be point[@n], got 'train step'",
+    ],
   ] as const)('%s=%s is refused in one line naming the variable and its values', (name, value, message) => {
     expect(() => setting(name, { [name]: value })).toThrow(message);
   });
@@ -81,7 +85,8 @@ describe('the CLI checks every setting before it starts', () => {
   test('an invalid value exits 2 with its one line; an unknown name only warns', async () => {
     process.env.DAWNFLOW_CONV = 'fast';
     expect(await cli(['help'])).toEqual({
-      code: 2, err: ["dawnflow: DAWNFLOW_CONV must be one of gemm, tex, sg, wino, got 'fast'"],
+      code: 2,
+      err: ["dawnflow: DAWNFLOW_CONV must be one of gemm, tex, sg, wino, got 'fast'"],
     });
     delete process.env.DAWNFLOW_CONV;
     process.env.DAWNFLOW_NOT_A_SETTING = '1';
@@ -92,8 +97,10 @@ describe('the CLI checks every setting before it starts', () => {
   });
 
   test('bench reports record the DAWNFLOW_* environment as given', () => {
-    expect(dawnflowEnvironment({ DAWNFLOW_F16: '1', DAWNFLOW_X: 'y', PATH: '/bin' }))
-      .toEqual({ DAWNFLOW_F16: '1', DAWNFLOW_X: 'y' });
+    expect(dawnflowEnvironment({ DAWNFLOW_F16: '1', DAWNFLOW_X: 'y', PATH: '/bin' })).toEqual({
+      DAWNFLOW_F16: '1',
+      DAWNFLOW_X: 'y',
+    });
   });
 });
 
@@ -111,17 +118,20 @@ describe('the registry is complete and documented', () => {
     await expect(settingsMarkdown()).toMatchFileSnapshot(join(ROOT, 'docs/settings.md'));
   });
 
-  const sources = [...files(join(ROOT, 'src')), ...files(join(ROOT, 'bench')), ...files(join(ROOT, 'test'))]
-    .map((path) => ({ path: relative(ROOT, path), text: readFileSync(path, 'utf8') }));
+  const sources = [...files(join(ROOT, 'src')), ...files(join(ROOT, 'bench')), ...files(join(ROOT, 'test'))].map(
+    (path) => ({ path: relative(ROOT, path), text: readFileSync(path, 'utf8') }),
+  );
 
   test('only the registry reads DAWNFLOW_* variables from the environment', () => {
     const direct = /process\.env(\.DAWNFLOW_|\[\s*['"`]DAWNFLOW_)|k\.startsWith\(['"]DAWNFLOW_/;
-    const readers = sources.filter((f) => f.path !== 'src/util/settings.ts' && !f.path.startsWith('test/'))
-      .filter((f) => direct.test(f.text)).map((f) => f.path);
+    const readers = sources
+      .filter((f) => f.path !== 'src/util/settings.ts' && !f.path.startsWith('test/'))
+      .filter((f) => direct.test(f.text))
+      .map((f) => f.path);
     expect(readers).toEqual([]);
   });
 
-  test('each read names its module among the setting\'s readers, and each reader reads it', () => {
+  test("each read names its module among the setting's readers, and each reader reads it", () => {
     const reads = new Map<string, Set<string>>();
     for (const f of sources.filter((s) => s.path !== 'test/unit/settings.test.ts')) {
       for (const m of f.text.matchAll(/\bsetting\(\s*'(DAWNFLOW_[A-Z0-9_]+)'/g)) {
@@ -138,8 +148,11 @@ describe('the registry is complete and documented', () => {
   test('every DAWNFLOW_* name in src/ and bench/ is a registered setting', () => {
     // Output markers that merely share the prefix.
     const notSettings = new Set(['DAWNFLOW_PEER_RESULT']);
-    const named = new Set(sources.filter((f) => !f.path.startsWith('test/'))
-      .flatMap((f) => [...f.text.matchAll(/\bDAWNFLOW_[A-Z0-9_]*[A-Z0-9]\b/g)].map((m) => m[0])));
+    const named = new Set(
+      sources
+        .filter((f) => !f.path.startsWith('test/'))
+        .flatMap((f) => [...f.text.matchAll(/\bDAWNFLOW_[A-Z0-9_]*[A-Z0-9]\b/g)].map((m) => m[0])),
+    );
     const unknown = [...named].filter((n) => !notSettings.has(n) && !(n in REGISTRY));
     expect(unknown).toEqual([]);
   });

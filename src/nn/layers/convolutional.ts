@@ -7,7 +7,13 @@ import { zeros } from '../../ops/elementwise.js';
 import { initKernel, type KernelInitializer } from '../../tensor/init.js';
 import { Layer, type CallOptions, type KShape, type LayerArgs } from '../layer.js';
 import {
-  applyActivation, callActivation, checkActivation, fusedPart, GLOROT_UNIFORM_CONFIG, HE_UNIFORM_CONFIG, ZEROS_CONFIG,
+  applyActivation,
+  callActivation,
+  checkActivation,
+  fusedPart,
+  GLOROT_UNIFORM_CONFIG,
+  HE_UNIFORM_CONFIG,
+  ZEROS_CONFIG,
   type ActivationName,
 } from './activations.js';
 
@@ -26,7 +32,8 @@ export const pair = (v: number | [number, number]): [number, number] => (typeof 
 
 export function checkPadding(p: string | undefined, layer: string): Padding {
   const v = p ?? 'valid';
-  if (v !== 'same' && v !== 'valid') throw new Error(`dawnflow: ${layer}: padding must be 'same' or 'valid', got '${v}'`);
+  if (v !== 'same' && v !== 'valid')
+    throw new Error(`dawnflow: ${layer}: padding must be 'same' or 'valid', got '${v}'`);
   return v;
 }
 
@@ -41,7 +48,8 @@ export class Conv2D extends Layer {
 
   constructor(args: Conv2DArgs) {
     super(args);
-    if (!(Number.isInteger(args.filters) && args.filters > 0)) throw new Error('dawnflow: Conv2D filters must be a positive integer');
+    if (!(Number.isInteger(args.filters) && args.filters > 0))
+      throw new Error('dawnflow: Conv2D filters must be a positive integer');
     this.filters = args.filters;
     this.kernelSize = pair(args.kernelSize);
     this.strides = pair(args.strides ?? 1);
@@ -50,7 +58,9 @@ export class Conv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
     if (!['glorot_uniform', 'he_uniform'].includes(this.kernelInitializer)) {
-      throw new Error(`dawnflow: ${this.name}: kernelInitializer must be 'glorot_uniform' or 'he_uniform', got '${this.kernelInitializer}'`);
+      throw new Error(
+        `dawnflow: ${this.name}: kernelInitializer must be 'glorot_uniform' or 'he_uniform', got '${this.kernelInitializer}'`,
+      );
     }
   }
 
@@ -76,7 +86,12 @@ export class Conv2D extends Layer {
       if (o < 1) throw new Error(`dawnflow: ${this.name} (Conv2D): input ${n} is too small for kernel ${k}`);
       return o;
     };
-    return [s[0], out(s[1], this.kernelSize[0], this.strides[0]), out(s[2], this.kernelSize[1], this.strides[1]), this.filters];
+    return [
+      s[0],
+      out(s[1], this.kernelSize[0], this.strides[0]),
+      out(s[2], this.kernelSize[1], this.strides[1]),
+      this.filters,
+    ];
   }
 
   call(x: Tensor, o: CallOptions): Tensor {
@@ -88,11 +103,22 @@ export class Conv2D extends Layer {
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...super.getConfig(), filters: this.filters, kernel_size: this.kernelSize, strides: this.strides,
-      padding: this.padding, data_format: 'channels_last', dilation_rate: [1, 1], activation: this.activation,
-      use_bias: this.useBias, kernel_initializer: this.kernelInitializer === 'he_uniform' ? HE_UNIFORM_CONFIG : GLOROT_UNIFORM_CONFIG, bias_initializer: ZEROS_CONFIG,
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-      kernel_constraint: null, bias_constraint: null,
+      ...super.getConfig(),
+      filters: this.filters,
+      kernel_size: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      activation: this.activation,
+      use_bias: this.useBias,
+      kernel_initializer: this.kernelInitializer === 'he_uniform' ? HE_UNIFORM_CONFIG : GLOROT_UNIFORM_CONFIG,
+      bias_initializer: ZEROS_CONFIG,
+      kernel_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
     };
   }
 }

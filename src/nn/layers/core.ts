@@ -8,10 +8,19 @@ import { dropout } from '../../ops/dropout.js';
 import { zeros } from '../../ops/elementwise.js';
 import { glorotUniform } from '../../tensor/init.js';
 import {
-  applyActivation, callActivation, checkActivation, fusedPart, GLOROT_UNIFORM_CONFIG, ZEROS_CONFIG, type ActivationName,
+  applyActivation,
+  callActivation,
+  checkActivation,
+  fusedPart,
+  GLOROT_UNIFORM_CONFIG,
+  ZEROS_CONFIG,
+  type ActivationName,
 } from './activations.js';
 
-export interface InputLayerArgs { inputShape: number[]; name?: string }
+export interface InputLayerArgs {
+  inputShape: number[];
+  name?: string;
+}
 
 /** The model's input: shape (None, ...inputShape); passes its tensor through. */
 export class InputLayer extends Layer {
@@ -38,7 +47,11 @@ export class InputLayer extends Layer {
   }
 }
 
-export interface DenseArgs extends LayerArgs { units: number; activation?: string; useBias?: boolean }
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  activation?: string;
+  useBias?: boolean;
+}
 
 /** y = act(x . kernel + bias); kernel [in, units] (glorot_uniform), bias [units] (zeros). */
 export class Dense extends Layer {
@@ -48,7 +61,8 @@ export class Dense extends Layer {
 
   constructor(args: DenseArgs) {
     super(args);
-    if (!(Number.isInteger(args.units) && args.units > 0)) throw new Error(`dawnflow: Dense units must be a positive integer`);
+    if (!(Number.isInteger(args.units) && args.units > 0))
+      throw new Error(`dawnflow: Dense units must be a positive integer`);
     this.units = args.units;
     this.activation = checkActivation(args.activation, this.name);
     this.useBias = args.useBias ?? true;
@@ -61,7 +75,9 @@ export class Dense extends Layer {
   override build(s: KShape): void {
     const inDim = s[s.length - 1];
     if (s.length !== 2 || inDim === null) {
-      throw new Error(`dawnflow: ${this.name} (Dense) needs a flat input (None, n); got rank ${s.length} — add a Flatten first`);
+      throw new Error(
+        `dawnflow: ${this.name} (Dense) needs a flat input (None, n); got rank ${s.length} — add a Flatten first`,
+      );
     }
     this.addWeight('kernel', glorotUniform([inDim, this.units]));
     if (this.useBias) this.addWeight('bias', zeros([this.units]));
@@ -80,10 +96,17 @@ export class Dense extends Layer {
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...super.getConfig(), units: this.units, activation: this.activation, use_bias: this.useBias,
-      kernel_initializer: GLOROT_UNIFORM_CONFIG, bias_initializer: ZEROS_CONFIG,
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-      kernel_constraint: null, bias_constraint: null,
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      use_bias: this.useBias,
+      kernel_initializer: GLOROT_UNIFORM_CONFIG,
+      bias_initializer: ZEROS_CONFIG,
+      kernel_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
     };
   }
 }
@@ -96,7 +119,8 @@ export class Flatten extends Layer {
 
   computeOutputShape(s: KShape): KShape {
     const rest = s.slice(1);
-    if (rest.some((d) => d === null)) throw new Error(`dawnflow: ${this.name} (Flatten) needs a fully known input shape`);
+    if (rest.some((d) => d === null))
+      throw new Error(`dawnflow: ${this.name} (Flatten) needs a fully known input shape`);
     return [s[0], (rest as number[]).reduce((a, b) => a * b, 1)];
   }
 
@@ -109,7 +133,10 @@ export class Flatten extends Layer {
   }
 }
 
-export interface DropoutArgs extends LayerArgs { rate: number; seed?: number }
+export interface DropoutArgs extends LayerArgs {
+  rate: number;
+  seed?: number;
+}
 
 /** Inverted dropout in training, identity at inference. */
 export class Dropout extends Layer {
@@ -118,7 +145,8 @@ export class Dropout extends Layer {
 
   constructor(args: DropoutArgs) {
     super(args);
-    if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`dawnflow: Dropout rate must be in [0, 1), got ${args.rate}`);
+    if (!(args.rate >= 0 && args.rate < 1))
+      throw new Error(`dawnflow: Dropout rate must be in [0, 1), got ${args.rate}`);
     this.rate = args.rate;
     this.seed = args.seed;
   }
@@ -140,7 +168,9 @@ export class Dropout extends Layer {
   }
 }
 
-export interface ActivationArgs extends LayerArgs { activation: string }
+export interface ActivationArgs extends LayerArgs {
+  activation: string;
+}
 
 export class Activation extends Layer {
   readonly activation: ActivationName;

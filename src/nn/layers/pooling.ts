@@ -44,7 +44,10 @@ export class MaxPooling2D extends Layer {
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...super.getConfig(), pool_size: this.poolSize, padding: this.padding, strides: this.strides,
+      ...super.getConfig(),
+      pool_size: this.poolSize,
+      padding: this.padding,
+      strides: this.strides,
       data_format: 'channels_last',
     };
   }

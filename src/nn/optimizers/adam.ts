@@ -6,21 +6,41 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../layer.js';
 import { decayed, f32, Optimizer } from './optimizer.js';
 
-interface AdamParams { n: number; lrT: number; beta1: number; beta2: number; eps: number }
+interface AdamParams {
+  n: number;
+  lrT: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
 
 const WG = 256;
 
 export const adamKernel: KernelSpec<AdamParams> = {
-  name: 'optim_adam', shader: 'optim_adam',
+  name: 'optim_adam',
+  shader: 'optim_adam',
   bindings: ['read_write', 'read', 'read_write', 'read_write'],
-  uniforms: [['n', 'u32'], ['lrT', 'f32'], ['beta1', 'f32'], ['beta2', 'f32'], ['eps', 'f32']],
+  uniforms: [
+    ['n', 'u32'],
+    ['lrT', 'f32'],
+    ['beta1', 'f32'],
+    ['beta2', 'f32'],
+    ['eps', 'f32'],
+  ],
   workgroup: [WG, 1, 1],
   values: (p) => ({ ...p }),
   dispatch: (p) => grid1d(p.n, WG),
   flops: (p) => 11 * p.n,
 };
 
-export interface AdamArgs { lr?: number; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number; decay?: number }
+export interface AdamArgs {
+  lr?: number;
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  decay?: number;
+}
 
 /** lr_t of step t (1-based), each operation rounded to float32 as the TF backend computes it. */
 export function adamLrT(lr: number, beta1: number, beta2: number, t: number): number {
@@ -71,8 +91,12 @@ export class Adam extends Optimizer {
    */
   getConfig(): Record<string, number | boolean> {
     return {
-      learning_rate: f32(this.lr), beta_1: f32(this.beta1), beta_2: f32(this.beta2), decay: f32(this.decay),
-      epsilon: this.epsilon, amsgrad: false,
+      learning_rate: f32(this.lr),
+      beta_1: f32(this.beta1),
+      beta_2: f32(this.beta2),
+      decay: f32(this.decay),
+      epsilon: this.epsilon,
+      amsgrad: false,
     };
   }
 

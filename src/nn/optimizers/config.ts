@@ -14,15 +14,23 @@ const num = (c: Record<string, unknown>, ...keys: string[]): number | undefined 
 
 /** The optimizer a training_config names, or an error naming the file and the class. */
 export function optimizerFromConfig(cfg: unknown, source: string): Optimizer {
-  const oc = (cfg as { optimizer_config?: { class_name?: unknown; config?: Record<string, unknown> } })?.optimizer_config;
+  const oc = (cfg as { optimizer_config?: { class_name?: unknown; config?: Record<string, unknown> } })
+    ?.optimizer_config;
   const cls = oc?.class_name;
   const c = oc?.config ?? {};
   // Keras 2.3 writes learning_rate; 2.2 and earlier wrote lr.
   const lr = num(c, 'learning_rate', 'lr');
-  if (cls === 'RMSprop') return new RMSprop({ lr, rho: num(c, 'rho'), epsilon: num(c, 'epsilon'), decay: num(c, 'decay') });
+  if (cls === 'RMSprop')
+    return new RMSprop({ lr, rho: num(c, 'rho'), epsilon: num(c, 'epsilon'), decay: num(c, 'decay') });
   if (cls === 'Adam') {
     if (c.amsgrad === true) throw new Error(`dawnflow: ${source}: Adam with amsgrad is not supported`);
-    return new Adam({ lr, beta1: num(c, 'beta_1'), beta2: num(c, 'beta_2'), epsilon: num(c, 'epsilon'), decay: num(c, 'decay') });
+    return new Adam({
+      lr,
+      beta1: num(c, 'beta_1'),
+      beta2: num(c, 'beta_2'),
+      epsilon: num(c, 'epsilon'),
+      decay: num(c, 'decay'),
+    });
   }
   throw new Error(`dawnflow: ${source}: optimizer '${String(cls)}' is not supported (RMSprop or Adam)`);
 }

@@ -43,14 +43,21 @@ export function kerasState(
   values: Float32Array[][],
   shapes: number[][],
 ): SlotWeight[] {
-  const out: SlotWeight[] = [{
-    name: `${l.className}/iterations:0`, shape: [], dtype: 'int64',
-    data: Float32Array.of(iterations), integers: Float64Array.of(iterations),
-  }];
+  const out: SlotWeight[] = [
+    {
+      name: `${l.className}/iterations:0`,
+      shape: [],
+      dtype: 'int64',
+      data: Float32Array.of(iterations),
+      integers: Float64Array.of(iterations),
+    },
+  ];
   const name = (kind: string, i: number) => `training/${l.className}/${kind}_${i}${l.suffix}:0`;
-  l.slots.forEach((kind, k) => shapes.forEach((shape, i) => {
-    out.push({ name: name(kind, i), shape: [...shape], data: values[k][i] });
-  }));
+  l.slots.forEach((kind, k) =>
+    shapes.forEach((shape, i) => {
+      out.push({ name: name(kind, i), shape: [...shape], data: values[k][i] });
+    }),
+  );
   for (const kind of l.placeholders) {
     shapes.forEach((_, i) => out.push({ name: name(kind, i), shape: [1], data: new Float32Array(1) }));
   }
@@ -63,11 +70,13 @@ export function restoreState(l: StateLayout, weights: SlotWeight[], shapes: numb
     throw new Error(`dawnflow: ${source}: ${what}`);
   };
   const parts = byNames(l, weights, shapes.length, fail) ?? byPosition(l, weights, shapes.length, fail);
-  parts.slots.forEach((kind) => kind.forEach((w, i) => {
-    if (!sameShape(w.shape, shapes[i])) {
-      fail(`optimizer weight ${w.name} is ${fmt(w.shape)}, variable ${i} is ${fmt(shapes[i])}`);
-    }
-  }));
+  parts.slots.forEach((kind) =>
+    kind.forEach((w, i) => {
+      if (!sameShape(w.shape, shapes[i])) {
+        fail(`optimizer weight ${w.name} is ${fmt(w.shape)}, variable ${i} is ${fmt(shapes[i])}`);
+      }
+    }),
+  );
   return { iterations: stepCount(parts.iterations, fail), slots: parts.slots.map((k) => k.map((w) => w.data)) };
 }
 
@@ -128,8 +137,10 @@ function byPosition(l: StateLayout, weights: SlotWeight[], n: number, fail: Fail
   const all = (l.slots.length + l.placeholders.length) * n;
   const counts = [...new Set([1 + all, 1 + used, used])];
   if (!counts.includes(weights.length)) {
-    fail(`${weights.length} optimizer weights, ${l.className} over ${n} variables needs ` +
-      `${counts.slice(0, -1).join(', ')} or ${counts[counts.length - 1]}`);
+    fail(
+      `${weights.length} optimizer weights, ${l.className} over ${n} variables needs ` +
+        `${counts.slice(0, -1).join(', ')} or ${counts[counts.length - 1]}`,
+    );
   }
   const first = weights.length === used ? 0 : 1;
   const slots = l.slots.map((_, k) => weights.slice(first + k * n, first + (k + 1) * n));

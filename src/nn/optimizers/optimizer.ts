@@ -70,18 +70,30 @@ export abstract class Optimizer {
       for (const v of vars) kind.push((await this.slotsOf(v)[k].data()) as Float32Array);
       values.push(kind);
     }
-    return kerasState(this.stateLayout, this.iterations, values, vars.map((v) => [...v.shape]));
+    return kerasState(
+      this.stateLayout,
+      this.iterations,
+      values,
+      vars.map((v) => [...v.shape]),
+    );
   }
 
   /** Restores a Keras (2.2, 2.3) or dawnflow optimizer_weights list for the same variables. */
   setWeights(vars: Variable[], weights: SlotWeight[], source: string): void {
-    const state = restoreState(this.stateLayout, weights, vars.map((v) => [...v.shape]), source);
+    const state = restoreState(
+      this.stateLayout,
+      weights,
+      vars.map((v) => [...v.shape]),
+      source,
+    );
     this.iterations = state.iterations;
-    state.slots.forEach((kind, k) => vars.forEach((v, i) => {
-      const slots = this.slotsOf(v);
-      slots[k].dispose();
-      slots[k] = keep(Tensor.fromArray(kind[i], v.shape));
-    }));
+    state.slots.forEach((kind, k) =>
+      vars.forEach((v, i) => {
+        const slots = this.slotsOf(v);
+        slots[k].dispose();
+        slots[k] = keep(Tensor.fromArray(kind[i], v.shape));
+      }),
+    );
   }
 
   /** Frees the slots (a new compile() starts from zeros, as in Keras). */

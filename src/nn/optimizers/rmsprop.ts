@@ -5,21 +5,38 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../layer.js';
 import { decayed, f32, Optimizer } from './optimizer.js';
 
-interface RmsParams { n: number; lr: number; rho: number; eps: number }
+interface RmsParams {
+  n: number;
+  lr: number;
+  rho: number;
+  eps: number;
+}
 
 const WG = 256;
 
 export const rmspropKernel: KernelSpec<RmsParams> = {
-  name: 'optim_rmsprop', shader: 'optim_rmsprop',
+  name: 'optim_rmsprop',
+  shader: 'optim_rmsprop',
   bindings: ['read_write', 'read', 'read_write'],
-  uniforms: [['n', 'u32'], ['lr', 'f32'], ['rho', 'f32'], ['eps', 'f32']],
+  uniforms: [
+    ['n', 'u32'],
+    ['lr', 'f32'],
+    ['rho', 'f32'],
+    ['eps', 'f32'],
+  ],
   workgroup: [WG, 1, 1],
   values: (p) => ({ ...p }),
   dispatch: (p) => grid1d(p.n, WG),
   flops: (p) => 7 * p.n,
 };
 
-export interface RMSpropArgs { lr?: number; learningRate?: number; rho?: number; epsilon?: number; decay?: number }
+export interface RMSpropArgs {
+  lr?: number;
+  learningRate?: number;
+  rho?: number;
+  epsilon?: number;
+  decay?: number;
+}
 
 export class RMSprop extends Optimizer {
   readonly lr: number;
@@ -52,6 +69,10 @@ export class RMSprop extends Optimizer {
 
   protected update(v: Variable, g: Tensor, [acc]: Tensor[]): void {
     const lr = decayed(this.lr, this.decay, this.iterations - 1);
-    this.launch(rmspropKernel, { n: v.value.size, lr, rho: this.rho, eps: this.epsilon }, [v.value.buffer, g.buffer, acc.buffer]);
+    this.launch(rmspropKernel, { n: v.value.size, lr, rho: this.rho, eps: this.epsilon }, [
+      v.value.buffer,
+      g.buffer,
+      acc.buffer,
+    ]);
   }
 }
