@@ -67,6 +67,37 @@ function convGeom(xShape: number[], wShape: number[], strides: [number, number],
   return { N, H, W, CI, KH, KW, CO, OH: ph.out, OW: pw.out, sh, sw, padT: ph.before, padL: pw.before };
 }
 
+/**
+ * Visits every output element (n, oh, ow, co) of a convolution, and for each the taps that feed
+ * it, in (kh, kw, ci) order: `tap(yi, xi, wi)` with flat NHWC / HWIO indices. Taps that fall in
+ * the zero padding are skipped. `out(yi, co)` runs before an output's taps.
+ */
+function forEachTap(
+  g: ConvGeom,
+  out: (yi: number, co: number) => void,
+  tap: (yi: number, xi: number, wi: number) => void,
+): void {
+  for (let n = 0; n < g.N; n++)
+    for (let oh = 0; oh < g.OH; oh++)
+      for (let ow = 0; ow < g.OW; ow++) {
+        for (let co = 0; co < g.CO; co++) {
+          const yi = ((n * g.OH + oh) * g.OW + ow) * g.CO + co;
+          out(yi, co);
+          for (let kh = 0; kh < g.KH; kh++) {
+            const ih = oh * g.sh - g.padT + kh;
+            if (ih < 0 || ih >= g.H) continue;
+            for (let kw = 0; kw < g.KW; kw++) {
+              const iw = ow * g.sw - g.padL + kw;
+              if (iw < 0 || iw >= g.W) continue;
+              for (let ci = 0; ci < g.CI; ci++) {
+                tap(yi, ((n * g.H + ih) * g.W + iw) * g.CI + ci, ((kh * g.KW + kw) * g.CI + ci) * g.CO + co);
+              }
+            }
+          }
+        }
+      }
+}
+
 // y[n,oh,ow,co] = act(b[co] + sum_{kh,kw,ci} x[n, oh*sh-padT+kh, ow*sw-padL+kw, ci] * w[kh,kw,ci,co])
 // Cross-correlation: the kernel is not flipped.
 export function conv2dForward(
@@ -81,31 +112,21 @@ export function conv2dForward(
 ): { y: Float64Array; shape: number[] } {
   const g = convGeom(xShape, wShape, strides, padding);
   const y = new Float64Array(g.N * g.OH * g.OW * g.CO);
-  for (let n = 0; n < g.N; n++)
-    for (let oh = 0; oh < g.OH; oh++)
-      for (let ow = 0; ow < g.OW; ow++) {
-        for (let co = 0; co < g.CO; co++) {
-          let acc = b ? b[co] : 0;
-          for (let kh = 0; kh < g.KH; kh++) {
-            const ih = oh * g.sh - g.padT + kh;
-            if (ih < 0 || ih >= g.H) continue;
-            for (let kw = 0; kw < g.KW; kw++) {
-              const iw = ow * g.sw - g.padL + kw;
-              if (iw < 0 || iw >= g.W) continue;
-              for (let ci = 0; ci < g.CI; ci++) {
-                acc += x[((n * g.H + ih) * g.W + iw) * g.CI + ci] * w[((kh * g.KW + kw) * g.CI + ci) * g.CO + co];
-              }
-            }
-          }
-          y[((n * g.OH + oh) * g.OW + ow) * g.CO + co] = activate(acc, act);
-        }
-      }
+  forEachTap(
+    g,
+    (yi, co) => {
+      y[yi] = b ? b[co] : 0;
+    },
+    (yi, xi, wi) => {
+      y[yi] += x[xi] * w[wi];
+    },
+  );
+  for (let i = 0; i < y.length; i++) y[i] = activate(y[i], act);
   return { y, shape: [g.N, g.OH, g.OW, g.CO] };
 }
 
-// Same loop nest as the forward pass, scattering instead of gathering: every product
-// x[n,ih,iw,ci] * w[kh,kw,ci,co] that fed y[n,oh,ow,co] sends dy times the other factor back.
-// db[co] = sum over n, oh, ow of dy[n,oh,ow,co].
+// The forward's taps, scattering instead of gathering: every product x[n,ih,iw,ci] * w[kh,kw,ci,co]
+// that fed y[n,oh,ow,co] sends dy times the other factor back. db[co] = sum over n, oh, ow of dy.
 export function conv2dBackward(
   x: Float64Array,
   xShape: number[],
@@ -119,28 +140,16 @@ export function conv2dBackward(
   const dx = new Float64Array(x.length);
   const dw = new Float64Array(w.length);
   const db = new Float64Array(g.CO);
-  for (let n = 0; n < g.N; n++)
-    for (let oh = 0; oh < g.OH; oh++)
-      for (let ow = 0; ow < g.OW; ow++) {
-        for (let co = 0; co < g.CO; co++) {
-          const d = dy[((n * g.OH + oh) * g.OW + ow) * g.CO + co];
-          db[co] += d;
-          for (let kh = 0; kh < g.KH; kh++) {
-            const ih = oh * g.sh - g.padT + kh;
-            if (ih < 0 || ih >= g.H) continue;
-            for (let kw = 0; kw < g.KW; kw++) {
-              const iw = ow * g.sw - g.padL + kw;
-              if (iw < 0 || iw >= g.W) continue;
-              for (let ci = 0; ci < g.CI; ci++) {
-                const xi = ((n * g.H + ih) * g.W + iw) * g.CI + ci;
-                const wi = ((kh * g.KW + kw) * g.CI + ci) * g.CO + co;
-                dx[xi] += d * w[wi];
-                dw[wi] += d * x[xi];
-              }
-            }
-          }
-        }
-      }
+  forEachTap(
+    g,
+    (yi, co) => {
+      db[co] += dy[yi];
+    },
+    (yi, xi, wi) => {
+      dx[xi] += dy[yi] * w[wi];
+      dw[wi] += dy[yi] * x[xi];
+    },
+  );
   return { dx, dw, db };
 }
 
