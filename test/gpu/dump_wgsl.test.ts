@@ -33,7 +33,7 @@ test('profile fine-tune --dump-wgsl: the report, and dumped kernels that compile
   expect(wgslDumpDir()).toBe(process.env.DAWNFLOW_DUMP_WGSL || null);
   const printed = lines.join('\n');
   expect(printed).toMatch(/top 5 kernels by GPU time:\n( {2}\S+ .* GFLOP\/s\n){5}/);
-  expect(readdirSync(out).sort()).toEqual(['profile.html', 'profile.json']);
+  expect(readdirSync(out).sort()).toEqual(['profile.html', 'profile.json', 'profile.trace.json']);
   const r = JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8')) as ProfileReport;
   expect(r.workload).toBe('fine-tune');
   expect(r.settings).toMatchObject({ size: 32, batch: 1, steps: 1, weights: 'random' });
