@@ -5,13 +5,14 @@
 //   w: HWIO staged as texels [KH*KW*CI][CO/4], so the 4x4 block w[tap, 4n4..4n4+3, 4c4..4c4+3]
 //   is 4 texels (one per ci) and each output component is a dot product over co;
 //   y (dx): [M][CI/4] vec4s.
-// The lanes of a subgroup share their rows' dz texels (sg_share.wgsl).
-enable subgroups;
+// The lanes of a group share their rows' dz texels (sg_share.wgsl).
+{{SG_ENABLE}}
 //#include "conv2d_tex_io.wgsl"
 //#include "sg_share.wgsl"
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3u, ids: SgIds) {
+  let lane = sgInit(ids);
   let CO4 = u.CO / 4u;
   let CI4 = u.N / 4u;
   // Out-of-range lanes still run the loop (every lane must take part in the share) on

@@ -4,10 +4,10 @@
 //   x: NHWC staged as texels [pixel][CI/4]; dz: [batch, OH, OW, CO] staged as [pixel][CO/4];
 //   y (dw partials): [S][M][CO/4] vec4s, one slab per split of the pixels (grid z).
 // Invocation (n4, block) owns 8 rows (one tap, ci 8b..8b+7) x one vec4 of co. Pixels go SG_LANES
-// at a time: lane l fetches the two x texels (8 ci) of pixel p0+l and shares them (sg_share.wgsl);
-// each lane fetches its own dz texel for every pixel. Per 8 pixels a lane does 10 fetches for
-// 256 multiply-adds, the least a subgroup can fetch for that block.
-enable subgroups;
+// (L) at a time: lane l of a group (one row of the L x 64/L workgroup) fetches the two x texels
+// (8 ci) of pixel p0+l and shares them (sg_share.wgsl); each lane fetches its own dz texel for
+// every pixel. Per L pixels a lane does L + 2 fetches for 32 L multiply-adds.
+{{SG_ENABLE}}
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 override WG_Z: u32 = 1;
@@ -30,8 +30,8 @@ fn madd8(lo: vec4f, hi: vec4f, d: vec4f, acc: ptr<function, array<vec4f, 8>>) {
 }
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
-        @builtin(subgroup_invocation_id) lane: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, ids: SgIds) {
+  let lane = sgInit(ids);
   let CI4 = u.CI / 4u;
   let CO4 = u.N / 4u;
   let P = u.K;  // batch * OH * OW output pixels
@@ -53,9 +53,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
     let lo = texel(x, tap.base + c4) * inside;
     let hi = texel(x, tap.base + c4 + 1u) * inside;
     let last = pEnd - 1u;
+    sgPublish(lo, 0u);
+    sgPublish(hi, 1u);
     for (var l = 0u; l < SG_LANES; l++) {
-      madd8(sgRow(lo, l), sgRow(hi, l), texel(dz, min(p0 + l, last) * CO4 + n4), &acc);
+      madd8(sgRow(lo, 0u, l), sgRow(hi, 1u, l), texel(dz, min(p0 + l, last) * CO4 + n4), &acc);
     }
+    sgRelease();
   }
   if (gid.x >= CO4 || gid.y >= blocks) {
     return;

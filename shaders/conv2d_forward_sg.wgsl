@@ -3,16 +3,17 @@
 // pixels, K = KH*KW*CI taps, N = CO.
 //   x: NHWC staged as texels [pixel][CI/4]; w: HWIO staged as texels [KH*KW*CI][CO/4];
 //   y: [M][CO/4] vec4s.
-// Invocation (n4, block) owns SG_LANES rows (pixels) x 4 columns (one vec4 of CO). The lanes of
-// a subgroup (one row of the 8x8 workgroup) share their rows (sg_share.wgsl): each lane fetches
-// the x texel of ONE row, so per 4 taps a lane does 1 x fetch + 4 w fetches for 128
-// multiply-adds instead of 8 + 4.
-enable subgroups;
+// Invocation (n4, block) owns SG_LANES (L) rows (pixels) x 4 columns (one vec4 of CO). The L
+// lanes of a group (one row of the L x 64/L workgroup) share their rows (sg_share.wgsl): each
+// lane fetches the x texel of ONE row, so per 4 taps a lane does 1 x fetch + 4 w fetches for
+// 16 L multiply-adds instead of L + 4.
+{{SG_ENABLE}}
 //#include "conv2d_tex_io.wgsl"
 //#include "sg_share.wgsl"
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3u, ids: SgIds) {
+  let lane = sgInit(ids);
   let CI4 = u.CI / 4u;
   let CO4 = u.N / 4u;
   // Out-of-range lanes still run the loop (every lane must take part in the share) on

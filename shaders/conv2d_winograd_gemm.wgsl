@@ -1,14 +1,10 @@
 // Winograd F(2x2, 3x3): the 16 independent products M_e = V_e . U_e, V_e [T, CI], U_e [CI, CO],
 // in one launch (slab e = workgroup z), on the scheme of conv2d_forward_sg.wgsl: invocation
-// (n4, block) owns SG_LANES rows (tiles) x one vec4 of CO; the lanes of a subgroup (one row of
-// the 8x8 workgroup) each fetch the V texel of one of their rows and share it (sg_share.wgsl),
-// so per 4 channels a lane does 1 V fetch + 4 U fetches for 128 multiply-adds.
+// (n4, block) owns SG_LANES (L) rows (tiles) x one vec4 of CO; the L lanes of a group (one row
+// of the L x 64/L workgroup) each fetch the V texel of one of their rows and share it
+// (sg_share.wgsl), so per 4 channels a lane does 1 V fetch + 4 U fetches for 16 L multiply-adds.
 //   V staged as texels [16*T][CI/4], U as [16*CI][CO/4]; M: [16*T][CO/4] vec4s.
-enable subgroups;
-// m0 below depends on gid.y only, which is the same for the lanes of a subgroup (one row of
-// the workgroup), so the early exit keeps subgroups whole; the uniformity analysis cannot see
-// that.
-diagnostic(off, subgroup_uniformity);
+{{SG_ENABLE}}
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 override WG_Z: u32 = 1;
@@ -30,18 +26,15 @@ fn store(e: u32, t: u32, n4: u32, CO4: u32, acc: vec4f) {
 }
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+fn main(@builtin(global_invocation_id) gid: vec3u, ids: SgIds) {
+  let lane = sgInit(ids);
   let CI4 = u.CI / 4u;
   let CO4 = u.CO / 4u;
   let e = gid.z;
-  // Out-of-range lanes of a subgroup with work still run the loop (every lane must take part in
-  // the share) on clamped indices and skip the store.
+  // Out-of-range lanes still run the loop (every lane must take part in the share, and the
+  // emulated share's barriers need the whole workgroup) on clamped indices and skip the store.
   let n4 = min(gid.x, CO4 - 1u);
   let m0 = gid.y * SG_LANES;
-  // A subgroup whose rows are all past T (the last 64-row block) leaves together: nothing to do.
-  if (m0 >= u.T) {
-    return;
-  }
   let vBase = (e * u.T + min(m0 + lane, u.T - 1u)) * CI4;
   let uBase = e * u.CI * CO4 + n4;
   var acc: SgRows;

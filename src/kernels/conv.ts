@@ -10,7 +10,7 @@ import { gemmKernel, type GemmPlan } from './gemm.js';
 import { reduceMiddle } from './reduce.js';
 import { padAxisRaw } from './pad_axis.js';
 import { winogradForward } from './winograd.js';
-import { texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels } from './conv_tex.js';
+import { forwardKernel, sgBackwardInputKernels, sgBackwardWeightKernels } from './conv_tex.js';
 import { convPlan } from './plan_context.js';
 import type { KernelPlan } from './plan_types.js';
 
@@ -82,11 +82,11 @@ export function conv2dForwardRaw(x: Tensor, w: Tensor, b: Tensor | null, g: Conv
 /** The forward launch of `plan` (operands already padded), bias and activation fused where possible. */
 function runForward(plan: KernelPlan, x: Tensor, w: Tensor, b: Tensor | null, act: Activation): Tensor {
   const g = plan.g;
-  if (plan.variant === 'wino') return winogradForward(x, w, b, g, act, plan.precision);
+  if (plan.variant === 'wino') return winogradForward(x, w, b, g, act, plan.precision, plan.share!);
   if (plan.variant !== 'gemm') {
     const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');
     dispatcher().launch(
-      texForwardKernels[plan.variant],
+      forwardKernel(plan.share),
       { g, M: g.batch * g.OH * g.OW, N: g.CO, bias: !!b, act, precision: plan.precision },
       [x.buffer, w.buffer, (b ?? x).buffer, y.buffer],
     );
@@ -120,7 +120,7 @@ function runBackwardInput(plan: KernelPlan, dz: Tensor, w: Tensor): Tensor {
   const dx = Tensor.empty([g.batch, g.H, g.W, g.CI], 'float32', 'conv2d_backward_input');
   // The bias binding is unused (HAS_BIAS off); dz's buffer fills it.
   dispatcher().launch(
-    texBackwardInputKernel,
+    sgBackwardInputKernels.of(plan.share!),
     { g, M: g.batch * g.H * g.W, N: g.CI, bias: false, act: 'linear', precision: plan.precision },
     [dz.buffer, w.buffer, dz.buffer, dx.buffer],
   );
@@ -166,7 +166,7 @@ function runBackwardWeight(plan: KernelPlan, x: Tensor, dz: Tensor): Tensor {
   const p = { g, precision: plan.precision, S: plan.split!.S, chunk: plan.split!.chunk };
   const M = g.KH * g.KW * g.CI;
   const part = Tensor.empty([p.S * M, g.CO], 'float32', 'conv2d_backward_weight');
-  dispatcher().launch(texBackwardWeightKernel, p, [x.buffer, dz.buffer, part.buffer]);
+  dispatcher().launch(sgBackwardWeightKernels.of(plan.share!), p, [x.buffer, dz.buffer, part.buffer]);
   const dw = p.S === 1 ? part : reduceMiddle(part, 1, p.S, M * g.CO);
   if (dw !== part) part.dispose();
   return reshapeOwned(dw, shape);

@@ -1,15 +1,17 @@
 // The texture-fed conv2d kernels, for software adapters (lavapipe), where a texel fetch of an
 // rgba32float texture costs about a fifth per float of a storage-buffer load (which pays a
 // scalar load, bounds check and branch per float per lane) and workgroup memory is no faster
-// than global memory. The sg kernels also share fetched texels across 8-lane subgroups
-// (subgroupBroadcast). Which of them runs, on what padding and split, is the kernel planner's
-// choice (plan.ts); the launch parameters below carry its plan.
+// than global memory. The sg kernels also share fetched texels across groups of L lanes of a
+// subgroup (sg_lanes.ts, shaders/sg_share.wgsl). Which of them runs, with which share, on what
+// padding and split, is the kernel planner's choice (plan.ts); the launch parameters below carry
+// its plan.
 import type { KernelSpec } from '../gpu/program.js';
 import { TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { ACT_CODE, type Activation } from './activation.js';
 import type { ConvGeometry } from './conv_types.js';
 import type { PixelSplit } from './plan_types.js';
+import { perShare, type SgShare, sgDefines, sgWorkgroup } from './sg_lanes.js';
 
 export interface TexConvParams {
   g: ConvGeometry;
@@ -40,24 +42,30 @@ const GEOMETRY = [
   ['PL', 'u32'],
 ] as const;
 
-/** 8x8 workgroups; invocation (x, y) owns output rows 8y..8y+7 and columns 4x..4x+3. */
+/**
+ * Invocation (x, y) owns output rows Ly..Ly+L-1 and columns 4x..4x+3, in L x 64/L workgroups:
+ * L = 8 for tex, the share's lane count for sg (null share: tex).
+ */
 function rowsKernel(
   name: string,
   shader: string,
   textureFloats: (p: TexConvParams) => number[],
+  share: SgShare | null = null,
 ): KernelSpec<TexConvParams> {
+  const lanes = share?.lanes ?? 8;
+  const defines = { TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2), ...(share && sgDefines(share)) };
   return {
     name,
     shader,
     bindings: ['texture', 'texture', 'read', 'read_write'],
     uniforms: GEOMETRY,
-    workgroup: [8, 8, 1],
-    defines: () => ({ TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2) }),
+    workgroup: share ? sgWorkgroup(share) : [8, 8, 1],
+    defines: () => defines,
     constants: (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }),
     values: (p) => ({ ...p.g, M: p.M, N: p.N, K: 0, kChunk: 0 }),
     textureFloats,
     staging: (p) => p.precision,
-    dispatch: (p) => [Math.ceil(p.N / 4 / 8), Math.ceil(p.M / 8 / 8), 1],
+    dispatch: (p) => [Math.ceil(p.N / 4 / lanes), Math.ceil(p.M / 64), 1],
     flops: (p) => 2 * p.M * p.N * p.g.KH * p.g.KW * (p.N === p.g.CO ? p.g.CI : p.g.CO),
   };
 }
@@ -66,17 +74,23 @@ const xFloats = (p: TexConvParams) => p.g.batch * p.g.H * p.g.W * p.g.CI;
 const yFloats = (p: TexConvParams) => p.g.batch * p.g.OH * p.g.OW * p.g.CO;
 const wFloats = (p: TexConvParams) => p.g.KH * p.g.KW * p.g.CI * p.g.CO;
 
-/** The direct forward kernel of each texture variant ('wino' runs through winograd.ts). */
-export const texForwardKernels: Record<'tex' | 'sg', KernelSpec<TexConvParams>> = {
-  tex: rowsKernel('conv2d_forward_tex', 'conv2d_forward_tex', (p) => [xFloats(p), wFloats(p)]),
-  sg: rowsKernel('conv2d_forward_sg', 'conv2d_forward_sg', (p) => [xFloats(p), wFloats(p)]),
-};
+/** The tex forward kernel (no share). */
+export const texForwardKernel = rowsKernel('conv2d_forward_tex', 'conv2d_forward_tex', (p) => [xFloats(p), wFloats(p)]);
 
-/** Backward-input: rows are input pixels, columns CI; dz is staged as x, w as itself. */
-export const texBackwardInputKernel = rowsKernel('conv2d_backward_input_sg', 'conv2d_backward_input_sg', (p) => [
-  yFloats(p),
-  wFloats(p),
-]);
+/** The sg forward kernel per share ('wino' runs through winograd.ts). */
+export const sgForwardKernels = perShare((s) =>
+  rowsKernel('conv2d_forward_sg', 'conv2d_forward_sg', (p) => [xFloats(p), wFloats(p)], s),
+);
+
+/** The direct forward kernel of a texture plan: tex, or sg with its share. */
+export function forwardKernel(share: SgShare | null): KernelSpec<TexConvParams> {
+  return share ? sgForwardKernels.of(share) : texForwardKernel;
+}
+
+/** Backward-input per share: rows are input pixels, columns CI; dz is staged as x, w as itself. */
+export const sgBackwardInputKernels = perShare((s) =>
+  rowsKernel('conv2d_backward_input_sg', 'conv2d_backward_input_sg', (p) => [yFloats(p), wFloats(p)], s),
+);
 
 export interface TexWeightParams extends PixelSplit {
   g: ConvGeometry;
@@ -84,25 +98,32 @@ export interface TexWeightParams extends PixelSplit {
 }
 
 /**
- * Backward-weight: rows (tap, ci) in blocks of 8, so CI must be a multiple of 8; the pixel sum
- * is split S ways (grid z) into [S, KH*KW*CI, CO] partials when the rows alone are few.
+ * Backward-weight per share: rows (tap, ci) in blocks of 8, so CI must be a multiple of 8; the
+ * pixel sum is split S ways (grid z) into [S, KH*KW*CI, CO] partials when the rows alone are
+ * few. Invocation (x, y) owns block y and columns 4x..4x+3; its group shares L pixels at a time.
  */
-export const texBackwardWeightKernel: KernelSpec<TexWeightParams> = {
-  name: 'conv2d_backward_weight_sg',
-  shader: 'conv2d_backward_weight_sg',
-  bindings: ['texture', 'texture', 'read_write'],
-  uniforms: GEOMETRY,
-  workgroup: [8, 8, 1],
-  defines: () => ({ TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2) }),
-  values: (p) => ({
-    ...p.g,
-    M: p.g.KH * p.g.KW * p.g.CI,
-    N: p.g.CO,
-    K: p.g.batch * p.g.OH * p.g.OW,
-    kChunk: p.chunk,
-  }),
-  textureFloats: (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI, p.g.batch * p.g.OH * p.g.OW * p.g.CO],
-  staging: (p) => p.precision,
-  dispatch: (p) => [Math.ceil(p.g.CO / 4 / 8), Math.ceil((p.g.KH * p.g.KW * p.g.CI) / 64), p.S],
-  flops: (p) => 2 * p.g.KH * p.g.KW * p.g.CI * p.g.CO * p.g.batch * p.g.OH * p.g.OW,
-};
+export const sgBackwardWeightKernels = perShare((s) => weightKernel(s));
+
+function weightKernel(share: SgShare): KernelSpec<TexWeightParams> {
+  const defines = { TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2), ...sgDefines(share) };
+  const [wx, wy] = sgWorkgroup(share);
+  return {
+    name: 'conv2d_backward_weight_sg',
+    shader: 'conv2d_backward_weight_sg',
+    bindings: ['texture', 'texture', 'read_write'],
+    uniforms: GEOMETRY,
+    workgroup: sgWorkgroup(share),
+    defines: () => defines,
+    values: (p) => ({
+      ...p.g,
+      M: p.g.KH * p.g.KW * p.g.CI,
+      N: p.g.CO,
+      K: p.g.batch * p.g.OH * p.g.OW,
+      kChunk: p.chunk,
+    }),
+    textureFloats: (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI, p.g.batch * p.g.OH * p.g.OW * p.g.CO],
+    staging: (p) => p.precision,
+    dispatch: (p) => [Math.ceil(p.g.CO / 4 / wx), Math.ceil((p.g.KH * p.g.KW * p.g.CI) / 8 / wy), p.S],
+    flops: (p) => 2 * p.g.KH * p.g.KW * p.g.CI * p.g.CO * p.g.batch * p.g.OH * p.g.OW,
+  };
+}

@@ -5,7 +5,7 @@
 import { dispatcher } from '../gpu/engine.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
 import type { Activation } from './activation.js';
-import { texBackwardInputKernel, texBackwardWeightKernel, texForwardKernels } from './conv_tex.js';
+import { forwardKernel, sgBackwardInputKernels, sgBackwardWeightKernels } from './conv_tex.js';
 import type { TexturePlan } from './plan_types.js';
 import { reduceMiddle } from './reduce.js';
 
@@ -19,7 +19,7 @@ export function texDense(plan: TexturePlan, a: Tensor, b: Tensor, bias: Tensor |
   if (plan.variant === 'wino') throw new Error('dawnflow: a dense product has no Winograd form');
   const { g, precision } = plan;
   const y = Tensor.empty([g.batch, g.CO], 'float32', 'matmul');
-  dispatcher().launch(texForwardKernels[plan.variant], { g, M: g.batch, N: g.CO, bias: !!bias, act, precision }, [
+  dispatcher().launch(forwardKernel(plan.share), { g, M: g.batch, N: g.CO, bias: !!bias, act, precision }, [
     a.buffer,
     b.buffer,
     (bias ?? a).buffer,
@@ -32,12 +32,11 @@ export function texDense(plan: TexturePlan, a: Tensor, b: Tensor, bias: Tensor |
 function texMatmulTransB(plan: TexturePlan, dz: Tensor, w: Tensor): Tensor {
   const { g, precision } = plan;
   const dx = Tensor.empty([g.batch, g.CI], 'float32', 'matmul');
-  dispatcher().launch(texBackwardInputKernel, { g, M: g.batch, N: g.CI, bias: false, act: 'linear', precision }, [
-    dz.buffer,
-    w.buffer,
-    dz.buffer,
-    dx.buffer,
-  ]);
+  dispatcher().launch(
+    sgBackwardInputKernels.of(plan.share!),
+    { g, M: g.batch, N: g.CI, bias: false, act: 'linear', precision },
+    [dz.buffer, w.buffer, dz.buffer, dx.buffer],
+  );
   return dx;
 }
 
@@ -46,7 +45,7 @@ function texMatmulTransA(plan: TexturePlan, x: Tensor, dz: Tensor): Tensor {
   const { g, precision, split } = plan;
   const p = { g, precision, S: split!.S, chunk: split!.chunk };
   const part = Tensor.empty([p.S * g.CI, g.CO], 'float32', 'matmul');
-  dispatcher().launch(texBackwardWeightKernel, p, [x.buffer, dz.buffer, part.buffer]);
+  dispatcher().launch(sgBackwardWeightKernels.of(plan.share!), p, [x.buffer, dz.buffer, part.buffer]);
   if (p.S === 1) return part;
   const dw = reduceMiddle(part, 1, p.S, g.CI * g.CO);
   part.dispose();

@@ -12,8 +12,9 @@
 // gemm_tiled.wgsl). Software adapters (lavapipe) get the texture-fed kernels (conv_tex.ts): there
 // a storage-buffer load costs a scalar load, bounds check and branch per float per lane, a texel
 // fetch of an rgba32float texture about a fifth of that per float, and workgroup memory is no
-// faster than global memory; with 8-lane subgroups the lanes also share fetched texels (sg), and
-// Winograd (wino) where it pays.
+// faster than global memory; with subgroups the lanes also share fetched texels (sg), and
+// Winograd (wino) where it pays. The share's lane count L is the adapter's smallest subgroup
+// size (sg_lanes.ts, docs/gpus.md); adapters without a usable one fall back to tex and gemm.
 import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
 import { CONV_VARIANTS, legalVariants, winogradPays } from './plan_legal.js';
 import { convGemmShape, gemmCore, planGemm, planTexWeight } from './plan_split.js';
@@ -29,6 +30,7 @@ import type {
 } from './plan_types.js';
 import type { TuningEntry } from './tuning.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
+import { emulatedShare, shareName } from './sg_lanes.js';
 
 export interface PlanInputs {
   facts: AdapterFacts;
@@ -70,19 +72,39 @@ export function denseAsConv(r: DenseRequest): { op: ConvOp; g: ConvGeometry } | 
 }
 
 /**
- * The tuning-cache key of a request: its op and the geometry a texture kernel would run (padded:
- * where the choice matters), so `dawnflow tune` saves and the planner looks up the same entry
- * for every op, RGB inputs included. Null for products no variant choice applies to.
+ * The key of `op` on `g` (as run) on an adapter: the geometry, and the adapter's share where it
+ * has one (sg8, sg32w), since a choice measured with one lane count says nothing of another (a
+ * driver update can change the subgroup sizes under the same adapter name).
  */
-export function planKey(r: PlanRequest): string | null {
-  if (r.kind === 'conv') return geometryKey(r.op, paddedGeometry(r.op, r.g));
+function choiceKey(op: ConvOp, g: ConvGeometry, facts: AdapterFacts): string {
+  const share = facts.sgShare;
+  return share ? `${geometryKey(op, g)} ${shareName(share)}` : geometryKey(op, g);
+}
+
+/**
+ * The tuning-cache key of a request: its op and the geometry a texture kernel would run (padded:
+ * where the choice matters) and the adapter's share, so `dawnflow tune` saves and the planner
+ * looks up the same entry for every op, RGB inputs included. Null for products no variant choice
+ * applies to.
+ */
+export function planKey(r: PlanRequest, facts: AdapterFacts): string | null {
+  if (r.kind === 'conv') return choiceKey(r.op, paddedGeometry(r.op, r.g), facts);
   const conv = denseAsConv(r);
-  return conv && geometryKey(conv.op, conv.g);
+  return conv && choiceKey(conv.op, conv.g, facts);
 }
 
 /** The variants a tuner times for a conv request, and the key its choice is saved under. */
 export function tuningCandidates(r: ConvRequest, facts: AdapterFacts): { key: string; variants: ConvVariant[] } {
-  return { key: planKey(r)!, variants: legalVariants(r.op, paddedGeometry(r.op, r.g), facts) };
+  return { key: planKey(r, facts)!, variants: legalVariants(r.op, paddedGeometry(r.op, r.g), facts) };
+}
+
+/**
+ * The facts the variant is chosen on: the adapter's, with the emulated share in place of its
+ * own where the settings ask for one (tests; the spread is never paid otherwise).
+ */
+function runFacts(inp: PlanInputs): AdapterFacts {
+  const lanes = inp.settings.emulateLanes;
+  return lanes ? { ...inp.facts, sgShare: emulatedShare(lanes) } : inp.facts;
 }
 
 export interface VariantChoice {
@@ -96,7 +118,7 @@ export interface VariantChoice {
  * pays, otherwise the fastest legal texture-fed direct kernel (the last legal one); gemm on GPUs.
  */
 export function chooseVariant(op: ConvOp, g: ConvGeometry, inp: PlanInputs): VariantChoice {
-  const legal = legalVariants(op, g, inp.facts);
+  const legal = legalVariants(op, g, runFacts(inp));
   const { conv, gemm } = inp.settings;
   if (conv) {
     const below = CONV_VARIANTS.slice(0, CONV_VARIANTS.indexOf(conv) + 1);
@@ -119,7 +141,7 @@ export function stagingPrecision(settings: PlanSettings, facts: AdapterFacts): T
 function planOp(op: ConvOp, g: ConvGeometry, dense: boolean, inp: PlanInputs): KernelPlan {
   const run = dense ? g : paddedGeometry(op, g);
   const { variant, reason } = chooseVariant(op, run, inp);
-  const key = geometryKey(op, run);
+  const key = choiceKey(op, run, inp.facts);
   if (variant === 'gemm') {
     const [M, N, K] = convGemmShape(op, g);
     const gemm = planGemm(M, N, K, gemmCore(M, inp.settings.gemm), inp.facts);
@@ -135,6 +157,7 @@ function planOp(op: ConvOp, g: ConvGeometry, dense: boolean, inp: PlanInputs): K
     padding: run.CI === g.CI ? null : { from: g.CI, to: run.CI },
     split: op === 'backward_weight' ? planTexWeight(run, inp.facts.maxBinding) : null,
     precision: stagingPrecision(inp.settings, inp.facts),
+    share: variant === 'tex' ? null : runFacts(inp).sgShare,
   };
 }
 

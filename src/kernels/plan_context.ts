@@ -9,11 +9,13 @@ import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
 import type { GemmVariant } from './gemm.js';
 import { planConv, planDense, planKey, stagingPrecision } from './plan.js';
 import type { AdapterFacts, DensePlan, DenseRequest, KernelPlan, PlanRequest, PlanSettings } from './plan_types.js';
+import { adapterLanes, type SgLanes } from './sg_lanes.js';
 import { tunedEntry } from './tuning.js';
 
 let forcedConv: ConvVariant | null = null;
 let forcedGemm: GemmVariant | null = null;
 let forcedPrecision: TexturePrecision | null = null;
+let emulatedLanes: SgLanes | null = null;
 
 /** Forces one conv variant wherever it applies (tests loop over all); null returns to the default. */
 export function setConvVariant(v: ConvVariant | null): void {
@@ -31,6 +33,14 @@ export function setTexturePrecision(p: TexturePrecision | null): void {
 }
 
 /**
+ * Runs sg and wino with their share emulated in workgroup memory at L lanes (tests: every lane
+ * count on any adapter, bit-identical to the subgroup path); null returns to the adapter's share.
+ */
+export function setSubgroupEmulation(lanes: SgLanes | null): void {
+  emulatedLanes = lanes;
+}
+
+/**
  * The overrides in force. Code wins over the environment; a GEMM core forced either way also
  * overrides DAWNFLOW_CONV (so a test that forces a core tests it), but not setConvVariant.
  */
@@ -40,6 +50,7 @@ export function planSettings(): PlanSettings {
     conv: forcedConv ?? (gemm ? null : setting('DAWNFLOW_CONV')),
     gemm,
     precision: forcedPrecision ?? (setting('DAWNFLOW_F16') ? 'f16' : 'f32'),
+    emulateLanes: emulatedLanes,
   };
 }
 
@@ -53,8 +64,7 @@ export function adapterFacts(): AdapterFacts {
     const d = dispatcher();
     facts = {
       software: gpu.info.software,
-      subgroups8:
-        gpu.features.includes('subgroups') && gpu.info.subgroupMinSize === 8 && gpu.info.subgroupMaxSize === 8,
+      sgShare: adapterLanes(gpu.features.includes('subgroups'), gpu.info.subgroupMinSize, gpu.info.subgroupMaxSize),
       halfStorage: d.halfStorage,
       maxBinding: d.maxBinding,
       maxTexture2D: d.limits.maxTextureDimension2D ?? 8192,
@@ -65,9 +75,14 @@ export function adapterFacts(): AdapterFacts {
   return facts;
 }
 
-/** Whether this adapter runs subgroups of exactly 8 lanes (what the sg and wino kernels assume). */
-export function hasSubgroups8(): boolean {
-  return adapterFacts().subgroups8;
+/** Whether the sg and wino kernels run here: the adapter guarantees a lane grouping, or one is emulated. */
+export function hasSgShare(): boolean {
+  return !!adapterFacts().sgShare || !!emulatedLanes;
+}
+
+/** The lane count of the adapter's own share (null: none; sg and wino fall back to tex and gemm). */
+export function adapterSgLanes(): SgLanes | null {
+  return adapterFacts().sgShare?.lanes ?? null;
 }
 
 /** The precision texture operands are staged in now: the requested one where the device can. */
@@ -76,8 +91,9 @@ export function texturePrecision(): TexturePrecision {
 }
 
 function inputs(r: PlanRequest) {
-  const key = planKey(r);
-  return { facts: adapterFacts(), settings: planSettings(), tuned: key === null ? undefined : tunedEntry(key) };
+  const facts = adapterFacts();
+  const key = planKey(r, facts);
+  return { facts, settings: planSettings(), tuned: key === null ? undefined : tunedEntry(key) };
 }
 
 /** The plan for a convolution's `op` on `g` here and now. */

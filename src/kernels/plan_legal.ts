@@ -9,15 +9,15 @@ export const CONV_VARIANTS: readonly ConvVariant[] = ['gemm', 'tex', 'sg', 'wino
 /**
  * The variants that can run `op` on `g`. Textures need whole texels, so the channels that form
  * texel rows (CI of x, CO of w and dz) must be multiples of 4; the weight gradient's 8-row
- * blocks need CI % 8 == 0; the tex variant exists for the forward only; sg needs 8-lane
- * subgroups; wino is a forward of 3x3 stride-1 kernels where sg is legal and its 4x-larger
+ * blocks need CI % 8 == 0; the tex variant exists for the forward only; sg needs a share (a
+ * lane grouping the adapter guarantees, or an emulated one); wino is a forward of 3x3 stride-1 kernels where sg is legal and its 4x-larger
  * transformed operands fit the adapter's limits. Order: as CONV_VARIANTS.
  */
 export function legalVariants(op: ConvOp, g: ConvGeometry, facts: AdapterFacts): ConvVariant[] {
   const out: ConvVariant[] = ['gemm'];
   if (g.CI % 4 !== 0 || g.CO % 4 !== 0) return out;
   if (op === 'forward') out.push('tex');
-  if (facts.subgroups8 && (op !== 'backward_weight' || g.CI % 8 === 0)) out.push('sg');
+  if (facts.sgShare && (op !== 'backward_weight' || g.CI % 8 === 0)) out.push('sg');
   if (op === 'forward' && out.includes('sg') && winogradShape(g) && winogradFits(g, facts)) out.push('wino');
   return out;
 }

@@ -3,13 +3,18 @@
 import type { TexturePrecision } from '../gpu/texture_precision.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
 import type { GemmPlan, GemmVariant } from './gemm.js';
+import type { SgLanes, SgShare } from './sg_lanes.js';
 
 /** What the planner needs to know of the adapter (plan_context.ts reads it off the device). */
 export interface AdapterFacts {
   /** A CPU rasteriser (lavapipe): texture-fed kernels beat the GEMM core there. */
   software: boolean;
-  /** Subgroups of exactly 8 lanes (one SIMD register on lavapipe): what sg and wino assume. */
-  subgroups8: boolean;
+  /**
+   * The share the sg and wino kernels run with here: groups of L lanes, L the smallest subgroup
+   * size (sg_lanes.ts adapterLanes); null where they cannot run (no subgroups, or sizes outside
+   * 8..64): those adapters take tex or gemm.
+   */
+  sgShare: SgShare | null;
   /** rgba16float storage textures (not compatibility mode): f16 staging is possible. */
   halfStorage: boolean;
   /** Bytes of the largest storage binding. */
@@ -26,6 +31,11 @@ export interface PlanSettings {
   gemm: GemmVariant | null;
   /** The requested staging precision of texture operands (f16 only where the device can). */
   precision: TexturePrecision;
+  /**
+   * Run sg and wino with their share emulated in workgroup memory at this lane count (tests:
+   * every L on any adapter), or null for the adapter's own share.
+   */
+  emulateLanes: SgLanes | null;
 }
 
 /** A convolution's forward or one of its gradients. */
@@ -94,6 +104,8 @@ export interface TexturePlan extends PlanBase {
   split: PixelSplit | null;
   /** Staging precision of the texture operands. */
   precision: TexturePrecision;
+  /** How the sg and wino kernels' lanes share fetches; null for tex. */
+  share: SgShare | null;
 }
 
 export type KernelPlan = GemmCorePlan | TexturePlan;

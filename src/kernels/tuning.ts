@@ -13,8 +13,8 @@ import { writeFileAtomic } from '../util/atomic_write.js';
 import { setting } from '../util/settings.js';
 import type { ConvVariant } from './conv_types.js';
 
-/** Bump when kernels change enough that old measurements no longer hold. */
-export const TUNING_VERSION = 2;
+/** Bump when kernels or keys change enough that old measurements no longer hold (3: keys name the sg share). */
+export const TUNING_VERSION = 3;
 
 export interface TuningEntry {
   choice: ConvVariant;

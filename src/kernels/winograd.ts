@@ -1,5 +1,5 @@
 // Winograd F(2x2, 3x3) forward convolution (Lavin & Gray 2015), the 'wino' conv variant for 3x3
-// stride-1 convolutions on adapters with 8-lane subgroups (where legal and paying: plan_legal.ts).
+// stride-1 convolutions on adapters where the sg kernels run (where legal and paying: plan_legal.ts).
 // The output is cut into 2x2 tiles; per tile and channel the 3x3 correlation over a 4x4 input
 // patch d becomes
 //   Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A,
@@ -20,6 +20,7 @@ import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ACT_CODE, type Activation } from './activation.js';
 import type { ConvGeometry } from './conv_types.js';
+import { perShare, type SgShare, sgDefines, sgWorkgroup } from './sg_lanes.js';
 
 // The transform matrices, for the host reference below (the shaders spell them out).
 export const WINO_BT = [
@@ -131,20 +132,31 @@ export const winogradOutputKernel = transform(
   (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }),
 );
 
-/** The 16 products in one launch: 8x8 workgroups of 8 tiles x vec4 of CO each, z = slab. */
-export const winogradGemmKernel: KernelSpec<WinoPlan> = {
-  name: 'conv2d_winograd_gemm',
-  shader: 'conv2d_winograd_gemm',
-  bindings: ['texture', 'texture', 'read_write'],
-  uniforms: UNIFORMS,
-  workgroup: [8, 8, 1],
-  defines,
-  values,
-  staging,
-  textureFloats: (p) => [16 * p.T * p.g.CI, 16 * p.g.CI * p.g.CO],
-  dispatch: (p) => [Math.ceil(p.g.CO / 4 / 8), Math.ceil(p.T / 64), 16],
-  flops: (p) => 2 * 16 * p.T * p.g.CI * p.g.CO,
-};
+/**
+ * The 16 products in one launch, per share: L x 64/L workgroups, an invocation owning L tiles x
+ * a vec4 of CO; z = slab.
+ */
+export const winogradGemmKernels = perShare((s) => gemmKernel(s));
+
+/** The lavapipe specialisation (8-lane subgroups), whose flops the benches' ceilings read. */
+export const winogradGemmKernel = winogradGemmKernels.of({ lanes: 8, via: 'subgroup', wide: false });
+
+function gemmKernel(share: SgShare): KernelSpec<WinoPlan> {
+  const specialised = { ...defines(), ...sgDefines(share) };
+  return {
+    name: 'conv2d_winograd_gemm',
+    shader: 'conv2d_winograd_gemm',
+    bindings: ['texture', 'texture', 'read_write'],
+    uniforms: UNIFORMS,
+    workgroup: sgWorkgroup(share),
+    defines: () => specialised,
+    values,
+    staging,
+    textureFloats: (p) => [16 * p.T * p.g.CI, 16 * p.g.CI * p.g.CO],
+    dispatch: (p) => [Math.ceil(p.g.CO / 4 / share.lanes), Math.ceil(p.T / 64), 16],
+    flops: (p) => 2 * 16 * p.T * p.g.CI * p.g.CO,
+  };
+}
 
 /** y = act(conv2d(x, w) + b) by Winograd F(2x2, 3x3), on a geometry the planner found it legal for. */
 export function winogradForward(
@@ -154,6 +166,7 @@ export function winogradForward(
   g: ConvGeometry,
   act: Activation,
   precision: TexturePrecision,
+  share: SgShare,
 ): Tensor {
   const p = planWinograd(g, !!b, act, precision);
   const d = dispatcher();
@@ -162,7 +175,7 @@ export function winogradForward(
   const v = Tensor.empty([16, p.T, g.CI], 'float32', 'winograd V');
   d.launch(winogradInputKernel, p, [x.buffer, v.buffer]);
   const m = Tensor.empty([16, p.T, g.CO], 'float32', 'winograd M');
-  d.launch(winogradGemmKernel, p, [v.buffer, u.buffer, m.buffer]);
+  d.launch(winogradGemmKernels.of(share), p, [v.buffer, u.buffer, m.buffer]);
   // Safe to recycle now: a later writer of these buffers is encoded after the launches above.
   u.dispose();
   v.dispose();

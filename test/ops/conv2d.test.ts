@@ -6,7 +6,7 @@ import * as ref from '../../src/cpu/reference.js';
 import { backward } from '../../src/autograd/tape.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { GEMM_VARIANTS, type GemmVariant } from '../../src/kernels/gemm.js';
-import { hasSubgroups8, setConvVariant, setGemmVariant } from '../../src/kernels/plan_context.js';
+import { hasSgShare, setConvVariant, setGemmVariant } from '../../src/kernels/plan_context.js';
 import { CONV_VARIANTS } from '../../src/kernels/plan_legal.js';
 import { planTexWeight } from '../../src/kernels/plan_split.js';
 import type { ConvVariant } from '../../src/kernels/conv_types.js';
@@ -120,9 +120,9 @@ describe.each(CONV_VARIANTS.filter((v) => v !== 'gemm'))('conv2d, %s variant', (
   test.each(TEX_CASES)('x=$x k=$k co=$co s=$s $pad $act', async (c) => {
     dispatcher().resetCounts();
     await check(c, variant);
-    // The variant really ran (sg falls back to tex where subgroups are not 8 lanes).
+    // The variant really ran (sg falls back to tex where the adapter has no sg share).
     // Winograd takes 3x3 stride-1 forwards only; its gradients (and forced sg's) run on sg.
-    const sg = hasSubgroups8();
+    const sg = hasSgShare();
     const winoShape = c.k[0] === 3 && c.k[1] === 3 && c.s[0] === 1 && c.s[1] === 1;
     const ran = variant === 'wino' && sg && winoShape ? 'wino' : variant !== 'tex' && sg ? 'sg' : 'tex';
     expect(dispatcher().counts.get(ran === 'wino' ? 'conv2d_winograd_gemm' : `conv2d_forward_${ran}`)).toBe(1);

@@ -10,7 +10,7 @@ import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { TEXTURE_WIDTH } from '../../src/gpu/texture_pool.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import {
-  hasSubgroups8,
+  hasSgShare,
   planSettings,
   setConvVariant,
   setTexturePrecision,
@@ -71,11 +71,11 @@ const HALF = currentGpu().features.includes('core-features-and-limits');
 const NO_HALF =
   "this adapter has no 'core-features-and-limits' (compatibility mode): no rgba16float " +
   'storage textures, so no f16 staging';
-/** The Winograd cases also need 8-lane subgroups (the wino kernels' condition). */
-const SG8 = hasSubgroups8();
+/** The Winograd cases also need the sg share (subgroups of 8 to 64 lanes: the wino kernels' condition). */
+const SG8 = hasSgShare();
 const NO_WINO = HALF
-  ? "this adapter has no 8-lane subgroups (feature 'subgroups' with subgroupMinSize = subgroupMaxSize = 8), " +
-    'which the wino kernels need'
+  ? "this adapter has no subgroups of 8 to 64 lanes (feature 'subgroups', subgroupMinSize 8-64, " +
+    'subgroupMaxSize <= 64), which the wino kernels need'
   : NO_HALF;
 
 test('host f16 rounding: known values, ties to even, subnormals, overflow', () => {
@@ -319,7 +319,7 @@ describe.skipIf(!HALF)(skipNote('f16 staging vs float64, next to f32 staging', H
       const counts = dispatcher().counts;
       const staged = counts.get('stage_f16') ?? 0;
       if (precision === 'f32') expect(staged).toBe(0);
-      else if (hasSubgroups8()) {
+      else if (hasSgShare()) {
         // Texture operands: wino 1 + 1 + 2 + 1; sg 2 forward, 2 + 2 for the gradients.
         expect(staged, label).toBe(c.variant === 'wino' ? 5 : grads ? 6 : 2);
         if (c.variant === 'wino') expect(counts.get('conv2d_winograd_gemm')).toBe(1);

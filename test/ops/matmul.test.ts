@@ -7,7 +7,7 @@ import { dense } from '../../src/ops/matmul.js';
 import { gemmRaw } from '../../src/kernels/matmul.js';
 import type { Activation } from '../../src/kernels/activation.js';
 import { GEMM_VARIANTS } from '../../src/kernels/gemm.js';
-import { hasSubgroups8, setConvVariant, setGemmVariant } from '../../src/kernels/plan_context.js';
+import { hasSgShare, setConvVariant, setGemmVariant } from '../../src/kernels/plan_context.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
@@ -117,7 +117,7 @@ test.each(TEX_DENSE)('dense M=%i in=%i units=%i %s on the sg kernels', async (M,
   expectClose(await read64(x.t.grad!), g.dx, { ...TOL, label: `${label} dx` });
   expectClose(await read64(w.t.grad!), g.dw, { ...TOL, label: `${label} dw` });
   expectClose(await read64(b.t.grad!), g.db, { ...TOL, label: `${label} db` });
-  if (hasSubgroups8()) {
+  if (hasSgShare()) {
     expect(dispatcher().counts.get('conv2d_forward_sg')).toBe(1);
     expect(dispatcher().counts.get('conv2d_backward_input_sg')).toBe(1);
     expect(dispatcher().counts.get('conv2d_backward_weight_sg')).toBe(K % 8 === 0 ? 1 : undefined);

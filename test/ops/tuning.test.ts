@@ -13,7 +13,7 @@ import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { conv2dBackwardInput, conv2dBackwardWeight } from '../../src/kernels/conv.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from '../../src/kernels/conv_types.js';
 import { planKey } from '../../src/kernels/plan.js';
-import { adapterFacts, convPlan, hasSubgroups8 } from '../../src/kernels/plan_context.js';
+import { adapterFacts, convPlan, hasSgShare } from '../../src/kernels/plan_context.js';
 import { legalVariants as legalOn } from '../../src/kernels/plan_legal.js';
 import { loadTuning, resetTuningCache, saveTuning, TUNING_VERSION, tuningPath } from '../../src/kernels/tuning.js';
 import { openGpu } from '../helpers/gpu.js';
@@ -42,7 +42,7 @@ afterAll(() => {
 
 const legalVariants = (op: ConvOp, g: ConvGeometry) => legalOn(op, g, adapterFacts());
 const convVariant = (op: ConvOp, g: ConvGeometry) => convPlan(op, g).variant;
-const tuningKey = (op: ConvOp, g: ConvGeometry) => planKey({ kind: 'conv', op, g })!;
+const tuningKey = (op: ConvOp, g: ConvGeometry) => planKey({ kind: 'conv', op, g }, adapterFacts())!;
 
 const A = conv2dGeometry([1, 6, 6, 8], [3, 3, 8, 8], { padding: 'same' });
 const B = conv2dGeometry([1, 7, 7, 8], [3, 3, 8, 8], { padding: 'same' });
@@ -105,8 +105,10 @@ const KERNEL: Record<ConvOp, Partial<Record<ConvVariant, string>>> = {
   backward_weight: { gemm: 'conv2d_backward_weight', sg: 'conv2d_backward_weight_sg' },
 };
 
-const SG8 = hasSubgroups8();
-const NO_SG8 = 'this adapter has no 8-lane subgroups: the RGB ops have one legal variant, nothing to choose';
+const SG8 = hasSgShare();
+const NO_SG8 =
+  "this adapter has no subgroups of 8 to 64 lanes (feature 'subgroups', subgroupMinSize 8-64, " +
+  'subgroupMaxSize <= 64): the RGB ops have one legal variant, nothing to choose';
 
 // The RGB ops run on channels padded to 4 (8 for the weight gradient); the backward ops' choices
 // were once saved under the unpadded shape and looked up under the padded one, so never used.

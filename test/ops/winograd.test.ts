@@ -8,7 +8,7 @@ import { noGrad } from '../../src/autograd/tape.js';
 import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import type { ConvGeometry, ConvOp } from '../../src/kernels/conv_types.js';
-import { adapterFacts, convPlan, hasSubgroups8, setConvVariant } from '../../src/kernels/plan_context.js';
+import { adapterFacts, convPlan, hasSgShare, setConvVariant } from '../../src/kernels/plan_context.js';
 import { legalVariants as legalOn } from '../../src/kernels/plan_legal.js';
 import type { Activation } from '../../src/kernels/activation.js';
 import { resetTuningCache } from '../../src/kernels/tuning.js';
@@ -25,12 +25,13 @@ afterEach(() => setConvVariant(null));
 const legalVariants = (op: ConvOp, g: ConvGeometry) => legalOn(op, g, adapterFacts());
 const convVariant = (op: ConvOp, g: ConvGeometry) => convPlan(op, g).variant;
 
-// The wino kernels need 8-lane subgroups; elsewhere the variant falls back to tex, so the GPU
-// cases below would check nothing: they are reported as skipped instead.
-const SG8 = hasSubgroups8();
+// The wino kernels need the sg share (subgroups of 8 to 64 lanes); elsewhere the variant falls
+// back to tex, so the GPU cases below would check nothing: they are reported as skipped instead.
+// (test/ops/sg_lanes.test.ts runs them with every lane count emulated.)
+const SG8 = hasSgShare();
 const NO_SG8 =
-  "this adapter has no 8-lane subgroups (feature 'subgroups' with subgroupMinSize = " +
-  'subgroupMaxSize = 8), which the wino kernels need';
+  "this adapter has no subgroups of 8 to 64 lanes (feature 'subgroups', subgroupMinSize 8-64, " +
+  'subgroupMaxSize <= 64), which the wino kernels need';
 
 // As the direct kernels' tests. Winograd's f32 error is a little larger (the transforms add and
 // halve before the products, and M_e mixes positive and negative terms); the measured worst cases

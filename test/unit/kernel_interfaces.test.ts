@@ -40,7 +40,7 @@ function isSpec(v: unknown): v is AnySpec {
   );
 }
 
-/** Specs among an export and the plain records inside it (texForwardKernels, POOLS, ...). */
+/** Specs among an export and the plain records inside it (sgForwardKernels.all, POOLS, ...). */
 function specsIn(v: unknown, depth = 0): AnySpec[] {
   if (isSpec(v)) return [v];
   if (depth > 2 || !v || typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return [];

@@ -19,18 +19,22 @@ import { legalVariants, winogradFits } from '../../src/kernels/plan_legal.js';
 import { gemmCore, planGemm, planTexWeight } from '../../src/kernels/plan_split.js';
 import type { AdapterFacts, DenseRequest, KernelPlan, PlanSettings } from '../../src/kernels/plan_types.js';
 import { conv2dGeometry } from '../../src/ops/conv2d.js';
+import { adapterLanes, emulatedShare } from '../../src/kernels/sg_lanes.js';
 
 const LAVAPIPE: AdapterFacts = {
   software: true,
-  subgroups8: true,
+  sgShare: { lanes: 8, via: 'subgroup', wide: false },
   halfStorage: true,
   maxBinding: 2 ** 31,
   maxTexture2D: 16384,
   maxWorkgroupsPerDimension: 65535,
 };
-const NO_SG = { ...LAVAPIPE, subgroups8: false };
-const GPU = { ...LAVAPIPE, software: false, subgroups8: false };
-const DEFAULTS: PlanSettings = { conv: null, gemm: null, precision: 'f32' };
+const NO_SG = { ...LAVAPIPE, sgShare: null };
+const GPU = { ...LAVAPIPE, software: false, sgShare: null };
+// NVIDIA (32 lanes), AMD RDNA (32 or 64 lanes).
+const NVIDIA = { ...GPU, sgShare: adapterLanes(true, 32, 32) };
+const RDNA = { ...GPU, sgShare: adapterLanes(true, 32, 64) };
+const DEFAULTS: PlanSettings = { conv: null, gemm: null, precision: 'f32', emulateLanes: null };
 
 function inputs(facts = LAVAPIPE, settings: Partial<PlanSettings> = {}, choice?: ConvVariant): PlanInputs {
   return { facts, settings: { ...DEFAULTS, ...settings }, tuned: choice && { choice, ms: {} } };
@@ -64,6 +68,46 @@ describe('legal variants', () => {
     const big = geom([8, 150, 150, 512], [3, 3, 512, 8]);
     expect(winogradFits(big, { ...LAVAPIPE, maxBinding: 2 ** 27 })).toBe(false);
     expect(winogradFits(big, { ...LAVAPIPE, maxBinding: 2 ** 40, maxTexture2D: 2 ** 20 })).toBe(true);
+  });
+});
+
+describe('the sg share: the lane grouping an adapter guarantees, else the fallback', () => {
+  test('L is the smallest subgroup size, 8 to 64; wide where subgroups may be larger', () => {
+    expect(adapterLanes(true, 8, 8)).toEqual({ lanes: 8, via: 'subgroup', wide: false });
+    expect(adapterLanes(true, 32, 32)).toEqual({ lanes: 32, via: 'subgroup', wide: false });
+    expect(adapterLanes(true, 32, 64)).toEqual({ lanes: 32, via: 'subgroup', wide: true });
+    expect(adapterLanes(true, 8, 32)).toEqual({ lanes: 8, via: 'subgroup', wide: true });
+    expect(adapterLanes(true, 64, 64)).toEqual({ lanes: 64, via: 'subgroup', wide: false });
+    // Too small for a group of 8, or too large for whole subgroups in a 64-invocation workgroup.
+    expect(adapterLanes(true, 4, 16)).toBeNull();
+    expect(adapterLanes(true, 64, 128)).toBeNull();
+    expect(adapterLanes(false, 8, 8)).toBeNull();
+    expect(adapterLanes(true, undefined, undefined)).toBeNull();
+  });
+
+  test('the plan carries the share: the adapter own, an emulated one where asked, none for tex', () => {
+    expect(plan('forward', SMALL)).toMatchObject({ variant: 'sg', share: LAVAPIPE.sgShare });
+    expect(plan('forward', SMALL, inputs(NVIDIA, { conv: 'sg' }))).toMatchObject({ share: NVIDIA.sgShare });
+    expect(plan('backward_weight', SMALL, inputs(RDNA, { conv: 'sg' }))).toMatchObject({ share: RDNA.sgShare });
+    expect(plan('forward', SMALL, inputs(LAVAPIPE, { conv: 'tex' }))).toMatchObject({ share: null });
+    // Emulation makes sg and wino legal on any adapter, keyed as the adapter's own.
+    const emu = inputs(GPU, { conv: 'wino', emulateLanes: 16 });
+    expect(plan('forward', SMALL, emu)).toMatchObject({ variant: 'wino', share: emulatedShare(16) });
+    expect(plan('forward', SMALL, emu).key).toBe(plan('forward', SMALL, inputs(GPU)).key);
+  });
+
+  test('no share: sg and wino fall back to tex (forward) and gemm (gradients)', () => {
+    const noShare = inputs(GPU, { conv: 'wino' });
+    expect(plan('forward', SMALL, noShare).variant).toBe('tex');
+    expect(plan('backward_input', SMALL, noShare).variant).toBe('gemm');
+    expect(plan('backward_weight', SMALL, noShare).variant).toBe('gemm');
+  });
+
+  test('the key names the share, so a choice measured at one lane count is not used at another', () => {
+    const r = { kind: 'conv', op: 'forward', g: SMALL } as const;
+    expect(planKey(r, LAVAPIPE)).toBe('forward 1x9x9x8 k3x3x8 s1x1 p1x1 sg8');
+    expect(planKey(r, RDNA)).toBe('forward 1x9x9x8 k3x3x8 s1x1 p1x1 sg32w');
+    expect(planKey(r, GPU)).toBe('forward 1x9x9x8 k3x3x8 s1x1 p1x1');
   });
 });
 
@@ -134,7 +178,7 @@ describe('the tuning key', () => {
       for (const g of [SMALL, RGB, VGG_B2]) {
         const r = { kind: 'conv', op, g } as const;
         const { key, variants } = tuningCandidates(r, LAVAPIPE);
-        expect(planKey(r)).toBe(key);
+        expect(planKey(r, LAVAPIPE)).toBe(key);
         expect(plan(op, g).key).toBe(key);
         // Every candidate the tuner times is what the plan runs when forced.
         for (const v of variants) expect(plan(op, g, inputs(LAVAPIPE, { conv: v })).variant).toBe(v);
@@ -143,9 +187,10 @@ describe('the tuning key', () => {
   });
 
   test('an RGB backward op is keyed (and tuned) on its padded channels, as the forward is', () => {
-    expect(planKey({ kind: 'conv', op: 'forward', g: RGB })).toBe('forward 2x9x9x4 k3x3x8 s1x1 p1x1');
-    expect(planKey({ kind: 'conv', op: 'backward_input', g: RGB })).toBe('backward_input 2x9x9x4 k3x3x8 s1x1 p1x1');
-    expect(planKey({ kind: 'conv', op: 'backward_weight', g: RGB })).toBe('backward_weight 2x9x9x8 k3x3x8 s1x1 p1x1');
+    const key = (op: ConvOp) => planKey({ kind: 'conv', op, g: RGB }, GPU);
+    expect(key('forward')).toBe('forward 2x9x9x4 k3x3x8 s1x1 p1x1');
+    expect(key('backward_input')).toBe('backward_input 2x9x9x4 k3x3x8 s1x1 p1x1');
+    expect(key('backward_weight')).toBe('backward_weight 2x9x9x8 k3x3x8 s1x1 p1x1');
     const candidates = tuningCandidates({ kind: 'conv', op: 'backward_weight', g: RGB }, LAVAPIPE);
     expect(candidates.variants).toEqual(['gemm', 'sg']);
     // A tuned gemm for the RGB backward ops is used: no padding, the GEMM core.
@@ -161,7 +206,7 @@ describe('the tuning key', () => {
       geom([1, 9, 9, 8], [3, 3, 8, 8], 2),
       geom([1, 9, 9, 8], [3, 3, 8, 8], 1, 'valid'),
       geom([1, 9, 9, 8], [3, 3, 8, 12]),
-    ].map((g) => planKey({ kind: 'conv', op: 'forward', g }));
+    ].map((g) => planKey({ kind: 'conv', op: 'forward', g }, LAVAPIPE));
     expect(new Set(keys).size).toBe(keys.length);
   });
 });
@@ -238,7 +283,7 @@ describe('dense products', () => {
     expect(odd).toMatchObject({ variant: 'gemm', gemm: { M: 20, N: 1, K: 8192, core: 'naive' } });
     const both = planDense(dense(64, 8, 16, { transA: true, transB: true }), inputs());
     expect(both).toEqual({ variant: 'gemm', op: null, gemm: planGemm(64, 8, 16, 'tiled', LAVAPIPE) });
-    expect(planKey(dense(64, 8, 16, { transA: true, transB: true }))).toBeNull();
+    expect(planKey(dense(64, 8, 16, { transA: true, transB: true }), LAVAPIPE)).toBeNull();
     expect(planDense(dense(20, 256, 8192), inputs(GPU)).variant).toBe('gemm');
   });
 });
@@ -263,7 +308,7 @@ describe('settings: code overrides and DAWNFLOW_* combined', () => {
     delete process.env.DAWNFLOW_GEMM;
     process.env.DAWNFLOW_CONV = 'tex';
     process.env.DAWNFLOW_F16 = '1';
-    expect(planSettings()).toEqual({ conv: 'tex', gemm: null, precision: 'f16' });
+    expect(planSettings()).toEqual({ conv: 'tex', gemm: null, precision: 'f16', emulateLanes: null });
     setTexturePrecision('f32');
     expect(planSettings().precision).toBe('f32');
     setGemmVariant('naive');

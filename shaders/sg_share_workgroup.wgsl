@@ -1,0 +1,34 @@
+// The sg share emulated in workgroup memory (sg_share.wgsl), for tests: any L runs on any
+// adapter, subgroups or not, with the arithmetic of the subgroup path in the same order, so the
+// results are bit-identical to it. Each lane publishes its value in its own slot, a barrier
+// makes it visible, the group's lanes read it, and a second barrier keeps the next publish from
+// overwriting a slot still being read. Slow (two barriers per share); never planned by default.
+
+struct SgIds {
+  @builtin(local_invocation_index) li: u32,
+}
+
+// Two values per lane at most (the weight gradient shares two texels per pixel).
+var<workgroup> sgSlots: array<vec4f, 128>;
+// This lane's slot index, and its group's lane 0's.
+var<private> sgMe: u32;
+var<private> sgFirst: u32;
+
+fn sgInit(ids: SgIds) -> u32 {
+  sgMe = ids.li;
+  sgFirst = ids.li & ~(SG_LANES - 1u);
+  return ids.li & (SG_LANES - 1u);
+}
+
+fn sgPublish(v: vec4f, slot: u32) {
+  sgSlots[slot * 64u + sgMe] = v;
+  workgroupBarrier();
+}
+
+fn sgRelease() {
+  workgroupBarrier();
+}
+
+fn sgRow(v: vec4f, slot: u32, l: u32) -> vec4f {
+  return sgSlots[slot * 64u + sgFirst + l];
+}
