@@ -3,26 +3,14 @@
 // geometry uniforms and the NHWC index helper), so one descriptor factory serves them all, and
 // each pooling kind is one record of POOLS, which the ops, the tests and the bench iterate.
 // docs/adding-an-op.md walks through adding a kind.
-import { dispatcher } from '../gpu/engine.js';
+import { currentGpu, dispatcher } from '../gpu/engine.js';
 import { grid1d, type Access, type KernelSpec } from '../gpu/program.js';
 import * as ref from '../cpu/reference.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { PoolGeometry } from './pool_geometry.js';
+import { windowed, WINDOW_KERNELS, type WindowParams, type WindowVariant } from './pool_window.js';
 
-/** x [batch, H, W, C] -> y [batch, OH, OW, C]; window KH x KW, strides SH/SW, top/left padding PT/PL. */
-export interface PoolGeometry {
-  batch: number;
-  H: number;
-  W: number;
-  C: number;
-  OH: number;
-  OW: number;
-  KH: number;
-  KW: number;
-  SH: number;
-  SW: number;
-  PT: number;
-  PL: number;
-}
+export type { PoolGeometry } from './pool_geometry.js';
 
 /** One launch: the geometry and n, the number of invocations (output or input cells). */
 export interface PoolParams {
@@ -62,6 +50,14 @@ export interface PoolRecord {
   backward: KernelSpec<PoolParams>;
   /** The forward also writes each window's winner (its flat index into x), which the backward gathers by. */
   argmax: boolean;
+  /**
+   * Faster kernels for non-overlapping unpadded windows (pool_window.ts), used where windowed(g);
+   * their argmax is a float32 tensor of each winner's place in its window.
+   */
+  window?: {
+    forward: (v: WindowVariant, argmax: boolean) => KernelSpec<WindowParams>;
+    backward: (v: WindowVariant) => KernelSpec<WindowParams>;
+  };
   /** float64 forward and backward (src/cpu/reference.ts). */
   ref: { forward: typeof ref.maxPool2dForward; backward: typeof ref.maxPool2dBackward };
 }
@@ -73,6 +69,7 @@ export const POOLS: Record<PoolKind, PoolRecord> = {
     forward: poolKernel('maxpool2d_forward', ['read', 'read_write', 'read_write']),
     backward: poolKernel('maxpool2d_backward', ['read', 'read', 'read_write']),
     argmax: true,
+    window: WINDOW_KERNELS,
     ref: { forward: ref.maxPool2dForward, backward: ref.maxPool2dBackward },
   },
 };
@@ -80,25 +77,62 @@ export const POOLS: Record<PoolKind, PoolRecord> = {
 export const maxPoolForwardKernel = POOLS.max.forward;
 export const maxPoolBackwardKernel = POOLS.max.backward;
 
-/** y and, for a kind that keeps one, the argmax (uint32) of pooling x by `kind`. */
-export function pool2dRaw(kind: PoolKind, x: Tensor, g: PoolGeometry): { y: Tensor; argmax: Tensor | null } {
+/** Whether the windowed kernels read their operands from textures: by default on software adapters. */
+let textures: 'auto' | 'on' | 'off' = 'auto';
+export function setPoolTextures(mode: 'auto' | 'on' | 'off'): void {
+  textures = mode;
+}
+
+/** The windowed kernels' variant for g, whose largest staged operand has `floats` floats. */
+function windowVariant(g: PoolGeometry, floats: number): WindowVariant {
+  const vec = g.C % 4 === 0 ? 4 : 1;
+  const d = dispatcher();
+  const want = textures === 'auto' ? currentGpu().info.software : textures === 'on';
+  return { vec, tex: vec === 4 && want && floats * 4 <= d.textures.maxBytes };
+}
+
+/**
+ * y and, for a kind that keeps one and when `argmax` asks (a gradient will follow), the argmax
+ * of pooling x by `kind`.
+ */
+export function pool2dRaw(
+  kind: PoolKind,
+  x: Tensor,
+  g: PoolGeometry,
+  argmax = true,
+): { y: Tensor; argmax: Tensor | null } {
   const rec = POOLS[kind];
   const shape = [g.batch, g.OH, g.OW, g.C];
   const y = Tensor.empty(shape, 'float32', `${kind}pool`);
-  const argmax = rec.argmax ? Tensor.empty(shape, 'uint32', `${kind}pool-argmax`) : null;
-  const buffers = [x.buffer, y.buffer, ...(argmax ? [argmax.buffer] : [])];
+  const keep = rec.argmax && argmax;
+  if (rec.window && windowed(g)) {
+    const v = windowVariant(g, x.size);
+    const codes = keep ? Tensor.empty(shape, 'float32', `${kind}pool-argmax`) : null;
+    const buffers = [x.buffer, y.buffer, ...(codes ? [codes.buffer] : [])];
+    dispatcher().launch(rec.window.forward(v, keep), { g, n: y.size / v.vec }, buffers);
+    return { y, argmax: codes };
+  }
+  // The general kernel always writes the argmax; it is dropped at once when not asked for.
+  const idx = rec.argmax ? Tensor.empty(shape, 'uint32', `${kind}pool-argmax`) : null;
+  const buffers = [x.buffer, y.buffer, ...(idx ? [idx.buffer] : [])];
   dispatcher().launch(rec.forward, { g, n: y.size }, buffers);
-  return { y, argmax };
+  if (idx && !keep) idx.dispose();
+  return { y, argmax: keep ? idx : null };
 }
 
 /** dx from dy (and the forward's argmax, for a kind that keeps one); disposes nothing. */
 export function pool2dBackwardRaw(kind: PoolKind, dy: Tensor, argmax: Tensor | null, g: PoolGeometry): Tensor {
+  const rec = POOLS[kind];
   const dx = Tensor.empty([g.batch, g.H, g.W, g.C], 'float32', `${kind}pool-dx`);
   const buffers = [dy.buffer, ...(argmax ? [argmax.buffer] : []), dx.buffer];
-  dispatcher().launch(POOLS[kind].backward, { g, n: dx.size }, buffers);
+  if (rec.window && windowed(g)) {
+    const v = windowVariant(g, dy.size);
+    dispatcher().launch(rec.window.backward(v), { g, n: dx.size / v.vec }, buffers);
+    return dx;
+  }
+  dispatcher().launch(rec.backward, { g, n: dx.size }, buffers);
   return dx;
 }
-
 /** Max pooling's dx from dy and the forward's argmax; disposes nothing. */
 export function maxPool2dBackward(dy: Tensor, argmax: Tensor, g: PoolGeometry): Tensor {
   return pool2dBackwardRaw('max', dy, argmax, g);

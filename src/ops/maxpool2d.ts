@@ -1,7 +1,7 @@
 // Pooling over NHWC, any pool size, strides and TF padding: the shape rule and each kind's op
 // with its backward. MaxPooling2D's forward keeps the argmax of each window (a uint32 tensor) and
 // the backward gathers dy by it. Kernels and raw launchers: src/kernels/pool.ts.
-import { record } from '../autograd/tape.js';
+import { isGradEnabled, record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, windowOutput, type Padding } from '../tensor/shape.js';
 import { pool2dBackwardRaw, pool2dRaw, type PoolGeometry, type PoolKind } from '../kernels/pool.js';
@@ -35,8 +35,10 @@ export function pool2dGeometry(x: readonly number[], o: Pool2DOptions = {}): Poo
 /** Pooling of kind `kind` (a record of POOLS), recorded with its backward. */
 export function pool2d(kind: PoolKind, x: Tensor, o: Pool2DOptions = {}): Tensor {
   const g = pool2dGeometry(x.shape, o);
-  const { y, argmax } = pool2dRaw(kind, x, g);
-  // argmax lives as long as the graph needs it: freed after backward, or now at inference.
+  // No gradient to come (noGrad, or a frozen input): the forward writes y alone.
+  const grad = isGradEnabled() && x.requiresGrad;
+  const { y, argmax } = pool2dRaw(kind, x, g, grad);
+  // argmax lives as long as the graph needs it: freed after backward (or now, had record() not recorded).
   const recorded = record(y, `${kind}Pool2d`, [x], (dy) => {
     const dx = pool2dBackwardRaw(kind, dy, argmax, g);
     argmax?.dispose();

@@ -1,10 +1,13 @@
 // Every pooling kind of src/kernels/pool.ts (POOLS) on the GPU against its float64 reference:
 // forward and backward on awkward shapes, overlapping windows (stride < pool), 'same' padding,
-// odd sizes, batch 1. Then MaxPooling2D's tie and padding rules and the shape errors.
-import { describe, expect, test } from 'vitest';
-import { backward } from '../../src/autograd/tape.js';
+// odd sizes, batch 1, C a multiple of 4 or not (the windowed kernels' vec4 and f32 paths), with
+// their operands from buffers and from textures. Then MaxPooling2D's tie and padding rules, the
+// forward under noGrad, and the shape errors.
+import { afterEach, describe, expect, test } from 'vitest';
+import { backward, noGrad } from '../../src/autograd/tape.js';
 import { maxPool2d, pool2d, pool2dGeometry } from '../../src/ops/maxpool2d.js';
-import { POOLS, type PoolKind } from '../../src/kernels/pool.js';
+import { POOLS, setPoolTextures, type PoolKind } from '../../src/kernels/pool.js';
+import { windowed } from '../../src/kernels/pool_window.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
 import type { Padding } from '../../src/tensor/shape.js';
@@ -13,6 +16,8 @@ import { expectClose } from '../helpers/allclose.js';
 import { useGpu } from '../helpers/gpu.js';
 import { nextSeed, randomPair, read64, size, upload } from '../helpers/tensors.js';
 import { mulberry32 } from '../helpers/random.js';
+import * as ref from '../../src/cpu/reference.js';
+import { memory } from '../../src/gpu/engine.js';
 
 useGpu();
 
@@ -42,11 +47,23 @@ const CASES: Case[] = [
   { x: [1, 1, 1, 5], pool: [1, 1], s: [1, 1], pad: 'valid' },
   { x: [2, 37, 37, 3], pool: [3, 2], s: [2, 1], pad: 'valid' },
   { x: [1, 3, 3, 1], pool: [2, 2], s: [2, 2], pad: 'same' },
+  // Non-overlapping windows (the windowed kernels): vec4 with odd H and W, 'same' that pads
+  // nothing, a 3x3 window, C = 6 (f32 path).
+  { x: [1, 9, 7, 8], pool: [2, 2], s: [2, 2], pad: 'valid' },
+  { x: [2, 6, 8, 12], pool: [2, 2], s: [2, 2], pad: 'same' },
+  { x: [1, 7, 10, 4], pool: [3, 3], s: [3, 3], pad: 'valid' },
+  { x: [3, 5, 5, 6], pool: [2, 2], s: [2, 2], pad: 'valid' },
 ];
 
-describe.each(Object.keys(POOLS) as PoolKind[])('%s pooling', (kind) => {
+/** The windowed kernels read from textures ('on') or buffers ('off'); 'auto' after each test. */
+const MODES = ['off', 'on'] as const;
+const KINDS = (Object.keys(POOLS) as PoolKind[]).flatMap((kind) => MODES.map((mode) => ({ kind, mode })));
+
+describe.each(KINDS)('$kind pooling, textures $mode', ({ kind, mode }) => {
   const rec = POOLS[kind];
+  afterEach(() => setPoolTextures('auto'));
   test.each(CASES)('x=$x pool=$pool s=$s $pad', async (c) => {
+    setPoolTextures(mode);
     const seed = nextSeed();
     const host = distinct(c.x, seed);
     const x = upload(host, c.x);
@@ -79,6 +96,66 @@ describe('maxPool2d', () => {
     expect(Array.from(await y.data())).toEqual([-1, -2, -3, -9]);
     backward(sum(y));
     expect(Array.from(await x.grad!.data())).toEqual([0, 0, 0, 0, 1, 1, 1, 0, 1]);
+  });
+
+  test.each([
+    { C: 4, mode: 'off' },
+    { C: 4, mode: 'on' },
+    { C: 1, mode: 'off' },
+  ] as const)(
+    'windowed kernels (C=$C, textures $mode): ties go to the first cell in row-major order',
+    async ({ C, mode }) => {
+      setPoolTextures(mode);
+      // Per 2x2 window (one channel each of 4): all equal; the second row ties; the right column ties; one winner.
+      const win = [
+        [3, 3, 3, 3],
+        [1, 2, 5, 5],
+        [0, 7, 0, 7],
+        [1, 1, 9, 1],
+      ];
+      const host = new Float64Array(4 * 4 * C);
+      for (let c = 0; c < C; c++) {
+        win[c].forEach((v, k) => {
+          host[(Math.floor(k / 2) * 4 + (k % 2)) * C + c] = v;
+        });
+      }
+      const shape = [1, 4, 4, C];
+      const x = upload(host, shape);
+      x.requiresGrad = true;
+      expect(windowed(pool2dGeometry(shape, { poolSize: 2 }))).toBe(true);
+      const y = maxPool2d(x, { poolSize: 2 });
+      backward(sum(y));
+      const dx = ref.maxPool2dBackward(
+        host,
+        shape,
+        Float64Array.from({ length: y.size }, () => 1),
+        [2, 2],
+        [2, 2],
+        'valid',
+      );
+      expect(Array.from(await x.grad!.data())).toEqual(Array.from(dx));
+      for (const t of [x, y, x.grad!]) t.dispose();
+      setPoolTextures('auto');
+    },
+  );
+
+  test('under noGrad the forward writes y alone, the same y', async () => {
+    for (const shape of [
+      [2, 8, 6, 8],
+      [1, 5, 5, 3],
+      [1, 5, 5, 4],
+    ]) {
+      const host = distinct(shape, nextSeed());
+      const x = upload(host, shape);
+      const before = memory().bytesInUse;
+      const y = noGrad(() => maxPool2d(x, { poolSize: 2, padding: 'same' }));
+      // Only y's buffer stays: no argmax was kept.
+      expect(memory().bytesInUse - before).toBeLessThanOrEqual(y.size * 4 * 1.25 + 256);
+      const want = ref.maxPool2dForward(host, shape, [2, 2], [2, 2], 'same').y;
+      expect(Array.from(await read64(y))).toEqual(Array.from(want));
+      x.dispose();
+      y.dispose();
+    }
   });
 
   test('shape errors name the shapes', () => {

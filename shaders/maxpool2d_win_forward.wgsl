@@ -1,0 +1,50 @@
+// Max pooling over non-overlapping windows (see maxpool2d_window.wgsl), one invocation per
+// vector of y: KH*KW vector loads of x. With a gradient to come it also writes `code`, the
+// winner's place in its window (kh*KW + kw, as a float so that the backward can read it from a
+// texture). Ties go to the first maximum in row-major order (only a strictly greater value
+// takes over), as in maxpool2d_forward.wgsl and TF's MaxPoolGrad.
+//#include "grid1d.wgsl"
+
+//#include "tex_operand.wgsl"
+
+//#include "maxpool2d_window.wgsl"
+
+@group(0) @binding(0) {{X_VAR}};
+@group(0) @binding(1) var<storage, read_write> y: array<{{T}}>;
+{{CODE_VAR}}
+@group(0) @binding({{U_BINDING}}) var<uniform> u: Params;
+
+fn loadX(j: u32) -> {{T}} {
+  return {{X_AT}};
+}
+
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flatIndex(gid, nwg);
+  if (i >= u.n) {
+    return;
+  }
+  // i = ((b*OH + oh)*OW + ow)*CV + cv
+  let cv = i % CV;
+  let t = i / CV;
+  let ow = t % OW;
+  let r = t / OW;
+  let oh = r % OH;
+  let b = r / OH;
+  let base = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
+  var best = loadX(base);
+  var at = {{T}}(0.0);
+  for (var kh = 0u; kh < KH; kh++) {
+    for (var kw = 0u; kw < KW; kw++) {
+      if (kh + kw == 0u) {
+        continue;
+      }
+      let v = loadX(base + (kh * W + kw) * CV);
+      let gt = v > best;
+      best = select(best, v, gt);
+      at = select(at, {{T}}(f32(kh * KW + kw)), gt);
+    }
+  }
+  y[i] = best;
+  {{CODE_STORE}}
+}
