@@ -45,8 +45,8 @@ export interface BenchResult {
   wallSamples: number[];
   flops: number;
   bytes: number;
-  /** Share of the adapter's measured ceilings (filled in by the suite). */
-  ofMatmulPeak?: number;
+  /** Share of the adapter's measured ceilings (bench/ceilings.ts; filled in by the suite). */
+  ofFmaPeak?: number;
   ofCopyBandwidth?: number;
   error?: string;
 }

@@ -10,6 +10,8 @@ import type { LearningReport } from './learning.js';
 import { learningSection, learningStem } from './learning_results.js';
 import type { JpegFidelityReport } from './jpeg_fidelity.js';
 import { jpegSection } from './jpeg_results.js';
+import type { Ceilings } from './ceilings.js';
+import type { ScalingReport } from './scaling.js';
 
 export interface BenchReport {
   tool: string;
@@ -19,7 +21,12 @@ export interface BenchReport {
   /** The DAWNFLOW_* environment of the run. */
   env?: Record<string, string>;
   adapter: { info: Record<string, unknown>; features: string[]; limits: Record<string, number> };
+  /** The machine's load average (1, 5, 15 min) when the run started and when it last saved. */
+  load?: { cores: number; start: number[]; end?: number[] };
+  /** The adapter's ceilings (bench/ceilings.ts), measured first; every share is of them. */
+  ceilings?: Ceilings;
   kernels?: KernelReport;
+  scaling?: ScalingReport;
   e2e?: E2eReport;
   pipeline?: Record<string, number>;
   peers?: PeersReport;
@@ -34,7 +41,7 @@ const INTRO =
   'Written by `dawnflow bench ... --results bench/RESULTS.md` (or `--from REPORT.json --results ...`\n' +
   'without running anything). Each section is replaced by the next run that produces it; the others stay.\n' +
   'Ratios and shares are of numbers measured in the same run, on the same adapter.';
-const SECTIONS = ['kernels', 'e2e', 'peers', 'pipeline', 'jpeg'] as const;
+const SECTIONS = ['kernels', 'e2e', 'scaling', 'peers', 'pipeline', 'jpeg'] as const;
 /** A fixed section, or `learning-<size>` (one per image size, after the fixed ones). */
 type Section = string;
 
@@ -42,6 +49,31 @@ const f = (v: number | null | undefined, digits = 2): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
 const pct = (v: number | undefined): string =>
   v === undefined || !Number.isFinite(v) ? '-' : `${(100 * v).toFixed(1)}%`;
+/** v as a share of the run's FMA ceiling. */
+const ofFma = (r: BenchReport, v: number | undefined): string => {
+  const c = ceilingsOf(r)?.fmaGflops;
+  return v === undefined || !c ? '-' : pct(v / c);
+};
+
+/** The run's ceilings: its own, or (an older report) the kernel suite's. */
+function ceilingsOf(r: BenchReport): Partial<Ceilings> | undefined {
+  return r.ceilings ?? r.kernels?.ceilings;
+}
+
+const loads = (v: number[]) => v.map((x) => x.toFixed(2)).join(' / ');
+
+/** The ceilings' one paragraph (each is the best sample of its measurement). */
+export function ceilingLine(c: Partial<Ceilings> | undefined): string {
+  if (!c) return 'Ceilings: not measured in this run.';
+  const fma = c.fma;
+  return (
+    `Ceilings, measured first on the same adapter: **FMA ${f(c.fmaGflops, 1)} GFLOP/s** (register-only vec4 multiply-adds, ` +
+    `${fma?.shape ?? '?'}; best of ${fma?.samples.length ?? 0} samples, validated against the CPU: ${fma?.validated || fma?.error || 'not validated'}); ` +
+    `**device copy ${f(c.copyGBs, 1)} GB/s** (read+write, copyBufferToBuffer 64 MiB). ` +
+    `For reference, the engine's public matmul on 1024x1024 . 1024x1024 reached ${f(c.matmulGflops)} GFLOP/s. ` +
+    "GFLOP/s count the direct convolution's FLOPs whatever variant ran (Winograd included), so a share above 100% would mean fewer multiplies than the direct convolution."
+  );
+}
 
 function header(r: BenchReport): string {
   const i = r.adapter.info as {
@@ -54,7 +86,12 @@ function header(r: BenchReport): string {
   return (
     `Adapter: **${i.description || i.device}** (${[i.vendor, i.architecture].filter(Boolean).join(' ')}; ${i.software ? 'a software adapter' : 'hardware'}); ` +
     `timestamp-query: ${r.adapter.features.includes('timestamp-query') ? 'yes' : 'no'}.  \n` +
-    `Date: ${r.date}; Node ${r.node}.  \nCommand: \`${r.command}\`` +
+    `Date: ${r.date}; Node ${r.node}.  \n` +
+    (r.load
+      ? `Load average (1/5/15 min) on ${r.load.cores} cores: ${loads(r.load.start)} at the start` +
+        `${r.load.end ? `, ${loads(r.load.end)} at the end` : ''} (other work on the machine slows every figure).  \n`
+      : '') +
+    `Command: \`${r.command}\`` +
     (r.env && Object.keys(r.env).length
       ? ` (with ${Object.entries(r.env)
           .map(([k, v]) => `${k}=${v}`)
@@ -72,11 +109,9 @@ function kernels(r: BenchReport, k: KernelReport): string {
     `Batch ${k.batch} at ${k.size}x${k.size}; warm-up ${k.timing.warmup}, ${k.timing.repeat} timed rep(s); timing: ${k.timing.method}` +
       `${k.filter ? `; filter \`${k.filter}\`` : ''}. Each case was validated against float64 first (sampled outputs).`,
     '',
-    `Ceilings measured first: device copy **${f(k.ceilings.copyGBs, 1)} GB/s** (read+write, copyBufferToBuffer 64 MiB); ` +
-      `the engine's public matmul on ${k.ceilings.matmul.shape} **${f(k.ceilings.matmulGflops)} GFLOP/s** (best sample ${f(k.ceilings.matmul.minMs, 1)} ms, ` +
-      `median ${f(k.ceilings.matmul.medianMs, 1)} ms). Both ceilings are the best sample; a kernel above 100% of matmul beats the engine's GEMM path.`,
+    ceilingLine(k.ceilings),
     '',
-    '| case | shape | median ms | min ms | GFLOP/s | of matmul | GB/s | of copy |',
+    '| case | shape | median ms | min ms | GFLOP/s | of FMA peak | GB/s | of copy |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of k.results) {
@@ -85,7 +120,7 @@ function kernels(r: BenchReport, k: KernelReport): string {
       continue;
     }
     lines.push(
-      `| ${c.name} | ${c.shape} | ${f(c.medianMs)} | ${f(c.minMs)} | ${f(c.gflops)} | ${pct(c.ofMatmulPeak)} | ${f(c.gbps)} | ${pct(c.ofCopyBandwidth)} |`,
+      `| ${c.name} | ${c.shape} | ${f(c.medianMs)} | ${f(c.minMs)} | ${f(c.gflops)} | ${pct(c.ofFmaPeak)} | ${f(c.gbps)} | ${pct(c.ofCopyBandwidth)} |`,
     );
   }
   const conv = k.results.filter((c) => c.group === 'conv' && !c.error);
@@ -113,44 +148,90 @@ function e2e(r: BenchReport, e: E2eReport): string {
     '',
     `VGG16 at ${e.size}x${e.size}, batch ${e.batch}, random weights and data; ${e.repeat} timed repeat(s) after one warm-up.`,
     '',
-    '| workload | images/s | GFLOP/s | median s/batch | warm-up s |',
-    '|---|---:|---:|---:|---:|',
-    `| conv-base forward | ${f(e.convBaseForwardImagesPerSec, 3)} | ${f(e.gflops.forward)} | ${f(med(e.timings.forward.samplesS))} | ${f(e.timings.forward.warmupS, 1)} |`,
-    `| approach 2 step (GPU augmentation, frozen base + head, Adam) | ${f(e.approach2StepImagesPerSec, 3)} | ${f(e.gflops.approach2)} | ${f(med(e.timings.approach2.samplesS))} | ${f(e.timings.approach2.warmupS, 1)} |`,
-    `| approach 3 step (block5 + head, Adam) | ${f(e.approach3StepImagesPerSec, 3)} | ${f(e.gflops.approach3)} | ${f(med(e.timings.approach3.samplesS))} | ${f(e.timings.approach3.warmupS, 1)} |`,
-    `| approach 1 head epoch (2000 x ${Math.floor(e.size / 32) ** 2 * 512} features, batch 20, RMSprop) | - | - | ${f(e.approach1HeadEpochSeconds)} s/epoch | - |`,
+    `GFLOP/s are direct-convolution-equivalent; "of FMA peak" is of the FMA ceiling (${f(ceilingsOf(r)?.fmaGflops, 1)} GFLOP/s).`,
+    '',
+    '| workload | images/s | GFLOP/s | of FMA peak | median s/batch | warm-up s |',
+    '|---|---:|---:|---:|---:|---:|',
+    `| conv-base forward | ${f(e.convBaseForwardImagesPerSec, 3)} | ${f(e.gflops.forward)} | ${ofFma(r, e.gflops.forward)} | ${f(med(e.timings.forward.samplesS))} | ${f(e.timings.forward.warmupS, 1)} |`,
+    `| approach 2 step (GPU augmentation, frozen base + head, Adam) | ${f(e.approach2StepImagesPerSec, 3)} | ${f(e.gflops.approach2)} | ${ofFma(r, e.gflops.approach2)} | ${f(med(e.timings.approach2.samplesS))} | ${f(e.timings.approach2.warmupS, 1)} |`,
+    `| approach 3 step (block5 + head, Adam) | ${f(e.approach3StepImagesPerSec, 3)} | ${f(e.gflops.approach3)} | ${ofFma(r, e.gflops.approach3)} | ${f(med(e.timings.approach3.samplesS))} | ${f(e.timings.approach3.warmupS, 1)} |`,
+    `| approach 1 head epoch (2000 x ${Math.floor(e.size / 32) ** 2 * 512} features, batch 20, RMSprop) | - | - | - | ${f(e.approach1HeadEpochSeconds)} s/epoch | - |`,
     '',
     `The chapter's epochs extrapolated from these: approach 1 features ${f(est.approach1Features, 0)} s, head epoch ${f(est.approach1Epoch, 1)} s; ` +
       `approach 2 epoch ${f(est.approach2Epoch, 0)} s; approach 3 epoch ${f(est.approach3Epoch, 0)} s.`,
   ].join('\n');
 }
 
+const WORKLOAD_NAMES: Record<string, string> = {
+  forward: 'forward',
+  train: 'block5 step',
+  scratch: 'small convnet step',
+};
+
 function peers(r: BenchReport, p: PeersReport): string {
+  const fma = p.fmaGflops ?? ceilingsOf(r)?.fmaGflops;
   const lines = [
     '## Peers',
     '',
     header(r),
     '',
-    `${p.job.model === 'vgg16' ? 'VGG16 conv base' : 'Tiny model (VGG16 block1 only)'} at ${p.job.size}x${p.job.size}, batch ${p.job.batch}, random weights; ` +
-      `${p.job.repeat} timed repeat(s) after one warm-up; each peer in its own process on the same adapter (timeout ${p.timeoutS} s). ` +
-      `${f(p.flopsPerImage.forward / 1e9, 3)} GFLOP/image forward, ${f(p.flopsPerImage.train / 1e9, 3)} GFLOP/image train step ` +
-      '(last block + Dense 256 + Dense 1 trainable, Adam). "dawnflow / peer" above 1 means dawnflow is faster.',
+    `${p.job.model === 'vgg16' ? 'VGG16 conv base' : 'Tiny model (VGG16 block1 only)'} at ${p.job.size}x${p.job.size}, batch ${p.job.batch}; ` +
+      "every system loads the same seeded random weights and input, and each forward is checked against dawnflow's output before its times count; " +
+      `${p.job.repeat} timed repeat(s) after one warm-up; each peer in its own process (timeout ${p.timeoutS} s); ` +
+      `the WebGPU peers on the same adapter, the CPU peers on the ${p.threads ?? '?'} cores it runs on (as many threads).`,
     '',
-    '| system | workload | status | median s/batch | images/s | GFLOP/s | warm-up s | dawnflow / peer |',
-    '|---|---|---|---:|---:|---:|---:|---:|',
+    `Workloads: forward ${f(p.flopsPerImage.forward / 1e9, 3)} GFLOP/image; block5 step (VGG16 frozen to block5 + Dense 256 + Dense 1, Adam, binary crossentropy) ` +
+      `${f(p.flopsPerImage.train / 1e9, 3)} GFLOP/image` +
+      (p.flopsPerImage.scratch
+        ? `; small convnet step (the book's from-scratch 150x150 convnet, RMSprop) ${f(p.flopsPerImage.scratch / 1e9, 3)} GFLOP/image`
+        : '') +
+      `. GFLOP/s are direct-convolution-equivalent; "of FMA peak" is of the FMA ceiling measured on the adapter (${f(fma, 1)} GFLOP/s), which for lavapipe is these same CPU cores. ` +
+      '"dawnflow / peer" above 1 means dawnflow is faster.',
+    '',
+    '| system | workload | status | median s/batch | images/s | GFLOP/s | of FMA peak | warm-up s | dawnflow / peer | forward check |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const x of p.rows) {
     const name = x.version ? `${x.system} ${x.version}` : x.system;
+    const w = WORKLOAD_NAMES[x.workload] ?? x.workload;
     if (x.status !== 'ran') {
-      lines.push(`| ${name} | ${x.workload} | **${x.status}**: ${(x.reason ?? '').replace(/\|/g, '/')} | | | | | |`);
+      lines.push(`| ${name} | ${w} | **${x.status}**: ${(x.reason ?? '').replace(/\|/g, '/')} | | | | | | | |`);
       continue;
     }
+    const share = x.ofFmaPeak ?? (fma && x.gflops ? x.gflops / fma : undefined);
     lines.push(
-      `| ${name} | ${x.workload} | ran | ${f(x.medianS, 3)} | ${f(x.imagesPerSec, 3)} | ${f(x.gflops)} | ${f(x.warmupS, 1)} | ${x.oursOverPeer === undefined ? '-' : `${f(x.oursOverPeer)}x`} |`,
+      `| ${name} | ${w} | ran | ${f(x.medianS, 3)} | ${f(x.imagesPerSec, 3)} | ${f(x.gflops)} | ${pct(share)} | ${f(x.warmupS, 1)} | ` +
+        `${x.oursOverPeer === undefined ? '-' : `${f(x.oursOverPeer)}x`} | ${x.validation ?? (x.system === 'dawnflow' && x.workload === 'forward' ? 'the reference' : '-')} |`,
     );
   }
   const notes = p.rows.flatMap((x) => (x.notes ?? []).map((n) => `${x.system}: ${n}`));
   if (notes.length) lines.push('', ...[...new Set(notes)].map((n) => `- ${n}`));
+  return lines.join('\n');
+}
+
+function scaling(r: BenchReport, sc: ScalingReport): string {
+  const fma = ceilingsOf(r)?.fmaGflops;
+  const lines = [
+    '## Scaling',
+    '',
+    header(r),
+    '',
+    `VGG16 conv-base forward (random weights), ${sc.repeat} timed repeat(s) after one warm-up per point; peak device memory is the most ` +
+      "bytes the engine's buffer pool had in use during the point (weights included). GFLOP/s are direct-convolution-equivalent.",
+    '',
+    '| sweep | batch | size | images/s | GFLOP/s | of FMA peak | median s/batch | peak MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const x of sc.points) {
+    if (x.error) {
+      lines.push(`| ${x.sweep} | ${x.batch} | ${x.size} | failed: ${x.error.replace(/\|/g, '/')} | | | | |`);
+      continue;
+    }
+    lines.push(
+      `| ${x.sweep} | ${x.batch} | ${x.size} | ${f(x.imagesPerSec, 3)} | ${f(x.gflops)} | ${fma ? pct(x.gflops / fma) : '-'} | ${f(x.medianS, 3)} | ${f(x.peakBytes / 2 ** 20, 0)} |`,
+    );
+  }
+  lines.push('', `Suite wall time ${f(sc.wallS, 0)} s.`);
   return lines.join('\n');
 }
 
@@ -174,6 +255,7 @@ export function renderSections(r: BenchReport, resultsPath = 'bench/RESULTS.md')
     out[learningStem(r.learning.size)] = learningSection(r.learning, header(r), resultsPath, learningDir(resultsPath));
   if (r.kernels) out.kernels = kernels(r, r.kernels);
   if (r.e2e) out.e2e = e2e(r, r.e2e);
+  if (r.scaling) out.scaling = scaling(r, r.scaling);
   if (r.peers) out.peers = peers(r, r.peers);
   if (r.pipeline) out.pipeline = pipeline(r, r.pipeline);
   if (r.jpeg) out.jpeg = jpegSection(r.jpeg, r.date, r.command);

@@ -1,9 +1,9 @@
-// `dawnflow bench --suite kernels`: the adapter's ceilings first (copy bandwidth, the engine's
-// best GEMM on 1024^3), then every kernel case at VGG16 / chapter shapes, validated then timed.
+// `dawnflow bench --suite kernels`: the adapter's ceilings first (bench/ceilings.ts: the FMA
+// kernel's GFLOP/s and copy bandwidth, unless the run measured them already), then every kernel
+// case at VGG16 / chapter shapes, validated then timed, each as a share of those ceilings.
 // The workload of src/apps/workload.ts (or --batch, --size); --filter REGEX picks cases by name.
 import { currentGpu, dispatcher } from '../src/gpu/engine.js';
 import {
-  copyBandwidth,
   GpuTimer,
   timeCase,
   type BenchCase,
@@ -11,7 +11,8 @@ import {
   type CaseFactory,
   type TimingOptions,
 } from './harness.js';
-import { kernelCases, matmulCeilingCase } from './kernels/cases.js';
+import { kernelCases } from './kernels/cases.js';
+import { measureCeilings, shareOf, type Ceilings } from './ceilings.js';
 import { WORKLOAD_SIZE, workloadBatch } from '../src/apps/workload.js';
 
 export interface KernelBenchOptions {
@@ -23,8 +24,8 @@ export interface KernelBenchOptions {
   filter?: string;
   /** Wall time even where timestamp queries exist. */
   wallClock?: boolean;
-  /** n of the n^3 matmul ceiling (default 1024). */
-  ceilingN?: number;
+  /** The run's ceilings, when measured already (else measured first). */
+  ceilings?: Ceilings;
 }
 
 export interface KernelReport {
@@ -32,7 +33,7 @@ export interface KernelReport {
   size: number;
   timing: TimingOptions & { method: string };
   filter: string | null;
-  ceilings: { copyGBs: number; matmulGflops: number; matmul: BenchResult };
+  ceilings: Ceilings;
   pipelines: number;
   results: BenchResult[];
   wallS: number;
@@ -60,7 +61,7 @@ export function fmtResult(r: BenchResult): string {
   const pct = (v: number | undefined) => (v === undefined ? '   -' : `${(100 * v).toFixed(0).padStart(3)}%`);
   return (
     `${r.name.padEnd(32)} ${r.shape.padEnd(44)} median ${r.medianMs.toFixed(2).padStart(9)} ms  min ${r.minMs.toFixed(2).padStart(9)} ms` +
-    `  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s (${pct(r.ofMatmulPeak)} of matmul)  ${r.gbps.toFixed(2).padStart(7)} GB/s (${pct(r.ofCopyBandwidth)} of copy)`
+    `  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s (${pct(r.ofFmaPeak)} of FMA)  ${r.gbps.toFixed(2).padStart(7)} GB/s (${pct(r.ofCopyBandwidth)} of copy)`
   );
 }
 
@@ -117,25 +118,14 @@ export async function runKernelBench(o: KernelBenchOptions): Promise<KernelRepor
   );
 
   // The ceilings get at least 3 samples even with --quick: they scale every share below.
-  const copyGBs = await copyBandwidth(3);
-  const n = o.ceilingN ?? 1024;
-  const mm = matmulCeilingCase(n, 900);
-  const matmul = await timeCase(mm, { ...timing, repeat: Math.max(3, timing.repeat) });
-  mm.dispose();
-  if (matmul.error) console.log(`matmul ceiling FAILED: ${matmul.error}`);
-  // A ceiling is the best the adapter did: the fastest sample, not the median.
-  const matmulGflops = matmul.error ? NaN : mm.flops / (matmul.minMs * 1e6);
-  console.log(
-    `ceilings: device copy ${copyGBs.toFixed(1)} GB/s (read+write), matmul ${n}^3 ${matmulGflops.toFixed(2)} GFLOP/s ` +
-      `(best of ${matmul.samples.length}: ${matmul.minMs.toFixed(1)} ms; median ${matmul.medianMs.toFixed(1)} ms) [${matmul.validated || 'not validated'}]`,
-  );
+  const ceilings = o.ceilings ?? (await measureCeilings(timing));
 
   const results: BenchResult[] = [];
   for (const f of cases) {
     const r = await runOne(f, timing, method);
     if (!r.error) {
-      r.ofMatmulPeak = r.gflops / matmulGflops;
-      r.ofCopyBandwidth = r.gbps / copyGBs;
+      r.ofFmaPeak = shareOf(r.gflops, ceilings.fmaGflops);
+      r.ofCopyBandwidth = shareOf(r.gbps, ceilings.copyGBs);
     }
     results.push(r);
     console.log(fmtResult(r) + (r.error ? '' : `  [${r.validated}]`));
@@ -151,7 +141,7 @@ export async function runKernelBench(o: KernelBenchOptions): Promise<KernelRepor
     size,
     timing: { ...timing, method },
     filter: o.filter ?? null,
-    ceilings: { copyGBs, matmulGflops, matmul },
+    ceilings,
     pipelines: dispatcher().pipelines.size,
     results,
     wallS: (performance.now() - started) / 1000,

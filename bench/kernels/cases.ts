@@ -24,6 +24,7 @@ import { RMSprop } from '../../src/nn/optimizers/rmsprop.js';
 import type { Optimizer } from '../../src/nn/optimizers/optimizer.js';
 import { Rng } from '../../src/tensor/random.js';
 import { seeded } from '../peers/spec.js';
+import { directConvFlops } from '../flops.js';
 import type { BenchCase, CaseFactory } from '../harness.js';
 import { checkSamples, readAndDispose, sampleIndices, SAMPLES, type Want } from './validate.js';
 import { poolCases } from './pool.js';
@@ -31,13 +32,21 @@ import { elementwiseCases } from './elementwise.js';
 
 // --- convolutions -----------------------------------------------------------------------------
 
+/**
+ * A VGG16 conv's FLOPs at a batch: the direct convolution's (bench/flops.ts), for every pass and
+ * whichever variant (tex, sg, Winograd) the planner picks.
+ */
+export function convCaseFlops(batch: number, s: VggConv): number {
+  return directConvFlops({ batch, oh: s.hw, ow: s.hw, ci: s.ci, co: s.co, k: 3 });
+}
+
 /** Forward (bias + relu fused, as the layer runs it), backward-input, backward-weight. */
 export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[] {
   const { hw, ci, co } = s;
   const xs = [batch, hw, hw, ci];
   const ws = [3, 3, ci, co];
   const shape = `${batch}x${hw}x${hw}x${ci} * 3x3x${ci}x${co} same`;
-  const flops = 2 * batch * hw * hw * co * 9 * ci;
+  const flops = convCaseFlops(batch, s);
   const geometry = () => conv2dGeometry(xs, ws, { padding: 'same' });
   const mk = (
     pass: string,

@@ -1,7 +1,7 @@
 // A minimal ONNX writer, enough for the VGG16 conv base (Conv, Relu, MaxPool) with random
 // weights, so the onnxruntime peer needs no Python. ONNX's ModelProto is plain protobuf; field
 // numbers are from onnx/onnx.proto (IR version 8, opset 13). NCHW, as ONNX's Conv is.
-import { blocksOf, glorotLimit, seeded, type PeerModel } from './spec.js';
+import { blocksOf, convKernelHwio, hwioToOihw, type PeerModel } from './spec.js';
 
 // --- protobuf wire format -----------------------------------------------------------------
 
@@ -115,8 +115,8 @@ export interface OnnxModel {
 
 /**
  * The conv base as ONNX: per conv `Conv` (3x3, pads 1, bias) + `Relu`, per block a 2x2 stride-2
- * `MaxPool`. Input 'input' [N, 3, size, size] with a symbolic batch. Weights are glorot-uniform
- * from the seeded stream (OIHW), biases zero.
+ * `MaxPool`. Input 'input' [N, 3, size, size] with a symbolic batch. Weights are the shared
+ * seeded glorot-uniform kernels (convKernelHwio, transposed to OIHW), biases zero.
  */
 export function vgg16Onnx(model: PeerModel, size: number, seed: number): OnnxModel {
   const graph = new Writer();
@@ -128,7 +128,7 @@ export function vgg16Onnx(model: PeerModel, size: number, seed: number): OnnxMod
   blocksOf(model).forEach((block, b) => {
     block.forEach((co, i) => {
       const name = `block${b + 1}_conv${i + 1}`;
-      inits.push(initializer(`${name}_W`, [co, ci, 3, 3], seeded(co * ci * 9, seed + 10 + k++, glorotLimit(ci, co))));
+      inits.push(initializer(`${name}_W`, [co, ci, 3, 3], hwioToOihw(convKernelHwio(seed, k++, ci, co), ci, co)));
       inits.push(initializer(`${name}_B`, [co], new Float32Array(co)));
       graph.bytes(
         1,

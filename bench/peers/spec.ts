@@ -2,6 +2,7 @@
 // processes. Imports nothing from the engine but VGG16's table (a module that imports nothing),
 // so a child never opens dawnflow's device.
 import { VGG16_BLOCKS, vgg16Convs } from '../../src/ops/vgg16_convs.js';
+import { directConvFlops } from '../flops.js';
 
 export type PeerModel = 'vgg16' | 'tiny';
 
@@ -14,7 +15,21 @@ export interface PeerJob {
   repeat: number;
   /** Also time a train step (last block + dense head trainable, Adam), where the peer can. */
   train: boolean;
+  /** Also time a training step of the book's from-scratch convnet (RMSprop), where the peer can. */
+  scratch?: boolean;
   seed: number;
+  /** CPU threads a CPU peer may use (the machine's cores). */
+  threads?: number;
+}
+
+/** A fingerprint of a forward's output, in NHWC order, that processes can compare. */
+export interface OutputDigest {
+  /** [batch, h, w, c]. */
+  shape: number[];
+  finite: boolean;
+  meanAbs: number;
+  /** DIGEST_SAMPLES values at evenly spaced flat indices (floor(i * length / DIGEST_SAMPLES)). */
+  samples: number[];
 }
 
 /** What a child prints as its last stdout line, after RESULT_TAG. */
@@ -26,7 +41,88 @@ export interface PeerOutcome {
   /** Seconds: the first call (compiles shaders / pipelines), then each timed repeat. */
   forward?: { warmupS: number; samplesS: number[] };
   train?: { warmupS: number; samplesS: number[]; loss: number };
+  /** The from-scratch convnet's training step. */
+  scratch?: { warmupS: number; samplesS: number[]; loss: number };
+  /** The forward's output on the shared seeded weights and input (for the parent's check). */
+  digest?: OutputDigest;
   notes?: string[];
+}
+
+export const DIGEST_SAMPLES = 64;
+
+/** The digest of an NHWC output (bench/peers/torch_cpu.py computes the same in numpy). */
+export function outputDigest(nhwc: ArrayLike<number>, shape: number[]): OutputDigest {
+  let finite = true;
+  let abs = 0;
+  for (let i = 0; i < nhwc.length; i++) {
+    const v = nhwc[i];
+    if (!Number.isFinite(v)) finite = false;
+    abs += Math.abs(v);
+  }
+  const n = nhwc.length;
+  const samples = Array.from(
+    { length: Math.min(DIGEST_SAMPLES, n) },
+    (_, i) => nhwc[Math.floor((i * n) / DIGEST_SAMPLES)],
+  );
+  return { shape, finite, meanAbs: abs / Math.max(1, n), samples };
+}
+
+/** NCHW (ONNX, PyTorch) to NHWC, the order digests are taken in. */
+export function nchwToNhwc(x: ArrayLike<number>, [n, c, h, w]: number[]): Float32Array {
+  const out = new Float32Array(n * c * h * w);
+  for (let b = 0; b < n; b++)
+    for (let k = 0; k < c; k++)
+      for (let p = 0; p < h * w; p++) out[(b * h * w + p) * c + k] = x[(b * c + k) * h * w + p];
+  return out;
+}
+
+/** NHWC to NCHW (the shared input, for the NCHW peers). */
+export function nhwcToNchw(x: ArrayLike<number>, [n, h, w, c]: number[]): Float32Array {
+  const out = new Float32Array(n * c * h * w);
+  for (let b = 0; b < n; b++)
+    for (let p = 0; p < h * w; p++)
+      for (let k = 0; k < c; k++) out[(b * c + k) * h * w + p] = x[(b * h * w + p) * c + k];
+  return out;
+}
+
+/**
+ * A peer's digest against dawnflow's: the shapes must agree and the outputs be finite (else an
+ * error string); the sampled values agree within 1% of the largest one (float32 sums in another
+ * order through 13 layers differ by far less; another layout or weight order by far more).
+ */
+export function compareDigests(ours: OutputDigest, peer: OutputDigest): { ok: boolean; summary: string } {
+  if (ours.shape.join('x') !== peer.shape.join('x'))
+    return { ok: false, summary: `output ${peer.shape.join('x')}, dawnflow's ${ours.shape.join('x')}` };
+  if (!peer.finite) return { ok: false, summary: 'non-finite outputs' };
+  const scale = Math.max(...ours.samples.map(Math.abs), ours.meanAbs, 1e-30);
+  const worst = Math.max(0, ...ours.samples.map((v, i) => Math.abs(v - (peer.samples[i] ?? NaN))));
+  const rel = worst / scale;
+  const same = rel <= 1e-2;
+  return {
+    ok: true,
+    summary: `${same ? 'matches' : 'DIFFERS from'} dawnflow: max |d| ${rel.toExponential(1)} of the largest of ${ours.samples.length} sampled outputs`,
+  };
+}
+
+/**
+ * The shared random weights of conv k (0-based, in network order), HWIO as Keras stores them:
+ * every system loads this stream (NCHW ones transpose it), so their outputs can be compared.
+ */
+export function convKernelHwio(seed: number, k: number, ci: number, co: number): Float32Array {
+  return seeded(9 * ci * co, seed + 10 + k, glorotLimit(ci, co));
+}
+
+/** HWIO [3, 3, ci, co] to OIHW [co, ci, 3, 3] (ONNX, PyTorch). */
+export function hwioToOihw(w: ArrayLike<number>, ci: number, co: number): Float32Array {
+  const out = new Float32Array(9 * ci * co);
+  for (let p = 0; p < 9; p++)
+    for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[(o * ci + i) * 9 + p] = w[(p * ci + i) * co + o];
+  return out;
+}
+
+/** The shared input batch in NHWC: the seeded stream mapped to [0, 1). */
+export function sharedInput(batch: number, size: number, seed: number): Float32Array {
+  return seeded(batch * size * size * 3, seed).map((v) => (v + 1) / 2);
 }
 
 export const RESULT_TAG = 'DAWNFLOW_PEER_RESULT ';
@@ -38,7 +134,10 @@ export function blocksOf(model: PeerModel): readonly (readonly number[])[] {
 
 /** Multiply-adds (counted 2) of each conv's forward on one image. */
 function convFlops(model: PeerModel, size: number): { block: number; conv: number; flops: number }[] {
-  return vgg16Convs(size, blocksOf(model)).map((c) => ({ ...c, flops: 2 * c.hw * c.hw * c.co * 9 * c.ci }));
+  return vgg16Convs(size, blocksOf(model)).map((c) => ({
+    ...c,
+    flops: directConvFlops({ batch: 1, oh: c.hw, ow: c.hw, ci: c.ci, co: c.co, k: 3 }),
+  }));
 }
 
 /** Forward GFLOP of one image (multiply-adds count 2; pools and relu not counted). */

@@ -5,7 +5,16 @@
 // on lavapipe, see docs/benchmarks.md); the train step is `model.trainOnBatch` with Adam, the
 // last conv block and a Dense 256 relu -> Dense 1 sigmoid head trainable. Random weights.
 import { create, globals } from 'webgpu';
-import { blocksOf, glorotLimit, peerMain, seeded, timeSeconds, type PeerJob, type PeerOutcome } from './spec.js';
+import {
+  blocksOf,
+  convKernelHwio,
+  outputDigest,
+  peerMain,
+  sharedInput,
+  timeSeconds,
+  type PeerJob,
+  type PeerOutcome,
+} from './spec.js';
 
 // Specifiers in variables: the peers are devDependencies, typed loosely here on purpose (their
 // bundled @webgpu/types differ from ours) and only loaded when this child runs.
@@ -35,7 +44,6 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
   let k = 0;
   blocks.forEach((block, b) => {
     block.forEach((co, i) => {
-      const lim = glorotLimit(ci, co);
       const conv = tf.layers.conv2d({
         filters: co,
         kernelSize: 3,
@@ -43,7 +51,7 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
         activation: 'relu',
         name: `block${b + 1}_conv${i + 1}`,
         ...(layers.length === 0 ? { inputShape: [size, size, 3] } : {}),
-        weights: [tf.tensor4d(seeded(9 * ci * co, seed + 10 + k++, lim), [3, 3, ci, co]), tf.zeros([co])],
+        weights: [tf.tensor4d(convKernelHwio(seed, k++, ci, co), [3, 3, ci, co]), tf.zeros([co])],
       });
       layers.push(conv);
       ci = co;
@@ -51,14 +59,13 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
     layers.push(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `block${b + 1}_pool` }));
   });
   const base = tf.sequential({ layers, name: 'vgg16' });
-  const x = tf.tensor4d(
-    seeded(batch * size * size * 3, seed, 1).map((v) => (v + 1) / 2),
-    [batch, size, size, 3],
-  );
+  const x = tf.tensor4d(sharedInput(batch, size, seed), [batch, size, size, 3]);
 
+  let digest: PeerOutcome['digest'];
   const forward = await timeSeconds(repeat, async () => {
     const y = tf.tidy(() => base.apply(x, { training: false }));
-    await y.data();
+    const data = await y.data();
+    digest = outputDigest(data, y.shape);
     y.dispose();
   });
 
@@ -95,6 +102,7 @@ async function run(job: PeerJob): Promise<PeerOutcome> {
     adapter: info ? `${info.vendor} ${info.architecture} ${info.description}`.trim() : undefined,
     forward,
     train,
+    digest,
     notes: ['forward: tf.tidy(() => model.apply(x)) + readback', ...notes],
   };
 }

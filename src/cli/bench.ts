@@ -2,6 +2,7 @@
 // runs only the peer comparison), prints tables, and writes the JSON report (--json FILE) and
 // bench/RESULTS.md (--results FILE). `--from REPORT.json --results FILE` renders without a device.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import type { DeviceOptions } from '../gpu/device.js';
 import { withEngine } from '../gpu/engine.js';
 import { dawnflowEnvironment } from '../util/settings.js';
@@ -10,6 +11,8 @@ import { UsageError, type FlagSpec } from './args.js';
 import { DEVICE_FLAGS } from './common_flags.js';
 import { kernelCaseNames, kernelDefaults, runKernelBench } from '../../bench/run.js';
 import { runE2e } from '../../bench/e2e.js';
+import { measureCeilings } from '../../bench/ceilings.js';
+import { runScaling } from '../../bench/scaling.js';
 import { runPipelineBench } from '../../bench/pipeline.js';
 import { runPeers } from '../../bench/peers/run.js';
 import { learningDir, writeResults, type BenchReport } from '../../bench/results.js';
@@ -20,7 +23,7 @@ import { join } from 'node:path';
 import type { PeerModel } from '../../bench/peers/spec.js';
 import { WORKLOAD_SIZE, workloadBatch } from '../apps/workload.js';
 
-const SUITES = ['kernels', 'e2e', 'pipeline', 'learning', 'all', 'none'];
+const SUITES = ['kernels', 'e2e', 'scaling', 'pipeline', 'learning', 'all', 'none'];
 /** `--suite learning`'s own defaults (the chapter's from-scratch convnet on the photos). */
 const LEARNING = {
   data: join(CATS_VS_DOGS_OUT, SMALL_DIR),
@@ -47,8 +50,8 @@ export const BENCH_FLAGS: FlagSpec = {
     kind: 'string',
     value: SUITES.join('|'),
     help:
-      'what to time: kernels (validated, then timed), e2e training steps, ' +
-      'the image pipeline, learning curves of the from-scratch convnet',
+      'what to time: kernels (validated, then timed), e2e training steps, VGG16 forward against ' +
+      'batch and image size, the image pipeline, learning curves of the from-scratch convnet',
     default: 'kernels (none with --peers)',
   },
   json: { kind: 'string', value: 'FILE', help: 'write the whole report as JSON (after every suite)' },
@@ -81,11 +84,14 @@ export const BENCH_FLAGS: FlagSpec = {
     help: 'the photos of --suite pipeline and learning',
     default: `learning: ${LEARNING.data}`,
   },
-  peers: { kind: 'boolean', help: 'also run TensorFlow.js-WebGPU and onnxruntime-WebGPU on the same adapter' },
+  peers: {
+    kind: 'boolean',
+    help: 'also run TensorFlow.js-WebGPU, onnxruntime (WebGPU and CPU) and PyTorch CPU on the same job',
+  },
   'peers-model': { kind: 'string', value: PEER_MODELS.join('|'), help: "the peers' model", default: PEER_MODELS[0] },
   'peers-only': {
     kind: 'string',
-    value: 'tfjs-webgpu,ort-webgpu',
+    value: 'tfjs-webgpu,ort-webgpu,ort-cpu,torch-cpu',
     help: 'only these peers (comma-separated)',
     default: 'all',
   },
@@ -137,14 +143,19 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
       node: process.version,
       env: dawnflowEnvironment(),
       adapter: { info: { ...gpu.info }, features: gpu.features, limits: gpu.limits },
+      load: { cores: cpus().length, start: loadavg() },
     };
     const save = () => {
       // After every suite, so a long run that dies later keeps what it measured.
+      report.load!.end = loadavg();
       if (str('json')) writeFileSync(str('json')!, JSON.stringify(report, null, 2));
       if (str('results')) writeResults(str('results')!, report);
     };
+    // The ceilings first: every suite's figures are reported as shares of them.
+    report.ceilings = await measureCeilings(kernelDefaults(gpu.info.software, { quick }));
     if (suite === 'kernels' || suite === 'all') {
       report.kernels = await runKernelBench({
+        ceilings: report.ceilings,
         batch,
         size: num('size'),
         repeat: num('repeat'),
@@ -172,13 +183,14 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
       });
       save();
     }
+    if (suite === 'scaling') {
+      report.scaling = await runScaling({ quick, repeat: num('repeat') });
+      save();
+    }
     if (peers) {
       const size = num('size') ?? (peersModel === 'tiny' ? 32 : 150);
       const peerBatch = num('batch') ?? (peersModel === 'tiny' ? 1 : batch);
       const repeat = num('repeat') ?? (quick ? 1 : 3);
-      // The e2e suite's forward and approach-3 step are the same workload: reuse them.
-      const e = report.e2e;
-      const reuse = e && peersModel === 'vgg16' && e.batch === peerBatch && e.size === size && e.repeat === repeat;
       report.peers = await runPeers({
         model: peersModel,
         batch: peerBatch,
@@ -188,7 +200,7 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
         only: str('peers-only')
           ?.split(',')
           .map((s) => s.trim()),
-        ours: reuse ? { forward: e.timings.forward, train: e.timings.approach3 } : undefined,
+        fmaGflops: report.ceilings.fmaGflops,
       });
       save();
     }

@@ -1,0 +1,105 @@
+// `dawnflow bench --suite scaling`: the VGG16 conv-base forward's images/s and peak device memory
+// against the batch (at the chapter's size) and against the image size (at the workload's
+// batch). Each point builds a fresh model, resets the pool's peak, runs one warm-up and the timed
+// repeats; the peak is the most bytes the engine's buffer pool had in use (weights included).
+import { currentGpu, dispatcher } from '../src/gpu/engine.js';
+import { vgg16Architecture } from '../src/apps/vgg16.js';
+import { noGrad } from '../src/autograd/tape.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { WORKLOAD_SIZE, workloadBatch } from '../src/apps/workload.js';
+import { median } from './harness.js';
+import { forwardFlops, seeded, timeSeconds } from './peers/spec.js';
+
+export interface ScalingPoint {
+  /** Which sweep the point belongs to. */
+  sweep: 'batch' | 'size';
+  batch: number;
+  size: number;
+  imagesPerSec: number;
+  /** Direct-convolution-equivalent GFLOP/s. */
+  gflops: number;
+  medianS: number;
+  warmupS: number;
+  peakBytes: number;
+  error?: string;
+}
+
+export interface ScalingReport {
+  repeat: number;
+  points: ScalingPoint[];
+  wallS: number;
+}
+
+/** The sweeps: a few points on a software adapter (minutes there), batch 1..40 and 64..224 elsewhere. */
+export function scalingPlan(software: boolean, quick: boolean): { batches: number[]; sizes: number[]; batch: number } {
+  if (software)
+    return quick
+      ? { batches: [1, 2, 4], sizes: [64, 150, 224], batch: 1 }
+      : { batches: [1, 2, 4, 8, 16], sizes: [64, 112, 150, 192, 224], batch: workloadBatch(true) };
+  return { batches: [1, 2, 4, 8, 16, 32, 40], sizes: [64, 96, 128, 150, 192, 224], batch: workloadBatch(false) };
+}
+
+async function point(sweep: ScalingPoint['sweep'], batch: number, size: number, repeat: number): Promise<ScalingPoint> {
+  const base = vgg16Architecture({ inputShape: [size, size, 3] });
+  const x = Tensor.fromArray(
+    seeded(batch * size * size * 3, 1).map((v) => (v + 1) / 2),
+    [batch, size, size, 3],
+  );
+  const pool = dispatcher().pool;
+  await dispatcher().sync();
+  pool.resetPeak();
+  try {
+    const t = await timeSeconds(repeat, async () => {
+      const y = noGrad(() => base.apply(x, { training: false }));
+      await y.data();
+      y.dispose();
+    });
+    const med = median(t.samplesS);
+    return {
+      sweep,
+      batch,
+      size,
+      imagesPerSec: batch / med,
+      gflops: (forwardFlops('vgg16', size) * batch) / med / 1e9,
+      medianS: med,
+      warmupS: t.warmupS,
+      peakBytes: pool.snapshot().peakBytesInUse,
+    };
+  } catch (e) {
+    const error = (e instanceof Error ? e.message : String(e)).slice(0, 200);
+    return { sweep, batch, size, imagesPerSec: NaN, gflops: NaN, medianS: NaN, warmupS: NaN, peakBytes: NaN, error };
+  } finally {
+    base.dispose();
+    x.dispose();
+  }
+}
+
+export async function runScaling(
+  o: { quick: boolean; repeat?: number },
+  log: (s: string) => void = console.log,
+): Promise<ScalingReport> {
+  const started = performance.now();
+  const plan = scalingPlan(currentGpu().info.software, o.quick);
+  const repeat = o.repeat ?? (o.quick ? 1 : 2);
+  log(
+    `scaling: VGG16 conv-base forward; batch ${plan.batches.join(', ')} at ${WORKLOAD_SIZE}x${WORKLOAD_SIZE}, ` +
+      `size ${plan.sizes.join(', ')} at batch ${plan.batch}; ${repeat} timed repeat(s) after one warm-up`,
+  );
+  const points: ScalingPoint[] = [];
+  const jobs: [ScalingPoint['sweep'], number, number][] = [
+    ...plan.batches.map((b): [ScalingPoint['sweep'], number, number] => ['batch', b, WORKLOAD_SIZE]),
+    ...plan.sizes.map((s): [ScalingPoint['sweep'], number, number] => ['size', plan.batch, s]),
+  ];
+  for (const [sweep, batch, size] of jobs) {
+    const p = await point(sweep, batch, size, repeat);
+    points.push(p);
+    log(
+      p.error
+        ? `  ${sweep} batch ${batch} size ${size}: FAILED ${p.error}`
+        : `  ${sweep.padEnd(5)} batch ${String(batch).padStart(2)} size ${String(size).padStart(3)}: ` +
+            `${p.imagesPerSec.toFixed(3).padStart(8)} images/s ${p.gflops.toFixed(2).padStart(7)} GFLOP/s ` +
+            `peak ${(p.peakBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
+  }
+  return { repeat, points, wallS: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,180 @@
+// RESULTS.md's new columns, rendered from a hand-made report (no device): every kernel, e2e,
+// scaling and peer figure as a share of the FMA ceiling, the ceilings paragraph, the load
+// average, the peers' forward check and a skipped peer's reason.
+import { describe, expect, test } from 'vitest';
+import type { Ceilings } from '../../bench/ceilings.js';
+import type { BenchResult } from '../../bench/harness.js';
+import type { E2eReport } from '../../bench/e2e.js';
+import type { PeersReport } from '../../bench/peers/run.js';
+import { renderSections, type BenchReport } from '../../bench/results.js';
+import type { KernelReport } from '../../bench/run.js';
+
+const result = (name: string, gflops: number, extra: Partial<BenchResult> = {}): BenchResult => ({
+  name,
+  group: 'conv',
+  shape: 's',
+  validated: 'ok',
+  timing: 'wall',
+  medianMs: 10,
+  minMs: 9,
+  gflops,
+  gbps: 5,
+  inner: 1,
+  samples: [9, 10, 11],
+  wallSamples: [9, 10, 11],
+  flops: gflops * 1e7,
+  bytes: 5e7,
+  ...extra,
+});
+
+const ceilings: Ceilings = {
+  fmaGflops: 80,
+  fma: result('fma/ceiling', 75, {
+    shape: '16384 invocations x 1024 rounds x 8 vec4 fma',
+    validated: 'max relative |d| 0',
+  }),
+  copyGBs: 20,
+  matmulGflops: 24,
+  matmul: result('matmul_1024/ceiling', 24),
+};
+
+function report(): BenchReport {
+  const kernels = {
+    batch: 4,
+    size: 150,
+    timing: { warmup: 1, repeat: 1, quick: true, targetMs: 300, timestamps: true, method: 'gpu-timestamps' },
+    filter: null,
+    ceilings,
+    pipelines: 3,
+    results: [result('block3_conv2/forward', 40, { ofFmaPeak: 0.5, ofCopyBandwidth: 0.25 })],
+    wallS: 12,
+  } satisfies KernelReport;
+  const timed = { warmupS: 2, samplesS: [1] };
+  const e2e = {
+    batch: 4,
+    size: 150,
+    repeat: 1,
+    convBaseForwardImagesPerSec: 2,
+    approach2StepImagesPerSec: 1,
+    approach3StepImagesPerSec: 1.5,
+    approach1HeadEpochSeconds: 3,
+    gflops: { forward: 20, approach2: 10, approach3: 16 },
+    timings: { forward: timed, approach2: timed, approach3: timed },
+    chapterEpochEstimateSeconds: {},
+  } as unknown as E2eReport;
+  const peers: PeersReport = {
+    job: { model: 'vgg16', batch: 4, size: 150, repeat: 1, train: true, scratch: true, seed: 1, threads: 2 },
+    adapter: 'llvmpipe (software)',
+    flopsPerImage: { forward: 14e9, train: 20e9, scratch: 1e9 },
+    timeoutS: 900,
+    fmaGflops: 80,
+    threads: 2,
+    rows: [
+      {
+        system: 'dawnflow',
+        version: 'this tree',
+        status: 'ran',
+        workload: 'forward',
+        medianS: 2,
+        imagesPerSec: 2,
+        gflops: 28,
+        ofFmaPeak: 0.35,
+        warmupS: 3,
+      },
+      {
+        system: 'ort-cpu',
+        version: '1.30.0',
+        status: 'ran',
+        workload: 'forward',
+        medianS: 1,
+        imagesPerSec: 4,
+        gflops: 56,
+        ofFmaPeak: 0.7,
+        warmupS: 1,
+        oursOverPeer: 0.5,
+        validation: 'matches dawnflow: max |d| 1e-6',
+      },
+      {
+        system: 'torch-cpu',
+        status: 'skipped',
+        workload: 'scratch',
+        reason: 'no PyTorch: python3 cannot import torch',
+      },
+    ],
+    wallS: 100,
+  };
+  const scaling = {
+    repeat: 1,
+    wallS: 30,
+    points: [
+      {
+        sweep: 'batch' as const,
+        batch: 2,
+        size: 150,
+        imagesPerSec: 2,
+        gflops: 40,
+        medianS: 1,
+        warmupS: 2,
+        peakBytes: 300 * 2 ** 20,
+      },
+    ],
+  };
+  return {
+    tool: 'dawnflow bench',
+    date: '2025-01-01T00:00:00Z',
+    command: 'dawnflow bench',
+    node: 'v20',
+    adapter: { info: { description: 'llvmpipe', software: true }, features: ['timestamp-query'], limits: {} },
+    load: { cores: 2, start: [3.5, 2, 1], end: [4, 2.5, 1.25] },
+    ceilings,
+    kernels,
+    e2e,
+    peers,
+    scaling,
+  };
+}
+
+describe('RESULTS.md with the ceilings', () => {
+  const s = renderSections(report());
+
+  test('kernels: of FMA peak replaces of matmul; the ceilings paragraph and the load average', () => {
+    expect(s.kernels).toContain('| case | shape | median ms | min ms | GFLOP/s | of FMA peak | GB/s | of copy |');
+    expect(s.kernels).not.toContain('of matmul');
+    expect(s.kernels).toContain('| block3_conv2/forward | s | 10.00 | 9.00 | 40.00 | 50.0% | 5.00 | 25.0% |');
+    expect(s.kernels).toMatch(/\*\*FMA 80\.0 GFLOP\/s\*\*.*validated against the CPU: max relative/);
+    expect(s.kernels).toContain('**device copy 20.0 GB/s**');
+    expect(s.kernels).toContain("direct convolution's FLOPs whatever variant ran (Winograd included)");
+    expect(s.kernels).toContain(
+      'Load average (1/5/15 min) on 2 cores: 3.50 / 2.00 / 1.00 at the start, 4.00 / 2.50 / 1.25 at the end',
+    );
+  });
+
+  test('e2e and scaling: shares of the FMA ceiling', () => {
+    expect(s.e2e).toContain('| conv-base forward | 2.000 | 20.00 | 25.0% |');
+    expect(s.scaling).toContain('| batch | 2 | 150 | 2.000 | 40.00 | 50.0% | 1.000 | 300 |');
+  });
+
+  test('peers: images/s, GFLOP/s, share, ratio, the forward check; a skipped peer with its reason', () => {
+    expect(s.peers).toContain(
+      '| system | workload | status | median s/batch | images/s | GFLOP/s | of FMA peak | warm-up s | dawnflow / peer | forward check |',
+    );
+    expect(s.peers).toContain(
+      '| dawnflow this tree | forward | ran | 2.000 | 2.000 | 28.00 | 35.0% | 3.0 | - | the reference |',
+    );
+    expect(s.peers).toContain(
+      '| ort-cpu 1.30.0 | forward | ran | 1.000 | 4.000 | 56.00 | 70.0% | 1.0 | 0.50x | matches dawnflow: max |d| 1e-6 |',
+    );
+    expect(s.peers).toContain(
+      '| torch-cpu | small convnet step | **skipped**: no PyTorch: python3 cannot import torch |',
+    );
+  });
+
+  test('an older report (ceilings inside the kernel suite, no FMA ceiling) still renders', () => {
+    const old = report();
+    delete old.ceilings;
+    old.kernels!.ceilings = { copyGBs: 20, matmulGflops: 24 } as Ceilings;
+    const o = renderSections(old);
+    expect(o.kernels).toContain('**FMA - GFLOP/s**');
+    expect(o.e2e).toContain('| conv-base forward | 2.000 | 20.00 | - |');
+  });
+});
