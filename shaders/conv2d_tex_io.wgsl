@@ -1,7 +1,7 @@
 // What the texture-fed "rows" kernels (conv2d_forward_tex, conv2d_forward_sg,
 // conv2d_backward_input_sg) share: the descriptor's bindings (rowsKernel in src/kernels/conv_tex.ts),
-// texel fetches, the row-to-pixel maps and the epilogue. Each invocation of an 8x8 workgroup
-// owns 8 rows x one vec4 of columns of y [M][N/4].
+// texel fetches, the row-to-pixel maps and the epilogue. Each invocation owns L rows x one vec4
+// of columns of y [M][N/4], in L x 64/L workgroups (L = 8 for tex, the share's lanes for sg).
 override HAS_BIAS: bool = false;
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
