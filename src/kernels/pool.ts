@@ -56,7 +56,7 @@ export interface PoolRecord {
    */
   window?: {
     forward: (v: WindowVariant, argmax: boolean) => KernelSpec<WindowParams>;
-    backward: (v: WindowVariant) => KernelSpec<WindowParams>;
+    backward: (vec: 1 | 4) => KernelSpec<WindowParams>;
   };
   /** float64 forward and backward (src/cpu/reference.ts). */
   ref: { forward: typeof ref.maxPool2dForward; backward: typeof ref.maxPool2dBackward };
@@ -109,7 +109,7 @@ export function pool2dRaw(
     const v = windowVariant(g, x.size);
     const codes = keep ? Tensor.empty(shape, 'float32', `${kind}pool-argmax`) : null;
     const buffers = [x.buffer, y.buffer, ...(codes ? [codes.buffer] : [])];
-    dispatcher().launch(rec.window.forward(v, keep), { g, n: y.size / v.vec }, buffers);
+    dispatcher().launch(rec.window.forward(v, keep), { g }, buffers);
     return { y, argmax: codes };
   }
   // The general kernel always writes the argmax; it is dropped at once when not asked for.
@@ -126,8 +126,7 @@ export function pool2dBackwardRaw(kind: PoolKind, dy: Tensor, argmax: Tensor | n
   const dx = Tensor.empty([g.batch, g.H, g.W, g.C], 'float32', `${kind}pool-dx`);
   const buffers = [dy.buffer, ...(argmax ? [argmax.buffer] : []), dx.buffer];
   if (rec.window && windowed(g)) {
-    const v = windowVariant(g, dy.size);
-    dispatcher().launch(rec.window.backward(v), { g, n: dx.size / v.vec }, buffers);
+    dispatcher().launch(rec.window.backward(g.C % 4 === 0 ? 4 : 1), { g }, buffers);
     return dx;
   }
   dispatcher().launch(rec.backward, { g, n: dx.size }, buffers);

@@ -10,13 +10,12 @@ import { grid1d, type Access, type KernelSpec } from '../gpu/program.js';
 import { TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
 import type { PoolGeometry } from './pool_geometry.js';
 
-/** One launch of a windowed kernel: the geometry and n, its invocations (vectors of y or of x). */
+/** One launch of a windowed kernel: the geometry alone (each kernel counts its invocations). */
 export interface WindowParams {
   g: PoolGeometry;
-  n: number;
 }
 
-/** How a windowed kernel reads and writes: vectors of 4 channels or 1, operands from buffers or textures. */
+/** How a windowed forward reads x: vectors of 4 channels or 1, from a buffer or a texture. */
 export interface WindowVariant {
   vec: 1 | 4;
   tex: boolean;
@@ -38,41 +37,43 @@ function shapeConstants(p: Partial<WindowParams>, vec: number): Record<string, n
   return { CV: g.C / vec, H: g.H, W: g.W, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW };
 }
 
-/** A `var` of binding `name` and the expression that reads its vector j. */
-function operand(name: string, v: WindowVariant): { decl: string; at: string } {
-  const T = v.vec === 4 ? 'vec4f' : 'f32';
-  if (v.tex) return { decl: `var ${name}: texture_2d<f32>`, at: `texel(${name}, j)` };
-  return { decl: `var<storage, read> ${name}: array<${T}>`, at: `${name}[j]` };
-}
+const typeOf = (vec: number) => (vec === 4 ? 'vec4f' : 'f32');
 
-function windowKernel(name: string, v: WindowVariant, bindings: Access[], defines: Record<string, string>) {
-  const spec: KernelSpec<WindowParams> = {
+function windowKernel(
+  name: string,
+  vec: number,
+  bindings: Access[],
+  invocations: (g: PoolGeometry) => number,
+  defines: Record<string, string> = {},
+): KernelSpec<WindowParams> {
+  return {
     name,
     shader: name.replace(/_(vec4|f32)(_tex)?(_nograd)?$/, ''),
     bindings,
     uniforms: [['n', 'u32']],
     workgroup: [WG, 1, 1],
-    defines: () => ({ T: v.vec === 4 ? 'vec4f' : 'f32', TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2), ...defines }),
-    constants: (p) => shapeConstants(p, v.vec),
-    values: (p) => ({ n: p.n }),
-    dispatch: (p) => grid1d(p.n, WG),
-    flops: (p) => p.n * v.vec * p.g.KH * p.g.KW,
+    defines: () => ({ T: typeOf(vec), ...defines }),
+    constants: (p) => shapeConstants(p, vec),
+    values: (p) => ({ n: invocations(p.g) }),
+    dispatch: (p) => grid1d(invocations(p.g), WG),
+    flops: (p) => p.g.batch * p.g.OH * p.g.OW * p.g.C * (p.g.KH * p.g.KW - 1),
   };
-  return spec;
 }
 
-/** The forward: y (and, with `code`, each winner's place in its window) from x. */
+/** The forward, one invocation per vector of y: y (and, with `code`, each winner's place) from x. */
 function windowForwardKernel(v: WindowVariant, code: boolean): KernelSpec<WindowParams> {
-  const x = operand('x', v);
-  const T = v.vec === 4 ? 'vec4f' : 'f32';
+  const T = typeOf(v.vec);
   const name = `maxpool2d_win_forward_${v.vec === 4 ? 'vec4' : 'f32'}${v.tex ? '_tex' : ''}${code ? '' : '_nograd'}`;
+  const outputs: Access[] = code ? ['read_write', 'read_write'] : ['read_write'];
   const spec = windowKernel(
     name,
-    v,
-    [v.tex ? 'texture' : 'read', 'read_write', ...(code ? ['read_write' as const] : [])],
+    v.vec,
+    [v.tex ? 'texture' : 'read', ...outputs],
+    (g) => (g.batch * g.OH * g.OW * g.C) / v.vec,
     {
-      X_VAR: x.decl,
-      X_AT: x.at,
+      TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2),
+      X_VAR: v.tex ? 'var x: texture_2d<f32>' : `var<storage, read> x: array<${T}>`,
+      X_AT: v.tex ? 'texel(x, j)' : 'x[j]',
       CODE_VAR: code ? `@group(0) @binding(2) var<storage, read_write> code: array<${T}>;` : '',
       CODE_STORE: code ? 'code[i] = at;' : '',
       U_BINDING: code ? '3' : '2',
@@ -83,25 +84,15 @@ function windowForwardKernel(v: WindowVariant, code: boolean): KernelSpec<Window
   return spec;
 }
 
-/** The backward: dx from dy and the forward's codes, one invocation per vector of x. */
-function windowBackwardKernel(v: WindowVariant): KernelSpec<WindowParams> {
-  const dy = operand('dy', v);
-  const code = operand('code', v);
-  const name = `maxpool2d_win_backward_${v.vec === 4 ? 'vec4' : 'f32'}${v.tex ? '_tex' : ''}`;
-  const a: Access = v.tex ? 'texture' : 'read';
-  const spec = windowKernel(name, v, [a, a, 'read_write'], {
-    DY_VAR: dy.decl,
-    DY_AT: dy.at,
-    CODE_VAR: code.decl,
-    CODE_AT: code.at,
-  });
-  if (v.tex) {
-    spec.textureFloats = (p) => {
-      const out = p.g.batch * p.g.OH * p.g.OW * p.g.C;
-      return [out, out];
-    };
-  }
-  return spec;
+/** The backward, one invocation per vector of a window (partial windows included): dx from dy and the codes. */
+function windowBackwardKernel(vec: 1 | 4): KernelSpec<WindowParams> {
+  const windows = (g: PoolGeometry) => g.batch * Math.ceil(g.H / g.KH) * Math.ceil(g.W / g.KW);
+  return windowKernel(
+    `maxpool2d_win_backward_${vec === 4 ? 'vec4' : 'f32'}`,
+    vec,
+    ['read', 'read', 'read_write'],
+    (g) => (windows(g) * g.C) / vec,
+  );
 }
 
 const VARIANTS: WindowVariant[] = [
@@ -112,7 +103,7 @@ const VARIANTS: WindowVariant[] = [
 const key = (v: WindowVariant) => `${v.vec}${v.tex ? 't' : 'b'}`;
 const FORWARD = new Map(VARIANTS.map((v) => [key(v), windowForwardKernel(v, true)]));
 const FORWARD_NOGRAD = new Map(VARIANTS.map((v) => [key(v), windowForwardKernel(v, false)]));
-const BACKWARD = new Map(VARIANTS.map((v) => [key(v), windowBackwardKernel(v)]));
+const BACKWARD = new Map(([1, 4] as const).map((vec) => [vec, windowBackwardKernel(vec)]));
 
 /** Every variant's spec, made once: the record pool.ts launches from (and the interface test checks). */
 export const WINDOW_KERNELS = {
@@ -121,5 +112,6 @@ export const WINDOW_KERNELS = {
   ),
   /** The forward of variant v, writing the winners' places when `argmax`. */
   forward: (v: WindowVariant, argmax: boolean) => (argmax ? FORWARD : FORWARD_NOGRAD).get(key(v))!,
-  backward: (v: WindowVariant) => BACKWARD.get(key(v))!,
+  /** The backward: it reads dy and the codes from buffers (textures measured slower). */
+  backward: (vec: 1 | 4) => BACKWARD.get(vec)!,
 };
