@@ -151,8 +151,9 @@ async function approach1Epoch(size: number): Promise<number> {
     y: Float32Array.from({ length: n }, (_, i) => i % 2),
   };
   const head = featureClassifier(f, BOOK.fe.lr);
-  const h = await head.fit(data, { epochs: 1, batchSize: BOOK.fe.batchSize, verbose: 0 });
-  head.dispose();
+  const [x, y] = [Tensor.fromArray(data.x, data.xShape), Tensor.fromArray(data.y, [n, 1])];
+  const h = await head.fit(x, y, { epochs: 1, batchSize: BOOK.fe.batchSize, verbose: 0 });
+  for (const t of [x, y, head]) t.dispose();
   return h.epochSeconds[0];
 }
 

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { currentGpu } from '../gpu/engine.js';
 import { loadModel, saveModel } from '../io/keras_weights.js';
+import { toTensors } from '../nn/batches.js';
 import { ModelCheckpoint, type Callback } from '../nn/callbacks.js';
 import type { Container } from '../nn/container.js';
 import type { History } from '../nn/history.js';
@@ -66,7 +67,7 @@ const RUNS: Record<Phase, Run> = {
     return fitImages(s, frozenBaseModel(base, s.lr, log), log);
   },
   'fine-tune': async (s, _weights, log) => {
-    const { model } = loadModel(s.from!);
+    const { model } = await loadModel(s.from!);
     return fitImages(s, unfrozenModel(model, s.lr, log, s.from!), log);
   },
 };
@@ -83,15 +84,18 @@ async function featureExtraction(s: ApproachSettings, weights: string | null, lo
   base.dispose();
   const model = featureClassifier(train.xShape[1], s.lr);
   const t0 = performance.now();
-  const history = await model.fit(train, {
+  const [x, y] = toTensors(train);
+  const val = toTensors(validation);
+  const history = await model.fit(x, y, {
     epochs: s.epochs,
     batchSize: s.batchSize,
-    validationData: validation,
+    validationData: val,
     shuffle: s.shuffle,
     callbacks: callbacks(s),
     verbose: s.verbose,
     microBatch: s.microBatch,
   });
+  for (const t of [x, y, ...val]) t.dispose();
   return { model, history, seconds: (performance.now() - t0) / 1000 };
 }
 

@@ -6,7 +6,7 @@ import { Dense, Flatten, InputLayer } from '../nn/layers/core.js';
 import { MaxPooling2D } from '../nn/layers/pooling.js';
 import type { Layer } from '../nn/layer.js';
 import type { KernelInitializer } from '../tensor/init.js';
-import { loadWeights } from '../io/keras_weights.js';
+import { loadWeightsSync } from '../io/keras_weights.js';
 import { vgg16Convs } from '../ops/vgg16_convs.js';
 
 export interface Vgg16Options {
@@ -65,7 +65,7 @@ export function vgg16(o: Vgg16Options = {}): Model {
   const model = vgg16Architecture(o);
   if (!o.weights) return model;
   try {
-    loadWeights(model, o.weights);
+    loadWeightsSync(model, o.weights);
   } catch (e) {
     model.dispose();
     throw e;

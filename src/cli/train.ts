@@ -14,6 +14,7 @@ import { loadModel } from '../io/keras_weights.js';
 import type { Container } from '../nn/container.js';
 import { RMSprop } from '../nn/optimizers/rmsprop.js';
 import { isCompiled, testOnBatch } from '../nn/training.js';
+import { Tensor } from '../tensor/tensor.js';
 import { UsageError, type FlagSpec } from './args.js';
 import { DEVICE_FLAGS } from './common_flags.js';
 import { resolveWeights } from './features.js';
@@ -96,7 +97,7 @@ export async function evaluateCommand(flags: Record<string, unknown>, dev: Devic
   if (!data) throw new UsageError('--data DIR is required (e.g. cats_and_dogs_small/test)');
   requireFolder(data, '--data', 'give a folder with one sub-folder per class, e.g. cats_and_dogs_small/test');
   return withEngine(dev, async () => {
-    const { model } = loadModel(path);
+    const { model } = await loadModel(path);
     try {
       if (!isCompiled(model))
         model.compile({ optimizer: new RMSprop(), loss: 'binary_crossentropy', metrics: ['acc'] });
@@ -149,13 +150,16 @@ export async function predictCommand(path: string | undefined, images: string[],
   if (!images.length) throw new UsageError('give one or more image files after the flags');
   for (const f of images) requireFile(f, 'image', 'give existing image files after the flags');
   return withEngine(dev, async () => {
-    const { model } = loadModel(path);
+    const { model } = await loadModel(path);
     const [h, w] = modelInput(model);
     const x = toFloatBatch(
       images.map((f) => loadImage(f, { targetSize: [h, w] })),
       1 / 255,
     );
-    const { y } = await model.predict(x, [images.length, h, w, 3], 20);
+    const xt = Tensor.fromArray(x, [images.length, h, w, 3]);
+    const yt = model.predict(xt, { batchSize: 20 });
+    const y = (await yt.data()) as Float32Array;
+    for (const t of [xt, yt]) t.dispose();
     images.forEach((f, i) => console.log(`${f}: ${y[i].toFixed(4)} -> ${y[i] > 0.5 ? 'dogs (1)' : 'cats (0)'}`));
     model.dispose();
     return 0;

@@ -141,8 +141,13 @@ export function applyWeights(model: Container, file: KerasWeightsFile, o: LoadOp
   return assignments.length;
 }
 
-/** Keras model.load_weights(path): returns the number of tensors loaded. */
-export function loadWeights(model: Container, path: string, o: LoadOptions = {}): number {
+/** Keras model.load_weights(path): resolves to the number of tensors loaded. */
+export async function loadWeights(model: Container, path: string, o: LoadOptions = {}): Promise<number> {
+  return loadWeightsSync(model, path, o);
+}
+
+/** loadWeights without the promise, for builders that are synchronous (Keras's VGG16()). */
+export function loadWeightsSync(model: Container, path: string, o: LoadOptions = {}): number {
   return applyWeights(model, readKerasH5(path), o);
 }
 
@@ -200,7 +205,12 @@ export interface LoadedModel {
  * when the file has a training_config, compiles the model with that optimizer and its state
  * (Keras 2.2 and 2.3 optimizer_weights, int64 iterations included: nn/optimizers/keras_state.ts).
  */
-export function loadModel(path: string): LoadedModel {
+export async function loadModel(path: string): Promise<LoadedModel> {
+  return loadModelSync(path);
+}
+
+/** loadModel without the promise, for callers that must stay synchronous (the fuzzer's deadline). */
+export function loadModelSync(path: string): LoadedModel {
   const file = readKerasH5(path);
   if (!file.modelConfig) {
     throw new Error(`dawnflow: ${path}: no model_config (a weights-only file); build the model and use loadWeights`);

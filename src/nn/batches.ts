@@ -35,6 +35,17 @@ export function checkArrays(d: ArrayData, what: string): number {
   return n;
 }
 
+/** Keras's index order for one pass: a Fisher-Yates shuffle of 0..n-1, or the identity. */
+export function permutation(n: number, shuffle: boolean, rng: Rng): Uint32Array {
+  const p = Uint32Array.from({ length: n }, (_, i) => i);
+  if (!shuffle) return p;
+  for (let i = p.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
 /**
  * Keras's Iterator over arrays: a permutation per pass (or the identity without shuffle),
  * consecutive slices of it as batches, the last one short when batchSize does not divide n.
@@ -60,13 +71,7 @@ export class ArraySource implements BatchSource {
   }
 
   private permutation(): Uint32Array {
-    const p = Uint32Array.from({ length: this.samples }, (_, i) => i);
-    if (!this.shuffle) return p;
-    for (let i = p.length - 1; i > 0; i--) {
-      const j = Math.floor(this.rng.next() * (i + 1));
-      [p[i], p[j]] = [p[j], p[i]];
-    }
-    return p;
+    return permutation(this.samples, this.shuffle, this.rng);
   }
 
   async next(): Promise<Batch> {
@@ -88,4 +93,10 @@ export class ArraySource implements BatchSource {
       size: idx.length,
     };
   }
+}
+
+/** Host arrays as the [x, y] tensors fit(x, y) takes (y as [n, 1]); the caller frees them. */
+export function toTensors(d: ArrayData): [Tensor, Tensor] {
+  const n = checkArrays(d, 'arrays');
+  return [Tensor.fromArray(d.x, d.xShape), Tensor.fromArray(d.y, [n, 1])];
 }

@@ -1,18 +1,25 @@
 // Models built from a stack of layers. Sequential is the Keras Sequential (its `layers` exclude
 // the input); Model is a linear functional model whose `layers` start with its InputLayer (what
 // keras.applications.VGG16 returns). Either can be used as a layer inside another model.
-import type { Tensor } from '../tensor/tensor.js';
+import { dispatcher } from '../gpu/engine.js';
+import { fmt, sameShape } from '../tensor/shape.js';
+import { Tensor as TensorClass, type Tensor } from '../tensor/tensor.js';
 import { Layer, type CallOptions, type KShape, type LayerArgs, type Variable } from './layer.js';
 import { InputLayer } from './layers/core.js';
 import { formatSummary } from './summary.js';
 import * as training from './training.js';
-import type { ArrayData, BatchSource } from './batches.js';
-import type { History, Logs } from './history.js';
+import type { BatchSource } from './batches.js';
+import { fit as fitLoop, type FitOptions } from './fit.js';
+import type { History } from './history.js';
+import * as inference from './inference.js';
+import type { EvaluateOptions, PredictOptions } from './inference.js';
 
 export abstract class Container extends Layer {
   protected stack: Layer[] = [];
   /** Weights collected as trainable at the last compile(); summary() counts these (Keras 2.3). */
   collectedTrainableWeights: Variable[] | null = null;
+  /** A callback sets it to end fit() (Keras model.stop_training); fit() clears it first. */
+  stopTraining = false;
 
   get layers(): Layer[] {
     return [...this.stack];
@@ -74,16 +81,46 @@ export abstract class Container extends Layer {
     training.compile(this, a);
   }
 
-  fit(data: ArrayData | BatchSource, o: training.FitOptions<Container>): Promise<History> {
-    return training.fit<Container>(this, data, o);
+  /**
+   * Keras fit: `fit(x, y, options)` on batch-major tensors (x [n, ...], y [n] or [n, 1]),
+   * shuffled per epoch, or `fit(source, options)` on a BatchSource (Keras's fit_generator).
+   */
+  fit(x: Tensor, y: Tensor, o?: FitOptions<Container>): Promise<History>;
+  fit(source: BatchSource, o?: FitOptions<Container>): Promise<History>;
+  fit(a: Tensor | BatchSource, b?: Tensor | FitOptions<Container>, c?: FitOptions<Container>): Promise<History> {
+    if (a instanceof TensorClass) return fitLoop<Container>(this, { x: a, y: b as Tensor }, c);
+    return fitLoop<Container>(this, a as BatchSource, b as FitOptions<Container> | undefined);
   }
 
-  evaluate(data: ArrayData | BatchSource, o: training.EvaluateOptions = {}): Promise<Logs> {
-    return training.evaluate(this, data, o);
+  /** Keras evaluate: [loss, metric] over `evaluate(x, y, {batchSize})` or `evaluate(source, {steps})`. */
+  evaluate(x: Tensor, y: Tensor, o?: EvaluateOptions): Promise<number[]>;
+  evaluate(source: BatchSource, o?: EvaluateOptions): Promise<number[]>;
+  evaluate(a: Tensor | BatchSource, b?: Tensor | EvaluateOptions, c?: EvaluateOptions): Promise<number[]> {
+    if (a instanceof TensorClass) return inference.evaluate(this, { x: a, y: b as Tensor }, c);
+    return inference.evaluate(this, a as BatchSource, b as EvaluateOptions | undefined);
   }
 
-  predict(x: Float32Array, xShape: number[], batchSize = 32): Promise<{ y: Float32Array; shape: number[] }> {
-    return training.predict(this, x, xShape, batchSize);
+  /** Keras predict: the outputs for every sample of x, in batches, as one tensor (read with data()). */
+  predict(x: Tensor, o: PredictOptions = {}): Tensor {
+    return inference.predict(this, x, o);
+  }
+
+  /** Copies of every weight's value, in `weights` order (Keras get_weights); the caller frees them. */
+  getWeights(): Tensor[] {
+    return this.weights.map((v) => copyOf(v.value));
+  }
+
+  /** Copies `values` into the weights, in `weights` order (Keras set_weights); shapes must match. */
+  setWeights(values: readonly Tensor[]): void {
+    const ws = this.weights;
+    if (values.length !== ws.length)
+      throw new Error(`dawnflow: setWeights: ${this.name} has ${ws.length} weights, got ${values.length}`);
+    ws.forEach((v, i) => {
+      if (!sameShape(values[i].shape, v.shape))
+        throw new Error(`dawnflow: setWeights: ${v.name} is ${fmt(v.shape)}, got ${fmt(values[i].shape)}`);
+      // In place: the optimizer's slots and the compiled snapshot keep pointing at this tensor.
+      dispatcher().copy(values[i].buffer, v.value.buffer, v.value.size * 4);
+    });
   }
 
   /** The Keras 2.3 summary text; printed with `print` (console.log by default). */
@@ -96,6 +133,12 @@ export abstract class Container extends Layer {
   override dispose(): void {
     for (const l of this.stack) l.dispose();
   }
+}
+
+function copyOf(t: Tensor): Tensor {
+  const out = TensorClass.empty(t.shape, t.dtype, 'weights-copy');
+  dispatcher().copy(t.buffer, out.buffer, t.size * 4);
+  return out;
 }
 
 function unique(vs: Variable[]): Variable[] {

@@ -1,4 +1,4 @@
-// compile / fit / evaluate / predict with Keras 2.3 semantics: compile() snapshots the trainable
+// compile, train and test steps with Keras 2.3 semantics (the fit loop is fit.ts): compile() snapshots the trainable
 // weights (only those get gradients, so frozen layers dispatch no weight-gradient kernels),
 // train-step loss and accuracy come from the pre-update weights, epoch values are sample-weighted
 // means, validation runs in inference mode at the end of each epoch. A non-finite loss or
@@ -14,13 +14,11 @@ import { faultPoint } from '../util/fault.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
-import { ArraySource, checkArrays, type ArrayData, type Batch, type BatchSource } from './batches.js';
-import { History, type CallbackHooks, type Logs } from './history.js';
+import type { Batch, BatchSource } from './batches.js';
+import type { Logs } from './history.js';
 import { checkMetric } from './metrics.js';
 import { lossAndAccuracy } from './loss.js';
 import type { Optimizer } from './optimizers/optimizer.js';
-import type { Write } from './progbar.js';
-import { FitLog } from './fit_log.js';
 import type { Layer, Variable } from './layer.js';
 
 export interface CompileArgs {
@@ -34,6 +32,8 @@ export interface TrainingModel extends Layer {
   readonly layers: Layer[];
   /** Weights collected as trainable at the last compile(). */
   collectedTrainableWeights: Variable[] | null;
+  /** Set by a callback to end fit() after this batch (Keras model.stop_training). */
+  stopTraining: boolean;
 }
 
 export interface Compiled {
@@ -192,14 +192,14 @@ function firstBadLayer(model: TrainingModel, trainable: Variable[], flags: numbe
   return `'${owner?.name ?? trainable[i].name}' (${trainable[i].name})`;
 }
 
-interface StepResult {
+export interface StepResult {
   loss: number;
   acc: number;
   badGradient: string | null;
 }
 
 /** One update; also says which layer's gradient, if any, was not finite. */
-async function trainStep(model: TrainingModel, b: Batch, micro?: number): Promise<StepResult> {
+export async function trainStep(model: TrainingModel, b: Batch, micro?: number): Promise<StepResult> {
   const c = compiledOf(model);
   const { stats, extra } = await overMicroBatches(
     model,
@@ -236,7 +236,7 @@ export async function trainOnBatch(model: TrainingModel, b: Batch, micro?: numbe
   return [r.loss, r.acc];
 }
 
-function nonFinite(r: StepResult, where: string): NonFiniteError {
+export function nonFinite(r: StepResult, where: string): NonFiniteError {
   const what = [
     Number.isFinite(r.loss) ? '' : `the loss became ${r.loss}`,
     r.badGradient ? `the gradient of layer ${r.badGradient} is not finite` : '',
@@ -251,148 +251,16 @@ export async function testOnBatch(model: TrainingModel, b: Batch): Promise<numbe
   return stats;
 }
 
-function sourceOf(d: ArrayData | BatchSource, batchSize: number, shuffle: boolean): BatchSource {
-  return 'next' in d ? d : new ArraySource(d, batchSize, shuffle);
-}
-
-export interface EvaluateOptions {
-  batchSize?: number;
-  steps?: number;
-}
-
-/** [loss, acc] averaged over batches weighted by their sizes, in inference mode. */
-export async function evaluate(
-  model: TrainingModel,
-  data: ArrayData | BatchSource,
-  o: EvaluateOptions = {},
-): Promise<Logs> {
-  const src = sourceOf(data, o.batchSize ?? 32, false);
-  const steps = o.steps ?? src.batchesPerPass;
-  let loss = 0;
-  let acc = 0;
-  let n = 0;
+/** [loss, metric] over `steps` batches of `src`, weighted by batch sizes, in inference mode. */
+export async function evaluateSource(model: TrainingModel, src: BatchSource, steps: number): Promise<Logs> {
+  let [loss, acc, n] = [0, 0, 0];
   for (let s = 0; s < steps; s++) {
     const b = await src.next();
     const [l, a] = await testOnBatch(model, b);
     b.x.dispose();
     b.y.dispose();
-    loss += l * b.size;
-    acc += a * b.size;
-    n += b.size;
+    [loss, acc, n] = [loss + l * b.size, acc + a * b.size, n + b.size];
   }
   const name = compiledOf(model).metric ?? 'acc';
   return { loss: loss / n, [name]: acc / n };
-}
-
-/** fit()'s options; M is the model type its callbacks receive. */
-export interface FitOptions<M = TrainingModel> {
-  epochs: number;
-  batchSize?: number;
-  stepsPerEpoch?: number;
-  validationData?: ArrayData | BatchSource;
-  validationSteps?: number;
-  shuffle?: boolean;
-  callbacks?: CallbackHooks<M>[];
-  verbose?: 0 | 1 | 2;
-  initialEpoch?: number;
-  /** The epoch count shown in `Epoch i/N` (default `epochs`): for runs fitted one epoch at a time. */
-  displayEpochs?: number;
-  /** Largest micro-batch (default: what the adapter can hold). */
-  microBatch?: number;
-  write?: Write;
-  /** Draw the progress bar in place (default: whether stdout is a TTY, as Keras decides). */
-  tty?: boolean;
-  /** The progress bar's clock in seconds (default: the wall clock); tests pass a fake one. */
-  now?: () => number;
-}
-
-/** One pass of `steps` batches; returns the epoch's sample-weighted [loss, metric] logs. */
-async function trainEpoch(
-  model: TrainingModel,
-  src: BatchSource,
-  steps: number,
-  epoch: number,
-  o: { log: FitLog; arrays: boolean; metric: string; microBatch?: number },
-): Promise<Logs> {
-  let [loss, acc, seen] = [0, 0, 0];
-  for (let s = 0; s < steps; s++) {
-    const b = await src.next();
-    const r = await trainStep(model, b, o.microBatch);
-    b.x.dispose();
-    b.y.dispose();
-    if (!Number.isFinite(r.loss) || r.badGradient) throw nonFinite(r, `epoch ${epoch + 1}, step ${s + 1}`);
-    [loss, acc, seen] = [loss + r.loss * b.size, acc + r.acc * b.size, seen + b.size];
-    o.log.batchEnd(o.arrays ? b.size : 1, r.loss, acc / seen);
-  }
-  return { loss: loss / seen, [o.metric]: acc / seen };
-}
-
-export async function fit<M extends TrainingModel>(
-  model: M,
-  data: ArrayData | BatchSource,
-  o: FitOptions<M>,
-): Promise<History> {
-  const metric = compiledOf(model).metric ?? 'acc';
-  const arrays = !('next' in data);
-  const src = sourceOf(data, o.batchSize ?? 32, o.shuffle ?? true);
-  const steps = o.stepsPerEpoch ?? src.batchesPerPass;
-  const val = o.validationData ? sourceOf(o.validationData, o.batchSize ?? 32, false) : null;
-  const log = new FitLog({
-    write: o.write ?? ((s: string) => process.stdout.write(s)),
-    tty: o.tty ?? Boolean(process.stdout.isTTY),
-    verbose: o.verbose ?? 1,
-    metric,
-    now: o.now,
-  });
-  // A run fitted one epoch per call (initialEpoch > 0) prints it once, as one Keras fit() would.
-  if (arrays && (o.initialEpoch ?? 0) === 0) log.trainBegin(src.samples, val ? val.samples : null);
-  const history = new History();
-  for (const cb of o.callbacks ?? []) await cb.onTrainBegin?.(model);
-  for (let epoch = o.initialEpoch ?? 0; epoch < o.epochs; epoch++) {
-    const t0 = performance.now();
-    log.epochBegin(epoch, o.displayEpochs ?? o.epochs, arrays ? src.samples : steps);
-    const logs = await trainEpoch(model, src, steps, epoch, { log, arrays, metric, microBatch: o.microBatch });
-    if (val) {
-      const v = await evaluate(model, val, { steps: o.validationSteps ?? val.batchesPerPass });
-      logs.val_loss = v.loss;
-      logs[`val_${metric}`] = v[metric];
-    }
-    log.epochEnd(logs);
-    history.record(epoch, logs, (performance.now() - t0) / 1000);
-    let stop = false;
-    for (const cb of o.callbacks ?? []) stop = (await cb.onEpochEnd?.(epoch, logs, model)) === true || stop;
-    if (stop) break;
-  }
-  return history;
-}
-
-/** Inference over host arrays in batches; returns the concatenated outputs. */
-export async function predict(
-  model: TrainingModel,
-  x: Float32Array,
-  xShape: number[],
-  batchSize = 32,
-): Promise<{ y: Float32Array; shape: number[] }> {
-  checkArrays({ x, xShape, y: new Float32Array(xShape[0]) }, 'predict input');
-  const item = sizeOf(xShape.slice(1));
-  const parts: Float32Array[] = [];
-  let outShape: number[] = [];
-  const step = Math.min(batchSize, microBatchLimit(model));
-  for (let i = 0; i < xShape[0]; i += step) {
-    const n = Math.min(step, xShape[0] - i);
-    const xb = Tensor.fromArray(x.subarray(i * item, (i + n) * item), [n, ...xShape.slice(1)]);
-    // tidy: under noGrad nothing frees the layers' intermediate outputs.
-    const y = tidy(() => noGrad(() => model.apply(xb, { training: false })));
-    parts.push((await y.data()) as Float32Array);
-    outShape = [...y.shape.slice(1)];
-    if (y !== xb) y.dispose();
-    xb.dispose();
-  }
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return { y: out, shape: [xShape[0], ...outShape] };
 }

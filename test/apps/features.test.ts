@@ -1,6 +1,7 @@
 // Approach 1's feature extraction over a generated image folder: the flow_from_directory
 // iterator's batching, and `dawnflow features` writing features, labels and file order that
 // match the conv base run directly on the same images.
+import { Tensor } from '../../src/tensor/tensor.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,9 +78,14 @@ describe('dawnflow features', () => {
       files.map((p) => loadImage(join(data, p), { targetSize: [32, 32] })),
       1 / 255,
     );
-    const direct = await base.predict(x, [6, 32, 32, 3], 6);
-    expectClose(f.data, direct.y, { atol: 0, rtol: 1e-6, label: 'features vs direct predict' });
-    base.dispose();
+    const xt = Tensor.fromArray(x, [6, 32, 32, 3]);
+    const direct = base.predict(xt, { batchSize: 6 });
+    expectClose(f.data, (await direct.data()) as Float32Array, {
+      atol: 0,
+      rtol: 1e-6,
+      label: 'features vs direct predict',
+    });
+    for (const t of [base, xt, direct]) t.dispose();
   });
 
   test('a skipped unreadable file gives one row fewer, never a repeated image', async () => {

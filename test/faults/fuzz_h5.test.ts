@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readKerasH5, type H5Weight, type KerasWeightsFile } from '../../src/io/h5_read.js';
-import { loadModel, loadWeights, saveModel, saveWeights } from '../../src/io/keras_weights.js';
+import { loadModelSync, loadWeightsSync, saveModel, saveWeights } from '../../src/io/keras_weights.js';
 import { Sequential } from '../../src/nn/container.js';
 import { Conv2D } from '../../src/nn/layers/convolutional.js';
 import { Dense, Flatten } from '../../src/nn/layers/core.js';
@@ -274,8 +274,8 @@ function mutation(base: Base, r: Rand): [string, Mutation] {
 
 /** loadModel / loadWeights, as the base file's kind asks (nothing for the others). */
 function modelLevelLoad(base: Base, file: string, target: Sequential): void {
-  if (base.loader === 'weights') loadWeights(target, file);
-  else if (base.loader === 'model') loadModel(file).model.dispose();
+  if (base.loader === 'weights') loadWeightsSync(target, file);
+  else if (base.loader === 'model') loadModelSync(file).model.dispose();
 }
 
 /** The model-level loader on a file that reads: a clean load or a clean refusal. */

@@ -1,6 +1,7 @@
 // Numerics: a non-finite gradient stops training at once, naming the step and the first layer
 // (in model order) whose gradient is not finite, with the fix; the chapter run stops the same
 // way and leaves its last good checkpoint and state.json byte for byte as they were.
+import { toTensors } from '../../src/nn/batches.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,15 +49,16 @@ const poisoned = {
 describe('non-finite gradients in fit', () => {
   test('finite data trains on without a false alarm, and the flags free what they use', async () => {
     const m = net(false);
-    await m.fit(finite, { epochs: 1, batchSize: 2, verbose: 0 });
+    await m.fit(...toTensors(finite), { epochs: 1, batchSize: 2, verbose: 0 });
     const inUse = memory().bytesInUse;
-    const h = await m.fit(finite, { epochs: 3, batchSize: 1, verbose: 0 });
+    const [x, y] = toTensors(finite);
+    const h = await m.fit(x, y, { epochs: 3, batchSize: 1, verbose: 0 });
     expect(h.history.loss.every(Number.isFinite)).toBe(true);
     expect(memory().bytesInUse).toBe(inUse);
   });
 
   test('an Inf input names the first layer, the step and the fix (the loss stayed finite)', async () => {
-    const run = net(false).fit(poisoned, { epochs: 2, batchSize: 2, verbose: 0 });
+    const run = net(false).fit(...toTensors(poisoned), { epochs: 2, batchSize: 2, verbose: 0 });
     await expect(run).rejects.toThrow(NonFiniteError);
     await expect(run).rejects.toThrow(
       new RegExp(
@@ -67,9 +69,9 @@ describe('non-finite gradients in fit', () => {
   });
 
   test('with the first layer frozen the next one is named; micro-batches add up the same', async () => {
-    await expect(net(true).fit(poisoned, { epochs: 1, batchSize: 2, verbose: 0, microBatch: 1 })).rejects.toThrow(
-      /the gradient of layer 'out' \(out\/kernel:0\) is not finite at epoch 1, step 1/,
-    );
+    await expect(
+      net(true).fit(...toTensors(poisoned), { epochs: 1, batchSize: 2, verbose: 0, microBatch: 1 }),
+    ).rejects.toThrow(/the gradient of layer 'out' \(out\/kernel:0\) is not finite at epoch 1, step 1/);
   });
 
   test('trainOnBatch stops the same way', async () => {

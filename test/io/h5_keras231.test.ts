@@ -61,18 +61,18 @@ describe('Keras-written checkpoints load', () => {
     ]);
   });
 
-  test('loadWeights takes the weights of a file that holds optimizer state', () => {
+  test('loadWeights takes the weights of a file that holds optimizer state', async () => {
     const m = new Sequential();
     m.add(new Dense({ units: 256, activation: 'relu', inputShape: [512] }));
     m.add(new Dropout({ rate: 0.5 }));
     m.add(new Dense({ units: 1, activation: 'sigmoid' }));
-    expect(loadWeights(m, RMSPROP_FILE)).toBe(4);
+    expect(await loadWeights(m, RMSPROP_FILE)).toBe(4);
     m.dispose();
   });
 
   test('The RMSprop fixture loads with its optimizer state and training resumes from it', async () => {
     const file = readKerasH5(RMSPROP_FILE);
-    const { model } = loadModel(RMSPROP_FILE);
+    const { model } = await loadModel(RMSPROP_FILE);
     try {
       const c = compiledOf(model);
       expect(c.optimizer).toBeInstanceOf(RMSprop);
@@ -145,7 +145,7 @@ async function expectStepFrom(model: Container, acc: Float32Array[]): Promise<vo
 
 describe("dawnflow writes Keras 2.3.1's layout", () => {
   test("re-saved, the RMSprop fixture keeps every name and type, and Keras's JSON byte for byte", async () => {
-    const { model } = loadModel(RMSPROP_FILE);
+    const { model } = await loadModel(RMSPROP_FILE);
     const out = join(dir, 'resaved_rmsprop.h5');
     try {
       await saveModel(model, out);

@@ -97,7 +97,7 @@ describe('VGG16 from the legacy notop layout', () => {
     const before = await weightsOf(model);
     let message = '';
     try {
-      loadWeights(model, path);
+      await loadWeights(model, path);
     } catch (e) {
       message = (e as Error).message;
     }
@@ -136,7 +136,7 @@ describe('save and load', () => {
     (m.layers[0] as Model).getLayer('c1').trainable = false;
     const path = join(dir, 'tiny_model.h5');
     await saveModel(m, path);
-    const { model, trainingConfig } = loadModel(path);
+    const { model, trainingConfig } = await loadModel(path);
     expect(model.summary(quiet)).toBe(m.summary(quiet));
     expect(modelConfig(model)).toEqual(modelConfig(m));
     expect(await weightsOf(model)).toBe(await weightsOf(m));
@@ -165,7 +165,7 @@ describe('save and load', () => {
     await trainOnBatch(m, batch());
     const path = join(dir, 'compiled.h5');
     await saveModel(m, path);
-    const { model, trainingConfig, optimizerWeights } = loadModel(path);
+    const { model, trainingConfig, optimizerWeights } = await loadModel(path);
     // Keras 2.3 rounds the hyperparameters through float32 variables before writing them.
     const config = { learning_rate: Math.fround(1e-2) };
     const loss = 'binary_crossentropy';
@@ -199,7 +199,7 @@ describe('save and load', () => {
     const oldPath = join(dir, 'older.h5');
     const { modelConfig: config, trainingConfig } = now;
     await writeKerasH5(oldPath, now.layers, { modelConfig: config, trainingConfig, optimizerWeights: old });
-    const { model } = loadModel(oldPath);
+    const { model } = await loadModel(oldPath);
     const opt = compiledOf(model).optimizer;
     expect(opt.iterations).toBe(1);
     const restored = await opt.getWeights(compiledOf(model).trainable);
@@ -213,17 +213,17 @@ describe('save and load', () => {
     const b = tinyModel();
     const path = join(dir, 'tiny_weights.h5');
     await saveWeights(a, path);
-    loadWeights(b, path);
+    await loadWeights(b, path);
     expect(await weightsOf(b)).toEqual(await weightsOf(a));
     // By name: only 'base' (named explicitly) matches; auto-named layers differ between models.
     const c = tinyModel();
     const cHead = await weightsOf({ weights: c.layers.slice(1).flatMap((l) => l.weights) });
-    expect(loadWeights(c, path, { byName: true })).toBe(4);
+    expect(await loadWeights(c, path, { byName: true })).toBe(4);
     expect(await weightsOf(c.layers[0])).toBe(await weightsOf(a.layers[0]));
     expect(await weightsOf({ weights: c.layers.slice(1).flatMap((l) => l.weights) })).toBe(cHead);
     const d = new Sequential({ name: 'other' });
     d.add(new Dense({ units: 2, inputShape: [3], name: 'nothing_in_common' }));
-    expect(() => loadWeights(d, path, { byName: true })).toThrow(
+    await expect(loadWeights(d, path, { byName: true })).rejects.toThrow(
       /no layer name in the file matches a layer of 'other'/,
     );
     for (const m of [a, b, c, d]) m.dispose();
@@ -243,7 +243,7 @@ describe('save and load', () => {
       kerasVersion: '2.3.1',
       backend: 'tensorflow',
     });
-    expect(() => loadModel(path)).toThrow(
+    await expect(loadModel(path)).rejects.toThrow(
       /layer class 'Lambda' is not supported; dawnflow builds only .* and never runs code/,
     );
   });
@@ -251,7 +251,7 @@ describe('save and load', () => {
   test('a weights-only file given to loadModel says what to do', async () => {
     const path = join(dir, 'weights_only.h5');
     await saveWeights(tinyModel(), path);
-    expect(() => loadModel(path)).toThrow(
+    await expect(loadModel(path)).rejects.toThrow(
       /no model_config \(a weights-only file\); build the model and use loadWeights/,
     );
   });
@@ -259,7 +259,7 @@ describe('save and load', () => {
 
 describe('real Keras files (dl4j fixtures)', () => {
   test('Keras 1.1.2 CNN model file: load_model and reproduce the recorded softmax', async () => {
-    const { model } = loadModel(join(DL4J, 'keras1_cnn_tf/cnn_tf_model.h5'));
+    const { model } = await loadModel(join(DL4J, 'keras1_cnn_tf/cnn_tf_model.h5'));
     // The input is channels-first text: line c*8 + row holds 8 columns. Transpose to HWC.
     const lines = readFileSync(join(DL4J, 'keras1_cnn_tf/cnn_tf_input.txt'), 'utf8').trim().split('\n');
     const hwc = new Float32Array(8 * 8 * 3);
@@ -278,22 +278,22 @@ describe('real Keras files (dl4j fixtures)', () => {
   });
 
   test('Keras 1.1.2 weights-only file into the same architecture by position', async () => {
-    const { model } = loadModel(join(DL4J, 'keras1_cnn_tf/cnn_tf_model.h5'));
+    const { model } = await loadModel(join(DL4J, 'keras1_cnn_tf/cnn_tf_model.h5'));
     const before = await weightsOf(model);
     for (const v of model.weights) v.assign(Tensor.fromArray(new Float32Array(v.value.size), v.shape));
-    loadWeights(model, join(DL4J, 'keras1_cnn_tf/cnn_tf_weights.h5'));
+    await loadWeights(model, join(DL4J, 'keras1_cnn_tf/cnn_tf_weights.h5'));
     expect(await weightsOf(model)).toEqual(before);
   });
 
   test('Keras 2.3.1 MLP: model file and weights file reproduce the recorded outputs', async () => {
     const base = join(DL4J, 'keras2_mlp_softmax/simple_sparse_xent_mlp_keras_2_');
-    const { model } = loadModel(`${base}model.h5`);
+    const { model } = await loadModel(`${base}model.h5`);
     const io = readDatasets(`${base}inputs_and_outputs.h5`, ['inputs/dense_1_input', 'outputs/activation_1']);
     const x = Tensor.fromArray(io['inputs/dense_1_input'].data, io['inputs/dense_1_input'].shape);
     const y = noGrad(() => model.predictOnBatch(x));
     expectClose(await y.data(), io['outputs/activation_1'].data, { atol: 1e-6, rtol: 1e-5, label: 'keras2 mlp' });
     for (const v of model.weights) v.assign(Tensor.fromArray(new Float32Array(v.value.size), v.shape));
-    loadWeights(model, `${base}weights.h5`);
+    await loadWeights(model, `${base}weights.h5`);
     const y2 = noGrad(() => model.predictOnBatch(x));
     expect(await y2.data()).toEqual(await y.data());
   });

@@ -7,6 +7,7 @@
 // The progress clock is scripted per epoch: start, then 8 s, 9 s and 10.5 s later. So the first
 // draw shows ETA 12s, the second ETA 2s (one character shorter: padded with one space, as Keras
 // pads), and the last 10.5 s, which Python's '%.0f' rounds to the even 10 (toFixed would say 11).
+import { toTensors } from '../../src/nn/batches.js';
 import { expect, test } from 'vitest';
 import { Sequential } from '../../src/nn/container.js';
 import { Dense } from '../../src/nn/layers/core.js';
@@ -42,16 +43,18 @@ function scriptedClock(): () => number {
 async function fitText(tty: boolean, validation: boolean): Promise<string> {
   const out: string[] = [];
   const model = unit();
-  await model.fit(TRAIN, {
+  const [x, y] = toTensors(TRAIN);
+  const val = validation ? toTensors(VAL) : undefined;
+  await model.fit(x, y, {
     epochs: 2,
     batchSize: 4,
     shuffle: false,
-    validationData: validation ? VAL : undefined,
+    validationData: val,
     write: (s) => out.push(s),
     tty,
     now: scriptedClock(),
   });
-  model.dispose();
+  for (const t of [model, x, y, ...(val ?? [])]) t.dispose();
   return out.join('');
 }
 

@@ -19,6 +19,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { toTensors } from '../../src/nn/batches.js';
 import { expectClose } from '../helpers/allclose.js';
 import { useGpu } from '../helpers/gpu.js';
 import { nextSeed, read64 } from '../helpers/tensors.js';
@@ -197,12 +198,12 @@ describe('fit and evaluate', () => {
     const n = 10;
     const x = Float32Array.from(uniform(n * 192, 0, 1, 3));
     const y = Float32Array.from({ length: n }, (_, i) => i % 2);
-    const data = { x, xShape: [n, 8, 8, 3], y };
+    const [xt, yt] = [Tensor.fromArray(x, [n, 8, 8, 3]), Tensor.fromArray(y, [n, 1])];
     const out: string[] = [];
-    const h = await model.fit(data, {
+    const h = await model.fit(xt, yt, {
       epochs: 2,
       batchSize: 4,
-      validationData: data,
+      validationData: [xt, yt],
       write: (s) => out.push(s),
       tty: false,
     });
@@ -213,9 +214,10 @@ describe('fit and evaluate', () => {
     expect(text).toMatch(
       /\n10\/10 \[==============================\] - \d+s \d+(us|ms|s)\/step - loss: \d\.\d{4} - acc: \d\.\d{4} - val_loss: \d\.\d{4} - val_acc: \d\.\d{4}\n/,
     );
-    const v = await model.evaluate(data, { batchSize: 3 });
-    expect(v.loss).toBeCloseTo(h.history.val_loss[1], 5);
-    expect(v.acc).toBeCloseTo(h.history.val_acc[1], 6);
+    const [loss, acc] = await model.evaluate(xt, yt, { batchSize: 3 });
+    expect(loss).toBeCloseTo(h.history.val_loss[1], 5);
+    expect(acc).toBeCloseTo(h.history.val_acc[1], 6);
+    for (const t of [xt, yt]) t.dispose();
   });
 
   test('EarlyStopping ends fit when the monitored value stops improving', async () => {
@@ -273,7 +275,9 @@ describe('seeds and checkpoints', () => {
     const callbacks = checkpoint
       ? [new ModelCheckpoint({ filepath: checkpoint, save: (p, model) => saveModel(model, p) })]
       : [];
-    const h = await m.fit(data, { epochs: 3, batchSize: 8, verbose: 0, callbacks });
+    const [x, y] = toTensors(data);
+    const h = await m.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, callbacks });
+    for (const t of [x, y]) t.dispose();
     const weights = await bytesOf(m.weights);
     m.dispose();
     return { history: h.history, weights };
@@ -292,7 +296,7 @@ describe('seeds and checkpoints', () => {
     try {
       await seededRun(3, join(dir, 'ckpt-{epoch:02d}.h5'));
       expect(readdirSync(dir).sort()).toEqual(['ckpt-01.h5', 'ckpt-02.h5', 'ckpt-03.h5']);
-      const { model } = loadModel(join(dir, 'ckpt-03.h5'));
+      const { model } = await loadModel(join(dir, 'ckpt-03.h5'));
       expect(model.layers.map((l) => l.className)).toEqual(['Dense', 'Dropout', 'Dense']);
       model.dispose();
     } finally {

@@ -4,7 +4,7 @@ import { expect, test } from 'vitest';
 import { Sequential } from '../../src/nn/container.js';
 import { Conv2D } from '../../src/nn/layers/convolutional.js';
 import { Dense, Flatten } from '../../src/nn/layers/core.js';
-import { predict } from '../../src/nn/training.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import { memory } from '../../src/gpu/engine.js';
 import { useGpu } from '../helpers/gpu.js';
 
@@ -16,10 +16,17 @@ test('predict leaves no intermediate tensors behind', async () => {
   m.add(new Conv2D({ filters: 8, kernelSize: 3, activation: 'relu' }));
   m.add(new Flatten());
   m.add(new Dense({ units: 1, activation: 'sigmoid' }));
-  const x = new Float32Array(6 * 12 * 12 * 3).map((_, i) => (i % 17) / 17);
-  await predict(m, x, [6, 12, 12, 3], 2);
-  const after1 = memory().bytesInUse;
-  for (let i = 0; i < 3; i++) await predict(m, x, [6, 12, 12, 3], 2);
-  expect(memory().bytesInUse).toBe(after1);
+  const x = Tensor.fromArray(
+    new Float32Array(6 * 12 * 12 * 3).map((_, i) => (i % 17) / 17),
+    [6, 12, 12, 3],
+  );
+  const before = memory().bytesInUse;
+  for (let i = 0; i < 3; i++) {
+    const y = m.predict(x, { batchSize: 2 });
+    await y.data();
+    y.dispose();
+    expect(memory().bytesInUse).toBe(before);
+  }
+  x.dispose();
   m.dispose();
 });
