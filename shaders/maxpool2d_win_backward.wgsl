@@ -12,7 +12,7 @@
 //#include "maxpool2d_window.wgsl"
 
 @group(0) @binding(0) var<storage, read> dy: array<{{T}}>;
-@group(0) @binding(1) var<storage, read> code: array<{{T}}>;
+@group(0) @binding(1) var<storage, read> code: array<u32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<{{T}}>;
 @group(0) @binding(3) var<uniform> u: Params;
 
@@ -34,17 +34,17 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let oh = r % TH;
   let b = r / TH;
   var g = {{T}}(0.0);
-  var at = {{T}}(-1.0);
+  var at = {{U}}(0u);
   if (oh < OH && ow < OW) {
     let o = ((b * OH + oh) * OW + ow) * CV + cv;
     g = dy[o];
-    at = code[o];
+    at = {{UNPACK}}(code[o]);
   }
   let base = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
   for (var kh = 0u; kh < KH; kh++) {
     for (var kw = 0u; kw < KW; kw++) {
       if (oh * KH + kh < H && ow * KW + kw < W) {
-        dx[base + (kh * W + kw) * CV] = select({{T}}(0.0), g, at == {{T}}(f32(kh * KW + kw)));
+        dx[base + (kh * W + kw) * CV] = select({{T}}(0.0), g, at == {{U}}(kh * KW + kw));
       }
     }
   }

@@ -1,7 +1,6 @@
 // Max pooling over non-overlapping windows (see maxpool2d_window.wgsl), one invocation per
 // vector of y: KH*KW vector loads of x. With a gradient to come it also writes `code`, the
-// winner's place in its window (kh*KW + kw, as a float so that the backward can read it from a
-// texture). Ties go to the first maximum in row-major order (only a strictly greater value
+// winners' places in their window (maxpool2d_window.wgsl). Ties go to the first maximum in row-major order (only a strictly greater value
 // takes over), as in maxpool2d_forward.wgsl and TF's MaxPoolGrad.
 //#include "grid1d.wgsl"
 
@@ -33,7 +32,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let b = r / OH;
   let base = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
   var best = loadX(base);
-  var at = {{T}}(0.0);
+  var at = {{U}}(0u);
   for (var kh = 0u; kh < KH; kh++) {
     for (var kw = 0u; kw < KW; kw++) {
       if (kh + kw == 0u) {
@@ -42,7 +41,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       let v = loadX(base + (kh * W + kw) * CV);
       let gt = v > best;
       best = select(best, v, gt);
-      at = select(at, {{T}}(f32(kh * KW + kw)), gt);
+      at = select(at, {{U}}(kh * KW + kw), gt);
     }
   }
   y[i] = best;

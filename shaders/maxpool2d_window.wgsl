@@ -3,6 +3,9 @@
 // constants, not uniforms, so every divide and modulo below is by a constant (a multiply and a
 // shift: lavapipe has no vector integer divide) and the window loop unrolls. Channels go in
 // vectors of T (vec4f when C is a multiple of 4, else f32); CV is C over the vector width.
+// A winner is kept as its place in its window, kh*KW + kw (below 256: pool.ts checks), of type U
+// (vec4u or u32), stored as one u32 per vector: a vec4u packed a byte per channel, so each lane
+// stores and loads one u32 instead of four.
 override CV: u32 = 1u;
 override H: u32 = 1u;
 override W: u32 = 1u;
@@ -14,4 +17,12 @@ override KW: u32 = 1u;
 // n = the number of invocations (vectors of y, or of x for the backward).
 struct Params {
   n: u32,
+}
+
+fn packCode(a: vec4u) -> u32 {
+  return a.x | (a.y << 8u) | (a.z << 16u) | (a.w << 24u);
+}
+
+fn unpackCode(p: u32) -> vec4u {
+  return (vec4u(p) >> vec4u(0u, 8u, 16u, 24u)) & vec4u(255u);
 }

@@ -52,7 +52,7 @@ export interface PoolRecord {
   argmax: boolean;
   /**
    * Faster kernels for non-overlapping unpadded windows (pool_window.ts), used where windowed(g);
-   * their argmax is a float32 tensor of each winner's place in its window.
+   * their argmax is a uint32 tensor of the winners' places in their windows, packed a byte per channel.
    */
   window?: {
     forward: (v: WindowVariant, argmax: boolean) => KernelSpec<WindowParams>;
@@ -107,7 +107,8 @@ export function pool2dRaw(
   const keep = rec.argmax && argmax;
   if (rec.window && windowed(g)) {
     const v = windowVariant(g, x.size);
-    const codes = keep ? Tensor.empty(shape, 'float32', `${kind}pool-argmax`) : null;
+    // One u32 per vector of y: the winners' places, a byte per channel (pool_window.ts).
+    const codes = keep ? Tensor.empty([g.batch, g.OH, g.OW, g.C / v.vec], 'uint32', `${kind}pool-argmax`) : null;
     const buffers = [x.buffer, y.buffer, ...(codes ? [codes.buffer] : [])];
     dispatcher().launch(rec.window.forward(v, keep), { g }, buffers);
     return { y, argmax: codes };

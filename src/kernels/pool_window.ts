@@ -23,9 +23,20 @@ export interface WindowVariant {
 
 const WG = 256;
 
-/** True when g's windows tile x without overlap or padding (a trailing odd row/column is left out). */
+/**
+ * True when g's windows tile x without overlap or padding (a trailing odd row/column is left out)
+ * and a window's places fit a byte (the packed codes).
+ */
 export function windowed(g: PoolGeometry): boolean {
-  return g.SH === g.KH && g.SW === g.KW && g.PT === 0 && g.PL === 0 && g.OH * g.KH <= g.H && g.OW * g.KW <= g.W;
+  return (
+    g.KH * g.KW <= 256 &&
+    g.SH === g.KH &&
+    g.SW === g.KW &&
+    g.PT === 0 &&
+    g.PL === 0 &&
+    g.OH * g.KH <= g.H &&
+    g.OW * g.KW <= g.W
+  );
 }
 
 /**
@@ -52,7 +63,12 @@ function windowKernel(
     bindings,
     uniforms: [['n', 'u32']],
     workgroup: [WG, 1, 1],
-    defines: () => ({ T: typeOf(vec), ...defines }),
+    defines: () => ({
+      T: typeOf(vec),
+      U: vec === 4 ? 'vec4u' : 'u32',
+      UNPACK: vec === 4 ? 'unpackCode' : '',
+      ...defines,
+    }),
     constants: (p) => shapeConstants(p, vec),
     values: (p) => ({ n: invocations(p.g) }),
     dispatch: (p) => grid1d(invocations(p.g), WG),
@@ -60,7 +76,7 @@ function windowKernel(
   };
 }
 
-/** The forward, one invocation per vector of y: y (and, with `code`, each winner's place) from x. */
+/** The forward, one invocation per vector of y: y (and, with `code`, the winners' packed places) from x. */
 function windowForwardKernel(v: WindowVariant, code: boolean): KernelSpec<WindowParams> {
   const T = typeOf(v.vec);
   const name = `maxpool2d_win_forward_${v.vec === 4 ? 'vec4' : 'f32'}${v.tex ? '_tex' : ''}${code ? '' : '_nograd'}`;
@@ -74,8 +90,8 @@ function windowForwardKernel(v: WindowVariant, code: boolean): KernelSpec<Window
       TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2),
       X_VAR: v.tex ? 'var x: texture_2d<f32>' : `var<storage, read> x: array<${T}>`,
       X_AT: v.tex ? 'texel(x, j)' : 'x[j]',
-      CODE_VAR: code ? `@group(0) @binding(2) var<storage, read_write> code: array<${T}>;` : '',
-      CODE_STORE: code ? 'code[i] = at;' : '',
+      CODE_VAR: code ? '@group(0) @binding(2) var<storage, read_write> code: array<u32>;' : '',
+      CODE_STORE: code ? `code[i] = ${v.vec === 4 ? 'packCode(at)' : 'at'};` : '',
       U_BINDING: code ? '3' : '2',
     },
   );
