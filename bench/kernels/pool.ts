@@ -1,14 +1,9 @@
 // Pooling cases: every kind of src/kernels/pool.ts (POOLS) forward (with and, for a kind that
-// keeps an argmax, without it) and backward at one block's 2x2 stride-2 pool, validated on sampled cells against the record's float64 reference.
+// keeps an argmax, without it) and backward at one block's 2x2 stride-2 pool, validated on
+// sampled cells against the record's float64 reference.
 import { Tensor } from '../../src/tensor/tensor.js';
 import { pool2dGeometry } from '../../src/ops/maxpool2d.js';
-import {
-  pool2dBackwardRaw,
-  pool2dRaw,
-  POOLS,
-  type PoolGeometry,
-  type PoolKind,
-} from '../../src/kernels/pool.js';
+import { pool2dBackwardRaw, pool2dRaw, POOLS, type PoolGeometry, type PoolKind } from '../../src/kernels/pool.js';
 import { seeded } from '../peers/spec.js';
 import type { BenchCase, CaseFactory } from '../harness.js';
 import { checkSamples, readAndDispose, sampleIndices, SAMPLES } from './validate.js';
