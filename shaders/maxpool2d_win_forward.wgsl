@@ -4,18 +4,12 @@
 // takes over), as in maxpool2d_forward.wgsl and TF's MaxPoolGrad.
 //#include "grid1d.wgsl"
 
-//#include "tex_operand.wgsl"
-
 //#include "maxpool2d_window.wgsl"
 
-@group(0) @binding(0) {{X_VAR}};
+@group(0) @binding(0) var<storage, read> x: array<{{T}}>;
 @group(0) @binding(1) var<storage, read_write> y: array<{{T}}>;
 {{CODE_VAR}}
 @group(0) @binding({{U_BINDING}}) var<uniform> u: Params;
-
-fn loadX(j: u32) -> {{T}} {
-  return {{X_AT}};
-}
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -31,14 +25,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let oh = r % OH;
   let b = r / OH;
   let base = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
-  var best = loadX(base);
+  var best = x[base];
   var at = {{U}}(0u);
   for (var kh = 0u; kh < KH; kh++) {
     for (var kw = 0u; kw < KW; kw++) {
       if (kh + kw == 0u) {
         continue;
       }
-      let v = loadX(base + (kh * W + kw) * CV);
+      let v = x[base + (kh * W + kw) * CV];
       let gt = v > best;
       best = select(best, v, gt);
       at = select(at, {{U}}(kh * KW + kw), gt);

@@ -3,12 +3,12 @@
 // geometry uniforms and the NHWC index helper), so one descriptor factory serves them all, and
 // each pooling kind is one record of POOLS, which the ops, the tests and the bench iterate.
 // docs/adding-an-op.md walks through adding a kind.
-import { currentGpu, dispatcher } from '../gpu/engine.js';
+import { dispatcher } from '../gpu/engine.js';
 import { grid1d, type Access, type KernelSpec } from '../gpu/program.js';
 import * as ref from '../cpu/reference.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { PoolGeometry } from './pool_geometry.js';
-import { windowed, WINDOW_KERNELS, type WindowParams, type WindowVariant } from './pool_window.js';
+import { vecOf, windowed, WINDOW_KERNELS, type WindowParams, type WindowVec } from './pool_window.js';
 
 export type { PoolGeometry } from './pool_geometry.js';
 
@@ -55,8 +55,8 @@ export interface PoolRecord {
    * their argmax is a uint32 tensor of the winners' places in their windows, packed a byte per channel.
    */
   window?: {
-    forward: (v: WindowVariant, argmax: boolean) => KernelSpec<WindowParams>;
-    backward: (vec: 1 | 4) => KernelSpec<WindowParams>;
+    forward: (vec: WindowVec, argmax: boolean) => KernelSpec<WindowParams>;
+    backward: (vec: WindowVec) => KernelSpec<WindowParams>;
   };
   /** float64 forward and backward (src/cpu/reference.ts). */
   ref: { forward: typeof ref.maxPool2dForward; backward: typeof ref.maxPool2dBackward };
@@ -77,20 +77,6 @@ export const POOLS: Record<PoolKind, PoolRecord> = {
 export const maxPoolForwardKernel = POOLS.max.forward;
 export const maxPoolBackwardKernel = POOLS.max.backward;
 
-/** Whether the windowed kernels read their operands from textures: by default on software adapters. */
-let textures: 'auto' | 'on' | 'off' = 'auto';
-export function setPoolTextures(mode: 'auto' | 'on' | 'off'): void {
-  textures = mode;
-}
-
-/** The windowed kernels' variant for g, whose largest staged operand has `floats` floats. */
-function windowVariant(g: PoolGeometry, floats: number): WindowVariant {
-  const vec = g.C % 4 === 0 ? 4 : 1;
-  const d = dispatcher();
-  const want = textures === 'auto' ? currentGpu().info.software : textures === 'on';
-  return { vec, tex: vec === 4 && want && floats * 4 <= d.textures.maxBytes };
-}
-
 /**
  * y and, for a kind that keeps one and when `argmax` asks (a gradient will follow), the argmax
  * of pooling x by `kind`.
@@ -106,11 +92,11 @@ export function pool2dRaw(
   const y = Tensor.empty(shape, 'float32', `${kind}pool`);
   const keep = rec.argmax && argmax;
   if (rec.window && windowed(g)) {
-    const v = windowVariant(g, x.size);
+    const vec = vecOf(g);
     // One u32 per vector of y: the winners' places, a byte per channel (pool_window.ts).
-    const codes = keep ? Tensor.empty([g.batch, g.OH, g.OW, g.C / v.vec], 'uint32', `${kind}pool-argmax`) : null;
+    const codes = keep ? Tensor.empty([g.batch, g.OH, g.OW, g.C / vec], 'uint32', `${kind}pool-argmax`) : null;
     const buffers = [x.buffer, y.buffer, ...(codes ? [codes.buffer] : [])];
-    dispatcher().launch(rec.window.forward(v, keep), { g }, buffers);
+    dispatcher().launch(rec.window.forward(vec, keep), { g }, buffers);
     return { y, argmax: codes };
   }
   // The general kernel always writes the argmax; it is dropped at once when not asked for.
@@ -127,7 +113,7 @@ export function pool2dBackwardRaw(kind: PoolKind, dy: Tensor, argmax: Tensor | n
   const dx = Tensor.empty([g.batch, g.H, g.W, g.C], 'float32', `${kind}pool-dx`);
   const buffers = [dy.buffer, ...(argmax ? [argmax.buffer] : []), dx.buffer];
   if (rec.window && windowed(g)) {
-    dispatcher().launch(rec.window.backward(g.C % 4 === 0 ? 4 : 1), { g }, buffers);
+    dispatcher().launch(rec.window.backward(vecOf(g)), { g }, buffers);
     return dx;
   }
   dispatcher().launch(rec.backward, { g, n: dx.size }, buffers);

@@ -1,12 +1,11 @@
 // Every pooling kind of src/kernels/pool.ts (POOLS) on the GPU against its float64 reference:
 // forward and backward on awkward shapes, overlapping windows (stride < pool), 'same' padding,
-// odd sizes, batch 1, C a multiple of 4 or not (the windowed kernels' vec4 and f32 paths), with
-// their operands from buffers and from textures. Then MaxPooling2D's tie and padding rules, the
+// odd sizes, batch 1, C a multiple of 4 or not (the windowed kernels' vec4 and f32 paths). Then MaxPooling2D's tie and padding rules, the
 // forward under noGrad, and the shape errors.
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { backward, noGrad } from '../../src/autograd/tape.js';
 import { maxPool2d, pool2d, pool2dGeometry } from '../../src/ops/maxpool2d.js';
-import { POOLS, setPoolTextures, type PoolKind } from '../../src/kernels/pool.js';
+import { POOLS, type PoolKind } from '../../src/kernels/pool.js';
 import { windowed } from '../../src/kernels/pool_window.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
@@ -55,15 +54,9 @@ const CASES: Case[] = [
   { x: [3, 5, 5, 6], pool: [2, 2], s: [2, 2], pad: 'valid' },
 ];
 
-/** The windowed kernels read from textures ('on') or buffers ('off'); 'auto' after each test. */
-const MODES = ['off', 'on'] as const;
-const KINDS = (Object.keys(POOLS) as PoolKind[]).flatMap((kind) => MODES.map((mode) => ({ kind, mode })));
-
-describe.each(KINDS)('$kind pooling, textures $mode', ({ kind, mode }) => {
+describe.each(Object.keys(POOLS) as PoolKind[])('%s pooling', (kind) => {
   const rec = POOLS[kind];
-  afterEach(() => setPoolTextures('auto'));
   test.each(CASES)('x=$x pool=$pool s=$s $pad', async (c) => {
-    setPoolTextures(mode);
     const seed = nextSeed();
     const host = distinct(c.x, seed);
     const x = upload(host, c.x);
@@ -98,14 +91,9 @@ describe('maxPool2d', () => {
     expect(Array.from(await x.grad!.data())).toEqual([0, 0, 0, 0, 1, 1, 1, 0, 1]);
   });
 
-  test.each([
-    { C: 4, mode: 'off' },
-    { C: 4, mode: 'on' },
-    { C: 1, mode: 'off' },
-  ] as const)(
-    'windowed kernels (C=$C, textures $mode): ties go to the first cell in row-major order',
-    async ({ C, mode }) => {
-      setPoolTextures(mode);
+  test.each([{ C: 4 }, { C: 1 }] as const)(
+    'windowed kernels (C=$C): ties go to the first cell in row-major order',
+    async ({ C }) => {
       // Per 2x2 window (one channel each of 4): all equal; the second row ties; the right column ties; one winner.
       const win = [
         [3, 3, 3, 3],
@@ -135,7 +123,6 @@ describe('maxPool2d', () => {
       );
       expect(Array.from(await x.grad!.data())).toEqual(Array.from(dx));
       for (const t of [x, y, x.grad!]) t.dispose();
-      setPoolTextures('auto');
     },
   );
 
