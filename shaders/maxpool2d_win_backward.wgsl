@@ -41,9 +41,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     at = {{UNPACK}}(code[o]);
   }
   let base = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
+  // Only a partial window (H or W not a multiple of the window) has cells to skip: where the
+  // windows tile x the constant test folds away and the stores go unguarded.
   for (var kh = 0u; kh < KH; kh++) {
     for (var kw = 0u; kw < KW; kw++) {
-      if (oh * KH + kh < H && ow * KW + kw < W) {
+      if ((H % KH == 0u || oh * KH + kh < H) && (W % KW == 0u || ow * KW + kw < W)) {
         dx[base + (kh * W + kw) * CV] = select({{T}}(0.0), g, at == {{U}}(kh * KW + kw));
       }
     }

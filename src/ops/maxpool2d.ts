@@ -1,6 +1,7 @@
 // Pooling over NHWC, any pool size, strides and TF padding: the shape rule and each kind's op
-// with its backward. MaxPooling2D's forward keeps the argmax of each window (a uint32 tensor) and
-// the backward gathers dy by it. Kernels and raw launchers: src/kernels/pool.ts.
+// with its backward. MaxPooling2D's forward keeps the argmax of each window (a uint32 tensor:
+// flat indices, or for non-overlapping windows their packed places) when a gradient will be
+// asked for, and the backward gathers dy by it. Kernels and raw launchers: src/kernels/pool.ts.
 import { isGradEnabled, record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, windowOutput, type Padding } from '../tensor/shape.js';
