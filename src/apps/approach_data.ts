@@ -12,11 +12,12 @@ import { readNpy } from '../io/npy.js';
 import type { Container } from '../nn/container.js';
 import type { ArrayData } from '../nn/batches.js';
 import type { History } from '../nn/history.js';
-import type { FitOptions } from '../nn/fit.js';
+import type { FitOptions } from '../nn/training.js';
 import type { Log } from './chapter.js';
 import type { PhaseSettings } from './chapter_presets.js';
 import { EXTRACTION_BATCH } from './chapter_presets.js';
 import { extractFeatures, saveFeatures } from './features.js';
+import { phaseBar } from './phase_bar.js';
 
 /** A folder holding train/, validation/ (and test/) and how its images are read. */
 export interface ImageSource {
@@ -63,6 +64,8 @@ export interface FeatureOptions {
   /** Written into <split>.json beside the features' own facts. */
   meta?: Record<string, unknown>;
   log: Log;
+  /** After each conv-base batch: images done, of how many, and the seconds so far. */
+  onBatch?: (done: number, total: number, seconds: number) => void;
 }
 
 /** Approach 1's input: the conv base's features of one split, flattened; `seconds` 0 when read back. */
@@ -81,7 +84,17 @@ export async function splitFeatures(
     return { data: rows(f.data as Float32Array, f.shape[0], y.data as Float32Array), seconds: 0 };
   }
   const it = iterator(src, split, EXTRACTION_BATCH, o.seed);
-  const r = await closing([it], () => extractFeatures(base, it, o.limit ?? it.samples));
+  const total = Math.min(o.limit ?? it.samples, it.samples);
+  o.log(`${split}: conv-base features of ${total} images, in batches of ${EXTRACTION_BATCH}`);
+  const bar = phaseBar(total);
+  const t0 = performance.now();
+  const r = await closing([it], () =>
+    extractFeatures(base, it, total, (done) => {
+      bar.update(done);
+      o.onBatch?.(done, total, (performance.now() - t0) / 1000);
+    }),
+  );
+  bar.end(r.shape[0]);
   const rate = r.imagesPerSecond.toFixed(2);
   o.log(`${split}: conv-base features of ${r.shape[0]} images in ${r.seconds.toFixed(1)} s (${rate} images/s)`);
   if (stem) saveFeatures(`${stem}.npy`, r, { split, data: src.data, targetSize: src.targetSize, ...o.meta });

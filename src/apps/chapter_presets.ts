@@ -188,6 +188,34 @@ export function estimateFullSeconds(
   return featureSeconds + (tr * epochImages(f.tr) * f.tr.epochs + ft * epochImages(f.ft) * f.ft.epochs) * scale;
 }
 
+/**
+ * Relative cost of an image in each kind of step, against one conv-base inference: approach 2
+ * adds augmentation and the head's backward pass, approach 3 the backward pass of block 5.
+ */
+const STEP_COST = { transferTrain: 1.1, fineTuneTrain: 1.3, validation: 1 };
+
+/**
+ * The seconds this run has left on this adapter, from one measured conv-base step (seconds per
+ * image): the splits whose features are not on disk yet (`pendingImages`), then every epoch not
+ * done. For the line printed before a long run; the closing estimate uses estimateFullSeconds.
+ */
+export function estimateRemainingSeconds(
+  state: RunState,
+  s: ChapterSettings,
+  pendingImages: number,
+  secondsPerImage: number,
+): number {
+  const left = (key: 'feature-extraction' | 'transfer' | 'fine-tune', epochs: number) =>
+    Math.max(0, epochs - state.phases[key].epochsDone);
+  const epoch = (p: PhaseSettings, train: number) =>
+    p.stepsPerEpoch * p.batchSize * train + p.validationSteps * p.validationBatchSize * STEP_COST.validation;
+  const images =
+    pendingImages +
+    left('transfer', s.tr.epochs) * epoch(s.tr, STEP_COST.transferTrain) +
+    left('fine-tune', s.ft.epochs) * epoch(s.ft, STEP_COST.fineTuneTrain);
+  return images * secondsPerImage;
+}
+
 export function formatDuration(seconds: number): string {
   if (seconds < 90) return `${Math.round(seconds)} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;

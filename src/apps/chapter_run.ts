@@ -2,17 +2,23 @@
 // a checkpoint after every epoch so that re-running the same command resumes where it stopped.
 // Epochs are fitted one at a time with iterators seeded by (seed, approach, epoch), so a resumed
 // run sees the same batches as an uninterrupted one.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { vgg16 } from './vgg16.js';
 import { featureClassifier, frozenBaseModel, unfrozenModel, type Log } from './chapter.js';
 import { fitOnImages, splitFeatures, type ImageSource } from './approach_data.js';
-import type { ChapterSettings, PhaseSettings } from './chapter_presets.js';
+import {
+  estimateRemainingSeconds,
+  formatDuration,
+  type ChapterSettings,
+  type PhaseSettings,
+} from './chapter_presets.js';
+import { listImageFolder } from '../data/directory.js';
 import { DecodePool, defaultThreads } from '../data/decode_pool.js';
 import { ImageCache } from '../data/image_cache.js';
 import { loadModel, saveModel } from '../io/keras_weights.js';
 import type { Container } from '../nn/container.js';
-import { toTensors, type ArrayData } from '../nn/batches.js';
+import type { ArrayData } from '../nn/batches.js';
 import { globalRng, setSeed } from '../tensor/random.js';
 import { resetNames } from '../nn/naming.js';
 import { NonFiniteError } from '../nn/training.js';
@@ -24,6 +30,7 @@ import {
   loadState,
   pendingCheckpointPath,
   settleCheckpoints,
+  PHASES,
   type Phase,
   type RunState,
 } from './chapter_state.js';
@@ -36,7 +43,12 @@ interface Ctx {
   log: Log;
   pool: DecodePool;
   cache: ImageCache;
+  /** The run's estimate was made (it is printed once, and only when long). */
+  estimated?: boolean;
 }
+
+/** Runs estimated to take longer than this (seconds) say so first, with how to resume. */
+const LONG_RUN = 600;
 
 /** The settings that must match for a run folder to be resumed. */
 export function settingsKey(s: ChapterSettings): string {
@@ -57,6 +69,15 @@ function seedFor(s: ChapterSettings, phase: Phase, epoch: number): number {
 function freshLayers(s: ChapterSettings, phase: Phase): void {
   setSeed(seedFor(s, phase, 0x7fff));
   resetNames();
+}
+
+function phaseEpochs(s: ChapterSettings, phase: Phase): number {
+  return phase === 'feature-extraction' ? s.fe.epochs : phase === 'transfer' ? s.tr.epochs : s.ft.epochs;
+}
+
+/** Every epoch of every phase is on disk: a re-run only redoes the test and the report. */
+function isFinished(s: ChapterSettings, state: RunState): boolean {
+  return PHASES.every((p) => state.phases[p].epochsDone >= phaseEpochs(s, p));
 }
 
 function ckpt(s: ChapterSettings, phase: Phase): string {
@@ -130,44 +151,83 @@ function source(ctx: Ctx): ImageSource {
   return { data: ctx.s.data, targetSize: ctx.s.targetSize, pool: ctx.pool, cache: ctx.cache, verbose: false };
 }
 
-async function features(ctx: Ctx, base: Container, split: string): Promise<ArrayData> {
+async function features(ctx: Ctx, base: Container, split: string, pending: number): Promise<ArrayData> {
   const fe = ctx.state.phases['feature-extraction'];
-  const o = { seed: ctx.s.seed, limit: ctx.s.limit, dir: join(ctx.s.out, 'features'), log: ctx.log };
+  // The first measured batch gives the estimate of the whole run (printed when it is long).
+  const onBatch = (done: number, _total: number, seconds: number) => {
+    if (!ctx.estimated) sayEstimate(ctx, pending, seconds / done);
+  };
+  const o = { seed: ctx.s.seed, limit: ctx.s.limit, dir: featureDir(ctx), log: ctx.log, onBatch };
   const r = await splitFeatures(base, source(ctx), split, o);
   if (r.seconds) fe.featureSeconds = (fe.featureSeconds ?? 0) + r.seconds;
   return r.data;
 }
 
+const featureDir = (ctx: Ctx) => join(ctx.s.out, 'features');
+
+/** Images of a split this run reads (the features and the test pass are cut to --limit). */
+function splitImages(ctx: Ctx, split: string): number {
+  const n = listImageFolder(join(ctx.s.data, split)).files.length;
+  return Math.min(ctx.s.limit ?? n, n);
+}
+
+/**
+ * Images still to go through the conv base alone: the splits without features on disk and the
+ * test pass. Without any, the run's estimate comes from the feature time kept in state.json.
+ */
+function pendingImages(ctx: Ctx): number {
+  const fe = ctx.state.phases['feature-extraction'];
+  const splits = ['train', 'validation', 'test'];
+  const pending = splits.filter((k) => !existsSync(join(featureDir(ctx), `${k}.json`)));
+  const images = pending.reduce((n, k) => n + splitImages(ctx, k), 0);
+  if (!pending.length && fe.featureSeconds) {
+    const all = splits.reduce((n, k) => n + splitImages(ctx, k), 0);
+    sayEstimate(ctx, splitImages(ctx, 'test'), fe.featureSeconds / all);
+  }
+  return images + splitImages(ctx, 'test');
+}
+
+/** Before a long run (over LONG_RUN seconds on this adapter): how long, and how to resume. */
+function sayEstimate(ctx: Ctx, pending: number, secondsPerImage: number): void {
+  ctx.estimated = true;
+  const left = estimateRemainingSeconds(ctx.state, ctx.s, pending, secondsPerImage);
+  if (left <= LONG_RUN) return;
+  ctx.log(
+    `dawnflow: NOTE: this run has about ${formatDuration(left)} to go on this adapter ` +
+      `(${secondsPerImage.toFixed(2)} s per conv-base image, measured); Ctrl-C stops it, and the same ` +
+      'command resumes after the last finished epoch',
+  );
+}
+
 async function featureExtraction(ctx: Ctx, base: Container): Promise<void> {
   const { fe } = ctx.s;
-  const train = await features(ctx, base, 'train');
-  const validation = await features(ctx, base, 'validation');
+  const pending = pendingImages(ctx);
+  const train = await features(ctx, base, 'train', pending);
+  const validation = await features(ctx, base, 'validation', pending);
   // The notebook extracts the test features too (kept in <out>/features for later use).
-  await features(ctx, base, 'test');
+  await features(ctx, base, 'test', pending);
   const done = resumeNote(ctx, 'feature-extraction', fe.epochs);
   if (done >= fe.epochs) return;
   let head: Container;
-  if (done > 0) head = (await loadModel(ckpt(ctx.s, 'feature-extraction'))).model;
+  if (done > 0) head = loadModel(ckpt(ctx.s, 'feature-extraction')).model;
   else {
     freshLayers(ctx.s, 'feature-extraction');
     head = featureClassifier(train.xShape[1], fe.lr);
   }
-  const [x, y] = toTensors(train);
-  const val = toTensors(validation);
   for (let e = done; e < fe.epochs; e++) {
     await epoch(ctx, 'feature-extraction', head, e, fe.epochs, async () => {
-      const h = await head.fit(x, y, {
+      const h = await head.fit(train, {
         epochs: e + 1,
         initialEpoch: e,
         displayEpochs: fe.epochs,
         batchSize: fe.batchSize,
-        validationData: val,
+        validationData: validation,
         microBatch: ctx.s.microBatch,
       });
       return { logs: lastLogs(h.history), seconds: h.epochSeconds[0], images: train.xShape[0] };
     });
   }
-  for (const t of [x, y, ...val, head]) t.dispose();
+  head.dispose();
 }
 
 function lastLogs(h: Record<string, number[]>): Record<string, number> {
@@ -189,7 +249,7 @@ async function imageEpochs(ctx: Ctx, phase: Phase, model: Container, p: PhaseSet
 
 async function transfer(ctx: Ctx, base: Container): Promise<Container> {
   const done = resumeNote(ctx, 'transfer', ctx.s.tr.epochs);
-  if (done > 0) return (await loadModel(ckpt(ctx.s, 'transfer'))).model;
+  if (done > 0) return loadModel(ckpt(ctx.s, 'transfer')).model;
   freshLayers(ctx.s, 'transfer');
   return frozenBaseModel(base, ctx.s.tr.lr, ctx.log);
 }
@@ -198,7 +258,7 @@ async function fineTune(ctx: Ctx, fromTransfer: Container): Promise<Container> {
   const done = resumeNote(ctx, 'fine-tune', ctx.s.ft.epochs);
   if (done > 0) {
     fromTransfer.dispose();
-    return (await loadModel(ckpt(ctx.s, 'fine-tune'))).model;
+    return loadModel(ckpt(ctx.s, 'fine-tune')).model;
   }
   return unfrozenModel(fromTransfer, ctx.s.ft.lr, ctx.log, ckpt(ctx.s, 'transfer'));
 }
@@ -212,11 +272,18 @@ export interface ChapterOutcome {
   summaries: { base: string; model: string };
 }
 
-/** Runs a step and prints its wall time (the notebook prints toc - tic). */
-async function timed(log: Log, what: string, fn: () => Promise<void>): Promise<void> {
+/**
+ * Runs a phase and prints its wall time (the notebook prints toc - tic); a phase a previous
+ * run finished is said to be done, not timed at 0.0 s, and a resumed one says so.
+ */
+async function timed(ctx: Ctx, phase: Phase, epochs: number, fn: () => Promise<void>): Promise<void> {
+  const before = ctx.state.phases[phase].epochsDone;
   const t0 = performance.now();
   await fn();
-  log(`${what}: elapsed ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  if (before >= epochs) ctx.log(`${phase}: done by an earlier run (${epochs} epochs, ${ckpt(ctx.s, phase)})`);
+  else if (before > 0) ctx.log(`${phase}: elapsed ${seconds} s (resumed after epoch ${before}/${epochs})`);
+  else ctx.log(`${phase}: elapsed ${seconds} s`);
 }
 
 export async function runChapter(s: ChapterSettings, log: Log): Promise<ChapterOutcome> {
@@ -229,6 +296,8 @@ export async function runChapter(s: ChapterSettings, log: Log): Promise<ChapterO
     );
   }
   state ??= freshState(key, s.seed);
+  if (isFinished(s, state))
+    log(`${s.out} holds a finished run of these settings: no epoch runs again; the test and report are redone`);
   const dropped = settleCheckpoints(s.out, state);
   if (dropped.length) log(`removed ${dropped.length} unfinished file(s) of an interrupted run: ${dropped.join(', ')}`);
   const ctx: Ctx = { s, state, log, pool: new DecodePool(defaultThreads()), cache: new ImageCache() };
@@ -240,12 +309,12 @@ export async function runChapter(s: ChapterSettings, log: Log): Promise<ChapterO
       kernelInitializer: s.baseInit,
     });
     const baseSummary = base.summary(log);
-    await timed(log, 'feature-extraction', () => featureExtraction(ctx, base));
+    await timed(ctx, 'feature-extraction', s.fe.epochs, () => featureExtraction(ctx, base));
     let model = await transfer(ctx, base);
     const modelSummary = model.summary(log);
-    await timed(log, 'transfer', () => imageEpochs(ctx, 'transfer', model, s.tr));
+    await timed(ctx, 'transfer', s.tr.epochs, () => imageEpochs(ctx, 'transfer', model, s.tr));
     model = await fineTune(ctx, model);
-    await timed(log, 'fine-tune', () => imageEpochs(ctx, 'fine-tune', model, s.ft));
+    await timed(ctx, 'fine-tune', s.ft.epochs, () => imageEpochs(ctx, 'fine-tune', model, s.ft));
     await saveModel(model, join(s.out, 'final_model.h5'));
     log(`saved ${join(s.out, 'final_model.h5')}`);
     return { state, model, ctx, summaries: { base: baseSummary, model: modelSummary } };

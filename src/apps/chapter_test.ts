@@ -9,6 +9,7 @@ import type { DecodePool } from '../data/decode_pool.js';
 import type { ImageCache } from '../data/image_cache.js';
 import type { Container } from '../nn/container.js';
 import { augmentBatch, uploadPixels } from '../kernels/augment.js';
+import { phaseBar } from './phase_bar.js';
 
 export interface TestResult {
   acc: number;
@@ -19,6 +20,9 @@ export interface TestResult {
 }
 
 const EPS = 1e-7;
+
+/** The seed of the chapter's shuffled test generator (and of evaluate --steps). */
+export const TEST_SEED = 7;
 
 function bce(y: number, p: number): number {
   const q = Math.min(Math.max(p, EPS), 1 - EPS);
@@ -40,13 +44,14 @@ export async function testModel(
     targetSize: [size, size],
     batchSize,
     shuffle: true,
-    seed: 7,
+    seed: TEST_SEED,
     rescale: 1 / 255,
     ...shared,
   });
   const total = Math.min(limit ?? it.samples, it.samples);
   const t0 = performance.now();
   const out: TestResult = { acc: 0, loss: 0, images: 0, seconds: 0, misclassified: [] };
+  const bar = phaseBar(total);
   while (out.images < total) {
     const b = await it.nextPixels();
     // Unreadable files shorten the pass: the next batch would start over and count twice.
@@ -66,7 +71,9 @@ export async function testModel(
       if (!hit)
         out.misclassified.push({ file: join(dir, b.files[i]), rel: join('test', b.files[i]), label: y, p: probs[i] });
     }
+    bar.update(out.images);
   }
+  bar.end(out.images);
   await it.close();
   out.misclassified.sort(byConfidence);
   out.seconds = (performance.now() - t0) / 1000;

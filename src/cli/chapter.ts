@@ -12,7 +12,8 @@ import { ensureSyntheticData, SYNTHETIC_DIR } from '../apps/synthetic_data.js';
 import { findImagenetWeights, imagenetWeightsPlaces } from '../io/imagenet_weights.js';
 import { CATS_VS_DOGS_OUT, SMALL_DIR } from '../data/cats_vs_dogs_names.js';
 import { UsageError, type FlagSpec } from './args.js';
-import { requireWritableFolder } from './paths.js';
+import { onInterrupt } from './interrupt.js';
+import { requireSplits, requireWritableFolder } from './paths.js';
 import { DEVICE_FLAGS, presetDefault } from './common_flags.js';
 import { buildResults, writeChapterReport } from './chapter_report.js';
 import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
@@ -29,6 +30,7 @@ import type { KernelInitializer } from '../tensor/init.js';
 import { listImageFolder } from '../data/directory.js';
 
 const BASE_INITS = ['he_uniform', 'glorot_uniform'];
+const SPLITS = ['train', 'validation', 'test'];
 /** Where `--data` is looked for when not given (`dawnflow fetch data cats-vs-dogs` puts it there). */
 const BOOK_DATA = join(CATS_VS_DOGS_OUT, SMALL_DIR);
 
@@ -197,8 +199,7 @@ async function pickData(f: Record<string, unknown>, notes: string[]): Promise<st
     return (await fetchCatsVsDogs({ log: (line) => console.log(line) })).dir;
   }
   if (given) {
-    if (!existsSync(join(given, 'train')))
-      throw new UsageError(`${given} has no train/ folder: --data must hold train/, validation/ and test/`);
+    requireSplits(given, '--data', SPLITS);
     return given;
   }
   if (existsSync(join(BOOK_DATA, 'train'))) return BOOK_DATA;
@@ -293,9 +294,18 @@ async function runOn(
   }
   for (const n of notes) console.log(`dawnflow: NOTE: ${n}`);
   const started = new Date().toISOString();
-  const r = await runChapter(s, (line) => console.log(line));
+  const stopHandling = onInterrupt(s.out, {
+    'feature-extraction': s.fe.epochs,
+    transfer: s.tr.epochs,
+    'fine-tune': s.ft.epochs,
+  });
+  const r = await runChapter(s, (line) => console.log(line)).catch((e: unknown) => {
+    stopHandling();
+    throw e;
+  });
   const test = await testModel(r.model, s.data, s.targetSize, s.testBatchSize, s.limit, r.ctx);
   await r.ctx.pool.close();
+  stopHandling();
   console.log(`test acc: ${test.acc}`);
   for (const line of whatRan(s, preset, r.state, test.images)) console.log(`dawnflow: ${line}`);
   const results = buildResults(s, r, test, gpu, notes, started, process.argv.slice(2));

@@ -55,7 +55,8 @@ function approach(name: 'feature-extraction' | 'transfer' | 'fine-tune', summary
     usage: [usage],
     flags: trainFlags(name),
     maxPositional: 0,
-    run: (a, dev) => approachCommand(name, trainSettings(name, a.flags), dev),
+    run: (a, dev) =>
+      approachCommand(name, trainSettings(name, a.flags), dev, a.flags['target-size'] as number | undefined),
   };
 }
 
@@ -115,7 +116,7 @@ export const COMMANDS: readonly Command[] = [
     args: [['IMAGE...', "image files (resized to the model's input)"]],
     flags: PREDICT_FLAGS,
     maxPositional: Infinity,
-    run: (a, dev) => predictCommand(flag(a, 'model'), a.positional, dev),
+    run: (a, dev) => predictCommand(flag(a, 'model'), a.positional, a.flags['target-size'] as number | undefined, dev),
   },
   {
     name: 'augment-preview',

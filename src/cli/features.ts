@@ -4,11 +4,12 @@ import { withEngine } from '../gpu/engine.js';
 import type { DeviceOptions } from '../gpu/device.js';
 import { vgg16 } from '../apps/vgg16.js';
 import { extractFeatures, saveFeatures } from '../apps/features.js';
+import { phaseBar } from '../apps/phase_bar.js';
 import { EXTRACTION_BATCH, PRESETS } from '../apps/chapter_presets.js';
 import { DirectoryIterator } from '../data/directory_iterator.js';
 import { UsageError, type FlagSpec } from './args.js';
 import { DEVICE_FLAGS } from './common_flags.js';
-import { requireFolder, requireWritableFile } from './paths.js';
+import { requireFolder, requireImages, requireWritableFile } from './paths.js';
 import { IMAGENET, imagenetWeights, WEIGHTS_FIX } from './weights_flag.js';
 
 /** The seed when --seed is not given. */
@@ -86,6 +87,7 @@ export async function features(f: FeatureFlags, dev: DeviceOptions): Promise<num
   if (!f.data) throw new UsageError('--data DIR is required (a folder of class sub-folders)');
   if (!f.out) throw new UsageError('--out FILE.npy is required');
   requireFolder(f.data, '--data', 'give a folder with one sub-folder per class, e.g. cats_and_dogs_small/train');
+  requireImages(f.data, '--data');
   requireWritableFile(f.out, '--out');
   positiveInt(f.targetSize, '--target-size');
   positiveInt(f.batchSize, '--batch-size');
@@ -101,11 +103,9 @@ export async function features(f: FeatureFlags, dev: DeviceOptions): Promise<num
       strict: f.strict,
     });
     const base = vgg16({ inputShape: [f.targetSize, f.targetSize, 3], weights });
-    const tty = Boolean(process.stderr.isTTY);
-    const r = await extractFeatures(base, it, f.limit, (done, total) => {
-      if (tty) process.stderr.write(`\r${done}/${total} images`);
-    });
-    if (tty) process.stderr.write('\n');
+    const bar = phaseBar(Math.min(f.limit ?? it.samples, it.samples));
+    const r = await extractFeatures(base, it, f.limit, (done) => bar.update(done));
+    bar.end(r.shape[0]);
     const files = saveFeatures(f.out!, r, {
       weights: weights ?? 'random',
       data: f.data,

@@ -2,7 +2,7 @@
 // parses its own flags. Usage errors exit with 2 and one line saying what to fix; `--help`,
 // `-h` and `help COMMAND` print the command's flags with their meaning and defaults.
 import { readFileSync } from 'node:fs';
-import type { DeviceOptions } from '../gpu/device.js';
+import { AdapterChoiceError, type DeviceOptions } from '../gpu/device.js';
 import { checkSettings, setting } from '../util/settings.js';
 import { parseArgs, UsageError } from './args.js';
 import { COMMANDS, findCommand, type Command } from './commands.js';
@@ -98,8 +98,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!cmd) throw unknownCommand(name);
     return await runCommand(cmd, rest, g);
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`dawnflow: ${e.message}`);
+    if (e instanceof UsageError || e instanceof AdapterChoiceError) {
+      console.error(e.message.startsWith('dawnflow:') ? e.message : `dawnflow: ${e.message}`);
       return 2;
     }
     const msg = (e as Error).message ?? String(e);

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { listImageFolder } from '../data/directory.js';
 import { UsageError } from './args.js';
 
 function stat(path: string): fs.Stats | null {
@@ -66,4 +67,32 @@ function nearestExisting(path: string): string {
   let p = path;
   while (!fs.existsSync(p) && dirname(p) !== p) p = dirname(p);
   return p;
+}
+
+/**
+ * An image folder (one sub-folder per class) with at least one image: an empty dataset is
+ * refused before a model summary is printed or a run folder made. Returns the image count.
+ */
+export function requireImages(path: string, flag: string): number {
+  try {
+    return listImageFolder(path).files.length;
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message.replace(/^dawnflow: /, '')}`);
+  }
+}
+
+/**
+ * A dataset folder of the chapter's layout: `splits` (train/, validation/, test/) under it, each
+ * with images. Checked before the GPU starts, a summary is printed or a run folder made.
+ */
+export function requireSplits(path: string, flag: string, splits: readonly string[]): void {
+  const layout = `it must hold ${splits.map((s) => `${s}/`).join(', ')} (the flow_from_directory layout)`;
+  const st = stat(path);
+  if (!st) throw new UsageError(`${flag} ${path} does not exist; ${layout}`);
+  if (!st.isDirectory()) throw new UsageError(`${flag} ${path}: not a folder; ${layout}`);
+  for (const split of splits) {
+    if (!stat(join(path, split))?.isDirectory())
+      throw new UsageError(`${flag} ${path} has no ${split}/ folder; ${layout}`);
+    requireImages(join(path, split), flag);
+  }
 }

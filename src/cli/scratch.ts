@@ -2,7 +2,7 @@
 // and dropout, the "around 80%" the notes compare against), trained and tested, with the same
 // results.json and report as the chapter.
 import { join, resolve } from 'node:path';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { withEngine } from '../gpu/engine.js';
 import type { DeviceOptions } from '../gpu/device.js';
 import { smallConvnet } from '../apps/small_convnet.js';
@@ -17,7 +17,7 @@ import { RMSprop } from '../nn/optimizers/rmsprop.js';
 import { setSeed } from '../tensor/random.js';
 import { writeReport } from '../report/write.js';
 import { UsageError, type FlagSpec } from './args.js';
-import { requireWritableFolder } from './paths.js';
+import { requireSplits, requireWritableFolder } from './paths.js';
 import { DEVICE_FLAGS, presetDefault } from './common_flags.js';
 
 /** The run folder of a preset when --out is not given. */
@@ -78,8 +78,8 @@ function settings(f: Record<string, unknown>, d: ScratchPreset) {
 
 export async function scratch(f: Record<string, unknown>, dev: DeviceOptions): Promise<number> {
   const data = f.data as string | undefined;
-  if (!data || !existsSync(join(data, 'train')))
-    throw new UsageError('--data DIR is required and must hold train/, validation/ and test/');
+  if (!data) throw new UsageError('--data DIR is required and must hold train/, validation/ and test/');
+  requireSplits(data, '--data', ['train', 'validation', 'test']);
   // A given --out is checked before the GPU starts; the default one depends on the preset.
   if (typeof f.out === 'string') requireWritableFolder(f.out, '--out');
   return withEngine(dev, async (gpu) => {

@@ -12,6 +12,7 @@ import { modelFromFile } from '../io/keras_weights.js';
 import { fmt } from '../tensor/shape.js';
 import { UsageError, type FlagSpec } from './args.js';
 import { DEVICE_FLAGS } from './common_flags.js';
+import { setting } from '../util/settings.js';
 
 const VARIANTS = ['all', 'unfrozen', 'frozen', 'fine-tune'];
 /** The built-in models `summary` names. */
@@ -101,11 +102,22 @@ function fileSummary(path: string): void {
   console.log(`Total params: ${total.toLocaleString('en-US')}`);
 }
 
+/**
+ * A summary needs the layers' shapes, not their values, but building a layer creates its
+ * weights as GPU tensors. They go to Dawn's null backend, which keeps nothing and runs nothing:
+ * no GPU (nor lavapipe) is started, and a machine without any adapter prints summaries too.
+ * An --adapter or --backend asked for (flag or environment) is used as given.
+ */
+function summaryDevice(dev: DeviceOptions): DeviceOptions {
+  const chosen = dev.adapter ?? dev.backend ?? setting('DAWNFLOW_ADAPTER') ?? setting('DAWNFLOW_BACKEND');
+  return chosen ? dev : { ...dev, backend: 'null' };
+}
+
 export async function summary(what: string | undefined, f: SummaryFlags, dev: DeviceOptions): Promise<number> {
   if (!what) throw new UsageError(`summary needs a model: vgg16, chapter-head, small-convnet or a .h5 file`);
   if (!VARIANTS.includes(f.variant)) throw new UsageError(`--variant must be one of ${VARIANTS.join(', ')}`);
   if (what.endsWith('.h5') && !existsSync(what)) throw new UsageError(`${what} not found`);
-  return withEngine(dev, async () => {
+  return withEngine(summaryDevice(dev), async () => {
     if (what === 'vgg16') show(vgg16Architecture({ includeTop: f.includeTop, inputShape: f.inputShape }));
     else if (what === 'chapter-head') chapterHead(f);
     else if (what === 'small-convnet') show(smallConvnet(f.inputShape));

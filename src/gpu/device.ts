@@ -97,6 +97,27 @@ const SETUP_HINT =
   'no WebGPU adapter found. Without a GPU, install Mesa >= 24 lavapipe: ' +
   'sudo bash scripts/setup-software-gpu.sh (Debian 12 / Ubuntu)';
 
+/** An --adapter/--backend that matches none of the adapters found: a usage error (exit 2). */
+export class AdapterChoiceError extends Error {}
+
+/**
+ * Dawn's refusal of an --adapter or --backend that matches nothing lists the adapters it found;
+ * then the fix is to pick one of them, not to install lavapipe. Null when it found none.
+ */
+function noMatch(msg: string, opts: DeviceOptions): string | null {
+  const found = [...msg.matchAll(/backend: '([^']+)', name: '([^']+)'/g)].map(([, b, n]) => `'${n}' (${b})`);
+  if (!found.length) return null;
+  const asked = [opts.adapter ?? setting('DAWNFLOW_ADAPTER'), opts.backend ?? setting('DAWNFLOW_BACKEND')];
+  const what = asked
+    .filter(Boolean)
+    .map((a) => `'${a}'`)
+    .join(', ');
+  return (
+    `no adapter matches ${what}; adapters found: ${found.join(', ')}; ` +
+    'pick one by a part of its name (--adapter) or its backend (--backend), or leave both out'
+  );
+}
+
 async function requestAdapter(opts: DeviceOptions): Promise<GPUAdapter> {
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
   let adapter: GPUAdapter | null;
@@ -110,6 +131,8 @@ async function requestAdapter(opts: DeviceOptions): Promise<GPUAdapter> {
     adapter = await (opts.verbose ? request() : withoutNativeStderr(request));
   } catch (e) {
     const msg = (e as Error).message.replace(/\s+/g, ' ').trim();
+    const none = noMatch(msg, opts);
+    if (none) throw new AdapterChoiceError(`dawnflow: ${none}`);
     throw new Error(`dawnflow: ${msg}. Pick another --adapter/--backend, or: ${SETUP_HINT}`);
   }
   if (!adapter) throw new Error(`dawnflow: ${SETUP_HINT}`);

@@ -89,12 +89,12 @@ export function killChildren(): void {
 
 /**
  * Runs the CLI with extra environment. `watch` sees all output so far after every chunk and
- * may call `kill` (SIGKILL, once).
+ * may call `kill` (SIGKILL, once) or `signal` (any signal, once: a Ctrl-C is SIGINT).
  */
 export function runCli(
   args: string[],
   env: Record<string, string> = {},
-  watch?: (text: string, kill: () => void) => void,
+  watch?: (text: string, kill: () => void, signal: (s: NodeJS.Signals) => void) => void,
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
@@ -104,9 +104,15 @@ export function runCli(
     children.add(child);
     let text = '';
     const kill = () => child.exitCode === null && child.kill('SIGKILL');
+    let signalled = false;
+    const signal = (sig: NodeJS.Signals) => {
+      if (signalled || child.exitCode !== null) return;
+      signalled = true;
+      child.kill(sig);
+    };
     const onData = (d: Buffer) => {
       text += d;
-      watch?.(text, kill);
+      watch?.(text, kill, signal);
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);

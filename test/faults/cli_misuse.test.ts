@@ -4,7 +4,6 @@
 // with other settings. Each must print one line with the fix, exit with code 2, and leave every
 // file as it was. Also: evaluate takes exactly one pass over the images that decode, so a
 // corrupt image in the folder never makes it count another image twice.
-import { Tensor } from '../../src/tensor/tensor.js';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -188,8 +187,9 @@ describe('missing folders and files', () => {
       [['predict', '--model', join(nope, 'm.h5'), 'x.png'], '--model'],
       [['predict', '--model', join(dir, 'blocker'), join(nope, 'x.png')], 'file not found'],
       [['augment-preview', '--data', nope, '--out', join(dir, 'g.png')], `--data ${nope}`],
-      [['chapter', '--data', nope, '--weights', 'random'], 'has no train/ folder'],
-      [['scratch', '--data', nope], '--data DIR is required'],
+      [['chapter', '--data', nope, '--weights', 'random'], `--data ${nope} does not exist`],
+      [['scratch', '--data', nope], `--data ${nope} does not exist`],
+      [['chapter', '--data', join(data, 'train'), '--weights', 'random'], 'has no train/ folder'],
       [['summary', join(nope, 'm.h5')], 'not found'],
     ];
     for (const [args, what] of cases) expectRefused(await cli(args), what, args.join(' '));
@@ -286,6 +286,51 @@ describe('a run folder holding a run with other settings', () => {
   });
 });
 
+// ---------------------------------------------------------------- traps
+
+describe('traps refused before any work', () => {
+  test('an empty dataset: one line naming the folder, nothing printed or created', async () => {
+    const empty = join(dir, 'empty-set');
+    for (const split of ['train', 'validation', 'test']) fs.mkdirSync(join(empty, split, 'cats'), { recursive: true });
+    const out = join(dir, 'empty-run');
+    const cases: [string[], string][] = [
+      [['chapter', '--data', empty, '--weights', 'random', '--out', out], `${join(empty, 'train')}: no images`],
+      [['scratch', '--data', empty, '--out', out], `${join(empty, 'train')}: no images`],
+      [['transfer', '--data', empty, '--weights', 'random'], `${join(empty, 'train')}: no images`],
+      [['evaluate', '--model', join(dir, 'blocker'), '--data', join(empty, 'test')], 'no images'],
+      [['features', '--weights', 'random', '--data', join(empty, 'test'), '--out', join(out, 'f.npy')], 'no images'],
+    ];
+    const before = snapshot(dir);
+    for (const [args, what] of cases) expectRefused(await cli(args), what, args.join(' '));
+    expect(fs.existsSync(out)).toBe(false);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  test("a --target-size that disagrees with the model's input names both", async () => {
+    const path = join(dir, 'sized.h5');
+    const m = tinyImageModel();
+    await saveModel(m, path);
+    m.dispose();
+    const what = `--target-size 32 disagrees with ${path}, which takes 8x8 images`;
+    const testDir = join(data, 'test');
+    expectRefused(await cli(['evaluate', '--model', path, '--data', testDir, '--target-size', '32']), what, 'evaluate');
+    const img = join(testDir, 'cats', 'cat.0.png');
+    expectRefused(await cli(['predict', '--model', path, '--target-size', '32', img]), what, 'predict');
+    const ft = ['fine-tune', '--from', path, '--data', data, '--target-size', '32'];
+    expectRefused(await cli(ft), what, 'fine-tune');
+  });
+
+  test('--adapter matching nothing lists the adapters found, exit 2', () => {
+    const args = ['bin/dawnflow.js', 'info', '--adapter', 'no-such-adapter-anywhere'];
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+    // Dawn's own notes on clamped limits may precede the line.
+    const lines = r.stderr.split('\n').filter((l) => l && !l.startsWith('Warning:'));
+    expect({ status: r.status, stdout: r.stdout, lines: lines.length }).toEqual({ status: 2, stdout: '', lines: 1 });
+    expect(lines[0]).toMatch(/^dawnflow: no adapter matches 'no-such-adapter-anywhere'; adapters found: '.+' \(\w+\)/);
+    expect(lines[0]).not.toContain('lavapipe:');
+  });
+});
+
 // ---------------------------------------------------------------- the real binary
 
 describe('bin/dawnflow.js', () => {
@@ -341,10 +386,7 @@ describe('evaluate with a corrupt image in the folder', () => {
     const path = join(dir, 'eval.h5');
     await saveModel(model, path);
     const x = toFloatBatch(files.map((f) => loadImage(join(folder, f), { targetSize: [8, 8] })));
-    const xt = Tensor.fromArray(x, [files.length, 8, 8, 3]);
-    const pt = model.predict(xt);
-    const p = (await pt.data()) as Float32Array;
-    for (const t of [xt, pt]) t.dispose();
+    const { y: p } = await model.predict(x, [files.length, 8, 8, 3]);
     model.dispose();
     const want = expected(
       p,

@@ -1,0 +1,33 @@
+// Ctrl-C during `dawnflow chapter`: one line saying how far the run got and how to go on, then
+// exit 130 (128 + SIGINT, what a shell expects). Exiting at once keeps the resume guarantee:
+// every file of a run is written to a temp file and renamed, and state.json is the commit point,
+// so a stop at any moment leaves what a SIGKILL would (test/faults/resume_kill.test.ts): the next
+// run drops the temp files and resumes after the last epoch state.json names.
+import { loadState, PHASES, type RunState } from '../apps/chapter_state.js';
+
+/** `epochs[phase]`: the run's epochs per phase, in order. */
+export function interruptedLine(state: RunState | null, epochs: Record<string, number>): string {
+  const resume = 'run the same command to resume';
+  const phase = PHASES.find((p) => (state?.phases[p].epochsDone ?? 0) < epochs[p]);
+  if (!phase) return `interrupted after the last epoch (before the test and report); ${resume}`;
+  const done = state?.phases[phase].epochsDone ?? 0;
+  return `interrupted after epoch ${done} of ${epochs[phase]} (${phase}); ${resume}`;
+}
+
+/** Installs the handler for a run in `out`; returns its removal. */
+export function onInterrupt(out: string, epochs: Record<string, number>): () => void {
+  const handler = () => {
+    let state: RunState | null = null;
+    try {
+      state = loadState(out);
+    } catch {
+      // A damaged state.json is reported by the next run; the line still says how to go on.
+    }
+    // A progress bar redrawn in place has no newline yet.
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    console.error(`dawnflow: ${interruptedLine(state, epochs)}`);
+    process.exit(130);
+  };
+  process.once('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
