@@ -1,7 +1,7 @@
 // Max pooling over non-overlapping windows (see maxpool2d_window.wgsl), one invocation per
 // vector of y: KH*KW vector loads of x. With a gradient to come it also writes `code`, the
-// winners' places in their window (maxpool2d_window.wgsl). Ties go to the first maximum in row-major order (only a strictly greater value
-// takes over), as in maxpool2d_forward.wgsl and TF's MaxPoolGrad.
+// winners' places in their window, packed. Ties go to the first maximum in row-major order (only
+// a strictly greater value takes over), as in maxpool2d_forward.wgsl and TF's MaxPoolGrad.
 //#include "grid1d.wgsl"
 
 //#include "maxpool2d_window.wgsl"
