@@ -12,7 +12,7 @@ import { readNpy } from '../io/npy.js';
 import type { Container } from '../nn/container.js';
 import type { ArrayData } from '../nn/batches.js';
 import type { History } from '../nn/history.js';
-import type { FitOptions } from '../nn/training.js';
+import type { FitOptions } from '../nn/fit.js';
 import type { Log } from './chapter.js';
 import type { PhaseSettings } from './chapter_presets.js';
 import { EXTRACTION_BATCH } from './chapter_presets.js';

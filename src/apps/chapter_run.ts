@@ -18,7 +18,7 @@ import { DecodePool, defaultThreads } from '../data/decode_pool.js';
 import { ImageCache } from '../data/image_cache.js';
 import { loadModel, saveModel } from '../io/keras_weights.js';
 import type { Container } from '../nn/container.js';
-import type { ArrayData } from '../nn/batches.js';
+import { toTensors, type ArrayData } from '../nn/batches.js';
 import { globalRng, setSeed } from '../tensor/random.js';
 import { resetNames } from '../nn/naming.js';
 import { NonFiniteError } from '../nn/training.js';
@@ -209,25 +209,27 @@ async function featureExtraction(ctx: Ctx, base: Container): Promise<void> {
   const done = resumeNote(ctx, 'feature-extraction', fe.epochs);
   if (done >= fe.epochs) return;
   let head: Container;
-  if (done > 0) head = loadModel(ckpt(ctx.s, 'feature-extraction')).model;
+  if (done > 0) head = (await loadModel(ckpt(ctx.s, 'feature-extraction'))).model;
   else {
     freshLayers(ctx.s, 'feature-extraction');
     head = featureClassifier(train.xShape[1], fe.lr);
   }
+  const [x, y] = toTensors(train);
+  const val = toTensors(validation);
   for (let e = done; e < fe.epochs; e++) {
     await epoch(ctx, 'feature-extraction', head, e, fe.epochs, async () => {
-      const h = await head.fit(train, {
+      const h = await head.fit(x, y, {
         epochs: e + 1,
         initialEpoch: e,
         displayEpochs: fe.epochs,
         batchSize: fe.batchSize,
-        validationData: validation,
+        validationData: val,
         microBatch: ctx.s.microBatch,
       });
       return { logs: lastLogs(h.history), seconds: h.epochSeconds[0], images: train.xShape[0] };
     });
   }
-  head.dispose();
+  for (const t of [x, y, ...val, head]) t.dispose();
 }
 
 function lastLogs(h: Record<string, number[]>): Record<string, number> {
@@ -249,7 +251,7 @@ async function imageEpochs(ctx: Ctx, phase: Phase, model: Container, p: PhaseSet
 
 async function transfer(ctx: Ctx, base: Container): Promise<Container> {
   const done = resumeNote(ctx, 'transfer', ctx.s.tr.epochs);
-  if (done > 0) return loadModel(ckpt(ctx.s, 'transfer')).model;
+  if (done > 0) return (await loadModel(ckpt(ctx.s, 'transfer'))).model;
   freshLayers(ctx.s, 'transfer');
   return frozenBaseModel(base, ctx.s.tr.lr, ctx.log);
 }
@@ -258,7 +260,7 @@ async function fineTune(ctx: Ctx, fromTransfer: Container): Promise<Container> {
   const done = resumeNote(ctx, 'fine-tune', ctx.s.ft.epochs);
   if (done > 0) {
     fromTransfer.dispose();
-    return loadModel(ckpt(ctx.s, 'fine-tune')).model;
+    return (await loadModel(ckpt(ctx.s, 'fine-tune'))).model;
   }
   return unfrozenModel(fromTransfer, ctx.s.ft.lr, ctx.log, ckpt(ctx.s, 'transfer'));
 }

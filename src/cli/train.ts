@@ -16,6 +16,7 @@ import { loadModel } from '../io/keras_weights.js';
 import type { Container } from '../nn/container.js';
 import { RMSprop } from '../nn/optimizers/rmsprop.js';
 import { isCompiled, testOnBatch } from '../nn/training.js';
+import { Tensor } from '../tensor/tensor.js';
 import { UsageError, type FlagSpec } from './args.js';
 import { DEVICE_FLAGS } from './common_flags.js';
 import { resolveWeights } from './features.js';
@@ -198,7 +199,10 @@ export async function predictCommand(
           some.map((f) => loadImage(f, { targetSize: [h, w] })),
           1 / 255,
         );
-        const { y } = await model.predict(x, [some.length, h, w, 3], PREDICT_BATCH);
+        const xt = Tensor.fromArray(x, [some.length, h, w, 3]);
+        const yt = model.predict(xt, { batchSize: PREDICT_BATCH });
+        const y = (await yt.data()) as Float32Array;
+        for (const t of [xt, yt]) t.dispose();
         bar.update(i + some.length);
         some.forEach((f, j) => console.log(`${f}: ${y[j].toFixed(4)} -> ${y[j] > 0.5 ? 'dogs (1)' : 'cats (0)'}`));
       }

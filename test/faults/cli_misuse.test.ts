@@ -4,6 +4,7 @@
 // with other settings. Each must print one line with the fix, exit with code 2, and leave every
 // file as it was. Also: evaluate takes exactly one pass over the images that decode, so a
 // corrupt image in the folder never makes it count another image twice.
+import { Tensor } from '../../src/tensor/tensor.js';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -386,7 +387,10 @@ describe('evaluate with a corrupt image in the folder', () => {
     const path = join(dir, 'eval.h5');
     await saveModel(model, path);
     const x = toFloatBatch(files.map((f) => loadImage(join(folder, f), { targetSize: [8, 8] })));
-    const { y: p } = await model.predict(x, [files.length, 8, 8, 3]);
+    const xt = Tensor.fromArray(x, [files.length, 8, 8, 3]);
+    const pt = model.predict(xt);
+    const p = (await pt.data()) as Float32Array;
+    for (const t of [xt, pt]) t.dispose();
     model.dispose();
     const want = expected(
       p,
