@@ -112,6 +112,26 @@ export async function fit<M extends TrainingModel>(model: M, data: FitData, o: F
   const history = new History();
   model.stopTraining = false;
   await each(l, (cb) => cb.onTrainBegin?.({}, model));
+  try {
+    await runEpochs(l, src, val, history, o, steps, epochs);
+  } catch (e) {
+    log.interrupted();
+    throw e;
+  }
+  await each(l, (cb) => cb.onTrainEnd?.({}, model));
+  return history;
+}
+
+async function runEpochs<M extends TrainingModel>(
+  l: Loop<M>,
+  src: BatchSource,
+  val: BatchSource | null,
+  history: History,
+  o: FitOptions<M>,
+  steps: number,
+  epochs: number,
+): Promise<void> {
+  const { model, log, arrays, metric } = l;
   for (let epoch = o.initialEpoch ?? 0; epoch < epochs; epoch++) {
     const t0 = performance.now();
     log.epochBegin(epoch, o.displayEpochs ?? epochs, arrays ? src.samples : steps);
@@ -128,6 +148,4 @@ export async function fit<M extends TrainingModel>(model: M, data: FitData, o: F
     await each(l, (cb) => cb.onEpochEnd?.(epoch, logs, model));
     if (model.stopTraining) break;
   }
-  await each(l, (cb) => cb.onTrainEnd?.({}, model));
-  return history;
 }

@@ -53,6 +53,11 @@ export class FitLog {
     if (this.bar && this.seen < this.target) this.bar.update(this.seen, this.logValues);
   }
 
+  /** Training stopped by an error: close the bar's open line before the error is printed. */
+  interrupted(): void {
+    this.bar?.closeLine();
+  }
+
   epochEnd(logs: Logs): void {
     this.logValues.push(...(Object.entries(logs) as [string, number][]));
     this.bar?.update(this.seen, this.logValues);

@@ -77,6 +77,7 @@ export class Progbar {
   private totalWidth = 0;
   private seenSoFar = 0;
   private readonly values = new Map<string, [number, number]>();
+  private open = false;
 
   /** `target` null: unknown (`current/Unknown`, never finished). */
   constructor(
@@ -92,14 +93,27 @@ export class Progbar {
     this.accumulate(current, values);
     const now = this.now();
     if ((this.o.verbose ?? 1) === 2) {
-      if (this.target === null || current >= this.target) this.o.write(this.summary(now));
+      if (this.target === null || current >= this.target) this.emit(this.summary(now));
       this.lastUpdate = now;
       return;
     }
     const running = this.target !== null && current < this.target;
     if (now - this.lastUpdate < (this.o.interval ?? 0.05) && running) return;
-    this.o.write(this.draw(current, now));
+    this.emit(this.draw(current, now));
     this.lastUpdate = now;
+  }
+
+  /**
+   * Ends a line a draw left open (Keras ends it only at the next draw), so that whatever is
+   * printed after an interrupted epoch, such as an error, starts on a line of its own.
+   */
+  closeLine(): void {
+    if (this.open) this.emit('\n');
+  }
+
+  private emit(s: string): void {
+    this.o.write(s);
+    if (s) this.open = !s.endsWith('\n');
   }
 
   private accumulate(current: number, values: [string, number][]): void {
