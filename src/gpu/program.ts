@@ -20,6 +20,11 @@ export type TexturePrecision = 'f32' | 'f16';
 /** Pipeline-overridable constants (WGSL `override`): part of the pipeline cache key. */
 export type Constants = Record<string, number | boolean>;
 
+/** u32 uniform fields, named in the order the shader's struct declares them. */
+export function u32Uniforms(names: readonly string[]): readonly (readonly [string, 'u32'])[] {
+  return names.map((name) => [name, 'u32'] as const);
+}
+
 export interface KernelSpec<P> {
   /** Unique kernel name: used in labels, error messages and profiles. */
   name: string;

@@ -5,7 +5,7 @@
 import { dispatcher } from '../gpu/engine.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
 import { ACT_CODE, biasAndActivation, type Activation } from './activation.js';
-import type { ConvGeometry } from './conv_types.js';
+import { CONV_GEOMETRY_UNIFORMS, type ConvGeometry } from './conv_types.js';
 import { gemmKernel, type GemmPlan } from './gemm.js';
 import { reduceMiddle } from './reduce.js';
 import { padAxisRaw } from './pad_axis.js';
@@ -23,28 +23,12 @@ interface ConvParams {
   act: Activation;
 }
 
-const GEOMETRY_UNIFORMS = [
-  ['batch', 'u32'],
-  ['H', 'u32'],
-  ['W', 'u32'],
-  ['CI', 'u32'],
-  ['OH', 'u32'],
-  ['OW', 'u32'],
-  ['CO', 'u32'],
-  ['KH', 'u32'],
-  ['KW', 'u32'],
-  ['SH', 'u32'],
-  ['SW', 'u32'],
-  ['PT', 'u32'],
-  ['PL', 'u32'],
-] as const;
-
 function convKernel(name: string, storage: number) {
   return gemmKernel<ConvParams>({
     name,
     shader: name,
     bindings: [...Array(storage - 1).fill('read'), 'read_write'],
-    extraUniforms: GEOMETRY_UNIFORMS,
+    extraUniforms: CONV_GEOMETRY_UNIFORMS,
     extraValues: (p) => ({ ...p.g }),
     constants: name === 'conv2d_forward' ? (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }) : undefined,
   });

@@ -9,7 +9,8 @@ import type { KernelSpec } from '../gpu/program.js';
 import { TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { ACT_CODE, type Activation } from './activation.js';
-import type { ConvGeometry } from './conv_types.js';
+import { CONV_GEOMETRY_UNIFORMS, type ConvGeometry } from './conv_types.js';
+import { GEMM_UNIFORMS } from './gemm.js';
 import type { PixelSplit } from './plan_types.js';
 import { perShare, type SgShare, sgDefines, sgWorkgroup } from './sg_lanes.js';
 
@@ -22,25 +23,7 @@ export interface TexConvParams {
   precision: TexturePrecision;
 }
 
-const GEOMETRY = [
-  ['M', 'u32'],
-  ['N', 'u32'],
-  ['K', 'u32'],
-  ['kChunk', 'u32'],
-  ['batch', 'u32'],
-  ['H', 'u32'],
-  ['W', 'u32'],
-  ['CI', 'u32'],
-  ['OH', 'u32'],
-  ['OW', 'u32'],
-  ['CO', 'u32'],
-  ['KH', 'u32'],
-  ['KW', 'u32'],
-  ['SH', 'u32'],
-  ['SW', 'u32'],
-  ['PT', 'u32'],
-  ['PL', 'u32'],
-] as const;
+const GEOMETRY = [...GEMM_UNIFORMS, ...CONV_GEOMETRY_UNIFORMS];
 
 /**
  * Invocation (x, y) owns output rows Ly..Ly+L-1 and columns 4x..4x+3, in L x 64/L workgroups:

@@ -1,5 +1,6 @@
 // The types shared by the conv kernels, the kernel planner that picks among them (plan.ts) and
 // the autotuner's cache (tuning.ts).
+import { u32Uniforms } from '../gpu/program.js';
 
 /** Geometry of one convolution: x [batch,H,W,CI], w [KH,KW,CI,CO], y [batch,OH,OW,CO]. */
 export interface ConvGeometry {
@@ -17,6 +18,10 @@ export interface ConvGeometry {
   PT: number;
   PL: number;
 }
+
+/** The geometry as the conv shaders' uniform structs declare it, after any kernel's own fields. */
+const FIELDS: (keyof ConvGeometry)[] = ['batch', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'SH', 'SW', 'PT', 'PL'];
+export const CONV_GEOMETRY_UNIFORMS = u32Uniforms(FIELDS);
 
 /**
  * gemm: the GEMM-core kernels; tex: texture-fed; sg: texture-fed with subgroup sharing; wino:

@@ -2,7 +2,7 @@
 // conv backward-input, conv backward-weight): shaders/gemm_tiled.wgsl, or the naive
 // one-invocation-per-output baseline gemm_naive.wgsl. This module declares GEMM kernels from a
 // shader, its bindings and extra uniforms; the kernel planner (plan.ts) picks the core and split.
-import type { Access, Constants, KernelSpec, UniformType } from '../gpu/program.js';
+import { type Access, type Constants, type KernelSpec, u32Uniforms, type UniformType } from '../gpu/program.js';
 
 export type GemmVariant = 'tiled' | 'naive';
 export const GEMM_VARIANTS: readonly GemmVariant[] = ['tiled', 'naive'];
@@ -21,6 +21,9 @@ export interface GemmPlan {
   kChunk: number;
 }
 
+/** The GEMM core's own uniforms, first in every struct that shares its shape. */
+export const GEMM_UNIFORMS = u32Uniforms(['M', 'N', 'K', 'kChunk']);
+
 export interface GemmSpecInput<P extends { plan: GemmPlan }> {
   name: string;
   shader: string;
@@ -35,7 +38,7 @@ export function gemmKernel<P extends { plan: GemmPlan }>(d: GemmSpecInput<P>): K
     name: d.name,
     shader: d.shader,
     bindings: d.bindings,
-    uniforms: [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['kChunk', 'u32'], ...(d.extraUniforms ?? [])],
+    uniforms: [...GEMM_UNIFORMS, ...(d.extraUniforms ?? [])],
     workgroup: [16, 16, 1],
     defines: (p) => ({ CORE: p.plan.core }),
     constants: d.constants,

@@ -14,7 +14,7 @@
 //   output: y = act(A^T M A + bias), partial tiles clipped
 // The price is memory: V and M are 4x the input and output (plus their texture copies).
 import { dispatcher } from '../gpu/engine.js';
-import { grid1d, type KernelSpec } from '../gpu/program.js';
+import { grid1d, type KernelSpec, u32Uniforms } from '../gpu/program.js';
 import { TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -63,19 +63,7 @@ export function planWinograd(
   return { g, TH, TW, T: g.batch * TH * TW, bias, act, precision };
 }
 
-const UNIFORMS = [
-  ['T', 'u32'],
-  ['TH', 'u32'],
-  ['TW', 'u32'],
-  ['H', 'u32'],
-  ['W', 'u32'],
-  ['CI', 'u32'],
-  ['OH', 'u32'],
-  ['OW', 'u32'],
-  ['CO', 'u32'],
-  ['PT', 'u32'],
-  ['PL', 'u32'],
-] as const;
+const UNIFORMS = u32Uniforms(['T', 'TH', 'TW', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'PT', 'PL']);
 
 const WG = 64;
 const defines = () => ({ TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2) });
