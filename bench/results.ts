@@ -186,7 +186,9 @@ function peers(r: BenchReport, p: PeersReport): string {
         ? `; small convnet step (the book's from-scratch 150x150 convnet, RMSprop) ${f(p.flopsPerImage.scratch / 1e9, 3)} GFLOP/image`
         : '') +
       `. GFLOP/s are direct-convolution-equivalent; "of FMA peak" is of the FMA ceiling measured on the adapter (${f(fma, 1)} GFLOP/s), which for lavapipe is these same CPU cores. ` +
-      '"dawnflow / peer" above 1 means dawnflow is faster.',
+      'A share above 100% means the system gets more from the hardware than a WebGPU shader can on this adapter: ' +
+      "native CPU code uses the CPU's fused multiply-add, which lavapipe compiles as a multiply and an add " +
+      '(and direct-equivalent GFLOP/s credit any algorithm that does fewer multiplies). "dawnflow / peer" above 1 means dawnflow is faster.',
     '',
     '| system | workload | status | median s/batch | images/s | GFLOP/s | of FMA peak | warm-up s | dawnflow / peer | forward check |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---|',

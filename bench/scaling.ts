@@ -5,6 +5,7 @@
 import { currentGpu, dispatcher } from '../src/gpu/engine.js';
 import { vgg16Architecture } from '../src/apps/vgg16.js';
 import { noGrad } from '../src/autograd/tape.js';
+import { tidy } from '../src/tensor/scope.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { WORKLOAD_SIZE, workloadBatch } from '../src/apps/workload.js';
 import { median } from './harness.js';
@@ -50,7 +51,8 @@ async function point(sweep: ScalingPoint['sweep'], batch: number, size: number, 
   pool.resetPeak();
   try {
     const t = await timeSeconds(repeat, async () => {
-      const y = noGrad(() => base.apply(x, { training: false }));
+      // tidy(): the layers' intermediate outputs are freed, as predict() frees them.
+      const y = tidy(() => noGrad(() => base.apply(x, { training: false })));
       await y.data();
       y.dispose();
     });

@@ -20,6 +20,7 @@ import { Adam } from '../../src/nn/optimizers/adam.js';
 import { RMSprop } from '../../src/nn/optimizers/rmsprop.js';
 import { trainOnBatch } from '../../src/nn/training.js';
 import { noGrad } from '../../src/autograd/tape.js';
+import { tidy } from '../../src/tensor/scope.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { median } from '../harness.js';
 import { smallConvnetFlops } from '../flops.js';
@@ -154,7 +155,8 @@ export async function ourFigures(job: PeerJob): Promise<OurFigures> {
   try {
     let digest: OutputDigest | undefined;
     const forward = await timeSeconds(repeat, async () => {
-      const f = noGrad(() => base.apply(x, { training: false }));
+      // tidy(): the layers' intermediate outputs are freed, as predict() frees them.
+      const f = tidy(() => noGrad(() => base.apply(x, { training: false })));
       digest = outputDigest((await f.data()) as Float32Array, [...f.shape]);
       f.dispose();
     });
