@@ -26,7 +26,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let b = r / OH;
   let base = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
   var best = x[base];
-  var at = {{U}}(0u);
+  {{AT_DECL}}
   for (var kh = 0u; kh < KH; kh++) {
     for (var kw = 0u; kw < KW; kw++) {
       if (kh + kw == 0u) {
@@ -35,7 +35,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       let v = x[base + (kh * W + kw) * CV];
       let gt = v > best;
       best = select(best, v, gt);
-      at = select(at, {{U}}(kh * KW + kw), gt);
+      {{AT_UPDATE}}
     }
   }
   y[i] = best;
