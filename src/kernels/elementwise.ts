@@ -25,17 +25,15 @@ function codes<N extends string>(names: readonly N[]): Record<N, number> {
   return Object.fromEntries(names.map((n, i) => [n, i])) as Record<N, number>;
 }
 
-function unaryRecord(op: UnaryName): UnaryRecord {
-  const r = UNARY_TABLE[op];
-  if (!r) throw new Error(`dawnflow: unknown unary op '${op}' (ops: ${UNARY_NAMES.join(', ')})`);
+/** The op's record; the op name may come from user code, so an unknown one names the known ops. */
+function record<N extends string, R>(kind: string, table: Record<N, R>, names: readonly N[], op: N): R {
+  const r = table[op];
+  if (!r) throw new Error(`dawnflow: unknown ${kind} op '${op}' (ops: ${names.join(', ')})`);
   return r;
 }
 
-function binaryRecord(op: BinaryName): BinaryRecord {
-  const r = BINARY_TABLE[op];
-  if (!r) throw new Error(`dawnflow: unknown binary op '${op}' (ops: ${BINARY_NAMES.join(', ')})`);
-  return r;
-}
+const unaryRecord = (op: UnaryName): UnaryRecord => record('unary', UNARY_TABLE, UNARY_NAMES, op);
+const binaryRecord = (op: BinaryName): BinaryRecord => record('binary', BINARY_TABLE, BINARY_NAMES, op);
 
 // --- unary ---------------------------------------------------------------------------------
 
