@@ -44,3 +44,23 @@ export function callActivation(a: ActivationName, o: { logits?: boolean }): Acti
 export function fusedPart(a: ActivationName): { fused: Activation; after: ActivationName | null } {
   return a === 'softmax' ? { fused: 'linear', after: 'softmax' } : { fused: a, after: null };
 }
+
+/** Runs a kernel with the part of this call's activation it fuses, then applies the rest. */
+export function withActivation(a: ActivationName, o: { logits?: boolean }, run: (fused: Activation) => Tensor): Tensor {
+  const { fused, after } = fusedPart(callActivation(a, o));
+  const y = run(fused);
+  return after ? applyActivation(y, after) : y;
+}
+
+/** Keras 2.3's config keys for a kernel and a zero-initialised bias, none regularised or constrained. */
+export function weightsConfig(kernelInitializer: typeof GLOROT_UNIFORM_CONFIG): Record<string, unknown> {
+  return {
+    kernel_initializer: kernelInitializer,
+    bias_initializer: ZEROS_CONFIG,
+    kernel_regularizer: null,
+    bias_regularizer: null,
+    activity_regularizer: null,
+    kernel_constraint: null,
+    bias_constraint: null,
+  };
+}

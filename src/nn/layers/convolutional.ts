@@ -7,13 +7,11 @@ import { zeros } from '../../ops/elementwise.js';
 import { initKernel, type KernelInitializer } from '../../tensor/init.js';
 import { Layer, type CallOptions, type KShape, type LayerArgs } from '../layer.js';
 import {
-  applyActivation,
-  callActivation,
   checkActivation,
-  fusedPart,
   GLOROT_UNIFORM_CONFIG,
   HE_UNIFORM_CONFIG,
-  ZEROS_CONFIG,
+  weightsConfig,
+  withActivation,
   type ActivationName,
 } from './activations.js';
 
@@ -96,9 +94,10 @@ export class Conv2D extends Layer {
 
   call(x: Tensor, o: CallOptions): Tensor {
     const b = this.useBias ? this.own[1].value : null;
-    const { fused, after } = fusedPart(callActivation(this.activation, o));
-    const y = conv2d(x, this.own[0].value, b, { strides: this.strides, padding: this.padding, activation: fused });
-    return after ? applyActivation(y, after) : y;
+    const { strides, padding } = this;
+    return withActivation(this.activation, o, (fused) =>
+      conv2d(x, this.own[0].value, b, { strides, padding, activation: fused }),
+    );
   }
 
   override getConfig(): Record<string, unknown> {
@@ -112,13 +111,7 @@ export class Conv2D extends Layer {
       dilation_rate: [1, 1],
       activation: this.activation,
       use_bias: this.useBias,
-      kernel_initializer: this.kernelInitializer === 'he_uniform' ? HE_UNIFORM_CONFIG : GLOROT_UNIFORM_CONFIG,
-      bias_initializer: ZEROS_CONFIG,
-      kernel_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
+      ...weightsConfig(this.kernelInitializer === 'he_uniform' ? HE_UNIFORM_CONFIG : GLOROT_UNIFORM_CONFIG),
     };
   }
 }

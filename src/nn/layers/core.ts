@@ -11,9 +11,9 @@ import {
   applyActivation,
   callActivation,
   checkActivation,
-  fusedPart,
   GLOROT_UNIFORM_CONFIG,
-  ZEROS_CONFIG,
+  weightsConfig,
+  withActivation,
   type ActivationName,
 } from './activations.js';
 
@@ -89,9 +89,8 @@ export class Dense extends Layer {
   }
 
   call(x: Tensor, o: CallOptions): Tensor {
-    const { fused, after } = fusedPart(callActivation(this.activation, o));
-    const y = dense(x, this.own[0].value, this.useBias ? this.own[1].value : null, fused);
-    return after ? applyActivation(y, after) : y;
+    const b = this.useBias ? this.own[1].value : null;
+    return withActivation(this.activation, o, (fused) => dense(x, this.own[0].value, b, fused));
   }
 
   override getConfig(): Record<string, unknown> {
@@ -100,13 +99,7 @@ export class Dense extends Layer {
       units: this.units,
       activation: this.activation,
       use_bias: this.useBias,
-      kernel_initializer: GLOROT_UNIFORM_CONFIG,
-      bias_initializer: ZEROS_CONFIG,
-      kernel_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
+      ...weightsConfig(GLOROT_UNIFORM_CONFIG),
     };
   }
 }
