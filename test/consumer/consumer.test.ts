@@ -27,6 +27,48 @@ test('a consumer project with skipLibCheck: false compiles against the built pac
   expect(typeErrors('test/consumer/tsconfig.json')).toBe('');
 }, 180_000);
 
+/** The text of a file from its first `import {` line on: what a doc's code block shows. */
+function exampleBody(file: string): string {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  return text.slice(text.indexOf('import {'));
+}
+
+/** Every ```ts block of a markdown file, each ending in a newline. */
+function tsBlocks(file: string): string[] {
+  const md = readFileSync(join(ROOT, file), 'utf8');
+  return [...md.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+}
+
+// The examples of docs/library.md and README.md are these type-checked files (the test above),
+// so a renamed option or export fails here instead of rotting in the docs.
+test('the examples in docs/library.md and README.md are the type-checked files', () => {
+  expect(tsBlocks('docs/library.md')).toContain(exampleBody('test/consumer/library_example.mts'));
+  expect(tsBlocks('README.md')).toContain(exampleBody('test/consumer/readme_example.mts'));
+});
+
+test('docs/library.md names every export of src/index.ts', () => {
+  const index = readFileSync(join(ROOT, 'src', 'index.ts'), 'utf8');
+  const md = readFileSync(join(ROOT, 'docs', 'library.md'), 'utf8');
+  const names: string[] = [];
+  for (const [, list] of index.matchAll(/export (?:type )?\{([^}]*)\}/g)) {
+    for (const item of list.split(',')) {
+      const name = item
+        .trim()
+        .replace(/^type /, '')
+        .split(' as ')
+        .at(-1)
+        ?.trim();
+      if (name) names.push(name);
+    }
+  }
+  for (const [, from] of index.matchAll(/export \* from '\.\/(.*)\.js'/g)) {
+    const src = readFileSync(join(ROOT, 'src', `${from}.ts`), 'utf8');
+    for (const [, name] of src.matchAll(/^export (?:const|function|type|class|interface) (\w+)/gm)) names.push(name);
+  }
+  expect(names.length).toBeGreaterThan(100);
+  expect(names.filter((n) => !md.includes(`\`${n}`))).toEqual([]);
+});
+
 test('@webgpu/types (WebGPU types for an older TypeScript) is a dependency', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   expect(pkg.dependencies['@webgpu/types']).toBeDefined();
