@@ -3,7 +3,7 @@
 // bench/RESULTS.md (--results FILE). `--from REPORT.json --results FILE` renders without a device.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import type { DeviceOptions } from '../gpu/device.js';
+import type { DeviceOptions, Gpu } from '../gpu/device.js';
 import { withEngine } from '../gpu/engine.js';
 import { dawnflowEnvironment } from '../util/settings.js';
 import { CATS_VS_DOGS_OUT, SMALL_DIR } from '../data/cats_vs_dogs_names.js';
@@ -101,6 +101,18 @@ export const BENCH_FLAGS: FlagSpec = {
   seed: { kind: 'index', help: '--suite learning: seed', default: LEARNING.seed },
 };
 
+/** What every report records before its results: the run, the environment and the adapter. */
+function reportHeader(command: string, gpu: Gpu): BenchReport {
+  return {
+    tool: 'dawnflow bench',
+    date: new Date().toISOString(),
+    command,
+    node: process.version,
+    env: dawnflowEnvironment(),
+    adapter: { info: { ...gpu.info }, features: gpu.features, limits: gpu.limits },
+  };
+}
+
 export async function bench(opts: DeviceOptions, flags: Record<string, unknown>): Promise<number> {
   const str = (k: string) => flags[k] as string | undefined;
   const num = (k: string) => flags[k] as number | undefined;
@@ -136,15 +148,7 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
       for (const n of kernelCaseNames(batch, num('size') ?? WORKLOAD_SIZE)) console.log(n);
       return 0;
     }
-    const report: BenchReport = {
-      tool: 'dawnflow bench',
-      date: new Date().toISOString(),
-      command,
-      node: process.version,
-      env: dawnflowEnvironment(),
-      adapter: { info: { ...gpu.info }, features: gpu.features, limits: gpu.limits },
-      load: { cores: cpus().length, start: loadavg() },
-    };
+    const report: BenchReport = { ...reportHeader(command, gpu), load: { cores: cpus().length, start: loadavg() } };
     const save = () => {
       // After every suite, so a long run that dies later keeps what it measured.
       report.load!.end = loadavg();
@@ -230,14 +234,7 @@ async function learning(opts: DeviceOptions, flags: Record<string, unknown>, com
   const resultsPath = (flags.results as string | undefined) ?? LEARNING.results;
   const dir = learningDir(resultsPath);
   return withEngine(opts, async (gpu) => {
-    const base: BenchReport = {
-      tool: 'dawnflow bench',
-      date: new Date().toISOString(),
-      command,
-      node: process.version,
-      env: dawnflowEnvironment(),
-      adapter: { info: { ...gpu.info }, features: gpu.features, limits: gpu.limits },
-    };
+    const base = reportHeader(command, gpu);
     const r = await runLearningBench({
       data,
       size,
