@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test, vi } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import { readKerasH5 } from '../../src/io/h5_read.js';
 import { useGpu } from '../helpers/gpu.js';
-import { makeImageFolder } from '../helpers/image_folder.js';
+import { makeSplitFolders } from '../helpers/image_folder.js';
 import { VGG16_WIDTHS, vgg16NotopLayers } from '../helpers/keras_fixtures.js';
 import { writeKerasH5 } from '../../src/io/h5_write.js';
 import type { H5Layer } from '../../src/io/h5_read.js';
@@ -17,12 +17,7 @@ useGpu();
 const dir = mkdtempSync(join(tmpdir(), 'dawnflow-approaches-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, 'data');
-for (const [split, seed] of [
-  ['train', 1],
-  ['validation', 2],
-  ['test', 3],
-] as const)
-  makeImageFolder(join(data, split), 2, seed);
+makeSplitFolders(data, 2);
 const weights = join(dir, 'vgg16_notop.h5');
 let fileLayers: H5Layer[] = [];
 
@@ -56,6 +51,9 @@ const SMALL = [
   '5',
 ];
 
+/** An approach's command on the tiny data and the generated weights file, at SMALL's settings. */
+const fromWeights = (command: string) => [command, '--data', data, '--weights', weights, ...SMALL];
+
 describe('the chapter commands on tiny data', () => {
   test('approach 1: features, then the dense head with RMSprop; history in the JSON', async () => {
     // Glorot-scaled kernels and small biases keep activations sane through 13 layers, so the
@@ -69,12 +67,7 @@ describe('the chapter commands on tiny data', () => {
     }
     await writeKerasH5(weights, fileLayers, { legacyLayout: true });
     const r = await cli([
-      'feature-extraction',
-      '--data',
-      data,
-      '--weights',
-      weights,
-      ...SMALL,
+      ...fromWeights('feature-extraction'),
       '--features',
       join(dir, 'features'),
       '--save',
@@ -93,12 +86,7 @@ describe('the chapter commands on tiny data', () => {
     expect(res.settings.lr).toBe(2e-5);
     // A second run reuses the saved features instead of running the conv base again.
     const again = await cli([
-      'feature-extraction',
-      '--data',
-      data,
-      '--weights',
-      weights,
-      ...SMALL,
+      ...fromWeights('feature-extraction'),
       '--epochs',
       '1',
       '--features',
@@ -109,12 +97,7 @@ describe('the chapter commands on tiny data', () => {
 
   test('approach 2: frozen base (30 -> 4 trainable weights), base weights untouched in the saved file', async () => {
     const r = await cli([
-      'transfer',
-      '--data',
-      data,
-      '--weights',
-      weights,
-      ...SMALL,
+      ...fromWeights('transfer'),
       '--steps-per-epoch',
       '2',
       '--validation-steps',

@@ -7,33 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, test } from 'vitest';
-import { makeImageFolder } from '../helpers/image_folder.js';
+import { quickChapterArgs } from '../helpers/chapter_args.js';
+import { makeSplitFolders } from '../helpers/image_folder.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dawnflow-chapter-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, 'data');
-for (const [split, seed] of [
-  ['train', 1],
-  ['validation', 2],
-  ['test', 3],
-] as const)
-  makeImageFolder(join(data, split), 3, seed);
+makeSplitFolders(data, 3);
 const out = join(dir, 'run');
 const ARGS = [
   'bin/dawnflow.js',
-  'chapter',
-  '--data',
-  data,
-  '--weights',
-  'random',
-  '--out',
-  out,
-  '--quick',
-  '--target-size',
-  '32',
-  '--limit',
-  '6',
+  ...quickChapterArgs(data, out, 6),
   '--fe-epochs',
   '4',
   '--tr-epochs',

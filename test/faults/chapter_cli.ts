@@ -5,21 +5,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeImageFolder } from '../helpers/image_folder.js';
+import { quickChapterArgs } from '../helpers/chapter_args.js';
+import { makeSplitFolders } from '../helpers/image_folder.js';
 import { readKerasH5, type KerasWeightsFile } from '../../src/io/h5_read.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** train/, validation/ and test/ of 3 + 3 small PNGs each under `dir`. */
 export function makeChapterData(dir: string): string {
-  for (const [split, seed] of [
-    ['train', 1],
-    ['validation', 2],
-    ['test', 3],
-  ] as const) {
-    makeImageFolder(join(dir, split), 3, seed);
-  }
-  return dir;
+  return makeSplitFolders(dir, 3);
 }
 
 /** Epochs and steps of the tiny run; the flags below are built from them. */
@@ -32,18 +26,7 @@ export const TINY = {
 export function chapterArgs(data: string, out: string, extra: string[] = []): string[] {
   return [
     'bin/dawnflow.js',
-    'chapter',
-    '--data',
-    data,
-    '--weights',
-    'random',
-    '--out',
-    out,
-    '--quick',
-    '--target-size',
-    '32',
-    '--limit',
-    '2',
+    ...quickChapterArgs(data, out, 2),
     '--seed',
     '3',
     '--fe-epochs',

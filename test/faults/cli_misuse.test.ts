@@ -30,7 +30,8 @@ import { Sequential } from '../../src/nn/container.js';
 import { Conv2D } from '../../src/nn/layers/convolutional.js';
 import { Dense, Flatten } from '../../src/nn/layers/core.js';
 import { useGpu } from '../helpers/gpu.js';
-import { makeImageFolder } from '../helpers/image_folder.js';
+import { quickChapterArgs } from '../helpers/chapter_args.js';
+import { makeImageFolder, makeSplitFolders } from '../helpers/image_folder.js';
 
 useGpu();
 
@@ -40,13 +41,7 @@ let data = '';
 beforeAll(() => {
   dir = fs.mkdtempSync(join(os.tmpdir(), 'dawnflow-misuse-'));
   data = join(dir, 'data');
-  for (const [split, seed] of [
-    ['train', 1],
-    ['validation', 2],
-    ['test', 3],
-  ] as const) {
-    makeImageFolder(join(data, split), 2, seed);
-  }
+  makeSplitFolders(data, 2);
   fs.writeFileSync(join(dir, 'blocker'), 'a regular file where a folder is expected\n');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -250,20 +245,7 @@ describe('outputs that cannot be written', () => {
 // ---------------------------------------------------------------- a run folder of other settings
 
 describe('a run folder holding a run with other settings', () => {
-  const args = (out: string) => [
-    'chapter',
-    '--data',
-    data,
-    '--weights',
-    'random',
-    '--out',
-    out,
-    '--quick',
-    '--target-size',
-    '32',
-    '--limit',
-    '2',
-  ];
+  const args = (out: string) => quickChapterArgs(data, out, 2);
 
   test('is refused in one line before anything is printed or written', async () => {
     const out = join(dir, 'run');

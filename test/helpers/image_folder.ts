@@ -20,3 +20,10 @@ export function makeImageFolder(root: string, perClass: number, seed = 1): strin
   }
   return files;
 }
+
+/** The chapter's data layout under `dir`: train/, validation/ and test/ folders, each seeded apart. */
+export function makeSplitFolders(dir: string, perClass: number): string {
+  const splits = { train: 1, validation: 2, test: 3 };
+  for (const [split, seed] of Object.entries(splits)) makeImageFolder(join(dir, split), perClass, seed);
+  return dir;
+}
