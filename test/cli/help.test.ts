@@ -7,27 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { kindOf } from '../../src/cli/args.js';
 import { COMMANDS } from '../../src/cli/commands.js';
-import { run } from '../../src/cli/main.js';
 import { didYouMean, editDistance } from '../../src/cli/suggest.js';
+import { cli } from '../helpers/cli.js';
 
+// cli() runs in this process; nothing here opens a device.
 const BIN = fileURLToPath(new URL('../../bin/dawnflow.js', import.meta.url));
-
-/** Runs the CLI in this process; nothing here opens a device. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const code = await run(args);
-    const text = (s: typeof log) => s.mock.calls.map((c) => c.join(' ')).join('\n');
-    return { code, out: text(log), err: text(error) };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 describe('help', () => {
   test('every flag of every command is declared with a one-line description', () => {

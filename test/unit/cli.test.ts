@@ -3,28 +3,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test, vi } from 'vitest';
-import { run } from '../../src/cli/main.js';
+import { afterAll, describe, expect, test } from 'vitest';
 import { resetNames } from '../../src/nn/naming.js';
+import { cli } from '../helpers/cli.js';
 import { useGpu } from '../helpers/gpu.js';
 import { SMALL_VGG16_WIDTHS, VGG16_WIDTHS, writeLegacyVgg16Notop } from '../helpers/keras_fixtures.js';
 
 useGpu();
 const dir = mkdtempSync(join(tmpdir(), 'dawnflow-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const code = await run(args);
-    const text = (s: typeof log) => s.mock.calls.map((c) => c.join(' ')).join('\n');
-    return { code, out: text(log), err: text(error) };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 describe('dawnflow summary', () => {
   test('vgg16 at the chapter size and with the top', async () => {
