@@ -17,11 +17,10 @@ import {
   texturePrecision,
 } from '../../src/kernels/plan_context.js';
 import { mul } from '../../src/ops/elementwise.js';
-import type { Activation } from '../../src/kernels/activation.js';
 import type { TexturePrecision } from '../../src/gpu/texture_precision.js';
 import { sum } from '../../src/ops/reduce.js';
 import { tidy } from '../../src/tensor/scope.js';
-import type { Padding } from '../../src/tensor/shape.js';
+import type { ConvCase } from '../helpers/conv_case.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { openGpu } from '../helpers/gpu.js';
 import { mulberry32 } from '../helpers/random.js';
@@ -240,15 +239,7 @@ const fmt = (s: Stats) =>
   `of the rms output), max rel ${s.maxRel.toExponential(2)}, budget used ${(100 * s.budget).toFixed(0)}%`;
 const square = (a: Float64Array) => a.map((v) => v * v);
 
-interface Case {
-  x: [number, number, number, number];
-  k: [number, number];
-  co: number;
-  s: [number, number];
-  pad: Padding;
-  act: Activation;
-}
-const CASES: Case[] = [
+const CASES: ConvCase[] = [
   { x: [1, 37, 37, 64], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'linear' },
   { x: [2, 9, 9, 256], k: [3, 3], co: 256, s: [1, 1], pad: 'same', act: 'linear' },
   { x: [3, 9, 7, 8], k: [2, 3], co: 12, s: [2, 1], pad: 'valid', act: 'linear' },
@@ -276,7 +267,7 @@ const WINO_CASES = CASES.filter((c) => c.k[0] === 3 && c.k[1] === 3 && c.s[0] ==
 const NAME = '$variant x=$x k=$k co=$co s=$s $pad $act';
 
 describe.skipIf(!HALF)(skipNote('f16 staging vs float64, next to f32 staging', HALF, NO_HALF), () => {
-  const run = async (c: Case & { variant: 'sg' | 'wino' }) => {
+  const run = async (c: ConvCase & { variant: 'sg' | 'wino' }) => {
     setConvVariant(c.variant);
     const [kh, kw] = c.k;
     const ci = c.x[3];

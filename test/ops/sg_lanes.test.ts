@@ -15,8 +15,7 @@ import { emulatedShare, SG_LANE_COUNTS, type SgLanes } from '../../src/kernels/s
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
-import type { Activation } from '../../src/kernels/activation.js';
-import type { Padding } from '../../src/tensor/shape.js';
+import type { ConvCase } from '../helpers/conv_case.js';
 import { tidy } from '../../src/tensor/scope.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/allclose.js';
@@ -37,18 +36,9 @@ const NO_OWN = gpu.features.includes('subgroups')
   ? `adapter subgroup size is ${MIN === MAX ? MIN : `${MIN}-${MAX}`}`
   : 'adapter has no subgroups';
 
-interface Case {
-  x: [number, number, number, number];
-  k: [number, number];
-  co: number;
-  s: [number, number];
-  pad: Padding;
-  act: Activation;
-}
-
 // Rows (pixels, tiles) and CO/4 not multiples of any L; a stride, a non-square kernel, RGB
 // (padded channels), a 1x1 kernel and a 19x21x64 layer (several 64-row blocks, long sums).
-const CASES: Case[] = [
+const CASES: ConvCase[] = [
   { x: [2, 7, 7, 8], k: [3, 3], co: 12, s: [1, 1], pad: 'same', act: 'relu' },
   { x: [1, 9, 9, 16], k: [3, 3], co: 20, s: [2, 2], pad: 'same', act: 'linear' },
   { x: [3, 9, 7, 8], k: [2, 3], co: 4, s: [2, 1], pad: 'valid', act: 'sigmoid' },
@@ -64,7 +54,7 @@ interface Run {
 }
 
 /** Forward and gradients of `c` on the given inputs, with the variant and share in force. */
-async function run(c: Case, x: Tensor, w: Tensor, b: Tensor, r: Tensor): Promise<Run> {
+async function run(c: ConvCase, x: Tensor, w: Tensor, b: Tensor, r: Tensor): Promise<Run> {
   for (const t of [x, w, b]) {
     t.grad?.dispose();
     t.grad = null;
@@ -81,7 +71,7 @@ async function run(c: Case, x: Tensor, w: Tensor, b: Tensor, r: Tensor): Promise
 }
 
 /** The sg (or wino) kernels really ran with the emulated share of L lanes. */
-function expectEmulated(c: Case, variant: ConvVariant, lanes: SgLanes): void {
+function expectEmulated(c: ConvCase, variant: ConvVariant, lanes: SgLanes): void {
   const g = conv2dGeometry(c.x, [...c.k, c.x[3], c.co], { strides: c.s, padding: c.pad });
   const fwd = convPlan('forward', g);
   expect(fwd.variant === 'gemm' ? null : fwd.share).toEqual(emulatedShare(lanes));
@@ -91,7 +81,7 @@ function expectEmulated(c: Case, variant: ConvVariant, lanes: SgLanes): void {
   expect(dispatcher().counts.get('conv2d_backward_weight_sg')).toBe(1);
 }
 
-async function checkLanes(c: Case, variant: ConvVariant, lanes: SgLanes): Promise<void> {
+async function checkLanes(c: ConvCase, variant: ConvVariant, lanes: SgLanes): Promise<void> {
   const [kh, kw] = c.k;
   const ci = c.x[3];
   const x = randomPair(c.x);
