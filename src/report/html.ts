@@ -67,8 +67,13 @@ function header(r: ChapterResults): string {
   return (
     '<header><h1>Using a pretrained convnet: cats vs dogs with VGG16</h1>' +
     `<p class="sub">DLwP 5.3 on dawnflow · started ${escapeHtml(r.startedAt)} · ${state}` +
-    `${r.quick ? ' · <span class="badge running">quick preset</span>' : ''}</p></header>`
+    `${r.quick ? ` · <span class="badge running">${escapeHtml(presetName(r))} preset</span>` : ''}</p></header>`
   );
+}
+
+/** 'quick' or 'demo' (a run without the preset record, from before it existed, says quick). */
+function presetName(r: ChapterResults): string {
+  return r.preset?.name ?? 'quick';
 }
 
 /** The run's notes plus the warnings its facts imply, unless a note already says them. */
@@ -81,7 +86,7 @@ export function reportNotes(r: ChapterResults): string[] {
   if (r.data.synthetic && !says('synthetic')) {
     out.push('synthetic data: the images are generated, not the Kaggle cats and dogs');
   }
-  if (r.quick && !says('quick')) out.push('quick preset: fewer epochs and steps than the book');
+  if (r.quick && !says('preset')) out.push(`${presetName(r)} preset: fewer epochs and steps than the book`);
   if (r.adapter.software && !says('software')) {
     out.push('software adapter: the GPU is emulated on the CPU, so timings are not representative');
   }

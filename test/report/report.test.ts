@@ -9,7 +9,7 @@ import { PNG } from 'pngjs';
 import { afterAll, describe, expect, test } from 'vitest';
 import { xScale, yScale } from '../../src/report/axes.js';
 import { escapeHtml } from '../../src/report/escape.js';
-import { placeholderDataUri, renderReport, thumbnailDataUri } from '../../src/report/html.js';
+import { placeholderDataUri, renderReport, reportNotes, thumbnailDataUri } from '../../src/report/html.js';
 import { plotCurvesSvg } from '../../src/report/plot_svg.js';
 import { svgToPng } from '../../src/report/svg_png.js';
 import type { ChapterResults } from '../../src/report/results.js';
@@ -157,6 +157,14 @@ describe('writeReport', () => {
     for (const m of html.matchAll(/\ssrc="([^"]*)"/g)) expect(m[1]).toMatch(/^data:image\//);
     const urls = [...html.matchAll(/https?:\/\/[^\s"']+/g)].map((m) => m[0]);
     expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg']));
+  });
+
+  test('the header and the notes name the preset the run used', () => {
+    const demo = { ...sample(), notes: [], preset: { name: 'demo', changes: [] } };
+    const header = renderReport(demo, []).split('</header>')[0];
+    expect(header).toContain('demo preset</span>');
+    expect(reportNotes(demo)).toContain('demo preset: fewer epochs and steps than the book');
+    expect(reportNotes(demo).join(' ')).not.toContain('quick');
   });
 
   test('notes, test accuracy, two SVG plots per approach with history, and the comparison', () => {
