@@ -52,7 +52,7 @@ export const SETTINGS = {
     format: 'NAME',
     unset: "Dawn's default adapter",
     description: 'Substring of the adapter name to run on (as --adapter, which wins)',
-    readers: ['src/gpu/device.ts'],
+    readers: ['src/gpu/device.ts', 'src/cli/summary.ts'],
   },
   DAWNFLOW_BACKEND: {
     kind: 'choice',
@@ -60,7 +60,7 @@ export const SETTINGS = {
     default: null,
     unset: "Dawn's default backend",
     description: 'The Dawn backend to run on (as --backend, which wins)',
-    readers: ['src/gpu/device.ts', 'src/cli/info.ts'],
+    readers: ['src/gpu/device.ts', 'src/cli/info.ts', 'src/cli/summary.ts'],
   },
   DAWNFLOW_CONV: {
     kind: 'choice',
