@@ -1,22 +1,12 @@
 // The types shared by the conv kernels, the kernel planner that picks among them (plan.ts) and
 // the autotuner's cache (tuning.ts).
 import { u32Uniforms } from '../gpu/program.js';
+import type { WindowGeometry } from './window_geometry.js';
 
 /** Geometry of one convolution: x [batch,H,W,CI], w [KH,KW,CI,CO], y [batch,OH,OW,CO]. */
-export interface ConvGeometry {
-  batch: number;
-  H: number;
-  W: number;
+export interface ConvGeometry extends WindowGeometry {
   CI: number;
-  OH: number;
-  OW: number;
   CO: number;
-  KH: number;
-  KW: number;
-  SH: number;
-  SW: number;
-  PT: number;
-  PL: number;
 }
 
 /** The geometry as the conv shaders' uniform structs declare it, after any kernel's own fields. */
