@@ -60,6 +60,8 @@ function ceilingsOf(r: BenchReport): Partial<Ceilings> | undefined {
   return r.ceilings ?? r.kernels?.ceilings;
 }
 
+/** Text safe inside a table cell. */
+const cell = (s: string): string => s.replace(/\|/g, '\\|');
 const loads = (v: number[]) => v.map((x) => x.toFixed(2)).join(' / ');
 
 /** The ceilings' one paragraph (each is the best sample of its measurement). */
@@ -187,7 +189,8 @@ function peers(r: BenchReport, p: PeersReport): string {
         : '') +
       `. GFLOP/s are direct-convolution-equivalent; "of FMA peak" is of the FMA ceiling measured on the adapter (${f(fma, 1)} GFLOP/s), which for lavapipe is these same CPU cores. ` +
       'A share above 100% means the system gets more from the hardware than a WebGPU shader can on this adapter: ' +
-      "native CPU code uses the CPU's fused multiply-add, which lavapipe compiles as a multiply and an add " +
+      "native CPU code can use the CPU's full vector width and its fused multiply-add, where lavapipe compiles shaders " +
+      'for the vector width its device name gives (e.g. 256 bits) and an fma as a multiply and an add ' +
       '(and direct-equivalent GFLOP/s credit any algorithm that does fewer multiplies). "dawnflow / peer" above 1 means dawnflow is faster.',
     '',
     '| system | workload | status | median s/batch | images/s | GFLOP/s | of FMA peak | warm-up s | dawnflow / peer | forward check |',
@@ -203,7 +206,7 @@ function peers(r: BenchReport, p: PeersReport): string {
     const share = x.ofFmaPeak ?? (fma && x.gflops ? x.gflops / fma : undefined);
     lines.push(
       `| ${name} | ${w} | ran | ${f(x.medianS, 3)} | ${f(x.imagesPerSec, 3)} | ${f(x.gflops)} | ${pct(share)} | ${f(x.warmupS, 1)} | ` +
-        `${x.oursOverPeer === undefined ? '-' : `${f(x.oursOverPeer)}x`} | ${x.validation ?? (x.system === 'dawnflow' && x.workload === 'forward' ? 'the reference' : '-')} |`,
+        `${x.oursOverPeer === undefined ? '-' : `${f(x.oursOverPeer)}x`} | ${cell(x.validation ?? (x.system === 'dawnflow' && x.workload === 'forward' ? 'the reference' : '-'))} |`,
     );
   }
   const notes = p.rows.flatMap((x) => (x.notes ?? []).map((n) => `${x.system}: ${n}`));

@@ -98,7 +98,7 @@ export async function runScaling(
     log(
       p.error
         ? `  ${sweep} batch ${batch} size ${size}: FAILED ${p.error}`
-        : `  ${sweep.padEnd(5)} batch ${String(batch).padStart(2)} size ${String(size).padStart(3)}: ` +
+        : `  ${sweep} sweep: batch ${String(batch).padStart(2)} size ${String(size).padStart(3)}: ` +
             `${p.imagesPerSec.toFixed(3).padStart(8)} images/s ${p.gflops.toFixed(2).padStart(7)} GFLOP/s ` +
             `peak ${(p.peakBytes / 2 ** 20).toFixed(0)} MiB`,
     );

@@ -100,7 +100,7 @@ export function compareDigests(ours: OutputDigest, peer: OutputDigest): { ok: bo
   const same = rel <= 1e-2;
   return {
     ok: true,
-    summary: `${same ? 'matches' : 'DIFFERS from'} dawnflow: max |d| ${rel.toExponential(1)} of the largest of ${ours.samples.length} sampled outputs`,
+    summary: `${same ? 'matches' : 'DIFFERS from'} dawnflow: max abs diff ${rel.toExponential(1)} of the largest of ${ours.samples.length} sampled outputs`,
   };
 }
 

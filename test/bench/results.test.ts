@@ -162,7 +162,7 @@ describe('RESULTS.md with the ceilings', () => {
       '| dawnflow this tree | forward | ran | 2.000 | 2.000 | 28.00 | 35.0% | 3.0 | - | the reference |',
     );
     expect(s.peers).toContain(
-      '| ort-cpu 1.30.0 | forward | ran | 1.000 | 4.000 | 56.00 | 70.0% | 1.0 | 0.50x | matches dawnflow: max |d| 1e-6 |',
+      '| ort-cpu 1.30.0 | forward | ran | 1.000 | 4.000 | 56.00 | 70.0% | 1.0 | 0.50x | matches dawnflow: max \\|d\\| 1e-6 |',
     );
     expect(s.peers).toContain(
       '| torch-cpu | small convnet step | **skipped**: no PyTorch: python3 cannot import torch |',
