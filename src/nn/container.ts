@@ -2,6 +2,8 @@
 // the input); Model is a linear functional model whose `layers` start with its InputLayer (what
 // keras.applications.VGG16 returns). Either can be used as a layer inside another model.
 import { dispatcher } from '../gpu/engine.js';
+import { isGradEnabled } from '../autograd/tape.js';
+import { tidy } from '../tensor/scope.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { Tensor as TensorClass, type Tensor } from '../tensor/tensor.js';
 import { Layer, type CallOptions, type KShape, type LayerArgs, type Variable } from './layer.js';
@@ -66,9 +68,14 @@ export abstract class Container extends Layer {
   call(x: Tensor, o: CallOptions): Tensor {
     // Only the last layer may be asked for logits (CallOptions.logits).
     const inner = { training: o.training };
-    let y = x;
-    this.stack.forEach((l, i) => (y = l.apply(y, i === this.stack.length - 1 ? o : inner)));
-    return y;
+    const run = (): Tensor => {
+      let y = x;
+      this.stack.forEach((l, i) => (y = l.apply(y, i === this.stack.length - 1 ? o : inner)));
+      return y;
+    };
+    // With no tape recording, nothing will read the layers' outputs but the last one's: free
+    // them as the model returns, or every inference call leaks one tensor per layer.
+    return isGradEnabled() ? run() : tidy(run);
   }
 
   /** Inference on a batch (dropout off). */

@@ -6,6 +6,7 @@ import { Conv2D } from '../../src/nn/layers/convolutional.js';
 import { Dense, Flatten } from '../../src/nn/layers/core.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { memory } from '../../src/gpu/engine.js';
+import { noGrad } from '../../src/autograd/tape.js';
 import { useGpu } from '../helpers/gpu.js';
 
 useGpu();
@@ -28,5 +29,24 @@ test('predict leaves no intermediate tensors behind', async () => {
     expect(memory().bytesInUse).toBe(before);
   }
   x.dispose();
+  m.dispose();
+});
+
+test('apply under noGrad keeps only the output, as in Keras inference', async () => {
+  const m = new Sequential();
+  m.add(new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 3] }));
+  m.add(new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu' }));
+  m.add(new Flatten());
+  const x = Tensor.fromArray(
+    new Float32Array(2 * 8 * 8 * 3).map((_, i) => (i % 5) / 5),
+    [2, 8, 8, 3],
+  );
+  m.apply(x).dispose(); // builds the layers: their weights are not intermediates
+  const before = memory().bytesInUse;
+  const y = noGrad(() => m.apply(x, { training: false }));
+  expect(memory().bytesInUse - before).toBe(y.size * 4);
+  const withTape = m.apply(x, { training: false });
+  expect(await withTape.data()).toEqual(await y.data());
+  for (const t of [x, y, withTape]) t.dispose();
   m.dispose();
 });
