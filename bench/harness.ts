@@ -164,25 +164,28 @@ function gpuTimer(): GpuTimer {
   return timer;
 }
 
-/** Validates, warms up, then times one case. Never throws: a failure is the result's `error`. */
-export async function timeCase(c: BenchCase, o: TimingOptions): Promise<BenchResult> {
-  const useTs = o.timestamps && GpuTimer.available();
-  const base: BenchResult = {
+/** A result before any timing: no samples, every figure NaN. */
+export function emptyResult(
+  c: Pick<BenchResult, 'name' | 'group' | 'shape' | 'flops' | 'bytes'>,
+  timing: BenchResult['timing'],
+): BenchResult {
+  const none = { medianMs: NaN, minMs: NaN, gflops: NaN, gbps: NaN, inner: 0, samples: [], wallSamples: [] };
+  return {
     name: c.name,
     group: c.group,
     shape: c.shape,
     validated: '',
-    timing: useTs ? 'gpu-timestamps' : 'wall',
-    medianMs: NaN,
-    minMs: NaN,
-    gflops: NaN,
-    gbps: NaN,
-    inner: 0,
-    samples: [],
-    wallSamples: [],
+    timing,
+    ...none,
     flops: c.flops,
     bytes: c.bytes,
   };
+}
+
+/** Validates, warms up, then times one case. Never throws: a failure is the result's `error`. */
+export async function timeCase(c: BenchCase, o: TimingOptions): Promise<BenchResult> {
+  const useTs = o.timestamps && GpuTimer.available();
+  const base = emptyResult(c, useTs ? 'gpu-timestamps' : 'wall');
   const d = dispatcher();
   try {
     base.validated = await c.validate();

@@ -4,6 +4,7 @@
 // The workload of src/apps/workload.ts (or --batch, --size); --filter REGEX picks cases by name.
 import { currentGpu, dispatcher } from '../src/gpu/engine.js';
 import {
+  emptyResult,
   GpuTimer,
   timeCase,
   type BenchCase,
@@ -71,23 +72,8 @@ async function runOne(f: CaseFactory, timing: TimingOptions, method: string): Pr
   try {
     c = f.make();
   } catch (e) {
-    return {
-      name: f.name,
-      group: '',
-      shape: '',
-      validated: '',
-      timing: method,
-      medianMs: NaN,
-      minMs: NaN,
-      gflops: NaN,
-      gbps: NaN,
-      inner: 0,
-      samples: [],
-      wallSamples: [],
-      flops: 0,
-      bytes: 0,
-      error: `setup: ${(e as Error).message}`,
-    };
+    const none = { name: f.name, group: '', shape: '', flops: 0, bytes: 0 };
+    return { ...emptyResult(none, method), error: `setup: ${(e as Error).message}` };
   }
   const r = await timeCase(c, timing);
   try {

@@ -26,7 +26,7 @@ import { Rng } from '../../src/tensor/random.js';
 import { seeded } from '../peers/spec.js';
 import { directConvFlops } from '../flops.js';
 import type { BenchCase, CaseFactory } from '../harness.js';
-import { checkSamples, readAndDispose, sampleIndices, SAMPLES, type Want } from './validate.js';
+import { checkSamples, readAndDispose, sampledRun, sampleIndices, SAMPLES, type Want } from './validate.js';
 import { poolCases } from './pool.js';
 import { elementwiseCases } from './elementwise.js';
 
@@ -68,35 +68,31 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
       const [x, w, b] = [Tensor.fromArray(xh, xs), Tensor.fromArray(wh, ws), Tensor.fromArray(bh, [co])];
       const fwd = () => noGrad(() => conv2d(x, w, b, { padding: 'same', activation: 'relu' }));
       return {
-        run: () => fwd().dispose(),
-        validate: async () => {
-          const got = await readAndDispose(fwd());
-          return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
-            const c = i % co;
-            const p = (i - c) / co;
-            const ow = p % g.OW;
-            const oh = ((p - ow) / g.OW) % g.OH;
-            const n = Math.floor(p / (g.OW * g.OH));
-            let acc = bh[c];
-            let abs = Math.abs(bh[c]);
-            for (let kh = 0; kh < 3; kh++) {
-              const ih = oh + kh - g.PT;
-              if (ih < 0 || ih >= hw) continue;
-              for (let kw = 0; kw < 3; kw++) {
-                const iw = ow + kw - g.PL;
-                if (iw < 0 || iw >= hw) continue;
-                const xb = ((n * hw + ih) * hw + iw) * ci;
-                const wb = (kh * 3 + kw) * ci * co + c;
-                for (let k = 0; k < ci; k++) {
-                  const t = xh[xb + k] * wh[wb + k * co];
-                  acc += t;
-                  abs += Math.abs(t);
-                }
+        ...sampledRun(fwd, seed, (i) => {
+          const c = i % co;
+          const p = (i - c) / co;
+          const ow = p % g.OW;
+          const oh = ((p - ow) / g.OW) % g.OH;
+          const n = Math.floor(p / (g.OW * g.OH));
+          let acc = bh[c];
+          let abs = Math.abs(bh[c]);
+          for (let kh = 0; kh < 3; kh++) {
+            const ih = oh + kh - g.PT;
+            if (ih < 0 || ih >= hw) continue;
+            for (let kw = 0; kw < 3; kw++) {
+              const iw = ow + kw - g.PL;
+              if (iw < 0 || iw >= hw) continue;
+              const xb = ((n * hw + ih) * hw + iw) * ci;
+              const wb = (kh * 3 + kw) * ci * co + c;
+              for (let k = 0; k < ci; k++) {
+                const t = xh[xb + k] * wh[wb + k * co];
+                acc += t;
+                abs += Math.abs(t);
               }
             }
-            return { value: Math.max(0, acc), absSum: abs };
-          });
-        },
+          }
+          return { value: Math.max(0, acc), absSum: abs };
+        }),
         dispose: () => {
           x.dispose();
           w.dispose();
@@ -110,10 +106,10 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
       const dyh = seeded(batch * hw * hw * co, seed + 5);
       const [w, dy] = [Tensor.fromArray(wh, ws), Tensor.fromArray(dyh, [batch, hw, hw, co])];
       return {
-        run: () => conv2dBackwardInput(dy, w, g).dispose(),
-        validate: async () => {
-          const got = await readAndDispose(conv2dBackwardInput(dy, w, g));
-          return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
+        ...sampledRun(
+          () => conv2dBackwardInput(dy, w, g),
+          seed,
+          (i) => {
             const c = i % ci;
             const p = (i - c) / ci;
             const iw = p % hw;
@@ -137,8 +133,8 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
               }
             }
             return { value: acc, absSum: abs };
-          });
-        },
+          },
+        ),
         dispose: () => {
           w.dispose();
           dy.dispose();
@@ -151,10 +147,10 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
       const dyh = seeded(batch * hw * hw * co, seed + 7);
       const [x, dy] = [Tensor.fromArray(xh, xs), Tensor.fromArray(dyh, [batch, hw, hw, co])];
       return {
-        run: () => conv2dBackwardWeight(x, dy, g).dispose(),
-        validate: async () => {
-          const got = await readAndDispose(conv2dBackwardWeight(x, dy, g));
-          return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
+        ...sampledRun(
+          () => conv2dBackwardWeight(x, dy, g),
+          seed,
+          (i) => {
             const c = i % co;
             const k = ((i - c) / co) % ci;
             const kw = Math.floor(i / (co * ci)) % 3;
@@ -175,8 +171,8 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
               }
             }
             return { value: acc, absSum: abs };
-          });
-        },
+          },
+        ),
         dispose: () => {
           x.dispose();
           dy.dispose();
@@ -222,21 +218,17 @@ export function denseCases(batch: number, k: number, n: number, seed: number): C
           shape: `${batch}x${k} . ${k}x${n} + b, relu`,
           flops,
           bytes,
-          run: () => fwd().dispose(),
-          validate: async () => {
-            const got = await readAndDispose(fwd());
-            return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
-              const r = Math.floor(i / n);
-              const cc = i % n;
-              const w0 = dot(
-                k,
-                (j) => xh[r * k + j],
-                (j) => wh[j * n + cc],
-                bh[cc],
-              );
-              return { value: Math.max(0, w0.value), absSum: w0.absSum };
-            });
-          },
+          ...sampledRun(fwd, seed, (i) => {
+            const r = Math.floor(i / n);
+            const cc = i % n;
+            const w0 = dot(
+              k,
+              (j) => xh[r * k + j],
+              (j) => wh[j * n + cc],
+              bh[cc],
+            );
+            return { value: Math.max(0, w0.value), absSum: w0.absSum };
+          }),
           dispose: () => {
             x.dispose();
             w.dispose();
@@ -257,19 +249,15 @@ export function denseCases(batch: number, k: number, n: number, seed: number): C
           shape: `dZ ${batch}x${n} . W^T ${n}x${k}`,
           flops,
           bytes,
-          run: () => go().dispose(),
-          validate: async () => {
-            const got = await readAndDispose(go());
-            return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
-              const r = Math.floor(i / k);
-              const cc = i % k;
-              return dot(
-                n,
-                (j) => dzh[r * n + j],
-                (j) => wh[cc * n + j],
-              );
-            });
-          },
+          ...sampledRun(go, seed, (i) => {
+            const r = Math.floor(i / k);
+            const cc = i % k;
+            return dot(
+              n,
+              (j) => dzh[r * n + j],
+              (j) => wh[cc * n + j],
+            );
+          }),
           dispose: () => {
             w.dispose();
             dz.dispose();
@@ -289,19 +277,15 @@ export function denseCases(batch: number, k: number, n: number, seed: number): C
           shape: `X^T ${k}x${batch} . dZ ${batch}x${n}`,
           flops,
           bytes,
-          run: () => go().dispose(),
-          validate: async () => {
-            const got = await readAndDispose(go());
-            return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
-              const r = Math.floor(i / n);
-              const cc = i % n;
-              return dot(
-                batch,
-                (j) => xh[j * k + r],
-                (j) => dzh[j * n + cc],
-              );
-            });
-          },
+          ...sampledRun(go, seed, (i) => {
+            const r = Math.floor(i / n);
+            const cc = i % n;
+            return dot(
+              batch,
+              (j) => xh[j * k + r],
+              (j) => dzh[j * n + cc],
+            );
+          }),
           dispose: () => {
             x.dispose();
             dz.dispose();
@@ -496,22 +480,18 @@ export function matmulCeilingCase(n: number, seed: number): BenchCase {
     shape: `${n}x${n} . ${n}x${n}`,
     flops: 2 * n * n * n,
     bytes: 12 * n * n,
-    run: () => go().dispose(),
-    validate: async () => {
-      const got = await readAndDispose(go());
-      return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
-        const r = Math.floor(i / n);
-        const c = i % n;
-        let acc = 0;
-        let abs = 0;
-        for (let k = 0; k < n; k++) {
-          const t = ah[r * n + k] * bh[k * n + c];
-          acc += t;
-          abs += Math.abs(t);
-        }
-        return { value: acc, absSum: abs };
-      });
-    },
+    ...sampledRun(go, seed, (i) => {
+      const r = Math.floor(i / n);
+      const c = i % n;
+      let acc = 0;
+      let abs = 0;
+      for (let k = 0; k < n; k++) {
+        const t = ah[r * n + k] * bh[k * n + c];
+        acc += t;
+        abs += Math.abs(t);
+      }
+      return { value: acc, absSum: abs };
+    }),
     dispose: () => {
       a.dispose();
       b.dispose();

@@ -13,7 +13,7 @@ import {
 } from '../../src/kernels/elementwise_table.js';
 import { Rng } from '../../src/tensor/random.js';
 import type { BenchCase, CaseFactory } from '../harness.js';
-import { checkSamples, readAndDispose, sampleIndices, SAMPLES } from './validate.js';
+import { sampledRun } from './validate.js';
 
 /** Channels of block1's activation, the largest tensor an elementwise op meets in the chapter. */
 const CHANNELS = 64;
@@ -40,14 +40,10 @@ function elementwiseCase(
     shape: `${shape.join('x')}`,
     flops,
     bytes,
-    run: () => go().dispose(),
-    validate: async () => {
-      const got = await readAndDispose(go());
-      return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), (i) => {
-        const value = want(i);
-        return { value, absSum: Math.abs(value) };
-      });
-    },
+    ...sampledRun(go, seed, (i) => {
+      const value = want(i);
+      return { value, absSum: Math.abs(value) };
+    }),
     dispose: () => inputs.forEach((t) => t.dispose()),
   };
 }

@@ -51,3 +51,21 @@ export async function readAndDispose(t: Tensor): Promise<Float32Array> {
   t.dispose();
   return d;
 }
+
+/**
+ * A case's `run` and `validate` when one launch `go` returns its output: run discards it, and
+ * validate reads it and checks a seeded sample of its elements against `want`.
+ */
+export function sampledRun(
+  go: () => Tensor,
+  seed: number,
+  want: (i: number) => Want,
+): { run: () => void; validate: () => Promise<string> } {
+  return {
+    run: () => go().dispose(),
+    validate: async () => {
+      const got = await readAndDispose(go());
+      return checkSamples(got, sampleIndices(got.length, SAMPLES, seed), want);
+    },
+  };
+}

@@ -146,7 +146,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'bench',
     summary: 'kernel, end-to-end and pipeline benchmarks; TF.js and onnxruntime on the same adapter',
-    usage: ['bench [--suite kernels|e2e|pipeline|learning|all|none] [--peers] [flags]'],
+    usage: ['bench [--suite kernels|e2e|pipeline|learning|scaling|all|none] [--peers] [flags]'],
     flags: BENCH_FLAGS,
     maxPositional: 0,
     run: (a, dev) => bench(dev, a.flags),
