@@ -4,6 +4,7 @@
 // so a stop at any moment leaves what a SIGKILL would (test/faults/resume_kill.test.ts): the next
 // run drops the temp files and resumes after the last epoch state.json names.
 import { loadState, PHASES, type RunState } from '../apps/chapter_state.js';
+import { fitProgress } from '../nn/fit.js';
 
 /** `epochs[phase]`: the run's epochs per phase, in order. */
 export function interruptedLine(state: RunState | null, epochs: Record<string, number>): string {
@@ -26,6 +27,27 @@ export function onInterrupt(out: string, epochs: Record<string, number>): () => 
     // A progress bar redrawn in place has no newline yet.
     if (process.stderr.isTTY) process.stderr.write('\n');
     console.error(`dawnflow: ${interruptedLine(state, epochs)}`);
+    process.exit(130);
+  };
+  process.once('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+/**
+ * The line for a command that trains without resuming (feature-extraction, transfer, fine-tune,
+ * scratch): how far it got, and that a rerun starts over. Nothing it wrote is half-written: files
+ * go through a temp name and a rename.
+ */
+export function interruptedFitLine(command: string, at: { epoch: number; epochs: number } | null): string {
+  const where = at ? `in epoch ${at.epoch + 1} of ${at.epochs}` : 'before training began';
+  return `interrupted ${where}; '${command}' does not resume, so running it again starts over ('dawnflow chapter' resumes)`;
+}
+
+/** Installs the Ctrl-C line of a non-resuming training command; returns its removal. */
+export function onInterruptFit(command: string): () => void {
+  const handler = () => {
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    console.error(`dawnflow: ${interruptedFitLine(command, fitProgress())}`);
     process.exit(130);
   };
   process.once('SIGINT', handler);

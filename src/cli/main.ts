@@ -8,6 +8,7 @@ import { parseArgs, UsageError } from './args.js';
 import { COMMANDS, findCommand, type Command } from './commands.js';
 import { GLOBAL_FLAGS } from './common_flags.js';
 import { commandHelp, globalHelp, type CommandDoc } from './help.js';
+import { onInterruptFit } from './interrupt.js';
 import { didYouMean } from './suggest.js';
 
 /** Commands of the global list that the table does not run. */
@@ -78,8 +79,16 @@ async function runCommand(cmd: Command, rest: string[], g: Globals): Promise<num
   // The command's own flag of the same name wins (the training commands' --verbose N is Keras's).
   const a = parseArgs(rest, { ...GLOBAL_FLAGS, ...cmd.flags }, cmd.name, cmd.maxPositional);
   const verbose = g.verbose || a.flags.verbose === true;
-  return cmd.run(a, deviceOpts(a.flags, verbose));
+  const off = NON_RESUMING_TRAINING.has(cmd.name) ? onInterruptFit(cmd.name) : () => {};
+  try {
+    return await cmd.run(a, deviceOpts(a.flags, verbose));
+  } finally {
+    off();
+  }
 }
+
+/** Commands that train without a resumable run folder ('chapter' installs its own handler). */
+const NON_RESUMING_TRAINING = new Set(['feature-extraction', 'transfer', 'fine-tune', 'scratch']);
 
 export async function run(argv: string[]): Promise<number> {
   const settings = checkSettings();

@@ -93,6 +93,14 @@ function sources(data: FitData, o: FitOptions<unknown>): { src: BatchSource; val
   return { src, val };
 }
 
+/** The fit in progress: the epoch it is in (0-based) of how many; null when none runs. */
+let running: { epoch: number; epochs: number } | null = null;
+
+/** Where the current fit is, for a Ctrl-C message (the CLI's training commands). */
+export function fitProgress(): { epoch: number; epochs: number } | null {
+  return running === null ? null : { ...running };
+}
+
 export async function fit<M extends TrainingModel>(model: M, data: FitData, o: FitOptions<M> = {}): Promise<History> {
   const metric = compiledOf(model).metric ?? 'acc';
   const arrays = !('next' in data);
@@ -117,6 +125,8 @@ export async function fit<M extends TrainingModel>(model: M, data: FitData, o: F
   } catch (e) {
     log.interrupted();
     throw e;
+  } finally {
+    running = null;
   }
   await each(l, (cb) => cb.onTrainEnd?.({}, model));
   return history;
@@ -134,6 +144,7 @@ async function runEpochs<M extends TrainingModel>(
   const { model, log, arrays, metric } = l;
   for (let epoch = o.initialEpoch ?? 0; epoch < epochs; epoch++) {
     const t0 = performance.now();
+    running = { epoch, epochs: o.displayEpochs ?? epochs };
     log.epochBegin(epoch, o.displayEpochs ?? epochs, arrays ? src.samples : steps);
     await each(l, (cb) => cb.onEpochBegin?.(epoch, {}, model));
     const { logs, done } = await trainEpoch(l, src, steps, epoch);

@@ -39,3 +39,15 @@ test('SIGINT: one line, exit 130; the same command resumes, then finds every pha
     expect(again.out).toContain(`${phase}: done by an earlier run`);
   expect(again.out).not.toMatch(/elapsed 0\.0 s/);
 }, 240_000);
+
+test('SIGINT in a command that does not resume says so, and where it stopped', async () => {
+  const args = ['bin/dawnflow.js', 'scratch', '--data', data, '--out', join(dir, 'scratch'), '--epochs', '3'];
+  const tiny = ['--steps-per-epoch', '2', '--batch-size', '2', '--validation-steps', '1', '--target-size', '48'];
+  const r = await runCli([...args, ...tiny, '--limit', '4'], {}, (text, _kill, signal) => {
+    if (text.includes('Epoch 2/3')) signal('SIGINT');
+  });
+  expect({ code: r.code, signal: r.signal }, r.out).toEqual({ code: 130, signal: null });
+  expect(lastLine(r.out)).toMatch(
+    /^dawnflow: interrupted in epoch [23] of 3; 'scratch' does not resume, so running it again starts over/,
+  );
+}, 240_000);
