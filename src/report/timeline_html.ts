@@ -190,12 +190,23 @@ function niceStep(raw: number): number {
   return 10 * p;
 }
 
+/**
+ * A kernel's specialisations: inline when short; else folded behind their count, since a kernel
+ * compiled per layer shape (the window pooling kernels) lists a long define string per layer.
+ */
+function variantsCell(variants: string[]): string {
+  const text = variants.join('; ');
+  if (variants.length <= 2 && text.length <= 120) return escapeHtml(text);
+  const items = variants.map((v) => `<div><code>${escapeHtml(v)}</code></div>`).join('');
+  return `<details><summary>${variants.length} specialisations</summary>${items}</details>`;
+}
+
 function kernelTable(r: ProfileReport, colours: Map<string, string>): string {
   const rows = r.kernels.map(
     (k, i) =>
       `<tr><td class="txt"><i style="display:inline-block;width:10px;height:10px;background:${colours.get(k.kernel) ?? OTHER}"></i> ` +
       `${escapeHtml(k.kernel)}</td><td>${i + 1}</td><td>${k.dispatches}</td><td>${ms(k.ms)}</td><td>${pct(k.share)}</td><td>${ms(k.meanMs)}</td>` +
-      `<td>${gf(k.gflops)}</td><td class="txt">${escapeHtml(k.variants.join('; '))}</td></tr>`,
+      `<td>${gf(k.gflops)}</td><td class="txt">${variantsCell(k.variants)}</td></tr>`,
   );
   return (
     `<section><h2>Kernels by GPU time</h2><div class="scroll"><table class="grid num"><thead><tr><th>kernel</th><th>rank</th><th>dispatches</th>` +

@@ -210,6 +210,9 @@ describe('the HTML timeline', () => {
       expect(html).toContain('<h3>Settings</h3>');
       expect(html).toContain('<h3>Adapter</h3>');
       expect(html).not.toContain('{&quot;');
+      // A kernel compiled per layer shape folds its long specialisation list behind a count.
+      const many = { ...r, kernels: [{ ...r.kernels[0], variants: ['A=1 B=2', 'A=3 B=4', 'A=5 B=6'] }] };
+      expect(renderTimelineHtml(many)).toContain('<details><summary>3 specialisations</summary>');
     } finally {
       t.dispose();
     }
