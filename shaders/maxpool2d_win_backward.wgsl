@@ -26,13 +26,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (i >= u.n) {
     return;
   }
-  // i = ((b*TH + oh)*TW + ow)*CV + cv
-  let cv = i % CV;
-  let t = i / CV;
-  let ow = t % TW;
-  let r = t / TW;
-  let oh = r % TH;
-  let b = r / TH;
+  let p = windowAt(i, TH, TW);
+  let b = p.x;
+  let oh = p.y;
+  let ow = p.z;
+  let cv = p.w;
   var g = {{T}}(0.0);
   var at = {{U}}(0u);
   if (oh < OH && ow < OW) {

@@ -17,13 +17,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (i >= u.n) {
     return;
   }
-  // i = ((b*OH + oh)*OW + ow)*CV + cv
-  let cv = i % CV;
-  let t = i / CV;
-  let ow = t % OW;
-  let r = t / OW;
-  let oh = r % OH;
-  let b = r / OH;
+  let p = windowAt(i, OH, OW);
+  let b = p.x;
+  let oh = p.y;
+  let ow = p.z;
+  let cv = p.w;
   let base = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
   var best = x[base];
   {{AT_DECL}}

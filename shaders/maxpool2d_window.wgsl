@@ -19,6 +19,14 @@ struct Params {
   n: u32,
 }
 
+// (b, row, col, cv) of invocation i = ((b*rows + row)*cols + col)*CV + cv; rows and cols are
+// pipeline constants at every call, so the divides stay multiplies and shifts.
+fn windowAt(i: u32, rows: u32, cols: u32) -> vec4u {
+  let t = i / CV;
+  let r = t / cols;
+  return vec4u(r / rows, r % rows, t % cols, i % CV);
+}
+
 fn packCode(a: vec4u) -> u32 {
   return a.x | (a.y << 8u) | (a.z << 16u) | (a.w << 24u);
 }
