@@ -47,6 +47,7 @@ export function withoutNativeStderr<T>(f: () => T): T {
     } else {
       // Another thread took number 2 between the close and the open: there is nothing to put back.
       fs.closeSync(nul);
+      fs.closeSync(saved);
     }
   }
 }
