@@ -46,6 +46,8 @@ export interface WinoPlan {
   TH: number;
   TW: number;
   T: number;
+  /** Transformed elements per tile, each a slab of the batched product: 16 for F(2x2, 3x3). */
+  slabs: number;
   bias: boolean;
   act: Activation;
   /** Staging precision of the texture operands (the kernel plan's). */
@@ -60,7 +62,7 @@ export function planWinograd(
 ): WinoPlan {
   const TH = Math.ceil(g.OH / 2);
   const TW = Math.ceil(g.OW / 2);
-  return { g, TH, TW, T: g.batch * TH * TW, bias, act, precision };
+  return { g, TH, TW, T: g.batch * TH * TW, slabs: 16, bias, act, precision };
 }
 
 const UNIFORMS = u32Uniforms(['T', 'TH', 'TW', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'PT', 'PL']);
@@ -121,8 +123,8 @@ export const winogradOutputKernel = transform(
 );
 
 /**
- * The 16 products in one launch, per share: L x 64/L workgroups, an invocation owning L tiles x
- * a vec4 of CO; z = slab.
+ * The slabs' products (16 for F(2x2, 3x3)) in one launch, per share: L x 64/L workgroups, an
+ * invocation owning L tiles x a vec4 of CO; z = slab.
  */
 export const winogradGemmKernels = perShare((s) => gemmKernel(s));
 
@@ -140,9 +142,9 @@ function gemmKernel(share: SgShare): KernelSpec<WinoPlan> {
     defines: () => specialised,
     values,
     staging,
-    textureFloats: (p) => [16 * p.T * p.g.CI, 16 * p.g.CI * p.g.CO],
-    dispatch: (p) => [Math.ceil(p.g.CO / 4 / share.lanes), Math.ceil(p.T / 64), 16],
-    flops: (p) => 2 * 16 * p.T * p.g.CI * p.g.CO,
+    textureFloats: (p) => [p.slabs * p.T * p.g.CI, p.slabs * p.g.CI * p.g.CO],
+    dispatch: (p) => [Math.ceil(p.g.CO / 4 / share.lanes), Math.ceil(p.T / 64), p.slabs],
+    flops: (p) => 2 * p.slabs * p.T * p.g.CI * p.g.CO,
   };
 }
 
