@@ -63,6 +63,8 @@ export class Dispatcher {
   private batch = 0;
   private uniforms = new Map<string, UniformEntry>();
   private scopes: Promise<string | null>[] = [];
+  /** Per buffer, how many writes were encoded into it: see generation(). */
+  private writes = new WeakMap<GPUBuffer, number>();
   private readonly syncEach = setting('DAWNFLOW_SYNC');
   /**
    * Whether 'texture' operands may be staged as rgba16float (written by a compute kernel as a
@@ -87,6 +89,20 @@ export class Dispatcher {
     return this.pool.acquire(bytes, STORAGE, label, this.maxBinding);
   }
 
+  /**
+   * A count that changes whenever a write into `buffer` is encoded: a launch binding it
+   * read_write, a copy into it, an upload. Every write goes through this class, so a value
+   * derived from a buffer (Winograd's transformed weights of a frozen layer) is still valid
+   * while the count is the one it was made at (src/kernels/derived.ts).
+   */
+  generation(buffer: GPUBuffer): number {
+    return this.writes.get(buffer) ?? 0;
+  }
+
+  private wrote(buffer: GPUBuffer): void {
+    this.writes.set(buffer, this.generation(buffer) + 1);
+  }
+
   /** The largest storage buffer a kernel can bind on this adapter. */
   get maxBinding(): number {
     return this.limits.maxStorageBufferBindingSize ?? 134217728;
@@ -109,6 +125,7 @@ export class Dispatcher {
       throw new Error(`${describeBuffer(b, this.maxBinding)} (kernel ${spec.name})`);
     }
     this.counts.set(spec.name, (this.counts.get(spec.name) ?? 0) + 1);
+    for (const [i, b] of buffers.entries()) if (spec.bindings[i] === 'read_write') this.wrote(b);
     if (gx * gy * gz === 0) return;
     if (this.profiler?.full) this.flush();
     const staged = this.stageTextures(spec, params, buffers);
@@ -202,6 +219,7 @@ export class Dispatcher {
   }
 
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    this.wrote(dst);
     this.commandEncoder();
     this.endPass();
     this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
@@ -209,6 +227,7 @@ export class Dispatcher {
 
   /** Uploads host data. Pending launches are submitted first so the write lands after them. */
   write(dst: GPUBuffer, data: ArrayBufferView, dstOffset = 0): void {
+    this.wrote(dst);
     this.flush();
     this.device.queue.writeBuffer(dst, dstOffset, data.buffer, data.byteOffset, data.byteLength);
   }
