@@ -1,4 +1,5 @@
-// Keras 2.3 Adam, fused and in place, one invocation per parameter element:
+// Keras 2.3 Adam, fused and in place, one invocation per element of T
+// (a vec4 of parameters where the size allows, else one):
 //   m <- b1*m + (1 - b1)*g;  v <- b2*v + (1 - b2)*g^2;  p <- p - lr_t*m / (sqrt(v) + eps)
 // with lr_t = lr*sqrt(1 - b2^t)/(1 - b1^t) folded in on the host (eps is the paper's eps-hat).
 //#include "grid1d.wgsl"
@@ -11,10 +12,10 @@ struct Params {
   eps: f32,
 }
 
-@group(0) @binding(0) var<storage, read_write> p: array<f32>;
-@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read_write> m: array<f32>;
-@group(0) @binding(3) var<storage, read_write> v: array<f32>;
+@group(0) @binding(0) var<storage, read_write> p: array<{{T}}>;
+@group(0) @binding(1) var<storage, read> g: array<{{T}}>;
+@group(0) @binding(2) var<storage, read_write> m: array<{{T}}>;
+@group(0) @binding(3) var<storage, read_write> v: array<{{T}}>;
 @group(0) @binding(4) var<uniform> u: Params;
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)

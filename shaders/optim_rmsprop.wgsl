@@ -1,4 +1,5 @@
-// Keras 2.3 RMSprop, fused and in place, one invocation per parameter element:
+// Keras 2.3 RMSprop, fused and in place, one invocation per element of T
+// (a vec4 of parameters where the size allows, else one):
 //   a <- rho*a + (1 - rho)*g^2;  p <- p - lr*g / (sqrt(a) + eps)   (eps outside the sqrt)
 // Constants are f32 as in Keras (1 - rho is computed in f32 here, as the backend does).
 //#include "grid1d.wgsl"
@@ -10,9 +11,9 @@ struct Params {
   eps: f32,
 }
 
-@group(0) @binding(0) var<storage, read_write> p: array<f32>;
-@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read_write> a: array<f32>;
+@group(0) @binding(0) var<storage, read_write> p: array<{{T}}>;
+@group(0) @binding(1) var<storage, read> g: array<{{T}}>;
+@group(0) @binding(2) var<storage, read_write> a: array<{{T}}>;
 @group(0) @binding(3) var<uniform> u: Params;
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)

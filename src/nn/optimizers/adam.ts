@@ -4,7 +4,7 @@
 import { grid1d, type KernelSpec } from '../../gpu/program.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../layer.js';
-import { decayed, f32, Optimizer } from './optimizer.js';
+import { decayed, f32, Optimizer, updateVec } from './optimizer.js';
 
 interface AdamParams {
   n: number;
@@ -28,8 +28,10 @@ export const adamKernel: KernelSpec<AdamParams> = {
     ['eps', 'f32'],
   ],
   workgroup: [WG, 1, 1],
-  values: (p) => ({ ...p }),
-  dispatch: (p) => grid1d(p.n, WG),
+  // n counts elements of T (vec4s where the size allows): the shader's loop bound.
+  defines: (p) => ({ T: updateVec(p.n ?? 1).T }),
+  values: (p) => ({ ...p, n: updateVec(p.n).count }),
+  dispatch: (p) => grid1d(updateVec(p.n).count, WG),
   flops: (p) => 11 * p.n,
 };
 
