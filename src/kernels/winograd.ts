@@ -20,7 +20,7 @@ import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ACT_CODE, type Activation } from './activation.js';
 import type { ConvGeometry } from './conv_types.js';
-import { perShare, type SgShare, sgDefines, sgWorkgroup } from './sg_lanes.js';
+import { perShare, SG_WORKGROUP, type SgShare, sgDefines, sgWorkgroup } from './sg_lanes.js';
 
 // The transform matrices, for the host reference below (the shaders spell them out).
 export const WINO_BT = [
@@ -143,7 +143,14 @@ function gemmKernel(share: SgShare): KernelSpec<WinoPlan> {
     values,
     staging,
     textureFloats: (p) => [p.slabs * p.T * p.g.CI, p.slabs * p.g.CI * p.g.CO],
-    dispatch: (p) => [Math.ceil(p.g.CO / 4 / share.lanes), Math.ceil(p.T / 64), p.slabs],
+    dispatch: (p) => {
+      // The shader's rule: its 64/L groups sit gx across CO (the fewest that cover it, a power of
+      // two) and the rest down T, each group owning 4 blocks of L rows.
+      const CO4 = p.g.CO / 4;
+      let gx = SG_WORKGROUP / share.lanes;
+      while (gx > 1 && share.lanes * (gx / 2) >= CO4) gx /= 2;
+      return [Math.ceil(CO4 / (share.lanes * gx)), Math.ceil(p.T / ((4 * SG_WORKGROUP) / gx)), p.slabs];
+    },
     flops: (p) => 2 * p.slabs * p.T * p.g.CI * p.g.CO,
   };
 }
