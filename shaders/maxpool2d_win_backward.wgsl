@@ -1,6 +1,6 @@
 // dx of max pooling over non-overlapping windows (see maxpool2d_window.wgsl). One invocation per
-// vector of channels of a window reads dy and the forward's code once, then writes every cell
-// of its window: dy where the code names the cell, else 0. Each cell of x lies in exactly one
+// run of NV vectors of channels of a window reads dy and the forward's code once per vector, then
+// writes every cell of its window: dy where the code names the cell, else 0. Each cell of x lies in exactly one
 // window, so this is a gather of each cell's gradient from the one output it belongs to, with
 // no float atomics and no zero-fill pass. Cells past the last window (odd H or W) belong to the
 // partial windows of a grid of ceil(H/KH) x ceil(W/KW), which have no output and write zeros.
@@ -31,20 +31,24 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let oh = p.y;
   let ow = p.z;
   let cv = p.w;
-  var g = {{T}}(0.0);
-  var at = {{U}}(0u);
-  if (oh < OH && ow < OW) {
-    let o = ((b * OH + oh) * OW + ow) * CV + cv;
-    g = dy[o];
-    at = {{UNPACK}}(code[o]);
-  }
-  let base = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
-  // Only a partial window (H or W not a multiple of the window) has cells to skip: where the
-  // windows tile x the constant test folds away and the stores go unguarded.
-  for (var kh = 0u; kh < KH; kh++) {
-    for (var kw = 0u; kw < KW; kw++) {
-      if ((H % KH == 0u || oh * KH + kh < H) && (W % KW == 0u || ow * KW + kw < W)) {
-        dx[base + (kh * W + kw) * CV] = select({{T}}(0.0), g, at == {{U}}(kh * KW + kw));
+  let inside = oh < OH && ow < OW;
+  let out = ((b * OH + oh) * OW + ow) * CV + cv;
+  let first = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
+  for (var j = 0u; j < NV; j++) {
+    var g = {{T}}(0.0);
+    var at = {{U}}(0u);
+    if (inside) {
+      g = dy[out + j];
+      at = {{UNPACK}}(code[out + j]);
+    }
+    let base = first + j;
+    // Only a partial window (H or W not a multiple of the window) has cells to skip: where the
+    // windows tile x the constant test folds away and the stores go unguarded.
+    for (var kh = 0u; kh < KH; kh++) {
+      for (var kw = 0u; kw < KW; kw++) {
+        if ((H % KH == 0u || oh * KH + kh < H) && (W % KW == 0u || ow * KW + kw < W)) {
+          dx[base + (kh * W + kw) * CV] = select({{T}}(0.0), g, at == {{U}}(kh * KW + kw));
+        }
       }
     }
   }

@@ -1,5 +1,5 @@
-// Max pooling over non-overlapping windows (see maxpool2d_window.wgsl), one invocation per
-// vector of y: KH*KW vector loads of x. With a gradient to come it also writes `code`, the
+// Max pooling over non-overlapping windows (see maxpool2d_window.wgsl), one invocation per run
+// of NV vectors of y: KH*KW vector loads of x for each. With a gradient to come it also writes `code`, the
 // winners' places in their window, packed. Ties go to the first maximum in row-major order (only
 // a strictly greater value takes over), as in maxpool2d_forward.wgsl and TF's MaxPoolGrad.
 //#include "grid1d.wgsl"
@@ -22,20 +22,26 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let oh = p.y;
   let ow = p.z;
   let cv = p.w;
-  let base = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
-  var best = x[base];
-  {{AT_DECL}}
-  for (var kh = 0u; kh < KH; kh++) {
-    for (var kw = 0u; kw < KW; kw++) {
-      if (kh + kw == 0u) {
-        continue;
+  let first = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
+  // The run's first vector of y: i's runs are in y's order.
+  let out = i * NV;
+  for (var j = 0u; j < NV; j++) {
+    let base = first + j;
+    var best = x[base];
+    {{AT_DECL}}
+    for (var kh = 0u; kh < KH; kh++) {
+      for (var kw = 0u; kw < KW; kw++) {
+        if (kh + kw == 0u) {
+          continue;
+        }
+        let v = x[base + (kh * W + kw) * CV];
+        let gt = v > best;
+        best = select(best, v, gt);
+        {{AT_UPDATE}}
       }
-      let v = x[base + (kh * W + kw) * CV];
-      let gt = v > best;
-      best = select(best, v, gt);
-      {{AT_UPDATE}}
     }
+    let o = out + j;
+    y[o] = best;
+    {{CODE_STORE}}
   }
-  y[i] = best;
-  {{CODE_STORE}}
 }

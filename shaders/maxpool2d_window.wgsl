@@ -6,7 +6,12 @@
 // A winner is kept as its place in its window, kh*KW + kw (below 256: pool.ts checks), of type U
 // (vec4u or u32), stored as one u32 per vector: a vec4u packed a byte per channel, so each lane
 // stores and loads one u32 instead of four.
+// An invocation handles a run of NV adjacent vectors of channels at one window (pool_window.ts
+// picks NV): the per-invocation cost (index arithmetic, the bounds test, the launch of its lane)
+// is paid once per run.
 override CV: u32 = 1u;
+override NV: u32 = 1u;
+override CN: u32 = CV / NV;
 override H: u32 = 1u;
 override W: u32 = 1u;
 override OH: u32 = 1u;
@@ -19,12 +24,13 @@ struct Params {
   n: u32,
 }
 
-// (b, row, col, cv) of invocation i = ((b*rows + row)*cols + col)*CV + cv; rows and cols are
-// pipeline constants at every call, so the divides stay multiplies and shifts.
+// (b, row, col, cv) of invocation i = ((b*rows + row)*cols + col)*CN + cv/NV, cv the first vector
+// of its run; rows and cols are pipeline constants at every call, so the divides stay multiplies
+// and shifts.
 fn windowAt(i: u32, rows: u32, cols: u32) -> vec4u {
-  let t = i / CV;
+  let t = i / CN;
   let r = t / cols;
-  return vec4u(r / rows, r % rows, t % cols, i % CV);
+  return vec4u(r / rows, r % rows, t % cols, (i % CN) * NV);
 }
 
 fn packCode(a: vec4u) -> u32 {

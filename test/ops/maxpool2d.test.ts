@@ -47,8 +47,11 @@ const CASES: Case[] = [
   { x: [2, 37, 37, 3], pool: [3, 2], s: [2, 1], pad: 'valid' },
   { x: [1, 3, 3, 1], pool: [2, 2], s: [2, 2], pad: 'same' },
   // Non-overlapping windows (the windowed kernels): vec4 with odd H and W, 'same' that pads
-  // nothing, a 3x3 window, C = 6 (f32 path).
+  // nothing, a 3x3 window, C = 6 (f32 path). Runs of two vectors per invocation where the
+  // vectors pair up (C = 8, 24; C = 2, 6 on the f32 path), one where they do not (C = 4, 12, 5).
   { x: [1, 9, 7, 8], pool: [2, 2], s: [2, 2], pad: 'valid' },
+  { x: [3, 7, 9, 24], pool: [2, 2], s: [2, 2], pad: 'valid' },
+  { x: [2, 5, 3, 2], pool: [2, 2], s: [2, 2], pad: 'valid' },
   { x: [2, 6, 8, 12], pool: [2, 2], s: [2, 2], pad: 'same' },
   { x: [1, 7, 10, 4], pool: [3, 3], s: [3, 3], pad: 'valid' },
   { x: [3, 5, 5, 6], pool: [2, 2], s: [2, 2], pad: 'valid' },
