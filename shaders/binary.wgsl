@@ -1,6 +1,8 @@
 // out[i] = g(a[ia], b[ib]) with NumPy broadcasting. Shapes and strides (rank <= 8) travel as two
 // vec4<u32> each; a stretched axis has stride 0. SAME_SHAPE skips the index maths (ia = ib = i).
 // g is one op's expression (the define BINARY_F), so each op compiles to straight-line code.
+// T is f32 or, for same shapes whose size allows, vec4f (as in unary.wgsl; the broadcasting path
+// below then never runs).
 //#include "grid1d.wgsl"
 override SAME_SHAPE: bool = true;
 
@@ -15,14 +17,20 @@ struct Params {
   bStride1: vec4u,
 }
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+alias T = {{T}};
+
+@group(0) @binding(0) var<storage, read> a: array<T>;
+@group(0) @binding(1) var<storage, read> b: array<T>;
+@group(0) @binding(2) var<storage, read_write> out: array<T>;
 @group(0) @binding(3) var<uniform> u: Params;
 
 // The op's expression from its record in the op table (src/kernels/elementwise_table.ts).
 fn g(x: f32, y: f32) -> f32 {
   return {{BINARY_F}};
+}
+
+fn apply(x: T, y: T) -> T {
+  return {{APPLY}};
 }
 
 fn dim(lo: vec4u, hi: vec4u, d: u32) -> u32 {
@@ -39,7 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     return;
   }
   if (SAME_SHAPE) {
-    out[i] = g(a[i], b[i]);
+    out[i] = apply(a[i], b[i]);
     return;
   }
   // Peel coordinates off the flat index, last axis first.
@@ -54,5 +62,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     ia += c * dim(u.aStride0, u.aStride1, d);
     ib += c * dim(u.bStride0, u.bStride1, d);
   }
-  out[i] = g(a[ia], b[ib]);
+  out[i] = apply(a[ia], b[ib]);
 }
