@@ -29,6 +29,7 @@ import type {
   PlanSettings,
 } from './plan_types.js';
 import type { TuningEntry } from './tuning.js';
+import type { WindowGeometry } from './window_geometry.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { emulatedShare, shareName } from './sg_lanes.js';
 
@@ -171,4 +172,18 @@ export function planDense(r: DenseRequest, inp: PlanInputs): DensePlan {
   const conv = denseAsConv(r);
   if (conv) return planOp(conv.op, conv.g, true, inp);
   return { variant: 'gemm', op: null, gemm: planGemm(r.M, r.N, r.K, gemmCore(r.M, inp.settings.gemm), inp.facts) };
+}
+
+/**
+ * The output tile side m of the Winograd kernel that would pool a forward on `plan` into `pool`'s
+ * map as it writes it (conv_pool.ts), or null for a conv pass then a pool pass. Legal where the
+ * pool is 2x2 at stride 2 with no padding (Keras's MaxPooling2D() after a conv) and the plan is a
+ * Winograd one: its m x m output tiles start at the origin, so with m even each holds whole
+ * windows; windows past the pooled map (odd conv output sizes) are dropped, as the pool drops them.
+ * None is fused yet: the output transform's pooled store is still to come.
+ */
+export function fusedPoolTile(plan: KernelPlan, pool: WindowGeometry): number | null {
+  const pairs = pool.KH === 2 && pool.KW === 2 && pool.SH === 2 && pool.SW === 2 && pool.PT === 0 && pool.PL === 0;
+  if (!pairs || plan.op !== 'forward' || plan.dense) return null;
+  return null;
 }

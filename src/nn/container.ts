@@ -8,6 +8,8 @@ import { fmt, sameShape } from '../tensor/shape.js';
 import { Tensor as TensorClass, type Tensor } from '../tensor/tensor.js';
 import { Layer, type CallOptions, type KShape, type LayerArgs, type Variable } from './layer.js';
 import { InputLayer } from './layers/core.js';
+import { Conv2D } from './layers/convolutional.js';
+import { MaxPooling2D } from './layers/pooling.js';
 import { formatSummary } from './summary.js';
 import * as training from './training.js';
 import type { BatchSource } from './batches.js';
@@ -68,9 +70,21 @@ export abstract class Container extends Layer {
   call(x: Tensor, o: CallOptions): Tensor {
     // Only the last layer may be asked for logits (CallOptions.logits).
     const inner = { training: o.training };
+    const last = this.stack.length - 1;
     const run = (): Tensor => {
       let y = x;
-      this.stack.forEach((l, i) => (y = l.apply(y, i === this.stack.length - 1 ? o : inner)));
+      for (let i = 0; i <= last; i++) {
+        const l = this.stack[i];
+        const next = this.stack[i + 1];
+        // A Conv2D straight into a MaxPooling2D may run as one op (Conv2D.applyPooled).
+        const pooled = l instanceof Conv2D && next instanceof MaxPooling2D ? l.applyPooled(next, y, inner) : null;
+        if (pooled) {
+          y = pooled;
+          i++;
+        } else {
+          y = l.apply(y, i === last ? o : inner);
+        }
+      }
       return y;
     };
     // With no tape recording, nothing will read the layers' outputs but the last one's: free

@@ -3,11 +3,15 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { windowOutput, type Padding } from '../../tensor/shape.js';
 import { conv2d } from '../../ops/conv2d.js';
+import { conv2dMaxPool2d, conv2dMaxPool2dFuses, convNeedsGrad } from '../../ops/conv_pool.js';
+import { inLayer } from '../../gpu/profile_scope.js';
 import { zeros } from '../../ops/elementwise.js';
 import { initKernel, type KernelInitializer } from '../../tensor/init.js';
 import { Layer, type CallOptions, type KShape, type LayerArgs } from '../layer.js';
 import {
+  callActivation,
   checkActivation,
+  fusedPart,
   GLOROT_UNIFORM_CONFIG,
   HE_UNIFORM_CONFIG,
   weightsConfig,
@@ -34,6 +38,13 @@ export function checkPadding(p: string | undefined, layer: string): Padding {
     throw new Error(`dawnflow: ${layer}: padding must be 'same' or 'valid', got '${v}'`);
   return v;
 }
+
+/** What Conv2D.applyPooled needs of a MaxPooling2D (typed structurally: pooling.ts imports this file). */
+export type PoolLayer = Pick<Layer, 'name' | 'built' | 'build'> & {
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+};
 
 export class Conv2D extends Layer {
   readonly filters: number;
@@ -98,6 +109,26 @@ export class Conv2D extends Layer {
     return withActivation(this.activation, o, (fused) =>
       conv2d(x, this.own[0].value, b, { strides, padding, activation: fused }),
     );
+  }
+
+  /**
+   * pool.apply(this.apply(x, o)) as one op where that saves work: no gradient will reach this
+   * layer's output (a frozen layer, inference), its activation is fused, and the conv's kernel
+   * pools its own output (the planner's call), so the full-size output is never written and the
+   * pool pass is skipped. Null where the pair must run layer by layer.
+   */
+  applyPooled(pool: PoolLayer, x: Tensor, o: CallOptions): Tensor | null {
+    if (!this.built) this.build([null, ...x.shape.slice(1)]);
+    const { fused, after } = fusedPart(callActivation(this.activation, o));
+    const w = this.own[0].value;
+    const b = this.useBias ? this.own[1].value : null;
+    if (after || convNeedsGrad(x, w, b)) return null;
+    const c = { strides: this.strides, padding: this.padding, activation: fused };
+    const p = { poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding };
+    if (!conv2dMaxPool2dFuses(x.shape, w.shape, c, p)) return null;
+    if (!pool.built) pool.build(this.outputShape!);
+    // Profiles show the pair as one layer: the pool's work is inside the conv's kernel.
+    return inLayer(`${this.name}+${pool.name}`, () => conv2dMaxPool2d(x, w, b, c, p));
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,0 +1,33 @@
+// A convolution's forward followed by a max pool, where no gradient will reach the convolution's
+// output (frozen layers, inference): the op conv2dMaxPool2d (src/ops/conv_pool.ts) runs it here.
+// Where the planner says the conv's kernel can pool its own output (plan.ts fusedPoolTile), the
+// full-size output is never written and the pool pass is skipped; elsewhere the conv runs, then
+// the pool (without the argmax a gradient would need), and the conv output is freed.
+import type { Tensor } from '../tensor/tensor.js';
+import type { Activation } from './activation.js';
+import { conv2dForwardRaw } from './conv.js';
+import type { ConvGeometry } from './conv_types.js';
+import { fusedPoolTile } from './plan.js';
+import { convPlan } from './plan_context.js';
+import { pool2dRaw, type PoolGeometry } from './pool.js';
+
+/** Whether conv2dMaxPoolRaw on these geometries runs as one kernel pass (no conv output, no pool pass). */
+export function convPoolFuses(g: ConvGeometry, pg: PoolGeometry): boolean {
+  return fusedPoolTile(convPlan('forward', g), pg) !== null;
+}
+
+/** maxPool(act(conv2d(x, w) + b)) with no argmax: y [batch, pg.OH, pg.OW, CO]; disposes nothing it was given. */
+export function conv2dMaxPoolRaw(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  g: ConvGeometry,
+  act: Activation,
+  pg: PoolGeometry,
+): Tensor {
+  const y = conv2dForwardRaw(x, w, b, g, act);
+  const pooled = pool2dRaw('max', y, pg, false).y;
+  // Safe to recycle at once: the pool's launch, which reads it, is encoded already.
+  y.dispose();
+  return pooled;
+}

@@ -1,0 +1,108 @@
+// conv2d followed by a 2x2 max pool as one op (src/ops/conv_pool.ts): where no gradient is needed
+// it must give exactly the values of conv2d then maxPool2d (max picks one of the conv's own
+// values, so fused or not the results are bit-equal), on every conv variant, odd sizes (the last
+// row and column of a 75x75 map dropped), batches of 1 to 3; where a gradient is needed it is the
+// two recorded ops. Then the layers: a Sequential's Conv2D + MaxPooling2D under noGrad gives what
+// the layers give one by one.
+import { afterEach, describe, expect, test } from 'vitest';
+import { backward, noGrad } from '../../src/autograd/tape.js';
+import { dispatcher } from '../../src/gpu/engine.js';
+import type { Activation } from '../../src/kernels/activation.js';
+import type { ConvVariant } from '../../src/kernels/conv_types.js';
+import { convPoolFuses } from '../../src/kernels/conv_pool.js';
+import { convPlan, hasSgShare, setConvVariant } from '../../src/kernels/plan_context.js';
+import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
+import { conv2dMaxPool2d } from '../../src/ops/conv_pool.js';
+import { sum } from '../../src/ops/reduce.js';
+import { maxPool2d, pool2dGeometry } from '../../src/ops/maxpool2d.js';
+import { Sequential } from '../../src/nn/container.js';
+import { Conv2D } from '../../src/nn/layers/convolutional.js';
+import { MaxPooling2D } from '../../src/nn/layers/pooling.js';
+import type { Padding } from '../../src/tensor/shape.js';
+import { tidy } from '../../src/tensor/scope.js';
+import { openGpu } from '../helpers/gpu.js';
+import { randomPair } from '../helpers/tensors.js';
+
+await openGpu();
+afterEach(() => setConvVariant(null));
+
+interface Case {
+  x: [number, number, number, number];
+  co: number;
+  pad: Padding;
+  act: Activation;
+  bias: boolean;
+}
+const CASES: Case[] = [
+  { x: [1, 75, 75, 8], co: 12, pad: 'same', act: 'relu', bias: true },
+  { x: [2, 9, 7, 4], co: 8, pad: 'same', act: 'linear', bias: false },
+  { x: [3, 10, 13, 16], co: 4, pad: 'valid', act: 'relu', bias: true },
+  { x: [2, 6, 6, 12], co: 20, pad: 'same', act: 'sigmoid', bias: true },
+  { x: [1, 5, 5, 4], co: 4, pad: 'valid', act: 'relu', bias: false },
+];
+// The direct kernels and Winograd (where this adapter runs it): the fused path is Winograd's.
+const VARIANTS: ConvVariant[] = hasSgShare() ? ['sg', 'wino'] : ['sg'];
+
+/** Bit patterns: equal values, -0 and +0 told apart, NaNs compared as bits. */
+const bits = async (t: { data(): Promise<Float32Array> }) => Array.from(new Uint32Array((await t.data()).buffer));
+
+describe.each(VARIANTS)('conv2dMaxPool2d on %s', (variant) => {
+  test.each(CASES)('x=$x co=$co $pad $act bias=$bias: as conv2d then maxPool2d', async (c) => {
+    setConvVariant(variant);
+    const x = randomPair(c.x);
+    const w = randomPair([3, 3, c.x[3], c.co], -0.3, 0.3);
+    const b = c.bias ? randomPair([c.co], -0.3, 0.3) : null;
+    const co = { padding: c.pad, activation: c.act };
+    const g = conv2dGeometry(c.x, w.t.shape, co);
+    const label = `seeds ${x.seed},${w.seed},${b?.seed} ${variant} x=[${c.x}]`;
+    expect(convPlan('forward', g).variant, label).toBe(variant);
+    const fuses = convPoolFuses(g, pool2dGeometry([g.batch, g.OH, g.OW, g.CO], { poolSize: 2 }));
+    const want = noGrad(() => tidy(() => maxPool2d(conv2d(x.t, w.t, b?.t ?? null, co), { poolSize: 2 })));
+    dispatcher().resetCounts();
+    const got = noGrad(() => conv2dMaxPool2d(x.t, w.t, b?.t ?? null, co, { poolSize: 2 }));
+    // Fused: the conv's kernel wrote the pooled map, and no pool pass ran.
+    expect(dispatcher().counts.get('maxpool2d_win_forward_vec4_nograd') ?? 0, label).toBe(fuses ? 0 : 1);
+    expect(got.shape).toEqual(want.shape);
+    expect(await bits(got), label).toEqual(await bits(want));
+    for (const t of [x.t, w.t, b?.t, got, want]) t?.dispose();
+  });
+});
+
+test('with a gradient to come it is the recorded conv2d then maxPool2d', async () => {
+  const x = randomPair([2, 8, 8, 4]);
+  const w = randomPair([3, 3, 4, 8], -0.3, 0.3);
+  w.t.requiresGrad = true;
+  const o = { padding: 'same' as const, activation: 'relu' as const };
+  const y = conv2dMaxPool2d(x.t, w.t, null, o, { poolSize: 2 });
+  expect(y.requiresGrad).toBe(true);
+  tidy(() => backward(sum(y)));
+  const dw = await w.t.grad!.data();
+  w.t.grad!.dispose();
+  w.t.grad = null;
+  tidy(() => backward(sum(maxPool2d(conv2d(x.t, w.t, null, o), { poolSize: 2 }))));
+  expect(Array.from(await w.t.grad!.data())).toEqual(Array.from(dw));
+  for (const t of [x.t, w.t, w.t.grad!, y]) t.dispose();
+});
+
+test('a Sequential under noGrad: Conv2D + MaxPooling2D pairs give the layers one by one', async () => {
+  const model = new Sequential({
+    layers: [
+      new Conv2D({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [11, 11, 4] }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Conv2D({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      new MaxPooling2D({ poolSize: 2 }),
+    ],
+  });
+  const x = randomPair([3, 11, 11, 4]);
+  for (const variant of VARIANTS) {
+    setConvVariant(variant);
+    const got = noGrad(() => model.apply(x.t, { training: false }));
+    const want = noGrad(() => tidy(() => model.layers.reduce((h, l) => l.apply(h, { training: false }), x.t)));
+    expect(got.shape).toEqual([3, 2, 2, 12]);
+    expect(await bits(got), `${variant} seed ${x.seed}`).toEqual(await bits(want));
+    got.dispose();
+    want.dispose();
+  }
+  x.t.dispose();
+  model.dispose();
+});
