@@ -8,8 +8,9 @@ struct SgIds {
   @builtin(local_invocation_index) li: u32,
 }
 
-// Two values per lane at most (the weight gradient shares two texels per pixel).
-var<workgroup> sgSlots: array<vec4f, 128>;
+// Eight values per lane at most (the weight gradient shares two texels per pixel for each of
+// its four row blocks): 8 KiB.
+var<workgroup> sgSlots: array<vec4f, 512>;
 // This lane's slot index, and its group's lane 0's.
 var<private> sgMe: u32;
 var<private> sgFirst: u32;

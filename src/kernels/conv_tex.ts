@@ -83,7 +83,8 @@ export interface TexWeightParams extends PixelSplit {
 /**
  * Backward-weight per share: rows (tap, ci) in blocks of 8, so CI must be a multiple of 8; the
  * pixel sum is split S ways (grid z) into [S, KH*KW*CI, CO] partials when the rows alone are
- * few. Invocation (x, y) owns block y and columns 4x..4x+3; its group shares L pixels at a time.
+ * few. An invocation owns 4 consecutive blocks and a vec4 of columns; its group shares L pixels
+ * at a time (the shader says how the workgroup's groups are laid out).
  */
 export const sgBackwardWeightKernels = perShare((s) => weightKernel(s));
 
@@ -106,7 +107,15 @@ function weightKernel(share: SgShare): KernelSpec<TexWeightParams> {
     }),
     textureFloats: (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI, p.g.batch * p.g.OH * p.g.OW * p.g.CO],
     staging: (p) => p.precision,
-    dispatch: (p) => [Math.ceil(p.g.CO / 4 / wx), Math.ceil((p.g.KH * p.g.KW * p.g.CI) / 8 / wy), p.S],
+    dispatch: (p) => {
+      // The shader's rule: its wy groups sit gx across CO (the fewest that cover it, a power of
+      // two) and the rest down the rows, each group owning 4 blocks of 8 rows.
+      const CO4 = p.g.CO / 4;
+      let gx = wy;
+      while (gx > 1 && wx * (gx / 2) >= CO4) gx /= 2;
+      const blocks = (p.g.KH * p.g.KW * p.g.CI) / 8;
+      return [Math.ceil(CO4 / (wx * gx)), Math.ceil(blocks / ((4 * wy) / gx)), p.S];
+    },
     flops: (p) => 2 * p.g.KH * p.g.KW * p.g.CI * p.g.CO * p.g.batch * p.g.OH * p.g.OW,
   };
 }
