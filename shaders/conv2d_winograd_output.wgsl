@@ -2,8 +2,10 @@
 //   A^T = [[1, 1, 1, 0], [0, 1, -1, -1]],
 // plus bias and activation, stored into NHWC y; the parts of a tile past OH or OW (odd output
 // sizes) are dropped. M is staged as texels [16*T][CO/4]. One invocation per (tile, co4):
-// 16 fetches, up to 4 vec4 stores.
+// 16 fetches, up to 4 vec4 stores; with POOL (a max pool fused, conv_pool.ts) the tile, a 2x2
+// window, is stored as its maximum.
 override HAS_BIAS: bool = false;
+override POOL: bool = false;
 //#include "grid1d.wgsl"
 //#include "conv2d_winograd_params.wgsl"
 
@@ -31,6 +33,29 @@ fn put(b: u32, oh: u32, ow: u32, co4: u32, CO4: u32, val: vec4f, bv: vec4f) {
     let r = val + bv;
     y[((b * u.OH + oh) * u.OW + ow) * CO4 + co4] =
       vec4f(activate(r.x), activate(r.y), activate(r.z), activate(r.w));
+  }
+}
+
+fn act4(v: vec4f) -> vec4f {
+  return vec4f(activate(v.x), activate(v.y), activate(v.z), activate(v.w));
+}
+
+// With the pool fused (conv_pool.ts): the 2x2 block v0 v1 / v2 v3 of the tile, activated, max-
+// pooled into y [batch, OH/2, OW/2, CO] at (ph, pw). The first maximum in row-major order wins,
+// as in the pool kernels, so the values are bit-equal to conv then pool; blocks past the pooled
+// map (the last row or column of an odd OH or OW) are dropped, as the pool drops them.
+fn putPool(b: u32, ph: u32, pw: u32, co4: u32, CO4: u32, v0: vec4f, v1: vec4f, v2: vec4f, v3: vec4f, bv: vec4f) {
+  let PH = u.OH / 2u;
+  let PW = u.OW / 2u;
+  if (ph < PH && pw < PW) {
+    var best = act4(v0 + bv);
+    let a1 = act4(v1 + bv);
+    best = select(best, a1, a1 > best);
+    let a2 = act4(v2 + bv);
+    best = select(best, a2, a2 > best);
+    let a3 = act4(v3 + bv);
+    best = select(best, a3, a3 > best);
+    y[((b * PH + ph) * PW + pw) * CO4 + co4] = best;
   }
 }
 
@@ -63,6 +88,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var bv = vec4f(0.0);
   if (HAS_BIAS) {
     bv = vec4f(bias[co4 * 4u], bias[co4 * 4u + 1u], bias[co4 * 4u + 2u], bias[co4 * 4u + 3u]);
+  }
+  if (POOL) {
+    putPool(b, ty, tx, co4, CO4, y0, y1, z0, z1, bv);
+    return;
   }
   let oh = 2u * ty;
   let ow = 2u * tx;

@@ -1,6 +1,7 @@
 // A convolution's forward followed by a max pool, where no gradient will reach the convolution's
 // output (frozen layers, inference): the op conv2dMaxPool2d (src/ops/conv_pool.ts) runs it here.
-// Where the planner says the conv's kernel can pool its own output (plan.ts fusedPoolTile), the
+// Where the planner says the conv's kernel can pool its own output (plan.ts fusedPoolTile: the
+// Winograd output transform, whose tiles hold whole 2x2 windows, stores each window's max), the
 // full-size output is never written and the pool pass is skipped; elsewhere the conv runs, then
 // the pool (without the argmax a gradient would need), and the conv output is freed.
 import type { Tensor } from '../tensor/tensor.js';
@@ -10,6 +11,7 @@ import type { ConvGeometry } from './conv_types.js';
 import { fusedPoolTile } from './plan.js';
 import { convPlan } from './plan_context.js';
 import { pool2dRaw, type PoolGeometry } from './pool.js';
+import { winogradForward } from './winograd.js';
 
 /** Whether conv2dMaxPoolRaw on these geometries runs as one kernel pass (no conv output, no pool pass). */
 export function convPoolFuses(g: ConvGeometry, pg: PoolGeometry): boolean {
@@ -25,6 +27,11 @@ export function conv2dMaxPoolRaw(
   act: Activation,
   pg: PoolGeometry,
 ): Tensor {
+  const plan = convPlan('forward', g);
+  const tile = fusedPoolTile(plan, pg);
+  if (tile && plan.variant !== 'gemm') {
+    return winogradForward(x, w, b, plan.g, act, plan.precision, plan.share!, true);
+  }
   const y = conv2dForwardRaw(x, w, b, g, act);
   const pooled = pool2dRaw('max', y, pg, false).y;
   // Safe to recycle at once: the pool's launch, which reads it, is encoded already.

@@ -180,10 +180,10 @@ export function planDense(r: DenseRequest, inp: PlanInputs): DensePlan {
  * pool is 2x2 at stride 2 with no padding (Keras's MaxPooling2D() after a conv) and the plan is a
  * Winograd one: its m x m output tiles start at the origin, so with m even each holds whole
  * windows; windows past the pooled map (odd conv output sizes) are dropped, as the pool drops them.
- * None is fused yet: the output transform's pooled store is still to come.
+ * Not where the plan pads the input channels (the padded conv runs through conv.ts alone).
  */
-export function fusedPoolTile(plan: KernelPlan, pool: WindowGeometry): number | null {
+export function fusedPoolTile(plan: KernelPlan, pool: WindowGeometry): 2 | null {
   const pairs = pool.KH === 2 && pool.KW === 2 && pool.SH === 2 && pool.SW === 2 && pool.PT === 0 && pool.PL === 0;
-  if (!pairs || plan.op !== 'forward' || plan.dense) return null;
-  return null;
+  if (!pairs || plan.op !== 'forward' || plan.dense || plan.variant !== 'wino' || plan.padding) return null;
+  return 2;
 }

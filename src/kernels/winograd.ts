@@ -50,6 +50,8 @@ export interface WinoPlan {
   slabs: number;
   bias: boolean;
   act: Activation;
+  /** The output max-pooled 2x2 at stride 2 as it is stored (conv_pool.ts): y [batch, OH/2, OW/2, CO]. */
+  pool: boolean;
   /** Staging precision of the texture operands (the kernel plan's). */
   precision: TexturePrecision;
 }
@@ -59,10 +61,11 @@ export function planWinograd(
   bias = false,
   act: Activation = 'linear',
   precision: TexturePrecision = 'f32',
+  pool = false,
 ): WinoPlan {
   const TH = Math.ceil(g.OH / 2);
   const TW = Math.ceil(g.OW / 2);
-  return { g, TH, TW, T: g.batch * TH * TW, slabs: 16, bias, act, precision };
+  return { g, TH, TW, T: g.batch * TH * TW, slabs: 16, bias, act, pool, precision };
 }
 
 const UNIFORMS = u32Uniforms(['T', 'TH', 'TW', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'PT', 'PL']);
@@ -119,7 +122,7 @@ export const winogradOutputKernel = transform(
   (p) => p.T * (p.g.CO / 4),
   (p) => [16 * p.T * p.g.CO],
   4 * 28,
-  (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }),
+  (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act], POOL: p.pool }),
 );
 
 /**
@@ -155,7 +158,10 @@ function gemmKernel(share: SgShare): KernelSpec<WinoPlan> {
   };
 }
 
-/** y = act(conv2d(x, w) + b) by Winograd F(2x2, 3x3), on a geometry the planner found it legal for. */
+/**
+ * y = act(conv2d(x, w) + b) by Winograd F(2x2, 3x3), on a geometry the planner found it legal for;
+ * with `pool`, y max-pooled 2x2 at stride 2 (conv_pool.ts).
+ */
 export function winogradForward(
   x: Tensor,
   w: Tensor,
@@ -164,8 +170,9 @@ export function winogradForward(
   act: Activation,
   precision: TexturePrecision,
   share: SgShare,
+  pool = false,
 ): Tensor {
-  const p = planWinograd(g, !!b, act, precision);
+  const p = planWinograd(g, !!b, act, precision, pool);
   const d = dispatcher();
   const u = Tensor.empty([16, g.CI, g.CO], 'float32', 'winograd U');
   d.launch(winogradWeightKernel, p, [w.buffer, u.buffer]);
@@ -176,7 +183,8 @@ export function winogradForward(
   // Safe to recycle now: a later writer of these buffers is encoded after the launches above.
   u.dispose();
   v.dispose();
-  const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');
+  const shape = pool ? [g.batch, Math.floor(g.OH / 2), Math.floor(g.OW / 2), g.CO] : [g.batch, g.OH, g.OW, g.CO];
+  const y = Tensor.empty(shape, 'float32', pool ? 'conv2d_maxpool' : 'conv2d_forward');
   // The bias binding is unread without a bias (HAS_BIAS off); x's buffer fills it.
   d.launch(winogradOutputKernel, p, [m.buffer, (b ?? x).buffer, y.buffer]);
   m.dispose();

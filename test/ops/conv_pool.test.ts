@@ -96,7 +96,11 @@ test('a Sequential under noGrad: Conv2D + MaxPooling2D pairs give the layers one
   const x = randomPair([3, 11, 11, 4]);
   for (const variant of VARIANTS) {
     setConvVariant(variant);
+    dispatcher().resetCounts();
     const got = noGrad(() => model.apply(x.t, { training: false }));
+    // On Winograd both pairs run fused: no pool pass.
+    const pools = dispatcher().counts.get('maxpool2d_win_forward_vec4_nograd') ?? 0;
+    expect(pools, variant).toBe(variant.startsWith('wino') ? 0 : 2);
     const want = noGrad(() => tidy(() => model.layers.reduce((h, l) => l.apply(h, { training: false }), x.t)));
     expect(got.shape).toEqual([3, 2, 2, 12]);
     expect(await bits(got), `${variant} seed ${x.seed}`).toEqual(await bits(want));
