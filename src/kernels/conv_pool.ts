@@ -11,7 +11,7 @@ import type { ConvGeometry } from './conv_types.js';
 import { fusedPoolTile } from './plan.js';
 import { convPlan } from './plan_context.js';
 import { pool2dRaw, type PoolGeometry } from './pool.js';
-import { winogradForward } from './winograd.js';
+import { winogradConvPooled } from './winograd.js';
 
 /** Whether conv2dMaxPoolRaw on these geometries runs as one kernel pass (no conv output, no pool pass). */
 export function convPoolFuses(g: ConvGeometry, pg: PoolGeometry): boolean {
@@ -30,7 +30,7 @@ export function conv2dMaxPoolRaw(
   const plan = convPlan('forward', g);
   const tile = fusedPoolTile(plan, pg);
   if (tile && plan.variant !== 'gemm') {
-    return winogradForward(x, w, b, plan.g, act, plan.precision, plan.share!, true);
+    return winogradConvPooled(x, w, b, plan.g, tile, act, plan.precision, plan.share!);
   }
   const y = conv2dForwardRaw(x, w, b, g, act);
   const pooled = pool2dRaw('max', y, pg, false).y;

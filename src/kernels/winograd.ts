@@ -191,6 +191,24 @@ export function winogradForward(
   return y;
 }
 
+/**
+ * maxPool2d(act(conv2d(x, w) + b), 2) by Winograd F(tile x tile, 3x3): the output transform
+ * stores each 2x2 block's maximum, y [batch, OH/2, OW/2, CO] (conv_pool.ts; tile 2 here).
+ */
+export function winogradConvPooled(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  g: ConvGeometry,
+  tile: number,
+  act: Activation,
+  precision: TexturePrecision,
+  share: SgShare,
+): Tensor {
+  if (tile !== 2) throw new Error(`dawnflow: no Winograd F(${tile}x${tile}, 3x3) to pool`);
+  return winogradForward(x, w, b, g, act, precision, share, true);
+}
+
 // --- host reference -----------------------------------------------------------------------
 
 /**

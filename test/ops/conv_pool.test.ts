@@ -11,6 +11,7 @@ import type { Activation } from '../../src/kernels/activation.js';
 import type { ConvVariant } from '../../src/kernels/conv_types.js';
 import { convPoolFuses } from '../../src/kernels/conv_pool.js';
 import { convPlan, hasSgShare, setConvVariant } from '../../src/kernels/plan_context.js';
+import { CONV_VARIANTS } from '../../src/kernels/plan_legal.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { conv2dMaxPool2d } from '../../src/ops/conv_pool.js';
 import { sum } from '../../src/ops/reduce.js';
@@ -41,7 +42,7 @@ const CASES: Case[] = [
   { x: [1, 5, 5, 4], co: 4, pad: 'valid', act: 'relu', bias: false },
 ];
 // The direct kernels and Winograd (where this adapter runs it): the fused path is Winograd's.
-const VARIANTS: ConvVariant[] = hasSgShare() ? ['sg', 'wino'] : ['sg'];
+const VARIANTS: ConvVariant[] = hasSgShare() ? ['sg', ...CONV_VARIANTS.filter((v) => v.startsWith('wino'))] : ['sg'];
 
 /** Bit patterns: equal values, -0 and +0 told apart, NaNs compared as bits. */
 const bits = async (t: { data(): Promise<Float32Array> }) => Array.from(new Uint32Array((await t.data()).buffer));
