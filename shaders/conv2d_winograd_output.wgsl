@@ -1,11 +1,10 @@
-// Winograd F(2x2, 3x3) output transform: Y = A^T M A for each tile and vec4 of CO,
-//   A^T = [[1, 1, 1, 0], [0, 1, -1, -1]],
-// plus bias and activation, stored into NHWC y; the parts of a tile past OH or OW (odd output
-// sizes) are dropped. M is staged as texels [16*T][CO/4]. One invocation per (tile, co4):
-// 16 fetches, up to 4 vec4 stores; with POOL (a max pool fused, conv_pool.ts) the tile, a 2x2
-// window, is stored as its maximum.
+// Winograd F(m x m, 3x3) output transform: Y = A^T M A for each tile and vec4 of CO, plus bias
+// and activation, stored into NHWC y; the parts of a tile past OH or OW (partial tiles) are
+// dropped. M is staged as texels [a^2*T][CO/4] (a = m + 2). One invocation per (tile, co4):
+// a^2 fetches, up to m^2 vec4 stores. The arithmetic (WINO_TRANSFORM) is generated from A^T
+// (src/kernels/winograd.ts): loads m{i}_{j} of slab a*i + j, the transform, put() per output,
+// or putPool() per 2x2 block where a max pool is fused.
 override HAS_BIAS: bool = false;
-override POOL: bool = false;
 //#include "grid1d.wgsl"
 //#include "conv2d_winograd_params.wgsl"
 
@@ -16,17 +15,6 @@ override POOL: bool = false;
 
 //#include "activation.wgsl"
 //#include "tex_operand.wgsl"
-
-// Row i of M (slabs 4i..4i+3) times A: (m0 + m1 + m2, m1 - m2 - m3).
-struct Pair { a: vec4f, b: vec4f }
-
-fn rowA(first: u32, stride: u32) -> Pair {
-  let m0 = texel(m, first);
-  let m1 = texel(m, first + stride);
-  let m2 = texel(m, first + 2u * stride);
-  let m3 = texel(m, first + 3u * stride);
-  return Pair(m0 + m1 + m2, m1 - m2 - m3);
-}
 
 fn put(b: u32, oh: u32, ow: u32, co4: u32, CO4: u32, val: vec4f, bv: vec4f) {
   if (oh < u.OH && ow < u.OW) {
@@ -74,29 +62,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   // Slab e of this (tile, co4) is texel (e*T + t)*CO4 + co4: slabs are T*CO4 texels apart.
   let slab = u.T * CO4;
   let first = t * CO4 + co4;
-  // A^T along the rows: Y0 = r0 + r1 + r2, Y1 = r1 - r2 - r3.
-  let r0 = rowA(first, slab);
-  let r1 = rowA(first + 4u * slab, slab);
-  let r2 = rowA(first + 8u * slab, slab);
-  let y0 = r0.a + r1.a + r2.a;
-  let y1 = r0.b + r1.b + r2.b;
-  var z0 = r1.a - r2.a;
-  var z1 = r1.b - r2.b;
-  let r3 = rowA(first + 12u * slab, slab);
-  z0 -= r3.a;
-  z1 -= r3.b;
   var bv = vec4f(0.0);
   if (HAS_BIAS) {
     bv = vec4f(bias[co4 * 4u], bias[co4 * 4u + 1u], bias[co4 * 4u + 2u], bias[co4 * 4u + 3u]);
   }
-  if (POOL) {
-    putPool(b, ty, tx, co4, CO4, y0, y1, z0, z1, bv);
-    return;
-  }
-  let oh = 2u * ty;
-  let ow = 2u * tx;
-  put(b, oh, ow, co4, CO4, y0, bv);
-  put(b, oh, ow + 1u, co4, CO4, y1, bv);
-  put(b, oh + 1u, ow, co4, CO4, z0, bv);
-  put(b, oh + 1u, ow + 1u, co4, CO4, z1, bv);
+  let oh0 = {{WINO_M}}u * ty;
+  let ow0 = {{WINO_M}}u * tx;
+  {{WINO_TRANSFORM}}
 }

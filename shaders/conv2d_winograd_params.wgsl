@@ -1,8 +1,9 @@
-// Uniforms of the Winograd F(2x2, 3x3) conv kernels (src/kernels/winograd.ts). The output is cut
-// into 2x2 tiles, TH = ceil(OH/2) by TW = ceil(OW/2) per image, T = batch*TH*TW in all; tile
-// (ty, tx) reads the 4x4 input patch whose top-left is (2*ty - PT, 2*tx - PL). x is NHWC
-// [batch, H, W, CI], y NHWC [batch, OH, OW, CO]; the transformed operands are 16 slabs:
-// V [16][T][CI], U [16][CI][CO], M [16][T][CO], slab e = 4*i + j for element (i, j) of a tile.
+// Uniforms of the Winograd F(m x m, 3x3) conv kernels (src/kernels/winograd.ts; m = WINO_M, 2 or
+// 4, and a = m + 2). The output is cut into m x m tiles, TH = ceil(OH/m) by TW = ceil(OW/m) per
+// image, T = batch*TH*TW in all; tile (ty, tx) reads the a x a input patch whose top-left is
+// (m*ty - PT, m*tx - PL). x is NHWC [batch, H, W, CI], y NHWC [batch, OH, OW, CO]; the
+// transformed operands are a^2 slabs: V [a^2][T][CI], U [a^2][CI][CO], M [a^2][T][CO], slab
+// e = a*i + j for element (i, j) of a tile.
 struct Params {
   T: u32,
   TH: u32,

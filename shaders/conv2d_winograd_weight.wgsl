@@ -1,7 +1,12 @@
-// Winograd F(2x2, 3x3) weight transform: U = G g G^T for each (ci, co) of an HWIO 3x3 kernel,
-//   G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]],
-// written as 16 slabs U[e][ci][CO/4] of vec4s (e = 4*i + j). w is staged as texels
-// [9*CI][CO/4]. One invocation per (ci, co4): 9 fetches, 16 vec4 stores.
+// Winograd F(m x m, 3x3) weight transform: U = G g G^T (a x 3 times 3x3 times 3 x a, a = m + 2)
+// for each (ci, co4) of the 3x3 kernel g this conv runs, written as a^2 slabs U[e][ci][CO/4] of
+// vec4s (e = a*i + j). w is staged as texels [9*CI][CO/4] (HWIO). One invocation per (ci, co4):
+// 9 fetches (36 with FLIP), a^2 vec4 stores. The arithmetic (WINO_TRANSFORM) is generated
+// from G (src/kernels/winograd.ts): taps g{kh}_{kw}, the transform, put() per slab.
+//
+// FLIP: the input gradient's kernel, w rotated by 180 degrees with CI and CO swapped, read
+// straight from the layer's w (no extra pass): u.CI is then the layer's CO and u.CO its CI.
+override FLIP: bool = false;
 //#include "grid1d.wgsl"
 //#include "conv2d_winograd_params.wgsl"
 
@@ -11,17 +16,26 @@
 
 //#include "tex_operand.wgsl"
 
-// Column j of G g: the 3 taps of kernel column kw = 0..2 become 4 values.
-struct Col { a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f }
-
-fn gcol(g0: vec4f, g1: vec4f, g2: vec4f) -> Col {
-  let s = 0.5 * (g0 + g2);
-  let h = 0.5 * g1;
-  return Col(g0, s + h, s - h, g2);
+// Tap (kh, kw) of the kernel for input channel ci and output channels 4*co4..4*co4+3.
+fn tap(kh: u32, kw: u32, ci: u32, co4: u32) -> vec4f {
+  if (!FLIP) {
+    return texel(w, ((3u * kh + kw) * u.CI + ci) * (u.CO / 4u) + co4);
+  }
+  // The layer's w is [3][3][u.CO][u.CI]: the 4 wanted values are channel ci of its rows
+  // 4*co4..4*co4+3 (one texel row of u.CI/4 texels apart) at the rotated tap.
+  let rowTexels = u.CI / 4u;
+  let first = ((3u * (2u - kh) + 2u - kw) * u.CO + 4u * co4) * rowTexels + ci / 4u;
+  let k = ci % 4u;
+  return vec4f(
+    texel(w, first)[k],
+    texel(w, first + rowTexels)[k],
+    texel(w, first + 2u * rowTexels)[k],
+    texel(w, first + 3u * rowTexels)[k],
+  );
 }
 
-fn put(e: u32, ci: u32, co4: u32, CO4: u32, v: vec4f) {
-  uw[(e * u.CI + ci) * CO4 + co4] = v;
+fn put(e: u32, ci: u32, co4: u32, CO4: u32, val: vec4f) {
+  uw[(e * u.CI + ci) * CO4 + co4] = val;
 }
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
@@ -33,19 +47,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   let co4 = i % CO4;
   let ci = i / CO4;
-  let row = u.CI * CO4;
-  let base = ci * CO4 + co4;
-  // Tap (kh, kw) sits at texel base + (3*kh + kw) * row. First G along kh (per kernel column),
-  // then along kw.
-  let c0 = gcol(texel(w, base), texel(w, base + 3u * row), texel(w, base + 6u * row));
-  let c1 = gcol(texel(w, base + row), texel(w, base + 4u * row), texel(w, base + 7u * row));
-  let c2 = gcol(texel(w, base + 2u * row), texel(w, base + 5u * row), texel(w, base + 8u * row));
-  var r = gcol(c0.a0, c1.a0, c2.a0);
-  put(0u, ci, co4, CO4, r.a0); put(1u, ci, co4, CO4, r.a1); put(2u, ci, co4, CO4, r.a2); put(3u, ci, co4, CO4, r.a3);
-  r = gcol(c0.a1, c1.a1, c2.a1);
-  put(4u, ci, co4, CO4, r.a0); put(5u, ci, co4, CO4, r.a1); put(6u, ci, co4, CO4, r.a2); put(7u, ci, co4, CO4, r.a3);
-  r = gcol(c0.a2, c1.a2, c2.a2);
-  put(8u, ci, co4, CO4, r.a0); put(9u, ci, co4, CO4, r.a1); put(10u, ci, co4, CO4, r.a2); put(11u, ci, co4, CO4, r.a3);
-  r = gcol(c0.a3, c1.a3, c2.a3);
-  put(12u, ci, co4, CO4, r.a0); put(13u, ci, co4, CO4, r.a1); put(14u, ci, co4, CO4, r.a2); put(15u, ci, co4, CO4, r.a3);
+  {{WINO_TRANSFORM}}
 }

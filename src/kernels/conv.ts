@@ -9,7 +9,8 @@ import { CONV_GEOMETRY_UNIFORMS, type ConvGeometry } from './conv_types.js';
 import { gemmKernel, type GemmPlan } from './gemm.js';
 import { reduceMiddle } from './reduce.js';
 import { padAxisRaw } from './pad_axis.js';
-import { winogradForward } from './winograd.js';
+import { winogradConv } from './winograd.js';
+import { WINO_TILE, winogradGeometry } from './plan_legal.js';
 import { forwardKernel, sgBackwardInputKernels, sgBackwardWeightKernels } from './conv_tex.js';
 import { convPlan } from './plan_context.js';
 import type { KernelPlan } from './plan_types.js';
@@ -66,7 +67,10 @@ export function conv2dForwardRaw(x: Tensor, w: Tensor, b: Tensor | null, g: Conv
 /** The forward launch of `plan` (operands already padded), bias and activation fused where possible. */
 function runForward(plan: KernelPlan, x: Tensor, w: Tensor, b: Tensor | null, act: Activation): Tensor {
   const g = plan.g;
-  if (plan.variant === 'wino') return winogradForward(x, w, b, g, act, plan.precision, plan.share!);
+  if (plan.variant === 'wino' || plan.variant === 'wino4') {
+    const o = { tile: WINO_TILE[plan.variant]!, act, precision: plan.precision };
+    return winogradConv(x, w, b, g, o, plan.share!);
+  }
   if (plan.variant !== 'gemm') {
     const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');
     dispatcher().launch(
@@ -100,6 +104,10 @@ function runBackwardInput(plan: KernelPlan, dz: Tensor, w: Tensor): Tensor {
     const p = { plan: plan.gemm, g, bias: false, act: 'linear' as const };
     const flat = runGemm(conv2dBackwardInputKernel, p, [dz.buffer, w.buffer]);
     return reshapeOwned(flat, [g.batch, g.H, g.W, g.CI]);
+  }
+  if (plan.variant === 'wino' || plan.variant === 'wino4') {
+    const o = { tile: WINO_TILE[plan.variant]!, flip: true, precision: plan.precision };
+    return winogradConv(dz, w, null, winogradGeometry('backward_input', g), o, plan.share!);
   }
   const dx = Tensor.empty([g.batch, g.H, g.W, g.CI], 'float32', 'conv2d_backward_input');
   // The bias binding is unused (HAS_BIAS off); dz's buffer fills it.

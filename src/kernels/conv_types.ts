@@ -14,9 +14,10 @@ const FIELDS: (keyof ConvGeometry)[] = ['batch', 'H', 'W', 'CI', 'OH', 'OW', 'CO
 export const CONV_GEOMETRY_UNIFORMS = u32Uniforms(FIELDS);
 
 /**
- * gemm: the GEMM-core kernels; tex: texture-fed; sg: texture-fed with subgroup sharing; wino:
- * Winograd F(2x2, 3x3) on sg's scheme (winograd.ts; 3x3 stride-1 forward only).
+ * gemm: the GEMM-core kernels; tex: texture-fed; sg: texture-fed with subgroup sharing; wino and
+ * wino4: Winograd F(2x2, 3x3) and F(4x4, 3x3) on sg's scheme (winograd.ts; 3x3 stride-1 forward
+ * and input gradient).
  */
-export type ConvVariant = 'gemm' | 'tex' | 'sg' | 'wino';
+export type ConvVariant = 'gemm' | 'tex' | 'sg' | 'wino' | 'wino4';
 
 export type ConvOp = 'forward' | 'backward_input' | 'backward_weight';

@@ -16,7 +16,8 @@ import { reduceMiddle } from './reduce.js';
 export function texDense(plan: TexturePlan, a: Tensor, b: Tensor, bias: Tensor | null, act: Activation): Tensor {
   if (plan.op === 'backward_input') return texMatmulTransB(plan, a, b);
   if (plan.op === 'backward_weight') return texMatmulTransA(plan, a, b);
-  if (plan.variant === 'wino') throw new Error('dawnflow: a dense product has no Winograd form');
+  if (plan.variant === 'wino' || plan.variant === 'wino4')
+    throw new Error('dawnflow: a dense product has no Winograd form');
   const { g, precision } = plan;
   const y = Tensor.empty([g.batch, g.CO], 'float32', 'matmul');
   dispatcher().launch(forwardKernel(plan.share), { g, M: g.batch, N: g.CO, bias: !!bias, act, precision }, [

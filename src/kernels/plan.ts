@@ -13,10 +13,10 @@
 // a storage-buffer load costs a scalar load, bounds check and branch per float per lane, a texel
 // fetch of an rgba32float texture about a fifth of that per float, and workgroup memory is no
 // faster than global memory; with subgroups the lanes also share fetched texels (sg), and
-// Winograd (wino) where it pays. The share's lane count L is the adapter's smallest subgroup
+// Winograd (wino, wino4) where it pays. The share's lane count L is the adapter's smallest subgroup
 // size (sg_lanes.ts, docs/gpus.md); adapters without a usable one fall back to tex and gemm.
 import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
-import { CONV_VARIANTS, legalVariants, winogradPays } from './plan_legal.js';
+import { CONV_VARIANTS, legalVariants, WINO_TILE, winogradDefault } from './plan_legal.js';
 import { convGemmShape, gemmCore, planGemm, planTexWeight } from './plan_split.js';
 import type {
   AdapterFacts,
@@ -115,8 +115,9 @@ export interface VariantChoice {
 
 /**
  * The variant: a forced one where legal, else the next legal one down (a forced GEMM core forces
- * gemm); else the tuned choice where legal; else on software adapters wino where it is legal and
- * pays, otherwise the fastest legal texture-fed direct kernel (the last legal one); gemm on GPUs.
+ * gemm); else the tuned choice where legal; else on software adapters wino or wino4 where legal
+ * and paying (winogradDefault), otherwise the fastest legal texture-fed direct kernel (the last
+ * legal one); gemm on GPUs.
  */
 export function chooseVariant(op: ConvOp, g: ConvGeometry, inp: PlanInputs): VariantChoice {
   const legal = legalVariants(op, g, runFacts(inp));
@@ -129,8 +130,8 @@ export function chooseVariant(op: ConvOp, g: ConvGeometry, inp: PlanInputs): Var
   const tuned = inp.tuned?.choice;
   if (tuned && legal.includes(tuned)) return { variant: tuned, reason: 'tuned' };
   if (!inp.facts.software) return { variant: 'gemm', reason: 'default' };
-  const direct = legal.filter((v) => v !== 'wino').at(-1)!;
-  return { variant: legal.includes('wino') && winogradPays(g) ? 'wino' : direct, reason: 'default' };
+  const direct = legal.filter((v) => !WINO_TILE[v]).at(-1)!;
+  return { variant: winogradDefault(op, g, legal) ?? direct, reason: 'default' };
 }
 
 /** Texture operands are staged in f16 where asked for and the device can write rgba16float. */
@@ -182,8 +183,8 @@ export function planDense(r: DenseRequest, inp: PlanInputs): DensePlan {
  * windows; windows past the pooled map (odd conv output sizes) are dropped, as the pool drops them.
  * Not where the plan pads the input channels (the padded conv runs through conv.ts alone).
  */
-export function fusedPoolTile(plan: KernelPlan, pool: WindowGeometry): 2 | null {
+export function fusedPoolTile(plan: KernelPlan, pool: WindowGeometry): 2 | 4 | null {
   const pairs = pool.KH === 2 && pool.KW === 2 && pool.SH === 2 && pool.SW === 2 && pool.PT === 0 && pool.PL === 0;
-  if (!pairs || plan.op !== 'forward' || plan.dense || plan.variant !== 'wino' || plan.padding) return null;
-  return 2;
+  if (!pairs || plan.op !== 'forward' || plan.dense || plan.variant === 'gemm' || plan.padding) return null;
+  return WINO_TILE[plan.variant] ?? null;
 }

@@ -4,57 +4,98 @@ import { TEXTURE_WIDTH } from '../gpu/texture_pool.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
 import type { AdapterFacts } from './plan_types.js';
 
-export const CONV_VARIANTS: readonly ConvVariant[] = ['gemm', 'tex', 'sg', 'wino'];
+export const CONV_VARIANTS: readonly ConvVariant[] = ['gemm', 'tex', 'sg', 'wino', 'wino4'];
+
+/** The Winograd variants and their output tile side (F(m x m, 3x3)). */
+export const WINO_TILE: Partial<Record<ConvVariant, 2 | 4>> = { wino: 2, wino4: 4 };
 
 /**
  * The variants that can run `op` on `g`. Textures need whole texels, so the channels that form
  * texel rows (CI of x, CO of w and dz) must be multiples of 4; the weight gradient's 8-row
  * blocks need CI % 8 == 0; the tex variant exists for the forward only; sg needs a share (a
- * lane grouping the adapter guarantees, or an emulated one); wino is a forward of 3x3 stride-1 kernels where sg is legal and its 4x-larger
- * transformed operands fit the adapter's limits. Order: as CONV_VARIANTS.
+ * lane grouping the adapter guarantees, or an emulated one); wino and wino4 run forwards and
+ * input gradients of 3x3 stride-1 kernels where sg is legal and their larger transformed
+ * operands fit the adapter's limits. Order: as CONV_VARIANTS.
  */
 export function legalVariants(op: ConvOp, g: ConvGeometry, facts: AdapterFacts): ConvVariant[] {
   const out: ConvVariant[] = ['gemm'];
   if (g.CI % 4 !== 0 || g.CO % 4 !== 0) return out;
   if (op === 'forward') out.push('tex');
   if (facts.sgShare && (op !== 'backward_weight' || g.CI % 8 === 0)) out.push('sg');
-  if (op === 'forward' && out.includes('sg') && winogradShape(g) && winogradFits(g, facts)) out.push('wino');
+  if (op === 'backward_weight' || !out.includes('sg') || !winogradShape(g)) return out;
+  const wg = winogradGeometry(op, g);
+  if (winogradFits(wg, facts, 2)) out.push('wino');
+  if (winogradFits(wg, facts, 4)) out.push('wino4');
   return out;
 }
 
-/** Whether Winograd F(2x2, 3x3) computes this convolution: 3x3, stride 1, texel-wide channels. */
+/** Whether Winograd F(m x m, 3x3) computes this convolution: 3x3, stride 1, texel-wide channels. */
 export function winogradShape(g: ConvGeometry): boolean {
   return g.KH === 3 && g.KW === 3 && g.SH === 1 && g.SW === 1 && g.CI % 4 === 0 && g.CO % 4 === 0;
 }
 
-/** Output tiles of Winograd F(2x2, 3x3): 2x2 outputs each. */
-export function winogradTiles(g: ConvGeometry): number {
-  return g.batch * Math.ceil(g.OH / 2) * Math.ceil(g.OW / 2);
+/**
+ * The forward geometry the Winograd kernels run for `op` on `g`: g itself, or for the input
+ * gradient the conv of dz (OH x OW x CO) by the rotated kernel into dx (H x W x CI), padded by
+ * (2 - PT, 2 - PL) (2 each for 'valid', 1 for 'same').
+ */
+export function winogradGeometry(op: ConvOp, g: ConvGeometry): ConvGeometry {
+  if (op === 'forward') return g;
+  return { ...g, H: g.OH, W: g.OW, CI: g.CO, OH: g.H, OW: g.W, CO: g.CI, PT: 2 - g.PT, PL: 2 - g.PL };
+}
+
+/** Output tiles of Winograd F(m x m, 3x3) on a forward geometry: m x m outputs each. */
+export function winogradTiles(g: ConvGeometry, m: 2 | 4): number {
+  return g.batch * Math.ceil(g.OH / m) * Math.ceil(g.OW / m);
 }
 
 /**
- * Whether its operands fit the adapter: V and M (16 * T * channels floats) within one storage
- * binding and one staging texture, and the product's grid within the per-dimension limit.
+ * Whether the operands of F(m x m, 3x3) on a forward geometry fit the adapter: V and M
+ * ((m + 2)^2 * T * channels floats) within one storage binding and one staging texture, and the
+ * product's grid within the per-dimension limit.
  */
-export function winogradFits(g: ConvGeometry, facts: AdapterFacts): boolean {
-  const T = winogradTiles(g);
-  const floats = 16 * T * Math.max(g.CI, g.CO);
+export function winogradFits(g: ConvGeometry, facts: AdapterFacts, m: 2 | 4): boolean {
+  const T = winogradTiles(g, m);
+  const slabs = (m + 2) ** 2;
+  const floats = slabs * T * Math.max(g.CI, g.CO);
   const rows = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(floats / 4 / TEXTURE_WIDTH))));
   return (
     floats * 4 <= facts.maxBinding &&
     rows <= facts.maxTexture2D &&
     Math.ceil(T / 64) <= facts.maxWorkgroupsPerDimension &&
-    16 * g.CI * g.CO * 4 <= facts.maxBinding
+    slabs * g.CI * g.CO * 4 <= facts.maxBinding
   );
 }
 
 /**
- * Whether wino beats the direct sg kernel on lavapipe, where it is legal (measured on VGG16 at
- * 150x150, batch 4, and on smaller shapes): about 2x for 128+ channels, 1.2-2x (CPU time to
- * wall time) for 64 -> 64 at 150x150; no gain with few input channels (VGG16's first layer,
- * RGB padded to 4: the products are short and the transforms and the 4x-larger M dominate) or
- * below ~30 MFLOP of direct work (four launches instead of one).
+ * Whether Winograd beats the direct sg kernel on lavapipe, for a forward geometry (an input
+ * gradient's is winogradGeometry's), where legal (measured on VGG16 at 150x150, batch 4, and on
+ * smaller shapes): about 2x for 128+ channels, 1.2-2x (CPU time to wall time) for 64 -> 64 at
+ * 150x150, the input gradients 1.3-3x; no gain with few input channels (VGG16's first layer, RGB
+ * padded to 4: the products are short and the transforms and the larger M dominate) or below
+ * ~30 MFLOP of direct work (four launches instead of one).
  */
 export function winogradPays(g: ConvGeometry): boolean {
   return g.CI >= 64 && g.CO >= 64 && 2 * 9 * g.batch * g.OH * g.OW * g.CI * g.CO >= 32e6;
+}
+
+/**
+ * F(4x4) needs this many output tiles to beat F(2x2). Its U is 2.25x larger (36 slabs of
+ * CI x CO, transformed, staged and read per 64-row block of tiles) and each U element serves T
+ * rows of the product, and the last 64-row block's padding weighs more with fewer tiles: on
+ * VGG16 at 150x150, batch 4, F(4x4) took 0.4-0.7x F(2x2)'s time at 1444+ tiles (blocks 1-2),
+ * about the same at 400 (block 3), 0.8-1.6x at 100 (block 4) and 2x at 36 (block 5).
+ */
+export const WINO4_MIN_TILES = 256;
+
+/**
+ * The Winograd variant a software adapter runs `op` on `g` with by default, or null for the
+ * direct kernel: where Winograd pays at all, F(4x4) where it is legal and has the tiles.
+ */
+export function winogradDefault(op: ConvOp, g: ConvGeometry, legal: ConvVariant[]): ConvVariant | null {
+  if (op === 'backward_weight') return null;
+  const wg = winogradGeometry(op, g);
+  if (!winogradPays(wg)) return null;
+  if (legal.includes('wino4') && winogradTiles(wg, 4) >= WINO4_MIN_TILES) return 'wino4';
+  return legal.includes('wino') ? 'wino' : null;
 }

@@ -13,8 +13,11 @@ import { writeFileAtomic } from '../util/atomic_write.js';
 import { setting } from '../util/settings.js';
 import type { ConvVariant } from './conv_types.js';
 
-/** Bump when kernels or keys change enough that old measurements no longer hold (3: keys name the sg share). */
-export const TUNING_VERSION = 3;
+/**
+ * Bump when kernels or keys change enough that old measurements no longer hold (3: keys name the
+ * sg share; 4: wino4, and Winograd for the input gradient).
+ */
+export const TUNING_VERSION = 4;
 
 export interface TuningEntry {
   choice: ConvVariant;

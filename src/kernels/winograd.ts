@@ -1,18 +1,24 @@
-// Winograd F(2x2, 3x3) forward convolution (Lavin & Gray 2015), the 'wino' conv variant for 3x3
-// stride-1 convolutions on adapters where the sg kernels run (where legal and paying: plan_legal.ts).
-// The output is cut into 2x2 tiles; per tile and channel the 3x3 correlation over a 4x4 input
-// patch d becomes
+// Winograd convolution F(m x m, 3x3) (Lavin & Gray 2015), the 'wino' (m = 2) and 'wino4' (m = 4)
+// conv variants for 3x3 stride-1 convolutions on adapters where the sg kernels run (where legal
+// and paying: plan_legal.ts). The output is cut into m x m tiles; per tile and channel the 3x3
+// correlation over the a x a input patch d (a = m + 2) becomes
 //   Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A,
-// 16 multiplies instead of 36. Summed over channels, the elementwise products become 16
-// independent matrix products M_e = V_e . U_e ([T, CI] x [CI, CO], T tiles), which carry all
-// the arithmetic: 16/36 of the direct conv's multiply-adds for even output sizes (more for odd
-// ones, whose last tile is half wasted). Four launches per forward, each reading its operands
-// through textures (shaders/conv2d_winograd_*.wgsl):
-//   weight: U [16][CI][CO] = G g G^T  (per call: weights change during training)
-//   input:  V [16][T][CI]  = B^T d B  (zero outside the image)
-//   gemm:   M [16][T][CO]  = V_e . U_e, one launch over the 16 slabs (grid z), as the sg kernel
+// a^2 multiplies instead of 9 m^2 (16 for 4 outputs, 36 for 16). Summed over channels, the
+// elementwise products become a^2 independent matrix products M_e = V_e . U_e ([T, CI] x
+// [CI, CO], T tiles), which carry all the arithmetic: 16/36 (m = 2) or 36/144 (m = 4) of the
+// direct conv's multiply-adds when m divides the output size (more otherwise: partial tiles).
+// Four launches per conv, each reading its operands through textures
+// (shaders/conv2d_winograd_*.wgsl):
+//   weight: U [a^2][CI][CO] = G g G^T  (per call: weights change during training)
+//   input:  V [a^2][T][CI]  = B^T d B  (zero outside the image)
+//   gemm:   M [a^2][T][CO]  = V_e . U_e, one launch over the a^2 slabs (grid z), as the sg kernel
 //   output: y = act(A^T M A + bias), partial tiles clipped
-// The price is memory: V and M are 4x the input and output (plus their texture copies).
+// The three transforms are one shader each for both tile sizes: their arithmetic is generated
+// from the matrices below (winogradWgsl), which the float64 host reference uses too. V and M
+// are (a/m)^2 times the input and output: 4x for m = 2, 2.25x for m = 4 (plus texture copies).
+// The input gradient of a 3x3 stride-1 conv runs through the same kernels as the forward conv
+// of dz with the kernel rotated by 180 degrees and CI and CO swapped (winogradGeometry); the
+// weight transform reads w that way (FLIP), so no extra pass builds the rotated kernel.
 import { dispatcher } from '../gpu/engine.js';
 import { grid1d, type KernelSpec, u32Uniforms } from '../gpu/program.js';
 import { TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
@@ -22,31 +28,77 @@ import { ACT_CODE, type Activation } from './activation.js';
 import type { ConvGeometry } from './conv_types.js';
 import { perShare, SG_WORKGROUP, type SgShare, sgDefines, sgWorkgroup } from './sg_lanes.js';
 
-// The transform matrices, for the host reference below (the shaders spell them out).
-export const WINO_BT = [
-  [1, 0, -1, 0],
-  [0, 1, 1, 0],
-  [0, -1, 1, 0],
-  [0, 1, 0, -1],
-];
-export const WINO_G = [
-  [1, 0, 0],
-  [0.5, 0.5, 0.5],
-  [0.5, -0.5, 0.5],
-  [0, 0, 1],
-];
-export const WINO_AT = [
-  [1, 1, 1, 0],
-  [0, 1, -1, -1],
-];
+/** Output tile side m of F(m x m, 3x3). */
+export type WinoTile = 2 | 4;
+
+/** The transform matrices of one tile size: B^T (a x a), G (a x 3), A^T (m x a). */
+export interface WinoMatrices {
+  BT: number[][];
+  G: number[][];
+  AT: number[][];
+}
+
+/**
+ * F(2, 3) interpolates at 0, 1, -1 and infinity; F(4, 3) at 0, 1, -1, 2, -2 and infinity. The
+ * larger tile's entries (up to 8 in A^T, 5 in B^T, 1/24 in G) are what make its f32 error larger.
+ */
+export const WINO_MATRICES: Record<WinoTile, WinoMatrices> = {
+  2: {
+    BT: [
+      [1, 0, -1, 0],
+      [0, 1, 1, 0],
+      [0, -1, 1, 0],
+      [0, 1, 0, -1],
+    ],
+    G: [
+      [1, 0, 0],
+      [0.5, 0.5, 0.5],
+      [0.5, -0.5, 0.5],
+      [0, 0, 1],
+    ],
+    AT: [
+      [1, 1, 1, 0],
+      [0, 1, -1, -1],
+    ],
+  },
+  4: {
+    BT: [
+      [4, 0, -5, 0, 1, 0],
+      [0, -4, -4, 1, 1, 0],
+      [0, 4, -4, -1, 1, 0],
+      [0, -2, -1, 2, 1, 0],
+      [0, 2, -1, -2, 1, 0],
+      [0, 4, 0, -5, 0, 1],
+    ],
+    G: [
+      [1 / 4, 0, 0],
+      [-1 / 6, -1 / 6, -1 / 6],
+      [-1 / 6, 1 / 6, -1 / 6],
+      [1 / 24, 1 / 12, 1 / 6],
+      [1 / 24, -1 / 12, 1 / 6],
+      [0, 0, 1],
+    ],
+    AT: [
+      [1, 1, 1, 1, 1, 0],
+      [0, 1, -1, 2, -2, 0],
+      [0, 1, 1, 4, 4, 0],
+      [0, 1, -1, 8, -8, 1],
+    ],
+  },
+};
 
 export interface WinoPlan {
+  /** The forward geometry the kernels run (for an input gradient: winogradGeometry's). */
   g: ConvGeometry;
+  /** Output tile side m; the input patch is m + 2 square. */
+  tile: WinoTile;
+  /** Whether the weight transform reads w rotated by 180 degrees with CI and CO swapped. */
+  flip: boolean;
   /** Tiles per image down and across, and in all (batch * TH * TW). */
   TH: number;
   TW: number;
   T: number;
-  /** Transformed elements per tile, each a slab of the batched product: 16 for F(2x2, 3x3). */
+  /** Transformed elements per tile, each a slab of the batched product: (m + 2)^2. */
   slabs: number;
   bias: boolean;
   act: Activation;
@@ -56,16 +108,142 @@ export interface WinoPlan {
   precision: TexturePrecision;
 }
 
-export function planWinograd(
-  g: ConvGeometry,
-  bias = false,
-  act: Activation = 'linear',
-  precision: TexturePrecision = 'f32',
-  pool = false,
-): WinoPlan {
-  const TH = Math.ceil(g.OH / 2);
-  const TW = Math.ceil(g.OW / 2);
-  return { g, TH, TW, T: g.batch * TH * TW, slabs: 16, bias, act, pool, precision };
+export interface WinoOptions {
+  tile: WinoTile;
+  flip?: boolean;
+  bias?: boolean;
+  act?: Activation;
+  pool?: boolean;
+  precision?: TexturePrecision;
+}
+
+export function planWinograd(g: ConvGeometry, o: WinoOptions): WinoPlan {
+  const m = o.tile;
+  const TH = Math.ceil(g.OH / m);
+  const TW = Math.ceil(g.OW / m);
+  return {
+    g,
+    tile: m,
+    flip: o.flip ?? false,
+    TH,
+    TW,
+    T: g.batch * TH * TW,
+    slabs: (m + 2) ** 2,
+    bias: o.bias ?? false,
+    act: o.act ?? 'linear',
+    pool: o.pool ?? false,
+    precision: o.precision ?? 'f32',
+  };
+}
+
+// --- the transforms' WGSL, generated from the matrices ---------------------------------------
+
+/** A WGSL float literal (f32 rounds the long ones). */
+const wgslFloat = (v: number) => (Number.isInteger(v) ? `${v}.0` : String(v));
+
+/** sum_k c[k] * terms[k] in WGSL: zero coefficients left out, units without a multiply. */
+function combination(c: number[], terms: string[]): string {
+  let s = '';
+  c.forEach((v, k) => {
+    if (v === 0) return;
+    const term = Math.abs(v) === 1 ? terms[k] : `${wgslFloat(Math.abs(v))} * ${terms[k]}`;
+    s += s === '' ? (v < 0 ? `-${term}` : term) : ` ${v < 0 ? '-' : '+'} ${term}`;
+  });
+  return s || 'vec4f(0.0)';
+}
+
+/**
+ * Statements computing out = L D L^T for the matrix of vec4 values named d(r, c): first along
+ * the columns of each row (q = D L^T), then down the rows (L q), so each row's inputs can die
+ * before the next row's are loaded. Returns the statements; element (i, j) is `${out}${i}_${j}`.
+ */
+function sandwich(L: number[][], d: (r: number, c: number) => string, out: string): string[] {
+  const rows = L[0].length;
+  const lines: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = L[0].map((_, c) => d(r, c));
+    L.forEach((l, j) => lines.push(`let q${r}_${j} = ${combination(l, row)};`));
+  }
+  L.forEach((li, i) =>
+    L.forEach((_, j) => {
+      const col = li.map((_, r) => `q${r}_${j}`);
+      lines.push(`let ${out}${i}_${j} = ${combination(li, col)};`);
+    }),
+  );
+  return lines;
+}
+
+const range = (n: number) => [...Array(n).keys()];
+
+/**
+ * The body of each transform shader for tile side m: loads through the shader's helpers, the
+ * transform, stores of slab e = a*i + j. The helpers and the indexing stay in the shaders.
+ */
+function transformBodies(m: WinoTile): Record<TransformKind, Transform> {
+  const { BT, G, AT } = WINO_MATRICES[m];
+  const a = m + 2;
+  const taps = range(3).flatMap((kh) => range(3).map((kw) => `let g${kh}_${kw} = tap(${kh}u, ${kw}u, ci, co4);`));
+  const weight = [
+    ...taps,
+    ...sandwich(G, (r, c) => `g${r}_${c}`, 'U'),
+    ...range(a * a).map((e) => `put(${e}u, ci, co4, CO4, U${Math.floor(e / a)}_${e % a});`),
+  ];
+  const input = [
+    ...range(a).map((r) => `let row${r} = rowAt(b, ih0 + ${r}, c4, CI4);`),
+    ...range(a).map((c) => `let col${c} = colAt(iw0 + ${c}, CI4);`),
+    ...range(a).flatMap((r) => range(a).map((c) => `let d${r}_${c} = fetch(row${r}, col${c});`)),
+    ...sandwich(BT, (r, c) => `d${r}_${c}`, 'V'),
+    ...range(a * a).map((e) => `put(${e}u, t, c4, CI4, V${Math.floor(e / a)}_${e % a});`),
+  ];
+  const yTile = [
+    ...range(a * a).map((e) => `let m${Math.floor(e / a)}_${e % a} = texel(m, first + ${e}u * slab);`),
+    ...sandwich(AT, (r, c) => `m${r}_${c}`, 'Y'),
+  ];
+  const output = [
+    ...yTile,
+    ...range(m * m).map((e) => {
+      const [i, j] = [Math.floor(e / m), e % m];
+      return `put(b, oh0 + ${i}u, ow0 + ${j}u, co4, CO4, Y${i}_${j}, bv);`;
+    }),
+  ];
+  // Pooled (WinoPlan.pool): the tile's (m/2)^2 blocks of 2x2, each one output of the pooled map.
+  const h = m / 2;
+  const pooled = [
+    ...yTile,
+    ...range(h * h).map((e) => {
+      const [i, j] = [2 * Math.floor(e / h), 2 * (e % h)];
+      const block = `Y${i}_${j}, Y${i}_${j + 1}, Y${i + 1}_${j}, Y${i + 1}_${j + 1}`;
+      return `putPool(b, ${h}u * ty + ${i / 2}u, ${h}u * tx + ${j / 2}u, co4, CO4, ${block}, bv);`;
+    }),
+  ];
+  return {
+    weight: specialise(m, weight),
+    input: specialise(m, input),
+    output: specialise(m, output),
+    outputPool: specialise(m, pooled),
+  };
+}
+
+interface Transform {
+  defines: Record<string, string>;
+  /** Arithmetic operations per item (vec4 lane 1 of 4), for profiles. */
+  ops: number;
+}
+
+function specialise(m: WinoTile, lines: string[]): Transform {
+  const body = lines.join('\n  ');
+  const ops = (body.match(/ [-+*] |= -/g) ?? []).length;
+  return { defines: { ...defines(), WINO_M: String(m), WINO_TRANSFORM: body }, ops };
+}
+
+type TransformKind = 'weight' | 'input' | 'output' | 'outputPool';
+
+// Built once: the specs hand the same objects to every launch.
+let transforms: Record<WinoTile, Record<TransformKind, Transform>> | null = null;
+
+function transformOf(m: WinoTile, kind: TransformKind): Transform {
+  transforms ??= { 2: transformBodies(2), 4: transformBodies(4) };
+  return transforms[m][kind];
 }
 
 const UNIFORMS = u32Uniforms(['T', 'TH', 'TW', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'PT', 'PL']);
@@ -75,58 +253,63 @@ const defines = () => ({ TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2) });
 const values = (p: WinoPlan) => ({ ...p.g, T: p.T, TH: p.TH, TW: p.TW });
 const staging = (p: WinoPlan) => p.precision;
 
-/** One transform: one invocation per item, 1-D grid. */
+/** One transform: one invocation per item, 1-D grid, its arithmetic generated per tile size. */
 function transform(
-  name: string,
+  kind: TransformKind,
   bindings: KernelSpec<WinoPlan>['bindings'],
   items: (p: WinoPlan) => number,
   textureFloats: (p: WinoPlan) => number[],
-  flopsPerItem: number,
-  constants?: KernelSpec<WinoPlan>['constants'],
+  constants: KernelSpec<WinoPlan>['constants'],
 ): KernelSpec<WinoPlan> {
+  const name = `conv2d_winograd_${kind}`;
   return {
     name,
     shader: name,
     bindings,
     uniforms: UNIFORMS,
     workgroup: [WG, 1, 1],
-    defines,
+    defines: (p) => transformOf(p.tile, kind).defines,
     constants,
     values,
     textureFloats,
     staging,
     dispatch: (p) => grid1d(items(p), WG),
-    flops: (p) => items(p) * flopsPerItem,
+    flops: (p) => 4 * items(p) * transformOf(p.tile, kind).ops,
   };
 }
 
 export const winogradWeightKernel = transform(
-  'conv2d_winograd_weight',
+  'weight',
   ['texture', 'read_write'],
   (p) => p.g.CI * (p.g.CO / 4),
   (p) => [9 * p.g.CI * p.g.CO],
-  4 * 28,
+  (p) => ({ FLIP: p.flip }),
 );
 
 export const winogradInputKernel = transform(
-  'conv2d_winograd_input',
+  'input',
   ['texture', 'read_write'],
   (p) => p.T * (p.g.CI / 4),
   (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI],
-  4 * 32,
+  undefined,
 );
 
-export const winogradOutputKernel = transform(
-  'conv2d_winograd_output',
+const outputTransform = transform(
+  'output',
   ['texture', 'read', 'read_write'],
   (p) => p.T * (p.g.CO / 4),
-  (p) => [16 * p.T * p.g.CO],
-  4 * 28,
-  (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act], POOL: p.pool }),
+  (p) => [p.slabs * p.T * p.g.CO],
+  (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }),
 );
 
+/** The output transform; with WinoPlan.pool its stores are putPool()'s, one per 2x2 block. */
+export const winogradOutputKernel: KernelSpec<WinoPlan> = {
+  ...outputTransform,
+  defines: (p) => transformOf(p.tile, p.pool ? 'outputPool' : 'output').defines,
+};
+
 /**
- * The slabs' products (16 for F(2x2, 3x3)) in one launch, per share: L x 64/L workgroups, an
+ * The slabs' products (16 for F(2x2, 3x3), 36 for F(4x4, 3x3)) in one launch, per share: L x 64/L workgroups, an
  * invocation owning L tiles x a vec4 of CO; z = slab.
  */
 export const winogradGemmKernels = perShare((s) => gemmKernel(s));
@@ -159,32 +342,32 @@ function gemmKernel(share: SgShare): KernelSpec<WinoPlan> {
 }
 
 /**
- * y = act(conv2d(x, w) + b) by Winograd F(2x2, 3x3), on a geometry the planner found it legal for;
- * with `pool`, y max-pooled 2x2 at stride 2 (conv_pool.ts).
+ * y = act(conv2d(x, w) + b) by Winograd F(m x m, 3x3) on a geometry the planner found it legal
+ * for; with `flip`, the input gradient dx = conv2d(dz, rot180(w) with CI and CO swapped), x being
+ * dz and g winogradGeometry's (no bias, linear).
  */
-export function winogradForward(
+export function winogradConv(
   x: Tensor,
   w: Tensor,
   b: Tensor | null,
   g: ConvGeometry,
-  act: Activation,
-  precision: TexturePrecision,
+  o: WinoOptions,
   share: SgShare,
-  pool = false,
 ): Tensor {
-  const p = planWinograd(g, !!b, act, precision, pool);
+  const p = planWinograd(g, { ...o, bias: !!b });
   const d = dispatcher();
-  const u = Tensor.empty([16, g.CI, g.CO], 'float32', 'winograd U');
+  const u = Tensor.empty([p.slabs, g.CI, g.CO], 'float32', 'winograd U');
   d.launch(winogradWeightKernel, p, [w.buffer, u.buffer]);
-  const v = Tensor.empty([16, p.T, g.CI], 'float32', 'winograd V');
+  const v = Tensor.empty([p.slabs, p.T, g.CI], 'float32', 'winograd V');
   d.launch(winogradInputKernel, p, [x.buffer, v.buffer]);
-  const m = Tensor.empty([16, p.T, g.CO], 'float32', 'winograd M');
+  const m = Tensor.empty([p.slabs, p.T, g.CO], 'float32', 'winograd M');
   d.launch(winogradGemmKernels.of(share), p, [v.buffer, u.buffer, m.buffer]);
   // Safe to recycle now: a later writer of these buffers is encoded after the launches above.
   u.dispose();
   v.dispose();
-  const shape = pool ? [g.batch, Math.floor(g.OH / 2), Math.floor(g.OW / 2), g.CO] : [g.batch, g.OH, g.OW, g.CO];
-  const y = Tensor.empty(shape, 'float32', pool ? 'conv2d_maxpool' : 'conv2d_forward');
+  const label = p.flip ? 'conv2d_backward_input' : p.pool ? 'conv2d_maxpool' : 'conv2d_forward';
+  const shape = p.pool ? [g.batch, Math.floor(g.OH / 2), Math.floor(g.OW / 2), g.CO] : [g.batch, g.OH, g.OW, g.CO];
+  const y = Tensor.empty(shape, 'float32', label);
   // The bias binding is unread without a bias (HAS_BIAS off); x's buffer fills it.
   d.launch(winogradOutputKernel, p, [m.buffer, (b ?? x).buffer, y.buffer]);
   m.dispose();
@@ -193,7 +376,7 @@ export function winogradForward(
 
 /**
  * maxPool2d(act(conv2d(x, w) + b), 2) by Winograd F(tile x tile, 3x3): the output transform
- * stores each 2x2 block's maximum, y [batch, OH/2, OW/2, CO] (conv_pool.ts; tile 2 here).
+ * stores each 2x2 block's maximum, y [batch, OH/2, OW/2, CO] (conv_pool.ts).
  */
 export function winogradConvPooled(
   x: Tensor,
@@ -205,58 +388,64 @@ export function winogradConvPooled(
   precision: TexturePrecision,
   share: SgShare,
 ): Tensor {
-  if (tile !== 2) throw new Error(`dawnflow: no Winograd F(${tile}x${tile}, 3x3) to pool`);
-  return winogradForward(x, w, b, g, act, precision, share, true);
+  if (tile !== 2 && tile !== 4) throw new Error(`dawnflow: no Winograd F(${tile}x${tile}, 3x3) to pool`);
+  return winogradConv(x, w, b, g, { tile, act, pool: true, precision }, share);
 }
 
 // --- host reference -----------------------------------------------------------------------
 
+const matmul = (a: number[][], b: number[][]) =>
+  a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
+const transpose = (a: number[][]) => a[0].map((_, j) => a.map((r) => r[j]));
+/** L D L^T, as the generated WGSL computes it. */
+const sandwichHost = (L: number[][], D: number[][]) => matmul(matmul(L, D), transpose(L));
+
 /**
- * The same algorithm in float64 on the host, with the same tiling and layouts as the kernels
- * (x NHWC, w HWIO, no bias or activation): a check of the matrices and of the tile and padding
- * arithmetic independent of the GPU.
+ * The same algorithm in float64 on the host, with the same matrices, tiling and layouts as the
+ * kernels (x NHWC, w HWIO, no bias or activation; with `flip`, w is read as the kernels read it
+ * for an input gradient: [3][3][g.CO][g.CI], rotated and transposed): a check of the matrices and
+ * of the tile and padding arithmetic independent of the GPU.
  */
-export function winogradHost(x: Float64Array, w: Float64Array, g: ConvGeometry): Float64Array {
-  const { TH, TW } = planWinograd(g);
+export function winogradHost(
+  x: Float64Array,
+  w: Float64Array,
+  g: ConvGeometry,
+  tile: WinoTile,
+  flip = false,
+): Float64Array {
+  const { TH, TW } = planWinograd(g, { tile });
+  const { BT, G, AT } = WINO_MATRICES[tile];
+  const a = tile + 2;
   const y = new Float64Array(g.batch * g.OH * g.OW * g.CO);
-  const mul = (a: number[][], bm: number[][]) =>
-    a.map((r) => bm[0].map((_, j) => r.reduce((s, v, k) => s + v * bm[k][j], 0)));
-  const tr = (a: number[][]) => a[0].map((_, j) => a.map((r) => r[j]));
-  const B = tr(WINO_BT);
-  const GT = tr(WINO_G);
-  const A = tr(WINO_AT);
+  const tap = (kh: number, kw: number, ci: number, co: number) =>
+    flip ? w[(((2 - kh) * 3 + 2 - kw) * g.CO + co) * g.CI + ci] : w[((kh * 3 + kw) * g.CI + ci) * g.CO + co];
   // U[ci][co] = G g G^T
-  const U: number[][][][] = [];
-  for (let ci = 0; ci < g.CI; ci++) {
-    U.push([]);
-    for (let co = 0; co < g.CO; co++) {
-      const k = [0, 1, 2].map((kh) => [0, 1, 2].map((kw) => w[((kh * 3 + kw) * g.CI + ci) * g.CO + co]));
-      U[ci].push(mul(mul(WINO_G, k), GT));
-    }
-  }
+  const U = range(g.CI).map((ci) =>
+    range(g.CO).map((co) =>
+      sandwichHost(
+        G,
+        range(3).map((kh) => range(3).map((kw) => tap(kh, kw, ci, co))),
+      ),
+    ),
+  );
+  const pixel = (n: number, ih: number, iw: number, ci: number) =>
+    ih < 0 || iw < 0 || ih >= g.H || iw >= g.W ? 0 : x[((n * g.H + ih) * g.W + iw) * g.CI + ci];
   for (let n = 0; n < g.batch; n++)
     for (let ty = 0; ty < TH; ty++)
       for (let tx = 0; tx < TW; tx++) {
-        const M = Array.from({ length: g.CO }, () => [0, 1, 2, 3].map(() => [0, 0, 0, 0]));
+        const M = range(g.CO).map(() => range(a).map(() => new Array<number>(a).fill(0)));
         for (let ci = 0; ci < g.CI; ci++) {
-          const d = [0, 1, 2, 3].map((r) =>
-            [0, 1, 2, 3].map((c) => {
-              const ih = 2 * ty - g.PT + r;
-              const iw = 2 * tx - g.PL + c;
-              return ih < 0 || iw < 0 || ih >= g.H || iw >= g.W ? 0 : x[((n * g.H + ih) * g.W + iw) * g.CI + ci];
-            }),
-          );
-          const V = mul(mul(WINO_BT, d), B);
-          for (let co = 0; co < g.CO; co++) {
-            for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) M[co][i][j] += V[i][j] * U[ci][co][i][j];
-          }
+          const d = range(a).map((r) => range(a).map((c) => pixel(n, tile * ty - g.PT + r, tile * tx - g.PL + c, ci)));
+          const V = sandwichHost(BT, d);
+          for (let co = 0; co < g.CO; co++)
+            for (let i = 0; i < a; i++) for (let j = 0; j < a; j++) M[co][i][j] += V[i][j] * U[ci][co][i][j];
         }
         for (let co = 0; co < g.CO; co++) {
-          const Y = mul(mul(WINO_AT, M[co]), A);
-          for (let i = 0; i < 2; i++)
-            for (let j = 0; j < 2; j++) {
-              const oh = 2 * ty + i;
-              const ow = 2 * tx + j;
+          const Y = sandwichHost(AT, M[co]);
+          for (let i = 0; i < tile; i++)
+            for (let j = 0; j < tile; j++) {
+              const oh = tile * ty + i;
+              const ow = tile * tx + j;
               if (oh < g.OH && ow < g.OW) y[((n * g.OH + oh) * g.OW + ow) * g.CO + co] = Y[i][j];
             }
         }

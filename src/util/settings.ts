@@ -64,7 +64,7 @@ export const SETTINGS = {
   },
   DAWNFLOW_CONV: {
     kind: 'choice',
-    values: ['gemm', 'tex', 'sg', 'wino'],
+    values: ['gemm', 'tex', 'sg', 'wino', 'wino4'],
     default: null,
     unset: 'the tuned choice, else per adapter (src/kernels/plan.ts)',
     description: 'Forces one conv/dense kernel variant where legal (else the next legal one down)',

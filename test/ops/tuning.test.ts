@@ -100,8 +100,19 @@ test('tuning records the fastest measured variant for each op and shape', async 
 
 // The kernel each variant launches once per call, per op.
 const KERNEL: Record<ConvOp, Partial<Record<ConvVariant, string>>> = {
-  forward: { gemm: 'conv2d_forward', tex: 'conv2d_forward_tex', sg: 'conv2d_forward_sg', wino: 'conv2d_winograd_gemm' },
-  backward_input: { gemm: 'conv2d_backward_input', sg: 'conv2d_backward_input_sg' },
+  forward: {
+    gemm: 'conv2d_forward',
+    tex: 'conv2d_forward_tex',
+    sg: 'conv2d_forward_sg',
+    wino: 'conv2d_winograd_gemm',
+    wino4: 'conv2d_winograd_gemm',
+  },
+  backward_input: {
+    gemm: 'conv2d_backward_input',
+    sg: 'conv2d_backward_input_sg',
+    wino: 'conv2d_winograd_gemm',
+    wino4: 'conv2d_winograd_gemm',
+  },
   backward_weight: { gemm: 'conv2d_backward_weight', sg: 'conv2d_backward_weight_sg' },
 };
 

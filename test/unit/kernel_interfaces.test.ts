@@ -58,7 +58,7 @@ const SPECS = [...found].map(([spec, file]) => ({ spec, file, name: spec.name })
 
 /**
  * Launch parameters to ask spec.defines and spec.constants with: those that read them (the
- * elementwise op, the GEMM core, a binary op's shapes) get each value; the rest ignore them.
+ * elementwise op, the GEMM core, a binary op's shapes, the Winograd tile) get each value; the rest ignore them.
  * Every distinct set of defines is checked.
  */
 const PARAM_SAMPLES: unknown[] = [
@@ -66,6 +66,9 @@ const PARAM_SAMPLES: unknown[] = [
   ...UNARY_NAMES.map((op) => ({ op })),
   ...BINARY_NAMES.map((op) => ({ op, a: [1], b: [1], out: [1] })),
   ...GEMM_VARIANTS.map((core) => ({ plan: { core } })),
+  // The Winograd transforms' tile sizes (WinoPlan.tile).
+  { tile: 2 },
+  { tile: 4 },
 ];
 
 /** The names of the override constants a spec sets (besides WG_X/Y/Z, which every pipeline gets). */

@@ -15,7 +15,7 @@ import {
   type PlanInputs,
 } from '../../src/kernels/plan.js';
 import { planSettings, setConvVariant, setGemmVariant, setTexturePrecision } from '../../src/kernels/plan_context.js';
-import { legalVariants, winogradFits } from '../../src/kernels/plan_legal.js';
+import { legalVariants, winogradFits, winogradGeometry, winogradTiles } from '../../src/kernels/plan_legal.js';
 import { gemmCore, planGemm, planTexWeight } from '../../src/kernels/plan_split.js';
 import type { AdapterFacts, DenseRequest, KernelPlan, PlanSettings } from '../../src/kernels/plan_types.js';
 import { conv2dGeometry } from '../../src/ops/conv2d.js';
@@ -50,9 +50,9 @@ const VGG_B2 = geom([4, 75, 75, 64], [3, 3, 64, 128]);
 
 describe('legal variants', () => {
   test('texel-wide channels for textures; tex forward only; sg needs 8-lane subgroups', () => {
-    expect(legalVariants('forward', SMALL, LAVAPIPE)).toEqual(['gemm', 'tex', 'sg', 'wino']);
+    expect(legalVariants('forward', SMALL, LAVAPIPE)).toEqual(['gemm', 'tex', 'sg', 'wino', 'wino4']);
     expect(legalVariants('forward', SMALL, NO_SG)).toEqual(['gemm', 'tex']);
-    expect(legalVariants('backward_input', SMALL, LAVAPIPE)).toEqual(['gemm', 'sg']);
+    expect(legalVariants('backward_input', SMALL, LAVAPIPE)).toEqual(['gemm', 'sg', 'wino', 'wino4']);
     expect(legalVariants('backward_weight', SMALL, LAVAPIPE)).toEqual(['gemm', 'sg']);
     expect(legalVariants('forward', RGB, LAVAPIPE)).toEqual(['gemm']);
     expect(legalVariants('forward', geom([1, 9, 9, 8], [3, 3, 8, 6]), LAVAPIPE)).toEqual(['gemm']);
@@ -62,12 +62,50 @@ describe('legal variants', () => {
     expect(legalVariants('backward_weight', geom([1, 9, 9, 12], [3, 3, 12, 8]), LAVAPIPE)).toEqual(['gemm']);
   });
 
-  test('wino: 3x3 stride-1 forwards whose transformed operands fit', () => {
-    expect(legalVariants('forward', geom([1, 9, 9, 8], [3, 3, 8, 8], 2), LAVAPIPE)).not.toContain('wino');
-    expect(legalVariants('forward', geom([1, 9, 9, 8], [5, 5, 8, 8]), LAVAPIPE)).not.toContain('wino');
-    const big = geom([8, 150, 150, 512], [3, 3, 512, 8]);
-    expect(winogradFits(big, { ...LAVAPIPE, maxBinding: 2 ** 27 })).toBe(false);
-    expect(winogradFits(big, { ...LAVAPIPE, maxBinding: 2 ** 40, maxTexture2D: 2 ** 20 })).toBe(true);
+  test('wino, wino4: 3x3 stride-1 forwards and input gradients whose transformed operands fit', () => {
+    for (const op of ['forward', 'backward_input'] as const) {
+      expect(legalVariants(op, geom([1, 9, 9, 8], [3, 3, 8, 8], 2), LAVAPIPE)).toEqual(
+        op === 'forward' ? ['gemm', 'tex', 'sg'] : ['gemm', 'sg'],
+      );
+      expect(legalVariants(op, geom([1, 9, 9, 8], [5, 5, 8, 8]), LAVAPIPE)).not.toContain('wino');
+    }
+    for (const m of [2, 4] as const) {
+      const big = geom([8, 150, 150, 512], [3, 3, 512, 8]);
+      expect(winogradFits(big, { ...LAVAPIPE, maxBinding: 2 ** 27 }, m)).toBe(false);
+      expect(winogradFits(big, { ...LAVAPIPE, maxBinding: 2 ** 40, maxTexture2D: 2 ** 20 }, m)).toBe(true);
+    }
+    // 36 slabs of 2.25x fewer tiles: F(4x4)'s V is 9/16 of F(2x2)'s.
+    const g = geom([4, 150, 150, 64], [3, 3, 64, 64]);
+    const floats = (m: 2 | 4) => (m + 2) ** 2 * winogradTiles(g, m) * 64 * 4;
+    expect(winogradFits(g, { ...LAVAPIPE, maxBinding: floats(4) }, 4)).toBe(true);
+    expect(winogradFits(g, { ...LAVAPIPE, maxBinding: floats(4) }, 2)).toBe(false);
+    expect(floats(4) / floats(2)).toBeCloseTo((36 * 38 * 38) / (16 * 75 * 75), 10);
+  });
+
+  test('the input gradient runs as the forward of dz by the rotated kernel', () => {
+    const same = geom([2, 9, 7, 8], [3, 3, 8, 12]);
+    expect(winogradGeometry('backward_input', same)).toMatchObject({
+      H: 9,
+      W: 7,
+      CI: 12,
+      OH: 9,
+      OW: 7,
+      CO: 8,
+      PT: 1,
+      PL: 1,
+    });
+    const valid = geom([2, 9, 7, 8], [3, 3, 8, 12], 1, 'valid');
+    expect(winogradGeometry('backward_input', valid)).toMatchObject({
+      H: 7,
+      W: 5,
+      CI: 12,
+      OH: 9,
+      OW: 7,
+      CO: 8,
+      PT: 2,
+      PL: 2,
+    });
+    expect(winogradGeometry('forward', valid)).toBe(valid);
   });
 });
 
@@ -112,14 +150,22 @@ describe('the sg share: the lane grouping an adapter guarantees, else the fallba
 });
 
 describe('the variant', () => {
-  test('defaults: software adapters take the fastest texture kernel, wino where it pays; GPUs gemm', () => {
+  test('defaults: software adapters take the fastest texture kernel, Winograd where it pays; GPUs gemm', () => {
     expect(plan('forward', SMALL)).toMatchObject({ variant: 'sg', reason: 'default' });
     expect(plan('forward', SMALL, inputs(NO_SG))).toMatchObject({ variant: 'tex', reason: 'default' });
-    expect(plan('forward', geom([1, 9, 9, 512], [3, 3, 512, 512])).variant).toBe('wino');
-    expect(plan('forward', geom([4, 150, 150, 64], [3, 3, 64, 64])).variant).toBe('wino');
-    expect(plan('forward', geom([1, 9, 9, 64], [3, 3, 64, 64])).variant).toBe('sg'); // too little work
-    expect(plan('forward', geom([4, 75, 75, 64], [3, 3, 64, 128], 2)).variant).toBe('sg'); // stride 2
-    expect(plan('backward_input', SMALL).variant).toBe('sg');
+    for (const op of ['forward', 'backward_input'] as const) {
+      expect(plan(op, geom([1, 9, 9, 512], [3, 3, 512, 512])).variant).toBe('wino'); // 9 tiles of 4x4
+      expect(plan(op, geom([4, 150, 150, 64], [3, 3, 64, 64])).variant).toBe('wino4');
+      expect(plan(op, geom([1, 9, 9, 64], [3, 3, 64, 64])).variant).toBe('sg'); // too little work
+      expect(plan(op, geom([4, 75, 75, 64], [3, 3, 64, 128], 2)).variant).toBe('sg'); // stride 2
+      expect(plan(op, SMALL).variant).toBe('sg');
+    }
+    // F(4x4) from 256 tiles: VGG16's blocks 1-3 at 150x150, batch 4, not 4-5.
+    expect(plan('forward', geom([4, 37, 37, 256], [3, 3, 256, 256])).variant).toBe('wino4');
+    expect(plan('forward', geom([4, 18, 18, 512], [3, 3, 512, 512])).variant).toBe('wino');
+    // The input gradient's geometry decides: few output channels (dx's) make it not pay.
+    expect(plan('backward_input', geom([4, 150, 150, 4], [3, 3, 4, 64])).variant).toBe('sg');
+    expect(plan('backward_weight', geom([4, 150, 150, 64], [3, 3, 64, 64])).variant).toBe('sg');
     expect(plan('forward', SMALL, inputs(GPU))).toMatchObject({ variant: 'gemm', reason: 'default' });
   });
 
@@ -323,6 +369,8 @@ describe('settings: code overrides and DAWNFLOW_* combined', () => {
 
   test('an invalid value is refused in one line', () => {
     process.env.DAWNFLOW_CONV = 'fast';
-    expect(() => planSettings()).toThrow("dawnflow: DAWNFLOW_CONV must be one of gemm, tex, sg, wino, got 'fast'");
+    expect(() => planSettings()).toThrow(
+      "dawnflow: DAWNFLOW_CONV must be one of gemm, tex, sg, wino, wino4, got 'fast'",
+    );
   });
 });

@@ -44,7 +44,7 @@ describe('typed values', () => {
 
   test.each([
     ['DAWNFLOW_F16', 'yes', "dawnflow: DAWNFLOW_F16 must be 0 or 1, got 'yes'"],
-    ['DAWNFLOW_CONV', 'winograd', "dawnflow: DAWNFLOW_CONV must be one of gemm, tex, sg, wino, got 'winograd'"],
+    ['DAWNFLOW_CONV', 'winograd', "dawnflow: DAWNFLOW_CONV must be one of gemm, tex, sg, wino, wino4, got 'winograd'"],
     ['DAWNFLOW_GEMM', 'TILED', "dawnflow: DAWNFLOW_GEMM must be one of tiled, naive, got 'TILED'"],
     ['DAWNFLOW_FAULT_PAUSE_MS', '1.5', "dawnflow: DAWNFLOW_FAULT_PAUSE_MS must be an integer >= 0, got '1.5'"],
     ['DAWNFLOW_FUZZ_NPY_CASES', '0', "dawnflow: DAWNFLOW_FUZZ_NPY_CASES must be an integer >= 1, got '0'"],
@@ -86,7 +86,7 @@ describe('the CLI checks every setting before it starts', () => {
     process.env.DAWNFLOW_CONV = 'fast';
     expect(await cli(['help'])).toEqual({
       code: 2,
-      err: ["dawnflow: DAWNFLOW_CONV must be one of gemm, tex, sg, wino, got 'fast'"],
+      err: ["dawnflow: DAWNFLOW_CONV must be one of gemm, tex, sg, wino, wino4, got 'fast'"],
     });
     delete process.env.DAWNFLOW_CONV;
     process.env.DAWNFLOW_NOT_A_SETTING = '1';
