@@ -20,6 +20,7 @@ import { Sequential } from '../../src/nn/container.js';
 import { Conv2D } from '../../src/nn/layers/convolutional.js';
 import { MaxPooling2D } from '../../src/nn/layers/pooling.js';
 import type { Padding } from '../../src/tensor/shape.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { tidy } from '../../src/tensor/scope.js';
 import { openGpu } from '../helpers/gpu.js';
 import { randomPair } from '../helpers/tensors.js';
@@ -45,7 +46,7 @@ const CASES: Case[] = [
 const VARIANTS: ConvVariant[] = hasSgShare() ? ['sg', ...CONV_VARIANTS.filter((v) => v.startsWith('wino'))] : ['sg'];
 
 /** Bit patterns: equal values, -0 and +0 told apart, NaNs compared as bits. */
-const bits = async (t: { data(): Promise<Float32Array> }) => Array.from(new Uint32Array((await t.data()).buffer));
+const bits = async (t: Tensor) => Array.from(new Uint32Array((await t.data()).buffer));
 
 describe.each(VARIANTS)('conv2dMaxPool2d on %s', (variant) => {
   test.each(CASES)('x=$x co=$co $pad $act bias=$bias: as conv2d then maxPool2d', async (c) => {
