@@ -12,9 +12,7 @@
 // lavapipe a texel fetch is a call costing about as much as 44 multiply-adds, and 4 blocks ran
 // 1.8x faster on VGG16's block3 and block5. The blocks are written out: Mesa does not unroll a
 // loop over them around the lane loop, and indexing the accumulators dynamically is slow.
-// The 64/L groups of a workgroup sit 2^sh across (columns) and the rest down (rows), as many
-// across as CO fills (conv_tex.ts sizes the grid by the same rule), so that few rows (a first
-// layer's 3x3x8) waste less of a workgroup.
+// sgPlace lays out the workgroup's groups (few rows, a first layer's 3x3x8, waste less).
 {{SG_ENABLE}}
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
@@ -32,7 +30,7 @@ override WG_Z: u32 = 1;
 //#include "sg_share.wgsl"
 
 // 8-row blocks per invocation (a0..a3 below).
-const RB = 4u;
+const RB = 4u;  // conv_tex.ts sizes the grid for it
 
 // acc += x[ci] * dz, for the 8 ci of a pixel split over two texels lo (ci 0-3) and hi (4-7).
 fn madd8(lo: vec4f, hi: vec4f, d: vec4f, acc: ptr<function, array<vec4f, 8>>) {
@@ -71,13 +69,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let CO4 = u.N / 4u;
   let P = u.K;  // batch * OH * OW output pixels
   let blocks = u.M / 8u;
-  // 2^sh groups across: the most, up to all WG_Y, whose columns start inside CO.
-  var sh = firstTrailingBit(WG_Y);
-  while (sh > 0u && (SG_LANES << (sh - 1u)) >= CO4) {
-    sh--;
-  }
-  let col = ((wid.x << sh) + (lid.y & ((1u << sh) - 1u))) * SG_LANES + lane;
-  let bi0 = (((wid.y * WG_Y) >> sh) + (lid.y >> sh)) * RB;
+  let place = sgPlace(wid, lid, lane, CO4);
+  let col = place.x;
+  let bi0 = place.y * RB;
   // Out-of-range lanes run on clamped indices (every lane must take part in the share).
   let n4 = min(col, CO4 - 1u);
   let k0 = block(min(bi0, blocks - 1u));

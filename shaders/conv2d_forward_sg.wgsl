@@ -3,40 +3,65 @@
 // pixels, K = KH*KW*CI taps, N = CO.
 //   x: NHWC staged as texels [pixel][CI/4]; w: HWIO staged as texels [KH*KW*CI][CO/4];
 //   y: [M][CO/4] vec4s.
-// Invocation (n4, block) owns SG_LANES (L) rows (pixels) x 4 columns (one vec4 of CO). The L
-// lanes of a group (one row of the L x 64/L workgroup) share their rows (sg_share.wgsl): each
-// lane fetches the x texel of ONE row, so per 4 taps a lane does 1 x fetch + 4 w fetches for
-// 16 L multiply-adds instead of L + 4.
+// Invocation (n4, block) owns 4 blocks of SG_LANES (L) rows (pixels) x 4 columns (one vec4 of
+// CO). The L lanes of a group (one row of the L x 64/L workgroup) share their rows
+// (sg_share.wgsl): each lane fetches the x texel of ONE row per block, so per 4 taps a lane does
+// 4 x fetches + 4 w fetches for 64 L multiply-adds. One block (1 + 4 fetches for 16 L) left the
+// w fetches dominant: on lavapipe a texel fetch is a call costing about as much as 44
+// multiply-adds. The blocks are written out: Mesa does not unroll a loop over them around the
+// share's lane loop, and indexing the accumulators dynamically is slow. sgPlace lays out the
+// workgroup's groups.
 {{SG_ENABLE}}
 //#include "conv2d_tex_io.wgsl"
 //#include "sg_share.wgsl"
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(global_invocation_id) gid: vec3u, ids: SgIds) {
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, ids: SgIds) {
   let lane = sgInit(ids);
   let CI4 = u.CI / 4u;
   let CO4 = u.N / 4u;
+  let place = sgPlace(wid, lid, lane, CO4);
   // Out-of-range lanes still run the loop (every lane must take part in the share) on
   // clamped indices and skip the store.
-  let n4 = min(gid.x, CO4 - 1u);
-  let m0 = gid.y * SG_LANES;
-  let mine = min(m0 + lane, u.M - 1u);
-  var acc: SgRows;
+  let n4 = min(place.x, CO4 - 1u);
+  let m0 = place.y * 4u * SG_LANES;
+  let last = u.M - 1u;
+  let px0 = gridPixel(min(m0 + lane, last), u.OH, u.OW);
+  let px1 = gridPixel(min(m0 + SG_LANES + lane, last), u.OH, u.OW);
+  let px2 = gridPixel(min(m0 + 2u * SG_LANES + lane, last), u.OH, u.OW);
+  let px3 = gridPixel(min(m0 + 3u * SG_LANES + lane, last), u.OH, u.OW);
+  var a0: SgRows;
+  var a1: SgRows;
+  var a2: SgRows;
+  var a3: SgRows;
   for (var kh = 0u; kh < u.KH; kh++) {
     for (var kw = 0u; kw < u.KW; kw++) {
-      let tap = forwardTap(mine, kh, kw, CI4);
+      let t0 = forwardTapAt(px0, kh, kw, CI4);
+      let t1 = forwardTapAt(px1, kh, kw, CI4);
+      let t2 = forwardTapAt(px2, kh, kw, CI4);
+      let t3 = forwardTapAt(px3, kh, kw, CI4);
       let wRow = (kh * u.KW + kw) * u.CI;
       for (var c4 = 0u; c4 < CI4; c4++) {
         let wb = (wRow + c4 * 4u) * CO4 + n4;
         let b = mat4x4f(texel(w, wb), texel(w, wb + CO4), texel(w, wb + 2u * CO4), texel(w, wb + 3u * CO4));
-        sgAccumulate(texel(x, tap.base + c4) * tap.inside, b, &acc);
+        let x0 = texel(x, t0.base + c4) * t0.inside;
+        let x1 = texel(x, t1.base + c4) * t1.inside;
+        let x2 = texel(x, t2.base + c4) * t2.inside;
+        let x3 = texel(x, t3.base + c4) * t3.inside;
+        sgAccumulate(x0, b, &a0);
+        sgAccumulate(x1, b, &a1);
+        sgAccumulate(x2, b, &a2);
+        sgAccumulate(x3, b, &a3);
       }
     }
   }
-  if (gid.x >= CO4) {
+  if (place.x >= CO4) {
     return;
   }
   for (var l = 0u; l < SG_LANES; l++) {
-    epilogue(m0 + l, n4, acc[l]);
+    epilogue(m0 + l, n4, a0[l]);
+    epilogue(m0 + SG_LANES + l, n4, a1[l]);
+    epilogue(m0 + 2u * SG_LANES + l, n4, a2[l]);
+    epilogue(m0 + 3u * SG_LANES + l, n4, a3[l]);
   }
 }

@@ -12,7 +12,7 @@ import { ACT_CODE, type Activation } from './activation.js';
 import { CONV_GEOMETRY_UNIFORMS, type ConvGeometry } from './conv_types.js';
 import { GEMM_UNIFORMS } from './gemm.js';
 import type { PixelSplit } from './plan_types.js';
-import { perShare, type SgShare, sgDefines, sgWorkgroup } from './sg_lanes.js';
+import { perShare, type SgShare, sgDefines, sgGrid, sgWorkgroup } from './sg_lanes.js';
 
 export interface TexConvParams {
   g: ConvGeometry;
@@ -26,8 +26,9 @@ export interface TexConvParams {
 const GEOMETRY = [...GEMM_UNIFORMS, ...CONV_GEOMETRY_UNIFORMS];
 
 /**
- * Invocation (x, y) owns output rows Ly..Ly+L-1 and columns 4x..4x+3, in L x 64/L workgroups:
- * L = 8 for tex, the share's lane count for sg (null share: tex).
+ * tex (null share): invocation (x, y) owns output rows 8y..8y+7 and columns 4x..4x+3, in 8 x 8
+ * workgroups. sg: L x 64/L workgroups whose groups (placed by sgPlace) each own 4 blocks of L
+ * rows, a lane a vec4 of columns.
  */
 function rowsKernel(
   name: string,
@@ -48,7 +49,9 @@ function rowsKernel(
     values: (p) => ({ ...p.g, M: p.M, N: p.N, K: 0, kChunk: 0 }),
     textureFloats,
     staging: (p) => p.precision,
-    dispatch: (p) => [Math.ceil(p.N / 4 / lanes), Math.ceil(p.M / 64), 1],
+    // sg: each group owns 4 blocks of L rows (the shaders say why).
+    dispatch: (p) =>
+      share ? [...sgGrid(share, p.N / 4, p.M, 4 * lanes), 1] : [Math.ceil(p.N / 4 / 8), Math.ceil(p.M / 64), 1],
     flops: (p) => 2 * p.M * p.N * p.g.KH * p.g.KW * (p.N === p.g.CO ? p.g.CI : p.g.CO),
   };
 }
@@ -90,7 +93,6 @@ export const sgBackwardWeightKernels = perShare((s) => weightKernel(s));
 
 function weightKernel(share: SgShare): KernelSpec<TexWeightParams> {
   const defines = { TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2), ...sgDefines(share) };
-  const [wx, wy] = sgWorkgroup(share);
   return {
     name: 'conv2d_backward_weight_sg',
     shader: 'conv2d_backward_weight_sg',
@@ -107,15 +109,8 @@ function weightKernel(share: SgShare): KernelSpec<TexWeightParams> {
     }),
     textureFloats: (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI, p.g.batch * p.g.OH * p.g.OW * p.g.CO],
     staging: (p) => p.precision,
-    dispatch: (p) => {
-      // The shader's rule: its wy groups sit gx across CO (the fewest that cover it, a power of
-      // two) and the rest down the rows, each group owning 4 blocks of 8 rows.
-      const CO4 = p.g.CO / 4;
-      let gx = wy;
-      while (gx > 1 && wx * (gx / 2) >= CO4) gx /= 2;
-      const blocks = (p.g.KH * p.g.KW * p.g.CI) / 8;
-      return [Math.ceil(CO4 / (wx * gx)), Math.ceil(blocks / ((4 * wy) / gx)), p.S];
-    },
+    // Each group owns 4 blocks of 8 rows.
+    dispatch: (p) => [...sgGrid(share, p.g.CO / 4, (p.g.KH * p.g.KW * p.g.CI) / 8, 4), p.S],
     flops: (p) => 2 * p.g.KH * p.g.KW * p.g.CI * p.g.CO * p.g.batch * p.g.OH * p.g.OW,
   };
 }

@@ -53,6 +53,19 @@ export function sgWorkgroup(s: SgShare): [number, number, number] {
   return [s.lanes, SG_WORKGROUP / s.lanes, 1];
 }
 
+/**
+ * The x and y workgroup counts of an sg kernel whose groups are placed by sgPlace
+ * (sg_share.wgsl): of a workgroup's 64/L groups, the fewest (a power of two) that cover the
+ * cols4 column vec4s sit across and the rest down, each group owning `perGroup` of the `rows`
+ * row units (pixels, 8-row blocks).
+ */
+export function sgGrid(s: SgShare, cols4: number, rows: number, perGroup: number): [number, number] {
+  const groups = SG_WORKGROUP / s.lanes;
+  let across = groups;
+  while (across > 1 && s.lanes * (across / 2) >= cols4) across /= 2;
+  return [Math.ceil(cols4 / (s.lanes * across)), Math.ceil(rows / ((perGroup * groups) / across))];
+}
+
 /** Every share a kernel can be specialised for: per L, real narrow, real wide, emulated. */
 export const SG_SHARES: readonly SgShare[] = SG_LANE_COUNTS.flatMap((lanes) => [
   { lanes, via: 'subgroup', wide: false } as SgShare,
