@@ -25,6 +25,7 @@ import { TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ACT_CODE, type Activation } from './activation.js';
+import { derived } from './derived.js';
 import type { ConvGeometry } from './conv_types.js';
 import { perShare, SG_WORKGROUP, type SgShare, sgDefines, sgWorkgroup } from './sg_lanes.js';
 
@@ -356,14 +357,18 @@ export function winogradConv(
 ): Tensor {
   const p = planWinograd(g, { ...o, bias: !!b });
   const d = dispatcher();
-  const u = Tensor.empty([p.slabs, g.CI, g.CO], 'float32', 'winograd U');
-  d.launch(winogradWeightKernel, p, [w.buffer, u.buffer]);
+  // A frozen layer's U is made once and kept (derived.ts); a trained one's is made per call.
+  const u = derived(w, `winograd U F(${p.tile}) flip=${p.flip} ${g.CI}x${g.CO}`, () => {
+    const t = Tensor.empty([p.slabs, g.CI, g.CO], 'float32', 'winograd U');
+    d.launch(winogradWeightKernel, p, [w.buffer, t.buffer]);
+    return t;
+  });
   const v = Tensor.empty([p.slabs, p.T, g.CI], 'float32', 'winograd V');
   d.launch(winogradInputKernel, p, [x.buffer, v.buffer]);
   const m = Tensor.empty([p.slabs, p.T, g.CO], 'float32', 'winograd M');
-  d.launch(winogradGemmKernels.of(share), p, [v.buffer, u.buffer, m.buffer]);
+  d.launch(winogradGemmKernels.of(share), p, [v.buffer, u.tensor.buffer, m.buffer]);
   // Safe to recycle now: a later writer of these buffers is encoded after the launches above.
-  u.dispose();
+  if (u.owned) u.tensor.dispose();
   v.dispose();
   const label = p.flip ? 'conv2d_backward_input' : p.pool ? 'conv2d_maxpool' : 'conv2d_forward';
   const shape = p.pool ? [g.batch, Math.floor(g.OH / 2), Math.floor(g.OW / 2), g.CO] : [g.batch, g.OH, g.OW, g.CO];
