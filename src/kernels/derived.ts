@@ -11,6 +11,7 @@
 // least recently used given back first.
 import type { Dispatcher } from '../gpu/dispatcher.js';
 import { dispatcher } from '../gpu/engine.js';
+import { keep, unkeep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** At most this many bytes of kept transforms (VGG16's F(4x4) transforms take 235 MB). */
@@ -46,11 +47,15 @@ class DerivedCache {
     }
     if (e) this.drop(key, e);
     const tensor = make();
-    const keep = e?.generation === generation && tensor.size * 4 <= BUDGET;
-    this.entries.set(key, { generation, value: keep ? tensor : null });
-    if (keep) this.bytes += tensor.size * 4;
+    const kept = e?.generation === generation && tensor.size * 4 <= BUDGET;
+    this.entries.set(key, { generation, value: kept ? tensor : null });
+    if (kept) {
+      // Out of the caller's tidy() scope: it outlives the call that made it.
+      keep(tensor);
+      this.bytes += tensor.size * 4;
+    }
     this.evict(key);
-    return { tensor, owned: !keep };
+    return { tensor, owned: !kept };
   }
 
   clear(): void {
@@ -74,7 +79,7 @@ class DerivedCache {
   private drop(key: string, e: Entry): void {
     if (e.value) {
       this.bytes -= e.value.size * 4;
-      e.value.dispose();
+      unkeep(e.value).dispose();
     }
     this.entries.delete(key);
   }

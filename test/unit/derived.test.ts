@@ -4,6 +4,7 @@
 import { expect, test } from 'vitest';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { clearDerived, derived, derivedBytes } from '../../src/kernels/derived.js';
+import { tidy } from '../../src/tensor/scope.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { unaryKernel, unaryRaw } from '../../src/kernels/elementwise.js';
 import { useGpu } from '../helpers/gpu.js';
@@ -101,5 +102,18 @@ test('kinds are kept apart', async () => {
   expect(await values(derived(w, 'a', () => unaryRaw('scale', w, 0)).tensor)).toEqual([2, 4]);
   expect(await values(derived(w, 'b', () => unaryRaw('scale', w, 0)).tensor)).toEqual([3, 6]);
   clearDerived();
+  w.dispose();
+});
+
+test('a kept transform outlives the tidy() scope that made it', async () => {
+  const w = Tensor.fromArray(new Float32Array([1, 2]), [2]);
+  const call = () => tidy(() => derived(w, 'x2', () => unaryRaw('scale', w, 2)).tensor.size);
+  call();
+  call();
+  const kept = derived(w, 'x2', () => unaryRaw('scale', w, 0));
+  expect(kept.owned).toBe(false);
+  expect(await values(kept.tensor)).toEqual([2, 4]);
+  clearDerived();
+  expect(kept.tensor.disposed).toBe(true);
   w.dispose();
 });
