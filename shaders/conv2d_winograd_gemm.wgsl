@@ -9,17 +9,16 @@
 // and the U fetches dominated with one block (5 fetches per 128 multiply-adds); RB = 4 (2 per
 // 128) ran 1.4-1.8x faster on the VGG16 shapes. The blocks are written out, not looped over:
 // Mesa did not unroll a 4 x L nested loop, and indexing the accumulators dynamically is slow.
-// The 64/L groups of a workgroup sit 2^sh across (columns) and the rest down (rows), as many
-// across as CO fills (winograd.ts sizes the grid by the same rule): stacking them all down rows
-// (4 * 64 rows per workgroup) wasted up to a third of the work on the last rows of a slab when T
-// is small (T = 324 for VGG16's block4 at batch 4).
+// sgPlace lays out the workgroup's groups: stacking them all down rows (4 * 64 rows per
+// workgroup) wasted up to a third of the work on the last rows of a slab when T is small
+// (T = 324 for VGG16's block4 at batch 4).
 {{SG_ENABLE}}
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 override WG_Z: u32 = 1;
 
 // Row blocks of L rows per group (the accumulators a0..a3 and V texels t0..t3 below).
-const RB = 4u;
+const RB = 4u;  // winograd.ts sizes the grid for it
 
 //#include "conv2d_winograd_params.wgsl"
 
@@ -46,13 +45,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let CI4 = u.CI / 4u;
   let CO4 = u.CO / 4u;
   let e = wid.z;
-  // 2^sh groups across: the most, up to all WG_Y, whose columns start inside CO.
-  var sh = firstTrailingBit(WG_Y);
-  while (sh > 0u && (SG_LANES << (sh - 1u)) >= CO4) {
-    sh--;
-  }
-  let n4 = ((wid.x << sh) + (lid.y & ((1u << sh) - 1u))) * SG_LANES + lane;
-  let m0 = (((wid.y * WG_Y) >> sh) + (lid.y >> sh)) * RB * SG_LANES;
+  let place = sgPlace(wid, lid, lane, CO4);
+  let n4 = place.x;
+  let m0 = place.y * RB * SG_LANES;
   // Out-of-range lanes still run the loop (every lane must take part in the share, and the
   // emulated share's barriers need the whole workgroup) on clamped indices and skip the store.
   let last = e * u.T + u.T - 1u;

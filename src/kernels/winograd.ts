@@ -27,7 +27,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { ACT_CODE, type Activation } from './activation.js';
 import { derived } from './derived.js';
 import type { ConvGeometry } from './conv_types.js';
-import { perShare, SG_WORKGROUP, type SgShare, sgDefines, sgWorkgroup } from './sg_lanes.js';
+import { perShare, type SgShare, sgDefines, sgGrid, sgWorkgroup } from './sg_lanes.js';
 
 /** Output tile side m of F(m x m, 3x3). */
 export type WinoTile = 2 | 4;
@@ -330,14 +330,8 @@ function gemmKernel(share: SgShare): KernelSpec<WinoPlan> {
     values,
     staging,
     textureFloats: (p) => [p.slabs * p.T * p.g.CI, p.slabs * p.g.CI * p.g.CO],
-    dispatch: (p) => {
-      // The shader's rule: its 64/L groups sit gx across CO (the fewest that cover it, a power of
-      // two) and the rest down T, each group owning 4 blocks of L rows.
-      const CO4 = p.g.CO / 4;
-      let gx = SG_WORKGROUP / share.lanes;
-      while (gx > 1 && share.lanes * (gx / 2) >= CO4) gx /= 2;
-      return [Math.ceil(CO4 / (share.lanes * gx)), Math.ceil(p.T / ((4 * SG_WORKGROUP) / gx)), p.slabs];
-    },
+    // Each group owns 4 blocks of L tiles (the shader says why).
+    dispatch: (p) => [...sgGrid(share, p.g.CO / 4, p.T, 4 * share.lanes), p.slabs],
     flops: (p) => 2 * p.slabs * p.T * p.g.CI * p.g.CO,
   };
 }
