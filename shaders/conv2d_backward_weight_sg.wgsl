@@ -32,10 +32,26 @@ override WG_Z: u32 = 1;
 // 8-row blocks per invocation (a0..a3 below).
 const RB = 4u;  // conv_tex.ts sizes the grid for it
 
-// acc += x[ci] * dz, for the 8 ci of a pixel split over two texels lo (ci 0-3) and hi (4-7).
-fn madd8(lo: vec4f, hi: vec4f, d: vec4f, acc: ptr<function, array<vec4f, 8>>) {
-  (*acc)[0] += lo.x * d; (*acc)[1] += lo.y * d; (*acc)[2] += lo.z * d; (*acc)[3] += lo.w * d;
-  (*acc)[4] += hi.x * d; (*acc)[5] += hi.y * d; (*acc)[6] += hi.z * d; (*acc)[7] += hi.w * d;
+// acc += x[ci] * dz over 4 pixels j, for the 8 ci of a pixel split over two texels lo (ci 0-3)
+// and hi (4-7): columns j of lo, hi and d are pixel j's. The 4 products are summed before they
+// reach acc: llvmpipe keeps the accumulators in memory and updates them under the execution
+// mask (a load, a blend and a store each), which one product per update made the bottleneck;
+// 4 ran 1.2-1.3x faster. Quads start 4k pixels into the chunk whatever L is (L is a multiple of
+// 4), so every L still sums in the same order.
+fn madd8x4(lo: mat4x4f, hi: mat4x4f, d: mat4x4f, acc: ptr<function, array<vec4f, 8>>) {
+  (*acc)[0] += lo[0].x * d[0] + lo[1].x * d[1] + lo[2].x * d[2] + lo[3].x * d[3];
+  (*acc)[1] += lo[0].y * d[0] + lo[1].y * d[1] + lo[2].y * d[2] + lo[3].y * d[3];
+  (*acc)[2] += lo[0].z * d[0] + lo[1].z * d[1] + lo[2].z * d[2] + lo[3].z * d[3];
+  (*acc)[3] += lo[0].w * d[0] + lo[1].w * d[1] + lo[2].w * d[2] + lo[3].w * d[3];
+  (*acc)[4] += hi[0].x * d[0] + hi[1].x * d[1] + hi[2].x * d[2] + hi[3].x * d[3];
+  (*acc)[5] += hi[0].y * d[0] + hi[1].y * d[1] + hi[2].y * d[2] + hi[3].y * d[3];
+  (*acc)[6] += hi[0].z * d[0] + hi[1].z * d[1] + hi[2].z * d[2] + hi[3].z * d[3];
+  (*acc)[7] += hi[0].w * d[0] + hi[1].w * d[1] + hi[2].w * d[2] + hi[3].w * d[3];
+}
+
+// Lanes l..l+3's v.
+fn rows4(v: vec4f, slot: u32, l: u32) -> mat4x4f {
+  return mat4x4f(sgRow(v, slot, l), sgRow(v, slot, l + 1u), sgRow(v, slot, l + 2u), sgRow(v, slot, l + 3u));
 }
 
 // Row block bi's tap and first x texel of its 8 ci within a pixel.
@@ -100,12 +116,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     sgPublish(x2[1], 5u);
     sgPublish(x3[0], 6u);
     sgPublish(x3[1], 7u);
-    for (var l = 0u; l < SG_LANES; l++) {
-      let d = texel(dz, min(p0 + l, last) * CO4 + n4);
-      madd8(sgRow(x0[0], 0u, l), sgRow(x0[1], 1u, l), d, &a0);
-      madd8(sgRow(x1[0], 2u, l), sgRow(x1[1], 3u, l), d, &a1);
-      madd8(sgRow(x2[0], 4u, l), sgRow(x2[1], 5u, l), d, &a2);
-      madd8(sgRow(x3[0], 6u, l), sgRow(x3[1], 7u, l), d, &a3);
+    for (var l = 0u; l < SG_LANES; l += 4u) {
+      let d = mat4x4f(texel(dz, min(p0 + l, last) * CO4 + n4), texel(dz, min(p0 + l + 1u, last) * CO4 + n4),
+        texel(dz, min(p0 + l + 2u, last) * CO4 + n4), texel(dz, min(p0 + l + 3u, last) * CO4 + n4));
+      madd8x4(rows4(x0[0], 0u, l), rows4(x0[1], 1u, l), d, &a0);
+      madd8x4(rows4(x1[0], 2u, l), rows4(x1[1], 3u, l), d, &a1);
+      madd8x4(rows4(x2[0], 4u, l), rows4(x2[1], 5u, l), d, &a2);
+      madd8x4(rows4(x3[0], 6u, l), rows4(x3[1], 7u, l), d, &a3);
     }
     sgRelease();
   }
