@@ -131,7 +131,8 @@ export function chooseVariant(op: ConvOp, g: ConvGeometry, inp: PlanInputs): Var
   if (tuned && legal.includes(tuned)) return { variant: tuned, reason: 'tuned' };
   if (!inp.facts.software) return { variant: 'gemm', reason: 'default' };
   const direct = legal.filter((v) => !WINO_TILE[v]).at(-1)!;
-  return { variant: winogradDefault(op, g, legal) ?? direct, reason: 'default' };
+  const half = stagingPrecision(inp.settings, inp.facts) === 'f16';
+  return { variant: winogradDefault(op, g, legal, half) ?? direct, reason: 'default' };
 }
 
 /** Texture operands are staged in f16 where asked for and the device can write rgba16float. */

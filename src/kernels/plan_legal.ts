@@ -90,12 +90,19 @@ export const WINO4_MIN_TILES = 256;
 
 /**
  * The Winograd variant a software adapter runs `op` on `g` with by default, or null for the
- * direct kernel: where Winograd pays at all, F(4x4) where it is legal and has the tiles.
+ * direct kernel: where Winograd pays at all, F(4x4) where it is legal and has the tiles, unless
+ * the operands are staged in f16: F(4x4)'s larger matrix entries turn f16's rounding into errors
+ * of 4-6% of the output's rms (F(2x2): 0.3%; test/ops/f16.test.ts).
  */
-export function winogradDefault(op: ConvOp, g: ConvGeometry, legal: ConvVariant[]): ConvVariant | null {
+export function winogradDefault(
+  op: ConvOp,
+  g: ConvGeometry,
+  legal: ConvVariant[],
+  halfStaging: boolean,
+): ConvVariant | null {
   if (op === 'backward_weight') return null;
   const wg = winogradGeometry(op, g);
   if (!winogradPays(wg)) return null;
-  if (legal.includes('wino4') && winogradTiles(wg, 4) >= WINO4_MIN_TILES) return 'wino4';
+  if (!halfStaging && legal.includes('wino4') && winogradTiles(wg, 4) >= WINO4_MIN_TILES) return 'wino4';
   return legal.includes('wino') ? 'wino' : null;
 }

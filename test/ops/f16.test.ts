@@ -5,11 +5,12 @@
 // that the stage_f16 kernel really ran, halved the staging memory, and that the default is f32.
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { backward } from '../../src/autograd/tape.js';
+import { backward, noGrad } from '../../src/autograd/tape.js';
 import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { TEXTURE_WIDTH } from '../../src/gpu/texture_pool.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import {
+  convPlan,
   hasSgShare,
   planSettings,
   setConvVariant,
@@ -260,10 +261,8 @@ const report: { label: string; lines: string[]; stats: Measured[] }[] = [];
 
 // Every case on the direct (sg) kernels; the Winograd forward on the 3x3 stride-1 ones it applies to.
 const SG_CASES = CASES.map((c) => ({ ...c, variant: 'sg' as const }));
-const WINO_CASES = CASES.filter((c) => c.k[0] === 3 && c.k[1] === 3 && c.s[0] === 1 && c.s[1] === 1).map((c) => ({
-  ...c,
-  variant: 'wino' as const,
-}));
+const WINO_SHAPES = CASES.filter((c) => c.k[0] === 3 && c.k[1] === 3 && c.s[0] === 1 && c.s[1] === 1);
+const WINO_CASES = WINO_SHAPES.map((c) => ({ ...c, variant: 'wino' as const }));
 const NAME = '$variant x=$x k=$k co=$co s=$s $pad $act';
 
 describe.skipIf(!HALF)(skipNote('f16 staging vs float64, next to f32 staging', HALF, NO_HALF), () => {
@@ -362,6 +361,34 @@ describe.skipIf(!HALF)(skipNote('f16 staging vs float64, next to f32 staging', H
     }
   });
 });
+
+// F(4x4) staged in f16: its larger matrix entries (8 in A^T, 1/24 in G) amplify f16's rounding
+// far past the sigma budget above (measured 4-6% of the output's rms, F(2x2) 0.3%), which is why
+// the planner never defaults to wino4 under f16 staging (plan_legal.ts winogradDefault). Forced,
+// it still runs; this pins the size of its error.
+const WINO4_F16_RMS_BOUND = 0.2;
+test.skipIf(!HALF || !SG8)(
+  skipNote('wino4 with f16 staging: error bounded, never the default', HALF && SG8, NO_WINO),
+  async () => {
+    const c = WINO_SHAPES[0];
+    const ci = c.x[3];
+    const g = conv2dGeometry(c.x, [3, 3, ci, c.co], { padding: c.pad });
+    const x = randomPair(c.x);
+    const w = randomPair([3, 3, ci, c.co], -0.3, 0.3);
+    const want = ref.conv2dForward(x.host, c.x, w.host, [3, 3, ci, c.co], null, c.s, c.pad, 'linear').y;
+    setTexturePrecision('f16');
+    setConvVariant(null);
+    expect(convPlan('forward', g).variant).not.toBe('wino4');
+    setConvVariant('wino4');
+    const y = noGrad(() => conv2d(x.t, w.t, null, { padding: c.pad }));
+    const got = await read64(y);
+    const rms = Math.sqrt(want.reduce((a, v) => a + v * v, 0) / want.length);
+    const err = got.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i])), 0) / rms;
+    console.log(`wino4, f16 staging, x=[${c.x}] co=${c.co}: max |error| ${err.toExponential(2)} of the rms output`);
+    expect(err).toBeLessThanOrEqual(WINO4_F16_RMS_BOUND);
+    for (const t of [x.t, w.t, y]) t.dispose();
+  },
+);
 
 // --- memory, and the default ----------------------------------------------------------------------
 
