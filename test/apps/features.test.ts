@@ -80,11 +80,13 @@ describe('dawnflow features', () => {
     );
     const xt = Tensor.fromArray(x, [6, 32, 32, 3]);
     const direct = base.predict(xt, { batchSize: 6 });
-    expectClose(f.data, (await direct.data()) as Float32Array, {
-      atol: 0,
-      rtol: 1e-6,
-      label: 'features vs direct predict',
-    });
+    // The command (batch 4) and predict (batch 6) may run a layer on different conv variants:
+    // the planner picks by the work, and the Winograd ones round differently from the direct
+    // kernel (each within its bound of float64, docs/lavapipe.md: F(4x4) 1.5e-4 of the output's
+    // rms per layer). So: the same features up to that error, over 13 layers.
+    const want = (await direct.data()) as Float32Array;
+    const rms = Math.sqrt(want.reduce((s, v) => s + v * v, 0) / want.length);
+    expectClose(f.data, want, { atol: 1e-3 * rms, rtol: 0, label: 'features vs direct predict' });
     for (const t of [base, xt, direct]) t.dispose();
   });
 
