@@ -1,8 +1,9 @@
 // The workloads `dawnflow profile` times: the chapter's VGG16 training steps (transfer,
-// fine-tune) and the feature extraction forward, built on random images, with the optimizer's
-// updates charged to the layers whose weights they update.
+// fine-tune), the feature extraction forward and the from-scratch convnet's training step (every
+// layer trained), built on random images, with the optimizer's updates charged to the layers
+// whose weights they update.
 import { tidy } from '../tensor/scope.js';
-import { PRESETS } from './chapter_presets.js';
+import { PRESETS, SCRATCH_PRESETS } from './chapter_presets.js';
 import { noGrad } from '../autograd/tape.js';
 import { inPhase, inScope } from '../gpu/profile_scope.js';
 import { Container } from '../nn/container.js';
@@ -12,9 +13,11 @@ import { trainOnBatch } from '../nn/training.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { chapterModel, compileApproach, freezeBase, unfreezeFrom } from './chapter.js';
+import { smallConvnet } from './small_convnet.js';
 import { vgg16 } from './vgg16.js';
+import { RMSprop } from '../nn/optimizers/rmsprop.js';
 
-export const WORKLOADS = ['transfer', 'fine-tune', 'features'] as const;
+export const WORKLOADS = ['transfer', 'fine-tune', 'features', 'scratch'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** Maps each weight to the layer path its forward ran in, for optimizer updates. */
@@ -63,12 +66,13 @@ export interface ProfileWorkload {
  * model (base frozen, or unfrozen from block5_conv1) with Adam, its updates charged to layers.
  */
 export function profileWorkload(w: Workload, size: number, batch: number, weights: string | null): ProfileWorkload {
-  const base = vgg16({ inputShape: [size, size, 3], weights });
   const x = randomImages(batch, size, 1);
   const y = Tensor.fromArray(
     Float32Array.from({ length: batch }, (_, i) => i % 2),
     [batch, 1],
   );
+  if (w === 'scratch') return scratchWorkload(size, x, y);
+  const base = vgg16({ inputShape: [size, size, 3], weights });
   let model: Container = base;
   let step: () => Promise<void>;
   if (w === 'features') {
@@ -91,6 +95,25 @@ export function profileWorkload(w: Workload, size: number, batch: number, weight
   return {
     model,
     step,
+    dispose: () => {
+      model.dispose();
+      x.dispose();
+      y.dispose();
+    },
+  };
+}
+
+/** The from-scratch convnet (DLwP 5.2) trained whole with RMSprop at the book's rate. */
+function scratchWorkload(size: number, x: Tensor, y: Tensor): ProfileWorkload {
+  const model = smallConvnet([size, size, 3]);
+  const opt = new RMSprop({ lr: SCRATCH_PRESETS.full.lr });
+  model.compile({ optimizer: opt, loss: 'binary_crossentropy', metrics: ['acc'] });
+  scopeOptimizer(opt, model);
+  return {
+    model,
+    step: async () => {
+      await trainOnBatch(model, { x, y, size: x.shape[0] });
+    },
     dispose: () => {
       model.dispose();
       x.dispose();

@@ -2,7 +2,7 @@
 // parser's declarations, from which help is rendered) and how it runs. Adding a command here
 // adds it to `dawnflow help`, to "did you mean" and to the test that every flag is described.
 import type { DeviceOptions } from '../gpu/device.js';
-import { EXTRACTION_BATCH, PRESETS } from '../apps/chapter_presets.js';
+import { EXTRACTION_BATCH, PRESETS, SCRATCH_PRESETS } from '../apps/chapter_presets.js';
 import { WORKLOADS } from '../apps/profile.js';
 import { DEFAULT_WEIGHTS } from '../io/known_files.js';
 import type { Parsed } from './args.js';
@@ -38,11 +38,18 @@ const PROFILE_DOCS = described(PROFILE_FLAGS, {
     help: 'images per batch',
     default:
       `the chapter's (transfer ${BOOK.tr.batchSize}, fine-tune ${BOOK.ft.batchSize}, ` +
-      `features ${EXTRACTION_BATCH}); smaller on a software adapter`,
+      `features ${EXTRACTION_BATCH}, scratch ${SCRATCH_PRESETS.full.batchSize}); smaller on a software adapter`,
   },
-  size: { help: 'image side in pixels (at least 32)', default: `${BOOK.targetSize}; smaller on a software adapter` },
+  size: {
+    help: 'image side in pixels (at least 32; scratch 46)',
+    default: `${BOOK.targetSize}; smaller on a software adapter`,
+  },
   'dump-wgsl': { value: 'DIR', help: 'also write every kernel specialisation run, as WGSL' },
-  weights: { value: 'W.h5|imagenet', help: 'real VGG16 weights (kernel times do not change)', default: 'random' },
+  weights: {
+    value: 'W.h5|imagenet',
+    help: 'real VGG16 weights (kernel times do not change; not for scratch)',
+    default: 'random',
+  },
   method: { value: 'auto|timestamp-query|replay', help: 'how kernels are timed', default: 'auto' },
 });
 

@@ -1,4 +1,4 @@
-// `dawnflow profile transfer|fine-tune|features`: the kernel timeline of the chapter's training
+// `dawnflow profile transfer|fine-tune|features|scratch`: the kernel timeline of the chapter's training
 // steps. Builds the workload's model (random VGG16 weights unless --weights), runs one warm-up
 // step (pipelines and the driver's shader compiles, optimizer slots), then profiles --steps steps:
 // every dispatch with its layer, phase, kernel, grid, time, GFLOP/s and share. Writes
@@ -6,7 +6,7 @@
 // workloads are src/apps/profile.ts, the profiling itself src/gpu/profile_run.ts.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXTRACTION_BATCH, PRESETS } from '../apps/chapter_presets.js';
+import { EXTRACTION_BATCH, PRESETS, SCRATCH_PRESETS } from '../apps/chapter_presets.js';
 import { profileWorkload, WORKLOADS, type Workload } from '../apps/profile.js';
 import type { DeviceOptions } from '../gpu/device.js';
 import { withEngine } from '../gpu/engine.js';
@@ -79,10 +79,18 @@ export async function profileCommand(
   const method = (f.method as string | undefined) ?? 'auto';
   if (!['auto', 'timestamp-query', 'replay'].includes(method))
     throw new UsageError('--method must be auto, timestamp-query or replay');
-  if (sizeFlag !== undefined && sizeFlag < 32) throw new UsageError('--size must be at least 32 (VGG16)');
+  // The smallest input each model's valid convolutions and pools leave a pixel of.
+  const minSize = workload === 'scratch' ? 46 : 32;
+  if (sizeFlag !== undefined && sizeFlag < minSize)
+    throw new UsageError(
+      `--size must be at least ${minSize} (${workload === 'scratch' ? 'the from-scratch convnet' : 'VGG16'})`,
+    );
   let weights: string | null = null;
   const notes: string[] = [];
-  if (f.weights === IMAGENET) {
+  if (workload === 'scratch') {
+    if (f.weights !== undefined)
+      throw new UsageError('--weights is for the VGG16 workloads; the from-scratch convnet starts from random weights');
+  } else if (f.weights === IMAGENET) {
     weights = await imagenetWeights();
   } else if (f.weights !== undefined && f.weights !== 'random') {
     weights = f.weights === 'default' ? DEFAULT_WEIGHTS : String(f.weights);
@@ -101,7 +109,12 @@ export async function profileCommand(
     return await withEngine(dev, async (gpu) => {
       const soft = gpu.info.software;
       const size = sizeFlag ?? (soft ? 64 : BOOK.targetSize);
-      const bookBatch = { transfer: BOOK.tr.batchSize, 'fine-tune': BOOK.ft.batchSize, features: EXTRACTION_BATCH }[w];
+      const bookBatch = {
+        transfer: BOOK.tr.batchSize,
+        'fine-tune': BOOK.ft.batchSize,
+        features: EXTRACTION_BATCH,
+        scratch: SCRATCH_PRESETS.full.batchSize,
+      }[w];
       const batch = batchFlag ?? (soft ? 2 : bookBatch);
       const steps = stepsFlag ?? (soft ? 1 : 2);
       const out = (f.out as string | undefined) ?? join('runs', `profile-${w}-${stamp()}`);
@@ -111,7 +124,7 @@ export async function profileCommand(
         );
       }
       console.log(
-        `dawnflow profile ${w}: VGG16 at ${size}x${size}, batch ${batch}, 1 warm-up + ${steps} profiled step(s) on ${gpu.info.description || gpu.info.device}`,
+        `dawnflow profile ${w}: ${w === 'scratch' ? 'the from-scratch convnet' : 'VGG16'} at ${size}x${size}, batch ${batch}, 1 warm-up + ${steps} profiled step(s) on ${gpu.info.description || gpu.info.device}`,
       );
       const { model, step, dispose } = profileWorkload(w, size, batch, weights);
       const settings = {

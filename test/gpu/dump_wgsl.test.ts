@@ -60,6 +60,32 @@ test('profile fine-tune --dump-wgsl: the report, and dumped kernels that compile
   }
 });
 
+test('profile scratch: every layer of the from-scratch convnet trains', async () => {
+  const out = join(dir, 'scratch');
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  let code: number;
+  try {
+    code = await profileCommand('scratch', { size: 46, batch: 2, steps: 1, out }, {});
+  } finally {
+    log.mockRestore();
+  }
+  expect(code).toBe(0);
+  const r = JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8')) as ProfileReport;
+  expect(r.settings).toMatchObject({ size: 46, batch: 2, steps: 1, weights: 'random' });
+  const phases = (layer: string) => new Set(r.dispatches.filter((d) => d.layer === layer).map((d) => d.phase));
+  // Its 4 conv and 2 dense layers (named by Keras's per-process counters) each run all phases.
+  const updated = new Set(r.dispatches.filter((d) => d.phase === 'optimizer').map((d) => d.layer));
+  expect([...updated].map((l) => l.replace(/_\d+$/, '')).sort()).toEqual([
+    'conv2d',
+    'conv2d',
+    'conv2d',
+    'conv2d',
+    'dense',
+    'dense',
+  ]);
+  for (const layer of updated) expect(phases(layer), layer).toEqual(new Set(['forward', 'backward', 'optimizer']));
+});
+
 test('usage errors', async () => {
   const lines: string[] = [];
   const err = vi.spyOn(console, 'error').mockImplementation((s: unknown) => void lines.push(String(s)));
@@ -69,6 +95,8 @@ test('usage errors', async () => {
     expect(await run(['profile', 'features', '--steps', '0'])).toBe(2);
     expect(await run(['profile', 'features', '--size', '16'])).toBe(2);
     expect(await run(['profile', 'features', '--method', 'magic'])).toBe(2);
+    expect(await run(['profile', 'scratch', '--size', '45'])).toBe(2);
+    expect(await run(['profile', 'scratch', '--weights', 'imagenet'])).toBe(2);
     expect(lines.join('\n')).toMatch(/usage: dawnflow profile transfer\|fine-tune\|features/);
   } finally {
     err.mockRestore();
