@@ -183,11 +183,26 @@ const range = (n: number) => [...Array(n).keys()];
 function transformBodies(m: WinoTile): Record<TransformKind, Transform> {
   const { BT, G, AT } = WINO_MATRICES[m];
   const a = m + 2;
-  const taps = range(3).flatMap((kh) => range(3).map((kw) => `let g${kh}_${kw} = tap(${kh}u, ${kw}u, ci, co4);`));
-  const weight = [
-    ...taps,
+  const taps3x3 = (line: (kh: number, kw: number) => string) =>
+    range(3).flatMap((kh) => range(3).map((kw) => line(kh, kw)));
+  const weightRow = [
     ...sandwich(G, (r, c) => `g${r}_${c}`, 'U'),
     ...range(a * a).map((e) => `put(${e}u, ci, co4, CO4, U${Math.floor(e / a)}_${e % a});`),
+  ];
+  const weight = [
+    'let ci = row;',
+    ...taps3x3((kh, kw) => `let g${kh}_${kw} = tap(${kh}u, ${kw}u, ci, co4);`),
+    ...weightRow,
+  ];
+  // The input gradient's kernel: each rotated tap's 4 texels hold 4 input channels (row is their
+  // group), fetched once and transformed channel by channel.
+  const weightFlip = [
+    ...taps3x3((kh, kw) => `let f${kh}_${kw} = flipTexels(${kh}u, ${kw}u, row, co4);`),
+    'for (var k = 0u; k < 4u; k++) {',
+    'let ci = 4u * row + k;',
+    ...taps3x3((kh, kw) => `let g${kh}_${kw} = pick(f${kh}_${kw}, k);`),
+    ...weightRow,
+    '}',
   ];
   const input = [
     ...range(a).map((r) => `let row${r} = rowAt(b, ih0 + ${r}, c4, CI4);`),
@@ -219,6 +234,7 @@ function transformBodies(m: WinoTile): Record<TransformKind, Transform> {
   ];
   return {
     weight: specialise(m, weight),
+    weightFlip: specialise(m, weightFlip),
     input: specialise(m, input),
     output: specialise(m, output),
     outputPool: specialise(m, pooled),
@@ -237,7 +253,7 @@ function specialise(m: WinoTile, lines: string[]): Transform {
   return { defines: { ...defines(), WINO_M: String(m), WINO_TRANSFORM: body }, ops };
 }
 
-type TransformKind = 'weight' | 'input' | 'output' | 'outputPool';
+type TransformKind = 'weight' | 'weightFlip' | 'input' | 'output' | 'outputPool';
 
 // Built once: the specs hand the same objects to every launch.
 let transforms: Record<WinoTile, Record<TransformKind, Transform>> | null = null;
@@ -279,13 +295,20 @@ function transform(
   };
 }
 
-export const winogradWeightKernel = transform(
+const weightTransform = transform(
   'weight',
   ['texture', 'read_write'],
-  (p) => p.g.CI * (p.g.CO / 4),
+  (p) => (p.flip ? p.g.CI / 4 : p.g.CI) * (p.g.CO / 4),
   (p) => [9 * p.g.CI * p.g.CO],
   (p) => ({ FLIP: p.flip }),
 );
+
+/** The weight transform; with WinoPlan.flip one invocation per 4 input channels (FLIP). */
+export const winogradWeightKernel: KernelSpec<WinoPlan> = {
+  ...weightTransform,
+  defines: (p) => transformOf(p.tile, p.flip ? 'weightFlip' : 'weight').defines,
+  flops: (p) => 4 * ((p.g.CI * p.g.CO) / 4) * transformOf(p.tile, 'weight').ops,
+};
 
 export const winogradInputKernel = transform(
   'input',

@@ -66,9 +66,12 @@ const PARAM_SAMPLES: unknown[] = [
   ...UNARY_NAMES.map((op) => ({ op })),
   ...BINARY_NAMES.map((op) => ({ op, a: [1], b: [1], out: [1] })),
   ...GEMM_VARIANTS.map((core) => ({ plan: { core } })),
-  // The Winograd transforms' tile sizes (WinoPlan.tile).
+  // The Winograd transforms' tile sizes (WinoPlan.tile), plain and with their variants' bodies
+  // (the input gradient's weight transform, the pooled output).
   { tile: 2 },
   { tile: 4 },
+  { tile: 2, flip: true, pool: true },
+  { tile: 4, flip: true, pool: true },
 ];
 
 /** The names of the override constants a spec sets (besides WG_X/Y/Z, which every pipeline gets). */
