@@ -89,10 +89,24 @@ export function winogradPays(g: ConvGeometry): boolean {
 export const WINO4_MIN_TILES = 256;
 
 /**
+ * Below 64 channels F(4x4) still pays where one side has 32 and the other 64 and the tiles are
+ * many: the from-scratch convnet's second layer (32 -> 64 at 74x74, batch 4, 1296 tiles; its
+ * input gradient 64 -> 32), measured on lavapipe interleaved against sg, min/median wall ms:
+ * forward 11.8-12.0/26.8-27.5 vs 14.9-28.6/29.8-30.1, input gradient 12.4-12.6/12.8-20.8 vs
+ * 14.3-15.0/21.6-23.3. F(2x2) did not pay there (0.9-1.2x sg), nor F(4x4) at 32 -> 32 (1296
+ * tiles, mixed) or at 32 -> 64 with 648 tiles (within noise).
+ */
+export function narrowWino4Pays(g: ConvGeometry): boolean {
+  const narrow = Math.min(g.CI, g.CO) >= 32 && Math.max(g.CI, g.CO) >= 64;
+  return narrow && winogradTiles(g, 4) >= 1024;
+}
+
+/**
  * The Winograd variant a software adapter runs `op` on `g` with by default, or null for the
- * direct kernel: where Winograd pays at all, F(4x4) where it is legal and has the tiles, unless
- * the operands are staged in f16: F(4x4)'s larger matrix entries turn f16's rounding into errors
- * of 4-6% of the output's rms (F(2x2): 0.3%; test/ops/f16.test.ts).
+ * direct kernel: where Winograd pays at all, F(4x4) where it is legal and has the tiles (with 32
+ * to 63 channels on a side, F(4x4) alone: narrowWino4Pays), unless the operands are staged in
+ * f16: F(4x4)'s larger matrix entries turn f16's rounding into errors of 4-6% of the output's rms
+ * (F(2x2): 0.3%; test/ops/f16.test.ts).
  */
 export function winogradDefault(
   op: ConvOp,
@@ -102,7 +116,8 @@ export function winogradDefault(
 ): ConvVariant | null {
   if (op === 'backward_weight') return null;
   const wg = winogradGeometry(op, g);
-  if (!winogradPays(wg)) return null;
-  if (!halfStaging && legal.includes('wino4') && winogradTiles(wg, 4) >= WINO4_MIN_TILES) return 'wino4';
+  const wino4 = !halfStaging && legal.includes('wino4');
+  if (!winogradPays(wg)) return wino4 && narrowWino4Pays(wg) ? 'wino4' : null;
+  if (wino4 && winogradTiles(wg, 4) >= WINO4_MIN_TILES) return 'wino4';
   return legal.includes('wino') ? 'wino' : null;
 }

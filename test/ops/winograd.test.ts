@@ -178,6 +178,8 @@ describe.skipIf(!SG8)(skipNote('conv2d, wino and wino4 variants', SG8, NO_SG8), 
 const RMS_BOUND: Record<'sg' | WinoVariant, number> = { sg: 3e-5, wino: 1e-5, wino4: 1.5e-4 };
 const VGG_LIKE: { x: [number, number, number, number]; co: number }[] = [
   { x: [1, 37, 37, 64], co: 64 },
+  // 32 input channels, which take F(4x4) by default with many tiles (narrowWino4Pays).
+  { x: [1, 20, 20, 32], co: 64 },
   { x: [1, 9, 9, 512], co: 512 },
 ];
 

@@ -175,6 +175,22 @@ describe('the variant', () => {
     expect(plan('forward', SMALL, inputs(GPU))).toMatchObject({ variant: 'gemm', reason: 'default' });
   });
 
+  test('F(4x4) alone with 32 channels on a side: 32 -> 64 with many tiles (the scratch convnet)', () => {
+    // conv2d_2 of the from-scratch convnet: 74x74 'valid', batch 4, 1296 tiles of 4x4; the input
+    // gradient's geometry is 64 -> 32.
+    const scratch2 = geom([4, 74, 74, 32], [3, 3, 32, 64], 1, 'valid');
+    for (const op of ['forward', 'backward_input'] as const) {
+      expect(plan(op, scratch2)).toMatchObject({ variant: 'wino4', reason: 'default' });
+      // Not F(2x2), which did not pay there: f16 staging keeps sg.
+      expect(plan(op, scratch2, inputs(LAVAPIPE, { precision: 'f16' })).variant).toBe('sg');
+      // Too few tiles, 32 on both sides, or fewer than 32 channels: sg.
+      expect(plan(op, geom([8, 38, 38, 32], [3, 3, 32, 64], 1, 'valid')).variant).toBe('sg');
+      expect(plan(op, geom([4, 74, 74, 32], [3, 3, 32, 32], 1, 'valid')).variant).toBe('sg');
+      expect(plan(op, geom([4, 74, 74, 16], [3, 3, 16, 64], 1, 'valid')).variant).toBe('sg');
+    }
+    expect(plan('backward_weight', scratch2).variant).toBe('sg');
+  });
+
   test('a forced variant where legal, else the next legal one down', () => {
     const forced = (conv: ConvVariant) => inputs(LAVAPIPE, { conv });
     expect(plan('forward', SMALL, forced('tex'))).toMatchObject({ variant: 'tex', reason: 'forced' });
