@@ -16,7 +16,7 @@
 // Winograd (wino, wino4) where it pays. The share's lane count L is the adapter's smallest subgroup
 // size (sg_lanes.ts, docs/gpus.md); adapters without a usable one fall back to tex and gemm.
 import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
-import { CONV_VARIANTS, legalVariants, WINO_TILE, winogradDefault } from './plan_legal.js';
+import { CONV_VARIANTS, legalVariants, texPays, WINO_TILE, winogradDefault } from './plan_legal.js';
 import { convGemmShape, gemmCore, planGemm, planTexWeight } from './plan_split.js';
 import type {
   AdapterFacts,
@@ -117,7 +117,7 @@ export interface VariantChoice {
  * The variant: a forced one where legal, else the next legal one down (a forced GEMM core forces
  * gemm); else the tuned choice where legal; else on software adapters wino or wino4 where legal
  * and paying (winogradDefault), otherwise the fastest legal texture-fed direct kernel (the last
- * legal one); gemm on GPUs.
+ * legal one, or tex on a handful of pixels: texPays); gemm on GPUs.
  */
 export function chooseVariant(op: ConvOp, g: ConvGeometry, inp: PlanInputs): VariantChoice {
   const legal = legalVariants(op, g, runFacts(inp));
@@ -130,7 +130,7 @@ export function chooseVariant(op: ConvOp, g: ConvGeometry, inp: PlanInputs): Var
   const tuned = inp.tuned?.choice;
   if (tuned && legal.includes(tuned)) return { variant: tuned, reason: 'tuned' };
   if (!inp.facts.software) return { variant: 'gemm', reason: 'default' };
-  const direct = legal.filter((v) => !WINO_TILE[v]).at(-1)!;
+  const direct = texPays(op, g, legal) ? 'tex' : legal.filter((v) => !WINO_TILE[v]).at(-1)!;
   const half = stagingPrecision(inp.settings, inp.facts) === 'f16';
   return { variant: winogradDefault(op, g, legal, half) ?? direct, reason: 'default' };
 }

@@ -68,6 +68,21 @@ export function winogradFits(g: ConvGeometry, facts: AdapterFacts, m: 2 | 4): bo
 }
 
 /**
+ * Forwards over at most this many output pixels (a dense layer at batch <= 8) run the tex kernel
+ * rather than sg on software adapters. sg's groups own 4 blocks of L rows and sit across the
+ * columns first, so 4 rows over 256 columns made ONE workgroup (one core) that computed 128 rows
+ * to keep 4; tex's 8 x 8 workgroups cover 32 columns each, 8 workgroups for both cores. Measured
+ * on lavapipe (bench dense_8192x256/forward, interleaved): tex 2.2-3.7 ms vs sg 5.6-6.7 ms at
+ * M = 4, 3.0 vs 6.5 ms at M = 8; from M = 16 sg wins (6.6 vs 11 ms), tex's cost growing per row.
+ */
+export const TEX_MAX_PIXELS = 8;
+
+/** Whether the tex forward beats sg on a software adapter (TEX_MAX_PIXELS), where legal. */
+export function texPays(op: ConvOp, g: ConvGeometry, legal: ConvVariant[]): boolean {
+  return op === 'forward' && legal.includes('tex') && g.batch * g.OH * g.OW <= TEX_MAX_PIXELS;
+}
+
+/**
  * Whether Winograd beats the direct sg kernel on lavapipe, for a forward geometry (an input
  * gradient's is winogradGeometry's), where legal (measured on VGG16 at 150x150, batch 4, and on
  * smaller shapes): about 2x for 128+ channels, 1.2-2x (CPU time to wall time) for 64 -> 64 at

@@ -354,6 +354,28 @@ describe('dense products', () => {
     expect(planKey(dense(64, 8, 16, { transA: true, transB: true }), LAVAPIPE)).toBeNull();
     expect(planDense(dense(20, 256, 8192), inputs(GPU)).variant).toBe('gemm');
   });
+
+  test('a forward over at most 8 rows runs tex on software adapters (sg would be one workgroup)', () => {
+    for (const M of [1, 4, 8]) {
+      expect(planDense(dense(M, 256, 8192), inputs())).toMatchObject({
+        variant: 'tex',
+        reason: 'default',
+        share: null,
+      });
+    }
+    expect(planDense(dense(16, 256, 8192), inputs()).variant).toBe('sg');
+    // Only the forward has a tex kernel; the backward ops keep sg.
+    expect(planDense(dense(4, 8192, 256, { transB: true }), inputs()).variant).toBe('sg');
+    expect(planDense(dense(8192, 256, 4, { transA: true }), inputs()).variant).toBe('sg');
+    // A conv over few pixels alike; forced, tuned and GPU choices are untouched.
+    expect(plan('forward', geom([2, 2, 2, 8], [3, 3, 8, 8]))).toMatchObject({ variant: 'tex', reason: 'default' });
+    expect(planDense(dense(4, 256, 8192), inputs(LAVAPIPE, {}, 'sg'))).toMatchObject({
+      variant: 'sg',
+      reason: 'tuned',
+    });
+    expect(planDense(dense(4, 256, 8192), inputs(LAVAPIPE, { conv: 'sg' })).variant).toBe('sg');
+    expect(planDense(dense(4, 256, 8192), inputs(GPU)).variant).toBe('gemm');
+  });
 });
 
 describe('settings: code overrides and DAWNFLOW_* combined', () => {
