@@ -13,6 +13,7 @@ interface PadParams {
   B: number;
   B2: number;
   C: number;
+  ones: number;
 }
 
 export const padAxisKernel: KernelSpec<PadParams> = {
@@ -24,14 +25,18 @@ export const padAxisKernel: KernelSpec<PadParams> = {
     ['B', 'u32'],
     ['B2', 'u32'],
     ['C', 'u32'],
+    ['ones', 'u32'],
   ],
   workgroup: [WG, 1, 1],
   values: (p) => ({ ...p }),
   dispatch: (p) => grid1d(p.n, WG),
 };
 
-/** x with axis `axis` zero-padded at its end, or cropped, to `size` entries. */
-export function padAxisRaw(x: Tensor, axis: number, size: number): Tensor {
+/**
+ * x with axis `axis` zero-padded at its end, or cropped, to `size` entries; with `ones`, the
+ * padded entry at that index is 1 instead.
+ */
+export function padAxisRaw(x: Tensor, axis: number, size: number, ones = size): Tensor {
   const B = x.shape[axis];
   if (!(Number.isInteger(size) && size >= 1))
     throw new Error(`dawnflow: pad axis ${axis} of [${x.shape}] to ${size} entries`);
@@ -40,6 +45,6 @@ export function padAxisRaw(x: Tensor, axis: number, size: number): Tensor {
   const shape = x.shape.slice();
   shape[axis] = size;
   const y = Tensor.empty(shape, 'float32', 'pad_axis');
-  dispatcher().launch(padAxisKernel, { n: A * size * C, B, B2: size, C }, [x.buffer, y.buffer]);
+  dispatcher().launch(padAxisKernel, { n: A * size * C, B, B2: size, C, ones }, [x.buffer, y.buffer]);
   return y;
 }

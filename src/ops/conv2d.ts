@@ -6,7 +6,13 @@ import type { Tensor } from '../tensor/tensor.js';
 import { fmt, windowOutput, type Padding } from '../tensor/shape.js';
 import { activationGrad, type Activation } from '../kernels/activation.js';
 import type { ConvGeometry } from '../kernels/conv_types.js';
-import { conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dForwardRaw } from '../kernels/conv.js';
+import {
+  conv2dBackwardBias,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  conv2dBackwardWeightBias,
+  conv2dForwardRaw,
+} from '../kernels/conv.js';
 
 export interface Conv2DOptions {
   strides?: number | [number, number];
@@ -46,10 +52,12 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
   const y = conv2dForwardRaw(x, w, b, g, act);
   return record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
     const dz = activationGrad(dy, y, act);
+    // Both parameter gradients from one kernel where the layout allows (RGB inputs).
+    const both = needs[1] && b && needs[2] ? conv2dBackwardWeightBias(x, dz, g) : null;
     const grads = [
       needs[0] ? conv2dBackwardInput(dz, w, g) : null,
-      needs[1] ? conv2dBackwardWeight(x, dz, g) : null,
-      b && needs[2] ? conv2dBackwardBias(dz, g) : null,
+      both ? both.dw : needs[1] ? conv2dBackwardWeight(x, dz, g) : null,
+      both ? both.db : b && needs[2] ? conv2dBackwardBias(dz, g) : null,
     ];
     if (dz !== dy) dz.dispose();
     return grads;

@@ -9,6 +9,7 @@ import { GEMM_VARIANTS, type GemmVariant } from '../../src/kernels/gemm.js';
 import { hasSgShare, setConvVariant, setGemmVariant } from '../../src/kernels/plan_context.js';
 import { CONV_VARIANTS } from '../../src/kernels/plan_legal.js';
 import { planTexWeight } from '../../src/kernels/plan_split.js';
+import { fullTap } from '../../src/kernels/conv.js';
 import type { ConvVariant } from '../../src/kernels/conv_types.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { mul } from '../../src/ops/elementwise.js';
@@ -117,6 +118,10 @@ const TEX_CASES: Case[] = [
   // RGB-like inputs: the forward pads the channels to 4, the gradients take the GEMM kernels.
   '2x7x7x3 k3x3 co8 s1x1 same relu',
   '1x9x9x5 k3x3 co4 s2x2 valid linear',
+  // RGB with a bias: its gradient comes out of the weight gradient's padded channel of ones
+  // (conv2dBackwardWeightBias), at the centre tap ('same'), the first ('valid', 2 pixel chunks).
+  '2x9x9x3 k3x3 co8 s2x2 same relu',
+  '2x26x26x3 k3x3 co32 s1x1 valid relu',
 ].map(conv);
 
 describe.each(CONV_VARIANTS.filter((v) => v !== 'gemm'))('conv2d, %s variant', (variant) => {
@@ -160,6 +165,17 @@ test('conv2d shape rule: output sizes and clear errors', () => {
   expect(() => conv2dGeometry([1, 5, 5, 3], [3, 3, 4, 8])).toThrow(/expects 4 channels/);
   expect(() => conv2dGeometry([1, 2, 2, 3], [3, 3, 3, 8])).toThrow(/does not fit/);
   expect(() => conv2dGeometry([5, 5, 3], [3, 3, 3, 8])).toThrow(/NHWC/);
+});
+
+test('the tap that sees x at every output pixel (where a channel of ones sums dz into db)', () => {
+  const g = (x: number[], k: number, s: number, padding: Padding) =>
+    conv2dGeometry(x, [k, k, x[3], 8], { strides: s, padding });
+  expect(fullTap(g([4, 150, 150, 3], 3, 1, 'valid'))).toBe(0);
+  expect(fullTap(g([4, 150, 150, 3], 3, 1, 'same'))).toBe(4); // the centre of 3x3
+  expect(fullTap(g([1, 9, 9, 3], 3, 2, 'same'))).toBe(4);
+  expect(fullTap(g([1, 8, 8, 3], 5, 1, 'same'))).toBe(12);
+  // Padding larger than the kernel reaches past (not from Keras's rule): no such tap.
+  expect(fullTap({ ...g([1, 4, 4, 3], 3, 1, 'same'), PT: 3, OH: 6 })).toBeNull();
 });
 
 test('weight-gradient split plan: ~1024-pixel chunks, partials within half a binding', () => {
