@@ -1,5 +1,5 @@
 // Zero-padding and cropping of one axis against plain loops: every axis of a rank-4 tensor,
-// odd sizes, padding by 1 and by many, cropping, and bad sizes refused.
+// odd sizes, padding by 1 and by many, cropping, a padded entry of ones, and bad sizes refused.
 import { expect, test } from 'vitest';
 import { padAxisRaw } from '../../src/kernels/pad_axis.js';
 import { expectClose } from '../helpers/allclose.js';
@@ -37,6 +37,17 @@ test.each(CASES)('pad %j axis %i to %i', async (shape, axis, size) => {
   want[axis] = size;
   expect(y.shape).toEqual(want);
   expectClose(await read64(y), padRef(x.host, shape, axis, size), { atol: 0, rtol: 0, label: `seed ${x.seed}` });
+  x.t.dispose();
+  y.dispose();
+});
+
+test('a padded entry of ones (the RGB weight gradient sums dz into the bias gradient there)', async () => {
+  const shape = [2, 5, 7, 3];
+  const x = randomPair(shape);
+  const y = padAxisRaw(x.t, 3, 8, 3);
+  const want = padRef(x.host, shape, 3, 8);
+  for (let i = 3; i < want.length; i += 8) want[i] = 1;
+  expectClose(await read64(y), want, { atol: 0, rtol: 0, label: `seed ${x.seed}` });
   x.t.dispose();
   y.dispose();
 });
