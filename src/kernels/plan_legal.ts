@@ -99,9 +99,12 @@ export function winogradPays(g: ConvGeometry): boolean {
  * CI x CO, transformed, staged and read per 64-row block of tiles) and each U element serves T
  * rows of the product, and the last 64-row block's padding weighs more with fewer tiles: on
  * VGG16 at 150x150, batch 4, F(4x4) took 0.4-0.7x F(2x2)'s time at 1444+ tiles (blocks 1-2),
- * about the same at 400 (block 3), 0.8-1.6x at 100 (block 4) and 2x at 36 (block 5).
+ * about the same at 400 (block 3), 0.8-1.6x at 100 (block 4) and 2x at 36 (block 5). Since the
+ * product's groups own 4 row blocks, 100 tiles (block 4) pays: bench 0.74-0.89x F(2x2)'s time for
+ * 512 -> 512, 0.9-1.14x for 256 -> 512; the fine-tune step's block4 forwards 113-119 ms against
+ * 131-143 ms (profile, interleaved, 4 of 5 pairs; one even); block 5 (36 tiles) still 1.2x.
  */
-export const WINO4_MIN_TILES = 256;
+export const WINO4_MIN_TILES = 100;
 
 /**
  * Below 64 channels F(4x4) still pays where one side has 32 and the other 64 and the tiles are

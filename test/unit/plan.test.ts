@@ -160,15 +160,18 @@ describe('the variant', () => {
       expect(plan(op, geom([4, 75, 75, 64], [3, 3, 64, 128], 2)).variant).toBe('sg'); // stride 2
       expect(plan(op, SMALL).variant).toBe('sg');
     }
-    // F(4x4) from 256 tiles: VGG16's blocks 1-3 at 150x150, batch 4, not 4-5.
+    // F(4x4) from 100 tiles: VGG16's blocks 1-4 at 150x150, batch 4, not 5 (36 tiles).
     expect(plan('forward', geom([4, 37, 37, 256], [3, 3, 256, 256])).variant).toBe('wino4');
+    expect(plan('forward', geom([4, 18, 18, 256], [3, 3, 256, 512])).variant).toBe('wino4');
+    expect(plan('forward', geom([4, 9, 9, 512], [3, 3, 512, 512])).variant).toBe('wino');
+    expect(plan('backward_input', geom([4, 9, 9, 512], [3, 3, 512, 512])).variant).toBe('wino');
     // Not with f16 staging (its error grows ~15x in F(4x4)), unless forced.
     const f16 = inputs(LAVAPIPE, { precision: 'f16' });
     expect(plan('forward', geom([4, 150, 150, 64], [3, 3, 64, 64]), f16).variant).toBe('wino');
     expect(plan('backward_input', geom([4, 150, 150, 64], [3, 3, 64, 64]), f16).variant).toBe('wino');
     const forced = inputs(LAVAPIPE, { precision: 'f16', conv: 'wino4' });
     expect(plan('forward', geom([4, 150, 150, 64], [3, 3, 64, 64]), forced).variant).toBe('wino4');
-    expect(plan('forward', geom([4, 18, 18, 512], [3, 3, 512, 512])).variant).toBe('wino');
+    expect(plan('forward', geom([4, 18, 18, 512], [3, 3, 512, 512]), f16).variant).toBe('wino');
     // The input gradient's geometry decides: few output channels (dx's) make it not pay.
     expect(plan('backward_input', geom([4, 150, 150, 4], [3, 3, 4, 64])).variant).toBe('sg');
     expect(plan('backward_weight', geom([4, 150, 150, 64], [3, 3, 64, 64])).variant).toBe('sg');
