@@ -18,6 +18,8 @@ import type { Tensor } from '../tensor/tensor.js';
 const BUDGET = 512 * 1024 * 1024;
 
 interface Entry {
+  /** The weight: once it is disposed, its transform is given back (sweep()). */
+  source: Tensor;
   /** The weight's write count when last seen. */
   generation: number;
   /** The kept transform, made at that count; null until the count repeats. */
@@ -38,6 +40,7 @@ class DerivedCache {
   constructor(private readonly d: Dispatcher) {}
 
   get(source: Tensor, kind: string, make: () => Tensor): Derived {
+    this.sweep();
     const key = `${this.idOf(source.buffer)}|${kind}`;
     const generation = this.d.generation(source.buffer);
     const e = this.entries.get(key);
@@ -48,7 +51,7 @@ class DerivedCache {
     if (e) this.drop(key, e);
     const tensor = make();
     const kept = e?.generation === generation && tensor.size * 4 <= BUDGET;
-    this.entries.set(key, { generation, value: kept ? tensor : null });
+    this.entries.set(key, { source, generation, value: kept ? tensor : null });
     if (kept) {
       // Out of the caller's tidy() scope: it outlives the call that made it.
       keep(tensor);
@@ -56,6 +59,15 @@ class DerivedCache {
     }
     this.evict(key);
     return { tensor, owned: !kept };
+  }
+
+  /**
+   * Gives back the transforms of disposed weights: a model built after another one was disposed
+   * (a sweep over sizes, a second training run) would otherwise hold both models' transforms
+   * until the budget pushed the old ones out.
+   */
+  sweep(): void {
+    for (const [k, e] of this.entries) if (e.source.disposed) this.drop(k, e);
   }
 
   clear(): void {

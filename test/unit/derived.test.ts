@@ -117,3 +117,15 @@ test('a kept transform outlives the tidy() scope that made it', async () => {
   expect(kept.tensor.disposed).toBe(true);
   w.dispose();
 });
+
+test("a disposed weight's transform is given back at the next lookup", async () => {
+  const w = Tensor.fromArray(new Float32Array([1, 2]), [2]);
+  const other = Tensor.fromArray(new Float32Array([3, 4]), [2]);
+  for (let i = 0; i < 2; i++) derived(w, 'x2', () => unaryRaw('scale', w, 2));
+  expect(derivedBytes()).toBe(8);
+  w.dispose();
+  const r = derived(other, 'x2', () => unaryRaw('scale', other, 2));
+  expect(derivedBytes()).toBe(0);
+  r.tensor.dispose();
+  other.dispose();
+});
