@@ -7,7 +7,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { backward, noGrad } from '../../src/autograd/tape.js';
 import { dispatcher } from '../../src/gpu/engine.js';
-import type { Activation } from '../../src/kernels/activation.js';
 import type { ConvVariant } from '../../src/kernels/conv_types.js';
 import { convPoolFuses } from '../../src/kernels/conv_pool.js';
 import { convPlan, hasSgShare, setConvVariant } from '../../src/kernels/plan_context.js';
@@ -19,22 +18,16 @@ import { maxPool2d, pool2dGeometry } from '../../src/ops/maxpool2d.js';
 import { Sequential } from '../../src/nn/container.js';
 import { Conv2D } from '../../src/nn/layers/convolutional.js';
 import { MaxPooling2D } from '../../src/nn/layers/pooling.js';
-import type { Padding } from '../../src/tensor/shape.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { tidy } from '../../src/tensor/scope.js';
 import { openGpu } from '../helpers/gpu.js';
 import { randomPair } from '../helpers/tensors.js';
+import type { Conv3x3Case } from '../helpers/conv_case.js';
 
 await openGpu();
 afterEach(() => setConvVariant(null));
 
-interface Case {
-  x: [number, number, number, number];
-  co: number;
-  pad: Padding;
-  act: Activation;
-  bias: boolean;
-}
+type Case = Conv3x3Case;
 const CASES: Case[] = [
   { x: [1, 75, 75, 8], co: 12, pad: 'same', act: 'relu', bias: true },
   { x: [2, 9, 7, 4], co: 8, pad: 'same', act: 'linear', bias: false },

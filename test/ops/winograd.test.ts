@@ -13,7 +13,6 @@ import { conv2dBackwardInput } from '../../src/kernels/conv.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from '../../src/kernels/conv_types.js';
 import { adapterFacts, convPlan, hasSgShare, setConvVariant } from '../../src/kernels/plan_context.js';
 import { legalVariants as legalOn, winogradGeometry } from '../../src/kernels/plan_legal.js';
-import type { Activation } from '../../src/kernels/activation.js';
 import { resetTuningCache } from '../../src/kernels/tuning.js';
 import { planWinograd, type WinoTile, winogradHost } from '../../src/kernels/winograd.js';
 import type { Padding } from '../../src/tensor/shape.js';
@@ -23,6 +22,7 @@ import { openGpu } from '../helpers/gpu.js';
 import { f32, uniform } from '../helpers/random.js';
 import { skipNote } from '../helpers/skip.js';
 import { nextSeed, randomPair, read64, upload } from '../helpers/tensors.js';
+import type { Conv3x3Case } from '../helpers/conv_case.js';
 
 await openGpu();
 afterEach(() => setConvVariant(null));
@@ -50,13 +50,7 @@ const TOL: Record<WinoVariant, { atol: number; rtol: number }> = {
 };
 const WELL_INSIDE = 0.5;
 
-interface Case {
-  x: [number, number, number, number];
-  co: number;
-  pad: Padding;
-  act: Activation;
-  bias: boolean;
-}
+type Case = Conv3x3Case;
 const CASES: Case[] = [
   { x: [1, 7, 7, 4], co: 4, pad: 'same', act: 'linear', bias: false },
   { x: [3, 9, 9, 8], co: 12, pad: 'same', act: 'relu', bias: true },
