@@ -10,9 +10,10 @@
 //
 // Per-adapter defaults: real GPUs get the workgroup-tiled implicit GEMM (conv2d_*.wgsl over
 // gemm_tiled.wgsl). Software adapters (lavapipe) get the texture-fed kernels (conv_tex.ts): there
-// a storage-buffer load costs a scalar load, bounds check and branch per float per lane, a texel
-// fetch of an rgba32float texture about a fifth of that per float, and workgroup memory is no
-// faster than global memory; with subgroups the lanes also share fetched texels (sg), and
+// a storage-buffer load is a bounds-checked gather per component, the matmul-shaped kernels
+// measured faster reading their operands as rgba32float texels (docs/lavapipe.md has the costs),
+// and workgroup memory is no faster than global memory; with subgroups the lanes also share
+// fetched texels (sg), and
 // Winograd (wino, wino4) where it pays. The share's lane count L is the adapter's smallest subgroup
 // size (sg_lanes.ts, docs/gpus.md); adapters without a usable one fall back to tex and gemm.
 import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';

@@ -3,6 +3,7 @@
 import { TEXTURE_WIDTH } from '../gpu/texture_pool.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
 import type { AdapterFacts } from './plan_types.js';
+import { sgGrid } from './sg_lanes.js';
 
 export const CONV_VARIANTS: readonly ConvVariant[] = ['gemm', 'tex', 'sg', 'wino', 'wino4'];
 
@@ -62,9 +63,16 @@ export function winogradFits(g: ConvGeometry, facts: AdapterFacts, m: 2 | 4): bo
   return (
     floats * 4 <= facts.maxBinding &&
     rows <= facts.maxTexture2D &&
-    Math.ceil(T / 64) <= facts.maxWorkgroupsPerDimension &&
+    winogradGridFits(g, T, facts) &&
     slabs * g.CI * g.CO * 4 <= facts.maxBinding
   );
+}
+
+/** The product's grid (winograd.ts gemmKernel: sgGrid with 4 blocks of L rows per group) within the limit. */
+function winogradGridFits(g: ConvGeometry, T: number, facts: AdapterFacts): boolean {
+  const s = facts.sgShare;
+  const grid = s ? sgGrid(s, g.CO / 4, T, 4 * s.lanes) : [Math.ceil(g.CO / 4), T];
+  return Math.max(...grid) <= facts.maxWorkgroupsPerDimension;
 }
 
 /**

@@ -80,6 +80,13 @@ describe('legal variants', () => {
     expect(winogradFits(g, { ...LAVAPIPE, maxBinding: floats(4) }, 4)).toBe(true);
     expect(winogradFits(g, { ...LAVAPIPE, maxBinding: floats(4) }, 2)).toBe(false);
     expect(floats(4) / floats(2)).toBeCloseTo((36 * 38 * 38) / (16 * 75 * 75), 10);
+    // The product's grid as the kernel launches it: groups of 8 lanes own 4 blocks of 8 tiles;
+    // 64 output channels (16 vec4s) take 2 of a workgroup's 8 groups across, so 4 sit down it:
+    // 128 tiles per workgroup.
+    const fitsIn = (limit: number) => winogradFits(g, { ...LAVAPIPE, maxWorkgroupsPerDimension: limit }, 2);
+    const T = winogradTiles(g, 2);
+    expect(fitsIn(Math.ceil(T / 128))).toBe(true);
+    expect(fitsIn(Math.ceil(T / 128) - 1)).toBe(false);
   });
 
   test('the input gradient runs as the forward of dz by the rotated kernel', () => {
