@@ -62,9 +62,9 @@ fn block(bi: u32) -> Block {
   return Block(t / u.KW, t % u.KW, (bi % (u.CI / 8u)) * 2u);
 }
 
-// The two x texels (lo, hi) of block k for pixel p, zero in the padding or past the chunk.
-fn xPair(p: u32, ok: bool, k: Block, CI4: u32) -> mat2x4f {
-  let tap = forwardTap(p, k.kh, k.kw, CI4);
+// The two x texels (lo, hi) of block k for pixel px, zero in the padding or past the chunk.
+fn xPair(px: vec3u, ok: bool, k: Block, CI4: u32) -> mat2x4f {
+  let tap = forwardTapAt(px, k.kh, k.kw, CI4);
   let inside = select(0.0, tap.inside, ok);
   return mat2x4f(texel(x, tap.base + k.c4) * inside, texel(x, tap.base + k.c4 + 1u) * inside);
 }
@@ -87,27 +87,41 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let blocks = u.M / 8u;
   let place = sgPlace(wid, lid, lane, CO4);
   let col = place.x;
-  let bi0 = place.y * RB;
+  // Where the groups down outnumber the row units (RB blocks each), each multiple of them sums
+  // a pixel chunk of its own, slab wid.z * slots + slot: an RGB layer's few rows would leave
+  // most groups idle (src/kernels/sg_lanes.ts sgSlots mirrors this and sizes grid z).
+  let units = (blocks + RB - 1u) / RB;
+  let slots = max(1u, (WG_Y >> sgAcrossLog2(CO4)) / units);
+  let slot = select(0u, place.y / units, slots > 1u);
+  let bi0 = select(place.y, place.y % units, slots > 1u) * RB;
+  let z = wid.z * slots + min(slot, slots - 1u);
+  let stores = slot < slots && z < (P + u.kChunk - 1u) / u.kChunk;
   // Out-of-range lanes run on clamped indices (every lane must take part in the share).
   let n4 = min(col, CO4 - 1u);
   let k0 = block(min(bi0, blocks - 1u));
   let k1 = block(min(bi0 + 1u, blocks - 1u));
   let k2 = block(min(bi0 + 2u, blocks - 1u));
   let k3 = block(min(bi0 + 3u, blocks - 1u));
-  let pBegin = wid.z * u.kChunk;  // wid, not gid: the loop bounds must be subgroup-uniform
+  // Chunks past the pixels (the last workgroup's spare slots) sum nothing.
+  let pBegin = z * u.kChunk;
   let pEnd = min(P, pBegin + u.kChunk);
-  let last = pEnd - 1u;
+  let last = max(pEnd, 1u) - 1u;
   var a0: array<vec4f, 8>;
   var a1: array<vec4f, 8>;
   var a2: array<vec4f, 8>;
   var a3: array<vec4f, 8>;
-  for (var p0 = pBegin; p0 < pEnd; p0 += SG_LANES) {
-    let p = min(p0 + lane, P - 1u);
+  // The lane's pixel as (b, oh, ow), stepped by SG_LANES without divides (gridAdvance); the
+  // batch index is clamped so that lanes past the end still address a real pixel.
+  var px = gridPixel(min(pBegin + lane, P - 1u), u.OH, u.OW);
+  // A trip count the same for the whole workgroup (the emulated share's barriers need it).
+  for (var i = 0u; i < u.kChunk; i += SG_LANES) {
+    let p0 = pBegin + i;
     let ok = p0 + lane < pEnd;
-    let x0 = xPair(p, ok, k0, CI4);
-    let x1 = xPair(p, ok, k1, CI4);
-    let x2 = xPair(p, ok, k2, CI4);
-    let x3 = xPair(p, ok, k3, CI4);
+    let x0 = xPair(px, ok, k0, CI4);
+    let x1 = xPair(px, ok, k1, CI4);
+    let x2 = xPair(px, ok, k2, CI4);
+    let x3 = xPair(px, ok, k3, CI4);
+    px = gridAdvance(px, SG_LANES, u.OH, u.OW, u.batch - 1u);
     sgPublish(x0[0], 0u);
     sgPublish(x0[1], 1u);
     sgPublish(x1[0], 2u);
@@ -126,11 +140,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     sgRelease();
   }
-  if (col >= CO4) {
+  if (col >= CO4 || !stores) {
     return;
   }
-  store(wid.z, bi0, blocks, n4, CO4, &a0);
-  store(wid.z, bi0 + 1u, blocks, n4, CO4, &a1);
-  store(wid.z, bi0 + 2u, blocks, n4, CO4, &a2);
-  store(wid.z, bi0 + 3u, blocks, n4, CO4, &a3);
+  store(z, bi0, blocks, n4, CO4, &a0);
+  store(z, bi0 + 1u, blocks, n4, CO4, &a1);
+  store(z, bi0 + 2u, blocks, n4, CO4, &a2);
+  store(z, bi0 + 3u, blocks, n4, CO4, &a3);
 }

@@ -15,6 +15,23 @@ fn gridPixel(m: u32, R: u32, C: u32) -> vec3u {
   return vec3u(m / (R * C), (m / C) % R, m % C);
 }
 
+// Pixel px of a [batch, R, C] grid moved n rows on, by subtraction (a kernel walking its rows
+// L at a time skips the divides of gridPixel); the batch index stays at most bMax.
+fn gridAdvance(px: vec3u, n: u32, R: u32, C: u32, bMax: u32) -> vec3u {
+  var b = px.x;
+  var r = px.y;
+  var c = px.z + n;
+  while (c >= C) {
+    c -= C;
+    r += 1u;
+    if (r == R) {
+      r = 0u;
+      b += 1u;
+    }
+  }
+  return vec3u(min(b, bMax), r, c);
+}
+
 fn forwardTapAt(px: vec3u, kh: u32, kw: u32, C4: u32) -> RowTap {
   let ih = i32(px.y * u.SH + kh) - i32(u.PT);
   let iw = i32(px.z * u.SW + kw) - i32(u.PL);

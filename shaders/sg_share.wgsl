@@ -43,16 +43,22 @@ fn sgAccumulateDot(a: vec4f, b: mat4x4f, acc: ptr<function, SgRows>) {
   sgRelease();
 }
 
+// log2 of the groups across a workgroup: the fewest, a power of two, that cover N4 column vec4s.
+fn sgAcrossLog2(N4: u32) -> u32 {
+  var sh = firstTrailingBit(WG_Y);
+  while (sh > 0u && (SG_LANES << (sh - 1u)) >= N4) {
+    sh--;
+  }
+  return sh;
+}
+
 // Where this lane works when each group owns a column vec4 per lane and blocks of rows: the
 // WG_Y groups of the L x WG_Y workgroup sit 2^sh across (columns) and the rest down (rows), as
 // many across as the N4 column vec4s fill, so that few rows waste less of a workgroup
 // (src/kernels/sg_lanes.ts sizes the grid by the same rule). Returns the lane's column vec4
 // (maybe past N4: clamp it, skip the store) and its group's index down the rows of the grid.
 fn sgPlace(wid: vec3u, lid: vec3u, lane: u32, N4: u32) -> vec2u {
-  var sh = firstTrailingBit(WG_Y);
-  while (sh > 0u && (SG_LANES << (sh - 1u)) >= N4) {
-    sh--;
-  }
+  let sh = sgAcrossLog2(N4);
   let col = ((wid.x << sh) + (lid.y & ((1u << sh) - 1u))) * SG_LANES + lane;
   return vec2u(col, ((wid.y * WG_Y) >> sh) + (lid.y >> sh));
 }

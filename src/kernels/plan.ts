@@ -136,6 +136,23 @@ export function chooseVariant(op: ConvOp, g: ConvGeometry, inp: PlanInputs): Var
   return { variant: winogradDefault(op, g, legal, half) ?? direct, reason: 'default' };
 }
 
+/**
+ * The columns of the patch matrix a convolution runs on (conv_patches.ts: a 1x1 conv of that many
+ * channels, the bias included), or null to run it as it is. On software adapters with a share,
+ * for input channels that are not whole texels (RGB) and kernels of at most 63 taps: there a
+ * tap loop of one channel texel is all address arithmetic and fetches (the book's first layer
+ * ran its forward at 14 GFLOP/s and its weight gradient at 15 against 40-60 for the layers
+ * after it), and the padded input is staged again for every launch. A forced variant or GEMM
+ * core runs the layer itself, so the tests that force each one still test it. Multiples of 8,
+ * the weight gradient's row blocks.
+ */
+export function patchColumns(g: ConvGeometry, inp: PlanInputs): number | null {
+  const { conv, gemm } = inp.settings;
+  if (!inp.facts.software || !runFacts(inp).sgShare || conv || gemm || g.CI % 4 === 0) return null;
+  const columns = g.KH * g.KW * g.CI + 1;
+  return columns <= 64 ? Math.ceil(columns / 8) * 8 : null;
+}
+
 /** Texture operands are staged in f16 where asked for and the device can write rgba16float. */
 export function stagingPrecision(settings: PlanSettings, facts: AdapterFacts): TexturePrecision {
   return settings.precision === 'f16' && facts.halfStorage ? 'f16' : 'f32';

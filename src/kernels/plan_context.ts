@@ -7,7 +7,7 @@ import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { setting } from '../util/settings.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
 import type { GemmVariant } from './gemm.js';
-import { planConv, planDense, planKey, stagingPrecision } from './plan.js';
+import { patchColumns, planConv, planDense, planKey, stagingPrecision } from './plan.js';
 import type { AdapterFacts, DensePlan, DenseRequest, KernelPlan, PlanRequest, PlanSettings } from './plan_types.js';
 import { adapterLanes, type SgLanes } from './sg_lanes.js';
 import { tunedEntry } from './tuning.js';
@@ -100,6 +100,12 @@ function inputs(r: PlanRequest) {
 export function convPlan(op: ConvOp, g: ConvGeometry): KernelPlan {
   const r = { kind: 'conv', op, g } as const;
   return planConv(r, inputs(r));
+}
+
+/** The patch matrix width a convolution on `g` runs through here and now, or null (plan.ts patchColumns). */
+export function convPatchColumns(g: ConvGeometry): number | null {
+  const r = { kind: 'conv', op: 'forward', g } as const;
+  return patchColumns(g, inputs(r));
 }
 
 /** The plan for a matrix product here and now. */

@@ -61,9 +61,25 @@ export function sgWorkgroup(s: SgShare): [number, number, number] {
  */
 export function sgGrid(s: SgShare, cols4: number, rows: number, perGroup: number): [number, number] {
   const groups = SG_WORKGROUP / s.lanes;
-  let across = groups;
-  while (across > 1 && s.lanes * (across / 2) >= cols4) across /= 2;
+  const across = sgAcross(s, cols4);
   return [Math.ceil(cols4 / (s.lanes * across)), Math.ceil(rows / ((perGroup * groups) / across))];
+}
+
+/** Groups across a workgroup (sgPlace's 2^sh): the fewest, a power of two, that cover cols4. */
+function sgAcross(s: SgShare, cols4: number): number {
+  let across = SG_WORKGROUP / s.lanes;
+  while (across > 1 && s.lanes * (across / 2) >= cols4) across /= 2;
+  return across;
+}
+
+/**
+ * How many pixel chunks the weight gradient's workgroup sums (conv2d_backward_weight_sg.wgsl
+ * mirrors this): where its groups down outnumber the row units (a few 8-row blocks: an RGB
+ * layer's), each multiple of the rows' groups takes a chunk of its own instead of idling.
+ */
+export function sgSlots(s: SgShare, cols4: number, rows: number, perGroup: number): number {
+  const down = SG_WORKGROUP / s.lanes / sgAcross(s, cols4);
+  return Math.max(1, Math.floor(down / Math.ceil(rows / perGroup)));
 }
 
 /** Every share a kernel can be specialised for: per L, real narrow, real wide, emulated. */

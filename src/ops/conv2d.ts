@@ -13,6 +13,8 @@ import {
   conv2dBackwardWeightBias,
   conv2dForwardRaw,
 } from '../kernels/conv.js';
+import { convPatchColumns } from '../kernels/plan_context.js';
+import { conv2dPatches } from './conv_patches.js';
 
 export interface Conv2DOptions {
   strides?: number | [number, number];
@@ -49,6 +51,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
     throw new Error(`dawnflow: conv2d bias ${fmt(b.shape)} does not fit ${g.CO} filters`);
   }
   const act = o.activation ?? 'linear';
+  const columns = convPatchColumns(g);
+  if (columns !== null) return conv2dPatches(x, w, b, g, act, columns);
   const y = conv2dForwardRaw(x, w, b, g, act);
   return record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
     const dz = activationGrad(dy, y, act);

@@ -1,12 +1,19 @@
 // Conv2D on the GPU against the float64 reference: forward (bias, fused activation) and the three
-// gradients, for both GEMM cores, awkward shapes (batch 1, spatial 1/7/9/37/75, channels 3/5/64,
+// gradients, for both GEMM cores, each texture variant, the default plan's patch matrix, awkward shapes (batch 1, spatial 1/7/9/37/75, channels 3/5/64,
 // stride 2, asymmetric 'same' padding, non-square kernels), plus the shape rule's errors.
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
 import { backward } from '../../src/autograd/tape.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { GEMM_VARIANTS, type GemmVariant } from '../../src/kernels/gemm.js';
-import { hasSgShare, setConvVariant, setGemmVariant } from '../../src/kernels/plan_context.js';
+import {
+  adapterFacts,
+  hasSgShare,
+  planSettings,
+  setConvVariant,
+  setGemmVariant,
+} from '../../src/kernels/plan_context.js';
+import { patchColumns } from '../../src/kernels/plan.js';
 import { CONV_VARIANTS } from '../../src/kernels/plan_legal.js';
 import { planTexWeight } from '../../src/kernels/plan_split.js';
 import { fullTap } from '../../src/kernels/conv.js';
@@ -65,8 +72,10 @@ const CASES: Case[] = [
 // VGG16's block2 shape at 150x150 input, batch 1: only on the tiled core (the naive one is slow).
 const BIG = conv('1x75x75x64 k3x3 co64 s1x1 same relu');
 
-async function check(c: Case, variant: GemmVariant | ConvVariant): Promise<void> {
-  if (variant === 'tiled' || variant === 'naive') {
+async function check(c: Case, variant: GemmVariant | ConvVariant | 'default'): Promise<void> {
+  if (variant === 'default') {
+    // The adapter's own plan.
+  } else if (variant === 'tiled' || variant === 'naive') {
     setGemmVariant(variant);
     setConvVariant('gemm');
   } else {
@@ -144,6 +153,35 @@ describe.each(CONV_VARIANTS.filter((v) => v !== 'gemm'))('conv2d, %s variant', (
     if (sgBackward) expect(counts.get('conv2d_backward_weight_sg')).toBe(1);
     const pads = (c.x[3] % 4 ? 2 : 0) + (sgBackward && c.x[3] % 4 ? 2 : 0) + (sgBackward && c.x[3] % 8 ? 2 : 0);
     expect(dispatcher().counts.get('pad_axis') ?? 0).toBe(pads);
+  });
+});
+
+// Few input channels: on a software adapter with a share the default plan runs these as a 1x1
+// conv of their patch matrix (plan.ts patchColumns), the bias in the patch weight and db out of
+// the weight gradient; 5x5x3 (76 columns) and aligned channels do not. Odd filter counts put the
+// patch product on the GEMM core.
+const PATCH_CASES: Case[] = [
+  '2x7x7x3 k3x3 co8 s1x1 same relu',
+  '2x26x26x3 k3x3 co32 s1x1 valid relu',
+  '1x9x9x3 k3x3 co4 s2x2 same sigmoid',
+  '3x6x5x1 k2x3 co8 s2x1 valid linear',
+  '1x9x9x5 k3x3 co12 s1x1 same relu',
+  '1x9x9x3 k3x3 co5 s1x1 same relu',
+  '1x8x8x3 k5x5 co4 s2x2 same linear',
+  '1x7x7x8 k3x3 co8 s1x1 same relu',
+].map(conv);
+
+describe('conv2d on the default plan: few input channels through the patch matrix', () => {
+  test.each(PATCH_CASES)('x=$x k=$k co=$co s=$s $pad $act', async (c) => {
+    dispatcher().resetCounts();
+    await check(c, 'default');
+    const patches = patchColumns(conv2dGeometry(c.x, [...c.k, c.x[3], c.co], { strides: c.s, padding: c.pad }), {
+      facts: adapterFacts(),
+      settings: planSettings(),
+    });
+    const sgLavapipe = adapterFacts().software && hasSgShare();
+    expect(patches !== null).toBe(sgLavapipe && c.x[3] % 4 !== 0 && c.k[0] * c.k[1] * c.x[3] < 64);
+    expect(dispatcher().counts.get('conv2d_patches') ?? 0).toBe(patches === null ? 0 : 1);
   });
 });
 

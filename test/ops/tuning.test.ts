@@ -10,7 +10,7 @@ import { noGrad } from '../../src/autograd/tape.js';
 import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { tuneConvs } from '../../src/ops/autotune.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
-import { conv2dBackwardInput, conv2dBackwardWeight } from '../../src/kernels/conv.js';
+import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForwardRaw } from '../../src/kernels/conv.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from '../../src/kernels/conv_types.js';
 import { planKey } from '../../src/kernels/plan.js';
 import { adapterFacts, convPlan, hasSgShare } from '../../src/kernels/plan_context.js';
@@ -133,7 +133,9 @@ test.skipIf(!SG8)(
     const w = randomPair([3, 3, 3, 8]);
     const dz = randomPair([1, 9, 9, 8]);
     const run: Record<ConvOp, () => { dispose(): void }> = {
-      forward: () => noGrad(() => conv2d(x.t, w.t, null, { padding: 'same' })),
+      // The launcher, not the op: by default the op runs an RGB layer on its patch matrix
+      // (plan.ts patchColumns), a 1x1 conv with a plan of its own.
+      forward: () => conv2dForwardRaw(x.t, w.t, null, g, 'linear'),
       backward_input: () => conv2dBackwardInput(dz.t, w.t, g),
       backward_weight: () => conv2dBackwardWeight(x.t, dz.t, g),
     };

@@ -72,6 +72,8 @@ const PARAM_SAMPLES: unknown[] = [
   { tile: 4 },
   { tile: 2, flip: true, pool: true },
   { tile: 4, flip: true, pool: true },
+  // The patch matrix's taps (conv_patches.ts).
+  { g: { CI: 3, KH: 3, KW: 3 }, PW: 32 },
 ];
 
 /** The names of the override constants a spec sets (besides WG_X/Y/Z, which every pipeline gets). */

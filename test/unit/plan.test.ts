@@ -8,6 +8,7 @@ import type { ConvGeometry, ConvOp, ConvVariant } from '../../src/kernels/conv_t
 import {
   denseAsConv,
   paddedGeometry,
+  patchColumns,
   planConv,
   planDense,
   planKey,
@@ -19,7 +20,7 @@ import { legalVariants, winogradFits, winogradGeometry, winogradTiles } from '..
 import { gemmCore, planGemm, planTexWeight } from '../../src/kernels/plan_split.js';
 import type { AdapterFacts, DenseRequest, KernelPlan, PlanSettings } from '../../src/kernels/plan_types.js';
 import { conv2dGeometry } from '../../src/ops/conv2d.js';
-import { adapterLanes, emulatedShare } from '../../src/kernels/sg_lanes.js';
+import { adapterLanes, emulatedShare, sgGrid, sgSlots } from '../../src/kernels/sg_lanes.js';
 
 const LAVAPIPE: AdapterFacts = {
   software: true,
@@ -113,6 +114,41 @@ describe('legal variants', () => {
       PL: 2,
     });
     expect(winogradGeometry('forward', valid)).toBe(valid);
+  });
+});
+
+describe('the patch matrix (RGB layers as a 1x1 conv of their patches)', () => {
+  test('software adapters with a share, input channels not whole texels, at most 63 taps', () => {
+    expect(patchColumns(RGB, inputs())).toBe(32); // 27 taps + the ones column, in 8s
+    expect(patchColumns(geom([1, 9, 9, 1], [3, 3, 1, 8]), inputs())).toBe(16);
+    expect(patchColumns(geom([1, 9, 9, 5], [3, 3, 5, 8]), inputs())).toBe(48);
+    expect(patchColumns(geom([1, 9, 9, 7], [3, 3, 7, 8]), inputs())).toBe(64);
+    expect(patchColumns(geom([1, 9, 9, 3], [5, 5, 3, 8]), inputs())).toBeNull(); // 76 columns
+    expect(patchColumns(SMALL, inputs())).toBeNull();
+    expect(patchColumns(RGB, inputs(GPU))).toBeNull();
+    expect(patchColumns(RGB, inputs(NO_SG))).toBeNull();
+  });
+
+  test('a forced variant or GEMM core runs the layer itself; an emulated share takes patches', () => {
+    expect(patchColumns(RGB, inputs(LAVAPIPE, { conv: 'sg' }))).toBeNull();
+    expect(patchColumns(RGB, inputs(LAVAPIPE, { gemm: 'tiled' }))).toBeNull();
+    expect(patchColumns(RGB, inputs(NO_SG, { emulateLanes: 16 }))).toBe(32);
+  });
+});
+
+describe("the weight gradient's spare groups take pixel chunks of their own", () => {
+  const sg8 = LAVAPIPE.sgShare!;
+  test('slots: groups down over the groups the rows need, at least 1', () => {
+    // 32 patch columns (4 blocks, one unit of 4) x 32 filters: 1 group across, 8 down.
+    expect(sgGrid(sg8, 8, 4, 4)).toEqual([1, 1]);
+    expect(sgSlots(sg8, 8, 4, 4)).toBe(8);
+    // The padded RGB layer's 3x3x8 rows: 9 blocks, 3 units: 2 slots of 3 groups each.
+    expect(sgSlots(sg8, 8, 9, 4)).toBe(2);
+    // Wider filters put more groups across: 64 filters, 2 across, 4 down.
+    expect(sgSlots(sg8, 16, 4, 4)).toBe(4);
+    // Rows enough for every group: 1 slot (the grid goes down instead).
+    expect(sgSlots(sg8, 16, 72, 4)).toBe(1);
+    expect(sgSlots(emulatedShare(64), 8, 4, 4)).toBe(1);
   });
 });
 

@@ -1,0 +1,68 @@
+// The patch matrix of a convolution with few input channels (RGB): row m is output pixel
+// m = (b*OH + oh)*OW + ow, column t = (kh*KW + kw)*CI + ci its tap in the HWIO kernel's row order
+// (zero in the padding), then a column of ones (the bias's row of the patch kernel) and zeros up
+// to PW columns. The conv is then a 1x1 conv of PW channels, whole texels, with no padded input
+// to stage and no per-tap address arithmetic. One invocation per row, storing a vec4 at a time
+// (scalar stores to rows PW floats apart were a scatter each: 3x slower); a column's tap is the
+// taps come as override constants (KC, KHC, KWC, PWC): the loop over columns unrolls and each
+// column's tap folds to constants (its divides were 8 scalar ones per lane group otherwise).
+//#include "grid1d.wgsl"
+
+struct Params {
+  M: u32,
+  PW: u32,
+  batch: u32,
+  H: u32,
+  W: u32,
+  CI: u32,
+  OH: u32,
+  OW: u32,
+  CO: u32,
+  KH: u32,
+  KW: u32,
+  SH: u32,
+  SW: u32,
+  PT: u32,
+  PL: u32,
+}
+
+override CIC: u32 = 3u;
+override KHC: u32 = 3u;
+override KWC: u32 = 3u;
+override PWC: u32 = 32u;
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> p: array<vec4f>;
+@group(0) @binding(2) var<uniform> u: Params;
+
+// Column t of the row of output pixel (b, oh, ow).
+fn column(t: u32, b: u32, oh: u32, ow: u32) -> f32 {
+  let K = KHC * KWC * CIC;
+  if (t >= K) {
+    return select(0.0, 1.0, t == K);
+  }
+  let ci = t % CIC;
+  let kw = (t / CIC) % KWC;
+  let kh = t / (CIC * KWC);
+  let ih = i32(oh * u.SH + kh) - i32(u.PT);
+  let iw = i32(ow * u.SW + kw) - i32(u.PL);
+  let inside = ih >= 0 && iw >= 0 && ih < i32(u.H) && iw < i32(u.W);
+  let i = select(0u, ((b * u.H + u32(ih)) * u.W + u32(iw)) * CIC + ci, inside);
+  return select(0.0, x[i], inside);
+}
+
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let m = flatIndex(gid, nwg);
+  if (m >= u.M) {
+    return;
+  }
+  let ow = m % u.OW;
+  let oh = (m / u.OW) % u.OH;
+  let b = m / (u.OW * u.OH);
+  let PW4 = PWC / 4u;
+  for (var j = 0u; j < PW4; j++) {
+    let t = 4u * j;
+    p[m * PW4 + j] = vec4f(column(t, b, oh, ow), column(t + 1u, b, oh, ow), column(t + 2u, b, oh, ow), column(t + 3u, b, oh, ow));
+  }
+}

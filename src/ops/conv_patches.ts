@@ -1,0 +1,39 @@
+// Conv2D on few input channels (RGB) as a 1x1 conv of its patch matrix: the forward and the
+// weight gradient read one PW-channel row per pixel instead of KH*KW taps of a channel-padded
+// input, and the bias rides in the patch weight (a column of ones in the patches), so the weight
+// gradient yields db with dw. The patches live until the backward. Where it runs: plan.ts
+// patchColumns; the kernels: src/kernels/conv_patches.ts.
+import { record } from '../autograd/tape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { activationGrad, type Activation } from '../kernels/activation.js';
+import type { ConvGeometry } from '../kernels/conv_types.js';
+import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForwardRaw } from '../kernels/conv.js';
+import { patchesRaw, patchGeometry, patchWeight, splitPatchGrad } from '../kernels/conv_patches.js';
+
+/** y = act(conv2d(x, w) + b) through the PW-column patch matrix of x. */
+export function conv2dPatches(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  g: ConvGeometry,
+  act: Activation,
+  PW: number,
+): Tensor {
+  const pg = patchGeometry(g, PW);
+  const patches = patchesRaw(x, g, PW);
+  const wp = patchWeight(w, b, g, PW);
+  const y = conv2dForwardRaw(patches, wp, null, pg, act);
+  wp.dispose();
+  const recorded = record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
+    const dz = activationGrad(dy, y, act);
+    const params = needs[1] || (b && needs[2]) ? splitPatchGrad(conv2dBackwardWeight(patches, dz, pg), g) : null;
+    patches.dispose();
+    const dx = needs[0] ? conv2dBackwardInput(dz, w, g) : null;
+    if (dz !== dy) dz.dispose();
+    if (params && !needs[1]) params.dw.dispose();
+    if (params && !(b && needs[2])) params.db.dispose();
+    return [dx, needs[1] ? params!.dw : null, b && needs[2] ? params!.db : null];
+  });
+  if (!recorded.node) patches.dispose();
+  return y;
+}
