@@ -85,17 +85,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let CO4 = u.N / 4u;
   let P = u.K;  // batch * OH * OW output pixels
   let blocks = u.M / 8u;
-  let place = sgPlace(wid, lid, lane, CO4);
-  let col = place.x;
-  // Where the groups down outnumber the row units (RB blocks each), each multiple of them sums
-  // a pixel chunk of its own, slab wid.z * slots + slot: an RGB layer's few rows would leave
-  // most groups idle (src/kernels/sg_lanes.ts sgSlots mirrors this and sizes grid z).
+  // The groups down the workgroup take tasks in turn: task q is row unit (RB blocks) q % units
+  // of pixel chunk (slab) q / units, so that few rows (an RGB layer's patches: one unit) or rows
+  // that do not fill whole workgroups leave no group idle (src/kernels/sg_lanes.ts sgTaskGrid
+  // mirrors this and sizes the grid). Lanes across are columns, as sgPlace lays them out.
+  let col = sgPlace(wid, lid, lane, CO4).x;
+  let sh = sgAcrossLog2(CO4);
   let units = (blocks + RB - 1u) / RB;
-  let slots = max(1u, (WG_Y >> sgAcrossLog2(CO4)) / units);
-  let slot = select(0u, place.y / units, slots > 1u);
-  let bi0 = select(place.y, place.y % units, slots > 1u) * RB;
-  let z = wid.z * slots + min(slot, slots - 1u);
-  let stores = slot < slots && z < (P + u.kChunk - 1u) / u.kChunk;
+  let q = wid.z * (WG_Y >> sh) + (lid.y >> sh);
+  let bi0 = (q % units) * RB;
+  let z = q / units;
+  let stores = z < (P + u.kChunk - 1u) / u.kChunk;
   // Out-of-range lanes run on clamped indices (every lane must take part in the share).
   let n4 = min(col, CO4 - 1u);
   let k0 = block(min(bi0, blocks - 1u));

@@ -12,7 +12,7 @@ import { ACT_CODE, type Activation } from './activation.js';
 import { CONV_GEOMETRY_UNIFORMS, type ConvGeometry } from './conv_types.js';
 import { GEMM_UNIFORMS } from './gemm.js';
 import type { PixelSplit } from './plan_types.js';
-import { perShare, type SgShare, sgDefines, sgGrid, sgSlots, sgWorkgroup } from './sg_lanes.js';
+import { perShare, type SgShare, sgDefines, sgGrid, sgTaskGrid, sgWorkgroup } from './sg_lanes.js';
 
 export interface TexConvParams {
   g: ConvGeometry;
@@ -110,10 +110,8 @@ function weightKernel(share: SgShare): KernelSpec<TexWeightParams> {
     textureFloats: (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI, p.g.batch * p.g.OH * p.g.OW * p.g.CO],
     staging: (p) => p.precision,
     // Each group owns 4 blocks of 8 rows.
-    dispatch: (p) => {
-      const blocks = (p.g.KH * p.g.KW * p.g.CI) / 8;
-      return [...sgGrid(share, p.g.CO / 4, blocks, 4), Math.ceil(p.S / sgSlots(share, p.g.CO / 4, blocks, 4))];
-    },
+    // Tasks of 4 blocks of 8 rows by one pixel chunk.
+    dispatch: (p) => sgTaskGrid(share, p.g.CO / 4, Math.ceil((p.g.KH * p.g.KW * p.g.CI) / 32), p.S),
     flops: (p) => 2 * p.g.KH * p.g.KW * p.g.CI * p.g.CO * p.g.batch * p.g.OH * p.g.OW,
   };
 }

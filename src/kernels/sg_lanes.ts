@@ -73,13 +73,16 @@ function sgAcross(s: SgShare, cols4: number): number {
 }
 
 /**
- * How many pixel chunks the weight gradient's workgroup sums (conv2d_backward_weight_sg.wgsl
- * mirrors this): where its groups down outnumber the row units (a few 8-row blocks: an RGB
- * layer's), each multiple of the rows' groups takes a chunk of its own instead of idling.
+ * The grid of an sg kernel whose groups take (row unit, pixel chunk) tasks in turn
+ * (conv2d_backward_weight_sg.wgsl mirrors this): x as sgGrid's columns, z the workgroups that
+ * the units x chunks tasks fill at (64/L)/across groups each. A weight gradient with few rows
+ * (an RGB layer's patches: 1 unit) or rows that do not fill whole workgroups (conv2d_2's 9
+ * units over 4 groups) leaves no group idle but the last workgroup's.
  */
-export function sgSlots(s: SgShare, cols4: number, rows: number, perGroup: number): number {
-  const down = SG_WORKGROUP / s.lanes / sgAcross(s, cols4);
-  return Math.max(1, Math.floor(down / Math.ceil(rows / perGroup)));
+export function sgTaskGrid(s: SgShare, cols4: number, units: number, chunks: number): [number, number, number] {
+  const across = sgAcross(s, cols4);
+  const down = SG_WORKGROUP / s.lanes / across;
+  return [Math.ceil(cols4 / (s.lanes * across)), 1, Math.ceil((units * chunks) / down)];
 }
 
 /** Every share a kernel can be specialised for: per L, real narrow, real wide, emulated. */

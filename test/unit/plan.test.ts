@@ -20,7 +20,7 @@ import { legalVariants, winogradFits, winogradGeometry, winogradTiles } from '..
 import { gemmCore, planGemm, planTexWeight } from '../../src/kernels/plan_split.js';
 import type { AdapterFacts, DenseRequest, KernelPlan, PlanSettings } from '../../src/kernels/plan_types.js';
 import { conv2dGeometry } from '../../src/ops/conv2d.js';
-import { adapterLanes, emulatedShare, sgGrid, sgSlots } from '../../src/kernels/sg_lanes.js';
+import { adapterLanes, emulatedShare, sgGrid, sgTaskGrid } from '../../src/kernels/sg_lanes.js';
 
 const LAVAPIPE: AdapterFacts = {
   software: true,
@@ -136,19 +136,17 @@ describe('the patch matrix (RGB layers as a 1x1 conv of their patches)', () => {
   });
 });
 
-describe("the weight gradient's spare groups take pixel chunks of their own", () => {
+describe("the weight gradient's groups take (row unit, pixel chunk) tasks in turn", () => {
   const sg8 = LAVAPIPE.sgShare!;
-  test('slots: groups down over the groups the rows need, at least 1', () => {
-    // 32 patch columns (4 blocks, one unit of 4) x 32 filters: 1 group across, 8 down.
-    expect(sgGrid(sg8, 8, 4, 4)).toEqual([1, 1]);
-    expect(sgSlots(sg8, 8, 4, 4)).toBe(8);
-    // The padded RGB layer's 3x3x8 rows: 9 blocks, 3 units: 2 slots of 3 groups each.
-    expect(sgSlots(sg8, 8, 9, 4)).toBe(2);
-    // Wider filters put more groups across: 64 filters, 2 across, 4 down.
-    expect(sgSlots(sg8, 16, 4, 4)).toBe(4);
-    // Rows enough for every group: 1 slot (the grid goes down instead).
-    expect(sgSlots(sg8, 16, 72, 4)).toBe(1);
-    expect(sgSlots(emulatedShare(64), 8, 4, 4)).toBe(1);
+  test('z is the workgroups the tasks fill; x the columns, as sgGrid', () => {
+    // 32 patch columns (1 unit of 4 blocks) x 32 filters: 1 group across, 8 down; 86 chunks.
+    expect(sgTaskGrid(sg8, 8, 1, 86)).toEqual([1, 1, 11]);
+    // conv2d_2 (3x3x32 rows: 9 units) x 64 filters: 2 across, 4 down; 21 chunks.
+    expect(sgTaskGrid(sg8, 16, 9, 21)).toEqual([1, 1, 48]);
+    // 512 filters: 8 groups across (all), 2 workgroups of them; a task per workgroup.
+    expect(sgTaskGrid(sg8, 128, 144, 3)).toEqual([2, 1, 432]);
+    expect(sgTaskGrid(emulatedShare(64), 8, 1, 5)).toEqual([1, 1, 5]);
+    expect(sgGrid(sg8, 16, 9, 4)[0]).toBe(sgTaskGrid(sg8, 16, 9, 21)[0]);
   });
 });
 
