@@ -83,7 +83,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let lane = sgInit(ids);
   let CI4 = u.CI / 4u;
   let CO4 = u.N / 4u;
-  let P = u.K;  // batch * OH * OW output pixels
+  // The pixels come in segments of u.K, each summed into slabs of its own: one segment of all
+  // batch * OH * OW pixels for a conv; the a^2 slabs of tiles for the Winograd weight gradient
+  // (src/kernels/winograd_weight.ts), a 1x1 geometry of a^2 T pixels in segments of T.
+  let pixels = u.batch * u.OH * u.OW;
+  let P = u.K;
+  let chunks = (P + u.kChunk - 1u) / u.kChunk;
   let blocks = u.M / 8u;
   // The groups down the workgroup take tasks in turn: task q is row unit (RB blocks) q % units
   // of pixel chunk (slab) q / units, so that few rows (an RGB layer's patches: one unit) or rows
@@ -95,16 +100,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let q = wid.z * (WG_Y >> sh) + (lid.y >> sh);
   let bi0 = (q % units) * RB;
   let z = q / units;
-  let stores = z < (P + u.kChunk - 1u) / u.kChunk;
+  let stores = z < (pixels / P) * chunks;
   // Out-of-range lanes run on clamped indices (every lane must take part in the share).
   let n4 = min(col, CO4 - 1u);
   let k0 = block(min(bi0, blocks - 1u));
   let k1 = block(min(bi0 + 1u, blocks - 1u));
   let k2 = block(min(bi0 + 2u, blocks - 1u));
   let k3 = block(min(bi0 + 3u, blocks - 1u));
-  // Chunks past the pixels (the last workgroup's spare slots) sum nothing.
-  let pBegin = z * u.kChunk;
-  let pEnd = min(P, pBegin + u.kChunk);
+  // Chunk z % chunks of segment z / chunks; chunks past the pixels (the last workgroup's spare
+  // tasks) sum nothing.
+  let first = (z / chunks) * P;
+  let pBegin = first + (z % chunks) * u.kChunk;
+  let pEnd = min(min(first + P, pixels), pBegin + u.kChunk);
   let last = max(pEnd, 1u) - 1u;
   var a0: array<vec4f, 8>;
   var a1: array<vec4f, 8>;
@@ -112,7 +119,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var a3: array<vec4f, 8>;
   // The lane's pixel as (b, oh, ow), stepped by SG_LANES without divides (gridAdvance); the
   // batch index is clamped so that lanes past the end still address a real pixel.
-  var px = gridPixel(min(pBegin + lane, P - 1u), u.OH, u.OW);
+  var px = gridPixel(min(pBegin + lane, pixels - 1u), u.OH, u.OW);
   // A trip count the same for the whole workgroup (the emulated share's barriers need it).
   for (var i = 0u; i < u.kChunk; i += SG_LANES) {
     let p0 = pBegin + i;

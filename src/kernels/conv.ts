@@ -10,6 +10,7 @@ import { gemmKernel, type GemmPlan } from './gemm.js';
 import { reduceMiddle } from './reduce.js';
 import { padAxisRaw } from './pad_axis.js';
 import { winogradConv } from './winograd.js';
+import { winogradBackwardWeight } from './winograd_weight.js';
 import { WINO_TILE, winogradGeometry } from './plan_legal.js';
 import { forwardKernel, sgBackwardInputKernels, sgBackwardWeightKernels } from './conv_tex.js';
 import { convPlan } from './plan_context.js';
@@ -191,6 +192,9 @@ function runBackwardWeight(plan: KernelPlan, x: Tensor, dz: Tensor): Tensor {
     const p = { plan: plan.gemm, g, bias: false, act: 'linear' as const };
     const flat = runGemm(conv2dBackwardWeightKernel, p, [x.buffer, dz.buffer]);
     return reshapeOwned(flat, shape);
+  }
+  if (plan.variant === 'wino' || plan.variant === 'wino4') {
+    return winogradBackwardWeight(x, dz, g, WINO_TILE[plan.variant]!, plan.precision, plan.share!);
   }
   const p = { g, precision: plan.precision, S: plan.split!.S, chunk: plan.split!.chunk };
   const M = g.KH * g.KW * g.CI;

@@ -81,6 +81,12 @@ export const sgBackwardInputKernels = perShare((s) =>
 export interface TexWeightParams extends PixelSplit {
   g: ConvGeometry;
   precision: TexturePrecision;
+  /**
+   * Pixels per segment, each summed into S / segments slabs of its own (the Winograd weight
+   * gradient's a^2 slabs of tiles: winograd_weight.ts); all of them if absent. S counts the
+   * slabs of all segments.
+   */
+  segment?: number;
 }
 
 /**
@@ -104,7 +110,7 @@ function weightKernel(share: SgShare): KernelSpec<TexWeightParams> {
       ...p.g,
       M: p.g.KH * p.g.KW * p.g.CI,
       N: p.g.CO,
-      K: p.g.batch * p.g.OH * p.g.OW,
+      K: p.segment ?? p.g.batch * p.g.OH * p.g.OW,
       kChunk: p.chunk,
     }),
     textureFloats: (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI, p.g.batch * p.g.OH * p.g.OW * p.g.CO],

@@ -14,16 +14,17 @@ export const WINO_TILE: Partial<Record<ConvVariant, 2 | 4>> = { wino: 2, wino4: 
  * The variants that can run `op` on `g`. Textures need whole texels, so the channels that form
  * texel rows (CI of x, CO of w and dz) must be multiples of 4; the weight gradient's 8-row
  * blocks need CI % 8 == 0; the tex variant exists for the forward only; sg needs a share (a
- * lane grouping the adapter guarantees, or an emulated one); wino and wino4 run forwards and
- * input gradients of 3x3 stride-1 kernels where sg is legal and their larger transformed
- * operands fit the adapter's limits. Order: as CONV_VARIANTS.
+ * lane grouping the adapter guarantees, or an emulated one); wino and wino4 run all three ops of
+ * 3x3 stride-1 kernels where sg is legal (the weight gradient's slab products are sg's weight
+ * kernel: winograd_weight.ts) and their larger transformed operands fit the adapter's limits.
+ * Order: as CONV_VARIANTS.
  */
 export function legalVariants(op: ConvOp, g: ConvGeometry, facts: AdapterFacts): ConvVariant[] {
   const out: ConvVariant[] = ['gemm'];
   if (g.CI % 4 !== 0 || g.CO % 4 !== 0) return out;
   if (op === 'forward') out.push('tex');
   if (facts.sgShare && (op !== 'backward_weight' || g.CI % 8 === 0)) out.push('sg');
-  if (op === 'backward_weight' || !out.includes('sg') || !winogradShape(g)) return out;
+  if (!out.includes('sg') || !winogradShape(g)) return out;
   const wg = winogradGeometry(op, g);
   if (winogradFits(wg, facts, 2)) out.push('wino');
   if (winogradFits(wg, facts, 4)) out.push('wino4');
@@ -128,8 +129,18 @@ export function narrowWino4Pays(g: ConvGeometry): boolean {
 }
 
 /**
+ * The weight gradient by F(4x4) (winograd_weight.ts) beat the direct sg kernel on lavapipe from
+ * this many tiles, measured (wall ms, medians of 5, same run) at batch 4: from-scratch convnet
+ * conv2d_2 (1296 tiles) 11.5 vs 16.2, conv2d_3 (324) 10.8 vs 13.2, conv2d_4 (64) 4.9 vs 5.7;
+ * VGG16 at 150x150 block1_conv2 (5776) 72 vs 108, block4_conv1 (100) 32 vs 56; block5_conv1
+ * (36 tiles) lost, 39 vs 26, where F(2x2) only tied (24). Any channel count (32 -> 64 too).
+ */
+export const WINO4_WEIGHT_MIN_TILES = 64;
+
+/**
  * The Winograd variant a software adapter runs `op` on `g` with by default, or null for the
- * direct kernel: where Winograd pays at all, F(4x4) where it is legal and has the tiles (with 32
+ * direct kernel. Weight gradients: F(4x4) from WINO4_WEIGHT_MIN_TILES tiles. Otherwise where
+ * Winograd pays at all, F(4x4) where it is legal and has the tiles (with 32
  * to 63 channels on a side, F(4x4) alone: narrowWino4Pays), unless the operands are staged in
  * f16: F(4x4)'s larger matrix entries turn f16's rounding into errors of 4-6% of the output's rms
  * (F(2x2): 0.3%; test/ops/f16.test.ts).
@@ -140,7 +151,9 @@ export function winogradDefault(
   legal: ConvVariant[],
   halfStaging: boolean,
 ): ConvVariant | null {
-  if (op === 'backward_weight') return null;
+  if (op === 'backward_weight') {
+    return !halfStaging && legal.includes('wino4') && winogradTiles(g, 4) >= WINO4_WEIGHT_MIN_TILES ? 'wino4' : null;
+  }
   const wg = winogradGeometry(op, g);
   const wino4 = !halfStaging && legal.includes('wino4');
   if (!winogradPays(wg)) return wino4 && narrowWino4Pays(wg) ? 'wino4' : null;

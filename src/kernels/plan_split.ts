@@ -49,13 +49,16 @@ const WEIGHT_CHUNK = 1024;
  * after another through the whole chunk, so a long chunk streams x and dz from memory once per
  * subgroup (block1 at batch 4: 90,000 pixels, 2 GFLOP/s); chunks of ~1024 pixels are re-read
  * from cache. Also at least ~32 workgroups, and the [S, M, CO] partials within half a binding.
+ * With `segments` (the Winograd weight gradient's slabs: P pixels each, split alike), the
+ * workgroups and partials of all segments count: short chunks cost a task each (88 tiles per
+ * chunk ran the slabs' products at 17 GFLOP/s, 1024 at 40).
  */
-export function planTexWeight(g: ConvGeometry, maxBinding: number): PixelSplit {
+export function planTexWeight(g: ConvGeometry, maxBinding: number, segments = 1): PixelSplit {
   const P = g.batch * g.OH * g.OW;
   const M = g.KH * g.KW * g.CI;
-  const groups = Math.ceil(g.CO / 32) * Math.ceil(M / 64);
+  const groups = Math.ceil(g.CO / 32) * Math.ceil(M / 64) * segments;
   const wanted = Math.max(Math.ceil(P / WEIGHT_CHUNK), Math.ceil(32 / groups));
-  const fits = Math.max(1, Math.floor(maxBinding / (2 * 4 * M * g.CO)));
+  const fits = Math.max(1, Math.floor(maxBinding / (2 * 4 * M * g.CO * segments)));
   const S = Math.max(1, Math.min(wanted, fits, 256, Math.ceil(P / 8)));
   const chunk = Math.ceil(P / S / 8) * 8;
   return { S: Math.ceil(P / chunk), chunk };

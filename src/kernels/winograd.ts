@@ -232,12 +232,29 @@ function transformBodies(m: WinoTile): Record<TransformKind, Transform> {
       return `putPool(b, ${h}u * ty + ${i / 2}u, ${h}u * tx + ${j / 2}u, co4, CO4, ${block}, bv);`;
     }),
   ];
+  // The weight gradient's transforms (winograd_weight.ts): A dY A^T of each m x m tile of dY,
+  // run by the input shader on dY as its image; G^T dU G of the summed products, to 3x3 taps.
+  const A = transpose(AT);
+  const grad = [
+    ...range(m).map((r) => `let row${r} = rowAt(b, ih0 + ${r}, c4, CI4);`),
+    ...range(m).map((c) => `let col${c} = colAt(iw0 + ${c}, CI4);`),
+    ...range(m).flatMap((r) => range(m).map((c) => `let d${r}_${c} = fetch(row${r}, col${c});`)),
+    ...sandwich(A, (r, c) => `d${r}_${c}`, 'V'),
+    ...range(a * a).map((e) => `put(${e}u, t, c4, CI4, V${Math.floor(e / a)}_${e % a});`),
+  ];
+  const weightGrad = [
+    ...range(a * a).map((e) => `let m${Math.floor(e / a)}_${e % a} = part(${e}u, ci, co4, CO4);`),
+    ...sandwich(transpose(G), (r, c) => `m${r}_${c}`, 'W'),
+    ...range(9).map((e) => `put(${Math.floor(e / 3)}u, ${e % 3}u, ci, co4, CO4, W${Math.floor(e / 3)}_${e % 3});`),
+  ];
   return {
     weight: specialise(m, weight),
     weightFlip: specialise(m, weightFlip),
     input: specialise(m, input),
     output: specialise(m, output),
     outputPool: specialise(m, pooled),
+    grad: specialise(m, grad),
+    weightGrad: specialise(m, weightGrad),
   };
 }
 
@@ -253,12 +270,12 @@ function specialise(m: WinoTile, lines: string[]): Transform {
   return { defines: { ...defines(), WINO_M: String(m), WINO_TRANSFORM: body }, ops };
 }
 
-type TransformKind = 'weight' | 'weightFlip' | 'input' | 'output' | 'outputPool';
+export type TransformKind = 'weight' | 'weightFlip' | 'input' | 'output' | 'outputPool' | 'grad' | 'weightGrad';
 
 // Built once: the specs hand the same objects to every launch.
 let transforms: Record<WinoTile, Record<TransformKind, Transform>> | null = null;
 
-function transformOf(m: WinoTile, kind: TransformKind): Transform {
+export function transformOf(m: WinoTile, kind: TransformKind): Transform {
   transforms ??= { 2: transformBodies(2), 4: transformBodies(4) };
   return transforms[m][kind];
 }
@@ -271,7 +288,7 @@ const values = (p: WinoPlan) => ({ ...p.g, T: p.T, TH: p.TH, TW: p.TW });
 const staging = (p: WinoPlan) => p.precision;
 
 /** One transform: one invocation per item, 1-D grid, its arithmetic generated per tile size. */
-function transform(
+export function transform(
   kind: TransformKind,
   bindings: KernelSpec<WinoPlan>['bindings'],
   items: (p: WinoPlan) => number,

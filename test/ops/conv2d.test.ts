@@ -108,7 +108,7 @@ async function check(c: Case, variant: GemmVariant | ConvVariant | 'default'): P
   const dz = ref.activationBackward(gpuY, r.host, c.act);
   const grads = ref.conv2dBackward(x.host, c.x, w.host, [kh, kw, ci, c.co], dz, c.s, c.pad);
   expectClose(await read64(x.t.grad!), grads.dx, { ...tol, label: `${label} dx` });
-  expectClose(await read64(w.t.grad!), grads.dw, { ...TOL, label: `${label} dw` });
+  expectClose(await read64(w.t.grad!), grads.dw, { ...tol, label: `${label} dw` });
   expectClose(await read64(b.t.grad!), grads.db, { ...TOL, label: `${label} db` });
   for (const t of [x.t, w.t, b.t, r.t, y, x.t.grad!, w.t.grad!, b.t.grad!]) t.dispose();
 }

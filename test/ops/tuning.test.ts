@@ -113,7 +113,12 @@ const KERNEL: Record<ConvOp, Partial<Record<ConvVariant, string>>> = {
     wino: 'conv2d_winograd_gemm',
     wino4: 'conv2d_winograd_gemm',
   },
-  backward_weight: { gemm: 'conv2d_backward_weight', sg: 'conv2d_backward_weight_sg' },
+  backward_weight: {
+    gemm: 'conv2d_backward_weight',
+    sg: 'conv2d_backward_weight_sg',
+    wino: 'conv2d_winograd_weight_grad',
+    wino4: 'conv2d_winograd_weight_grad',
+  },
 };
 
 const SG8 = hasSgShare();

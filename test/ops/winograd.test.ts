@@ -1,5 +1,5 @@
 // The Winograd variants ('wino' F(2x2, 3x3), 'wino4' F(4x4, 3x3); src/kernels/winograd.ts) against
-// the float64 reference: forwards and input gradients on odd, even and tiny spatial sizes
+// the float64 reference: forwards, input gradients and weight gradients on odd, even and tiny spatial sizes
 // (partial tiles), batch 1 to 3, channel counts around the texel and 8x8-block sizes, 'same' and
 // 'valid', bias and fused activations; the error relative to the output's rms on VGG-like
 // magnitudes; plus the host version of the algorithm (matrices, tiling, padding, the input
@@ -9,7 +9,7 @@ import * as ref from '../../src/cpu/reference.js';
 import { noGrad } from '../../src/autograd/tape.js';
 import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
-import { conv2dBackwardInput } from '../../src/kernels/conv.js';
+import { conv2dBackwardInput, conv2dBackwardWeight } from '../../src/kernels/conv.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from '../../src/kernels/conv_types.js';
 import { adapterFacts, convPlan, hasSgShare, setConvVariant } from '../../src/kernels/plan_context.js';
 import { legalVariants as legalOn, winogradGeometry } from '../../src/kernels/plan_legal.js';
@@ -67,6 +67,9 @@ const CASES: Case[] = [
   { x: [3, 9, 9, 3], co: 8, pad: 'same', act: 'relu', bias: true },
 ];
 
+// The weight gradient's slab products run on sg's weight kernel: 8-channel row blocks.
+const WEIGHT_CASES = CASES.filter((c) => c.x[3] % 8 === 0);
+
 /** Per variant and case: the largest |gpu - ref| / (atol + rtol |ref|), i.e. the share of TOL used. */
 const worst: { variant: string; label: string; used: number; line: string }[] = [];
 
@@ -93,10 +96,29 @@ function measure(variant: WinoVariant, label: string, got: Float64Array, want: F
 
 /** Each transform and the batched product ran once, and no direct kernel of `op`. */
 function expectWinogradRan(op: ConvOp): void {
-  for (const k of ['weight', 'input', 'gemm', 'output']) {
-    expect(dispatcher().counts.get(`conv2d_winograd_${k}`), k).toBe(1);
+  const counts = dispatcher().counts;
+  if (op === 'backward_weight') {
+    // x's and dz's transforms, the slab products on sg's weight kernel, dw's transform.
+    for (const k of ['conv2d_winograd_input', 'conv2d_winograd_grad', 'conv2d_winograd_weight_grad']) {
+      expect(counts.get(k), k).toBe(1);
+    }
+    expect(counts.get('conv2d_backward_weight_sg')).toBe(1);
+    expect(counts.get('conv2d_winograd_gemm')).toBeUndefined();
+    return;
   }
-  expect(dispatcher().counts.get(op === 'forward' ? 'conv2d_forward_sg' : 'conv2d_backward_input_sg')).toBeUndefined();
+  for (const k of ['weight', 'input', 'gemm', 'output']) {
+    expect(counts.get(`conv2d_winograd_${k}`), k).toBe(1);
+  }
+  expect(counts.get(op === 'forward' ? 'conv2d_forward_sg' : 'conv2d_backward_input_sg')).toBeUndefined();
+}
+
+/** The weight gradient of `c` on the variant in force: dw from x and dz through the kernel launcher. */
+async function backwardWeight(c: Case, x: Tensor, dz: Tensor): Promise<Float64Array> {
+  const g = conv2dGeometry(c.x, [3, 3, c.x[3], c.co], { padding: c.pad });
+  const dw = conv2dBackwardWeight(x, dz, g);
+  const out = await read64(dw);
+  dw.dispose();
+  return out;
 }
 
 /** The input gradient of `c` on the variant in force: dx from dz and w through the kernel launcher. */
@@ -154,10 +176,31 @@ describe.skipIf(!SG8)(skipNote('conv2d, wino and wino4 variants', SG8, NO_SG8), 
       for (const t of [dz.t, w.t]) t.dispose();
     });
 
+    // The weight gradient (winograd_weight.ts): against float64, and against sg on the same inputs.
+    test.each(WEIGHT_CASES)('backward-weight x=$x co=$co $pad', async (c) => {
+      const ci = c.x[3];
+      const g = conv2dGeometry(c.x, [3, 3, ci, c.co], { padding: c.pad });
+      const x = randomPair(c.x);
+      const dz = randomPair([g.batch, g.OH, g.OW, g.CO]);
+      const label = `${variant} backward-weight seeds ${x.seed},${dz.seed} x=[${c.x}] co=${c.co} ${c.pad}`;
+      setConvVariant(variant);
+      expect(convPlan('backward_weight', g).variant).toBe(variant);
+      dispatcher().resetCounts();
+      const got = await backwardWeight(c, x.t, dz.t);
+      expectWinogradRan('backward_weight');
+      const zeros = new Float64Array(9 * ci * c.co);
+      const want = ref.conv2dBackward(x.host, c.x, zeros, [3, 3, ci, c.co], dz.host, [1, 1], c.pad).dw;
+      measure(variant, label, got, want);
+      setConvVariant('sg');
+      const sg = await backwardWeight(c, x.t, dz.t);
+      expectClose(got, sg, { ...TOL[variant], label: `${label} vs sg` });
+      for (const t of [x.t, dz.t]) t.dispose();
+    });
+
     test(`report the measured error: every case measured, each well inside the tolerance (<= ${WELL_INSIDE})`, () => {
       const mine = worst.filter((w) => w.variant === variant);
       console.log(`${variant} vs float64 reference:\n  ${mine.map((w) => w.line).join('\n  ')}`);
-      const cases = CASES.length + CASES.filter((c) => c.x[3] % 4 === 0).length;
+      const cases = CASES.length + CASES.filter((c) => c.x[3] % 4 === 0).length + WEIGHT_CASES.length;
       expect(mine, 'one measurement per case (a case that ran nothing leaves none)').toHaveLength(cases);
       for (const w of mine) expect(w.used, w.label).toBeLessThanOrEqual(WELL_INSIDE);
     });
@@ -165,10 +208,12 @@ describe.skipIf(!SG8)(skipNote('conv2d, wino and wino4 variants', SG8, NO_SG8), 
 });
 
 // The error where it matters: VGG16-like layers (inputs as after a relu, Glorot-uniform weights,
-// 64 to 512 channels), as the largest |gpu - float64| over the output's rms, forward and input
-// gradient, next to the direct sg kernel's. The bounds (docs/lavapipe.md's variant table) are
+// 64 to 512 channels), as the largest |gpu - float64| over the output's rms, forward, input
+// gradient and weight gradient, next to the direct sg kernel's. The bounds (docs/lavapipe.md's variant table) are
 // about 4x the worst measured (on lavapipe: sg 6.5e-6, wino 2.4e-6, wino4 3.6e-5, the larger
 // errors with more channels).
+// The weight gradients (winograd_weight.ts) stay inside the same bounds: on lavapipe sg 1.7e-6,
+// wino 1.4e-6, wino4 1.2e-5 at worst.
 const RMS_BOUND: Record<'sg' | WinoVariant, number> = { sg: 3e-5, wino: 1e-5, wino4: 1.5e-4 };
 const VGG_LIKE: { x: [number, number, number, number]; co: number }[] = [
   { x: [1, 37, 37, 64], co: 64 },
@@ -196,7 +241,8 @@ describe.skipIf(!SG8)(skipNote('error over the output rms on VGG-like layers', S
     const w = randomPair([3, 3, ci, c.co], -limit, limit);
     const dz = randomPair([g.batch, g.OH, g.OW, g.CO], -1, 1);
     const fwd = ref.conv2dForward(relu, c.x, w.host, [3, 3, ci, c.co], null, [1, 1], 'same', 'linear').y;
-    const dx = ref.conv2dBackward(relu, c.x, w.host, [3, 3, ci, c.co], dz.host, [1, 1], 'same').dx;
+    const grads = ref.conv2dBackward(relu, c.x, w.host, [3, 3, ci, c.co], dz.host, [1, 1], 'same');
+    const dx = grads.dx;
     const xg = upload(relu, c.x);
     for (const variant of ['sg', ...WINO_VARIANTS] as const) {
       setConvVariant(variant);
@@ -206,11 +252,15 @@ describe.skipIf(!SG8)(skipNote('error over the output rms on VGG-like layers', S
       const ex =
         maxAbsDiff(await backwardInput({ x: c.x, co: c.co, pad: 'same', act: 'linear', bias: false }, dz.t, w.t), dx) /
         rms(dx);
+      const layer = { x: c.x, co: c.co, pad: 'same', act: 'linear', bias: false } as const;
+      const ew = maxAbsDiff(await backwardWeight(layer, xg, dz.t), grads.dw) / rms(grads.dw);
       lines.push(
-        `${variant} x=[${c.x}] co=${c.co}: forward ${ey.toExponential(2)}, backward-input ${ex.toExponential(2)} of the rms`,
+        `${variant} x=[${c.x}] co=${c.co}: forward ${ey.toExponential(2)}, backward-input ${ex.toExponential(2)}, ` +
+          `backward-weight ${ew.toExponential(2)} of the rms`,
       );
       expect(ey, `${variant} forward x=[${c.x}]`).toBeLessThanOrEqual(RMS_BOUND[variant]);
       expect(ex, `${variant} backward-input x=[${c.x}]`).toBeLessThanOrEqual(RMS_BOUND[variant]);
+      expect(ew, `${variant} backward-weight x=[${c.x}]`).toBeLessThanOrEqual(RMS_BOUND[variant]);
     }
     for (const t of [xg, w.t, dz.t]) t.dispose();
   });
@@ -240,7 +290,11 @@ test.skipIf(!SG8)(
         expect(legal, `${op} x=${x} w=${w} s=${s}`).not.toContain('wino4');
       }
     }
-    expect(legalVariants('backward_weight', g([1, 9, 9, 8], [3, 3, 8, 8]))).not.toContain('wino');
+    // Weight gradients too, where sg's weight kernel runs the slab products (CI % 8 == 0).
+    expect(legalVariants('backward_weight', g([1, 9, 9, 8], [3, 3, 8, 8]))).toEqual(
+      expect.arrayContaining(['wino', 'wino4']),
+    );
+    expect(legalVariants('backward_weight', g([1, 9, 9, 4], [3, 3, 4, 8]))).not.toContain('wino');
     // Untuned (a tuning file overrides either way), software adapters take Winograd for big convs
     // with 64+ channels each way (VGG16's), F(4x4) where it has 100+ tiles, sg for small or thin
     // ones; the same for the input gradient.
@@ -262,7 +316,8 @@ test.skipIf(!SG8)(
         expectDefault(op, g([4, 75, 75, 64], [3, 3, 64, 128], 2), 'sg');
       }
       expectDefault('forward', g([4, 150, 150, 4], [3, 3, 4, 64]), 'sg');
-      expectDefault('backward_weight', g([4, 150, 150, 64], [3, 3, 64, 64]), 'sg');
+      expectDefault('backward_weight', g([4, 150, 150, 64], [3, 3, 64, 64]), 'wino4');
+      expectDefault('backward_weight', g([4, 9, 9, 512], [3, 3, 512, 512]), 'sg');
     } finally {
       if (saved === undefined) delete process.env.DAWNFLOW_TUNING;
       else process.env.DAWNFLOW_TUNING = saved;
@@ -273,8 +328,10 @@ test.skipIf(!SG8)(
       setConvVariant(v);
       expect(convVariant('forward', g([1, 9, 9, 8], [3, 3, 8, 8], 2))).toBe('sg');
       expect(convVariant('backward_input', g([1, 9, 9, 8], [3, 3, 8, 8], 2))).toBe('sg');
-      expect(convVariant('backward_weight', g([1, 9, 9, 8], [3, 3, 8, 8]))).toBe('sg');
+      expect(convVariant('backward_weight', g([1, 9, 9, 8], [3, 3, 8, 8], 2))).toBe('sg');
+      expect(convVariant('backward_weight', g([1, 9, 9, 8], [5, 5, 8, 8]))).toBe('sg');
       expect(convVariant('backward_input', g([1, 9, 9, 8], [3, 3, 8, 8]))).toBe(v);
+      expect(convVariant('backward_weight', g([1, 9, 9, 8], [3, 3, 8, 8]))).toBe(v);
     }
   },
 );

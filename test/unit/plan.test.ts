@@ -54,7 +54,7 @@ describe('legal variants', () => {
     expect(legalVariants('forward', SMALL, LAVAPIPE)).toEqual(['gemm', 'tex', 'sg', 'wino', 'wino4']);
     expect(legalVariants('forward', SMALL, NO_SG)).toEqual(['gemm', 'tex']);
     expect(legalVariants('backward_input', SMALL, LAVAPIPE)).toEqual(['gemm', 'sg', 'wino', 'wino4']);
-    expect(legalVariants('backward_weight', SMALL, LAVAPIPE)).toEqual(['gemm', 'sg']);
+    expect(legalVariants('backward_weight', SMALL, LAVAPIPE)).toEqual(['gemm', 'sg', 'wino', 'wino4']);
     expect(legalVariants('forward', RGB, LAVAPIPE)).toEqual(['gemm']);
     expect(legalVariants('forward', geom([1, 9, 9, 8], [3, 3, 8, 6]), LAVAPIPE)).toEqual(['gemm']);
   });
@@ -215,7 +215,11 @@ describe('the variant', () => {
     expect(plan('forward', geom([4, 18, 18, 512], [3, 3, 512, 512]), f16).variant).toBe('wino');
     // The input gradient's geometry decides: few output channels (dx's) make it not pay.
     expect(plan('backward_input', geom([4, 150, 150, 4], [3, 3, 4, 64])).variant).toBe('sg');
-    expect(plan('backward_weight', geom([4, 150, 150, 64], [3, 3, 64, 64])).variant).toBe('sg');
+    // Weight gradients: F(4x4) from 64 tiles (WINO4_WEIGHT_MIN_TILES), never under f16 staging.
+    expect(plan('backward_weight', geom([4, 150, 150, 64], [3, 3, 64, 64])).variant).toBe('wino4');
+    expect(plan('backward_weight', geom([4, 17, 17, 128], [3, 3, 128, 128], 1, 'valid')).variant).toBe('wino4');
+    expect(plan('backward_weight', geom([4, 9, 9, 512], [3, 3, 512, 512])).variant).toBe('sg'); // 36 tiles
+    expect(plan('backward_weight', geom([4, 150, 150, 64], [3, 3, 64, 64]), f16).variant).toBe('sg');
     expect(plan('forward', SMALL, inputs(GPU))).toMatchObject({ variant: 'gemm', reason: 'default' });
   });
 
@@ -232,7 +236,7 @@ describe('the variant', () => {
       expect(plan(op, geom([4, 74, 74, 32], [3, 3, 32, 32], 1, 'valid')).variant).toBe('sg');
       expect(plan(op, geom([4, 74, 74, 16], [3, 3, 16, 64], 1, 'valid')).variant).toBe('sg');
     }
-    expect(plan('backward_weight', scratch2).variant).toBe('sg');
+    expect(plan('backward_weight', scratch2).variant).toBe('wino4');
   });
 
   test('a forced variant where legal, else the next legal one down', () => {
@@ -304,7 +308,7 @@ describe('the tuning key', () => {
     expect(key('backward_input')).toBe('backward_input 2x9x9x4 k3x3x8 s1x1 p1x1');
     expect(key('backward_weight')).toBe('backward_weight 2x9x9x8 k3x3x8 s1x1 p1x1');
     const candidates = tuningCandidates({ kind: 'conv', op: 'backward_weight', g: RGB }, LAVAPIPE);
-    expect(candidates.variants).toEqual(['gemm', 'sg']);
+    expect(candidates.variants).toEqual(['gemm', 'sg', 'wino', 'wino4']);
     // A tuned gemm for the RGB backward ops is used: no padding, the GEMM core.
     for (const op of ['backward_input', 'backward_weight'] as const) {
       expect(plan(op, RGB, inputs(LAVAPIPE, {}, 'gemm'))).toMatchObject({ variant: 'gemm', reason: 'tuned', g: RGB });
@@ -342,7 +346,7 @@ describe('GEMM core and splits', () => {
   });
 
   test('the sg weight gradient splits its pixel sum; other texture plans do not split', () => {
-    const p = plan('backward_weight', VGG_B2);
+    const p = plan('backward_weight', VGG_B2, inputs(LAVAPIPE, { conv: 'sg' }));
     expect(p.variant === 'sg' && p.split).toEqual(planTexWeight(VGG_B2, LAVAPIPE.maxBinding));
     const f = plan('forward', VGG_B2);
     expect(f.variant !== 'gemm' && f.split).toBeNull();
