@@ -2,6 +2,7 @@
 // (a vec4 of parameters where the size allows, else one):
 //   m <- b1*m + (1 - b1)*g;  v <- b2*v + (1 - b2)*g^2;  p <- p - lr_t*m / (sqrt(v) + eps)
 // with lr_t = lr*sqrt(1 - b2^t)/(1 - b1^t) folded in on the host (eps is the paper's eps-hat).
+// A non-finite gradient marks flags[slot] (finite_flag.wgsl).
 //#include "grid1d.wgsl"
 
 struct Params {
@@ -10,13 +11,17 @@ struct Params {
   beta1: f32,
   beta2: f32,
   eps: f32,
+  slot: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> p: array<{{T}}>;
 @group(0) @binding(1) var<storage, read> g: array<{{T}}>;
 @group(0) @binding(2) var<storage, read_write> m: array<{{T}}>;
 @group(0) @binding(3) var<storage, read_write> v: array<{{T}}>;
-@group(0) @binding(4) var<uniform> u: Params;
+@group(0) @binding(4) var<storage, read_write> flags: array<atomic<u32>>;
+@group(0) @binding(5) var<uniform> u: Params;
+
+//#include "finite_flag.wgsl"
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -25,6 +30,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     return;
   }
   let gi = g[i];
+  markNonFinite(gi);
   let mi = u.beta1 * m[i] + (1.0 - u.beta1) * gi;
   let vi = u.beta2 * v[i] + (1.0 - u.beta2) * (gi * gi);
   m[i] = mi;

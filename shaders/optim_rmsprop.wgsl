@@ -1,7 +1,8 @@
 // Keras 2.3 RMSprop, fused and in place, one invocation per element of T
 // (a vec4 of parameters where the size allows, else one):
 //   a <- rho*a + (1 - rho)*g^2;  p <- p - lr*g / (sqrt(a) + eps)   (eps outside the sqrt)
-// Constants are f32 as in Keras (1 - rho is computed in f32 here, as the backend does).
+// Constants are f32 as in Keras (1 - rho is computed in f32 here, as the backend does). A
+// non-finite gradient marks flags[slot] (finite_flag.wgsl).
 //#include "grid1d.wgsl"
 
 struct Params {
@@ -9,12 +10,16 @@ struct Params {
   lr: f32,
   rho: f32,
   eps: f32,
+  slot: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> p: array<{{T}}>;
 @group(0) @binding(1) var<storage, read> g: array<{{T}}>;
 @group(0) @binding(2) var<storage, read_write> a: array<{{T}}>;
-@group(0) @binding(3) var<uniform> u: Params;
+@group(0) @binding(3) var<storage, read_write> flags: array<atomic<u32>>;
+@group(0) @binding(4) var<uniform> u: Params;
+
+//#include "finite_flag.wgsl"
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -23,6 +28,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     return;
   }
   let gi = g[i];
+  markNonFinite(gi);
   let acc = u.rho * a[i] + (1.0 - u.rho) * (gi * gi);
   a[i] = acc;
   p[i] = p[i] - u.lr * gi / (sqrt(acc) + u.eps);

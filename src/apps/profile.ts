@@ -39,10 +39,13 @@ export function scopeOptimizer(opt: Optimizer, model: Container): void {
   const paths = weightPaths(model);
   // update() is the one per-variable hook Optimizer has; wrapping the instance's methods keeps
   // the optimizer classes free of profiling code.
-  const o = opt as unknown as { update: (v: Variable, g: Tensor, s: Tensor[]) => void; step: (vs: Variable[]) => void };
+  // Both pass on every argument, whatever the signatures grow (the gradient flags did).
+  type Hook = (v: Variable, ...rest: unknown[]) => void;
+  const o = opt as unknown as { update: Hook; step: (...args: unknown[]) => void };
   const [update, step] = [o.update.bind(opt), o.step.bind(opt)];
-  o.update = (v, g, s) => inScope({ path: paths.get(v) ?? [], phase: 'optimizer' }, 'optimizer', () => update(v, g, s));
-  o.step = (vs) => inPhase('optimizer', () => step(vs));
+  o.update = (v, ...rest) =>
+    inScope({ path: paths.get(v) ?? [], phase: 'optimizer' }, 'optimizer', () => update(v, ...rest));
+  o.step = (...args) => inPhase('optimizer', () => step(...args));
 }
 
 function randomImages(n: number, size: number, seed: number): Tensor {

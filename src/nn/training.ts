@@ -7,8 +7,7 @@
 // what Keras 2.3.1's fit_loop and ProgbarLogger print (nn/fit_log.ts).
 import { backward, noGrad } from '../autograd/tape.js';
 import { dispatcher } from '../gpu/engine.js';
-import { mulScalar } from '../ops/elementwise.js';
-import { reduceMiddle } from '../kernels/reduce.js';
+import { mulScalar, zeros } from '../ops/elementwise.js';
 import { loseDevice } from '../gpu/device.js';
 import { faultPoint } from '../util/fault.js';
 import { tidy } from '../tensor/scope.js';
@@ -70,12 +69,17 @@ export function compiledOf(model: TrainingModel): Compiled {
   return c;
 }
 
-/** Reads several scalar tensors with one readback. */
+/** Reads the values of several small tensors (scalars, the gradient flags) with one readback. */
 async function readScalars(ts: Tensor[]): Promise<number[]> {
   const d = dispatcher();
-  const buf = d.acquire(ts.length * 4, 'scalars');
-  ts.forEach((t, i) => d.copy(t.buffer, buf, 4, 0, i * 4));
-  const out = Array.from(new Float32Array(await d.read(buf, ts.length * 4)));
+  const floats = ts.reduce((n, t) => n + t.size, 0);
+  const buf = d.acquire(floats * 4, 'scalars');
+  let at = 0;
+  for (const t of ts) {
+    d.copy(t.buffer, buf, t.size * 4, 0, at * 4);
+    at += t.size;
+  }
+  const out = Array.from(new Float32Array(await d.read(buf, floats * 4)));
   d.pool.release(buf);
   return out;
 }
@@ -138,7 +142,7 @@ function weighted(values: number[], sizes: number[]): number[] {
 /**
  * Runs `body` on each micro-batch of `b` (each returns its [loss, acc] tensors), frees the
  * slices, and reads every value back at once: `stats` is [loss, acc] weighted by micro-batch
- * sizes, `extra` the scalars `after` returned.
+ * sizes, `extra` the values of the tensors `after` returned, in order.
  */
 async function overMicroBatches(
   model: TrainingModel,
@@ -171,19 +175,6 @@ export class NonFiniteError extends Error {
   }
 }
 
-/**
- * One flag per parameter gradient: sum(g) * 0 is 0 when every element is finite and NaN when
- * any is NaN or Inf (Inf * 0 is NaN). The reduction sums chunks of 256 before the scale, so only
- * a gradient past ~1e36 (an explosion in all but name) could overflow into a flag. One reduction
- * per parameter (the scale rides on its last pass), read back with the loss: no extra readback.
- */
-function finiteFlags(trainable: Variable[]): Tensor[] {
-  return trainable.map((v) => {
-    const g = v.value.grad;
-    return g ? reduceMiddle(g, 1, g.size, 1, 0) : Tensor.fromArray([0], [1]);
-  });
-}
-
 /** The layer owning the first variable whose flag is not 0, in the model's weight order. */
 function firstBadLayer(model: TrainingModel, trainable: Variable[], flags: number[]): string | null {
   const i = flags.findIndex((f) => f !== 0);
@@ -212,8 +203,10 @@ export async function trainStep(model: TrainingModel, b: Batch, micro?: number):
     },
     () => {
       if (faultPoint('train-step') === 'lose-device') loseDevice('DAWNFLOW_FAULT_LOSE_DEVICE_IN');
-      const flags = finiteFlags(c.trainable);
-      tidy(() => c.optimizer.step(c.trainable));
+      // One flag per variable, set by its update where the gradient holds an Inf or a NaN
+      // (shaders/finite_flag.wgsl), read back with the loss: no pass of its own.
+      const flags = c.trainable.length ? [zeros([c.trainable.length])] : [];
+      tidy(() => c.optimizer.step(c.trainable, flags[0]));
       for (const v of c.trainable) {
         v.value.grad?.dispose();
         v.value.grad = null;

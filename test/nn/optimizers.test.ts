@@ -1,5 +1,6 @@
 // RMSprop and Adam steps on the GPU against the Keras 2.3 formulas evaluated in float64 on the
-// same random values: one step, and five steps with fresh gradients (Adam's bias correction).
+// same random values: one step, and five steps with fresh gradients (Adam's bias correction);
+// the flags an update sets for a non-finite gradient.
 import { describe, expect, test } from 'vitest';
 import { Variable } from '../../src/nn/layer.js';
 import { RMSprop } from '../../src/nn/optimizers/rmsprop.js';
@@ -131,4 +132,38 @@ test('learning rates must be positive; lr overrides learningRate as in Keras 2.3
     amsgrad: false,
   });
   Tensor.fromArray([1], [1]).dispose();
+});
+
+describe('the gradient flags: each update marks a variable whose gradient holds an Inf or a NaN', () => {
+  // Sizes on both element types (vec4 where the size allows, else scalar); the bad value sits
+  // at the start, in the middle of a vec4, and at the last element.
+  const cases: [string, number, number | null][] = [
+    ['a NaN mid-vec4', 64, 37],
+    ['finite', 1037, null],
+    ['an Inf at the end', 1037, 1036],
+    ['a -Inf first', 8, 0],
+    ['the largest finite float', 12, null],
+  ];
+  for (const make of [() => new RMSprop({ lr: 1e-3 }), () => new Adam({ lr: 1e-3 })]) {
+    test(`${make().className}: flags [1, 0, 1, 1, 0] for the gradients ${cases.map((c) => c[0]).join(', ')}`, async () => {
+      const bad = [Number.NaN, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0];
+      const vars = cases.map(([name, n, at], k) => {
+        const v = new Variable(`${name}:0`, Tensor.fromArray(new Float32Array(n).fill(0.5), [n]));
+        const g = new Float32Array(n).fill(k === 4 ? 3.4028234e38 : 0.01);
+        if (at !== null) g[at] = bad[k];
+        v.value.grad = Tensor.fromArray(g, [n]);
+        return v;
+      });
+      const flags = Tensor.fromArray(new Float32Array(cases.length), [cases.length]);
+      make().step(vars, flags);
+      expect(Array.from(await flags.data())).toEqual([1, 0, 1, 1, 0]);
+      // The flags count the variables.
+      expect(() => make().step(vars, Tensor.fromArray([0], [1]))).toThrow(/5 variables, 1 gradient flags/);
+      for (const v of vars) {
+        v.value.grad?.dispose();
+        v.value.dispose();
+      }
+      flags.dispose();
+    });
+  }
 });

@@ -4,7 +4,7 @@
 import { grid1d, type KernelSpec } from '../../gpu/program.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../layer.js';
-import { decayed, f32, Optimizer, updateVec } from './optimizer.js';
+import { decayed, f32, type FlagSlot, Optimizer, updateVec } from './optimizer.js';
 
 interface AdamParams {
   n: number;
@@ -12,6 +12,7 @@ interface AdamParams {
   beta1: number;
   beta2: number;
   eps: number;
+  slot: number;
 }
 
 const WG = 256;
@@ -19,17 +20,18 @@ const WG = 256;
 export const adamKernel: KernelSpec<AdamParams> = {
   name: 'optim_adam',
   shader: 'optim_adam',
-  bindings: ['read_write', 'read', 'read_write', 'read_write'],
+  bindings: ['read_write', 'read', 'read_write', 'read_write', 'read_write'],
   uniforms: [
     ['n', 'u32'],
     ['lrT', 'f32'],
     ['beta1', 'f32'],
     ['beta2', 'f32'],
     ['eps', 'f32'],
+    ['slot', 'u32'],
   ],
   workgroup: [WG, 1, 1],
   // n counts elements of T (vec4s where the size allows): the shader's loop bound.
-  defines: (p) => ({ T: updateVec(p.n ?? 1).T }),
+  defines: (p) => updateVec(p.n ?? 1).defines,
   values: (p) => ({ ...p, n: updateVec(p.n).count }),
   dispatch: (p) => grid1d(updateVec(p.n).count, WG),
   flops: (p) => 11 * p.n,
@@ -102,10 +104,10 @@ export class Adam extends Optimizer {
     };
   }
 
-  protected update(v: Variable, g: Tensor, [m, s]: Tensor[]): void {
+  protected update(v: Variable, g: Tensor, [m, s]: Tensor[], flag: FlagSlot): void {
     const lr = decayed(this.lr, this.decay, this.iterations - 1);
     const lrT = adamLrT(lr, this.beta1, this.beta2, this.iterations);
-    const p = { n: v.value.size, lrT, beta1: this.beta1, beta2: this.beta2, eps: this.epsilon };
-    this.launch(adamKernel, p, [v.value.buffer, g.buffer, m.buffer, s.buffer]);
+    const p = { n: v.value.size, lrT, beta1: this.beta1, beta2: this.beta2, eps: this.epsilon, slot: flag.slot };
+    this.launch(adamKernel, p, [v.value.buffer, g.buffer, m.buffer, s.buffer, flag.buffer]);
   }
 }

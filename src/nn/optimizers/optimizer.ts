@@ -20,17 +20,27 @@ export abstract class Optimizer {
   abstract get className(): string;
   abstract get slotNames(): string[];
   abstract getConfig(): Record<string, number | boolean>;
-  /** Encodes the fused update of one variable with its gradient and slots. */
-  protected abstract update(v: Variable, grad: Tensor, slots: Tensor[]): void;
+  /** Encodes the fused update of one variable with its gradient and slots; marks `flag` if the gradient is not finite. */
+  protected abstract update(v: Variable, grad: Tensor, slots: Tensor[], flag: FlagSlot): void;
 
-  /** One step over `vars` using each variable's `.grad`; grads are then released. */
-  step(vars: Variable[]): void {
+  /**
+   * One step over `vars` using each variable's `.grad`. With `flags` (zeros, one per variable),
+   * the update of vars[i] also sets flags[i] to 1 where its gradient holds an Inf or a NaN: the
+   * training step's check reads them with the loss, with no pass of its own over the gradients.
+   */
+  step(vars: Variable[], flags?: Tensor): void {
     this.iterations++;
-    for (const v of vars) {
+    if (flags && flags.size !== vars.length) {
+      throw new Error(`dawnflow: ${vars.length} variables, ${flags.size} gradient flags`);
+    }
+    const marks = flags ?? zeros([Math.max(1, vars.length)]);
+    vars.forEach((v, slot) => {
       const g = v.value.grad;
       if (!g) throw new Error(`dawnflow: ${v.name} has no gradient; was backward() run on the loss?`);
-      this.update(v, g, this.slotsOf(v));
-    }
+      this.update(v, g, this.slotsOf(v), { buffer: marks.buffer, slot });
+    });
+    // Safe to recycle now: a later writer of the buffer is encoded after these launches.
+    if (!flags) marks.dispose();
   }
 
   protected slotsOf(v: Variable): Tensor[] {
@@ -117,6 +127,14 @@ export function decayed(lr: number, decay: number, iterations: number): number {
  * instead of a scalar access per lane and float), and the update is elementwise, so the result
  * is the same float for float.
  */
-export function updateVec(n: number): { T: 'vec4f' | 'f32'; count: number } {
-  return n % 4 === 0 ? { T: 'vec4f', count: n / 4 } : { T: 'f32', count: n };
+export function updateVec(n: number): { T: 'vec4f' | 'f32'; count: number; defines: { T: string; U: string } } {
+  return n % 4 === 0
+    ? { T: 'vec4f', count: n / 4, defines: { T: 'vec4f', U: 'vec4u' } }
+    : { T: 'f32', count: n, defines: { T: 'f32', U: 'u32' } };
+}
+
+/** Where an update marks a non-finite gradient: element `slot` of `buffer` (Optimizer.step). */
+export interface FlagSlot {
+  buffer: GPUBuffer;
+  slot: number;
 }

@@ -3,13 +3,14 @@
 import { grid1d, type KernelSpec } from '../../gpu/program.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../layer.js';
-import { decayed, f32, Optimizer, updateVec } from './optimizer.js';
+import { decayed, f32, type FlagSlot, Optimizer, updateVec } from './optimizer.js';
 
 interface RmsParams {
   n: number;
   lr: number;
   rho: number;
   eps: number;
+  slot: number;
 }
 
 const WG = 256;
@@ -17,16 +18,17 @@ const WG = 256;
 export const rmspropKernel: KernelSpec<RmsParams> = {
   name: 'optim_rmsprop',
   shader: 'optim_rmsprop',
-  bindings: ['read_write', 'read', 'read_write'],
+  bindings: ['read_write', 'read', 'read_write', 'read_write'],
   uniforms: [
     ['n', 'u32'],
     ['lr', 'f32'],
     ['rho', 'f32'],
     ['eps', 'f32'],
+    ['slot', 'u32'],
   ],
   workgroup: [WG, 1, 1],
   // n counts elements of T (vec4s where the size allows): the shader's loop bound.
-  defines: (p) => ({ T: updateVec(p.n ?? 1).T }),
+  defines: (p) => updateVec(p.n ?? 1).defines,
   values: (p) => ({ ...p, n: updateVec(p.n).count }),
   dispatch: (p) => grid1d(updateVec(p.n).count, WG),
   flops: (p) => 7 * p.n,
@@ -69,12 +71,9 @@ export class RMSprop extends Optimizer {
     return { learning_rate: f32(this.lr), rho: f32(this.rho), decay: f32(this.decay), epsilon: this.epsilon };
   }
 
-  protected update(v: Variable, g: Tensor, [acc]: Tensor[]): void {
+  protected update(v: Variable, g: Tensor, [acc]: Tensor[], flag: FlagSlot): void {
     const lr = decayed(this.lr, this.decay, this.iterations - 1);
-    this.launch(rmspropKernel, { n: v.value.size, lr, rho: this.rho, eps: this.epsilon }, [
-      v.value.buffer,
-      g.buffer,
-      acc.buffer,
-    ]);
+    const p = { n: v.value.size, lr, rho: this.rho, eps: this.epsilon, slot: flag.slot };
+    this.launch(rmspropKernel, p, [v.value.buffer, g.buffer, acc.buffer, flag.buffer]);
   }
 }
