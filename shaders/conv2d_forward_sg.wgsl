@@ -15,6 +15,9 @@
 //#include "conv2d_tex_io.wgsl"
 //#include "sg_share.wgsl"
 
+// Row blocks of an invocation: 4, or 1 where M fits one (conv_tex.ts; the grid is the same).
+override SG_BLOCKS: u32 = 4u;
+
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, ids: SgIds) {
   let lane = sgInit(ids);
@@ -45,13 +48,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
         let wb = (wRow + c4 * 4u) * CO4 + n4;
         let b = mat4x4f(texel(w, wb), texel(w, wb + CO4), texel(w, wb + 2u * CO4), texel(w, wb + 3u * CO4));
         let x0 = texel(x, t0.base + c4) * t0.inside;
-        let x1 = texel(x, t1.base + c4) * t1.inside;
-        let x2 = texel(x, t2.base + c4) * t2.inside;
-        let x3 = texel(x, t3.base + c4) * t3.inside;
         sgAccumulate(x0, b, &a0);
-        sgAccumulate(x1, b, &a1);
-        sgAccumulate(x2, b, &a2);
-        sgAccumulate(x3, b, &a3);
+        // One block where the rows fit it (a dense layer's few samples): the other three would
+        // fetch and multiply clamped copies of the last row.
+        if (SG_BLOCKS > 1u) {
+          let x1 = texel(x, t1.base + c4) * t1.inside;
+          let x2 = texel(x, t2.base + c4) * t2.inside;
+          let x3 = texel(x, t3.base + c4) * t3.inside;
+          sgAccumulate(x1, b, &a1);
+          sgAccumulate(x2, b, &a2);
+          sgAccumulate(x3, b, &a3);
+        }
       }
     }
   }
@@ -60,8 +67,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   }
   for (var l = 0u; l < SG_LANES; l++) {
     epilogue(m0 + l, n4, a0[l]);
-    epilogue(m0 + SG_LANES + l, n4, a1[l]);
-    epilogue(m0 + 2u * SG_LANES + l, n4, a2[l]);
-    epilogue(m0 + 3u * SG_LANES + l, n4, a3[l]);
+    if (SG_BLOCKS > 1u) {
+      epilogue(m0 + SG_LANES + l, n4, a1[l]);
+      epilogue(m0 + 2u * SG_LANES + l, n4, a2[l]);
+      epilogue(m0 + 3u * SG_LANES + l, n4, a3[l]);
+    }
   }
 }

@@ -7,6 +7,9 @@
 // fetches 8 x texels and 4 w texels for 128 multiply-adds.
 //#include "conv2d_tex_io.wgsl"
 
+// Rows of an invocation: 8, or 4 where M is at most 4 (conv_tex.ts; the grid is the same).
+override ROWS: u32 = 8u;
+
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let CI4 = u.CI / 4u;
@@ -45,14 +48,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         acc2 += r.x * w0 + r.y * w1 + r.z * w2 + r.w * w3;
         r = texel(x, t3.base + c4) * t3.inside;
         acc3 += r.x * w0 + r.y * w1 + r.z * w2 + r.w * w3;
-        r = texel(x, t4.base + c4) * t4.inside;
-        acc4 += r.x * w0 + r.y * w1 + r.z * w2 + r.w * w3;
-        r = texel(x, t5.base + c4) * t5.inside;
-        acc5 += r.x * w0 + r.y * w1 + r.z * w2 + r.w * w3;
-        r = texel(x, t6.base + c4) * t6.inside;
-        acc6 += r.x * w0 + r.y * w1 + r.z * w2 + r.w * w3;
-        r = texel(x, t7.base + c4) * t7.inside;
-        acc7 += r.x * w0 + r.y * w1 + r.z * w2 + r.w * w3;
+        // Four rows where M fits them (a dense layer at batch <= 4): the other four would fetch
+        // and multiply clamped copies of the last row.
+        if (ROWS > 4u) {
+          r = texel(x, t4.base + c4) * t4.inside;
+          acc4 += r.x * w0 + r.y * w1 + r.z * w2 + r.w * w3;
+          r = texel(x, t5.base + c4) * t5.inside;
+          acc5 += r.x * w0 + r.y * w1 + r.z * w2 + r.w * w3;
+          r = texel(x, t6.base + c4) * t6.inside;
+          acc6 += r.x * w0 + r.y * w1 + r.z * w2 + r.w * w3;
+          r = texel(x, t7.base + c4) * t7.inside;
+          acc7 += r.x * w0 + r.y * w1 + r.z * w2 + r.w * w3;
+        }
       }
     }
   }

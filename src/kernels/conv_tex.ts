@@ -5,7 +5,7 @@
 // subgroup (sg_lanes.ts, shaders/sg_share.wgsl). Which of them runs, with which share, on what
 // padding and split, is the kernel planner's choice (plan.ts); the launch parameters below carry
 // its plan.
-import type { KernelSpec } from '../gpu/program.js';
+import type { Constants, KernelSpec } from '../gpu/program.js';
 import { TEXTURE_WIDTH_LOG2 } from '../gpu/texture_pool.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { ACT_CODE, type Activation } from './activation.js';
@@ -45,7 +45,11 @@ function rowsKernel(
     uniforms: GEOMETRY,
     workgroup: share ? sgWorkgroup(share) : [8, 8, 1],
     defines: () => defines,
-    constants: (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }),
+    // Fewer rows per invocation where M fits them: the rest would be clamped copies.
+    constants: (p): Constants =>
+      share
+        ? { HAS_BIAS: p.bias, ACT: ACT_CODE[p.act], SG_BLOCKS: p.M <= lanes ? 1 : 4 }
+        : { HAS_BIAS: p.bias, ACT: ACT_CODE[p.act], ROWS: p.M <= 4 ? 4 : 8 },
     values: (p) => ({ ...p.g, M: p.M, N: p.N, K: 0, kChunk: 0 }),
     textureFloats,
     staging: (p) => p.precision,
