@@ -9,7 +9,7 @@ import { CONV_GEOMETRY_UNIFORMS, type ConvGeometry } from './conv_types.js';
 import { gemmKernel, type GemmPlan } from './gemm.js';
 import { reduceMiddle } from './reduce.js';
 import { padAxisRaw } from './pad_axis.js';
-import { winogradConv } from './winograd.js';
+import { type WinoTile, winogradConv, winogradConvKeeping } from './winograd.js';
 import { winogradBackwardWeight } from './winograd_weight.js';
 import { WINO_TILE, winogradGeometry } from './plan_legal.js';
 import { forwardKernel, sgBackwardInputKernels, sgBackwardWeightKernels } from './conv_tex.js';
@@ -63,6 +63,42 @@ export function conv2dForwardRaw(x: Tensor, w: Tensor, b: Tensor | null, g: Conv
   xp.dispose();
   wp.dispose();
   return y;
+}
+
+/** x's Winograd transform, kept by a forward for the weight gradient of the same conv. */
+export interface SavedTransform {
+  tile: WinoTile;
+  v: Tensor;
+}
+
+/**
+ * The forward; with `forGrad` (the weight will want a gradient) and where the forward and the
+ * weight gradient both run Winograd with one tile on unpadded channels, it also keeps x's
+ * transform V for conv2dBackwardWeight, which then skips recomputing it (2.3 ms of the
+ * from-scratch convnet's conv2d_2 on lavapipe). V is 2.25x (F(4x4)) x's size until then.
+ */
+export function conv2dForwardKeeping(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  g: ConvGeometry,
+  act: Activation,
+  forGrad: boolean,
+): { y: Tensor; saved: SavedTransform | null } {
+  const plan = convPlan('forward', g);
+  const tile = plan.variant === 'gemm' ? undefined : WINO_TILE[plan.variant];
+  if (!forGrad || !tile || plan.variant === 'gemm' || !sameWinograd(plan, convPlan('backward_weight', g))) {
+    return { y: conv2dForwardRaw(x, w, b, g, act), saved: null };
+  }
+  const o = { tile, act, precision: plan.precision };
+  const { y, v } = winogradConvKeeping(x, w, b, plan.g, o, plan.share!, true);
+  return { y, saved: { tile, v: v! } };
+}
+
+/** Whether two plans run Winograd with the same tile and staging on unpadded channels. */
+function sameWinograd(a: KernelPlan, b: KernelPlan): boolean {
+  if (a.variant === 'gemm' || b.variant === 'gemm' || a.padding || b.padding) return false;
+  return !!WINO_TILE[a.variant] && WINO_TILE[a.variant] === WINO_TILE[b.variant] && a.precision === b.precision;
 }
 
 /** The forward launch of `plan` (operands already padded), bias and activation fused where possible. */
@@ -120,9 +156,21 @@ function runBackwardInput(plan: KernelPlan, dz: Tensor, w: Tensor): Tensor {
   return dx;
 }
 
-/** dw from x and dz; K = batch*OH*OW is long, so it is usually split. */
-export function conv2dBackwardWeight(x: Tensor, dz: Tensor, g: ConvGeometry): Tensor {
+/**
+ * dw from x and dz; K = batch*OH*OW is long, so it is usually split. `saved`, x's transform kept
+ * by conv2dForwardKeeping, is used where the plan's tile matches and disposed either way.
+ */
+export function conv2dBackwardWeight(
+  x: Tensor,
+  dz: Tensor,
+  g: ConvGeometry,
+  saved: SavedTransform | null = null,
+): Tensor {
   const plan = convPlan('backward_weight', g);
+  if (saved && plan.variant !== 'gemm' && !plan.padding && WINO_TILE[plan.variant] === saved.tile) {
+    return winogradBackwardWeight(x, dz, plan.g, saved.tile, plan.precision, plan.share!, saved.v);
+  }
+  saved?.v.dispose();
   if (plan.variant === 'gemm' || !plan.padding) return runBackwardWeight(plan, x, dz);
   // x's channels padded to the 8-row blocks; the padded rows of dw (zero) cropped off.
   return throughPadding(x, 3, 2, plan, g, (xp) => runBackwardWeight(plan, xp, dz));
@@ -170,10 +218,16 @@ export function fullTap(g: ConvGeometry): number | null {
  * layer's largest gradient (2.2 ms of the from-scratch convnet's first layer on lavapipe).
  * Elsewhere the two separately.
  */
-export function conv2dBackwardWeightBias(x: Tensor, dz: Tensor, g: ConvGeometry): { dw: Tensor; db: Tensor } {
+export function conv2dBackwardWeightBias(
+  x: Tensor,
+  dz: Tensor,
+  g: ConvGeometry,
+  saved: SavedTransform | null = null,
+): { dw: Tensor; db: Tensor } {
   const plan = convPlan('backward_weight', g);
   const tap = plan.variant !== 'gemm' && plan.padding ? fullTap(g) : null;
-  if (tap === null) return { dw: conv2dBackwardWeight(x, dz, g), db: conv2dBackwardBias(dz, g) };
+  if (tap === null) return { dw: conv2dBackwardWeight(x, dz, g, saved), db: conv2dBackwardBias(dz, g) };
+  saved?.v.dispose();
   const CIp = plan.g.CI;
   const padded = padAxisRaw(x, 3, CIp, g.CI);
   const out = runBackwardWeight(plan, padded, dz);

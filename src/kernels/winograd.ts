@@ -389,6 +389,24 @@ export function winogradConv(
   o: WinoOptions,
   share: SgShare,
 ): Tensor {
+  const { y, v } = winogradConvKeeping(x, w, b, g, o, share, false);
+  v?.dispose();
+  return y;
+}
+
+/**
+ * winogradConv, also handing back x's transform V [a^2][T][CI] where `keep` asks for it: the
+ * weight gradient of the same conv (winograd_weight.ts) starts from the same V.
+ */
+export function winogradConvKeeping(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  g: ConvGeometry,
+  o: WinoOptions,
+  share: SgShare,
+  keep: boolean,
+): { y: Tensor; v: Tensor | null } {
   const p = planWinograd(g, { ...o, bias: !!b });
   const d = dispatcher();
   // A frozen layer's U is made once and kept (derived.ts); a trained one's is made per call.
@@ -403,14 +421,14 @@ export function winogradConv(
   d.launch(winogradGemmKernels.of(share), p, [v.buffer, u.tensor.buffer, m.buffer]);
   // Safe to recycle now: a later writer of these buffers is encoded after the launches above.
   if (u.owned) u.tensor.dispose();
-  v.dispose();
+  if (!keep) v.dispose();
   const label = p.flip ? 'conv2d_backward_input' : p.pool ? 'conv2d_maxpool' : 'conv2d_forward';
   const shape = p.pool ? [g.batch, Math.floor(g.OH / 2), Math.floor(g.OW / 2), g.CO] : [g.batch, g.OH, g.OW, g.CO];
   const y = Tensor.empty(shape, 'float32', label);
   // The bias binding is unread without a bias (HAS_BIAS off); x's buffer fills it.
   d.launch(winogradOutputKernel, p, [m.buffer, (b ?? x).buffer, y.buffer]);
   m.dispose();
-  return y;
+  return { y, v: keep ? v : null };
 }
 
 /**

@@ -55,7 +55,11 @@ export function winogradWeightChunks(p: WinoPlan, maxBinding: number): { S: numb
   return planTexWeight({ ...productGeometry(p), batch: p.T }, maxBinding, p.slabs);
 }
 
-/** dw [3, 3, CI, CO] of the 3x3 stride-1 conv g, from x and dz (the gradient of its linear output). */
+/**
+ * dw [3, 3, CI, CO] of the 3x3 stride-1 conv g, from x and dz (the gradient of its linear
+ * output); from x's transform `saved` where the forward kept it (winogradConvKeeping, same tile),
+ * which this then disposes.
+ */
 export function winogradBackwardWeight(
   x: Tensor,
   dz: Tensor,
@@ -63,11 +67,15 @@ export function winogradBackwardWeight(
   tile: WinoTile,
   precision: TexturePrecision,
   share: SgShare,
+  saved: Tensor | null = null,
 ): Tensor {
   const d = dispatcher();
   const p = planWinograd(g, { tile, precision });
-  const v = Tensor.empty([p.slabs, p.T, g.CI], 'float32', 'winograd V');
-  d.launch(winogradInputKernel, p, [x.buffer, v.buffer]);
+  let v = saved;
+  if (!v) {
+    v = Tensor.empty([p.slabs, p.T, g.CI], 'float32', 'winograd V');
+    d.launch(winogradInputKernel, p, [x.buffer, v.buffer]);
+  }
   // dY's tiles are the output's: its image is OH x OW of CO channels, unpadded.
   const pd = planWinograd({ ...g, H: g.OH, W: g.OW, CI: g.CO, PT: 0, PL: 0 }, { tile, precision });
   const dt = Tensor.empty([p.slabs, p.T, g.CO], 'float32', 'winograd D');

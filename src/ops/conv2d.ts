@@ -1,7 +1,7 @@
 // Conv2D, NHWC x HWIO (Keras order), strides 1 or more, TF 'same'/'valid' padding, optional bias
 // and fused relu/sigmoid: the shape rule and the backward. The launchers, which run the kernel
 // plan for each direction: src/kernels/conv.ts.
-import { record } from '../autograd/tape.js';
+import { isGradEnabled, record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, windowOutput, type Padding } from '../tensor/shape.js';
 import { activationGrad, type Activation } from '../kernels/activation.js';
@@ -11,7 +11,7 @@ import {
   conv2dBackwardInput,
   conv2dBackwardWeight,
   conv2dBackwardWeightBias,
-  conv2dForwardRaw,
+  conv2dForwardKeeping,
 } from '../kernels/conv.js';
 import { convPatchColumns } from '../kernels/plan_context.js';
 import { conv2dPatches } from './conv_patches.js';
@@ -53,17 +53,21 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
   const act = o.activation ?? 'linear';
   const columns = convPatchColumns(g);
   if (columns !== null) return conv2dPatches(x, w, b, g, act, columns);
-  const y = conv2dForwardRaw(x, w, b, g, act);
-  return record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
+  // x's Winograd transform, kept for the weight gradient where it can start from it.
+  const { y, saved } = conv2dForwardKeeping(x, w, b, g, act, isGradEnabled() && w.requiresGrad);
+  const recorded = record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
     const dz = activationGrad(dy, y, act);
     // Both parameter gradients from one kernel where the layout allows (RGB inputs).
-    const both = needs[1] && b && needs[2] ? conv2dBackwardWeightBias(x, dz, g) : null;
+    const both = needs[1] && b && needs[2] ? conv2dBackwardWeightBias(x, dz, g, saved) : null;
     const grads = [
       needs[0] ? conv2dBackwardInput(dz, w, g) : null,
-      both ? both.dw : needs[1] ? conv2dBackwardWeight(x, dz, g) : null,
+      both ? both.dw : needs[1] ? conv2dBackwardWeight(x, dz, g, saved) : null,
       both ? both.db : b && needs[2] ? conv2dBackwardBias(dz, g) : null,
     ];
+    if (!needs[1]) saved?.v.dispose();
     if (dz !== dy) dz.dispose();
     return grads;
   });
+  if (!recorded.node) saved?.v.dispose();
+  return y;
 }

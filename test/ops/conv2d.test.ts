@@ -151,6 +151,12 @@ describe.each(CONV_VARIANTS.filter((v) => v !== 'gemm'))('conv2d, %s variant', (
     // weight gradient: x padded to 8, then a crop of dw).
     if (sgBackward) expect(counts.get('conv2d_backward_input_sg')).toBe(wino ? undefined : 1);
     if (sgBackward) expect(counts.get('conv2d_backward_weight_sg')).toBe(1);
+    // The weight gradient by Winograd (8-channel rows) starts from the forward's transform of x,
+    // kept for it: x's and dz's (the input gradient's) transforms, no third.
+    if (wino && c.x[3] % 8 === 0) {
+      expect(counts.get('conv2d_winograd_grad')).toBe(1);
+      expect(counts.get('conv2d_winograd_input')).toBe(2);
+    }
     const pads = (c.x[3] % 4 ? 2 : 0) + (sgBackward && c.x[3] % 4 ? 2 : 0) + (sgBackward && c.x[3] % 8 ? 2 : 0);
     expect(dispatcher().counts.get('pad_axis') ?? 0).toBe(pads);
   });

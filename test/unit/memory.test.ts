@@ -1,6 +1,7 @@
 // GPU memory: a 100-step training loop of a small CNN (conv2d -> maxPool2d -> flatten -> dense ->
 // dropout -> dense -> binary cross-entropy) must hold a flat bytesInUse and stop allocating once
-// the pool is warm; tidy() frees intermediates but keeps what it returns; dispose is idempotent.
+// the pool is warm; tidy() frees intermediates but keeps what it returns; dispose is idempotent;
+// a Winograd conv's transform kept for its weight gradient is freed whether or not it is used.
 import { describe, expect, test } from 'vitest';
 import { backward } from '../../src/autograd/tape.js';
 import { dispatcher } from '../../src/gpu/engine.js';
@@ -11,8 +12,10 @@ import { binaryCrossentropy } from '../../src/ops/losses.js';
 import { dense } from '../../src/ops/matmul.js';
 import { maxPool2d } from '../../src/ops/maxpool2d.js';
 import { flatten } from '../../src/ops/reshape.js';
+import { sum } from '../../src/ops/reduce.js';
 import { keep, tidy } from '../../src/tensor/scope.js';
 import { liveTensors, type Tensor } from '../../src/tensor/tensor.js';
+import { setConvVariant } from '../../src/kernels/plan_context.js';
 import { useGpu } from '../helpers/gpu.js';
 import { randomPair, read64, upload } from '../helpers/tensors.js';
 
@@ -20,6 +23,54 @@ useGpu();
 
 const inUse = (): number => dispatcher().pool.snapshot().bytesInUse;
 const allocated = (): number => dispatcher().pool.snapshot().bytesAllocated;
+
+describe("a Winograd conv keeps x's transform for its weight gradient, and frees it", () => {
+  test('after backward, after a forward with no backward, and with the weight frozen', async () => {
+    setConvVariant('wino4');
+    try {
+      const x = randomPair([2, 9, 9, 8]);
+      const w = randomPair([3, 3, 8, 8], -0.3, 0.3).t;
+      const b = randomPair([8], -0.1, 0.1).t;
+      for (const p of [w, b]) p.requiresGrad = true;
+      const run = (withBackward: boolean) =>
+        tidy(() => {
+          const y = conv2d(x.t, w, b, { padding: 'same', activation: 'relu' });
+          if (withBackward) backward(sum(y));
+        });
+      const clear = () => {
+        for (const p of [w, b]) {
+          p.grad?.dispose();
+          p.grad = null;
+        }
+      };
+      // Twice first: the second call keeps the weight's transform (unchanged weights: derived.ts).
+      for (let i = 0; i < 2; i++) {
+        run(true);
+        clear();
+      }
+      const handles = liveTensors();
+      const bytes = inUse();
+      dispatcher().resetCounts();
+      run(true);
+      // The forward's transform of x served the weight gradient (x needs no gradient: no dz one).
+      expect(dispatcher().counts.get('conv2d_winograd_input')).toBe(1);
+      expect(dispatcher().counts.get('conv2d_winograd_grad')).toBe(1);
+      clear();
+      expect(liveTensors(), 'after forward and backward').toBe(handles);
+      run(false);
+      expect(liveTensors(), 'after a forward alone').toBe(handles);
+      w.requiresGrad = false;
+      run(true);
+      clear();
+      await dispatcher().sync();
+      expect(liveTensors()).toBe(handles);
+      expect(inUse()).toBe(bytes);
+      for (const t of [x.t, w, b]) t.dispose();
+    } finally {
+      setConvVariant(null);
+    }
+  });
+});
 
 describe('training loop leak test', () => {
   test('100 steps of forward + backward inside tidy(): flat bytesInUse, no new allocations', async () => {
