@@ -10,7 +10,7 @@ import { gemmKernel, type GemmPlan } from './gemm.js';
 import { reduceMiddle } from './reduce.js';
 import { padAxisRaw } from './pad_axis.js';
 import { type WinoTile, winogradConv, winogradConvKeeping } from './winograd.js';
-import { winogradBackwardWeight } from './winograd_weight.js';
+import { winogradBackwardWeight, winogradBackwardWeightBias } from './winograd_weight.js';
 import { WINO_TILE, winogradGeometry } from './plan_legal.js';
 import { forwardKernel, sgBackwardInputKernels, sgBackwardWeightKernels } from './conv_tex.js';
 import { convPlan } from './plan_context.js';
@@ -216,7 +216,8 @@ export function fullTap(g: ConvGeometry): number | null {
  * weight gradient's row for that tap and channel is then the sum of dz over the pixels, db, out
  * of a kernel that computed that row anyway; this skips the column sum of dz, a full read of the
  * layer's largest gradient (2.2 ms of the from-scratch convnet's first layer on lavapipe).
- * Elsewhere the two separately.
+ * A Winograd plan sums the transformed dz's tile sums instead (1/m^2 of the rows); elsewhere
+ * the two separately. `saved`: as conv2dBackwardWeight.
  */
 export function conv2dBackwardWeightBias(
   x: Tensor,
@@ -225,6 +226,13 @@ export function conv2dBackwardWeightBias(
   saved: SavedTransform | null = null,
 ): { dw: Tensor; db: Tensor } {
   const plan = convPlan('backward_weight', g);
+  const tile = plan.variant === 'gemm' || plan.padding ? undefined : WINO_TILE[plan.variant];
+  if (tile && plan.variant !== 'gemm') {
+    // Winograd: db from the transformed dz's tile sums (winograd_weight.ts).
+    const v = saved?.tile === tile ? saved.v : null;
+    if (!v) saved?.v.dispose();
+    return winogradBackwardWeightBias(x, dz, plan.g, tile, plan.precision, plan.share!, v);
+  }
   const tap = plan.variant !== 'gemm' && plan.padding ? fullTap(g) : null;
   if (tap === null) return { dw: conv2dBackwardWeight(x, dz, g, saved), db: conv2dBackwardBias(dz, g) };
   saved?.v.dispose();

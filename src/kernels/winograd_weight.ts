@@ -16,7 +16,8 @@
 import { dispatcher } from '../gpu/engine.js';
 import type { KernelSpec } from '../gpu/program.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
-import { Tensor } from '../tensor/tensor.js';
+import { reshapeOwned, Tensor } from '../tensor/tensor.js';
+import { reduceMiddle } from './reduce.js';
 import { sgBackwardWeightKernels } from './conv_tex.js';
 import type { ConvGeometry } from './conv_types.js';
 import { planTexWeight } from './plan_split.js';
@@ -69,9 +70,40 @@ export function winogradBackwardWeight(
   share: SgShare,
   saved: Tensor | null = null,
 ): Tensor {
+  return weightGradient(x, dz, g, { tile, precision, share, saved, bias: false }).dw;
+}
+
+/**
+ * winogradBackwardWeight and the bias gradient db [CO] = the sum of dz over the pixels. Column 1
+ * of A^T is all ones (both tile sizes), so element (1, 1) of a tile's A dY A^T is the sum of its
+ * m x m values of dY: db sums slab a + 1 of D, T rows instead of the m^2 T pixels of dz.
+ */
+export function winogradBackwardWeightBias(
+  x: Tensor,
+  dz: Tensor,
+  g: ConvGeometry,
+  tile: WinoTile,
+  precision: TexturePrecision,
+  share: SgShare,
+  saved: Tensor | null = null,
+): { dw: Tensor; db: Tensor } {
+  const r = weightGradient(x, dz, g, { tile, precision, share, saved, bias: true });
+  return { dw: r.dw, db: r.db! };
+}
+
+interface WeightOptions {
+  tile: WinoTile;
+  precision: TexturePrecision;
+  share: SgShare;
+  saved: Tensor | null;
+  bias: boolean;
+}
+
+function weightGradient(x: Tensor, dz: Tensor, g: ConvGeometry, o: WeightOptions): { dw: Tensor; db: Tensor | null } {
   const d = dispatcher();
+  const { tile, precision } = o;
   const p = planWinograd(g, { tile, precision });
-  let v = saved;
+  let v = o.saved;
   if (!v) {
     v = Tensor.empty([p.slabs, p.T, g.CI], 'float32', 'winograd V');
     d.launch(winogradInputKernel, p, [x.buffer, v.buffer]);
@@ -80,14 +112,25 @@ export function winogradBackwardWeight(
   const pd = planWinograd({ ...g, H: g.OH, W: g.OW, CI: g.CO, PT: 0, PL: 0 }, { tile, precision });
   const dt = Tensor.empty([p.slabs, p.T, g.CO], 'float32', 'winograd D');
   d.launch(winogradGradKernel, pd, [dz.buffer, dt.buffer]);
+  const db = o.bias ? tileSums(dt, p, g.CO) : null;
   const { S, chunk } = winogradWeightChunks(p, d.maxBinding);
   const du = Tensor.empty([p.slabs * S, g.CI, g.CO], 'float32', 'winograd dU');
   const product = { g: productGeometry(p), precision, S: p.slabs * S, chunk, segment: p.T };
-  d.launch(sgBackwardWeightKernels.of(share), product, [v.buffer, dt.buffer, du.buffer]);
+  d.launch(sgBackwardWeightKernels.of(o.share), product, [v.buffer, dt.buffer, du.buffer]);
   v.dispose();
   dt.dispose();
   const dw = Tensor.empty([3, 3, g.CI, g.CO], 'float32', 'conv2d_backward_weight');
   d.launch(winogradWeightGradKernel, { ...p, T: S }, [du.buffer, dw.buffer]);
   du.dispose();
-  return dw;
+  return { dw, db };
+}
+
+/** db [CO]: the column sums of D's slab a + 1, each tile's sum of dY (winogradBackwardWeightBias). */
+function tileSums(dt: Tensor, p: WinoPlan, CO: number): Tensor {
+  const a = p.tile + 2;
+  const plane = Tensor.empty([p.T, CO], 'float32', 'winograd dY sums');
+  dispatcher().copy(dt.buffer, plane.buffer, p.T * CO * 4, (a + 1) * p.T * CO * 4);
+  const db = reshapeOwned(reduceMiddle(plane, 1, p.T, CO), [CO]);
+  plane.dispose();
+  return db;
 }
