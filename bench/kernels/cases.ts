@@ -11,6 +11,9 @@
 import { Tensor } from '../../src/tensor/tensor.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { conv2dBackwardInput, conv2dBackwardWeight } from '../../src/kernels/conv.js';
+import { patchesRaw } from '../../src/kernels/conv_patches.js';
+import { convPatchColumns } from '../../src/kernels/plan_context.js';
+import { patchParamGrads } from '../../src/ops/conv_patches.js';
 import { dense, matmul } from '../../src/ops/matmul.js';
 import { gemmRaw } from '../../src/kernels/matmul.js';
 import { vgg16Convs, type VggConv } from '../../src/ops/vgg16_convs.js';
@@ -146,36 +149,42 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
       const xh = seeded(batch * hw * hw * ci, seed + 6);
       const dyh = seeded(batch * hw * hw * co, seed + 7);
       const [x, dy] = [Tensor.fromArray(xh, xs), Tensor.fromArray(dyh, [batch, hw, hw, co])];
+      // As the layer's backward runs it: an RGB layer from the patch matrix its forward made.
+      const PW = convPatchColumns(g);
+      const patches = PW === null ? null : patchesRaw(x, g, PW);
+      const weightGrad = () => {
+        if (patches === null) return conv2dBackwardWeight(x, dy, g);
+        const { dw, db } = patchParamGrads(patches, dy, g, PW!);
+        db.dispose();
+        return dw;
+      };
       return {
-        ...sampledRun(
-          () => conv2dBackwardWeight(x, dy, g),
-          seed,
-          (i) => {
-            const c = i % co;
-            const k = ((i - c) / co) % ci;
-            const kw = Math.floor(i / (co * ci)) % 3;
-            const kh = Math.floor(i / (co * ci * 3));
-            let acc = 0;
-            let abs = 0;
-            for (let n = 0; n < batch; n++) {
-              for (let oh = 0; oh < g.OH; oh++) {
-                const ih = oh + kh - g.PT;
-                if (ih < 0 || ih >= hw) continue;
-                for (let ow = 0; ow < g.OW; ow++) {
-                  const iw = ow + kw - g.PL;
-                  if (iw < 0 || iw >= hw) continue;
-                  const t = xh[((n * hw + ih) * hw + iw) * ci + k] * dyh[((n * g.OH + oh) * g.OW + ow) * co + c];
-                  acc += t;
-                  abs += Math.abs(t);
-                }
+        ...sampledRun(weightGrad, seed, (i) => {
+          const c = i % co;
+          const k = ((i - c) / co) % ci;
+          const kw = Math.floor(i / (co * ci)) % 3;
+          const kh = Math.floor(i / (co * ci * 3));
+          let acc = 0;
+          let abs = 0;
+          for (let n = 0; n < batch; n++) {
+            for (let oh = 0; oh < g.OH; oh++) {
+              const ih = oh + kh - g.PT;
+              if (ih < 0 || ih >= hw) continue;
+              for (let ow = 0; ow < g.OW; ow++) {
+                const iw = ow + kw - g.PL;
+                if (iw < 0 || iw >= hw) continue;
+                const t = xh[((n * hw + ih) * hw + iw) * ci + k] * dyh[((n * g.OH + oh) * g.OW + ow) * co + c];
+                acc += t;
+                abs += Math.abs(t);
               }
             }
-            return { value: acc, absSum: abs };
-          },
-        ),
+          }
+          return { value: acc, absSum: abs };
+        }),
         dispose: () => {
           x.dispose();
           dy.dispose();
+          patches?.dispose();
         },
       };
     }),

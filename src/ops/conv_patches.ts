@@ -26,7 +26,7 @@ export function conv2dPatches(
   wp.dispose();
   const recorded = record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
     const dz = activationGrad(dy, y, act);
-    const params = needs[1] || (b && needs[2]) ? splitPatchGrad(conv2dBackwardWeight(patches, dz, pg), g) : null;
+    const params = needs[1] || (b && needs[2]) ? patchParamGrads(patches, dz, g, PW) : null;
     patches.dispose();
     const dx = needs[0] ? conv2dBackwardInput(dz, w, g) : null;
     if (dz !== dy) dz.dispose();
@@ -36,4 +36,12 @@ export function conv2dPatches(
   });
   if (!recorded.node) patches.dispose();
   return y;
+}
+
+/**
+ * dw and db of the conv on `g` from its patch matrix (as the forward made it) and dz: the patch
+ * conv's weight gradient, split. The op's backward, and the bench's case for an RGB layer.
+ */
+export function patchParamGrads(patches: Tensor, dz: Tensor, g: ConvGeometry, PW: number): { dw: Tensor; db: Tensor } {
+  return splitPatchGrad(conv2dBackwardWeight(patches, dz, patchGeometry(g, PW)), g);
 }
