@@ -3,28 +3,12 @@
 // (zero in the padding), then a column of ones (the bias's row of the patch kernel) and zeros up
 // to PW columns. The conv is then a 1x1 conv of PW channels, whole texels, with no padded input
 // to stage and no per-tap address arithmetic. One invocation per row, storing a vec4 at a time
-// (scalar stores to rows PW floats apart were a scatter each: 3x slower); a column's tap is the
-// taps come as override constants (KC, KHC, KWC, PWC): the loop over columns unrolls and each
-// column's tap folds to constants (its divides were 8 scalar ones per lane group otherwise).
+// (scalar stores to rows PW floats apart were a scatter each: 3x slower). The layer's channels
+// and taps and PW come as override constants (CIC, KHC, KWC, PWC): the loop over columns unrolls
+// and each column's tap folds to constants (its divides were 8 scalar ones per lane group
+// otherwise). Uniforms: the conv's (conv2d_params.wgsl), M its rows.
 //#include "grid1d.wgsl"
-
-struct Params {
-  M: u32,
-  PW: u32,
-  batch: u32,
-  H: u32,
-  W: u32,
-  CI: u32,
-  OH: u32,
-  OW: u32,
-  CO: u32,
-  KH: u32,
-  KW: u32,
-  SH: u32,
-  SW: u32,
-  PT: u32,
-  PL: u32,
-}
+//#include "conv2d_params.wgsl"
 
 override CIC: u32 = 3u;
 override KHC: u32 = 3u;

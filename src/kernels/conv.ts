@@ -9,8 +9,8 @@ import { CONV_GEOMETRY_UNIFORMS, type ConvGeometry } from './conv_types.js';
 import { gemmKernel, type GemmPlan } from './gemm.js';
 import { reduceMiddle } from './reduce.js';
 import { padAxisRaw } from './pad_axis.js';
-import { type WinoTile, winogradConv, winogradConvKeeping } from './winograd.js';
-import { winogradBackwardWeight, winogradBackwardWeightBias } from './winograd_weight.js';
+import { type WinoTile, winogradConv } from './winograd.js';
+import { winogradWeightGrads } from './winograd_weight.js';
 import { WINO_TILE, winogradGeometry } from './plan_legal.js';
 import { forwardKernel, sgBackwardInputKernels, sgBackwardWeightKernels } from './conv_tex.js';
 import { convPlan } from './plan_context.js';
@@ -90,8 +90,8 @@ export function conv2dForwardKeeping(
   if (!forGrad || !tile || plan.variant === 'gemm' || !sameWinograd(plan, convPlan('backward_weight', g))) {
     return { y: conv2dForwardRaw(x, w, b, g, act), saved: null };
   }
-  const o = { tile, act, precision: plan.precision };
-  const { y, v } = winogradConvKeeping(x, w, b, plan.g, o, plan.share!, true);
+  const o = { tile, act, precision: plan.precision, keep: true };
+  const { y, v } = winogradConv(x, w, b, plan.g, o, plan.share!);
   return { y, saved: { tile, v: v! } };
 }
 
@@ -106,7 +106,7 @@ function runForward(plan: KernelPlan, x: Tensor, w: Tensor, b: Tensor | null, ac
   const g = plan.g;
   if (plan.variant === 'wino' || plan.variant === 'wino4') {
     const o = { tile: WINO_TILE[plan.variant]!, act, precision: plan.precision };
-    return winogradConv(x, w, b, g, o, plan.share!);
+    return winogradConv(x, w, b, g, o, plan.share!).y;
   }
   if (plan.variant !== 'gemm') {
     const y = Tensor.empty([g.batch, g.OH, g.OW, g.CO], 'float32', 'conv2d_forward');
@@ -144,7 +144,7 @@ function runBackwardInput(plan: KernelPlan, dz: Tensor, w: Tensor): Tensor {
   }
   if (plan.variant === 'wino' || plan.variant === 'wino4') {
     const o = { tile: WINO_TILE[plan.variant]!, flip: true, precision: plan.precision };
-    return winogradConv(dz, w, null, winogradGeometry('backward_input', g), o, plan.share!);
+    return winogradConv(dz, w, null, winogradGeometry('backward_input', g), o, plan.share!).y;
   }
   const dx = Tensor.empty([g.batch, g.H, g.W, g.CI], 'float32', 'conv2d_backward_input');
   // The bias binding is unused (HAS_BIAS off); dz's buffer fills it.
@@ -168,7 +168,8 @@ export function conv2dBackwardWeight(
 ): Tensor {
   const plan = convPlan('backward_weight', g);
   if (saved && plan.variant !== 'gemm' && !plan.padding && WINO_TILE[plan.variant] === saved.tile) {
-    return winogradBackwardWeight(x, dz, plan.g, saved.tile, plan.precision, plan.share!, saved.v);
+    const o = { tile: saved.tile, precision: plan.precision, share: plan.share!, saved: saved.v, bias: false };
+    return winogradWeightGrads(x, dz, plan.g, o).dw;
   }
   saved?.v.dispose();
   if (plan.variant === 'gemm' || !plan.padding) return runBackwardWeight(plan, x, dz);
@@ -231,7 +232,14 @@ export function conv2dBackwardWeightBias(
     // Winograd: db from the transformed dz's tile sums (winograd_weight.ts).
     const v = saved?.tile === tile ? saved.v : null;
     if (!v) saved?.v.dispose();
-    return winogradBackwardWeightBias(x, dz, plan.g, tile, plan.precision, plan.share!, v);
+    const r = winogradWeightGrads(x, dz, plan.g, {
+      tile,
+      precision: plan.precision,
+      share: plan.share!,
+      saved: v,
+      bias: true,
+    });
+    return { dw: r.dw, db: r.db! };
   }
   const tap = plan.variant !== 'gemm' && plan.padding ? fullTap(g) : null;
   if (tap === null) return { dw: conv2dBackwardWeight(x, dz, g, saved), db: conv2dBackwardBias(dz, g) };
@@ -256,7 +264,14 @@ function runBackwardWeight(plan: KernelPlan, x: Tensor, dz: Tensor): Tensor {
     return reshapeOwned(flat, shape);
   }
   if (plan.variant === 'wino' || plan.variant === 'wino4') {
-    return winogradBackwardWeight(x, dz, g, WINO_TILE[plan.variant]!, plan.precision, plan.share!);
+    const o = {
+      tile: WINO_TILE[plan.variant]!,
+      precision: plan.precision,
+      share: plan.share!,
+      saved: null,
+      bias: false,
+    };
+    return winogradWeightGrads(x, dz, g, o).dw;
   }
   const p = { g, precision: plan.precision, S: plan.split!.S, chunk: plan.split!.chunk };
   const M = g.KH * g.KW * g.CI;

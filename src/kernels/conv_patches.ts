@@ -3,7 +3,8 @@
 // bias and zero rows (patchWeight), and whose weight gradient holds dw and db (splitPatchGrad).
 // The planner decides where it pays (plan.ts patchColumns); the op is src/ops/conv_patches.ts.
 import { dispatcher } from '../gpu/engine.js';
-import { grid1d, u32Uniforms, type KernelSpec } from '../gpu/program.js';
+import { grid1d, type KernelSpec } from '../gpu/program.js';
+import { GEMM_UNIFORMS } from './gemm.js';
 import { Tensor } from '../tensor/tensor.js';
 import { CONV_GEOMETRY_UNIFORMS, type ConvGeometry } from './conv_types.js';
 import { padAxisRaw } from './pad_axis.js';
@@ -19,10 +20,10 @@ export const patchesKernel: KernelSpec<PatchParams> = {
   name: 'conv2d_patches',
   shader: 'conv2d_patches',
   bindings: ['read', 'read_write'],
-  uniforms: [...u32Uniforms(['M', 'PW']), ...CONV_GEOMETRY_UNIFORMS],
+  uniforms: [...GEMM_UNIFORMS, ...CONV_GEOMETRY_UNIFORMS],
   workgroup: [WG, 1, 1],
   constants: (p) => ({ CIC: p.g.CI, KHC: p.g.KH, KWC: p.g.KW, PWC: p.PW }),
-  values: (p) => ({ M: rows(p.g), PW: p.PW, ...p.g }),
+  values: (p) => ({ M: rows(p.g), N: p.PW, K: 0, kChunk: 0, ...p.g }),
   dispatch: (p) => grid1d(rows(p.g), WG),
 };
 

@@ -111,6 +111,11 @@ export interface WinoPlan {
 
 export interface WinoOptions {
   tile: WinoTile;
+  /**
+   * Also hand back x's transform V [a^2][T][CI] (else it is freed): the weight gradient of the
+   * same conv (winograd_weight.ts) starts from it.
+   */
+  keep?: boolean;
   flip?: boolean;
   bias?: boolean;
   act?: Activation;
@@ -204,13 +209,18 @@ function transformBodies(m: WinoTile): Record<TransformKind, Transform> {
     ...weightRow,
     '}',
   ];
-  const input = [
-    ...range(a).map((r) => `let row${r} = rowAt(b, ih0 + ${r}, c4, CI4);`),
-    ...range(a).map((c) => `let col${c} = colAt(iw0 + ${c}, CI4);`),
-    ...range(a).flatMap((r) => range(a).map((c) => `let d${r}_${c} = fetch(row${r}, col${c});`)),
-    ...sandwich(BT, (r, c) => `d${r}_${c}`, 'V'),
-    ...range(a * a).map((e) => `put(${e}u, t, c4, CI4, V${Math.floor(e / a)}_${e % a});`),
-  ];
+  // The input shader's body for L (a x n): loads of an n x n patch, L d L^T, a^2 slab stores.
+  const patchTransform = (L: number[][]) => {
+    const n = L[0].length;
+    return [
+      ...range(n).map((r) => `let row${r} = rowAt(b, ih0 + ${r}, c4, CI4);`),
+      ...range(n).map((c) => `let col${c} = colAt(iw0 + ${c}, CI4);`),
+      ...range(n).flatMap((r) => range(n).map((c) => `let d${r}_${c} = fetch(row${r}, col${c});`)),
+      ...sandwich(L, (r, c) => `d${r}_${c}`, 'V'),
+      ...range(a * a).map((e) => `put(${e}u, t, c4, CI4, V${Math.floor(e / a)}_${e % a});`),
+    ];
+  };
+  const input = patchTransform(BT);
   const yTile = [
     ...range(a * a).map((e) => `let m${Math.floor(e / a)}_${e % a} = texel(m, first + ${e}u * slab);`),
     ...sandwich(AT, (r, c) => `m${r}_${c}`, 'Y'),
@@ -234,14 +244,7 @@ function transformBodies(m: WinoTile): Record<TransformKind, Transform> {
   ];
   // The weight gradient's transforms (winograd_weight.ts): A dY A^T of each m x m tile of dY,
   // run by the input shader on dY as its image; G^T dU G of the summed products, to 3x3 taps.
-  const A = transpose(AT);
-  const grad = [
-    ...range(m).map((r) => `let row${r} = rowAt(b, ih0 + ${r}, c4, CI4);`),
-    ...range(m).map((c) => `let col${c} = colAt(iw0 + ${c}, CI4);`),
-    ...range(m).flatMap((r) => range(m).map((c) => `let d${r}_${c} = fetch(row${r}, col${c});`)),
-    ...sandwich(A, (r, c) => `d${r}_${c}`, 'V'),
-    ...range(a * a).map((e) => `put(${e}u, t, c4, CI4, V${Math.floor(e / a)}_${e % a});`),
-  ];
+  const grad = patchTransform(transpose(AT));
   const weightGrad = [
     ...range(a * a).map((e) => `let m${Math.floor(e / a)}_${e % a} = part(${e}u, ci, co4, CO4);`),
     ...sandwich(transpose(G), (r, c) => `m${r}_${c}`, 'W'),
@@ -388,25 +391,8 @@ export function winogradConv(
   g: ConvGeometry,
   o: WinoOptions,
   share: SgShare,
-): Tensor {
-  const { y, v } = winogradConvKeeping(x, w, b, g, o, share, false);
-  v?.dispose();
-  return y;
-}
-
-/**
- * winogradConv, also handing back x's transform V [a^2][T][CI] where `keep` asks for it: the
- * weight gradient of the same conv (winograd_weight.ts) starts from the same V.
- */
-export function winogradConvKeeping(
-  x: Tensor,
-  w: Tensor,
-  b: Tensor | null,
-  g: ConvGeometry,
-  o: WinoOptions,
-  share: SgShare,
-  keep: boolean,
 ): { y: Tensor; v: Tensor | null } {
+  const keep = o.keep ?? false;
   const p = planWinograd(g, { ...o, bias: !!b });
   const d = dispatcher();
   // A frozen layer's U is made once and kept (derived.ts); a trained one's is made per call.
@@ -446,7 +432,7 @@ export function winogradConvPooled(
   share: SgShare,
 ): Tensor {
   if (tile !== 2 && tile !== 4) throw new Error(`dawnflow: no Winograd F(${tile}x${tile}, 3x3) to pool`);
-  return winogradConv(x, w, b, g, { tile, act, pool: true, precision }, share);
+  return winogradConv(x, w, b, g, { tile, act, pool: true, precision }, share).y;
 }
 
 // --- host reference -----------------------------------------------------------------------

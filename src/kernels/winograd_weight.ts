@@ -56,50 +56,28 @@ export function winogradWeightChunks(p: WinoPlan, maxBinding: number): { S: numb
   return planTexWeight({ ...productGeometry(p), batch: p.T }, maxBinding, p.slabs);
 }
 
-/**
- * dw [3, 3, CI, CO] of the 3x3 stride-1 conv g, from x and dz (the gradient of its linear
- * output); from x's transform `saved` where the forward kept it (winogradConvKeeping, same tile),
- * which this then disposes.
- */
-export function winogradBackwardWeight(
-  x: Tensor,
-  dz: Tensor,
-  g: ConvGeometry,
-  tile: WinoTile,
-  precision: TexturePrecision,
-  share: SgShare,
-  saved: Tensor | null = null,
-): Tensor {
-  return weightGradient(x, dz, g, { tile, precision, share, saved, bias: false }).dw;
-}
-
-/**
- * winogradBackwardWeight and the bias gradient db [CO] = the sum of dz over the pixels. Column 1
- * of A^T is all ones (both tile sizes), so element (1, 1) of a tile's A dY A^T is the sum of its
- * m x m values of dY: db sums slab a + 1 of D, T rows instead of the m^2 T pixels of dz.
- */
-export function winogradBackwardWeightBias(
-  x: Tensor,
-  dz: Tensor,
-  g: ConvGeometry,
-  tile: WinoTile,
-  precision: TexturePrecision,
-  share: SgShare,
-  saved: Tensor | null = null,
-): { dw: Tensor; db: Tensor } {
-  const r = weightGradient(x, dz, g, { tile, precision, share, saved, bias: true });
-  return { dw: r.dw, db: r.db! };
-}
-
-interface WeightOptions {
+/** How the Winograd weight gradient runs (winogradWeightGrads). */
+export interface WinoWeightOptions {
   tile: WinoTile;
   precision: TexturePrecision;
   share: SgShare;
+  /** x's transform, kept by the forward (winogradConv with keep, same tile); disposed here. */
   saved: Tensor | null;
+  /**
+   * Also db [CO], the sum of dz over the pixels. Column 1 of A^T is all ones (both tile sizes),
+   * so element (1, 1) of a tile's A dY A^T is the sum of its m x m values of dY: db sums slab
+   * a + 1 of D, T rows instead of the m^2 T pixels of dz.
+   */
   bias: boolean;
 }
 
-function weightGradient(x: Tensor, dz: Tensor, g: ConvGeometry, o: WeightOptions): { dw: Tensor; db: Tensor | null } {
+/** dw [3, 3, CI, CO] (and db where asked) of the 3x3 stride-1 conv g, from x and dz (the gradient of its linear output). */
+export function winogradWeightGrads(
+  x: Tensor,
+  dz: Tensor,
+  g: ConvGeometry,
+  o: WinoWeightOptions,
+): { dw: Tensor; db: Tensor | null } {
   const d = dispatcher();
   const { tile, precision } = o;
   const p = planWinograd(g, { tile, precision });
@@ -125,7 +103,7 @@ function weightGradient(x: Tensor, dz: Tensor, g: ConvGeometry, o: WeightOptions
   return { dw, db };
 }
 
-/** db [CO]: the column sums of D's slab a + 1, each tile's sum of dY (winogradBackwardWeightBias). */
+/** db [CO]: the column sums of D's slab a + 1, each tile's sum of dY (WinoWeightOptions.bias). */
 function tileSums(dt: Tensor, p: WinoPlan, CO: number): Tensor {
   const a = p.tile + 2;
   const plane = Tensor.empty([p.T, CO], 'float32', 'winograd dY sums');

@@ -112,23 +112,19 @@ function expectWinogradRan(op: ConvOp): void {
   expect(counts.get(op === 'forward' ? 'conv2d_forward_sg' : 'conv2d_backward_input_sg')).toBeUndefined();
 }
 
-/** The weight gradient of `c` on the variant in force: dw from x and dz through the kernel launcher. */
-async function backwardWeight(c: Case, x: Tensor, dz: Tensor): Promise<Float64Array> {
-  const g = conv2dGeometry(c.x, [3, 3, c.x[3], c.co], { padding: c.pad });
-  const dw = conv2dBackwardWeight(x, dz, g);
-  const out = await read64(dw);
-  dw.dispose();
+/** What a kernel launcher makes for `c`'s geometry on the variant in force, read back. */
+async function launched(c: Case, run: (g: ConvGeometry) => Tensor): Promise<Float64Array> {
+  const t = run(conv2dGeometry(c.x, [3, 3, c.x[3], c.co], { padding: c.pad }));
+  const out = await read64(t);
+  t.dispose();
   return out;
 }
 
-/** The input gradient of `c` on the variant in force: dx from dz and w through the kernel launcher. */
-async function backwardInput(c: Case, dz: Tensor, w: Tensor): Promise<Float64Array> {
-  const g = conv2dGeometry(c.x, [3, 3, c.x[3], c.co], { padding: c.pad });
-  const dx = conv2dBackwardInput(dz, w, g);
-  const out = await read64(dx);
-  dx.dispose();
-  return out;
-}
+/** The weight gradient of `c`: dw from x and dz. */
+const backwardWeight = (c: Case, x: Tensor, dz: Tensor) => launched(c, (g) => conv2dBackwardWeight(x, dz, g));
+
+/** The input gradient of `c`: dx from dz and w. */
+const backwardInput = (c: Case, dz: Tensor, w: Tensor) => launched(c, (g) => conv2dBackwardInput(dz, w, g));
 
 describe.skipIf(!SG8)(skipNote('conv2d, wino and wino4 variants', SG8, NO_SG8), () => {
   describe.each(WINO_VARIANTS)('%s', (variant) => {
