@@ -20,13 +20,26 @@ export interface CloseOptions {
   atol?: number;
   rtol?: number;
   label?: string;
+  /**
+   * Per element, the magnitude rtol applies to where it exceeds |e|: for a long sum whose terms
+   * cancel, f32's error follows the terms' magnitudes, not the result (sumScale).
+   */
+  scale?: ArrayLike<number>;
 }
 
-// Passes when lengths match and |a - e| <= atol + rtol * |e| for every element.
+/**
+ * The scale of a long sum for CloseOptions.scale: `fraction` of the sum of its terms' magnitudes
+ * (from the float64 reference run on |inputs|).
+ */
+export function sumScale(absSums: ArrayLike<number>, fraction = 1e-3): Float64Array {
+  return Float64Array.from(absSums, (v) => v * fraction);
+}
+
+// Passes when lengths match and |a - e| <= atol + rtol * max(|e|, scale) for every element.
 export function expectClose(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,
-  { atol = 1e-5, rtol = 1e-4, label = '' }: CloseOptions = {},
+  { atol = 1e-5, rtol = 1e-4, label = '', scale }: CloseOptions = {},
 ): void {
   const tag = label ? `${label}: ` : '';
   if (actual.length !== expected.length) {
@@ -37,7 +50,8 @@ export function expectClose(
   for (let i = 0; i < actual.length; i++) {
     // An infinite difference never passes, even against an infinite tolerance (e = +-Inf).
     const d = diff(actual[i], expected[i]);
-    if (d === 0 || (d !== Infinity && d <= atol + rtol * Math.abs(expected[i]))) continue;
+    const magnitude = Math.max(Math.abs(expected[i]), scale?.[i] ?? 0);
+    if (d === 0 || (d !== Infinity && d <= atol + rtol * magnitude)) continue;
     count++;
     if (bad.length < 5) bad.push(`[${i}] got ${actual[i]} want ${expected[i]}`);
   }
