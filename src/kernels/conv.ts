@@ -167,14 +167,30 @@ export function conv2dBackwardWeight(
   saved: SavedTransform | null = null,
 ): Tensor {
   const plan = convPlan('backward_weight', g);
-  if (saved && plan.variant !== 'gemm' && !plan.padding && WINO_TILE[plan.variant] === saved.tile) {
-    const o = { tile: saved.tile, precision: plan.precision, share: plan.share!, saved: saved.v, bias: false };
-    return winogradWeightGrads(x, dz, plan.g, o).dw;
-  }
+  const wino = winogradWeight(plan, x, dz, saved, false);
+  if (wino) return wino.dw;
   saved?.v.dispose();
   if (plan.variant === 'gemm' || !plan.padding) return runBackwardWeight(plan, x, dz);
   // x's channels padded to the 8-row blocks; the padded rows of dw (zero) cropped off.
   return throughPadding(x, 3, 2, plan, g, (xp) => runBackwardWeight(plan, xp, dz));
+}
+
+/**
+ * The weight gradient (and db with `bias`) of a Winograd plan on unpadded channels, from the
+ * forward's kept transform where its tile matches (`saved` is used or disposed), else null.
+ */
+function winogradWeight(
+  plan: KernelPlan,
+  x: Tensor,
+  dz: Tensor,
+  saved: SavedTransform | null,
+  bias: boolean,
+): { dw: Tensor; db: Tensor | null } | null {
+  if (plan.variant === 'gemm' || plan.padding || !WINO_TILE[plan.variant]) return null;
+  const tile = WINO_TILE[plan.variant]!;
+  const v = saved?.tile === tile ? saved.v : null;
+  if (!v) saved?.v.dispose();
+  return winogradWeightGrads(x, dz, plan.g, { tile, precision: plan.precision, share: plan.share!, saved: v, bias });
 }
 
 /**
@@ -227,20 +243,9 @@ export function conv2dBackwardWeightBias(
   saved: SavedTransform | null = null,
 ): { dw: Tensor; db: Tensor } {
   const plan = convPlan('backward_weight', g);
-  const tile = plan.variant === 'gemm' || plan.padding ? undefined : WINO_TILE[plan.variant];
-  if (tile && plan.variant !== 'gemm') {
-    // Winograd: db from the transformed dz's tile sums (winograd_weight.ts).
-    const v = saved?.tile === tile ? saved.v : null;
-    if (!v) saved?.v.dispose();
-    const r = winogradWeightGrads(x, dz, plan.g, {
-      tile,
-      precision: plan.precision,
-      share: plan.share!,
-      saved: v,
-      bias: true,
-    });
-    return { dw: r.dw, db: r.db! };
-  }
+  // Winograd: db from the transformed dz's tile sums (winograd_weight.ts).
+  const wino = winogradWeight(plan, x, dz, saved, true);
+  if (wino) return { dw: wino.dw, db: wino.db! };
   const tap = plan.variant !== 'gemm' && plan.padding ? fullTap(g) : null;
   if (tap === null) return { dw: conv2dBackwardWeight(x, dz, g, saved), db: conv2dBackwardBias(dz, g) };
   saved?.v.dispose();
