@@ -2,9 +2,14 @@
 // of NV vectors of y: KH*KW vector loads of x for each. With a gradient to come it also writes `code`, the
 // winners' places in their window, packed. Ties go to the first maximum in row-major order (only
 // a strictly greater value takes over), as in maxpool2d_forward.wgsl and TF's MaxPoolGrad.
+// Under RELU_MASK the codes also carry relu' (see below).
 //#include "grid1d.wgsl"
 
 //#include "maxpool2d_window.wgsl"
+
+// x is a relu output (src/ops/relu_mask.ts): a window whose max is not positive gets no winner
+// (code 255), so the backward gives it no gradient, as relu' would.
+override RELU_MASK: bool = false;
 
 @group(0) @binding(0) var<storage, read> x: array<{{T}}>;
 @group(0) @binding(1) var<storage, read_write> y: array<{{T}}>;

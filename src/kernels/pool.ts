@@ -8,7 +8,7 @@ import { grid1d, type Access, type KernelSpec } from '../gpu/program.js';
 import * as ref from '../cpu/reference.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { PoolGeometry } from './pool_geometry.js';
-import { vecOf, windowed, WINDOW_KERNELS, type WindowParams, type WindowVec } from './pool_window.js';
+import { NO_WINNER, vecOf, windowed, WINDOW_KERNELS, type WindowParams, type WindowVec } from './pool_window.js';
 
 export type { PoolGeometry } from './pool_geometry.js';
 
@@ -86,7 +86,8 @@ export function pool2dRaw(
   x: Tensor,
   g: PoolGeometry,
   argmax = true,
-): { y: Tensor; argmax: Tensor | null } {
+  reluMask = false,
+): { y: Tensor; argmax: Tensor | null; masked: boolean } {
   const rec = POOLS[kind];
   const shape = [g.batch, g.OH, g.OW, g.C];
   const y = Tensor.empty(shape, 'float32', `${kind}pool`);
@@ -96,15 +97,17 @@ export function pool2dRaw(
     // One u32 per vector of y: the winners' places, a byte per channel (pool_window.ts).
     const codes = keep ? Tensor.empty([g.batch, g.OH, g.OW, g.C / vec], 'uint32', `${kind}pool-argmax`) : null;
     const buffers = [x.buffer, y.buffer, ...(codes ? [codes.buffer] : [])];
-    dispatcher().launch(rec.window.forward(vec, keep), { g }, buffers);
-    return { y, argmax: codes };
+    // x a relu output: a window whose max is not positive gets no winner (src/ops/relu_mask.ts).
+    const masked = keep && reluMask && g.KH * g.KW < NO_WINNER;
+    dispatcher().launch(rec.window.forward(vec, keep), { g, reluMask: masked }, buffers);
+    return { y, argmax: codes, masked };
   }
   // The general kernel always writes the argmax; it is dropped at once when not asked for.
   const idx = rec.argmax ? Tensor.empty(shape, 'uint32', `${kind}pool-argmax`) : null;
   const buffers = [x.buffer, y.buffer, ...(idx ? [idx.buffer] : [])];
   dispatcher().launch(rec.forward, { g, n: y.size }, buffers);
   if (idx && !keep) idx.dispose();
-  return { y, argmax: keep ? idx : null };
+  return { y, argmax: keep ? idx : null, masked: false };
 }
 
 /** dx from dy (and the forward's argmax, for a kind that keeps one); disposes nothing. */

@@ -14,7 +14,12 @@ import type { PoolGeometry } from './pool_geometry.js';
 /** One launch of a windowed kernel: the geometry alone (each kernel counts its invocations). */
 export interface WindowParams {
   g: PoolGeometry;
+  /** Forward with codes: a window whose max is not positive gets NO_WINNER (x a relu output). */
+  reluMask?: boolean;
 }
+
+/** The code of a window with no winner: the backward routes nothing to it (below 256: a byte). */
+export const NO_WINNER = 255;
 
 /** Channels per vector: 4 when C is a multiple of 4, else 1. */
 export type WindowVec = 1 | 4;
@@ -55,6 +60,9 @@ function shapeConstants(p: Partial<WindowParams>, vec: number): Record<string, n
   return { CV: g.C / vec, NV: runOf(g), H: g.H, W: g.W, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW };
 }
 
+/** The forward with codes also takes RELU_MASK (pool.ts sets it for a relu output). */
+const maskConstant = (p: Partial<WindowParams>): Record<string, boolean> => ({ RELU_MASK: p.reluMask ?? false });
+
 const typeOf = (vec: number) => (vec === 4 ? 'vec4f' : 'f32');
 
 function windowKernel(
@@ -63,6 +71,7 @@ function windowKernel(
   bindings: Access[],
   invocations: (g: PoolGeometry) => number,
   defines: Record<string, string> = {},
+  masks = false,
 ): KernelSpec<WindowParams> {
   return {
     name,
@@ -76,7 +85,7 @@ function windowKernel(
       UNPACK: vec === 4 ? 'unpackCode' : '',
       ...defines,
     }),
-    constants: (p) => shapeConstants(p, vec),
+    constants: (p) => ({ ...shapeConstants(p, vec), ...(masks ? maskConstant(p) : {}) }),
     values: (p) => ({ n: invocations(p.g) }),
     dispatch: (p) => grid1d(invocations(p.g), WG),
     flops: (p) => p.g.batch * p.g.OH * p.g.OW * p.g.C * (p.g.KH * p.g.KW - 1),
@@ -94,14 +103,22 @@ function windowForwardKernel(vec: WindowVec, code: boolean): KernelSpec<WindowPa
     (g) => (g.batch * g.OH * g.OW * g.C) / vec / runOf(g),
     {
       CODE_VAR: code ? '@group(0) @binding(2) var<storage, read_write> code: array<u32>;' : '',
-      CODE_STORE: code ? `code[o] = ${vec === 4 ? 'packCode(at)' : 'at'};` : '',
+      CODE_STORE: code ? codeStore(vec) : '',
       U_BINDING: code ? '3' : '2',
       // Without codes the winner's place is not tracked at all: left in, the dead selects made
       // the inference forward slower than the one with codes on lavapipe (block1 about 7 vs 5 ms).
       AT_DECL: code ? `var at = ${U}(0u);` : '',
       AT_UPDATE: code ? `at = select(at, ${U}(kh * KW + kw), gt);` : '',
     },
+    code,
   );
+}
+
+/** The winners' store: NO_WINNER where the max is not positive under RELU_MASK (a constant test that folds). */
+function codeStore(vec: WindowVec): string {
+  const [U, T, B] = vec === 4 ? ['vec4u', 'vec4f', 'vec4<bool>'] : ['u32', 'f32', 'bool'];
+  const at = `select(at, ${U}(${NO_WINNER}u), ${B}(RELU_MASK) & !(best > ${T}(0.0)))`;
+  return `code[o] = ${vec === 4 ? `packCode(${at})` : at};`;
 }
 
 /** The backward, one invocation per run of vectors of a window (partial windows included): dx from dy and the codes. */

@@ -4,7 +4,7 @@
 import { isGradEnabled, record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, windowOutput, type Padding } from '../tensor/shape.js';
-import { activationGrad, type Activation } from '../kernels/activation.js';
+import type { Activation } from '../kernels/activation.js';
 import type { ConvGeometry } from '../kernels/conv_types.js';
 import {
   conv2dBackwardBias,
@@ -15,6 +15,7 @@ import {
 } from '../kernels/conv.js';
 import { convPatchColumns } from '../kernels/plan_context.js';
 import { conv2dPatches } from './conv_patches.js';
+import { gradThroughActivation, markReluOutput } from './relu_mask.js';
 
 export interface Conv2DOptions {
   strides?: number | [number, number];
@@ -56,7 +57,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
   // x's Winograd transform, kept for the weight gradient where it can start from it.
   const { y, saved } = conv2dForwardKeeping(x, w, b, g, act, isGradEnabled() && w.requiresGrad);
   const recorded = record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
-    const dz = activationGrad(dy, y, act);
+    const dz = gradThroughActivation(dy, y, act);
     // Both parameter gradients from one kernel where the layout allows (RGB inputs).
     const both = needs[1] && b && needs[2] ? conv2dBackwardWeightBias(x, dz, g, saved) : null;
     const grads = [
@@ -69,5 +70,5 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
     return grads;
   });
   if (!recorded.node) saved?.v.dispose();
-  return y;
+  return markReluOutput(y, act);
 }

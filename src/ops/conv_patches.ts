@@ -5,9 +5,10 @@
 // patchColumns; the kernels: src/kernels/conv_patches.ts.
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { activationGrad, type Activation } from '../kernels/activation.js';
+import type { Activation } from '../kernels/activation.js';
 import type { ConvGeometry } from '../kernels/conv_types.js';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForwardRaw } from '../kernels/conv.js';
+import { gradThroughActivation, markReluOutput } from './relu_mask.js';
 import { patchesRaw, patchGeometry, patchWeight, splitPatchGrad } from '../kernels/conv_patches.js';
 
 /** y = act(conv2d(x, w) + b) through the PW-column patch matrix of x. */
@@ -25,7 +26,7 @@ export function conv2dPatches(
   const y = conv2dForwardRaw(patches, wp, null, pg, act);
   wp.dispose();
   const recorded = record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
-    const dz = activationGrad(dy, y, act);
+    const dz = gradThroughActivation(dy, y, act);
     const params = needs[1] || (b && needs[2]) ? patchParamGrads(patches, dz, g, PW) : null;
     patches.dispose();
     const dx = needs[0] ? conv2dBackwardInput(dz, w, g) : null;
@@ -35,7 +36,7 @@ export function conv2dPatches(
     return [dx, needs[1] ? params!.dw : null, b && needs[2] ? params!.db : null];
   });
   if (!recorded.node) patches.dispose();
-  return y;
+  return markReluOutput(y, act);
 }
 
 /**

@@ -4,9 +4,10 @@
 import { record } from '../autograd/tape.js';
 import { reshapeOwned, type Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
-import { activationGrad, type Activation } from '../kernels/activation.js';
+import type { Activation } from '../kernels/activation.js';
 import { reduceMiddle } from '../kernels/reduce.js';
 import { gemmRaw } from '../kernels/matmul.js';
+import { gradThroughActivation, markReluOutput } from './relu_mask.js';
 
 /** a . b with gradients. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -27,8 +28,9 @@ export function dense(x: Tensor, w: Tensor, b: Tensor | null, act: Activation = 
   }
   const y = gemmRaw(x, w, { bias: b, act });
   const inputs = b ? [x, w, b] : [x, w];
+  markReluOutput(y, act);
   return record(y, 'dense', inputs, (g, needs) => {
-    const dz = activationGrad(g, y, act);
+    const dz = gradThroughActivation(g, y, act);
     const grads = [
       needs[0] ? gemmRaw(dz, w, { transB: true }) : null,
       needs[1] ? gemmRaw(x, dz, { transA: true }) : null,

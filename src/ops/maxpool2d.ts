@@ -5,6 +5,7 @@
 import { isGradEnabled, record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, windowOutput, type Padding } from '../tensor/shape.js';
+import { isReluOutput, markMaskedGradient } from './relu_mask.js';
 import { pool2dBackwardRaw, pool2dRaw, type PoolGeometry, type PoolKind } from '../kernels/pool.js';
 
 export type { PoolGeometry } from '../kernels/pool.js';
@@ -38,11 +39,12 @@ export function pool2d(kind: PoolKind, x: Tensor, o: Pool2DOptions = {}): Tensor
   const g = pool2dGeometry(x.shape, o);
   // No gradient to come (noGrad, or a frozen input): the forward writes y alone.
   const grad = isGradEnabled() && x.requiresGrad;
-  const { y, argmax } = pool2dRaw(kind, x, g, grad);
+  const { y, argmax, masked } = pool2dRaw(kind, x, g, grad, isReluOutput(x));
   // argmax lives as long as the graph needs it: freed after backward (or now, had record() not recorded).
   const recorded = record(y, `${kind}Pool2d`, [x], (dy) => {
     const dx = pool2dBackwardRaw(kind, dy, argmax, g);
     argmax?.dispose();
+    if (masked) markMaskedGradient(dx, x);
     return [dx];
   });
   if (!recorded.node) argmax?.dispose();
