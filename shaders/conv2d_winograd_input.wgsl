@@ -37,16 +37,16 @@ fn put(e: u32, t: u32, c4: u32, CI4: u32, val: vec4f) {
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let CI4 = u.CI / 4u;
+  let CI4 = C4;
   let i = flatIndex(gid, nwg);
   if (i >= u.T * CI4) {
     return;
   }
   let c4 = i % CI4;
   let t = i / CI4;
-  let tx = t % u.TW;
-  let ty = (t / u.TW) % u.TH;
-  let b = t / (u.TW * u.TH);
+  let tx = t % TWC;
+  let ty = (t / TWC) % THC;
+  let b = t / (TWC * THC);
   let ih0 = i32({{WINO_M}}u * ty) - i32(u.PT);
   let iw0 = i32({{WINO_M}}u * tx) - i32(u.PL);
   {{WINO_TRANSFORM}}

@@ -49,16 +49,16 @@ fn putPool(b: u32, ph: u32, pw: u32, co4: u32, CO4: u32, v0: vec4f, v1: vec4f, v
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let CO4 = u.CO / 4u;
+  let CO4 = C4;
   let i = flatIndex(gid, nwg);
   if (i >= u.T * CO4) {
     return;
   }
   let co4 = i % CO4;
   let t = i / CO4;
-  let tx = t % u.TW;
-  let ty = (t / u.TW) % u.TH;
-  let b = t / (u.TW * u.TH);
+  let tx = t % TWC;
+  let ty = (t / TWC) % THC;
+  let b = t / (TWC * THC);
   // Slab e of this (tile, co4) is texel (e*T + t)*CO4 + co4: slabs are T*CO4 texels apart.
   let slab = u.T * CO4;
   let first = t * CO4 + co4;

@@ -17,3 +17,11 @@ struct Params {
   PT: u32,
   PL: u32,
 }
+
+// The transforms' split of their invocation index, (tile, vector of channels), as pipeline
+// constants (winograd.ts transform): C4 channel vectors per tile, TWC x THC tiles per image. By
+// constants the divides are multiplies and shifts; by uniforms they were scalar divides per lane
+// (lavapipe has no vector integer divide). The other Winograd kernels leave them unset.
+override C4: u32 = 1u;
+override TWC: u32 = 1u;
+override THC: u32 = 1u;

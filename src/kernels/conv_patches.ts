@@ -22,7 +22,10 @@ export const patchesKernel: KernelSpec<PatchParams> = {
   bindings: ['read', 'read_write'],
   uniforms: [...GEMM_UNIFORMS, ...CONV_GEOMETRY_UNIFORMS],
   workgroup: [WG, 1, 1],
-  constants: (p) => ({ CIC: p.g.CI, KHC: p.g.KH, KWC: p.g.KW, PWC: p.PW }),
+  constants: ({ g, PW }) => ({
+    ...{ CIC: g.CI, KHC: g.KH, KWC: g.KW, PWC: PW, HC: g.H, WC: g.W, OHC: g.OH, OWC: g.OW },
+    ...{ SHC: g.SH, SWC: g.SW, PTC: g.PT, PLC: g.PL },
+  }),
   values: (p) => ({ M: rows(p.g), N: p.PW, K: 0, kChunk: 0, ...p.g }),
   dispatch: (p) => grid1d(rows(p.g), WG),
 };

@@ -290,13 +290,20 @@ const defines = () => ({ TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2) });
 const values = (p: WinoPlan) => ({ ...p.g, T: p.T, TH: p.TH, TW: p.TW });
 const staging = (p: WinoPlan) => p.precision;
 
-/** One transform: one invocation per item, 1-D grid, its arithmetic generated per tile size. */
+/** The tile grid and channel vectors by which a per-(tile, c4) transform splits its index (conv2d_winograd_params.wgsl). */
+const tileGrid = (p: WinoPlan, channels: 'CI' | 'CO') => ({ C4: p.g[channels] / 4, TWC: p.TW, THC: p.TH });
+
+/**
+ * One transform: one invocation per item, 1-D grid, its arithmetic generated per tile size.
+ * `tiled`: the items are (tile, vector of these channels), split by pipeline constants.
+ */
 export function transform(
   kind: TransformKind,
   bindings: KernelSpec<WinoPlan>['bindings'],
   items: (p: WinoPlan) => number,
   textureFloats: (p: WinoPlan) => number[],
   constants: KernelSpec<WinoPlan>['constants'],
+  tiled?: 'CI' | 'CO',
 ): KernelSpec<WinoPlan> {
   const name = `conv2d_winograd_${kind}`;
   return {
@@ -306,7 +313,7 @@ export function transform(
     uniforms: UNIFORMS,
     workgroup: [WG, 1, 1],
     defines: (p) => transformOf(p.tile, kind).defines,
-    constants,
+    constants: (p) => ({ ...(tiled ? tileGrid(p, tiled) : {}), ...constants?.(p) }),
     values,
     textureFloats,
     staging,
@@ -336,6 +343,7 @@ export const winogradInputKernel = transform(
   (p) => p.T * (p.g.CI / 4),
   (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI],
   undefined,
+  'CI',
 );
 
 const outputTransform = transform(
@@ -344,6 +352,7 @@ const outputTransform = transform(
   (p) => p.T * (p.g.CO / 4),
   (p) => [p.slabs * p.T * p.g.CO],
   (p) => ({ HAS_BIAS: p.bias, ACT: ACT_CODE[p.act] }),
+  'CO',
 );
 
 /** The output transform; with WinoPlan.pool its stores are putPool()'s, one per 2x2 block. */
