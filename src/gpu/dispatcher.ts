@@ -8,6 +8,7 @@ import type { Grid, KernelSpec } from './program.js';
 import { packUniforms } from './uniforms.js';
 import { deviceLost } from './device.js';
 import { encodeBufferToTexture, TexturePool } from './texture_pool.js';
+import { StagedCopies } from './staged_copies.js';
 import { stageF16Kernel } from './texture_precision.js';
 import { GpuWaiter } from './gpu_wait.js';
 import { setting } from '../util/settings.js';
@@ -49,6 +50,8 @@ export class Dispatcher {
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
   readonly textures: TexturePool;
+  /** Staged textures kept while their buffer is unwritten, for the next launch that reads it. */
+  readonly stagedCopies: StagedCopies;
   /** Launches per kernel name since the last resetCounts(): tests check what was dispatched. */
   readonly counts = new Map<string, number>();
   maxPerSubmit = 64;
@@ -81,6 +84,7 @@ export class Dispatcher {
     this.pool = new BufferPool(device, limits.maxBufferSize ?? 268435456);
     this.pipelines = new PipelineCache(device);
     this.textures = new TexturePool(device, limits.maxTextureDimension2D ?? 8192);
+    this.stagedCopies = new StagedCopies(this.textures);
     this.halfStorage = device.features.has('core-features-and-limits');
   }
 
@@ -101,6 +105,7 @@ export class Dispatcher {
 
   private wrote(buffer: GPUBuffer): void {
     this.writes.set(buffer, this.generation(buffer) + 1);
+    this.stagedCopies.drop(buffer);
   }
 
   /** The largest storage buffer a kernel can bind on this adapter. */
@@ -146,8 +151,6 @@ export class Dispatcher {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(gx, gy, gz);
     if (this.profiler) this.endPass();
-    // Safe to reuse at once: a later copy into it is encoded, so it runs, after this dispatch.
-    for (const t of staged.values()) this.textures.release(t);
     this.batchKernels.add(spec.name);
     if (++this.launches >= this.maxPerSubmit || this.syncEach) this.flush();
   }
@@ -156,7 +159,8 @@ export class Dispatcher {
    * Stages each 'texture' operand into a pooled texture. f32: a copy, which ends the compute pass
    * if there is one. f16 (the spec's `staging`, from the launch's plan): a stage_f16 dispatch in
    * the current pass, except for an operand larger than one storage binding, which keeps the f32
-   * copy.
+   * copy. A copy of the buffer's current contents kept from an earlier launch is used instead
+   * (staged_copies.ts); every staged texture is kept there, which gives it back.
    */
   private stageTextures<P>(spec: KernelSpec<P>, params: P, buffers: readonly GPUBuffer[]): Map<number, GPUTexture> {
     const staged = new Map<number, GPUTexture>();
@@ -171,16 +175,22 @@ export class Dispatcher {
       if (a !== 'texture') return;
       const n = floats[t++];
       if (n === undefined || n % 4 !== 0) throw new Error(`dawnflow: kernel ${spec.name} texture ${i} has ${n} floats`);
-      if (half && n * 4 <= this.maxBinding) {
-        const tex = this.textures.acquire(n / 4, spec.name, 'rgba16float');
-        this.stageF16(buffers[i], tex, n / 4);
-        staged.set(i, tex);
+      const format = half && n * 4 <= this.maxBinding ? 'rgba16float' : 'rgba32float';
+      const generation = this.generation(buffers[i]);
+      const kept = this.stagedCopies.find(buffers[i], generation, n / 4, format);
+      if (kept) {
+        staged.set(i, kept);
         return;
       }
-      const tex = this.textures.acquire(n / 4, spec.name);
-      this.commandEncoder();
-      this.endPass();
-      encodeBufferToTexture(this.encoder!, buffers[i], tex, n / 4);
+      const tex = this.textures.acquire(n / 4, spec.name, format);
+      if (format === 'rgba16float') {
+        this.stageF16(buffers[i], tex, n / 4);
+      } else {
+        this.commandEncoder();
+        this.endPass();
+        encodeBufferToTexture(this.encoder!, buffers[i], tex, n / 4);
+      }
+      this.stagedCopies.keep(buffers[i], tex, generation, n / 4, format);
       staged.set(i, tex);
     });
     return staged;
