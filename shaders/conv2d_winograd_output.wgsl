@@ -11,10 +11,16 @@ override HAS_BIAS: bool = false;
 @group(0) @binding(0) var m: texture_2d<f32>;
 @group(0) @binding(1) var<storage, read> bias: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<vec4f>;
-@group(0) @binding(3) var<uniform> u: Params;
+{{CODE_VAR}}
+@group(0) @binding({{U_BINDING}}) var<uniform> u: Params;
+
+// With codes (a pooled forward whose gradient will be asked for), a 2x2 block whose max is not
+// positive gets no winner under RELU_MASK: relu' at the winner, as src/ops/relu_mask.ts explains.
+override RELU_MASK: bool = false;
 
 //#include "activation.wgsl"
 //#include "tex_operand.wgsl"
+//#include "pool_code.wgsl"
 
 fn put(b: u32, oh: u32, ow: u32, co4: u32, CO4: u32, val: vec4f, bv: vec4f) {
   if (oh < u.OH && ow < u.OW) {
@@ -31,20 +37,37 @@ fn act4(v: vec4f) -> vec4f {
 // With the pool fused (conv_pool.ts): the 2x2 block v0 v1 / v2 v3 of the tile, activated, max-
 // pooled into y [batch, OH/2, OW/2, CO] at (ph, pw). The first maximum in row-major order wins,
 // as in the pool kernels, so the values are bit-equal to conv then pool; blocks past the pooled
-// map (the last row or column of an odd OH or OW) are dropped, as the pool drops them.
+// map (the last row or column of an odd OH or OW) are dropped, as the pool drops them. The codes
+// variant also stores each block's winners as the pool's forward keeps them (pool_code.wgsl).
 fn putPool(b: u32, ph: u32, pw: u32, co4: u32, CO4: u32, v0: vec4f, v1: vec4f, v2: vec4f, v3: vec4f, bv: vec4f) {
   let PH = u.OH / 2u;
   let PW = u.OW / 2u;
   if (ph < PH && pw < PW) {
-    var best = act4(v0 + bv);
+    let a0 = act4(v0 + bv);
     let a1 = act4(v1 + bv);
-    best = select(best, a1, a1 > best);
     let a2 = act4(v2 + bv);
-    best = select(best, a2, a2 > best);
     let a3 = act4(v3 + bv);
+    var best = a0;
+    best = select(best, a1, a1 > best);
+    best = select(best, a2, a2 > best);
     best = select(best, a3, a3 > best);
-    y[((b * PH + ph) * PW + pw) * CO4 + co4] = best;
+    let o = (b * PH + ph) * PW + pw;
+    y[o * CO4 + co4] = best;
+    {{CODE_STORE}}
   }
+}
+
+// The block's winners (places 0 1 / 2 3) as the pool's forward picks them, packed; no winner
+// where RELU_MASK and the max is not positive. Only the codes variant calls it (CODE_STORE).
+fn blockCode(a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f, best: vec4f) -> u32 {
+  var top = a0;
+  var at = vec4u(0u);
+  at = select(at, vec4u(1u), a1 > top);
+  top = select(top, a1, a1 > top);
+  at = select(at, vec4u(2u), a2 > top);
+  top = select(top, a2, a2 > top);
+  at = select(at, vec4u(3u), a3 > top);
+  return packCode(select(at, vec4u(255u), vec4<bool>(RELU_MASK) & !(best > vec4f(0.0))));
 }
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)

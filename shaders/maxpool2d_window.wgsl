@@ -33,10 +33,4 @@ fn windowAt(i: u32, rows: u32, cols: u32) -> vec4u {
   return vec4u(r / rows, r % rows, t % cols, (i % CN) * NV);
 }
 
-fn packCode(a: vec4u) -> u32 {
-  return a.x | (a.y << 8u) | (a.z << 16u) | (a.w << 24u);
-}
-
-fn unpackCode(p: u32) -> vec4u {
-  return (vec4u(p) >> vec4u(0u, 8u, 16u, 24u)) & vec4u(255u);
-}
+//#include "pool_code.wgsl"

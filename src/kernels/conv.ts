@@ -87,12 +87,17 @@ export function conv2dForwardKeeping(
 ): { y: Tensor; saved: SavedTransform | null } {
   const plan = convPlan('forward', g);
   const tile = plan.variant === 'gemm' ? undefined : WINO_TILE[plan.variant];
-  if (!forGrad || !tile || plan.variant === 'gemm' || !sameWinograd(plan, convPlan('backward_weight', g))) {
+  if (!forGrad || !tile || plan.variant === 'gemm' || !keepsTransform(plan, g)) {
     return { y: conv2dForwardRaw(x, w, b, g, act), saved: null };
   }
   const o = { tile, act, precision: plan.precision, keep: true };
   const { y, v } = winogradConv(x, w, b, plan.g, o, plan.share!);
   return { y, saved: { tile, v: v! } };
+}
+
+/** Whether the forward `plan` on g can keep x's transform for the weight gradient (same Winograd). */
+export function keepsTransform(plan: KernelPlan, g: ConvGeometry): boolean {
+  return sameWinograd(plan, convPlan('backward_weight', g));
 }
 
 /** Whether two plans run Winograd with the same tile and staging on unpadded channels. */

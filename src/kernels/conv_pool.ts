@@ -6,12 +6,12 @@
 // the pool (without the argmax a gradient would need), and the conv output is freed.
 import type { Tensor } from '../tensor/tensor.js';
 import type { Activation } from './activation.js';
-import { conv2dForwardRaw } from './conv.js';
+import { conv2dForwardRaw, keepsTransform, type SavedTransform } from './conv.js';
 import type { ConvGeometry } from './conv_types.js';
 import { fusedPoolTile } from './plan.js';
 import { convPlan } from './plan_context.js';
 import { pool2dRaw, type PoolGeometry } from './pool.js';
-import { winogradConvPooled } from './winograd.js';
+import { winogradConv, winogradConvPooled } from './winograd.js';
 
 /** Whether conv2dMaxPoolRaw on these geometries runs as one kernel pass (no conv output, no pool pass). */
 export function convPoolFuses(g: ConvGeometry, pg: PoolGeometry): boolean {
@@ -37,4 +37,39 @@ export function conv2dMaxPoolRaw(
   // Safe to recycle at once: the pool's launch, which reads it, is encoded already.
   y.dispose();
   return pooled;
+}
+
+/**
+ * Whether conv2dMaxPoolCodes runs on these geometries: the pooled forward fuses, and the
+ * activation's gradient is carried by the winners (relu: none where the max is not positive) or
+ * there is none (linear); sigmoid's would need the full output.
+ */
+export function convPoolFusesForGrad(g: ConvGeometry, pg: PoolGeometry, act: Activation): boolean {
+  return act !== 'sigmoid' && convPoolFuses(g, pg);
+}
+
+/**
+ * maxPool(act(conv2d(x, w) + b)) with a gradient to come, where convPoolFusesForGrad: y, the
+ * winners as the pool's forward keeps them (the conv's output's gradient is the pool's backward
+ * of them: relu' included), and, with `forGrad`, x's transform where the weight gradient can
+ * start from it (as conv2dForwardKeeping). The full-size conv output is never written.
+ */
+export function conv2dMaxPoolCodes(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  g: ConvGeometry,
+  act: Activation,
+  pg: PoolGeometry,
+  forGrad: boolean,
+): { y: Tensor; codes: Tensor; saved: SavedTransform | null } {
+  const plan = convPlan('forward', g);
+  const tile = fusedPoolTile(plan, pg);
+  if (!tile || plan.variant === 'gemm' || act === 'sigmoid') {
+    throw new Error(`dawnflow: conv2dMaxPoolCodes on a geometry that does not fuse (${plan.variant})`);
+  }
+  const keep = forGrad && keepsTransform(plan, g);
+  const o = { tile, act, pool: true, codes: true, keep, precision: plan.precision };
+  const { y, v, codes } = winogradConv(x, w, b, plan.g, o, plan.share!);
+  return { y, codes: codes!, saved: v ? { tile, v } : null };
 }

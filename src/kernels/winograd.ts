@@ -120,6 +120,8 @@ export interface WinoOptions {
   bias?: boolean;
   act?: Activation;
   pool?: boolean;
+  /** With pool: also the blocks' winners, for the pool's backward (winogradOutputCodesKernel). */
+  codes?: boolean;
   precision?: TexturePrecision;
 }
 
@@ -355,10 +357,40 @@ const outputTransform = transform(
   'CO',
 );
 
+/** The output transform's defines, made once per variant (pipeline keys serialise them). */
+const outputDefineSets = new Map<string, Record<string, string>>();
+function outputDefines(tile: WinoTile, pool: boolean, codes: boolean): Record<string, string> {
+  const key = `${tile}|${pool}|${codes}`;
+  let d = outputDefineSets.get(key);
+  if (!d) {
+    d = {
+      ...transformOf(tile, pool ? 'outputPool' : 'output').defines,
+      CODE_VAR: codes ? '@group(0) @binding(3) var<storage, read_write> code: array<u32>;' : '',
+      CODE_STORE: codes ? 'code[o * CO4 + co4] = blockCode(a0, a1, a2, a3, best);' : '',
+      U_BINDING: codes ? '4' : '3',
+    };
+    outputDefineSets.set(key, d);
+  }
+  return d;
+}
+
 /** The output transform; with WinoPlan.pool its stores are putPool()'s, one per 2x2 block. */
 export const winogradOutputKernel: KernelSpec<WinoPlan> = {
   ...outputTransform,
-  defines: (p) => transformOf(p.tile, p.pool ? 'outputPool' : 'output').defines,
+  defines: (p) => outputDefines(p.tile, p.pool, false),
+};
+
+/**
+ * The pooled output transform that also writes each 2x2 block's winners [batch, OH/2, OW/2,
+ * CO/4] (packed as the pool kernels keep them), for a backward through the pool; after a relu,
+ * a block whose max is not positive gets none (RELU_MASK).
+ */
+export const winogradOutputCodesKernel: KernelSpec<WinoPlan> = {
+  ...outputTransform,
+  name: 'conv2d_winograd_output_codes',
+  bindings: ['texture', 'read', 'read_write', 'read_write'],
+  defines: (p) => outputDefines(p.tile, true, true),
+  constants: (p) => ({ ...outputTransform.constants!(p), RELU_MASK: p.act === 'relu' }),
 };
 
 /**
@@ -400,7 +432,7 @@ export function winogradConv(
   g: ConvGeometry,
   o: WinoOptions,
   share: SgShare,
-): { y: Tensor; v: Tensor | null } {
+): { y: Tensor; v: Tensor | null; codes: Tensor | null } {
   const keep = o.keep ?? false;
   const p = planWinograd(g, { ...o, bias: !!b });
   const d = dispatcher();
@@ -420,10 +452,14 @@ export function winogradConv(
   const label = p.flip ? 'conv2d_backward_input' : p.pool ? 'conv2d_maxpool' : 'conv2d_forward';
   const shape = p.pool ? [g.batch, Math.floor(g.OH / 2), Math.floor(g.OW / 2), g.CO] : [g.batch, g.OH, g.OW, g.CO];
   const y = Tensor.empty(shape, 'float32', label);
+  const codes =
+    p.pool && o.codes ? Tensor.empty([...shape.slice(0, 3), g.CO / 4], 'uint32', 'conv2d_maxpool-argmax') : null;
   // The bias binding is unread without a bias (HAS_BIAS off); x's buffer fills it.
-  d.launch(winogradOutputKernel, p, [m.buffer, (b ?? x).buffer, y.buffer]);
+  const operands = [m.buffer, (b ?? x).buffer, y.buffer];
+  if (codes) d.launch(winogradOutputCodesKernel, p, [...operands, codes.buffer]);
+  else d.launch(winogradOutputKernel, p, operands);
   m.dispose();
-  return { y, v: keep ? v : null };
+  return { y, v: keep ? v : null, codes };
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   conv2dBackwardWeight,
   conv2dBackwardWeightBias,
   conv2dForwardKeeping,
+  type SavedTransform,
 } from '../kernels/conv.js';
 import { convPatchColumns } from '../kernels/plan_context.js';
 import { conv2dPatches } from './conv_patches.js';
@@ -58,17 +59,34 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
   const { y, saved } = conv2dForwardKeeping(x, w, b, g, act, isGradEnabled() && w.requiresGrad);
   const recorded = record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
     const dz = gradThroughActivation(dy, y, act);
-    // Both parameter gradients from one kernel where the layout allows (RGB inputs).
-    const both = needs[1] && b && needs[2] ? conv2dBackwardWeightBias(x, dz, g, saved) : null;
-    const grads = [
-      needs[0] ? conv2dBackwardInput(dz, w, g) : null,
-      both ? both.dw : needs[1] ? conv2dBackwardWeight(x, dz, g, saved) : null,
-      both ? both.db : b && needs[2] ? conv2dBackwardBias(dz, g) : null,
-    ];
-    if (!needs[1]) saved?.v.dispose();
+    const grads = conv2dGrads(x, w, b, g, saved, dz, needs);
     if (dz !== dy) dz.dispose();
     return grads;
   });
   if (!recorded.node) saved?.v.dispose();
   return markReluOutput(y, act);
+}
+
+/**
+ * The gradients of x, w and b (as `needs` asks) from dz, the gradient w.r.t. the conv's linear
+ * output; frees `saved` (x's transform kept by the forward). Disposes nothing else.
+ */
+export function conv2dGrads(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  g: ConvGeometry,
+  saved: SavedTransform | null,
+  dz: Tensor,
+  needs: readonly boolean[],
+): (Tensor | null)[] {
+  // Both parameter gradients from one kernel where the layout allows (RGB inputs).
+  const both = needs[1] && b && needs[2] ? conv2dBackwardWeightBias(x, dz, g, saved) : null;
+  const grads = [
+    needs[0] ? conv2dBackwardInput(dz, w, g) : null,
+    both ? both.dw : needs[1] ? conv2dBackwardWeight(x, dz, g, saved) : null,
+    both ? both.db : b && needs[2] ? conv2dBackwardBias(dz, g) : null,
+  ];
+  if (!needs[1]) saved?.v.dispose();
+  return grads;
 }

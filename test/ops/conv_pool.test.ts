@@ -3,7 +3,8 @@
 // values, so fused or not the results are bit-equal), on every conv variant, odd sizes (the last
 // row and column of a 75x75 map dropped), batches of 1 to 3; where a gradient is needed it is the
 // two recorded ops. Then the layers: a Sequential's Conv2D + MaxPooling2D under noGrad gives what
-// the layers give one by one.
+// the layers give one by one. With a gradient the fused op (which keeps the pool's winners from
+// the conv's kernel) must give, value for value, the gradients of the two recorded ops.
 import { afterEach, describe, expect, test } from 'vitest';
 import { backward, noGrad } from '../../src/autograd/tape.js';
 import { dispatcher } from '../../src/gpu/engine.js';
@@ -14,6 +15,7 @@ import { CONV_VARIANTS } from '../../src/kernels/plan_legal.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { conv2dMaxPool2d } from '../../src/ops/conv_pool.js';
 import { sum } from '../../src/ops/reduce.js';
+import { mul } from '../../src/ops/elementwise.js';
 import { maxPool2d, pool2dGeometry } from '../../src/ops/maxpool2d.js';
 import { Sequential } from '../../src/nn/container.js';
 import { Conv2D } from '../../src/nn/layers/convolutional.js';
@@ -60,6 +62,52 @@ describe.each(VARIANTS)('conv2dMaxPool2d on %s', (variant) => {
     expect(got.shape).toEqual(want.shape);
     expect(await bits(got), label).toEqual(await bits(want));
     for (const t of [x.t, w.t, b?.t, got, want]) t?.dispose();
+  });
+});
+
+/** Gradients of x, w and b (those given) of sum(y * r). */
+async function gradsOf(run: () => Tensor, r: Tensor, params: Tensor[]): Promise<Float32Array[]> {
+  for (const t of params) t.grad = null;
+  let y: Tensor | null = null;
+  tidy(() => {
+    y = run();
+    backward(sum(mul(y, r)));
+  });
+  const out = await Promise.all(params.map(async (t) => Float32Array.from(await t.grad!.data())));
+  for (const t of params) t.grad!.dispose();
+  return out;
+}
+
+describe.each(VARIANTS)('conv2dMaxPool2d with a gradient on %s', (variant) => {
+  test.each(CASES)('x=$x co=$co $pad $act bias=$bias: the gradients of conv2d then maxPool2d', async (c) => {
+    setConvVariant(variant);
+    const x = randomPair(c.x);
+    const w = randomPair([3, 3, c.x[3], c.co], -0.3, 0.3);
+    // Negative biases leave whole blocks below zero after a relu.
+    const b = c.bias ? randomPair([c.co], -0.6, 0.3) : null;
+    const co = { padding: c.pad, activation: c.act };
+    const g = conv2dGeometry(c.x, w.t.shape, co);
+    const pg = pool2dGeometry([g.batch, g.OH, g.OW, g.CO], { poolSize: 2 });
+    const r = randomPair([g.batch, pg.OH, pg.OW, g.CO]);
+    const params = [x.t, w.t, ...(b ? [b.t] : [])];
+    for (const t of params) t.requiresGrad = true;
+    const label = `seeds ${x.seed},${w.seed},${b?.seed},${r.seed} ${variant} x=[${c.x}] ${c.act}`;
+    const want = await gradsOf(() => maxPool2d(conv2d(x.t, w.t, b?.t ?? null, co), { poolSize: 2 }), r.t, params);
+    dispatcher().resetCounts();
+    const got = await gradsOf(() => conv2dMaxPool2d(x.t, w.t, b?.t ?? null, co, { poolSize: 2 }), r.t, params);
+    // Fused where the planner pools in the conv's kernel and the winners carry the activation's
+    // gradient: then no pool pass ran forward, and the output transform kept the winners.
+    const fuses = convPoolFuses(g, pg) && c.act !== 'sigmoid';
+    expect(dispatcher().counts.get('maxpool2d_win_forward_vec4') ?? 0, label).toBe(fuses ? 0 : 1);
+    got.forEach((v, i) => {
+      const worst = v.reduce((m, e, k) => Math.max(m, Math.abs(e - want[i][k])), 0);
+      expect(worst, `${['dx', 'dw', 'db'][i]} ${label}`).toBe(0);
+    });
+    expect(
+      got[1].some((v) => v !== 0),
+      label,
+    ).toBe(true);
+    for (const t of [x.t, w.t, b?.t, r.t]) t?.dispose();
   });
 });
 

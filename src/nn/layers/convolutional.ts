@@ -112,20 +112,21 @@ export class Conv2D extends Layer {
   }
 
   /**
-   * pool.apply(this.apply(x, o)) as one op where that saves work: no gradient will reach this
-   * layer's output (a frozen layer, inference), its activation is fused, and the conv's kernel
-   * pools its own output (the planner's call), so the full-size output is never written and the
-   * pool pass is skipped. Null where the pair must run layer by layer.
+   * pool.apply(this.apply(x, o)) as one op where that saves work: its activation is fused, and
+   * the conv's kernel pools its own output (the planner's call), so the full-size output is
+   * never written and the pool pass is skipped. With a gradient to come the kernel also keeps
+   * the pool's winners, where the activation allows (conv2dMaxPool2dFuses). Null where the pair
+   * must run layer by layer.
    */
   applyPooled(pool: PoolLayer, x: Tensor, o: CallOptions): Tensor | null {
     if (!this.built) this.build([null, ...x.shape.slice(1)]);
     const { fused, after } = fusedPart(callActivation(this.activation, o));
     const w = this.own[0].value;
     const b = this.useBias ? this.own[1].value : null;
-    if (after || convNeedsGrad(x, w, b)) return null;
+    if (after) return null;
     const c = { strides: this.strides, padding: this.padding, activation: fused };
     const p = { poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding };
-    if (!conv2dMaxPool2dFuses(x.shape, w.shape, c, p)) return null;
+    if (!conv2dMaxPool2dFuses(x.shape, w.shape, c, p, convNeedsGrad(x, w, b))) return null;
     if (!pool.built) pool.build(this.outputShape!);
     // Profiles show the pair as one layer: the pool's work is inside the conv's kernel.
     return inLayer(`${this.name}+${pool.name}`, () => conv2dMaxPool2d(x, w, b, c, p));
