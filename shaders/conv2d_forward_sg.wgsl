@@ -14,9 +14,14 @@
 {{SG_ENABLE}}
 //#include "conv2d_tex_io.wgsl"
 //#include "sg_share.wgsl"
+//#include "conv2d_sg_pool_{{POOL_OUT}}.wgsl"
 
 // Row blocks of an invocation: 4, or 1 where M fits one (conv_tex.ts; the grid is the same).
 override SG_BLOCKS: u32 = 4u;
+// The rows come window by window of a 2x2 max pool (the RGB patch matrix in window order,
+// conv_patches.ts): block k holds cell k of the group's L windows, and poolStore() writes each
+// window's max (and winners) instead of the four rows. Set only with POOL_OUT = codes.
+override POOL_ROWS: bool = false;
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, ids: SgIds) {
@@ -63,6 +68,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
   }
   if (place.x >= CO4) {
+    return;
+  }
+  if (POOL_ROWS) {
+    for (var l = 0u; l < SG_LANES; l++) {
+      poolStore(place.y * SG_LANES + l, n4, a0[l], a1[l], a2[l], a3[l]);
+    }
     return;
   }
   for (var l = 0u; l < SG_LANES; l++) {

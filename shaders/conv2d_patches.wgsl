@@ -25,6 +25,16 @@ override SHC: u32 = 1u;
 override SWC: u32 = 1u;
 override PTC: u32 = 0u;
 override PLC: u32 = 0u;
+// POOLED: the rows go window by window of the 2x2 max pool that follows (conv_patches.ts), as
+// the pooled sg forward takes them: row m = (group, k, l), m = (group*4 + k)*LANES + l, is cell k
+// (row-major: 0 1 / 2 3) of window group*LANES + l of the POOL_H x POOL_W pooled map. Rows of
+// windows past the batch (the last group's padding) are zero; pixels in no window (an odd last
+// row or column) have no row.
+override POOLED: bool = false;
+override LANES: u32 = 8u;
+override POOL_H: u32 = 1u;
+override POOL_W: u32 = 1u;
+override BATCHC: u32 = 1u;
 // Every tap of every row inside x (a 'valid' conv): no bounds test, which cost a third of the time.
 override ALL_INSIDE: bool = PTC == 0u && PLC == 0u && (OHC - 1u) * SHC + KHC <= HC && (OWC - 1u) * SWC + KWC <= WC;
 
@@ -57,10 +67,23 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (m >= u.M) {
     return;
   }
-  let ow = m % OWC;
-  let oh = (m / OWC) % OHC;
-  let b = m / (OWC * OHC);
+  var ow = m % OWC;
+  var oh = (m / OWC) % OHC;
+  var b = m / (OWC * OHC);
   let PW4 = PWC / 4u;
+  if (POOLED) {
+    let k = (m / LANES) % 4u;
+    let w = (m / (4u * LANES)) * LANES + m % LANES;
+    ow = 2u * (w % POOL_W) + k % 2u;
+    oh = 2u * ((w / POOL_W) % POOL_H) + k / 2u;
+    b = w / (POOL_W * POOL_H);
+    if (b >= BATCHC) {
+      for (var j = 0u; j < PW4; j++) {
+        p[m * PW4 + j] = vec4f(0.0);
+      }
+      return;
+    }
+  }
   for (var j = 0u; j < PW4; j++) {
     let t = 4u * j;
     p[m * PW4 + j] = vec4f(column(t, b, oh, ow), column(t + 1u, b, oh, ow), column(t + 2u, b, oh, ow), column(t + 3u, b, oh, ow));

@@ -13,7 +13,8 @@ override WG_Z: u32 = 1;
 @group(0) @binding(1) var w: texture_2d<f32>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<vec4f>;
-@group(0) @binding(4) var<uniform> u: Params;
+// The pooled sg forward adds a binding for its winners (conv2d_sg_pool_codes.wgsl) before u.
+@group(0) @binding({{U_BINDING}}) var<uniform> u: Params;
 
 //#include "activation.wgsl"
 //#include "tex_operand.wgsl"

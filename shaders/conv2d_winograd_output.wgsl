@@ -57,19 +57,6 @@ fn putPool(b: u32, ph: u32, pw: u32, co4: u32, CO4: u32, v0: vec4f, v1: vec4f, v
   }
 }
 
-// The block's winners (places 0 1 / 2 3) as the pool's forward picks them, packed; no winner
-// where RELU_MASK and the max is not positive. Only the codes variant calls it (CODE_STORE).
-fn blockCode(a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f, best: vec4f) -> u32 {
-  var top = a0;
-  var at = vec4u(0u);
-  at = select(at, vec4u(1u), a1 > top);
-  top = select(top, a1, a1 > top);
-  at = select(at, vec4u(2u), a2 > top);
-  top = select(top, a2, a2 > top);
-  at = select(at, vec4u(3u), a3 > top);
-  return packCode(select(at, vec4u(255u), vec4<bool>(RELU_MASK) & !(best > vec4f(0.0))));
-}
-
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let CO4 = C4;

@@ -14,6 +14,29 @@ const WG = 64;
 interface PatchParams {
   g: ConvGeometry;
   PW: number;
+  /** Rows in window order of the 2x2 pool that follows (windowRows), for groups of `lanes`. */
+  pooled?: WindowRows;
+}
+
+/**
+ * The rows of a patch matrix in window order (conv2d_patches.wgsl, POOLED): the windows of the
+ * 2x2 max pool of the conv's output, in groups of `lanes` (the pooled sg forward's), four rows
+ * (cells) per window; the last group padded with zero rows.
+ */
+export interface WindowRows {
+  lanes: number;
+  /** The pooled map's height and width (the conv output's halves, rounded down). */
+  PH: number;
+  PW: number;
+  windows: number;
+  rows: number;
+}
+
+export function windowRows(g: ConvGeometry, lanes: number): WindowRows {
+  const PH = Math.floor(g.OH / 2);
+  const PW = Math.floor(g.OW / 2);
+  const windows = g.batch * PH * PW;
+  return { lanes, PH, PW, windows, rows: 4 * lanes * Math.ceil(windows / lanes) };
 }
 
 export const patchesKernel: KernelSpec<PatchParams> = {
@@ -22,16 +45,17 @@ export const patchesKernel: KernelSpec<PatchParams> = {
   bindings: ['read', 'read_write'],
   uniforms: [...GEMM_UNIFORMS, ...CONV_GEOMETRY_UNIFORMS],
   workgroup: [WG, 1, 1],
-  constants: ({ g, PW }) => ({
+  constants: ({ g, PW, pooled }) => ({
     ...{ CIC: g.CI, KHC: g.KH, KWC: g.KW, PWC: PW, HC: g.H, WC: g.W, OHC: g.OH, OWC: g.OW },
     ...{ SHC: g.SH, SWC: g.SW, PTC: g.PT, PLC: g.PL },
+    ...(pooled && { POOLED: true, LANES: pooled.lanes, POOL_H: pooled.PH, POOL_W: pooled.PW, BATCHC: g.batch }),
   }),
-  values: (p) => ({ M: rows(p.g), N: p.PW, K: 0, kChunk: 0, ...p.g }),
-  dispatch: (p) => grid1d(rows(p.g), WG),
+  values: (p) => ({ M: rows(p), N: p.PW, K: 0, kChunk: 0, ...p.g }),
+  dispatch: (p) => grid1d(rows(p), WG),
 };
 
-function rows(g: ConvGeometry): number {
-  return g.batch * g.OH * g.OW;
+function rows(p: PatchParams): number {
+  return p.pooled?.rows ?? p.g.batch * p.g.OH * p.g.OW;
 }
 
 /** The 1x1 geometry the patch matrix is convolved as: PW channels in, the layer's pixels out. */
@@ -53,11 +77,45 @@ export function patchGeometry(g: ConvGeometry, PW: number): ConvGeometry {
   };
 }
 
-/** x's patch matrix [batch, OH, OW, PW]. */
-export function patchesRaw(x: Tensor, g: ConvGeometry, PW: number): Tensor {
-  const out = Tensor.empty([g.batch, g.OH, g.OW, PW], 'float32', 'conv2d_patches');
-  dispatcher().launch(patchesKernel, { g, PW }, [x.buffer, out.buffer]);
+/** x's patch matrix [batch, OH, OW, PW], or with `pooled` [pooled.rows, PW] in window order. */
+export function patchesRaw(x: Tensor, g: ConvGeometry, PW: number, pooled?: WindowRows): Tensor {
+  const shape = pooled ? [pooled.rows, PW] : [g.batch, g.OH, g.OW, PW];
+  const out = Tensor.empty(shape, 'float32', 'conv2d_patches');
+  dispatcher().launch(patchesKernel, { g, PW, pooled }, [x.buffer, out.buffer]);
   return out;
+}
+
+/** The geometry of a patch product over `rows` rows of no spatial layout (the window order's). */
+export function rowsGeometry(g: ConvGeometry, rows: number): ConvGeometry {
+  return { ...g, batch: rows, OH: 1, OW: 1 };
+}
+
+interface RowsBackwardParams {
+  w: WindowRows;
+  C: number;
+}
+
+/**
+ * dz of the pooled patch product in the patch rows' window order, from dy (the pooled map's)
+ * and the winners its forward kept: shaders/maxpool2d_rows_backward.wgsl.
+ */
+export const poolRowsBackwardKernel: KernelSpec<RowsBackwardParams> = {
+  name: 'maxpool2d_rows_backward',
+  shader: 'maxpool2d_rows_backward',
+  bindings: ['read', 'read', 'read_write'],
+  uniforms: [['n', 'u32']],
+  workgroup: [WG, 1, 1],
+  constants: ({ w, C }) => ({ CV: C / 4, LANES: w.lanes, WINDOWS: w.windows }),
+  values: ({ w, C }) => ({ n: (w.rows / 4) * (C / 4) }),
+  dispatch: ({ w, C }) => grid1d((w.rows / 4) * (C / 4), WG),
+};
+
+/** dz [rows, C] in window order from dy [batch, PH, PW, C] and the winners; disposes nothing. */
+export function poolRowsBackward(dy: Tensor, codes: Tensor, w: WindowRows): Tensor {
+  const C = dy.shape[3];
+  const dz = Tensor.empty([w.rows, C], 'float32', 'maxpool2d_rows_backward');
+  dispatcher().launch(poolRowsBackwardKernel, { w, C }, [dy.buffer, codes.buffer, dz.buffer]);
+  return dz;
 }
 
 /** The patch conv's weight [1, 1, PW, CO]: w's KH*KW*CI rows, then b (zeros without one), then zeros. */

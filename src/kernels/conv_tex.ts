@@ -35,9 +35,16 @@ function rowsKernel(
   shader: string,
   textureFloats: (p: TexConvParams) => number[],
   share: SgShare | null = null,
+  extra: Record<string, string> = {},
 ): KernelSpec<TexConvParams> {
   const lanes = share?.lanes ?? 8;
-  const defines = { TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2), ...(share && sgDefines(share)) };
+  const defines = {
+    TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2),
+    ...(share && sgDefines(share)),
+    U_BINDING: '4',
+    POOL_OUT: 'none',
+    ...extra,
+  };
   return {
     name,
     shader,
@@ -71,6 +78,30 @@ export const texForwardKernel = rowsKernel('conv2d_forward_tex', 'conv2d_forward
 export const sgForwardKernels = perShare((s) =>
   rowsKernel('conv2d_forward_sg', 'conv2d_forward_sg', (p) => [xFloats(p), wFloats(p)], s),
 );
+
+/** The pooled sg forward's launch: rows come in 2x2 windows (conv2d_forward_sg.wgsl, POOL_ROWS). */
+export interface TexPoolParams extends TexConvParams {
+  /** Windows, each a row of y and of the winners. */
+  windows: number;
+}
+
+/**
+ * The sg forward whose epilogue max-pools each window of four rows (the RGB patch matrix in
+ * window order: conv_patches.ts) and keeps the winners: y [windows][N/4] vec4s, codes
+ * [windows][N/4] packed. No bias (the patch weight carries it); every group runs 4 blocks.
+ */
+export const sgForwardPoolKernels = perShare((s): KernelSpec<TexPoolParams> => {
+  const codes = { U_BINDING: '5', POOL_OUT: 'codes' };
+  const base = rowsKernel('conv2d_forward_sg_pool', 'conv2d_forward_sg', (p) => [xFloats(p), wFloats(p)], s, codes);
+  return {
+    ...base,
+    bindings: [...base.bindings, 'read_write'],
+    constants: (p) => ({
+      ...{ HAS_BIAS: false, ACT: ACT_CODE[p.act], SG_BLOCKS: 4, POOL_ROWS: true },
+      ...{ WINDOWS: p.windows, RELU_MASK: p.act === 'relu' },
+    }),
+  };
+});
 
 /** The direct forward kernel of a texture plan: tex, or sg with its share. */
 export function forwardKernel(share: SgShare | null): KernelSpec<TexConvParams> {

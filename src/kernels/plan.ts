@@ -194,6 +194,11 @@ export function planDense(r: DenseRequest, inp: PlanInputs): DensePlan {
   return { variant: 'gemm', op: null, gemm: planGemm(r.M, r.N, r.K, gemmCore(r.M, inp.settings.gemm), inp.facts) };
 }
 
+/** A 2x2 max pool at stride 2 with no padding: the pool a conv's kernel can fuse. */
+export function pairPool(pool: WindowGeometry): boolean {
+  return pool.KH === 2 && pool.KW === 2 && pool.SH === 2 && pool.SW === 2 && pool.PT === 0 && pool.PL === 0;
+}
+
 /**
  * The output tile side m of the Winograd kernel that would pool a forward on `plan` into `pool`'s
  * map as it writes it (conv_pool.ts), or null for a conv pass then a pool pass. Legal where the
@@ -203,7 +208,6 @@ export function planDense(r: DenseRequest, inp: PlanInputs): DensePlan {
  * Not where the plan pads the input channels (the padded conv runs through conv.ts alone).
  */
 export function fusedPoolTile(plan: KernelPlan, pool: WindowGeometry): 2 | 4 | null {
-  const pairs = pool.KH === 2 && pool.KW === 2 && pool.SH === 2 && pool.SW === 2 && pool.PT === 0 && pool.PL === 0;
-  if (!pairs || plan.op !== 'forward' || plan.dense || plan.variant === 'gemm' || plan.padding) return null;
+  if (!pairPool(pool) || plan.op !== 'forward' || plan.dense || plan.variant === 'gemm' || plan.padding) return null;
   return WINO_TILE[plan.variant] ?? null;
 }

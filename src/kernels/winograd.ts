@@ -366,7 +366,7 @@ function outputDefines(tile: WinoTile, pool: boolean, codes: boolean): Record<st
     d = {
       ...transformOf(tile, pool ? 'outputPool' : 'output').defines,
       CODE_VAR: codes ? '@group(0) @binding(3) var<storage, read_write> code: array<u32>;' : '',
-      CODE_STORE: codes ? 'code[o * CO4 + co4] = blockCode(a0, a1, a2, a3, best);' : '',
+      CODE_STORE: codes ? 'code[o * CO4 + co4] = quadCode(a0, a1, a2, a3, RELU_MASK);' : '',
       U_BINDING: codes ? '4' : '3',
     };
     outputDefineSets.set(key, d);

@@ -3,11 +3,16 @@
 // conv's kernel where the planner allows, so the full-size conv output is never written. Where a
 // gradient will be asked for, the fused kernel also keeps the pool's winners (relu' folded in)
 // and the op's backward is the pool's backward then the conv's; where it does not fuse (or the
-// activation is sigmoid), it is the two recorded ops.
+// activation is sigmoid), it is the two recorded ops. An RGB conv (3 channels: its patch matrix)
+// whose input needs no gradient runs with its pool as one pooled patch product
+// (src/kernels/conv_patches_pool.ts), with or without a gradient to come.
 import { isGradEnabled, record } from '../autograd/tape.js';
 import type { Activation } from '../kernels/activation.js';
 import { conv2dMaxPoolCodes, conv2dMaxPoolRaw, convPoolFuses, convPoolFusesForGrad } from '../kernels/conv_pool.js';
 import { pool2dBackwardRaw } from '../kernels/pool.js';
+import { poolRowsBackward, rowsGeometry } from '../kernels/conv_patches.js';
+import { type PatchPoolPlan, patchPoolForward, patchPoolPlan } from '../kernels/conv_patches_pool.js';
+import { patchParamGrads } from './conv_patches.js';
 import { fmt } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type Conv2DOptions, conv2d, conv2dGeometry, conv2dGrads } from './conv2d.js';
@@ -24,20 +29,30 @@ function geometries(xs: readonly number[], ws: readonly number[], c: Conv2DOptio
   return { g, pg: pool2dGeometry([g.batch, g.OH, g.OW, g.CO], p) };
 }
 
+/** What gradient will be asked for: none, of the conv's weights (and bias) only, or of x too. */
+export type PoolPairGrad = 'none' | 'params' | 'input';
+
+/** What gradient conv2dMaxPool2d(x, w, b, ...) will be asked for, here and now. */
+export function poolPairGrad(x: Tensor, w: Tensor, b: Tensor | null): PoolPairGrad {
+  if (!convNeedsGrad(x, w, b)) return 'none';
+  return x.requiresGrad ? 'input' : 'params';
+}
+
 /**
  * Whether conv2dMaxPool2d on these shapes writes the pooled map from the conv's kernel (no
- * conv output, no pool pass), with a gradient to come (`grad`) or not; the layers ask before
- * pairing up.
+ * conv output, no pool pass) with `grad` to come; the layers ask before pairing up.
  */
 export function conv2dMaxPool2dFuses(
   xs: readonly number[],
   ws: readonly number[],
   c: Conv2DOptions = {},
   p: Pool2DOptions = {},
-  grad = false,
+  grad: PoolPairGrad = 'none',
 ): boolean {
   const { g, pg } = geometries(xs, ws, c, p);
-  return grad ? convPoolFusesForGrad(g, pg, c.activation ?? 'linear') : convPoolFuses(g, pg);
+  const act = c.activation ?? 'linear';
+  if (grad !== 'input' && patchPoolPlan(g, pg, act)) return true;
+  return grad === 'none' ? convPoolFuses(g, pg) : convPoolFusesForGrad(g, pg, act);
 }
 
 /** maxPool2d(conv2d(x, w, b, c), p): the same values, without the conv output where no gradient needs it. */
@@ -53,7 +68,10 @@ export function conv2dMaxPool2d(
     throw new Error(`dawnflow: conv2d bias ${fmt(b.shape)} does not fit ${g.CO} filters`);
   }
   const act = c.activation ?? 'linear';
-  if (!convNeedsGrad(x, w, b)) return conv2dMaxPoolRaw(x, w, b, g, act, pg);
+  const grad = poolPairGrad(x, w, b);
+  const pp = grad !== 'input' ? patchPoolPlan(g, pg, act) : null;
+  if (pp) return patchPooled(x, w, b, g, act, pp);
+  if (grad === 'none') return conv2dMaxPoolRaw(x, w, b, g, act, pg);
   if (!convPoolFusesForGrad(g, pg, act)) return maxPool2d(conv2d(x, w, b, c), p);
   return pooledWithGrad(x, w, b, g, act, pg);
 }
@@ -78,6 +96,38 @@ function pooledWithGrad(
   if (!recorded.node) {
     codes.dispose();
     saved?.v.dispose();
+  }
+  return y;
+}
+
+/**
+ * The RGB pair as one pooled patch product (src/kernels/conv_patches_pool.ts), recorded: its
+ * backward routes dy to the winners in the patch rows' order and takes the patch product's
+ * weight gradient. x needs no gradient here (patchPoolPlan's caller checks).
+ */
+function patchPooled(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  g: ConvGeometry,
+  act: Activation,
+  pp: PatchPoolPlan,
+): Tensor {
+  const { y, codes, patches } = patchPoolForward(x, w, b, g, act, pp);
+  const recorded = record(y, 'conv2dMaxPool2d', b ? [x, w, b] : [x, w], (dy, needs) => {
+    const dz = poolRowsBackward(dy, codes, pp.rows);
+    codes.dispose();
+    const wanted = needs[1] || (b && needs[2]);
+    const params = wanted ? patchParamGrads(patches, dz, rowsGeometry(g, pp.rows.rows), pp.PW) : null;
+    patches.dispose();
+    dz.dispose();
+    if (params && !needs[1]) params.dw.dispose();
+    if (params && !(b && needs[2])) params.db.dispose();
+    return [null, needs[1] ? params!.dw : null, b && needs[2] ? params!.db : null];
+  });
+  if (!recorded.node) {
+    codes.dispose();
+    patches.dispose();
   }
   return y;
 }

@@ -22,6 +22,7 @@ import { Conv2D } from '../../src/nn/layers/convolutional.js';
 import { MaxPooling2D } from '../../src/nn/layers/pooling.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { tidy } from '../../src/tensor/scope.js';
+import { expectClose } from '../helpers/allclose.js';
 import { openGpu } from '../helpers/gpu.js';
 import { randomPair } from '../helpers/tensors.js';
 import type { Conv3x3Case } from '../helpers/conv_case.js';
@@ -108,6 +109,55 @@ describe.each(VARIANTS)('conv2dMaxPool2d with a gradient on %s', (variant) => {
       label,
     ).toBe(true);
     for (const t of [x.t, w.t, b?.t, r.t]) t?.dispose();
+  });
+});
+
+// The RGB pair (3 channels: the conv runs through its patch matrix) as one pooled patch product,
+// where x needs no gradient (an image): the same pooled values bit for bit (the same rows, in
+// window order), and the weight and bias gradients of the two recorded ops up to the order of
+// the weight gradient's sum over rows.
+const RGB: Case[] = [
+  { x: [2, 11, 13, 3], co: 8, pad: 'valid', act: 'relu', bias: true },
+  { x: [1, 16, 14, 3], co: 12, pad: 'same', act: 'linear', bias: true },
+  { x: [3, 7, 9, 3], co: 4, pad: 'valid', act: 'relu', bias: false },
+  { x: [1, 8, 8, 3], co: 8, pad: 'same', act: 'sigmoid', bias: true },
+];
+
+describe('conv2dMaxPool2d on RGB with a gradient', () => {
+  test.each(RGB)('x=$x co=$co $pad $act bias=$bias: as conv2d then maxPool2d', async (c) => {
+    const x = randomPair(c.x);
+    const w = randomPair([3, 3, 3, c.co], -0.3, 0.3);
+    const b = c.bias ? randomPair([c.co], -0.6, 0.3) : null;
+    const co = { padding: c.pad, activation: c.act };
+    const g = conv2dGeometry(c.x, w.t.shape, co);
+    const pg = pool2dGeometry([g.batch, g.OH, g.OW, g.CO], { poolSize: 2 });
+    const r = randomPair([g.batch, pg.OH, pg.OW, g.CO]);
+    const params = [w.t, ...(b ? [b.t] : [])];
+    for (const t of params) t.requiresGrad = true;
+    const label = `seeds ${x.seed},${w.seed},${b?.seed},${r.seed} x=[${c.x}] ${c.act}`;
+    const two = () => maxPool2d(conv2d(x.t, w.t, b?.t ?? null, co), { poolSize: 2 });
+    const one = () => conv2dMaxPool2d(x.t, w.t, b?.t ?? null, co, { poolSize: 2 });
+    const fused = hasSgShare() && c.act !== 'sigmoid';
+    const wantY = noGrad(() => tidy(two));
+    const gotY = noGrad(one);
+    // Unfused without a gradient, the pair runs conv2dMaxPoolRaw's channel-padded conv: not the
+    // patch product's rounding.
+    if (fused) expect(await bits(gotY), label).toEqual(await bits(wantY));
+    else expectClose(await gotY.data(), await wantY.data(), { label });
+    const want = await gradsOf(two, r.t, params);
+    dispatcher().resetCounts();
+    const got = await gradsOf(one, r.t, params);
+    expect(dispatcher().counts.get('conv2d_forward_sg_pool') ?? 0, label).toBe(fused ? 1 : 0);
+    expect(dispatcher().counts.get('maxpool2d_win_forward_vec4') ?? 0, label).toBe(fused ? 0 : 1);
+    got.forEach((v, i) => {
+      const top = want[i].reduce((m, e) => Math.max(m, Math.abs(e)), 0);
+      expectClose(v, want[i], { rtol: 1e-4, atol: 1e-5 * top, label: `${['dw', 'db'][i]} ${label}` });
+    });
+    expect(
+      got[0].some((v) => v !== 0),
+      label,
+    ).toBe(true);
+    for (const t of [x.t, w.t, b?.t, r.t, gotY, wantY]) t?.dispose();
   });
 });
 

@@ -72,8 +72,9 @@ const PARAM_SAMPLES: unknown[] = [
   { tile: 4 },
   { tile: 2, flip: true, pool: true },
   { tile: 4, flip: true, pool: true },
-  // The patch matrix's taps (conv_patches.ts).
+  // The patch matrix's taps (conv_patches.ts), and its window-order rows' backward.
   { g: { CI: 3, KH: 3, KW: 3 }, PW: 32 },
+  { w: { lanes: 8, windows: 1, rows: 32 }, C: 4 },
 ];
 
 /** The names of the override constants a spec sets (besides WG_X/Y/Z, which every pipeline gets). */

@@ -3,7 +3,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { windowOutput, type Padding } from '../../tensor/shape.js';
 import { conv2d } from '../../ops/conv2d.js';
-import { conv2dMaxPool2d, conv2dMaxPool2dFuses, convNeedsGrad } from '../../ops/conv_pool.js';
+import { conv2dMaxPool2d, conv2dMaxPool2dFuses, poolPairGrad } from '../../ops/conv_pool.js';
 import { inLayer } from '../../gpu/profile_scope.js';
 import { zeros } from '../../ops/elementwise.js';
 import { initKernel, type KernelInitializer } from '../../tensor/init.js';
@@ -126,7 +126,7 @@ export class Conv2D extends Layer {
     if (after) return null;
     const c = { strides: this.strides, padding: this.padding, activation: fused };
     const p = { poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding };
-    if (!conv2dMaxPool2dFuses(x.shape, w.shape, c, p, convNeedsGrad(x, w, b))) return null;
+    if (!conv2dMaxPool2dFuses(x.shape, w.shape, c, p, poolPairGrad(x, w, b))) return null;
     if (!pool.built) pool.build(this.outputShape!);
     // Profiles show the pair as one layer: the pool's work is inside the conv's kernel.
     return inLayer(`${this.name}+${pool.name}`, () => conv2dMaxPool2d(x, w, b, c, p));
