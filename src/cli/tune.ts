@@ -7,6 +7,7 @@ import type { DeviceOptions } from '../gpu/device.js';
 import { currentGpu, withEngine } from '../gpu/engine.js';
 import { tuneConvs, vgg16ConvShapes, type TuneRow } from '../ops/autotune.js';
 import type { ConvOp } from '../kernels/conv_types.js';
+import { variantRouteWins } from '../kernels/plan.js';
 import { UsageError, type FlagSpec } from './args.js';
 import { WORKLOAD_SIZE, workloadBatch } from '../apps/workload.js';
 import { DEVICE_FLAGS } from './common_flags.js';
@@ -59,10 +60,31 @@ function layerFilter(v: unknown): RegExp {
 }
 
 function line(r: TuneRow): string {
-  const ms = Object.entries(r.ms)
-    .map(([v, t]) => `${v} ${t!.toFixed(1)} ms`)
-    .join(', ');
-  return `  ${r.layer.padEnd(13)} ${r.op.padEnd(16)} ${r.choice.padEnd(5)} (${ms})`;
+  const times = Object.entries(r.ms).map(([v, t]) => `${v} ${t!.toFixed(1)} ms`);
+  if (r.patches !== undefined) times.push(`patch product ${r.patches.toFixed(1)} ms`);
+  return `  ${r.layer.padEnd(13)} ${r.op.padEnd(16)} ${r.choice.padEnd(5)} (${times.join(', ')})`;
+}
+
+/**
+ * For each RGB layer whose patch product was timed: which route its training runs (plan.ts
+ * variantRouteWins, on the forward and weight gradient) and what each took.
+ */
+function routeLines(rows: TuneRow[]): string[] {
+  const lines: string[] = [];
+  for (const layer of new Set(rows.filter((r) => r.patches !== undefined).map((r) => r.layer))) {
+    const fwd = rows.find((r) => r.layer === layer && r.op === 'forward' && r.patches !== undefined);
+    if (!fwd) continue;
+    const bw = rows.find((r) => r.layer === layer && r.op === 'backward_weight' && r.patches !== undefined);
+    const timed = bw ? [fwd, bw] : [fwd];
+    const variant = timed.reduce((t, r) => t + r.ms[r.choice]!, 0);
+    const patches = timed.reduce((t, r) => t + r.patches!, 0);
+    const route = variantRouteWins(fwd, bw) ? 'the variants above' : 'its patch product';
+    const what = bw ? 'forward + weight gradient' : 'forward';
+    lines.push(
+      `  ${layer}: trains on ${route} (${what}: patch product ${patches.toFixed(1)} ms, variants ${variant.toFixed(1)} ms)`,
+    );
+  }
+  return lines;
 }
 
 export async function tuneCommand(flags: Record<string, unknown>, device: DeviceOptions): Promise<number> {
@@ -83,6 +105,7 @@ export async function tuneCommand(flags: Record<string, unknown>, device: Device
         `median of ${reps} on ${currentGpu().info.description || currentGpu().info.device}`,
     );
     const { rows, path } = await tuneConvs(shapes, reps, ops, (r) => console.log(line(r)));
+    for (const l of routeLines(rows)) console.log(l);
     console.log(`saved ${rows.length} choices to ${path}`);
     if (flags.json) writeFileSync(String(flags.json), `${JSON.stringify({ size, batch, reps, rows }, null, 2)}\n`);
     return 0;

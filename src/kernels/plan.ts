@@ -39,6 +39,23 @@ export interface PlanInputs {
   settings: PlanSettings;
   /** This request's entry in the adapter's tuning cache (looked up under planKey). */
   tuned?: TuningEntry;
+  /**
+   * patchColumns only: the weight gradient's entry where the weights will want one (the patch
+   * product serves both ops, so its route is chosen on their sum).
+   */
+  tunedWeightGrad?: TuningEntry;
+}
+
+/**
+ * Whether the tuned variants beat an RGB layer's patch product (TuningEntry.patches): on the
+ * forward, plus the weight gradient where it runs too and was timed both ways. False untimed.
+ */
+export function variantRouteWins(forward?: TuningEntry, weightGrad?: TuningEntry): boolean {
+  if (forward?.patches === undefined) return false;
+  const both = weightGrad?.patches !== undefined ? [forward, weightGrad] : [forward];
+  const variant = both.reduce((t, e) => t + (e.ms[e.choice] ?? Infinity), 0);
+  const patches = both.reduce((t, e) => t + e.patches!, 0);
+  return variant < patches;
 }
 
 /**
@@ -143,12 +160,15 @@ export function chooseVariant(op: ConvOp, g: ConvGeometry, inp: PlanInputs): Var
  * tap loop of one channel texel is all address arithmetic and fetches (the book's first layer
  * ran its forward at 14 GFLOP/s and its weight gradient at 15 against 40-60 for the layers
  * after it), and the padded input is staged again for every launch. A forced variant or GEMM
- * core runs the layer itself, so the tests that force each one still test it. Multiples of 8,
- * the weight gradient's row blocks.
+ * core runs the layer itself, so the tests that force each one still test it, and so does a
+ * tuned variant that beat the patch product for the forward. Multiples of 8, the weight
+ * gradient's row blocks.
  */
 export function patchColumns(g: ConvGeometry, inp: PlanInputs): number | null {
   const { conv, gemm } = inp.settings;
   if (!inp.facts.software || !runFacts(inp).sgShare || conv || gemm || g.CI % 4 === 0) return null;
+  // `dawnflow tune` timed the patch product beside the variants: the faster route runs.
+  if (variantRouteWins(inp.tuned, inp.tunedWeightGrad)) return null;
   const columns = g.KH * g.KW * g.CI + 1;
   return columns <= 64 ? Math.ceil(columns / 8) * 8 : null;
 }

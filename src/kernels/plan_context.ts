@@ -102,10 +102,21 @@ export function convPlan(op: ConvOp, g: ConvGeometry): KernelPlan {
   return planConv(r, inputs(r));
 }
 
-/** The patch matrix width a convolution on `g` runs through here and now, or null (plan.ts patchColumns). */
-export function convPatchColumns(g: ConvGeometry): number | null {
+/**
+ * The patch matrix width a convolution on `g` runs through here and now, or null (plan.ts
+ * patchColumns); `weightGrad`: its weights will want a gradient.
+ */
+export function convPatchColumns(g: ConvGeometry, weightGrad = false): number | null {
   const r = { kind: 'conv', op: 'forward', g } as const;
-  return patchColumns(g, inputs(r));
+  const bw = { kind: 'conv', op: 'backward_weight', g } as const;
+  const key = weightGrad ? planKey(bw, adapterFacts()) : null;
+  return patchColumns(g, { ...inputs(r), tunedWeightGrad: key === null ? undefined : tunedEntry(key) });
+}
+
+/** convPatchColumns without the tuning cache's say: the tuner times the patch product whatever it chose before. */
+export function convPatchColumnsUntuned(g: ConvGeometry): number | null {
+  const r = { kind: 'conv', op: 'forward', g } as const;
+  return patchColumns(g, { ...inputs(r), tuned: undefined });
 }
 
 /** The plan for a matrix product here and now. */

@@ -22,6 +22,12 @@ export const TUNING_VERSION = 4;
 export interface TuningEntry {
   choice: ConvVariant;
   ms: Partial<Record<ConvVariant, number>>;
+  /**
+   * An RGB layer's forward or weight gradient by default runs as its patch product (plan.ts
+   * patchColumns), which no variant names: its time, where the tuner took it. The forward's
+   * entry decides: the variant runs only where it beat the patch product.
+   */
+  patches?: number;
 }
 
 export interface TuningFile {

@@ -1,17 +1,22 @@
 // The autotuner: times every variant the kernel planner (src/kernels/plan.ts) could pick for each
 // conv op of a workload's shapes, forcing each in turn, and saves the fastest per adapter under
-// the planner's key for that request (tuning.ts), so the planner finds it. Timing waits for the
-// GPU after each call (one warm-up call first, which also compiles the pipeline), median of `reps`.
+// the planner's key for that request (tuning.ts), so the planner finds it. An RGB layer's forward
+// and weight gradient also get their default route timed, the patch product (plan.ts
+// patchColumns), saved beside: the planner runs a variant there only where it was faster. Timing
+// waits for the GPU after each call (one warm-up call first, which also compiles the pipeline),
+// median of `reps`.
 import { dispatcher } from '../gpu/engine.js';
 import { noGrad } from '../autograd/tape.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from '../kernels/conv_types.js';
 import { tuningCandidates } from '../kernels/plan.js';
-import { adapterFacts, convPlan, setConvVariant } from '../kernels/plan_context.js';
+import { adapterFacts, convPatchColumnsUntuned, convPlan, setConvVariant } from '../kernels/plan_context.js';
+import { patchesRaw } from '../kernels/conv_patches.js';
 import { saveTuning, type TuningEntry } from '../kernels/tuning.js';
 import { conv2dBackwardInput, conv2dBackwardWeight } from '../kernels/conv.js';
 import { conv2d, conv2dGeometry } from './conv2d.js';
+import { conv2dPatches, patchParamGrads } from './conv_patches.js';
 import { vgg16Convs } from './vgg16_convs.js';
 
 export interface ConvShape {
@@ -54,6 +59,8 @@ export interface TuneRow {
   key: string;
   ms: Partial<Record<ConvVariant, number>>;
   choice: ConvVariant;
+  /** An RGB layer's forward or weight gradient as its patch product, the default (TuningEntry.patches). */
+  patches?: number;
 }
 
 /** Times each op of one conv shape on each legal variant. */
@@ -70,6 +77,19 @@ async function tuneShape(s: ConvShape, reps: number, ops: readonly ConvOp[]): Pr
     backward_input: () => conv2dBackwardInput(dz, w, g),
     backward_weight: () => conv2dBackwardWeight(x, dz, g),
   };
+  // An RGB layer's default route, the patch product, for the ops it changes (plan.ts patchColumns).
+  const PW = tuningPatchColumns(g);
+  const patches = PW === null ? null : patchesRaw(x, g, PW);
+  const patchRoute: Partial<Record<ConvOp, () => Tensor>> = patches
+    ? {
+        forward: () => noGrad(() => conv2dPatches(x, w, null, g, 'linear', PW!)),
+        backward_weight: () => {
+          const { dw, db } = patchParamGrads(patches, dz, g, PW!);
+          db.dispose();
+          return dw;
+        },
+      }
+    : {};
   const rows: TuneRow[] = [];
   try {
     for (const op of ops) {
@@ -81,14 +101,22 @@ async function tuneShape(s: ConvShape, reps: number, ops: readonly ConvOp[]): Pr
         if (convPlan(op, g).variant !== v) throw new Error(`dawnflow: tune: the ${op} plan does not run ${v}`);
         ms[v] = await timeMs(run[op], reps);
       }
+      setConvVariant(null);
       const choice = variants.reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
-      rows.push({ layer: s.name, op, key, ms, choice });
+      const route = patchRoute[op];
+      rows.push({ layer: s.name, op, key, ms, choice, ...(route && { patches: await timeMs(route, reps) }) });
     }
   } finally {
     setConvVariant(null);
-    for (const t of [x, w, dz]) t.dispose();
+    for (const t of [x, w, dz, patches]) t?.dispose();
   }
   return rows;
+}
+
+/** The patch width an RGB layer runs on by default (no forced variant, no tuned entry), or null. */
+function tuningPatchColumns(g: ConvGeometry): number | null {
+  setConvVariant(null);
+  return convPatchColumnsUntuned(g);
 }
 
 /** Tunes every shape, saves the winners for this adapter, returns the rows and the file. */
@@ -106,6 +134,7 @@ export async function tuneConvs(
     }
   }
   const entries: Record<string, TuningEntry> = {};
-  for (const r of rows) entries[r.key] = { choice: r.choice, ms: r.ms };
+  for (const r of rows)
+    entries[r.key] = { choice: r.choice, ms: r.ms, ...(r.patches !== undefined && { patches: r.patches }) };
   return { rows, path: saveTuning(entries) };
 }

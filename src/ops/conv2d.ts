@@ -53,7 +53,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
     throw new Error(`dawnflow: conv2d bias ${fmt(b.shape)} does not fit ${g.CO} filters`);
   }
   const act = o.activation ?? 'linear';
-  const columns = convPatchColumns(g);
+  const columns = convPatchColumns(g, isGradEnabled() && w.requiresGrad);
   if (columns !== null) return conv2dPatches(x, w, b, g, act, columns);
   // x's Winograd transform, kept for the weight gradient where it can start from it.
   const { y, saved } = conv2dForwardKeeping(x, w, b, g, act, isGradEnabled() && w.requiresGrad);

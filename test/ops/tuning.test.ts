@@ -159,3 +159,51 @@ test.skipIf(!SG8)(
     for (const t of [x.t, w.t, dz.t]) t.dispose();
   },
 );
+
+// An RGB layer's forward and weight gradient run by default as its patch product, which no
+// variant names: the tuner times it beside the variants and saves it, and the planner then runs
+// a variant only where the forward's tuned variant beat it.
+test.skipIf(!SG8)(
+  skipNote("the tuner times an RGB layer's patch product, and the faster route runs", SG8, NO_SG8),
+  async () => {
+    const ops: ConvOp[] = ['forward', 'backward_input', 'backward_weight'];
+    const { rows } = await tuneConvs([{ name: 'rgb', batch: 1, hw: 9, ci: 3, co: 8 }], 1, ops);
+    const patches = rows.map((r) => r.patches);
+    expect(patches[0]).toBeGreaterThan(0);
+    expect(patches[1]).toBeUndefined();
+    expect(patches[2]).toBeGreaterThan(0);
+    expect(loadTuning().entries[rows[0].key].patches).toBe(patches[0]);
+    const g = conv2dGeometry([1, 9, 9, 3], [3, 3, 3, 8], { padding: 'same' });
+    const key = tuningKey('forward', g);
+    const x = randomPair([1, 9, 9, 3]);
+    const w = randomPair([3, 3, 3, 8]);
+    for (const [patchMs, runs] of [
+      [2, 'conv2d_forward_sg'],
+      [0.5, 'conv2d_patches'],
+    ] as const) {
+      saveTuning({ [key]: { choice: 'sg', ms: { sg: 1 }, patches: patchMs } });
+      dispatcher().resetCounts();
+      noGrad(() => conv2d(x.t, w.t, null, { padding: 'same' })).dispose();
+      expect(dispatcher().counts.get(runs), `sg 1 ms against the patch product's ${patchMs}`).toBe(1);
+    }
+    // Trained weights: the route is chosen on forward + weight gradient. sg wins the forward (1 ms
+    // against 2) but loses the sum (1 + 5 against 2 + 1), so only an inference forward runs it.
+    const bwKey = tuningKey('backward_weight', g);
+    saveTuning({
+      [key]: { choice: 'sg', ms: { sg: 1 }, patches: 2 },
+      [bwKey]: { choice: 'sg', ms: { sg: 5 }, patches: 1 },
+    });
+    w.t.requiresGrad = true;
+    for (const [grad, runs] of [
+      [false, 'conv2d_forward_sg'],
+      [true, 'conv2d_patches'],
+    ] as const) {
+      dispatcher().resetCounts();
+      const forward = () => conv2d(x.t, w.t, null, { padding: 'same' });
+      const y = grad ? forward() : noGrad(forward);
+      expect(dispatcher().counts.get(runs), `weights needing a gradient: ${grad}`).toBe(1);
+      y.dispose();
+    }
+    for (const t of [x.t, w.t]) t.dispose();
+  },
+);
