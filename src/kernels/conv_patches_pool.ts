@@ -28,12 +28,18 @@ export interface PatchPoolPlan {
 }
 
 /**
- * The plan where the conv on g runs through its patch matrix (plan.ts patchColumns), the pool
+ * The plan where the conv on g runs through its patch matrix (plan.ts patchColumns; `weightGrad`:
+ * its weights will want a gradient), the pool
  * is 2x2 at stride 2, the activation's gradient is carried by the winners (not sigmoid) and the
  * patch product runs sg; else null (the conv, then the pool).
  */
-export function patchPoolPlan(g: ConvGeometry, pg: PoolGeometry, act: Activation): PatchPoolPlan | null {
-  const PW = convPatchColumns(g);
+export function patchPoolPlan(
+  g: ConvGeometry,
+  pg: PoolGeometry,
+  act: Activation,
+  weightGrad: boolean,
+): PatchPoolPlan | null {
+  const PW = convPatchColumns(g, weightGrad);
   if (PW === null || act === 'sigmoid' || g.CO % 4 !== 0 || !pairPool(pg)) return null;
   const plan = convPlan('forward', patchGeometry(g, PW));
   if (plan.variant !== 'sg' || !plan.share || plan.padding) return null;

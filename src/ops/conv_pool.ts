@@ -51,7 +51,7 @@ export function conv2dMaxPool2dFuses(
 ): boolean {
   const { g, pg } = geometries(xs, ws, c, p);
   const act = c.activation ?? 'linear';
-  if (grad !== 'input' && patchPoolPlan(g, pg, act)) return true;
+  if (grad !== 'input' && patchPoolPlan(g, pg, act, grad === 'params')) return true;
   return grad === 'none' ? convPoolFuses(g, pg) : convPoolFusesForGrad(g, pg, act);
 }
 
@@ -69,7 +69,7 @@ export function conv2dMaxPool2d(
   }
   const act = c.activation ?? 'linear';
   const grad = poolPairGrad(x, w, b);
-  const pp = grad !== 'input' ? patchPoolPlan(g, pg, act) : null;
+  const pp = grad !== 'input' ? patchPoolPlan(g, pg, act, grad === 'params' && w.requiresGrad) : null;
   if (pp) return patchPooled(x, w, b, g, act, pp);
   if (grad === 'none') return conv2dMaxPoolRaw(x, w, b, g, act, pg);
   if (!convPoolFusesForGrad(g, pg, act)) return maxPool2d(conv2d(x, w, b, c), p);
