@@ -27,16 +27,33 @@ export function conv2dPatches(
   wp.dispose();
   const recorded = record(y, 'conv2d', b ? [x, w, b] : [x, w], (dy, needs) => {
     const dz = gradThroughActivation(dy, y, act);
-    const params = needs[1] || (b && needs[2]) ? patchParamGrads(patches, dz, g, PW) : null;
-    patches.dispose();
+    const [dw, db] = neededParamGrads(patches, dz, g, PW, needs, !!b);
     const dx = needs[0] ? conv2dBackwardInput(dz, w, g) : null;
     if (dz !== dy) dz.dispose();
-    if (params && !needs[1]) params.dw.dispose();
-    if (params && !(b && needs[2])) params.db.dispose();
-    return [dx, needs[1] ? params!.dw : null, b && needs[2] ? params!.db : null];
+    return [dx, dw, db];
   });
   if (!recorded.node) patches.dispose();
   return markReluOutput(y, act);
+}
+
+/**
+ * The backward's dw and db as `needs` ([x, w, b]) asks for them, each null where not; frees the
+ * patches. `g` is the geometry the patch rows were made on (rowsGeometry for window order).
+ */
+export function neededParamGrads(
+  patches: Tensor,
+  dz: Tensor,
+  g: ConvGeometry,
+  PW: number,
+  needs: readonly boolean[],
+  bias: boolean,
+): [Tensor | null, Tensor | null] {
+  const wantDb = bias && needs[2];
+  const params = needs[1] || wantDb ? patchParamGrads(patches, dz, g, PW) : null;
+  patches.dispose();
+  if (params && !needs[1]) params.dw.dispose();
+  if (params && !wantDb) params.db.dispose();
+  return [needs[1] ? params!.dw : null, wantDb ? params!.db : null];
 }
 
 /**

@@ -12,7 +12,7 @@ import { conv2dMaxPoolCodes, conv2dMaxPoolRaw, convPoolFuses, convPoolFusesForGr
 import { pool2dBackwardRaw } from '../kernels/pool.js';
 import { poolRowsBackward, rowsGeometry } from '../kernels/conv_patches.js';
 import { type PatchPoolPlan, patchPoolForward, patchPoolPlan } from '../kernels/conv_patches_pool.js';
-import { patchParamGrads } from './conv_patches.js';
+import { neededParamGrads } from './conv_patches.js';
 import { fmt } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type Conv2DOptions, conv2d, conv2dGeometry, conv2dGrads } from './conv2d.js';
@@ -117,13 +117,9 @@ function patchPooled(
   const recorded = record(y, 'conv2dMaxPool2d', b ? [x, w, b] : [x, w], (dy, needs) => {
     const dz = poolRowsBackward(dy, codes, pp.rows);
     codes.dispose();
-    const wanted = needs[1] || (b && needs[2]);
-    const params = wanted ? patchParamGrads(patches, dz, rowsGeometry(g, pp.rows.rows), pp.PW) : null;
-    patches.dispose();
+    const [dw, db] = neededParamGrads(patches, dz, rowsGeometry(g, pp.rows.rows), pp.PW, needs, !!b);
     dz.dispose();
-    if (params && !needs[1]) params.dw.dispose();
-    if (params && !(b && needs[2])) params.db.dispose();
-    return [null, needs[1] ? params!.dw : null, b && needs[2] ? params!.db : null];
+    return [null, dw, db];
   });
   if (!recorded.node) {
     codes.dispose();
