@@ -2,6 +2,7 @@
 // device's features and limits, as text or --json.
 import { withEngine } from '../gpu/engine.js';
 import type { DeviceOptions, Gpu } from '../gpu/device.js';
+import { adapterFacts, adapterShareFault } from '../kernels/plan_context.js';
 import { setting } from '../util/settings.js';
 import type { FlagSpec } from './args.js';
 import { DEVICE_FLAGS } from './common_flags.js';
@@ -11,9 +12,21 @@ export const INFO_FLAGS: FlagSpec = {
   json: { kind: 'boolean', help: 'print the adapter, features and limits as JSON' },
 };
 
+/**
+ * The sg kernels' lane share on this adapter: its lanes where the engine's self-test passed, the
+ * fault where it failed (those kernels are then off), or 'none' without usable subgroups.
+ */
+function shareLine(): string {
+  const fault = adapterShareFault();
+  if (fault) return `off: the self-test failed (${fault})`;
+  const share = adapterFacts().sgShare;
+  return share ? `${share.lanes} lanes (self-test passed)` : 'none';
+}
+
 export function adapterReport(gpu: Gpu): Record<string, unknown> {
   return {
     adapter: gpu.info,
+    sgShare: shareLine(),
     features: gpu.features,
     limits: gpu.limits,
     dawn: { package: 'webgpu', backendFlag: setting('DAWNFLOW_BACKEND') },
@@ -30,6 +43,7 @@ function formatText(gpu: Gpu): string {
     `software:     ${a.software ? 'yes (CPU rasteriser; expect slow kernels)' : 'no'}`,
   ];
   if (a.subgroupMinSize) lines.push(`subgroups:    ${a.subgroupMinSize}..${a.subgroupMaxSize}`);
+  lines.push(`sg share:     ${shareLine()}`);
   lines.push(`features:     ${gpu.features.join(', ')}`, 'limits:');
   const width = Math.max(...Object.keys(gpu.limits).map((k) => k.length));
   for (const [k, v] of Object.entries(gpu.limits)) lines.push(`  ${k.padEnd(width)}  ${v}`);

@@ -5,6 +5,18 @@ import { Dispatcher } from './dispatcher.js';
 
 let state: { gpu: Gpu; dispatcher: Dispatcher } | null = null;
 
+/** A check run on every device the engine opens, before init() returns (the planner's probes). */
+export type InitCheck = (gpu: Gpu) => Promise<void>;
+const initChecks: InitCheck[] = [];
+
+/**
+ * Registers a check for every device opened from now on (and not yet run on an open one). The
+ * kernel layer registers its self-tests at module load, so they run before any plan is made.
+ */
+export function onInit(check: InitCheck): void {
+  initChecks.push(check);
+}
+
 export async function init(opts: DeviceOptions = {}): Promise<Gpu> {
   if (state) return state.gpu;
   const gpu = await getGpu(opts);
@@ -12,6 +24,12 @@ export async function init(opts: DeviceOptions = {}): Promise<Gpu> {
     console.error(`dawnflow: uncaptured GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`);
   };
   state = { gpu, dispatcher: new Dispatcher(gpu.device, gpu.limits) };
+  try {
+    for (const check of initChecks) await check(gpu);
+  } catch (e) {
+    await shutdown().catch(() => {});
+    throw e;
+  }
   return gpu;
 }
 

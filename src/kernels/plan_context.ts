@@ -1,7 +1,7 @@
 // The kernel planner's inputs, gathered from the running engine: the adapter's facts (from the
 // device), the settings in force (overrides from code, else the DAWNFLOW_* settings) and the
 // tuning cache; convPlan and densePlan hand them to the pure planner (plan.ts).
-import { currentGpu, dispatcher } from '../gpu/engine.js';
+import { currentGpu, dispatcher, onInit } from '../gpu/engine.js';
 import type { Gpu } from '../gpu/device.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { setting } from '../util/settings.js';
@@ -9,7 +9,8 @@ import type { ConvGeometry, ConvOp, ConvVariant } from './conv_types.js';
 import type { GemmVariant } from './gemm.js';
 import { patchColumns, planConv, planDense, planKey, stagingPrecision } from './plan.js';
 import type { AdapterFacts, DensePlan, DenseRequest, KernelPlan, PlanRequest, PlanSettings } from './plan_types.js';
-import { adapterLanes, type SgLanes } from './sg_lanes.js';
+import { adapterLanes, type SgLanes, type SgShare } from './sg_lanes.js';
+import { probeShare } from './sg_probe.js';
 import { tunedEntry } from './tuning.js';
 
 let forcedConv: ConvVariant | null = null;
@@ -55,6 +56,32 @@ export function planSettings(): PlanSettings {
 }
 
 const factsOf = new WeakMap<Gpu, AdapterFacts>();
+/** Why an adapter's own share failed its self-test (sg_probe.ts), for adapters it failed on. */
+const shareFaults = new WeakMap<Gpu, string>();
+
+/** The lane grouping the adapter's subgroups promise, before its self-test. */
+function claimedShare(gpu: Gpu): SgShare | null {
+  return adapterLanes(gpu.features.includes('subgroups'), gpu.info.subgroupMinSize, gpu.info.subgroupMaxSize);
+}
+
+// Every device is probed as it opens: a share whose shuffled sums come out wrong is not used
+// (the sg and Winograd kernels fall back to tex and gemm), and the user is told once.
+onInit(async (gpu) => {
+  const share = claimedShare(gpu);
+  const fault = share && (await probeShare(share));
+  if (!fault) return;
+  shareFaults.set(gpu, fault);
+  console.error(
+    `dawnflow: warning: this adapter's subgroups failed the engine's self-test (${fault}); the sg and ` +
+      'Winograd kernels are off, so convolutions run on slower kernels' +
+      (gpu.info.software ? ' (on lavapipe, unset LP_NATIVE_VECTOR_WIDTH)' : ''),
+  );
+});
+
+/** What the adapter's subgroups got wrong in the self-test, or null (passed, or none to test). */
+export function adapterShareFault(): string | null {
+  return shareFaults.get(currentGpu()) ?? null;
+}
 
 /** The current adapter's facts (read once per device). */
 export function adapterFacts(): AdapterFacts {
@@ -64,7 +91,7 @@ export function adapterFacts(): AdapterFacts {
     const d = dispatcher();
     facts = {
       software: gpu.info.software,
-      sgShare: adapterLanes(gpu.features.includes('subgroups'), gpu.info.subgroupMinSize, gpu.info.subgroupMaxSize),
+      sgShare: shareFaults.has(gpu) ? null : claimedShare(gpu),
       halfStorage: d.halfStorage,
       maxBinding: d.maxBinding,
       maxTexture2D: d.limits.maxTextureDimension2D ?? 8192,
