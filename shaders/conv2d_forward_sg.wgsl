@@ -56,7 +56,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
         sgAccumulate(x0, b, &a0);
         // One block where the rows fit it (a dense layer's few samples): the other three would
         // fetch and multiply clamped copies of the last row.
-        if (SG_BLOCKS > 1u) {
+        if (sgMoreBlocks(SG_BLOCKS, u.M)) {
           let x1 = texel(x, t1.base + c4) * t1.inside;
           let x2 = texel(x, t2.base + c4) * t2.inside;
           let x3 = texel(x, t3.base + c4) * t3.inside;

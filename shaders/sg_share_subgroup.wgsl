@@ -29,3 +29,9 @@ fn sgRelease() {}
 fn sgRow(v: vec4f, slot: u32, l: u32) -> vec4f {
   return subgroupShuffle(v, sgFirst + l);
 }
+
+// Whether a kernel with `blocks` row blocks runs its blocks past the first (rows: its row count,
+// which only the emulated share reads). Folds to a constant here.
+fn sgMoreBlocks(blocks: u32, rows: u32) -> bool {
+  return blocks > 1u;
+}

@@ -33,3 +33,12 @@ fn sgRelease() {
 fn sgRow(v: vec4f, slot: u32, l: u32) -> vec4f {
   return sgSlots[slot * 64u + sgFirst + l];
 }
+
+// Whether a kernel with `blocks` row blocks runs its blocks past the first (sg_share_subgroup.wgsl).
+// Here a uniform runtime test, true exactly when blocks > 1 (no kernel has 2^32 - 1 rows). The
+// kernels once wrote `if (SG_BLOCKS > 1u)` inline: with the override folded to false around this
+// share's barriers, lavapipe (Mesa 25.0.7, 256-bit) compiled a one-block kernel into one that
+// summed wrong (test/ops/sg_lanes.test.ts's cases of at most L rows; docs/gpus.md).
+fn sgMoreBlocks(blocks: u32, rows: u32) -> bool {
+  return blocks > 1u || rows == 0xffffffffu;
+}

@@ -45,7 +45,8 @@ const NO_OWN = gpu.features.includes('subgroups')
   : 'adapter has no subgroups';
 
 // Rows (pixels, tiles) and CO/4 not multiples of any L; a stride, a non-square kernel, RGB
-// (padded channels), a 1x1 kernel and a 19x21x64 layer (several 64-row blocks, long sums).
+// (padded channels), a 1x1 kernel, a 19x21x64 layer (several 64-row blocks, long sums) and
+// products of no more rows than lanes.
 const CASES: ConvCase[] = [
   { x: [2, 7, 7, 8], k: [3, 3], co: 12, s: [1, 1], pad: 'same', act: 'relu' },
   { x: [1, 9, 9, 16], k: [3, 3], co: 20, s: [2, 2], pad: 'same', act: 'linear' },
@@ -53,6 +54,10 @@ const CASES: ConvCase[] = [
   { x: [2, 5, 5, 3], k: [3, 3], co: 8, s: [1, 1], pad: 'same', act: 'relu' },
   { x: [3, 11, 9, 24], k: [1, 1], co: 36, s: [1, 1], pad: 'valid', act: 'linear' },
   { x: [1, 19, 21, 64], k: [3, 3], co: 64, s: [1, 1], pad: 'same', act: 'relu' },
+  // At most L rows, as a dense layer's few samples: the kernels run one row block (SG_BLOCKS = 1)
+  // at every L for 3 rows, and from L = 16 up for 12.
+  { x: [3, 1, 1, 4], k: [1, 1], co: 4, s: [1, 1], pad: 'valid', act: 'linear' },
+  { x: [2, 3, 2, 8], k: [1, 1], co: 20, s: [1, 1], pad: 'valid', act: 'relu' },
 ];
 
 interface Run {
