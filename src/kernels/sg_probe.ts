@@ -63,7 +63,12 @@ export async function probeShare(share: SgShare): Promise<string | null> {
   const y = Tensor.empty([LANES * share.lanes * 4], 'float32', 'sg_probe');
   try {
     dispatcher().launch(probeKernels.of(share), null, [ta.buffer, tb.buffer, y.buffer]);
-    const got = new Float32Array(await y.data());
+    // A driver that cannot compile or run the probe has failed it too (the engine still opens).
+    const got = await y.data().then(
+      (d) => new Float32Array(d),
+      (e: Error) => e,
+    );
+    if (got instanceof Error) return `the probe kernel failed: ${got.message.split('\n')[0]}`;
     const want = probeExpected(share.lanes, a, b);
     const bad = want.reduce((n, w, i) => n + (got[i] === w ? 0 : 1), 0);
     if (bad === 0) return null;

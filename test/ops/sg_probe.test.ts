@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { adapterFacts, adapterShareFault } from '../../src/kernels/plan_context.js';
-import { adapterLanes, emulatedShare, SG_LANE_COUNTS } from '../../src/kernels/sg_lanes.js';
+import { adapterLanes, emulatedShare, SG_LANE_COUNTS, type SgShare } from '../../src/kernels/sg_lanes.js';
 import { probeExpected, probeShare } from '../../src/kernels/sg_probe.js';
 import { openGpu } from '../helpers/gpu.js';
 import { skipNote } from '../helpers/skip.js';
@@ -52,6 +52,16 @@ describe('the subgroup share self-test', () => {
       expect(await probeShare(claimed!)).toBeNull();
       expect(adapterShareFault()).toBeNull();
       expect(adapterFacts().sgShare).toEqual(claimed);
+    },
+  );
+
+  // A planted fault any adapter with subgroups can run: a share of twice its lanes, so half of
+  // each group's shuffles read lanes outside the subgroup.
+  const wider = claimed && claimed.lanes < 64 ? ({ ...claimed, lanes: claimed.lanes * 2 } as SgShare) : null;
+  test.skipIf(!wider)(
+    skipNote('the probe fails a share wider than the adapter subgroups', !!wider, 'no narrower subgroups to plant it'),
+    async () => {
+      expect(await probeShare(wider!)).toMatch(new RegExp(`^\\d+ of \\d+ sums wrong on the sg${wider!.lanes} share`));
     },
   );
 
