@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import type { KernelReport } from './run.js';
 import type { E2eReport } from './e2e.js';
 import type { PeersReport } from './peers/run.js';
+import { ratioRange } from './peers/rounds.js';
 import type { LearningReport } from './learning.js';
 import { learningSection, learningStem } from './learning_results.js';
 import type { JpegFidelityReport } from './jpeg_fidelity.js';
@@ -170,6 +171,15 @@ const WORKLOAD_NAMES: Record<string, string> = {
   scratch: 'small convnet step',
 };
 
+/** How the rounds ran, for the peers' preamble (bench/peers/rounds.ts). */
+function roundsText(rounds: number): string {
+  if (rounds < 2) return '';
+  return (
+    `, in ${rounds} interleaved rounds (dawnflow, then each peer, then again): a median is of every round's samples, ` +
+    "and the ratio's range over the rounds (each of two systems timed in the same round) is in brackets"
+  );
+}
+
 function peers(r: BenchReport, p: PeersReport): string {
   const fma = p.fmaGflops ?? ceilingsOf(r)?.fmaGflops;
   const lines = [
@@ -179,7 +189,7 @@ function peers(r: BenchReport, p: PeersReport): string {
     '',
     `${p.job.model === 'vgg16' ? 'VGG16 conv base' : 'Tiny model (VGG16 block1 only)'} at ${p.job.size}x${p.job.size}, batch ${p.job.batch}; ` +
       "every system loads the same seeded random weights and input, and each forward is checked against dawnflow's output before its times count; " +
-      `${p.job.repeat} timed repeat(s) after one warm-up; each peer in its own process (timeout ${p.timeoutS} s); ` +
+      `${p.job.repeat} timed repeat(s) after one warm-up${roundsText(p.rounds ?? 1)}; each peer in its own process (timeout ${p.timeoutS} s); ` +
       `the WebGPU peers on the same adapter, the CPU peers on the ${p.threads ?? '?'} cores it runs on (as many threads).`,
     '',
     `Workloads: forward ${f(p.flopsPerImage.forward / 1e9, 3)} GFLOP/image; block5 step (VGG16 frozen to block5 + Dense 256 + Dense 1, Adam, binary crossentropy) ` +
@@ -206,7 +216,7 @@ function peers(r: BenchReport, p: PeersReport): string {
     const share = x.ofFmaPeak ?? (fma && x.gflops ? x.gflops / fma : undefined);
     lines.push(
       `| ${name} | ${w} | ran | ${f(x.medianS, 3)} | ${f(x.imagesPerSec, 3)} | ${f(x.gflops)} | ${pct(share)} | ${f(x.warmupS, 1)} | ` +
-        `${x.oursOverPeer === undefined ? '-' : `${f(x.oursOverPeer)}x`} | ${cell(x.validation ?? (x.system === 'dawnflow' && x.workload === 'forward' ? 'the reference' : '-'))} |`,
+        `${x.oursOverPeer === undefined ? '-' : `${f(x.oursOverPeer)}x${ratioRange(x)}`} | ${cell(x.validation ?? (x.system === 'dawnflow' && x.workload === 'forward' ? 'the reference' : '-'))} |`,
     );
   }
   const notes = p.rows.flatMap((x) => (x.notes ?? []).map((n) => `${x.system}: ${n}`));

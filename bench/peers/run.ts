@@ -22,7 +22,7 @@ import { trainOnBatch } from '../../src/nn/training.js';
 import { noGrad } from '../../src/autograd/tape.js';
 import { tidy } from '../../src/tensor/scope.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { median } from '../harness.js';
+import { mergeRounds, ratioRange, row, type Timing } from './rounds.js';
 import { smallConvnetFlops } from '../flops.js';
 import { runChild, torchAvailability } from './child.js';
 import {
@@ -52,6 +52,8 @@ export interface PeersOptions {
   fmaGflops?: number;
   /** The Python that runs the PyTorch peer (default /usr/bin/python3). */
   python?: string;
+  /** Interleaved rounds of every system (rounds.ts); default 1. */
+  rounds?: number;
 }
 
 export type Workload = 'forward' | 'train' | 'scratch';
@@ -74,6 +76,10 @@ export interface PeerRow {
   /** The forward's output against dawnflow's (shape, finite, sampled values). */
   validation?: string;
   notes?: string[];
+  /** With several rounds (rounds.ts): each round's median, s/batch. */
+  roundMediansS?: number[];
+  /** With several rounds: oursOverPeer within each round. */
+  roundRatios?: number[];
 }
 
 export interface PeersReport {
@@ -84,6 +90,8 @@ export interface PeersReport {
   fmaGflops?: number;
   /** CPU threads given to the CPU peers (the machine's cores). */
   threads: number;
+  /** Interleaved rounds each system ran (rounds.ts); absent in reports from before them: 1. */
+  rounds?: number;
   rows: PeerRow[];
   wallS: number;
 }
@@ -132,8 +140,6 @@ function convBase(model: PeerModel, size: number, seed: number): Model {
   });
   return m;
 }
-
-type Timing = { warmupS: number; samplesS: number[] };
 
 export interface OurFigures {
   forward: Timing;
@@ -185,22 +191,6 @@ async function scratchStep(job: PeerJob, x: Tensor, y: Tensor): Promise<Timing> 
   } finally {
     net.dispose();
   }
-}
-
-function row(system: string, workload: Workload, t: Timing, batch: number, flops: number, fma?: number): PeerRow {
-  const med = median(t.samplesS);
-  const gflops = (flops * batch) / med / 1e9;
-  return {
-    system,
-    status: 'ran',
-    workload,
-    warmupS: t.warmupS,
-    samplesS: t.samplesS,
-    medianS: med,
-    imagesPerSec: batch / med,
-    gflops,
-    ofFmaPeak: fma && fma > 0 ? gflops / fma : undefined,
-  };
 }
 
 /** The script of a peer, in dist/ for Node ones; Python ones are not compiled, so from the tree. */
@@ -284,6 +274,37 @@ export async function runPeers(o: PeersOptions, log: (s: string) => void = conso
       `${(flops.scratch / 1e9).toFixed(3)} GFLOP/image from-scratch convnet step`,
   );
 
+  const rounds = Math.max(1, o.rounds ?? 1);
+  const perRound: PeerRow[][] = [];
+  for (let k = 0; k < rounds; k++) {
+    if (rounds > 1) log(`  round ${k + 1} of ${rounds}`);
+    perRound.push(await oneRound(job, o, flops, log));
+  }
+  const rows = mergeRounds(perRound, { batch: o.batch, flops, fma: o.fmaGflops });
+  if (rounds > 1) {
+    log(`  all ${rounds} rounds (medians of every sample; the ratio's range over the rounds in brackets):`);
+    for (const r of rows) log(fmtRow(r));
+  }
+  return {
+    job,
+    adapter,
+    flopsPerImage: flops,
+    timeoutS: o.timeoutS,
+    fmaGflops: o.fmaGflops,
+    threads,
+    rounds,
+    rows,
+    wallS: (performance.now() - started) / 1000,
+  };
+}
+
+/** dawnflow's workloads, then each peer's (each in its own process), every row logged. */
+async function oneRound(
+  job: PeerJob,
+  o: PeersOptions,
+  flops: Record<Workload, number>,
+  log: (s: string) => void,
+): Promise<PeerRow[]> {
   const ours = await ourFigures(job);
   const rows: PeerRow[] = (['forward', 'train', 'scratch'] as const)
     .filter((w) => ours[w])
@@ -296,22 +317,13 @@ export async function runPeers(o: PeersOptions, log: (s: string) => void = conso
       log(fmtRow(pr));
     }
   }
-  return {
-    job,
-    adapter,
-    flopsPerImage: flops,
-    timeoutS: o.timeoutS,
-    fmaGflops: o.fmaGflops,
-    threads,
-    rows,
-    wallS: (performance.now() - started) / 1000,
-  };
+  return rows;
 }
 
 export function fmtRow(r: PeerRow): string {
   const head = `  ${r.system.padEnd(12)} ${r.workload.padEnd(8)}`;
   if (r.status !== 'ran') return `${head} ${r.status.toUpperCase()}: ${r.reason}`;
-  const ratio = r.oursOverPeer === undefined ? '' : `  dawnflow/peer ${r.oursOverPeer.toFixed(2)}x`;
+  const ratio = r.oursOverPeer === undefined ? '' : `  dawnflow/peer ${r.oursOverPeer.toFixed(2)}x${ratioRange(r)}`;
   const share = r.ofFmaPeak === undefined ? '' : ` (${(100 * r.ofFmaPeak).toFixed(1)}% of FMA)`;
   return (
     `${head} ${r.medianS!.toFixed(3).padStart(9)} s/batch  ${r.imagesPerSec!.toFixed(3).padStart(9)} images/s  ` +

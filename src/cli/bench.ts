@@ -96,6 +96,11 @@ export const BENCH_FLAGS: FlagSpec = {
     default: 'all',
   },
   'peer-timeout': { kind: 'positive', help: 'seconds before a peer is stopped', default: 'by model and adapter' },
+  rounds: {
+    kind: 'count',
+    help: '--peers: run dawnflow and every peer this many times, interleaved (each round its own ratio)',
+    default: 1,
+  },
   epochs: { kind: 'count', help: '--suite learning: epochs', default: LEARNING.epochs },
   lr: { kind: 'positive', help: "--suite learning: RMSprop's learning rate", default: LEARNING.lr },
   seed: { kind: 'index', help: '--suite learning: seed', default: LEARNING.seed },
@@ -205,6 +210,7 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
           ?.split(',')
           .map((s) => s.trim()),
         fmaGflops: report.ceilings.fmaGflops,
+        rounds: num('rounds'),
       });
       save();
     }
