@@ -232,7 +232,9 @@ function scaling(r: BenchReport, sc: ScalingReport): string {
     header(r),
     '',
     `VGG16 conv-base forward (random weights), ${sc.repeat} timed repeat(s) after one warm-up per point; peak device memory is the most ` +
-      "bytes the engine's buffer pool had in use during the point (weights included). GFLOP/s are direct-convolution-equivalent.",
+      "bytes the engine's buffer pool had in use during the point (weights included). GFLOP/s are direct-convolution-equivalent. " +
+      'Each point runs as `predict` does: a batch whose largest activation does not fit one storage binding of the adapter ' +
+      '(maxStorageBufferBindingSize) goes through in micro-batches, noted beside its batch.',
     '',
     '| sweep | batch | size | images/s | GFLOP/s | of FMA peak | median s/batch | peak MiB |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -243,7 +245,7 @@ function scaling(r: BenchReport, sc: ScalingReport): string {
       continue;
     }
     lines.push(
-      `| ${x.sweep} | ${x.batch} | ${x.size} | ${f(x.imagesPerSec, 3)} | ${f(x.gflops)} | ${fma ? pct(x.gflops / fma) : '-'} | ${f(x.medianS, 3)} | ${f(x.peakBytes / 2 ** 20, 0)} |`,
+      `| ${x.sweep} | ${x.batch}${x.microBatch ? ` (micro-batches of ${x.microBatch})` : ''} | ${x.size} | ${f(x.imagesPerSec, 3)} | ${f(x.gflops)} | ${fma ? pct(x.gflops / fma) : '-'} | ${f(x.medianS, 3)} | ${f(x.peakBytes / 2 ** 20, 0)} |`,
     );
   }
   lines.push('', `Suite wall time ${f(sc.wallS, 0)} s.`);

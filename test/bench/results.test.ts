@@ -117,6 +117,17 @@ function report(): BenchReport {
         warmupS: 2,
         peakBytes: 300 * 2 ** 20,
       },
+      {
+        sweep: 'batch' as const,
+        batch: 40,
+        size: 150,
+        imagesPerSec: 8,
+        gflops: 100,
+        medianS: 5,
+        warmupS: 6,
+        peakBytes: 1000 * 2 ** 20,
+        microBatch: 23,
+      },
     ],
   };
   return {
@@ -152,6 +163,17 @@ describe('RESULTS.md with the ceilings', () => {
   test('e2e and scaling: shares of the FMA ceiling', () => {
     expect(s.e2e).toContain('| conv-base forward | 2.000 | 20.00 | 25.0% |');
     expect(s.scaling).toContain('| batch | 2 | 150 | 2.000 | 40.00 | 50.0% | 1.000 | 300 |');
+    expect(s.scaling).toContain('| batch | 40 (micro-batches of 23) | 150 | 8.000 | 100.00 | 125.0% | 5.000 | 1000 |');
+  });
+
+  test('peers in rounds: the rounds in the preamble, each ratio with its range over the rounds', () => {
+    const r = report();
+    r.peers!.rounds = 3;
+    r.peers!.rows[1].roundRatios = [0.41, 0.55, 0.5];
+    const p = renderSections(r).peers!;
+    expect(p).toContain('in 3 interleaved rounds (dawnflow, then each peer, then again)');
+    expect(p).toContain('| 1.0 | 0.50x (0.41-0.55) | matches dawnflow');
+    expect(s.peers).not.toContain('interleaved');
   });
 
   test('peers: images/s, GFLOP/s, share, ratio, the forward check; a skipped peer with its reason', () => {
