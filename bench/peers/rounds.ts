@@ -44,15 +44,17 @@ export interface RoundsJob {
 const keyOf = (r: PeerRow) => `${r.system}\u0000${r.workload}`;
 
 /**
- * One system and workload over every round: the first failure (named by its round) if any round
- * did not run it, else a row over all the rounds' samples (the first round's warm-up: the
- * compiles happen there) with each round's median.
+ * One system and workload over every round: where no round ran it, the first round's row (a
+ * skipped peer stays skipped for its reason); where only some did, the first failure, named by
+ * its round; else a row over all the rounds' samples (the first round's warm-up: the compiles
+ * happen there) with each round's median.
  */
 function mergeOne(rows: PeerRow[], job: RoundsJob): PeerRow {
+  if (rows.every((r) => r.status !== 'ran')) return rows[0];
   const bad = rows.findIndex((r) => r.status !== 'ran');
   if (bad >= 0) {
     const r = rows[bad];
-    return rows.length > 1 ? { ...r, reason: `round ${bad + 1} of ${rows.length}: ${r.reason ?? r.status}` } : r;
+    return { ...r, reason: `round ${bad + 1} of ${rows.length}: ${r.reason ?? r.status}` };
   }
   const first = rows[0];
   const samplesS = rows.flatMap((r) => r.samplesS ?? []);

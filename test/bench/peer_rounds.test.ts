@@ -56,6 +56,18 @@ describe('mergeRounds', () => {
     expect(merged[2].oursOverPeer).toBeUndefined();
   });
 
+  test('a peer skipped in every round: skipped for its reason, no round named', () => {
+    const skipped: PeerRow = { system: 'torch', workload: 'scratch', status: 'skipped', reason: 'no PyTorch' };
+    const merged = mergeRounds(
+      [
+        [ran('dawnflow', 'scratch', [1]), skipped],
+        [ran('dawnflow', 'scratch', [1]), skipped],
+      ],
+      JOB,
+    );
+    expect(merged[1]).toEqual(skipped);
+  });
+
   test('no rounds: no rows', () => {
     expect(mergeRounds([], JOB)).toEqual([]);
   });
