@@ -192,6 +192,7 @@ export interface StepResult {
 /** One update; also says which layer's gradient, if any, was not finite. */
 export async function trainStep(model: TrainingModel, b: Batch, micro?: number): Promise<StepResult> {
   const c = compiledOf(model);
+  c.optimizer.build(c.trainable);
   const { stats, extra } = await overMicroBatches(
     model,
     b,
