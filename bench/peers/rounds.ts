@@ -6,34 +6,7 @@
 // dawnflow first and then each peer, so each round's ratio compares neighbours in time; a
 // system's figure is the median of all its rounds' samples, and the rounds' own medians and
 // ratios are kept so the report shows their spread.
-import { median } from '../harness.js';
-import type { PeerRow, Workload } from './run.js';
-
-export type Timing = { warmupS: number; samplesS: number[] };
-
-/** One system's row for one workload from its timing: median, images/s, GFLOP/s, share of FMA. */
-export function row(
-  system: string,
-  workload: Workload,
-  t: Timing,
-  batch: number,
-  flops: number,
-  fma?: number,
-): PeerRow {
-  const med = median(t.samplesS);
-  const gflops = (flops * batch) / med / 1e9;
-  return {
-    system,
-    status: 'ran',
-    workload,
-    warmupS: t.warmupS,
-    samplesS: t.samplesS,
-    medianS: med,
-    imagesPerSec: batch / med,
-    gflops,
-    ofFmaPeak: fma && fma > 0 ? gflops / fma : undefined,
-  };
-}
+import { row, type PeerRow, type Workload } from './rows.js';
 
 export interface RoundsJob {
   batch: number;

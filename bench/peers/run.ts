@@ -22,7 +22,8 @@ import { trainOnBatch } from '../../src/nn/training.js';
 import { noGrad } from '../../src/autograd/tape.js';
 import { tidy } from '../../src/tensor/scope.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { mergeRounds, ratioRange, row, type Timing } from './rounds.js';
+import { mergeRounds, ratioRange } from './rounds.js';
+import { row, type PeerRow, type Timing, type Workload } from './rows.js';
 import { smallConvnetFlops } from '../flops.js';
 import { runChild, torchAvailability } from './child.js';
 import {
@@ -56,31 +57,7 @@ export interface PeersOptions {
   rounds?: number;
 }
 
-export type Workload = 'forward' | 'train' | 'scratch';
-
-export interface PeerRow {
-  system: string;
-  version?: string;
-  status: 'ran' | 'failed' | 'timed out' | 'skipped';
-  reason?: string;
-  workload: Workload;
-  warmupS?: number;
-  samplesS?: number[];
-  medianS?: number;
-  imagesPerSec?: number;
-  gflops?: number;
-  /** Share of the run's FMA ceiling. */
-  ofFmaPeak?: number;
-  /** dawnflow's images/s over the peer's (above 1: dawnflow is faster). */
-  oursOverPeer?: number;
-  /** The forward's output against dawnflow's (shape, finite, sampled values). */
-  validation?: string;
-  notes?: string[];
-  /** With several rounds (rounds.ts): each round's median, s/batch. */
-  roundMediansS?: number[];
-  /** With several rounds: oursOverPeer within each round. */
-  roundRatios?: number[];
-}
+export type { PeerRow, Workload } from './rows.js';
 
 export interface PeersReport {
   job: PeerJob;

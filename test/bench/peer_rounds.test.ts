@@ -1,8 +1,8 @@
 // The peers' interleaved rounds (bench/peers/rounds.ts), on made-up timings: medians over every
 // round's samples, each round's ratio from that round's two medians, failures kept with their round.
 import { describe, expect, test } from 'vitest';
-import { mergeRounds, ratioRange, row } from '../../bench/peers/rounds.js';
-import type { PeerRow, Workload } from '../../bench/peers/run.js';
+import { mergeRounds, ratioRange } from '../../bench/peers/rounds.js';
+import { row, type PeerRow, type Workload } from '../../bench/peers/rows.js';
 
 const FLOPS: Record<Workload, number> = { forward: 1e9, train: 2e9, scratch: 3e8 };
 const JOB = { batch: 4, flops: FLOPS, fma: 80 };
