@@ -1,7 +1,7 @@
 // The image size a saved model takes, read from its model_config before the GPU starts: the
 // commands on saved models (evaluate, predict, fine-tune) need no --target-size, and one that
 // disagrees with the model is refused at once instead of failing after the model is loaded.
-import { readKerasH5 } from '../io/h5_read.js';
+import { readKerasH5Shared } from '../io/h5_read.js';
 import { UsageError } from './args.js';
 
 /** The first batch_input_shape of a Keras config, depth first: the input of a nested base too. */
@@ -21,7 +21,7 @@ function firstInputShape(config: unknown): unknown[] | null {
 
 /** [h, w] of a model file taking (N, h, w, 3) images, or a UsageError naming the file. */
 export function modelImageSize(path: string, flag: string): [number, number] {
-  const file = readKerasH5(path);
+  const file = readKerasH5Shared(path);
   if (!file.modelConfig) throw new UsageError(`${flag} ${path}: weights only (no model_config); give a saved model`);
   const s = firstInputShape(file.modelConfig);
   if (s?.length !== 4 || typeof s[1] !== 'number' || typeof s[2] !== 'number')

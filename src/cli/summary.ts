@@ -7,7 +7,7 @@ import { chapterModel, freezeBaseLogged, unfreezeLogged } from '../apps/chapter.
 import { PRESETS } from '../apps/chapter_presets.js';
 import { smallConvnet } from '../apps/small_convnet.js';
 import type { Container } from '../nn/container.js';
-import { readKerasH5 } from '../io/h5_read.js';
+import { readKerasH5Shared } from '../io/h5_read.js';
 import { modelFromFile } from '../io/keras_weights.js';
 import { fmt } from '../tensor/shape.js';
 import { UsageError, type FlagSpec } from './args.js';
@@ -85,7 +85,7 @@ function chapterHead(f: SummaryFlags): void {
 
 /** A file: its architecture when it has model_config, else its layers and weight shapes. */
 function fileSummary(path: string): void {
-  const file = readKerasH5(path);
+  const file = readKerasH5Shared(path);
   if (file.modelConfig) {
     show(modelFromFile(file));
     return;

@@ -61,9 +61,41 @@ export interface KerasWeightsFile {
 /** Larger files are refused: a Buffer this size is the most Node reads comfortably at once. */
 export const MAX_FILE_BYTES = 2 ** 31;
 
-/** Reads a Keras weights or model file; throws a one-line `dawnflow: ` Error on any problem. */
+/**
+ * Reads a Keras weights or model file; throws a one-line `dawnflow: ` Error on any problem. Each
+ * weight's data is an array of its own (its `.buffer` holds just its values).
+ */
 export function readKerasH5(path: string): KerasWeightsFile {
+  return ownArrays(readKerasH5Shared(path));
+}
+
+/**
+ * readKerasH5 for callers that only read the values before dropping the file: float32 data at
+ * aligned offsets stays a view of the file's bytes (h5_values.ts decodeFloats), so mind
+ * byteOffset. No copy of a 122 MB checkpoint, whose fresh pages cost ~3 ms per MB on the
+ * development VM.
+ */
+export function readKerasH5Shared(path: string): KerasWeightsFile {
   return withFile(path, (h) => readKeras(h, path));
+}
+
+/** readKerasH5Shared on a file's bytes already in memory (`path` names it in messages). */
+export function readKerasH5Bytes(buffer: ArrayBuffer, path: string): KerasWeightsFile {
+  return withBytes(path, buffer, (h) => readKeras(h, path));
+}
+
+/** The weight with its data in an array of its own where it was a view of the file's bytes. */
+export function ownWeight(w: H5Weight): H5Weight {
+  return w.data.byteLength === w.data.buffer.byteLength ? w : { ...w, data: w.data.slice() };
+}
+
+/** The file with every view of its bytes copied into an array of its own. */
+function ownArrays(f: KerasWeightsFile): KerasWeightsFile {
+  return {
+    ...f,
+    layers: f.layers.map((l) => ({ ...l, weights: l.weights.map(ownWeight) })),
+    optimizerWeights: f.optimizerWeights.map(ownWeight),
+  };
 }
 
 /** A numeric dataset, converted to float32 (dtype and integers as in H5Weight). */
@@ -91,7 +123,10 @@ interface Opened {
 }
 
 function withFile<T>(file: string, body: (h: Opened) => T): T {
-  const buffer = readBounded(file);
+  return withBytes(file, readBounded(file), body);
+}
+
+function withBytes<T>(file: string, buffer: ArrayBuffer, body: (h: Opened) => T): T {
   return runWithDeadline(file, deadlineMs(buffer.byteLength), () => {
     try {
       const bytes = new H5Bytes(buffer);
@@ -125,11 +160,15 @@ function readBounded(file: string): ArrayBuffer {
       'save only the weights needed (model.save_weights) or split the file',
     );
   }
-  const buf = fs.readFileSync(file);
-  // jsfive needs an ArrayBuffer of the file alone; small Buffers can share a pooled one.
-  if (buf.byteOffset === 0 && buf.buffer.byteLength === buf.byteLength) {
-    return buf.buffer as ArrayBuffer;
-  }
+  return ownArrayBuffer(fs.readFileSync(file));
+}
+
+/**
+ * The ArrayBuffer of a file read whole, as jsfive needs it: the Buffer's own where it has one (a
+ * large file's), a copy where the Buffer is a slice of Node's shared pool (a small file's).
+ */
+export function ownArrayBuffer(buf: Buffer): ArrayBuffer {
+  if (buf.byteOffset === 0 && buf.buffer.byteLength === buf.byteLength) return buf.buffer as ArrayBuffer;
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 

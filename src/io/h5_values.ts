@@ -116,8 +116,16 @@ function integerReader(dv: DataView, t: ValueType): (o: number) => number {
   return signed ? (o) => Number(dv.getBigInt64(o, le)) : (o) => Number(dv.getBigUint64(o, le));
 }
 
+/**
+ * Little-endian float32 at an aligned offset is a view of the file's bytes, not a copy: a model
+ * file is mostly such data, and on the development VM a copy's fresh pages cost ~3 ms per MB (the
+ * chapter's 122 MB checkpoint, read back to verify every save, copied all of it). The file's
+ * buffer is private to this read, so nothing else writes through the view.
+ */
 function decodeFloats(b: H5Bytes, at: number, n: number, t: ValueType): Float32Array {
-  if (t.bytes === 4 && t.littleEndian) return new Float32Array(b.buffer.slice(at, at + 4 * n));
+  if (t.bytes === 4 && t.littleEndian) {
+    return at % 4 === 0 ? new Float32Array(b.buffer, at, n) : new Float32Array(b.buffer.slice(at, at + 4 * n));
+  }
   const out = new Float32Array(n);
   const le = t.littleEndian;
   for (let i = 0; i < n; i++) {

@@ -8,7 +8,7 @@ import type { Layer, Variable } from '../nn/layer.js';
 import { modelConfig, modelFromConfig } from '../nn/serialization.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fmt, sameShape } from '../tensor/shape.js';
-import { readKerasH5, type H5Layer, type H5Weight, type KerasWeightsFile } from './h5_read.js';
+import { ownWeight, readKerasH5Shared, type H5Layer, type H5Weight, type KerasWeightsFile } from './h5_read.js';
 import { compile, compiledOf, isCompiled } from '../nn/training.js';
 import { optimizerConfig, optimizerFromConfig } from '../nn/optimizers/config.js';
 import { writeKerasH5, type WriteOptions } from './h5_write.js';
@@ -148,7 +148,7 @@ export async function loadWeights(model: Container, path: string, o: LoadOptions
 
 /** loadWeights without the promise, for builders that are synchronous (Keras's VGG16()). */
 export function loadWeightsSync(model: Container, path: string, o: LoadOptions = {}): number {
-  return applyWeights(model, readKerasH5(path), o);
+  return applyWeights(model, readKerasH5Shared(path), o);
 }
 
 // --- saving --------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ export async function loadModel(path: string): Promise<LoadedModel> {
 
 /** loadModel without the promise, for callers that must stay synchronous (the fuzzer's deadline). */
 export function loadModelSync(path: string): LoadedModel {
-  const file = readKerasH5(path);
+  const file = readKerasH5Shared(path);
   if (!file.modelConfig) {
     throw new Error(`dawnflow: ${path}: no model_config (a weights-only file); build the model and use loadWeights`);
   }
@@ -223,7 +223,8 @@ export function loadModelSync(path: string): LoadedModel {
     model.dispose();
     throw e;
   }
-  return { model, trainingConfig: file.trainingConfig, optimizerWeights: file.optimizerWeights };
+  // Arrays of their own: views would keep the whole file's bytes alive for the caller.
+  return { model, trainingConfig: file.trainingConfig, optimizerWeights: file.optimizerWeights.map(ownWeight) };
 }
 
 const FIX_CONFIG = 're-save the model with Keras using built-in layers only, or check the file';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fmt, sameShape } from '../tensor/shape.js';
-import { readKerasH5 } from './h5_read.js';
+import { readKerasH5Shared } from './h5_read.js';
 import { vgg16Convs } from '../ops/vgg16_convs.js';
 import { KNOWN_WEIGHTS } from './known_files.js';
 
@@ -39,7 +39,7 @@ export interface Verification {
 
 /** Checks the layout: the layers with weights, in order, have VGG16's shapes. */
 export function checkVggLayout(path: string, includeTop: boolean): string {
-  const file = readKerasH5(path);
+  const file = readKerasH5Shared(path);
   const got = file.layers.filter((l) => l.weights.length);
   const want = vgg16WeightShapes(includeTop);
   if (got.length !== want.length) {

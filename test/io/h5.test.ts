@@ -10,7 +10,14 @@ import h5wasm from 'h5wasm/node';
 import * as hdf5 from 'jsfive';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { runWithDeadline } from '../../src/io/deadline.js';
-import { readDatasets, readKerasH5, type H5Layer, type H5Weight, type KerasWeightsFile } from '../../src/io/h5_read.js';
+import {
+  readDatasets,
+  readKerasH5,
+  readKerasH5Shared,
+  type H5Layer,
+  type H5Weight,
+  type KerasWeightsFile,
+} from '../../src/io/h5_read.js';
 import { writeKerasH5, type WriteOptions } from '../../src/io/h5_write.js';
 import { DL4J } from '../helpers/fixtures.js';
 import {
@@ -167,6 +174,19 @@ describe('round trip: writeKerasH5 (h5wasm) then readKerasH5 (jsfive)', () => {
     expect(back.backend).toBe(o.backend ?? (o.legacyLayout ? null : 'tensorflow'));
     expect(back.modelConfig).toEqual(o.modelConfig ?? null);
     expect(back.trainingConfig).toEqual(o.trainingConfig ?? null);
+  });
+
+  test('readKerasH5: each weight an array of its own; readKerasH5Shared: views of one file', async () => {
+    const path = at('own-arrays.h5');
+    await writeKerasH5(path, smallModel(), MODEL_FILE);
+    const all = (f: KerasWeightsFile) => [...f.layers.flatMap((l) => l.weights), ...f.optimizerWeights];
+    const own = all(readKerasH5(path));
+    expect(own.length).toBeGreaterThan(1);
+    for (const w of own) expect(w.data.buffer.byteLength).toBe(w.data.byteLength);
+    const shared = all(readKerasH5Shared(path)).filter((w) => w.data.buffer.byteLength !== w.data.byteLength);
+    expect(shared.length).toBeGreaterThan(0);
+    expect(new Set(shared.map((w) => w.data.buffer)).size).toBe(1);
+    expectSameWeights(own, all(readKerasH5Shared(path)));
   });
 
   test('layout: model.save puts layers under model_weights, save_weights at the root', async () => {
