@@ -38,7 +38,7 @@ export interface ScalingReport {
 
 /**
  * The sweeps the issue asks for, batch 1..40 and size 64..224, on every adapter (on lavapipe the
- * whole sweep is about two minutes: 103 images at 150x150 and six sizes at batch 4, three passes
+ * whole sweep is about a minute: 103 images at 150x150 and six sizes at batch 4, three passes
  * each); --quick keeps three points a side.
  */
 export function scalingPlan(software: boolean, quick: boolean): { batches: number[]; sizes: number[]; batch: number } {
