@@ -106,6 +106,9 @@ export const BENCH_FLAGS: FlagSpec = {
   seed: { kind: 'index', help: '--suite learning: seed', default: LEARNING.seed },
 };
 
+/** The flags read only by the peers comparison (`--peers`). */
+const PEER_FLAGS = ['peers-model', 'peers-only', 'peer-timeout', 'rounds'] as const;
+
 /** What every report records before its results: the run, the environment and the adapter. */
 function reportHeader(command: string, gpu: Gpu): BenchReport {
   return {
@@ -130,6 +133,9 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
     return 0;
   }
   const peers = Boolean(flags.peers);
+  // Flags that only shape the peers run would otherwise be dropped without a word.
+  const peerFlag = PEER_FLAGS.find((k) => flags[k] !== undefined);
+  if (peerFlag && !peers) throw new UsageError(`--${peerFlag} applies to the peers comparison: add --peers`);
   const suite = str('suite') ?? (peers ? 'none' : 'kernels');
   if (!SUITES.includes(suite)) throw new UsageError(`--suite must be one of ${SUITES.join(', ')}`);
   const data = str('data');

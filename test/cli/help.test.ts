@@ -111,6 +111,16 @@ describe('did you mean', () => {
   });
 });
 
+test('a peers-only bench flag without --peers: one line saying to add it, exit 2', async () => {
+  for (const flag of ['--rounds', '--peer-timeout']) {
+    const r = await cli(['bench', '--suite', 'none', flag, '3']);
+    expect({ flag, code: r.code, out: r.out }).toEqual({ flag, code: 2, out: '' });
+    expect(r.err.trim()).toBe(`dawnflow: ${flag} applies to the peers comparison: add --peers`);
+  }
+  const r = await cli(['bench', '--suite', 'none', '--peers-only', 'torch-cpu']);
+  expect(r.err.trim()).toBe('dawnflow: --peers-only applies to the peers comparison: add --peers');
+});
+
 describe("Dawn's native notes", () => {
   /** bin/dawnflow.js with stderr into a file (a terminal or a pipe behave the same). */
   function stderrOf(args: string[]): { status: number | null; err: string } {
