@@ -20,8 +20,8 @@ override WG_Z: u32 = 1;
 
 //#include "conv2d_params.wgsl"
 
-@group(0) @binding(0) var x: texture_2d<f32>;
-@group(0) @binding(1) var dz: texture_2d<f32>;
+@group(0) @binding(0) var x: TexOperand;
+@group(0) @binding(1) var dz: TexOperand;
 @group(0) @binding(2) var<storage, read_write> y: array<vec4f>;
 @group(0) @binding(3) var<uniform> u: Params;
 

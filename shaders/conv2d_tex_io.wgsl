@@ -9,8 +9,8 @@ override WG_Z: u32 = 1;
 
 //#include "conv2d_params.wgsl"
 
-@group(0) @binding(0) var x: texture_2d<f32>;
-@group(0) @binding(1) var w: texture_2d<f32>;
+@group(0) @binding(0) var x: TexOperand;
+@group(0) @binding(1) var w: TexOperand;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<vec4f>;
 // The pooled sg forward adds a binding for its winners (conv2d_sg_pool_codes.wgsl) before u.

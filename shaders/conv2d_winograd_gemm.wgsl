@@ -22,8 +22,8 @@ const RB = 4u;  // winograd.ts sizes the grid for it
 
 //#include "conv2d_winograd_params.wgsl"
 
-@group(0) @binding(0) var v: texture_2d<f32>;
-@group(0) @binding(1) var uw: texture_2d<f32>;
+@group(0) @binding(0) var v: TexOperand;
+@group(0) @binding(1) var uw: TexOperand;
 @group(0) @binding(2) var<storage, read_write> m: array<vec4f>;
 @group(0) @binding(3) var<uniform> u: Params;
 

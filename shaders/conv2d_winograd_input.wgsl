@@ -7,7 +7,7 @@
 //#include "grid1d.wgsl"
 //#include "conv2d_winograd_params.wgsl"
 
-@group(0) @binding(0) var x: texture_2d<f32>;
+@group(0) @binding(0) var x: TexOperand;
 @group(0) @binding(1) var<storage, read_write> v: array<vec4f>;
 @group(0) @binding(2) var<uniform> u: Params;
 

@@ -8,7 +8,7 @@ override HAS_BIAS: bool = false;
 //#include "grid1d.wgsl"
 //#include "conv2d_winograd_params.wgsl"
 
-@group(0) @binding(0) var m: texture_2d<f32>;
+@group(0) @binding(0) var m: TexOperand;
 @group(0) @binding(1) var<storage, read> bias: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<vec4f>;
 {{CODE_VAR}}

@@ -12,7 +12,7 @@ override FLIP: bool = false;
 //#include "grid1d.wgsl"
 //#include "conv2d_winograd_params.wgsl"
 
-@group(0) @binding(0) var w: texture_2d<f32>;
+@group(0) @binding(0) var w: TexOperand;
 @group(0) @binding(1) var<storage, read_write> uw: array<vec4f>;
 @group(0) @binding(2) var<uniform> u: Params;
 

@@ -8,8 +8,8 @@ override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 override WG_Z: u32 = 1;
 
-@group(0) @binding(0) var a: texture_2d<f32>;
-@group(0) @binding(1) var bt: texture_2d<f32>;
+@group(0) @binding(0) var a: TexOperand;
+@group(0) @binding(1) var bt: TexOperand;
 @group(0) @binding(2) var<storage, read_write> y: array<vec4f>;
 
 //#include "tex_operand.wgsl"

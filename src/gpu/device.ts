@@ -31,6 +31,8 @@ export interface Gpu {
   adapter: GPUAdapter;
   info: AdapterSummary;
   features: string[];
+  /** The WGSL language features of the Dawn instance (navigator.gpu.wgslLanguageFeatures). */
+  wgslFeatures: string[];
   limits: Record<string, number>;
 }
 
@@ -162,6 +164,7 @@ async function open(opts: DeviceOptions): Promise<Gpu> {
     adapter,
     info: summarise(adapter),
     features: [...device.features].sort(),
+    wgslFeatures: [...(instance?.wgslLanguageFeatures ?? [])].sort(),
     limits: limitsOf(device.limits),
   };
 }

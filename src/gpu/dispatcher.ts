@@ -12,6 +12,7 @@ import { StagedCopies } from './staged_copies.js';
 import { stageF16Kernel } from './texture_precision.js';
 import { GpuWaiter } from './gpu_wait.js';
 import { setting } from '../util/settings.js';
+import { launchDefines, type TexelAccess, type TexelPolicy } from './texel_access.js';
 
 const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 const MAX_UNIFORMS = 4096;
@@ -41,6 +42,8 @@ export interface LaunchProfiler {
     params: P,
     grid: Grid,
     buffers: readonly GPUBuffer[],
+    /** How its texture operands are read; null if it has none. */
+    texel: TexelAccess | null,
   ): GPUComputePassTimestampWrites | undefined;
   /** The encoder is about to be finished and submitted: resolve its timestamps. */
   beforeSubmit(encoder: GPUCommandEncoder): void;
@@ -55,6 +58,8 @@ export class Dispatcher {
   /** Launches per kernel name since the last resetCounts(): tests check what was dispatched. */
   readonly counts = new Map<string, number>();
   maxPerSubmit = 64;
+  /** How kernels read their 'texture' operands now (texel_access.ts); setTexelAccess switches. */
+  private access: TexelAccess;
   /** While set (KernelProfiler.start/stop), every launch gets its own pass with timestamps. */
   profiler: LaunchProfiler | null = null;
   /** Awaits GPU work with Dawn's polling on a timer instead of a busy loop (gpu_wait.ts). */
@@ -80,10 +85,13 @@ export class Dispatcher {
   constructor(
     readonly device: GPUDevice,
     readonly limits: Record<string, number>,
+    /** How kernels read 'texture' operands on this device (texel_access.ts). */
+    private readonly texels: TexelPolicy = { access: 'sampled', storageCapable: false },
   ) {
     this.pool = new BufferPool(device, limits.maxBufferSize ?? 268435456);
     this.pipelines = new PipelineCache(device);
-    this.textures = new TexturePool(device, limits.maxTextureDimension2D ?? 8192);
+    this.textures = new TexturePool(device, limits.maxTextureDimension2D ?? 8192, texels.storageCapable);
+    this.access = texels.access;
     this.stagedCopies = new StagedCopies(this.textures);
     this.halfStorage = device.features.has('core-features-and-limits');
   }
@@ -134,10 +142,13 @@ export class Dispatcher {
     if (gx * gy * gz === 0) return;
     if (this.profiler?.full) this.flush();
     const staged = this.stageTextures(spec, params, buffers);
+    const access = this.accessOf(staged);
+    const texel = staged.size ? access : null;
     const pass = this.profiler
-      ? this.ownPass(this.profiler.launch(spec, params, [gx, gy, gz], buffers))
+      ? this.ownPass(this.profiler.launch(spec, params, [gx, gy, gz], buffers, texel))
       : this.computePass();
-    const { pipeline, layout } = this.pipelines.get(spec, spec.defines?.(params) ?? {}, spec.constants?.(params) ?? {});
+    const defines = launchDefines(spec.defines?.(params) ?? {}, texel);
+    const { pipeline, layout } = this.pipelines.get(spec, defines, spec.constants?.(params) ?? {}, access);
     const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
       binding,
       resource: staged.get(binding)?.createView() ?? { buffer },
@@ -153,6 +164,26 @@ export class Dispatcher {
     if (this.profiler) this.endPass();
     this.batchKernels.add(spec.name);
     if (++this.launches >= this.maxPerSubmit || this.syncEach) this.flush();
+  }
+
+  /** Switches how 'texture' operands are read (tests run kernels both ways on one device). */
+  setTexelAccess(access: TexelAccess): void {
+    if (access === 'storage' && !this.texels.storageCapable) {
+      throw new Error('dawnflow: this device reads texture operands as sampled textures only');
+    }
+    this.flush();
+    this.access = access;
+  }
+
+  get texelAccess(): TexelAccess {
+    return this.access;
+  }
+
+  /** The device's texel access, unless an operand is rgba16float (only sampled reads take both). */
+  private accessOf(staged: Map<number, GPUTexture>): TexelAccess {
+    if (this.access === 'sampled') return 'sampled';
+    for (const t of staged.values()) if (t.format !== 'rgba32float') return 'sampled';
+    return 'storage';
   }
 
   /**

@@ -2,6 +2,7 @@
 // then ops are synchronous (they encode work) and only readbacks are awaited.
 import { destroyGpu, getGpu, type DeviceOptions, type Gpu } from './device.js';
 import { Dispatcher } from './dispatcher.js';
+import { texelPolicyFor } from './texel_access.js';
 
 let state: { gpu: Gpu; dispatcher: Dispatcher } | null = null;
 
@@ -23,7 +24,8 @@ export async function init(opts: DeviceOptions = {}): Promise<Gpu> {
   gpu.device.onuncapturederror = (ev) => {
     console.error(`dawnflow: uncaptured GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`);
   };
-  state = { gpu, dispatcher: new Dispatcher(gpu.device, gpu.limits) };
+  const texels = texelPolicyFor({ software: gpu.info.software, wgslFeatures: gpu.wgslFeatures });
+  state = { gpu, dispatcher: new Dispatcher(gpu.device, gpu.limits, texels) };
   try {
     for (const check of initChecks) await check(gpu);
   } catch (e) {

@@ -1,6 +1,7 @@
 // Compute pipelines keyed by their specialisation (kernel, {{defines}}, override constants).
 // Each is built once; explicit layouts so every declared binding is kept even if unused.
 import type { Constants, KernelSpec } from './program.js';
+import { type TexelAccess, texelLayout } from './texel_access.js';
 import { dumpKernel, shaderSource, wgslDumpDir, type Defines, type KernelDump } from './shader_source.js';
 
 export interface CachedPipeline {
@@ -17,11 +18,12 @@ export class PipelineCache {
 
   constructor(private device: GPUDevice) {}
 
-  get<P>(spec: KernelSpec<P>, defines: Defines, constants: Constants): CachedPipeline {
-    const key = `${spec.name}|${JSON.stringify(defines)}|${JSON.stringify(constants)}`;
+  /** `access`: how the spec's 'texture' operands are bound (the defines say how they are read). */
+  get<P>(spec: KernelSpec<P>, defines: Defines, constants: Constants, access: TexelAccess = 'sampled'): CachedPipeline {
+    const key = `${spec.name}|${JSON.stringify(defines)}|${JSON.stringify(constants)}|${access}`;
     let hit = this.pipelines.get(key);
     if (!hit) {
-      hit = this.build(spec, defines, constants, key);
+      hit = this.build(spec, defines, constants, key, access);
       this.pipelines.set(key, hit);
     }
     return hit;
@@ -31,14 +33,14 @@ export class PipelineCache {
     return this.pipelines.size;
   }
 
-  private build<P>(spec: KernelSpec<P>, defines: Defines, constants: Constants, key: string) {
+  private build<P>(spec: KernelSpec<P>, defines: Defines, constants: Constants, key: string, access: TexelAccess) {
     const modKey = `${spec.shader}|${JSON.stringify(defines)}`;
     let module = this.modules.get(modKey);
     if (!module) {
       module = this.device.createShaderModule({ code: shaderSource(spec.shader, defines), label: spec.name });
       this.modules.set(modKey, module);
     }
-    const layout = this.layout(spec);
+    const layout = this.layout(spec, access);
     const specialised = kernelDumpOf(spec, defines, constants);
     const pipeline = this.device.createComputePipeline({
       label: spec.name,
@@ -51,13 +53,13 @@ export class PipelineCache {
     return { pipeline, layout, key };
   }
 
-  private layout<P>(spec: KernelSpec<P>): GPUBindGroupLayout {
-    let layout = this.layouts.get(spec.name);
+  private layout<P>(spec: KernelSpec<P>, access: TexelAccess): GPUBindGroupLayout {
+    const layoutKey = `${spec.name}|${access}`;
+    let layout = this.layouts.get(layoutKey);
     if (layout) return layout;
     const entries: GPUBindGroupLayoutEntry[] = spec.bindings.map((a, i): GPUBindGroupLayoutEntry => {
       const visibility = GPUShaderStage.COMPUTE;
-      // 'unfilterable-float' accepts rgba32float and (opt-in f16 staging) rgba16float views alike.
-      if (a === 'texture') return { binding: i, visibility, texture: { sampleType: 'unfilterable-float' } };
+      if (a === 'texture') return texelLayout(i, access);
       if (a === 'storage_texture_rgba16f') {
         return { binding: i, visibility, storageTexture: { access: 'write-only', format: 'rgba16float' } };
       }
@@ -67,7 +69,7 @@ export class PipelineCache {
       entries.push({ binding: spec.bindings.length, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
     }
     layout = this.device.createBindGroupLayout({ entries, label: spec.name });
-    this.layouts.set(spec.name, layout);
+    this.layouts.set(layoutKey, layout);
     return layout;
   }
 }

@@ -8,6 +8,7 @@
 // alone ('replay'): same kernels, same shapes, wall-clock per dispatch including submit latency.
 import type { Dispatcher, LaunchProfiler } from './dispatcher.js';
 import { kernelDumpOf } from './pipeline_cache.js';
+import { launchDefines, type TexelAccess } from './texel_access.js';
 import type { Grid, KernelSpec } from './program.js';
 import { currentScope, setScopeTracking, type Phase } from './profile_scope.js';
 import { specialisationHash } from './shader_source.js';
@@ -220,16 +221,21 @@ export class KernelProfiler implements LaunchProfiler {
     params: P,
     grid: Grid,
     buffers: readonly GPUBuffer[],
+    texel: TexelAccess | null,
   ): GPUComputePassTimestampWrites | undefined {
     const scope = currentScope();
-    const defines = spec.defines?.(params) ?? {};
+    const own = spec.defines?.(params) ?? {};
+    const defines = launchDefines(own, texel);
     const constants = spec.constants?.(params) ?? {};
     const l: Launch = {
       spec: spec as KernelSpec<unknown>,
       params,
       grid: [...grid],
       sizes: buffers.map((b) => b.size),
-      variant: [...Object.entries(defines), ...Object.entries(constants)].map(([k, v]) => `${k}=${v}`).join(' '),
+      // The kernel's own defines, and the texel access rather than the WGSL type it implies.
+      variant: [...Object.entries(own), ...Object.entries(constants), ...(texel ? [['TEXEL', texel]] : [])]
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
       hash: specialisationHash(kernelDumpOf(spec, defines, constants)),
       layer: scope.path[scope.path.length - 1] ?? this.outsideLabel,
       path: scope.path.join('/') || this.outsideLabel,

@@ -39,6 +39,8 @@ export class TexturePool {
   constructor(
     private device: GPUDevice,
     private maxHeight: number,
+    /** Whether kernels may read rgba32float textures as read-only storage textures (texel_access.ts). */
+    private storageReads = false,
   ) {}
 
   /** Bytes of the largest (f32) operand a staging texture can hold, in either format. */
@@ -79,7 +81,9 @@ export class TexturePool {
     const usage =
       format === 'rgba16float'
         ? GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.STORAGE_BINDING
-        : GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST;
+        : GPUTextureUsage.TEXTURE_BINDING |
+          GPUTextureUsage.COPY_DST |
+          (this.storageReads ? GPUTextureUsage.STORAGE_BINDING : 0);
     return this.device.createTexture({ size: [TEXTURE_WIDTH, height], format, label: `staging ${label}`, usage });
   }
 

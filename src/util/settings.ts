@@ -105,6 +105,14 @@ export const SETTINGS = {
     description: 'Submits and checks every kernel launch alone (slow; pins down a failing kernel)',
     readers: ['src/gpu/dispatcher.ts'],
   },
+  DAWNFLOW_TEXEL: {
+    kind: 'choice',
+    values: ['sampled', 'storage'],
+    default: null,
+    unset: 'storage on software adapters where WGSL allows it, else sampled (src/gpu/texel_access.ts)',
+    description: 'How kernels read their texture operands: sampled or read-only storage textures',
+    readers: ['src/gpu/texel_access.ts'],
+  },
   DAWNFLOW_SPIN: {
     kind: 'flag',
     default: false,

@@ -1,8 +1,9 @@
 // Every KernelSpec of the engine against the WGSL it launches: the shader, expanded with each
 // set of defines the spec can produce, must declare `struct Params` with the fields and types of
 // spec.uniforms in order, bind group 0 exactly as spec.bindings says (storage read / read_write,
-// texture, storage texture) with the uniform block at the next binding, declare every override
-// constant the spec sets, and have the entry point. The specs are collected from the modules of
+// texture, storage texture; a texture-reading spec with both texel accesses) with the uniform
+// block at the next binding, declare every override constant the spec sets, and have the entry
+// point. The specs are collected from the modules of
 // src/{gpu,kernels,ops,nn} (any exported spec, also inside exported records), and every shader
 // with a @compute entry must be launched by one of them or included by another shader, so a new
 // kernel cannot miss the check. Last, the fused activations' op codes (ACT_CODE) against
@@ -12,6 +13,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Access, KernelSpec, UniformType } from '../../src/gpu/program.js';
 import { SHADER_DIR, shaderSource, type Defines } from '../../src/gpu/shader_source.js';
+import { launchDefines, type TexelAccess } from '../../src/gpu/texel_access.js';
 import { ACT_CODE } from '../../src/kernels/activation.js';
 import { BINARY_NAMES, UNARY_NAMES, UNARY_TABLE } from '../../src/kernels/elementwise_table.js';
 import { GEMM_VARIANTS } from '../../src/kernels/gemm.js';
@@ -93,19 +95,22 @@ function constantNames(spec: AnySpec): string[] {
   return [...names];
 }
 
+/** The spec's own sets, each with both texel accesses where it reads textures (as launched). */
 function defineSets(spec: AnySpec): Defines[] {
-  if (!spec.defines) return [{}];
-  const sets = new Map<string, Defines>();
-  for (const p of PARAM_SAMPLES) {
+  const own = new Map<string, Defines>();
+  for (const p of spec.defines ? PARAM_SAMPLES : [{}]) {
     try {
-      const d = spec.defines(p);
-      sets.set(JSON.stringify(d), d);
+      const d = spec.defines?.(p) ?? {};
+      own.set(JSON.stringify(d), d);
     } catch {
       // This sample is not a parameter set of this spec.
     }
   }
-  return [...sets.values()];
+  if (!spec.bindings.includes('texture')) return [...own.values()];
+  return [...own.values()].flatMap((d) => TEXEL_ACCESSES.map((a) => launchDefines(d, a)));
 }
+
+const TEXEL_ACCESSES: TexelAccess[] = ['sampled', 'storage'];
 
 /** WGSL with comments removed. */
 function stripComments(code: string): string {
@@ -146,13 +151,14 @@ interface Binding {
 /** Every @group/@binding variable: its access as a KernelSpec names it ('uniform' for the block). */
 function bindingsOf(code: string): Binding[] {
   const re = /@group\((\d+)\)\s*@binding\((\d+)\)\s*var\s*(?:<([^>]*)>)?\s*\w+\s*:\s*([^;]+);/g;
+  const aliases = new Map([...code.matchAll(/\balias\s+(\w+)\s*=\s*([^;]+);/g)].map((m) => [m[1], m[2].trim()]));
   return [...code.matchAll(re)].map((m) => {
     const space = (m[3] ?? '').split(',').map((t) => t.trim());
-    const type = m[4].trim();
+    const type = aliases.get(m[4].trim()) ?? m[4].trim();
     let access: string = space.join(',');
     if (space[0] === 'uniform') access = 'uniform';
     else if (space[0] === 'storage') access = space[1] === 'read_write' ? 'read_write' : 'read';
-    else if (/^texture_2d<f32>$/.test(type)) access = 'texture';
+    else if (/^texture_2d<f32>$|^texture_storage_2d<rgba32float,\s*read>$/.test(type)) access = 'texture';
     else if (/^texture_storage_2d<rgba16float,\s*write>$/.test(type)) access = 'storage_texture_rgba16f';
     return { group: Number(m[1]), binding: Number(m[2]), access, type };
   });
