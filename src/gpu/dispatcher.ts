@@ -2,6 +2,7 @@
 // the only place bind groups are made. Validation and out-of-memory errors are caught with an
 // error scope per submit; they surface (naming the kernels of that submit) at the next readback
 // or sync, which are the only awaits. DAWNFLOW_SYNC=1 submits and checks every launch alone.
+import { type Bound, BindGroupCache } from './bind_groups.js';
 import { BufferPool } from './buffer_pool.js';
 import { PipelineCache } from './pipeline_cache.js';
 import type { Grid, KernelSpec } from './program.js';
@@ -55,6 +56,8 @@ export class Dispatcher {
   readonly textures: TexturePool;
   /** Staged textures kept while their buffer is unwritten, for the next launch that reads it. */
   readonly stagedCopies: StagedCopies;
+  /** Bind groups kept for the objects they bind (bind_groups.ts). */
+  readonly bindGroups: BindGroupCache;
   /** Launches per kernel name since the last resetCounts(): tests check what was dispatched. */
   readonly counts = new Map<string, number>();
   maxPerSubmit = 64;
@@ -93,6 +96,7 @@ export class Dispatcher {
     this.textures = new TexturePool(device, limits.maxTextureDimension2D ?? 8192, texels.storageCapable);
     this.access = texels.access;
     this.stagedCopies = new StagedCopies(this.textures);
+    this.bindGroups = new BindGroupCache(device);
     this.halfStorage = device.features.has('core-features-and-limits');
   }
 
@@ -149,15 +153,14 @@ export class Dispatcher {
       : this.computePass();
     const defines = launchDefines(spec.defines?.(params) ?? {}, texel);
     const { pipeline, layout } = this.pipelines.get(spec, defines, spec.constants?.(params) ?? {}, access);
-    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
-      binding,
-      resource: staged.get(binding)?.createView() ?? { buffer },
-    }));
+    const bound: Bound[] = buffers.map((buffer, binding) => {
+      const tex = staged.get(binding);
+      return tex ? this.textures.view(tex) : buffer;
+    });
     if (spec.uniforms.length) {
-      const data = packUniforms(spec.name, spec.uniforms, spec.values(params));
-      entries.push({ binding: buffers.length, resource: { buffer: this.uniformBuffer(data) } });
+      bound.push(this.uniformBuffer(packUniforms(spec.name, spec.uniforms, spec.values(params))));
     }
-    const bindGroup = this.device.createBindGroup({ layout, entries, label: spec.name });
+    const bindGroup = this.bindGroups.get(layout, bound, spec.name);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(gx, gy, gz);
@@ -246,7 +249,7 @@ export class Dispatcher {
       entries: [
         // Exactly the operand: the pooled buffer may be larger (and past one binding).
         { binding: 0, resource: { buffer: src, size: texels * 16 } },
-        { binding: 1, resource: dst.createView() },
+        { binding: 1, resource: this.textures.view(dst) },
         { binding: 2, resource: { buffer: this.uniformBuffer(data) } },
       ],
     });

@@ -31,6 +31,7 @@ const keyOf = (format: string, height: number) => `${format}:${height}`;
 
 export class TexturePool {
   private free = new Map<string, GPUTexture[]>();
+  private views = new WeakMap<GPUTexture, GPUTextureView>();
   private inUse = new Set<GPUTexture>();
   bytesAllocated = 0;
   /** bytesAllocated split by format. */
@@ -61,6 +62,16 @@ export class TexturePool {
     const tex = this.free.get(keyOf(format, height))?.pop() ?? this.create(height, label, format);
     this.inUse.add(tex);
     return tex;
+  }
+
+  /** The texture's one view: the same object every launch, so bind groups can be kept (bind_groups.ts). */
+  view(tex: GPUTexture): GPUTextureView {
+    let v = this.views.get(tex);
+    if (!v) {
+      v = tex.createView();
+      this.views.set(tex, v);
+    }
+    return v;
   }
 
   release(tex: GPUTexture): void {
