@@ -231,7 +231,7 @@ function scaling(r: BenchReport, sc: ScalingReport): string {
     '',
     header(r),
     '',
-    `VGG16 conv-base forward (random weights), ${sc.repeat} timed repeat(s) after one warm-up per point; peak device memory is the most ` +
+    `VGG16 conv-base forward (random weights), ${sc.repeat} timed repeat(s) after ${warmupsText(sc.warmups ?? 1)} per point; peak device memory is the most ` +
       "bytes the engine's buffer pool had in use during the point (weights included). GFLOP/s are direct-convolution-equivalent. " +
       'Each point runs as `predict` does: a batch whose largest activation does not fit one storage binding of the adapter ' +
       '(maxStorageBufferBindingSize) goes through in micro-batches, noted beside its batch.',
@@ -301,4 +301,8 @@ export function writeResults(path: string, r: BenchReport): Section[] {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${TITLE}\n\n${INTRO}\n\n${body.join('\n\n')}\n`);
   return order.filter((s) => fresh[s]);
+}
+
+function warmupsText(n: number): string {
+  return n === 1 ? 'one warm-up' : `${n} warm-ups`;
 }

@@ -182,14 +182,16 @@ export function glorotLimit(ci: number, co: number): number {
   return Math.sqrt(6 / (9 * ci + 9 * co));
 }
 
-/** Runs fn once as warm-up, then `repeat` times; seconds each. */
+/** Runs fn `warmups` times untimed (the first one's seconds are warmupS), then `repeat` times; seconds each. */
 export async function timeSeconds(
   repeat: number,
   fn: () => Promise<void>,
+  warmups = 1,
 ): Promise<{ warmupS: number; samplesS: number[] }> {
   let t0 = performance.now();
   await fn();
   const warmupS = (performance.now() - t0) / 1000;
+  for (let i = 1; i < warmups; i++) await fn();
   const samplesS: number[] = [];
   for (let i = 0; i < repeat; i++) {
     t0 = performance.now();

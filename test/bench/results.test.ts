@@ -8,6 +8,7 @@ import type { E2eReport } from '../../bench/e2e.js';
 import type { PeersReport } from '../../bench/peers/run.js';
 import { renderSections, type BenchReport } from '../../bench/results.js';
 import type { KernelReport } from '../../bench/run.js';
+import { timeSeconds } from '../../bench/peers/spec.js';
 
 const result = (name: string, gflops: number, extra: Partial<BenchResult> = {}): BenchResult => ({
   name,
@@ -164,6 +165,19 @@ describe('RESULTS.md with the ceilings', () => {
     expect(s.e2e).toContain('| conv-base forward | 2.000 | 20.00 | 25.0% |');
     expect(s.scaling).toContain('| batch | 2 | 150 | 2.000 | 40.00 | 50.0% | 1.000 | 300 |');
     expect(s.scaling).toContain('| batch | 40 (micro-batches of 23) | 150 | 8.000 | 100.00 | 125.0% | 5.000 | 1000 |');
+    // A report from before scaling took two warm-ups says one; a new one says how many.
+    expect(s.scaling).toContain('1 timed repeat(s) after one warm-up per point');
+    const r = report();
+    r.scaling!.warmups = 2;
+    expect(renderSections(r).scaling).toContain('1 timed repeat(s) after 2 warm-ups per point');
+  });
+
+  test('timeSeconds: the warm-ups run untimed, the first one timed as warmupS', async () => {
+    let calls = 0;
+    const t = await timeSeconds(3, async () => void calls++, 2);
+    expect(calls).toBe(5);
+    expect(t.samplesS).toHaveLength(3);
+    expect(t.warmupS).toBeGreaterThanOrEqual(0);
   });
 
   test('peers in rounds: the rounds in the preamble, each ratio with its range over the rounds', () => {
