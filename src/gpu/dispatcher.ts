@@ -146,13 +146,12 @@ export class Dispatcher {
     if (gx * gy * gz === 0) return;
     if (this.profiler?.full) this.flush();
     const staged = this.stageTextures(spec, params, buffers);
-    const access = this.accessOf(staged);
-    const texel = staged.size ? access : null;
+    const texel = staged.size ? this.accessOf(staged) : null;
     const pass = this.profiler
       ? this.ownPass(this.profiler.launch(spec, params, [gx, gy, gz], buffers, texel))
       : this.computePass();
     const defines = launchDefines(spec.defines?.(params) ?? {}, texel);
-    const { pipeline, layout } = this.pipelines.get(spec, defines, spec.constants?.(params) ?? {}, access);
+    const { pipeline, layout } = this.pipelines.get(spec, defines, spec.constants?.(params) ?? {}, texel ?? 'sampled');
     const bound: Bound[] = buffers.map((buffer, binding) => {
       const tex = staged.get(binding);
       return tex ? this.textures.view(tex) : buffer;
