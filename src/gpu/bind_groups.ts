@@ -9,12 +9,13 @@
 // object identities, so a group only comes back for the very objects it binds; past
 // `capacity` the least recently used goes.
 
+import { ObjectIds } from './object_ids.js';
+
 /** A bound resource: a whole buffer, or a texture view. */
 export type Bound = GPUBuffer | GPUTextureView;
 
 export class BindGroupCache {
-  private ids = new WeakMap<object, number>();
-  private next = 1;
+  private ids = new ObjectIds();
   private groups = new Map<string, GPUBindGroup>();
   hits = 0;
   misses = 0;
@@ -26,8 +27,8 @@ export class BindGroupCache {
 
   /** The group binding resources[i] at binding i under `layout`. */
   get(layout: GPUBindGroupLayout, resources: readonly Bound[], label: string): GPUBindGroup {
-    let key = String(this.id(layout));
-    for (const r of resources) key += `,${this.id(r)}`;
+    let key = String(this.ids.of(layout));
+    for (const r of resources) key += `,${this.ids.of(r)}`;
     const hit = this.groups.get(key);
     if (hit) {
       this.hits++;
@@ -48,14 +49,5 @@ export class BindGroupCache {
 
   get size(): number {
     return this.groups.size;
-  }
-
-  private id(o: object): number {
-    let id = this.ids.get(o);
-    if (id === undefined) {
-      id = this.next++;
-      this.ids.set(o, id);
-    }
-    return id;
   }
 }

@@ -11,6 +11,7 @@
 // least recently used given back first.
 import type { Dispatcher } from '../gpu/dispatcher.js';
 import { dispatcher } from '../gpu/engine.js';
+import { ObjectIds } from '../gpu/object_ids.js';
 import { keep, unkeep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -33,15 +34,14 @@ const MAX_ENTRIES = 1024;
 class DerivedCache {
   /** Keyed by source buffer and transform; Map order is use order (the last is the latest). */
   private entries = new Map<string, Entry>();
-  private ids = new WeakMap<GPUBuffer, number>();
-  private nextId = 0;
+  private ids = new ObjectIds();
   bytes = 0;
 
   constructor(private readonly d: Dispatcher) {}
 
   get(source: Tensor, kind: string, make: () => Tensor): Derived {
     this.sweep();
-    const key = `${this.idOf(source.buffer)}|${kind}`;
+    const key = `${this.ids.of(source.buffer)}|${kind}`;
     const generation = this.d.generation(source.buffer);
     const e = this.entries.get(key);
     if (e?.generation === generation && e.value) {
@@ -72,15 +72,6 @@ class DerivedCache {
 
   clear(): void {
     for (const [k, e] of this.entries) this.drop(k, e);
-  }
-
-  private idOf(b: GPUBuffer): number {
-    let id = this.ids.get(b);
-    if (id === undefined) {
-      id = this.nextId++;
-      this.ids.set(b, id);
-    }
-    return id;
   }
 
   private touch(key: string, e: Entry): void {
