@@ -64,7 +64,7 @@ async function point(sweep: ScalingPoint['sweep'], batch: number, size: number, 
     // Two warm-ups: the engine keeps a frozen weight's Winograd transform from its second
     // sighting on (src/kernels/derived.ts), so the second call still makes all 13 of them (at
     // batch 1: 574 ms against 123-133 ms from the third call on). With one warm-up the median of
-    // two repeats was the mean of that call and a steady one: batch 1 read 2.9 images/s, not 7.8.
+    // two repeats was the mean of that call and a steady one: batch 1 read 2.9 images/s, not 7.9.
     const t = await timeSeconds(
       repeat,
       async () => {

@@ -18,9 +18,12 @@ export class PipelineCache {
 
   constructor(private device: GPUDevice) {}
 
-  /** `access`: how the spec's 'texture' operands are bound (the defines say how they are read). */
+  /**
+   * `access`: how the spec's 'texture' operands are bound. It is not in the key: a texture
+   * kernel's defines already name it (texel_access.ts launchDefines), and others bind no texture.
+   */
   get<P>(spec: KernelSpec<P>, defines: Defines, constants: Constants, access: TexelAccess = 'sampled'): CachedPipeline {
-    const key = `${spec.name}|${JSON.stringify(defines)}|${JSON.stringify(constants)}|${access}`;
+    const key = `${spec.name}|${JSON.stringify(defines)}|${JSON.stringify(constants)}`;
     let hit = this.pipelines.get(key);
     if (!hit) {
       hit = this.build(spec, defines, constants, key, access);
