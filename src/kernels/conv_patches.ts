@@ -54,6 +54,32 @@ export const patchesKernel: KernelSpec<PatchParams> = {
   dispatch: (p) => grid1d(rows(p), WG),
 };
 
+/**
+ * The window-order patch matrix read a window's block of x at a time (conv2d_patches_windows.wgsl):
+ * a 'valid' stride-1 conv whose block rows fit four vec4s, on an x of whole vec4s.
+ */
+export const patchWindowsKernel: KernelSpec<PatchParams & { pooled: WindowRows }> = {
+  name: 'conv2d_patches_windows',
+  shader: 'conv2d_patches_windows',
+  bindings: ['read', 'read_write'],
+  uniforms: [['n', 'u32']],
+  workgroup: [WG, 1, 1],
+  constants: ({ g, PW, pooled }) => ({
+    ...{ CIC: g.CI, KHC: g.KH, KWC: g.KW, PWC: PW, HC: g.H, WC: g.W },
+    ...{ LANES: pooled.lanes, POOL_H: pooled.PH, POOL_W: pooled.PW, BATCHC: g.batch },
+  }),
+  values: ({ pooled }) => ({ n: pooled.rows / 4 }),
+  dispatch: ({ pooled }) => grid1d(pooled.rows / 4, WG),
+};
+
+/** Whether patchWindowsKernel builds g's window-order patches (see there). */
+export function windowBlocksFit(g: ConvGeometry): boolean {
+  const valid = g.PT === 0 && g.PL === 0 && g.OH === g.H - g.KH + 1 && g.OW === g.W - g.KW + 1;
+  const stride1 = g.SH === 1 && g.SW === 1;
+  const whole = (g.batch * g.H * g.W * g.CI) % 4 === 0;
+  return valid && stride1 && whole && g.KH <= 3 && (g.KW + 1) * g.CI <= 13;
+}
+
 function rows(p: PatchParams): number {
   return p.pooled?.rows ?? p.g.batch * p.g.OH * p.g.OW;
 }
@@ -81,7 +107,11 @@ export function patchGeometry(g: ConvGeometry, PW: number): ConvGeometry {
 export function patchesRaw(x: Tensor, g: ConvGeometry, PW: number, pooled?: WindowRows): Tensor {
   const shape = pooled ? [pooled.rows, PW] : [g.batch, g.OH, g.OW, PW];
   const out = Tensor.empty(shape, 'float32', 'conv2d_patches');
-  dispatcher().launch(patchesKernel, { g, PW, pooled }, [x.buffer, out.buffer]);
+  if (pooled && windowBlocksFit(g)) {
+    dispatcher().launch(patchWindowsKernel, { g, PW, pooled }, [x.buffer, out.buffer]);
+  } else {
+    dispatcher().launch(patchesKernel, { g, PW, pooled }, [x.buffer, out.buffer]);
+  }
   return out;
 }
 

@@ -74,8 +74,10 @@ const PARAM_SAMPLES: unknown[] = [
   { tile: 4 },
   { tile: 2, flip: true, pool: true },
   { tile: 4, flip: true, pool: true },
-  // The patch matrix's taps (conv_patches.ts), and its window-order rows' backward.
+  // The patch matrix's taps (conv_patches.ts), built by rows and by windows, and its window-order
+  // rows' backward.
   { g: { CI: 3, KH: 3, KW: 3 }, PW: 32 },
+  { g: { CI: 3, KH: 3, KW: 3 }, PW: 32, pooled: { lanes: 8, PH: 1, PW: 1, windows: 1, rows: 32 } },
   { w: { lanes: 8, windows: 1, rows: 32 }, C: 4 },
 ];
 
