@@ -1,5 +1,5 @@
-// Keras 2.3 Adam, fused and in place, one invocation per element of T
-// (a vec4 of parameters where the size allows, else one):
+// Keras 2.3 Adam, fused and in place, one invocation per RUN adjacent elements of T
+// (vec4s of parameters where the size allows, else floats; src/nn/optimizers/optimizer.ts):
 //   m <- b1*m + (1 - b1)*g;  v <- b2*v + (1 - b2)*g^2;  p <- p - lr_t*m / (sqrt(v) + eps)
 // with lr_t = lr*sqrt(1 - b2^t)/(1 - b1^t) folded in on the host (eps is the paper's eps-hat).
 // A non-finite gradient marks flags[slot] (finite_flag.wgsl).
@@ -21,19 +21,28 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> flags: array<atomic<u32>>;
 @group(0) @binding(5) var<uniform> u: Params;
 
+override RUN: u32 = 1u;
+
 //#include "finite_flag.wgsl"
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flatIndex(gid, nwg);
-  if (i >= u.n) {
-    return;
+  let first = flatIndex(gid, nwg) * RUN;
+  var bad = false;
+  for (var k = 0u; k < RUN; k++) {
+    if (first + k < u.n) {
+      bad = update(first + k) || bad;
+    }
   }
+  markNonFinite(bad);
+}
+
+fn update(i: u32) -> bool {
   let gi = g[i];
-  markNonFinite(gi);
   let mi = u.beta1 * m[i] + (1.0 - u.beta1) * gi;
   let vi = u.beta2 * v[i] + (1.0 - u.beta2) * (gi * gi);
   m[i] = mi;
   v[i] = vi;
   p[i] = p[i] - u.lrT * mi / (sqrt(vi) + u.eps);
+  return nonFinite(gi);
 }

@@ -1,5 +1,5 @@
-// Keras 2.3 RMSprop, fused and in place, one invocation per element of T
-// (a vec4 of parameters where the size allows, else one):
+// Keras 2.3 RMSprop, fused and in place, one invocation per RUN adjacent elements of T
+// (vec4s of parameters where the size allows, else floats; src/nn/optimizers/optimizer.ts):
 //   a <- rho*a + (1 - rho)*g^2;  p <- p - lr*g / (sqrt(a) + eps)   (eps outside the sqrt)
 // Constants are f32 as in Keras (1 - rho is computed in f32 here, as the backend does). A
 // non-finite gradient marks flags[slot] (finite_flag.wgsl).
@@ -19,17 +19,26 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> flags: array<atomic<u32>>;
 @group(0) @binding(4) var<uniform> u: Params;
 
+override RUN: u32 = 1u;
+
 //#include "finite_flag.wgsl"
 
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flatIndex(gid, nwg);
-  if (i >= u.n) {
-    return;
-  }
+fn update(i: u32) -> bool {
   let gi = g[i];
-  markNonFinite(gi);
   let acc = u.rho * a[i] + (1.0 - u.rho) * (gi * gi);
   a[i] = acc;
   p[i] = p[i] - u.lr * gi / (sqrt(acc) + u.eps);
+  return nonFinite(gi);
+}
+
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let first = flatIndex(gid, nwg) * RUN;
+  var bad = false;
+  for (var k = 0u; k < RUN; k++) {
+    if (first + k < u.n) {
+      bad = update(first + k) || bad;
+    }
+  }
+  markNonFinite(bad);
 }

@@ -3,7 +3,7 @@
 import { grid1d, type KernelSpec } from '../../gpu/program.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Variable } from '../layer.js';
-import { decayed, f32, type FlagSlot, Optimizer, updateVec } from './optimizer.js';
+import { decayed, f32, type FlagSlot, Optimizer, UPDATE_RUN, updateInvocations, updateVec } from './optimizer.js';
 
 interface RmsParams {
   n: number;
@@ -28,9 +28,10 @@ export const rmspropKernel: KernelSpec<RmsParams> = {
   ],
   workgroup: [WG, 1, 1],
   // n counts elements of T (vec4s where the size allows): the shader's loop bound.
+  constants: () => ({ RUN: UPDATE_RUN }),
   defines: (p) => updateVec(p.n ?? 1).defines,
   values: (p) => ({ ...p, n: updateVec(p.n).count }),
-  dispatch: (p) => grid1d(updateVec(p.n).count, WG),
+  dispatch: (p) => grid1d(updateInvocations(p.n), WG),
   flops: (p) => 7 * p.n,
 };
 
