@@ -72,7 +72,7 @@ export function ceilingLine(c: Partial<Ceilings> | undefined): string {
   return (
     `Ceilings, measured first on the same adapter: **FMA ${f(c.fmaGflops, 1)} GFLOP/s** (register-only vec4 multiply-adds, ` +
     `${fma?.shape ?? '?'}; best of ${fma?.samples.length ?? 0} samples, validated against the CPU: ${fma?.validated || fma?.error || 'not validated'}); ` +
-    `**device copy ${f(c.copyGBs, 1)} GB/s** (read+write, copyBufferToBuffer 64 MiB). ` +
+    `**device copy ${f(c.copyGBs, 1)} GB/s** (read+write, copyBufferToBuffer 64 MiB, best of 10). ` +
     `For reference, the engine's public matmul on 1024x1024 . 1024x1024 reached ${f(c.matmulGflops)} GFLOP/s. ` +
     "GFLOP/s count the direct convolution's FLOPs whatever variant ran (Winograd included), so a share above 100% would mean fewer multiplies than the direct convolution."
   );
