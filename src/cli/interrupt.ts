@@ -5,6 +5,12 @@
 // run drops the temp files and resumes after the last epoch state.json names.
 import { loadState, PHASES, type RunState } from '../apps/chapter_state.js';
 import { fitProgress } from '../nn/fit.js';
+import { closeOpenLine } from '../nn/progbar.js';
+
+/** Ends a progress line left open (a bar on stdout, or a redrawn one on a terminal). */
+function endOpenLine(): void {
+  if (!closeOpenLine() && process.stderr.isTTY) process.stderr.write('\n');
+}
 
 /** `epochs[phase]`: the run's epochs per phase, in order. */
 export function interruptedLine(state: RunState | null, epochs: Record<string, number>): string {
@@ -24,8 +30,7 @@ export function onInterrupt(out: string, epochs: Record<string, number>): () => 
     } catch {
       // A damaged state.json is reported by the next run; the line still says how to go on.
     }
-    // A progress bar redrawn in place has no newline yet.
-    if (process.stderr.isTTY) process.stderr.write('\n');
+    endOpenLine();
     console.error(`dawnflow: ${interruptedLine(state, epochs)}`);
     process.exit(130);
   };
@@ -46,7 +51,7 @@ export function interruptedFitLine(command: string, at: { epoch: number; epochs:
 /** Installs the Ctrl-C line of a non-resuming training command; returns its removal. */
 export function onInterruptFit(command: string): () => void {
   const handler = () => {
-    if (process.stderr.isTTY) process.stderr.write('\n');
+    endOpenLine();
     console.error(`dawnflow: ${interruptedFitLine(command, fitProgress())}`);
     process.exit(130);
   };

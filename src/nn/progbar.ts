@@ -70,6 +70,20 @@ export interface ProgbarOptions {
   now?: () => number;
 }
 
+/** The bar whose last draw left its line open, if any (closeOpenLine). */
+let openBar: Progbar | null = null;
+
+/**
+ * Ends the line a bar's last draw left open, wherever that bar writes: a Ctrl-C handler's
+ * message must start a line of its own on a pipe too, where a draw ends without a newline.
+ * Returns whether there was one.
+ */
+export function closeOpenLine(): boolean {
+  const bar = openBar;
+  bar?.closeLine();
+  return bar !== null;
+}
+
 export class Progbar {
   private readonly now: () => number;
   private readonly start: number;
@@ -113,7 +127,10 @@ export class Progbar {
 
   private emit(s: string): void {
     this.o.write(s);
-    if (s) this.open = !s.endsWith('\n');
+    if (!s) return;
+    this.open = !s.endsWith('\n');
+    if (this.open) openBar = this;
+    else if (openBar === this) openBar = null;
   }
 
   private accumulate(current: number, values: [string, number][]): void {

@@ -2,7 +2,15 @@
 // formats with Python's rounding, the 0.05 s throttle, space padding, averaging, verbose 2 and an
 // unknown target. Full fit() output is in test/nn/fit_output.test.ts.
 import { expect, test } from 'vitest';
-import { bar, formatValue, perUnit, Progbar, pyFixed, type ProgbarOptions } from '../../src/nn/progbar.js';
+import {
+  bar,
+  closeOpenLine,
+  formatValue,
+  perUnit,
+  Progbar,
+  pyFixed,
+  type ProgbarOptions,
+} from '../../src/nn/progbar.js';
 
 test('bar: right-aligned count, = then > while running, = when done, 30 wide', () => {
   expect(bar(2000, 2000)).toBe('2000/2000 [==============================]');
@@ -86,4 +94,21 @@ test('verbose 2 writes one line at the target; an unknown target never ends its 
   const unknown = scripted(null, [0, 2]);
   unknown.p.update(5, [['loss', 0.5]]);
   expect(unknown.out).toEqual(['\n      5/Unknown - 2s 400ms/step - loss: 0.5000']);
+});
+
+test('closeOpenLine ends the line the last draw left open, once, on the bar that drew it', () => {
+  const { p, out } = scripted(4, [0, 1, 2]);
+  const other = scripted(2, [0, 1, 2]);
+  other.p.update(2, [['loss', 1]]);
+  p.update(1, [['loss', 0.5]]);
+  expect(closeOpenLine()).toBe(true);
+  expect(out.at(-1)).toBe('\n');
+  expect(other.out.at(-1)?.endsWith('\n')).toBe(true);
+  expect(other.out).toHaveLength(1);
+  // Nothing open any more: nothing written.
+  expect(closeOpenLine()).toBe(false);
+  expect(out).toHaveLength(2);
+  // A bar that reaches its target ends its own line.
+  p.update(4, [['loss', 1]]);
+  expect(closeOpenLine()).toBe(false);
 });
