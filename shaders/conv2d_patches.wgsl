@@ -12,6 +12,7 @@
 // Uniforms: the conv's (conv2d_params.wgsl), M its rows.
 //#include "grid1d.wgsl"
 //#include "conv2d_params.wgsl"
+//#include "patch_taps.wgsl"
 
 override CIC: u32 = 3u;
 override KHC: u32 = 3u;
@@ -44,13 +45,13 @@ override ALL_INSIDE: bool = PTC == 0u && PLC == 0u && (OHC - 1u) * SHC + KHC <= 
 
 // Column t of the row of output pixel (b, oh, ow).
 fn column(t: u32, b: u32, oh: u32, ow: u32) -> f32 {
-  let K = KHC * KWC * CIC;
-  if (t >= K) {
-    return select(0.0, 1.0, t == K);
+  if (!isTap(t)) {
+    return patchExtra(t);
   }
-  let ci = t % CIC;
-  let kw = (t / CIC) % KWC;
-  let kh = t / (CIC * KWC);
+  let tap = patchTap(t);
+  let kh = tap.x;
+  let kw = tap.y;
+  let ci = tap.z;
   if (ALL_INSIDE) {
     return x[((b * HC + oh * SHC + kh) * WC + ow * SWC + kw) * CIC + ci];
   }

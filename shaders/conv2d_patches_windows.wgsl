@@ -9,6 +9,7 @@
 // Layout of the rows as in conv2d_patches.wgsl; Uniforms: n, the number of windows padded to
 // whole lane groups (rows / 4).
 //#include "grid1d.wgsl"
+//#include "patch_taps.wgsl"
 
 override CIC: u32 = 3u;
 override KHC: u32 = 3u;
@@ -43,14 +44,11 @@ fn pick(v: array<vec4f, ROW_VECS>, t: u32, s: u32) -> f32 {
 
 // Column t of cell (dy, dx)'s row from the block f (row r at f[r * RF ..]).
 fn column(f: ptr<function, array<f32, 64>>, t: u32, dy: u32, dx: u32) -> f32 {
-  let K = KHC * KWC * CIC;
-  if (t >= K) {
-    return select(0.0, 1.0, t == K);
+  if (!isTap(t)) {
+    return patchExtra(t);
   }
-  let ci = t % CIC;
-  let kw = (t / CIC) % KWC;
-  let kh = t / (CIC * KWC);
-  return (*f)[(dy + kh) * 16u + (dx + kw) * CIC + ci];
+  let tap = patchTap(t);
+  return (*f)[(dy + tap.x) * 16u + (dx + tap.y) * CIC + tap.z];
 }
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)

@@ -21,21 +21,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> flags: array<atomic<u32>>;
 @group(0) @binding(5) var<uniform> u: Params;
 
-override RUN: u32 = 1u;
-
 //#include "finite_flag.wgsl"
-
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let first = flatIndex(gid, nwg) * RUN;
-  var bad = false;
-  for (var k = 0u; k < RUN; k++) {
-    if (first + k < u.n) {
-      bad = update(first + k) || bad;
-    }
-  }
-  markNonFinite(bad);
-}
+//#include "update_run.wgsl"
 
 fn update(i: u32) -> bool {
   let gi = g[i];

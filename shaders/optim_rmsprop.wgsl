@@ -19,9 +19,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> flags: array<atomic<u32>>;
 @group(0) @binding(4) var<uniform> u: Params;
 
-override RUN: u32 = 1u;
-
 //#include "finite_flag.wgsl"
+//#include "update_run.wgsl"
 
 fn update(i: u32) -> bool {
   let gi = g[i];
@@ -31,14 +30,3 @@ fn update(i: u32) -> bool {
   return nonFinite(gi);
 }
 
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let first = flatIndex(gid, nwg) * RUN;
-  var bad = false;
-  for (var k = 0u; k < RUN; k++) {
-    if (first + k < u.n) {
-      bad = update(first + k) || bad;
-    }
-  }
-  markNonFinite(bad);
-}
