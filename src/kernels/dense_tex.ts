@@ -3,6 +3,7 @@
 // backward-weight. Runs a dense plan (plan.ts) whose variant is texture-fed; the planner decided
 // where that applies (the conv kernels' channel rules, and which products map to which op).
 import { dispatcher } from '../gpu/engine.js';
+import { grid1d, type KernelSpec } from '../gpu/program.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
 import type { Activation } from './activation.js';
 import { forwardKernel, sgBackwardInputKernels, sgBackwardWeightKernels } from './conv_tex.js';
@@ -41,9 +42,47 @@ function texMatmulTransB(plan: TexturePlan, dz: Tensor, w: Tensor): Tensor {
   return dx;
 }
 
+interface OuterParams {
+  P: number;
+  K: number;
+  N: number;
+}
+
+const OUTER_WG = 64;
+/** Quads of rows per invocation of the outer-product kernel (dz's vec4s load once per run). */
+const OUTER_RUN = 16;
+/** The most rows (batch) the outer-product weight gradient takes. */
+export const OUTER_MAX_ROWS = 4;
+
+const outerInvocations = (p: OuterParams) => (p.N / 4) * Math.ceil(p.K / 4 / OUTER_RUN);
+
+/** x^T . dz for at most OUTER_MAX_ROWS rows: shaders/dense_weight_outer.wgsl. */
+export const denseWeightOuterKernel: KernelSpec<OuterParams> = {
+  name: 'dense_weight_outer',
+  shader: 'dense_weight_outer',
+  bindings: ['read', 'read', 'read_write'],
+  uniforms: [['n', 'u32']],
+  workgroup: [OUTER_WG, 1, 1],
+  constants: (p) => ({ P: p.P, K4: p.K / 4, N4: p.N / 4, KR4: OUTER_RUN }),
+  values: (p) => ({ n: outerInvocations(p) }),
+  dispatch: (p) => grid1d(outerInvocations(p), OUTER_WG),
+  flops: (p) => 2 * p.P * p.K * p.N,
+};
+
+/** Whether the weight gradient of x [P, K] and dz [P, N] runs as an outer product. */
+export function outerProductFits(P: number, K: number, N: number): boolean {
+  return P <= OUTER_MAX_ROWS && K % 4 === 0 && N % 4 === 0;
+}
+
 /** x^T . dz, x [P, K], dz [P, N] -> [K, N] (g: P pixels, K -> N channels). */
 function texMatmulTransA(plan: TexturePlan, x: Tensor, dz: Tensor): Tensor {
   const { g, precision, split } = plan;
+  if (outerProductFits(g.batch, g.CI, g.CO)) {
+    const dw = Tensor.empty([g.CI, g.CO], 'float32', 'matmul');
+    const p = { P: g.batch, K: g.CI, N: g.CO };
+    dispatcher().launch(denseWeightOuterKernel, p, [x.buffer, dz.buffer, dw.buffer]);
+    return dw;
+  }
   const p = { g, precision, S: split!.S, chunk: split!.chunk };
   const part = Tensor.empty([p.S * g.CI, g.CO], 'float32', 'matmul');
   dispatcher().launch(sgBackwardWeightKernels.of(plan.share!), p, [x.buffer, dz.buffer, part.buffer]);

@@ -88,13 +88,17 @@ describe.each(GEMM_VARIANTS)('gemm core %s', (variant) => {
 });
 
 // The texture-fed path (1x1-conv kernels): K, N multiples of 4 (K of 8 for X^T.dZ); M odd,
-// 1, and not a multiple of the 8-row blocks; the head's 8192 -> 256 at batch 4.
+// 1, and not a multiple of the 8-row blocks; the head's 8192 -> 256 at batch 4. At most 4 rows
+// X^T.dZ is the outer-product kernel's (dense_tex.ts): M 1 to 4, a last run of rows cut short
+// (72 rows: 16 + 2 quads), an odd count of column vec4s (20 units).
 const TEX_DENSE: [number, number, number, Activation][] = [
   [1, 8, 4, 'linear'],
   [7, 16, 12, 'relu'],
   [37, 72, 36, 'sigmoid'],
   [4, 8192, 256, 'relu'],
   [20, 12, 8, 'linear'],
+  [3, 72, 20, 'relu'],
+  [2, 1032, 8, 'linear'],
 ];
 test.each(TEX_DENSE)('dense M=%i in=%i units=%i %s on the sg kernels', async (M, K, N, act) => {
   setConvVariant('sg');
@@ -120,7 +124,9 @@ test.each(TEX_DENSE)('dense M=%i in=%i units=%i %s on the sg kernels', async (M,
   if (hasSgShare()) {
     expect(dispatcher().counts.get('conv2d_forward_sg')).toBe(1);
     expect(dispatcher().counts.get('conv2d_backward_input_sg')).toBe(1);
-    expect(dispatcher().counts.get('conv2d_backward_weight_sg')).toBe(K % 8 === 0 ? 1 : undefined);
+    const outer = K % 8 === 0 && M <= 4;
+    expect(dispatcher().counts.get('conv2d_backward_weight_sg')).toBe(K % 8 === 0 && !outer ? 1 : undefined);
+    expect(dispatcher().counts.get('dense_weight_outer')).toBe(outer ? 1 : undefined);
   }
   for (const t of [x.t, w.t, b.t, r.t, y, x.t.grad!, w.t.grad!, b.t.grad!]) t.dispose();
 });

@@ -79,6 +79,8 @@ const PARAM_SAMPLES: unknown[] = [
   { g: { CI: 3, KH: 3, KW: 3 }, PW: 32 },
   { g: { CI: 3, KH: 3, KW: 3 }, PW: 32, pooled: { lanes: 8, PH: 1, PW: 1, windows: 1, rows: 32 } },
   { w: { lanes: 8, windows: 1, rows: 32 }, C: 4 },
+  // The dense outer-product weight gradient (dense_tex.ts).
+  { P: 4, K: 8, N: 4 },
 ];
 
 /** The names of the override constants a spec sets (besides WG_X/Y/Z, which every pipeline gets). */
