@@ -14,12 +14,6 @@
 //#include "conv2d_params.wgsl"
 //#include "patch_taps.wgsl"
 
-override CIC: u32 = 3u;
-override KHC: u32 = 3u;
-override KWC: u32 = 3u;
-override PWC: u32 = 32u;
-override HC: u32 = 1u;
-override WC: u32 = 1u;
 override OHC: u32 = 1u;
 override OWC: u32 = 1u;
 override SHC: u32 = 1u;
@@ -27,15 +21,9 @@ override SWC: u32 = 1u;
 override PTC: u32 = 0u;
 override PLC: u32 = 0u;
 // POOLED: the rows go window by window of the 2x2 max pool that follows (conv_patches.ts), as
-// the pooled sg forward takes them: row m = (group, k, l), m = (group*4 + k)*LANES + l, is cell k
-// (row-major: 0 1 / 2 3) of window group*LANES + l of the POOL_H x POOL_W pooled map. Rows of
-// windows past the batch (the last group's padding) are zero; pixels in no window (an odd last
-// row or column) have no row.
+// the pooled sg forward takes them (window order: patch_taps.wgsl); pixels in no window (an odd
+// last row or column) have no row.
 override POOLED: bool = false;
-override LANES: u32 = 8u;
-override POOL_H: u32 = 1u;
-override POOL_W: u32 = 1u;
-override BATCHC: u32 = 1u;
 // Every tap of every row inside x (a 'valid' conv): no bounds test, which cost a third of the time.
 override ALL_INSIDE: bool = PTC == 0u && PLC == 0u && (OHC - 1u) * SHC + KHC <= HC && (OWC - 1u) * SWC + KWC <= WC;
 

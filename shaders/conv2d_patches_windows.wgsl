@@ -11,17 +11,6 @@
 //#include "grid1d.wgsl"
 //#include "patch_taps.wgsl"
 
-override CIC: u32 = 3u;
-override KHC: u32 = 3u;
-override KWC: u32 = 3u;
-override PWC: u32 = 32u;
-override HC: u32 = 1u;
-override WC: u32 = 1u;
-override LANES: u32 = 8u;
-override POOL_H: u32 = 1u;
-override POOL_W: u32 = 1u;
-override BATCHC: u32 = 1u;
-
 // A block row's floats, (KW+1)*CI of them (at most 13: with the offset's 3 they fit 4 vec4s).
 const ROW_VECS = 4u;
 

@@ -52,7 +52,7 @@ const OUTER_WG = 64;
 /** Quads of rows per invocation of the outer-product kernel (dz's vec4s load once per run). */
 const OUTER_RUN = 16;
 /** The most rows (batch) the outer-product weight gradient takes. */
-export const OUTER_MAX_ROWS = 4;
+const OUTER_MAX_ROWS = 4;
 
 const outerInvocations = (p: OuterParams) => (p.N / 4) * Math.ceil(p.K / 4 / OUTER_RUN);
 
@@ -70,7 +70,7 @@ export const denseWeightOuterKernel: KernelSpec<OuterParams> = {
 };
 
 /** Whether the weight gradient of x [P, K] and dz [P, N] runs as an outer product. */
-export function outerProductFits(P: number, K: number, N: number): boolean {
+function outerProductFits(P: number, K: number, N: number): boolean {
   return P <= OUTER_MAX_ROWS && K % 4 === 0 && N % 4 === 0;
 }
 
