@@ -7,7 +7,14 @@
 //  - and, for reference only, the engine's own matmul on 1024^3 (the old yardstick).
 // Every kernel, end-to-end and peer figure is then reported as a share of the first two.
 import { currentGpu } from '../src/gpu/engine.js';
-import { fmaCeiling, fmaCeilingFlops, fmaCeilingReference, type FmaCeilingParams } from '../src/kernels/ceiling.js';
+import {
+  FMA_ACCUMULATORS,
+  FMA_CHAIN,
+  fmaCeiling,
+  fmaCeilingFlops,
+  fmaCeilingReference,
+  type FmaCeilingParams,
+} from '../src/kernels/ceiling.js';
 import { copyBandwidth, timeCase, type BenchCase, type BenchResult, type TimingOptions } from './harness.js';
 import { matmulCeilingCase } from './kernels/cases.js';
 import { readAndDispose, sampleIndices } from './kernels/validate.js';
@@ -33,14 +40,14 @@ export interface Ceilings {
 export function fmaCeilingParams(software: boolean): FmaCeilingParams {
   return software
     ? { invocations: 64 * 256, iters: 1024, m: 0.999, c: 0.001 }
-    : { invocations: 1 << 20, iters: 4096, m: 0.999, c: 0.001 };
+    : { invocations: 1 << 20, iters: 1024, m: 0.999, c: 0.001 };
 }
 
 /**
  * Relative tolerance of the FMA check. A fused multiply-add rounds once where the CPU rounds
- * twice; each chain contracts by m = 0.999 a round, so rounding differences settle near
- * 6e-8 / (1 - m) = 6e-5 at worst. A wrong round count or operand is off by far more (m^iters
- * is 0.36 at 1,024 rounds).
+ * twice; each chain contracts by m = 0.999 a multiply-add, so rounding differences settle near
+ * 6e-8 / (1 - m) = 6e-5 at worst. A wrong round count or operand is off by far more (m^(4 iters)
+ * is 0.017 at 1,024 rounds of chains of 4, against 0.36 for one multiply-add a round).
  */
 export const FMA_TOLERANCE = 1e-3;
 
@@ -61,7 +68,7 @@ export function fmaCeilingCase(p: FmaCeilingParams): BenchCase {
   return {
     name: 'fma/ceiling',
     group: 'ceiling',
-    shape: `${p.invocations} invocations x ${p.iters} rounds x 8 vec4 fma`,
+    shape: `${p.invocations} invocations x ${p.iters} rounds x ${FMA_ACCUMULATORS} vec4 x ${FMA_CHAIN} fma`,
     flops: fmaCeilingFlops(p),
     bytes: 4 * p.invocations,
     run: () => fmaCeiling(p).dispose(),

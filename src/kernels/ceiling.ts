@@ -1,5 +1,6 @@
-// The arithmetic ceiling kernel (shaders/fma_ceiling.wgsl): register-only vec4 multiply-adds,
-// no memory traffic in the loop, so its GFLOP/s is what the adapter's pipes can do. The bench
+// The arithmetic ceiling kernel (shaders/fma_ceiling.wgsl): register-only vec4 multiply-adds in
+// chains of FMA_CHAIN, no memory traffic in the loop, so its GFLOP/s is what the adapter's pipes
+// can do (the shader says why chains: lavapipe's per-update overhead in loops). The bench
 // times it (bench/ceilings.ts) and reports every kernel as a share of it. fmaCeilingReference
 // recomputes one invocation's output on the CPU, the way the shader does, for its validation.
 import { dispatcher } from '../gpu/engine.js';
@@ -15,8 +16,9 @@ export interface FmaCeilingParams {
 }
 
 const WG = 64;
-/** Accumulators per invocation (vec4 each): must match the shader. */
-export const FMA_ACCUMULATORS = 8;
+/** Accumulators per invocation (vec4 each), and multiply-adds per accumulator per round: must match the shader. */
+export const FMA_ACCUMULATORS = 16;
+export const FMA_CHAIN = 4;
 
 export const fmaCeilingKernel: KernelSpec<FmaCeilingParams> = {
   name: 'fma_ceiling',
@@ -34,9 +36,9 @@ export const fmaCeilingKernel: KernelSpec<FmaCeilingParams> = {
   flops: (p) => fmaCeilingFlops(p),
 };
 
-/** A multiply-add counts 2: 8 vec4 accumulators per round. */
+/** A multiply-add counts 2: a chain of FMA_CHAIN on each of the vec4 accumulators per round. */
 export function fmaCeilingFlops(p: Pick<FmaCeilingParams, 'invocations' | 'iters'>): number {
-  return 2 * 4 * FMA_ACCUMULATORS * p.iters * p.invocations;
+  return 2 * 4 * FMA_CHAIN * FMA_ACCUMULATORS * p.iters * p.invocations;
 }
 
 /** Launches the kernel; one float per invocation. */
@@ -57,15 +59,18 @@ export function fmaCeilingReference(i: number, p: FmaCeilingParams): number {
   const c = r(p.c);
   const acc: number[] = [];
   for (let a = 0; a < FMA_ACCUMULATORS; a++) {
-    for (let l = 0; l < 4; l++) acc.push(r(r(s + r(0.01 * l)) + r(0.1 * a)));
+    // 0.1 * f32(j) in the shader: the literal rounded to f32, times j, rounded.
+    const step = r(r(0.1) * a);
+    for (let l = 0; l < 4; l++) acc.push(r(r(s + r(0.01 * l)) + step));
   }
-  for (let k = 0; k < p.iters; k++) {
+  for (let k = 0; k < p.iters * FMA_CHAIN; k++) {
     for (let j = 0; j < acc.length; j++) acc[j] = r(r(acc[j] * m) + c);
   }
-  // The shader's summation order: accumulators pairwise, then the lanes.
+  // The shader's summation order: the accumulators in order, then the lanes pairwise.
   const lanes = [0, 1, 2, 3].map((l) => {
-    const v = (a: number) => acc[4 * a + l];
-    return r(r(r(v(0) + v(1)) + r(v(2) + v(3))) + r(r(v(4) + v(5)) + r(v(6) + v(7))));
+    let t = acc[l];
+    for (let a = 1; a < FMA_ACCUMULATORS; a++) t = r(t + acc[4 * a + l]);
+    return t;
   });
   return r(r(lanes[0] + lanes[1]) + r(lanes[2] + lanes[3]));
 }

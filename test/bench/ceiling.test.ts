@@ -42,8 +42,8 @@ describe('FMA ceiling kernel', () => {
     c.dispose();
   });
 
-  test('FLOPs: 2 per multiply-add, 8 vec4 accumulators per round', () => {
-    expect(fmaCeilingFlops(p)).toBe(2 * 4 * 8 * 200 * 300);
+  test('FLOPs: 2 per multiply-add, chains of 4 on 16 vec4 accumulators per round', () => {
+    expect(fmaCeilingFlops(p)).toBe(2 * 4 * 4 * 16 * 200 * 300);
     expect(fmaCeilingKernel.flops?.(p)).toBe(fmaCeilingFlops(p));
     // The bench's sizes fill the adapter: thousands of invocations at least.
     for (const sw of [true, false]) expect(fmaCeilingParams(sw).invocations).toBeGreaterThanOrEqual(4096);

@@ -31,7 +31,7 @@ const result = (name: string, gflops: number, extra: Partial<BenchResult> = {}):
 const ceilings: Ceilings = {
   fmaGflops: 80,
   fma: result('fma/ceiling', 75, {
-    shape: '16384 invocations x 1024 rounds x 8 vec4 fma',
+    shape: '16384 invocations x 1024 rounds x 16 vec4 x 4 fma',
     validated: 'max relative |d| 0',
   }),
   copyGBs: 20,
