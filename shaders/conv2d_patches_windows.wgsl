@@ -3,16 +3,11 @@
 // (KH+1) x (KW+1) block of x, read as vec4s. lavapipe turns each per-lane load into a gather
 // whose cost hardly depends on its width (docs/lavapipe.md), so a block row of (KW+1)*CI floats
 // costs four vec4 loads where the per-row kernel paid KH*KW*CI scalar loads for each of the four
-// cells: 16 loads per window instead of 108 for the RGB 3x3 case. A block row starts at any
-// float, so each float of it is picked from the four candidates its offset mod 4 allows, by
-// selects on that offset (constant indices keep the vectors in registers).
+// cells: 16 loads per window instead of 108 for the RGB 3x3 case (block_row.wgsl).
 // Layout of the rows as in conv2d_patches.wgsl; Uniforms: n, the number of windows padded to
 // whole lane groups (rows / 4).
 //#include "grid1d.wgsl"
 //#include "patch_taps.wgsl"
-
-// A block row's floats, (KW+1)*CI of them (at most 13: with the offset's 3 they fit 4 vec4s).
-const ROW_VECS = 4u;
 
 struct Params {
   n: u32,
@@ -22,14 +17,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> p: array<vec4f>;
 @group(0) @binding(2) var<uniform> u: Params;
 
-// Float t + s of the vectors v, s in 0..3 (the row's offset mod 4), t a constant.
-fn pick(v: array<vec4f, ROW_VECS>, t: u32, s: u32) -> f32 {
-  let a = v[t / 4u][t % 4u];
-  let b = v[(t + 1u) / 4u][(t + 1u) % 4u];
-  let c = v[(t + 2u) / 4u][(t + 2u) % 4u];
-  let d = v[min((t + 3u) / 4u, ROW_VECS - 1u)][(t + 3u) % 4u];
-  return select(select(a, b, s == 1u), select(c, d, s == 3u), s >= 2u);
-}
+//#include "block_row.wgsl"
 
 // Column t of cell (dy, dx)'s row from the block f (row r at f[r * RF ..]).
 fn column(f: ptr<function, array<f32, 64>>, t: u32, dy: u32, dx: u32) -> f32 {
@@ -62,15 +50,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let ow = 2u * (w % POOL_W);
   var f: array<f32, 64>;
   for (var r = 0u; r <= KHC; r++) {
-    let o = ((b * HC + oh + r) * WC + ow) * CIC;
-    let q = o / 4u;
-    let s = o % 4u;
-    var v: array<vec4f, ROW_VECS>;
-    for (var i = 0u; i < ROW_VECS; i++) {
-      v[i] = x[q + i];
-    }
+    let row = blockRow(((b * HC + oh + r) * WC + ow) * CIC);
     for (var t = 0u; t < (KWC + 1u) * CIC; t++) {
-      f[r * 16u + t] = pick(v, t, s);
+      f[r * 16u + t] = pick(row.v, t, row.s);
     }
   }
   for (var k = 0u; k < 4u; k++) {

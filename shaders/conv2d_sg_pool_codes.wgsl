@@ -22,12 +22,7 @@ fn poolStore(w: u32, n4: u32, v0: vec4f, v1: vec4f, v2: vec4f, v3: vec4f) {
   let a1 = act4(v1);
   let a2 = act4(v2);
   let a3 = act4(v3);
-  // The pool's own order of comparisons, so the values are the pool kernel's bit for bit.
-  var best = a0;
-  best = select(best, a1, a1 > best);
-  best = select(best, a2, a2 > best);
-  best = select(best, a3, a3 > best);
   let o = w * (u.N / 4u) + n4;
-  y[o] = best;
+  y[o] = quadMax(a0, a1, a2, a3);
   code[o] = quadCode(a0, a1, a2, a3, RELU_MASK);
 }

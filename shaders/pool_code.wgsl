@@ -25,3 +25,12 @@ fn quadCode(a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f, relu: bool) -> u32 {
   top = select(top, a3, a3 > top);
   return packCode(select(at, vec4u(255u), vec4<bool>(relu) & !(top > vec4f(0.0))));
 }
+
+// The max of a 2x2 window's cells in the pool kernels' order of comparisons, so that a fused
+// pool's values are the pool kernel's bit for bit.
+fn quadMax(a0: vec4f, a1: vec4f, a2: vec4f, a3: vec4f) -> vec4f {
+  var best = a0;
+  best = select(best, a1, a1 > best);
+  best = select(best, a2, a2 > best);
+  return select(best, a3, a3 > best);
+}
