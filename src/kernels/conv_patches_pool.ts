@@ -13,6 +13,7 @@ import type { TexturePrecision } from '../gpu/texture_precision.js';
 import type { Activation } from './activation.js';
 import { type TexPoolParams, sgForwardPoolKernels } from './conv_tex.js';
 import type { ConvGeometry } from './conv_types.js';
+import { windowPoolFits } from './conv_window_pool.js';
 import { patchesRaw, patchGeometry, patchWeight, rowsGeometry, type WindowRows, windowRows } from './conv_patches.js';
 import { pairPool } from './plan.js';
 import { convPatchColumns, convPlan } from './plan_context.js';
@@ -25,6 +26,13 @@ export interface PatchPoolPlan {
   rows: WindowRows;
   share: SgShare;
   precision: TexturePrecision;
+  /**
+   * Whether the forward runs the window kernel (conv_window_pool.ts: no patch matrix) instead of
+   * the patches and the sg product: where no weight gradient is coming. With one, the patches
+   * are needed anyway and the window kernel gained nothing (the from-scratch convnet's training
+   * step measured the same either way, its forward 1-3 ms faster: docs/lavapipe.md).
+   */
+  window: boolean;
 }
 
 /**
@@ -43,7 +51,9 @@ export function patchPoolPlan(
   if (PW === null || act === 'sigmoid' || g.CO % 4 !== 0 || !pairPool(pg)) return null;
   const plan = convPlan('forward', patchGeometry(g, PW));
   if (plan.variant !== 'sg' || !plan.share || plan.padding) return null;
-  return { PW, rows: windowRows(g, plan.share.lanes), share: plan.share, precision: plan.precision };
+  const rows = windowRows(g, plan.share.lanes);
+  const window = !weightGrad && windowPoolFits(g, act);
+  return { PW, rows, share: plan.share, precision: plan.precision, window };
 }
 
 /**

@@ -10,8 +10,9 @@ import { isGradEnabled, record } from '../autograd/tape.js';
 import type { Activation } from '../kernels/activation.js';
 import { conv2dMaxPoolCodes, conv2dMaxPoolRaw, convPoolFuses, convPoolFusesForGrad } from '../kernels/conv_pool.js';
 import { pool2dBackwardRaw } from '../kernels/pool.js';
-import { poolRowsBackward, rowsGeometry } from '../kernels/conv_patches.js';
+import { patchesRaw, poolRowsBackward, rowsGeometry } from '../kernels/conv_patches.js';
 import { type PatchPoolPlan, patchPoolForward, patchPoolPlan } from '../kernels/conv_patches_pool.js';
+import { windowPoolForward } from '../kernels/conv_window_pool.js';
 import { neededParamGrads } from './conv_patches.js';
 import { fmt } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -103,7 +104,8 @@ function pooledWithGrad(
 /**
  * The RGB pair as one pooled patch product (src/kernels/conv_patches_pool.ts), recorded: its
  * backward routes dy to the winners in the patch rows' order and takes the patch product's
- * weight gradient. x needs no gradient here (patchPoolPlan's caller checks).
+ * weight gradient. x needs no gradient here (patchPoolPlan's caller checks). Where the plan runs
+ * the window kernel (no patch matrix in the forward), the backward builds the patches from x.
  */
 function patchPooled(
   x: Tensor,
@@ -113,17 +115,24 @@ function patchPooled(
   act: Activation,
   pp: PatchPoolPlan,
 ): Tensor {
-  const { y, codes, patches } = patchPoolForward(x, w, b, g, act, pp);
+  const { y, codes, patches } = pp.window
+    ? { ...windowPoolForward(x, w, b, { g, patchWidth: pp.PW, act, rows: pp.rows }), patches: null }
+    : patchPoolForward(x, w, b, g, act, pp);
+  // The image's buffer, held for the backward's patches (the caller may free x before it).
+  const image = patches ? null : x.view();
   const recorded = record(y, 'conv2dMaxPool2d', b ? [x, w, b] : [x, w], (dy, needs) => {
     const dz = poolRowsBackward(dy, codes, pp.rows);
     codes.dispose();
-    const [dw, db] = neededParamGrads(patches, dz, rowsGeometry(g, pp.rows.rows), pp.PW, needs, !!b);
+    const rowsOf = patches ?? patchesRaw(image!, g, pp.PW, pp.rows);
+    image?.dispose();
+    const [dw, db] = neededParamGrads(rowsOf, dz, rowsGeometry(g, pp.rows.rows), pp.PW, needs, !!b);
     dz.dispose();
     return [null, dw, db];
   });
   if (!recorded.node) {
     codes.dispose();
-    patches.dispose();
+    patches?.dispose();
+    image?.dispose();
   }
   return y;
 }

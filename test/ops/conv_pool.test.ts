@@ -10,6 +10,7 @@ import { backward, noGrad } from '../../src/autograd/tape.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import type { ConvVariant } from '../../src/kernels/conv_types.js';
 import { convPoolFuses } from '../../src/kernels/conv_pool.js';
+import { windowPoolFits } from '../../src/kernels/conv_window_pool.js';
 import { convPlan, hasSgShare, setConvVariant } from '../../src/kernels/plan_context.js';
 import { CONV_VARIANTS } from '../../src/kernels/plan_legal.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
@@ -114,13 +115,17 @@ describe.each(VARIANTS)('conv2dMaxPool2d with a gradient on %s', (variant) => {
 
 // The RGB pair (3 channels: the conv runs through its patch matrix) as one pooled patch product,
 // where x needs no gradient (an image): the same pooled values bit for bit (the same rows, in
-// window order), and the weight and bias gradients of the two recorded ops up to the order of
-// the weight gradient's sum over rows.
+// window order) or, where the window kernel runs instead (conv_window_pool.ts: no patch matrix,
+// its own order of the taps' sum), up to rounding; and the weight and bias gradients of the two
+// recorded ops up to the order of the weight gradient's sum over rows.
 const RGB: Case[] = [
   { x: [2, 11, 13, 3], co: 8, pad: 'valid', act: 'relu', bias: true },
   { x: [1, 16, 14, 3], co: 12, pad: 'same', act: 'linear', bias: true },
   { x: [3, 7, 9, 3], co: 4, pad: 'valid', act: 'relu', bias: false },
   { x: [1, 8, 8, 3], co: 8, pad: 'same', act: 'sigmoid', bias: true },
+  // The window kernel's shapes (valid, x in whole vec4s: conv_window_pool.ts windowPoolFits).
+  { x: [2, 9, 14, 3], co: 8, pad: 'valid', act: 'relu', bias: true },
+  { x: [4, 12, 10, 3], co: 32, pad: 'valid', act: 'linear', bias: false },
 ];
 
 describe('conv2dMaxPool2d on RGB with a gradient', () => {
@@ -138,16 +143,23 @@ describe('conv2dMaxPool2d on RGB with a gradient', () => {
     const two = () => maxPool2d(conv2d(x.t, w.t, b?.t ?? null, co), { poolSize: 2 });
     const one = () => conv2dMaxPool2d(x.t, w.t, b?.t ?? null, co, { poolSize: 2 });
     const fused = hasSgShare() && c.act !== 'sigmoid';
+    // With no gradient to come the window kernel runs where it fits, summing the taps in its own
+    // order: not the patch product's rounding.
+    const window = fused && windowPoolFits(g, c.act);
     const wantY = noGrad(() => tidy(two));
+    dispatcher().resetCounts();
     const gotY = noGrad(one);
+    expect(dispatcher().counts.get('conv2d_window_pool') ?? 0, label).toBe(window ? 1 : 0);
     // Unfused without a gradient, the pair runs conv2dMaxPoolRaw's channel-padded conv: not the
     // patch product's rounding.
-    if (fused) expect(await bits(gotY), label).toEqual(await bits(wantY));
+    if (fused && !window) expect(await bits(gotY), label).toEqual(await bits(wantY));
     else expectClose(await gotY.data(), await wantY.data(), { label });
     const want = await gradsOf(two, r.t, params);
     dispatcher().resetCounts();
     const got = await gradsOf(one, r.t, params);
+    // With the weight gradient to come: the patch product, whose patches the backward takes.
     expect(dispatcher().counts.get('conv2d_forward_sg_pool') ?? 0, label).toBe(fused ? 1 : 0);
+    expect(dispatcher().counts.get('conv2d_window_pool') ?? 0, label).toBe(0);
     expect(dispatcher().counts.get('maxpool2d_win_forward_vec4') ?? 0, label).toBe(fused ? 0 : 1);
     got.forEach((v, i) => {
       const top = want[i].reduce((m, e) => Math.max(m, Math.abs(e)), 0);
@@ -160,6 +172,31 @@ describe('conv2dMaxPool2d on RGB with a gradient', () => {
     for (const t of [x.t, w.t, b?.t, r.t, gotY, wantY]) t?.dispose();
   });
 });
+
+test.skipIf(!hasSgShare())(
+  'a frozen RGB kernel with a trainable bias: the window kernel, then the patches in the backward',
+  async () => {
+    const x = randomPair([2, 9, 14, 3]);
+    const w = randomPair([3, 3, 3, 8], -0.3, 0.3);
+    const b = randomPair([8], -0.6, 0.3);
+    const co = { padding: 'valid' as const, activation: 'relu' as const };
+    const r = randomPair([2, 3, 6, 8]);
+    const label = `seeds ${x.seed},${w.seed},${b.seed},${r.seed}`;
+    b.t.requiresGrad = true;
+    const two = () => maxPool2d(conv2d(x.t, w.t, b.t, co), { poolSize: 2 });
+    const [want] = await gradsOf(two, r.t, [b.t]);
+    dispatcher().resetCounts();
+    const [got] = await gradsOf(() => conv2dMaxPool2d(x.t, w.t, b.t, co, { poolSize: 2 }), r.t, [b.t]);
+    expect(dispatcher().counts.get('conv2d_window_pool'), label).toBe(1);
+    expect(dispatcher().counts.get('conv2d_patches_windows'), label).toBe(1);
+    expectClose(got, want, { rtol: 1e-4, atol: 1e-5, label: `db ${label}` });
+    expect(
+      got.some((v) => v !== 0),
+      label,
+    ).toBe(true);
+    for (const t of [x.t, w.t, b.t, r.t]) t.dispose();
+  },
+);
 
 test('with a gradient to come it is the recorded conv2d then maxPool2d', async () => {
   const x = randomPair([2, 8, 8, 4]);

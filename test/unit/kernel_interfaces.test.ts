@@ -81,6 +81,13 @@ const PARAM_SAMPLES: unknown[] = [
   { w: { lanes: 8, windows: 1, rows: 32 }, C: 4 },
   // The dense outer-product weight gradient (dense_tex.ts).
   { P: 4, K: 8, N: 4 },
+  // The RGB conv + pool window kernel (conv_window_pool.ts).
+  {
+    g: { batch: 1, H: 4, W: 4, CI: 3, KH: 3, KW: 3, CO: 8 },
+    patchWidth: 28,
+    act: 'relu',
+    rows: { lanes: 8, PH: 1, PW: 1, windows: 1, rows: 32 },
+  },
 ];
 
 /** The names of the override constants a spec sets (besides WG_X/Y/Z, which every pipeline gets). */
