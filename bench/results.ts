@@ -23,7 +23,8 @@ export interface BenchReport {
   env?: Record<string, string>;
   adapter: { info: Record<string, unknown>; features: string[]; limits: Record<string, number> };
   /** The machine's load average (1, 5, 15 min) when the run started and when it last saved. */
-  load?: { cores: number; start: number[]; end?: number[] };
+  /** The cores' load averages, and (from 2026-12-06) their model (host.ts). */
+  load?: { cores: number; cpu?: string; start: number[]; end?: number[] };
   /** The adapter's ceilings (bench/ceilings.ts), measured first; every share is of them. */
   ceilings?: Ceilings;
   kernels?: KernelReport;
@@ -91,7 +92,7 @@ function header(r: BenchReport): string {
     `timestamp-query: ${r.adapter.features.includes('timestamp-query') ? 'yes' : 'no'}.  \n` +
     `Date: ${r.date}; Node ${r.node}.  \n` +
     (r.load
-      ? `Load average (1/5/15 min) on ${r.load.cores} cores: ${loads(r.load.start)} at the start` +
+      ? `Load average (1/5/15 min) on ${r.load.cores} cores${r.load.cpu ? ` of ${r.load.cpu}` : ''}: ${loads(r.load.start)} at the start` +
         `${r.load.end ? `, ${loads(r.load.end)} at the end` : ''} (other work on the machine slows every figure).  \n`
       : '') +
     `Command: \`${r.command}\`` +

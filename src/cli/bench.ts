@@ -16,6 +16,7 @@ import { runScaling } from '../../bench/scaling.js';
 import { runPipelineBench } from '../../bench/pipeline.js';
 import { runPeers } from '../../bench/peers/run.js';
 import { learningDir, writeResults, type BenchReport } from '../../bench/results.js';
+import { hostCpu } from '../../bench/host.js';
 import { runLearningBench } from '../../bench/learning.js';
 import { writeLearningFiles } from '../../bench/learning_results.js';
 import { existsSync } from 'node:fs';
@@ -159,7 +160,8 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
       for (const n of kernelCaseNames(batch, num('size') ?? WORKLOAD_SIZE)) console.log(n);
       return 0;
     }
-    const report: BenchReport = { ...reportHeader(command, gpu), load: { cores: cpus().length, start: loadavg() } };
+    const load = { cores: cpus().length, cpu: hostCpu(), start: loadavg() };
+    const report: BenchReport = { ...reportHeader(command, gpu), load };
     const save = () => {
       // After every suite, so a long run that dies later keeps what it measured.
       report.load!.end = loadavg();
