@@ -16,11 +16,10 @@ struct Params {
   n: u32,
 }
 
-override HC: u32 = 1u;
-override WC: u32 = 1u;
-override CIC: u32 = 3u;
-override POOL_H: u32 = 1u;
-override POOL_W: u32 = 1u;
+// The image's and the pooled map's shape (HC, WC, CIC, POOL_H, POOL_W), as the patch kernels
+// declare them.
+//#include "patch_taps.wgsl"
+
 override RELU_MASK: bool = false;
 // The patch weights' vec4s: PW rows of CO / 4.
 override WEIGHT_VECS: u32 = 1u;
