@@ -1,7 +1,8 @@
 // The columns of a patch matrix (conv2d_patches.wgsl, conv2d_patches_windows.wgsl): column t of
 // a row is tap (kh, kw, ci) of the HWIO kernel's row order while t < K = KH*KW*CI, then the bias
 // column's one (t == K), then zeros. Both kernels take the layer's shape as override constants
-// (so the index math divides by constants), declared here once; in window order (POOLED in
+// (so the index math divides by constants), declared here once (conv2d_window_pool.wgsl takes
+// its image and pooled-map constants from here too); in window order (POOLED in
 // conv2d_patches.wgsl, always in conv2d_patches_windows.wgsl) row (group*4 + k)*LANES + l is cell
 // k (row-major: 0 1 / 2 3) of window group*LANES + l of the POOL_H x POOL_W pooled map, and rows
 // of windows past the batch (BATCHC images) are zero.
