@@ -1,12 +1,12 @@
-// dx of max pooling over non-overlapping windows (see maxpool2d_window.wgsl). One invocation per
-// run of NV vectors of channels of a window reads dy and the forward's code once per vector, then
-// writes every cell of its window: dy where the code names the cell, else 0. Each cell of x lies in exactly one
-// window, so this is a gather of each cell's gradient from the one output it belongs to, with
-// no float atomics and no zero-fill pass. Cells past the last window (odd H or W) belong to the
-// partial windows of a grid of ceil(H/KH) x ceil(W/KW), which have no output and write zeros.
-// One invocation per window, not per cell: a quarter of the loads (2x2), which on lavapipe cost
-// a bounds check and a branch per lane; measured about 2x faster than per cell. Read from
-// textures instead it was slower (the staging copies cost more than the loads saved).
+// dx of max pooling over non-overlapping windows (see maxpool2d_window.wgsl), into a dx the
+// dispatcher has cleared (src/kernels/pool_window.ts): one invocation per run of NV vectors of
+// channels of a window reads dy and the forward's code once per vector and stores each channel's
+// gradient at its winner only, one component store per channel (the SCATTER placeholder, generated there).
+// Each cell of x lies in at most one window, so the stores never collide; cells that won nothing
+// and cells past the last whole window (odd H or W) keep the clear's zeros, and a window with no
+// winner (255: relu' in the codes) stores a 0 at its first cell. On lavapipe a store is the
+// dearest access (a scatter per component): the clear (a memset) and a quarter of the stores
+// cost less than writing every cell of every window, as this kernel did before.
 //#include "grid1d.wgsl"
 
 //#include "maxpool2d_window.wgsl"
@@ -16,9 +16,10 @@
 @group(0) @binding(2) var<storage, read_write> dx: array<{{T}}>;
 @group(0) @binding(3) var<uniform> u: Params;
 
-// The grid of windows, partial ones included.
-override TH: u32 = (H + KH - 1u) / KH;
-override TW: u32 = (W + KW - 1u) / KW;
+// The place of cell `at` of a window (at = kh * KW + kw) relative to the window's first cell.
+fn cellOffset(at: u32) -> u32 {
+  return ((at / KW) * W + at % KW) * CV;
+}
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -26,30 +27,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (i >= u.n) {
     return;
   }
-  let p = windowAt(i, TH, TW);
-  let b = p.x;
-  let oh = p.y;
-  let ow = p.z;
-  let cv = p.w;
-  let inside = oh < OH && ow < OW;
-  let out = ((b * OH + oh) * OW + ow) * CV + cv;
-  let first = ((b * H + oh * KH) * W + ow * KW) * CV + cv;
+  let p = windowAt(i, OH, OW);
+  let out = i * NV;
+  let first = ((p.x * H + p.y * KH) * W + p.z * KW) * CV + p.w;
   for (var j = 0u; j < NV; j++) {
-    var g = {{T}}(0.0);
-    var at = {{U}}(0u);
-    if (inside) {
-      g = dy[out + j];
-      at = {{UNPACK}}(code[out + j]);
-    }
-    let base = first + j;
-    // Only a partial window (H or W not a multiple of the window) has cells to skip: where the
-    // windows tile x the constant test folds away and the stores go unguarded.
-    for (var kh = 0u; kh < KH; kh++) {
-      for (var kw = 0u; kw < KW; kw++) {
-        if ((H % KH == 0u || oh * KH + kh < H) && (W % KW == 0u || ow * KW + kw < W)) {
-          dx[base + (kh * W + kw) * CV] = select({{T}}(0.0), g, at == {{U}}(kh * KW + kw));
-        }
-      }
-    }
+    let g = dy[out + j];
+    {{SCATTER}}
   }
 }

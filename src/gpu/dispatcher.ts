@@ -145,6 +145,7 @@ export class Dispatcher {
     for (const [i, b] of buffers.entries()) if (spec.bindings[i] === 'read_write') this.wrote(b);
     if (gx * gy * gz === 0) return;
     if (this.profiler?.full) this.flush();
+    for (const [binding, bytes] of spec.cleared?.(params) ?? []) this.clear(buffers[binding], bytes);
     const staged = this.stageTextures(spec, params, buffers);
     const texel = staged.size ? this.accessOf(staged) : null;
     const pass = this.profiler
@@ -266,6 +267,14 @@ export class Dispatcher {
     this.commandEncoder();
     this.endPass();
     this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Zeroes the first `bytes` of dst (a multiple of 4) in the command stream: on lavapipe a memset. */
+  private clear(dst: GPUBuffer, bytes: number): void {
+    this.wrote(dst);
+    this.commandEncoder();
+    this.endPass();
+    this.encoder!.clearBuffer(dst, 0, bytes);
   }
 
   /** Uploads host data. Pending launches are submitted first so the write lands after them. */

@@ -50,6 +50,11 @@ export interface KernelSpec<P> {
   staging?: (p: P) => TexturePrecision;
   /** Floating-point work of one launch (profiles and benches). */
   flops?: (p: P) => number;
+  /**
+   * [binding, bytes] of the outputs the dispatcher zeroes before the launch, for a kernel that
+   * stores into only some of them (on lavapipe the clear is a memset, cheaper than the stores).
+   */
+  cleared?: (p: P) => readonly (readonly [number, number])[];
 }
 
 /** A 1-D problem of n invocations in workgroups of `wg`, folded into x/y past the 65535 limit. */
