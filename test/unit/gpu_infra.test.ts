@@ -81,6 +81,19 @@ describe('dispatcher', () => {
     x.dispose();
   });
 
+  test('long defines key pipelines by their text, not by the string object', () => {
+    const cache = dispatcher().pipelines;
+    const defines = unaryKernel.defines!({ op: 'relu', n: 8, alpha: 0 });
+    // A padded body over the 64-character threshold: equal text in a new string is the same key.
+    const body = (pad: string) => `${defines.APPLY}${pad.repeat(80)}`;
+    const first = cache.get(unaryKernel, { ...defines, APPLY: body(' ') }, { WG_X: 256 });
+    const again = cache.get(unaryKernel, { ...defines, APPLY: [body(' ')].join('') }, { WG_X: 256 });
+    const other = cache.get(unaryKernel, { ...defines, APPLY: body('\n') }, { WG_X: 256 });
+    expect(again).toBe(first);
+    expect(other).not.toBe(first);
+    expect(other.key).not.toBe(first.key);
+  });
+
   test('a launch over 65535 workgroups is folded and computes every element', async () => {
     const n = 65535 * 256 + 300;
     const host = new Float32Array(n);
