@@ -61,7 +61,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   if (place.x >= CI4) {
     return;
   }
-  for (var l = 0u; l < SG_LANES; l++) {
+  for (var l = 0u; l < sgLanes(); l++) {
     epilogue(m0 + l, n4, a0[l]);
     if (SG_BLOCKS > 1u) {
       epilogue(m0 + SG_LANES + l, n4, a1[l]);

@@ -137,7 +137,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     sgPublish(x2[1], 5u);
     sgPublish(x3[0], 6u);
     sgPublish(x3[1], 7u);
-    for (var l = 0u; l < SG_LANES; l += 4u) {
+    for (var l = 0u; l < sgLanes(); l += 4u) {
       let d = mat4x4f(texel(dz, min(p0 + l, last) * CO4 + n4), texel(dz, min(p0 + l + 1u, last) * CO4 + n4),
         texel(dz, min(p0 + l + 2u, last) * CO4 + n4), texel(dz, min(p0 + l + 3u, last) * CO4 + n4));
       madd8x4(rows4(x0[0], 0u, l), rows4(x0[1], 1u, l), d, &a0);

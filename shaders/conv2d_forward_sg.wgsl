@@ -71,12 +71,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     return;
   }
   if (POOL_ROWS) {
-    for (var l = 0u; l < SG_LANES; l++) {
+    for (var l = 0u; l < sgLanes(); l++) {
       poolStore(place.y * SG_LANES + l, n4, a0[l], a1[l], a2[l], a3[l]);
     }
     return;
   }
-  for (var l = 0u; l < SG_LANES; l++) {
+  for (var l = 0u; l < sgLanes(); l++) {
     epilogue(m0 + l, n4, a0[l]);
     if (SG_BLOCKS > 1u) {
       epilogue(m0 + SG_LANES + l, n4, a1[l]);

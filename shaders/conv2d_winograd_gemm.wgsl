@@ -32,7 +32,7 @@ const RB = 4u;  // winograd.ts sizes the grid for it
 
 // Rows m0 .. m0 + L - 1 of column vec4 n4 of slab e, those past T left out.
 fn store(e: u32, m0: u32, n4: u32, CO4: u32, acc: ptr<function, SgRows>) {
-  for (var l = 0u; l < SG_LANES; l++) {
+  for (var l = 0u; l < sgLanes(); l++) {
     if (m0 + l < u.T) {
       m[(e * u.T + m0 + l) * CO4 + n4] = (*acc)[l];
     }

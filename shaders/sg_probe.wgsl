@@ -23,7 +23,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, ids: SgIds) {
   let b = mat4x4f(texel(bt, li * 4u), texel(bt, li * 4u + 1u), texel(bt, li * 4u + 2u), texel(bt, li * 4u + 3u));
   var acc: SgRows;
   sgAccumulate(texel(a, li), b, &acc);
-  for (var l = 0u; l < SG_LANES; l++) {
+  for (var l = 0u; l < sgLanes(); l++) {
     y[li * SG_LANES + l] = acc[l];
   }
 }

@@ -9,10 +9,11 @@
 // takes `ids: SgIds` in its entry point and calls sgInit(ids) first. Its workgroup is
 // L x (64 / L) (src/kernels/sg_lanes.ts): the L lanes of a workgroup row form one group.
 //
-// The lane loops have a constant trip count, so the compiler unrolls them: each shuffle then
-// reads a constant lane of the group (as subgroupBroadcast does, which WGSL allows only with a
-// literal lane and so could not be written in a loop) and the per-row accumulators stay in
-// registers.
+// The lane loops run to the transport's sgLanes(). Over shuffles that is the constant L, so the
+// compiler unrolls them: each shuffle then reads a constant lane of the group (as
+// subgroupBroadcast does, which WGSL allows only with a literal lane and so could not be written
+// in a loop) and the per-row accumulators stay in registers. The emulation hides L from the
+// compiler instead, so its kernels stay loops and compile quickly (sg_share_workgroup.wgsl).
 
 // Lanes per group; each lane owns one row of a block of L rows.
 const SG_LANES = {{SG_LANES}}u;
@@ -26,7 +27,7 @@ alias SgRows = array<vec4f, SG_LANES>;
 // columns of b the 4 matching k-rows of this lane's vec4 of output columns.
 fn sgAccumulate(a: vec4f, b: mat4x4f, acc: ptr<function, SgRows>) {
   sgPublish(a, 0u);
-  for (var l = 0u; l < SG_LANES; l++) {
+  for (var l = 0u; l < sgLanes(); l++) {
     let r = sgRow(a, 0u, l);
     (*acc)[l] += r.x * b[0] + r.y * b[1] + r.z * b[2] + r.w * b[3];
   }
@@ -36,7 +37,7 @@ fn sgAccumulate(a: vec4f, b: mat4x4f, acc: ptr<function, SgRows>) {
 // As sgAccumulate with b transposed: output column j of row l is dot(row l's a, b[j]).
 fn sgAccumulateDot(a: vec4f, b: mat4x4f, acc: ptr<function, SgRows>) {
   sgPublish(a, 0u);
-  for (var l = 0u; l < SG_LANES; l++) {
+  for (var l = 0u; l < sgLanes(); l++) {
     let r = sgRow(a, 0u, l);
     (*acc)[l] += vec4f(dot(r, b[0]), dot(r, b[1]), dot(r, b[2]), dot(r, b[3]));
   }

@@ -21,6 +21,12 @@ fn sgInit(ids: SgIds) -> u32 {
   return ids.sid & (SG_LANES - 1u);
 }
 
+// The trip count of the lane loops: the constant L, so that they unroll and each shuffle reads
+// a constant lane (sg_share.wgsl).
+fn sgLanes() -> u32 {
+  return SG_LANES;
+}
+
 // Nothing to publish or release: a shuffle reads the other lane's register.
 fn sgPublish(v: vec4f, slot: u32) {}
 fn sgRelease() {}

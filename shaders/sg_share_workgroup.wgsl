@@ -14,11 +14,28 @@ var<workgroup> sgSlots: array<vec4f, 512>;
 // This lane's slot index, and its group's lane 0's.
 var<private> sgMe: u32;
 var<private> sgFirst: u32;
+// L, read from workgroup memory so that the compiler cannot see it (sgLanes).
+var<workgroup> sgLaneCount: u32;
+var<private> sgEnd: u32;
 
 fn sgInit(ids: SgIds) -> u32 {
   sgMe = ids.li;
   sgFirst = ids.li & ~(SG_LANES - 1u);
+  if (ids.li == 0u) {
+    sgLaneCount = SG_LANES;
+  }
+  workgroupBarrier();
+  sgEnd = sgLaneCount;
   return ids.li & (SG_LANES - 1u);
+}
+
+// The trip count of the lane loops: L, but not a constant here. Unrolled over up to 64 lanes
+// with every row's accumulators live across the barriers, the emulated kernels took lavapipe
+// minutes each to compile with Mesa's shader cache cold (2-core AMD EPYC, AVX2: the L = 16
+// cases of test/ops/sg_lanes.test.ts 30-37 s each, L = 32 past 3 minutes for one case); as
+// loops they compile in seconds. The arithmetic and its order are the same either way.
+fn sgLanes() -> u32 {
+  return sgEnd;
 }
 
 fn sgPublish(v: vec4f, slot: u32) {
