@@ -269,7 +269,11 @@ export class Dispatcher {
     this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
-  /** Zeroes the first `bytes` of dst (a multiple of 4) in the command stream: on lavapipe a memset. */
+  /**
+   * Zeroes the first `bytes` of dst (a multiple of 4) in the command stream: on lavapipe a
+   * memset. Outside any pass, so a profile does not count it in the kernel's time (as with
+   * staging copies); the bench's timer spans it.
+   */
   private clear(dst: GPUBuffer, bytes: number): void {
     this.wrote(dst);
     this.commandEncoder();
