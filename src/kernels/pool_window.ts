@@ -82,8 +82,6 @@ function windowKernel(
     workgroup: [WG, 1, 1],
     defines: () => ({
       T: typeOf(vec),
-      U: vec === 4 ? 'vec4u' : 'u32',
-      UNPACK: vec === 4 ? 'unpackCode' : '',
       ...defines,
     }),
     constants: (p) => ({ ...shapeConstants(p, vec), ...(masks ? maskConstant(p) : {}) }),
