@@ -48,6 +48,15 @@ export function sgDefines(s: SgShare): Defines {
   };
 }
 
+/**
+ * The trip counts `counts` of a kernel's loops as pipeline constants (shaders/trip_count.wgsl)
+ * on a real share, at the cost of one pipeline per layer shape; none on the emulated share,
+ * which runs only in tests, where that cost is compile time (its lane loops compile slowly).
+ */
+export function sgTripCounts(s: SgShare, counts: Record<string, number>): Record<string, number> {
+  return s.via === 'workgroup' ? {} : counts;
+}
+
 /** L lanes across (one group per workgroup row), 64 / L groups down. */
 export function sgWorkgroup(s: SgShare): [number, number, number] {
   return [s.lanes, SG_WORKGROUP / s.lanes, 1];

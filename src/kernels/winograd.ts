@@ -27,7 +27,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { ACT_CODE, type Activation } from './activation.js';
 import { derived } from './derived.js';
 import type { ConvGeometry } from './conv_types.js';
-import { perShare, type SgShare, sgDefines, sgGrid, sgWorkgroup } from './sg_lanes.js';
+import { perShare, type SgShare, sgDefines, sgGrid, sgTripCounts, sgWorkgroup } from './sg_lanes.js';
 
 /** Output tile side m of F(m x m, 3x3). */
 export type WinoTile = 2 | 4;
@@ -414,6 +414,7 @@ function gemmKernel(share: SgShare): KernelSpec<WinoPlan> {
     values,
     staging,
     textureFloats: (p) => [p.slabs * p.T * p.g.CI, p.slabs * p.g.CI * p.g.CO],
+    constants: (p) => sgTripCounts(share, { LOOP_C4: p.g.CI / 4 }),
     // Each group owns 4 blocks of L tiles (the shader says why).
     dispatch: (p) => [...sgGrid(share, p.g.CO / 4, p.T, 4 * share.lanes), p.slabs],
     flops: (p) => 2 * p.slabs * p.T * p.g.CI * p.g.CO,

@@ -21,6 +21,7 @@ import { gemmCore, planGemm, planTexWeight } from '../../src/kernels/plan_split.
 import type { AdapterFacts, DenseRequest, KernelPlan, PlanSettings } from '../../src/kernels/plan_types.js';
 import { conv2dGeometry } from '../../src/ops/conv2d.js';
 import { adapterLanes, emulatedShare, sgGrid, sgTaskGrid } from '../../src/kernels/sg_lanes.js';
+import { type WinoPlan, winogradGemmKernels } from '../../src/kernels/winograd.js';
 
 const LAVAPIPE: AdapterFacts = {
   software: true,
@@ -162,6 +163,14 @@ describe('the sg share: the lane grouping an adapter guarantees, else the fallba
     expect(adapterLanes(true, 64, 128)).toBeNull();
     expect(adapterLanes(false, 8, 8)).toBeNull();
     expect(adapterLanes(true, undefined, undefined)).toBeNull();
+  });
+
+  test("the Winograd products' trip count is a pipeline constant on a real share, not the emulated one", () => {
+    const p = { g: { CI: 64 } } as WinoPlan;
+    expect(winogradGemmKernels.of(LAVAPIPE.sgShare!).constants?.(p)).toEqual({ LOOP_C4: 16 });
+    expect(winogradGemmKernels.of(NVIDIA.sgShare!).constants?.(p)).toEqual({ LOOP_C4: 16 });
+    // The emulation (tests only) reads it from the uniforms: one pipeline per share, not per shape.
+    expect(winogradGemmKernels.of(emulatedShare(16)).constants?.(p)).toEqual({});
   });
 
   test('the plan carries the share: the adapter own, an emulated one where asked, none for tex', () => {
