@@ -116,7 +116,6 @@ export class GpuTimer {
   async time(encode: () => void): Promise<{ gpuMs: number; wallMs: number; fenced: boolean }> {
     const d = dispatcher();
     await d.sync();
-    const saved = d.maxPerSubmit;
     // Count the dispatcher's submits while encoding (its flush(), wrapped on this instance for
     // the duration only).
     let early = 0;
@@ -126,11 +125,9 @@ export class GpuTimer {
       flush.call(this);
     };
     const t0 = performance.now();
-    d.maxPerSubmit = Number.MAX_SAFE_INTEGER;
     try {
-      encode();
+      d.schedule.holding(encode);
     } finally {
-      d.maxPerSubmit = saved;
       delete (d as { flush?: unknown }).flush;
       if (d.flush !== flush) d.flush = flush;
     }

@@ -1,5 +1,5 @@
-// Encodes kernel launches into one compute pass, submits every `maxPerSubmit` launches, and is
-// the only place bind groups are made. Validation and out-of-memory errors are caught with an
+// Encodes kernel launches into one compute pass, submits them in batches (submit_schedule.ts),
+// and is the only place bind groups are made. Validation and out-of-memory errors are caught with an
 // error scope per submit; they surface (naming the kernels of that submit) at the next readback
 // or sync, which are the only awaits. DAWNFLOW_SYNC=1 submits and checks every launch alone.
 import { type Bound, BindGroupCache } from './bind_groups.js';
@@ -12,6 +12,7 @@ import { encodeBufferToTexture, TexturePool } from './texture_pool.js';
 import { StagedCopies } from './staged_copies.js';
 import { stageF16Kernel } from './texture_precision.js';
 import { GpuWaiter } from './gpu_wait.js';
+import { SubmitSchedule } from './submit_schedule.js';
 import { setting } from '../util/settings.js';
 import { launchDefines, type TexelAccess, type TexelPolicy } from './texel_access.js';
 
@@ -60,7 +61,8 @@ export class Dispatcher {
   readonly bindGroups: BindGroupCache;
   /** Launches per kernel name since the last resetCounts(): tests check what was dispatched. */
   readonly counts = new Map<string, number>();
-  maxPerSubmit = 64;
+  /** When the encoder is submitted: at most every `schedule.max` launches. */
+  readonly schedule = new SubmitSchedule();
   /** How kernels read their 'texture' operands now (texel_access.ts); setTexelAccess switches. */
   private access: TexelAccess;
   /** While set (KernelProfiler.start/stop), every launch gets its own pass with timestamps. */
@@ -166,7 +168,7 @@ export class Dispatcher {
     pass.dispatchWorkgroups(gx, gy, gz);
     if (this.profiler) this.endPass();
     this.batchKernels.add(spec.name);
-    if (++this.launches >= this.maxPerSubmit || this.syncEach) this.flush();
+    if (this.schedule.due(++this.launches) || this.syncEach) this.flush();
   }
 
   /** Switches how 'texture' operands are read (tests run kernels both ways on one device). */
@@ -308,12 +310,21 @@ export class Dispatcher {
     this.batchKernels.clear();
     this.launches = 0;
     this.batch++;
+    this.schedule.submitted();
+  }
+
+  /** Awaits `work`, submitted last; if nothing was submitted meanwhile, the queue is empty now. */
+  private async drain<T>(work: () => Promise<T>): Promise<T> {
+    const batch = this.batch;
+    const out = await this.waits.wait(work);
+    if (this.batch === batch) this.schedule.drained();
+    return out;
   }
 
   /** Waits for every submitted command and throws the first GPU error among them. */
   async sync(): Promise<void> {
     this.flush();
-    await this.waits.wait(() => this.device.queue.onSubmittedWorkDone());
+    await this.drain(() => this.device.queue.onSubmittedWorkDone());
     await this.checkErrors();
   }
 
@@ -324,7 +335,7 @@ export class Dispatcher {
     try {
       this.copy(src, staging, Math.ceil(bytes / 4) * 4, srcOffset, 0);
       this.flush();
-      await this.waits.wait(() => staging.mapAsync(GPUMapMode.READ, 0, Math.ceil(bytes / 4) * 4));
+      await this.drain(() => staging.mapAsync(GPUMapMode.READ, 0, Math.ceil(bytes / 4) * 4));
       const out = staging.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0, bytes);
       staging.unmap();
       await this.checkErrors();

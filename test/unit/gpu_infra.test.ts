@@ -133,6 +133,40 @@ describe('dispatcher', () => {
     x.dispose();
   });
 
+  test('after the queue drains, the next launches are submitted early, then in doubling batches', async () => {
+    const d = dispatcher();
+    const x = Tensor.fromArray([1, -2, 3, -4], [4]);
+    const y = Tensor.empty([4]);
+    await x.data();
+    const batches: number[] = [];
+    let launches = 0;
+    const submit = d.device.queue.submit;
+    d.device.queue.submit = (buffers) => {
+      batches.push(launches);
+      launches = 0;
+      submit.call(d.device.queue, buffers);
+    };
+    try {
+      for (let i = 0; i < 40; i++) {
+        launches++;
+        d.launch(unaryKernel, { op: 'relu', n: 4, alpha: 0 }, [x.buffer, y.buffer]);
+      }
+      // A readback drains the queue: the schedule starts small again.
+      expect(Array.from(await y.data())).toEqual([1, 0, 3, 0]);
+      for (let i = 0; i < 3; i++) {
+        launches++;
+        d.launch(unaryKernel, { op: 'relu', n: 4, alpha: 0 }, [x.buffer, y.buffer]);
+      }
+    } finally {
+      d.device.queue.submit = submit;
+    }
+    // 2, 4, 8, 16 launches, then the rest with the readback's copy; then 2 again.
+    expect(batches).toEqual([2, 4, 8, 16, 10, 2]);
+    d.flush();
+    x.dispose();
+    y.dispose();
+  });
+
   test('a launch with the wrong number of buffers is refused before encoding', () => {
     const x = Tensor.fromArray([1], [1]);
     expect(() => dispatcher().launch(unaryKernel, { op: 'relu', n: 1, alpha: 0 }, [x.buffer])).toThrow(
