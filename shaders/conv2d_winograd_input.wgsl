@@ -3,33 +3,31 @@
 // x is staged as texels [pixel][CI/4]. One invocation per (tile, c4): a^2 fetches (clamped
 // indices times an inside flag, so the lanes never diverge), a^2 vec4 stores. The arithmetic
 // (WINO_TRANSFORM) is generated from B^T (src/kernels/winograd.ts): loads d{r}_{c}, the
-// transform, put() per slab.
+// transform, put() per slab. Where the image is a gradient that came back through a fused 2x2
+// max pool, the loads read the pool's gradient and winners instead of the full image
+// (WINO_SOURCE: winograd_source_image.wgsl or winograd_source_pooled.wgsl).
 //#include "grid1d.wgsl"
 //#include "conv2d_winograd_params.wgsl"
 
 @group(0) @binding(0) var x: TexOperand;
 @group(0) @binding(1) var<storage, read_write> v: array<vec4f>;
-@group(0) @binding(2) var<uniform> u: Params;
 
 //#include "tex_operand.wgsl"
 
 // A patch row or column: its texel offset (clamped into the image) and a 1/0 inside flag.
 struct Line { base: u32, inside: f32 }
 
-// Row ih of image b at channel group c4: the texel of column 0.
-fn rowAt(b: u32, ih: i32, c4: u32, CI4: u32) -> Line {
-  let base = (b * u.H + u32(clamp(ih, 0, i32(u.H) - 1))) * u.W * CI4 + c4;
-  return Line(base, select(0.0, 1.0, ih >= 0 && ih < i32(u.H)));
+// v's components where keep holds, else +0, by their bits (winograd_source_image.wgsl's fetch
+// says why not by a multiply or a select).
+fn masked4(v: vec4f, keep: vec4<bool>) -> vec4f {
+  return bitcast<vec4f>(bitcast<vec4u>(v) & select(vec4u(0u), vec4u(0xffffffffu), keep));
 }
 
-// Column iw: its texel offset within a row.
-fn colAt(iw: i32, CI4: u32) -> Line {
-  return Line(u32(clamp(iw, 0, i32(u.W) - 1)) * CI4, select(0.0, 1.0, iw >= 0 && iw < i32(u.W)));
+fn masked(v: vec4f, keep: bool) -> vec4f {
+  return masked4(v, vec4<bool>(keep));
 }
 
-fn fetch(row: Line, col: Line) -> vec4f {
-  return texel(x, row.base + col.base) * (row.inside * col.inside);
-}
+//#include "winograd_source_{{WINO_SOURCE}}.wgsl"
 
 fn put(e: u32, t: u32, c4: u32, CI4: u32, val: vec4f) {
   v[(e * u.T + t) * CI4 + c4] = val;

@@ -9,7 +9,7 @@ import { CONV_GEOMETRY_UNIFORMS, type ConvGeometry } from './conv_types.js';
 import { gemmKernel, type GemmPlan } from './gemm.js';
 import { reduceMiddle } from './reduce.js';
 import { padAxisRaw } from './pad_axis.js';
-import { type WinoTile, winogradConv } from './winograd.js';
+import { isPooledGrad, type PooledGrad, type WinoTile, winogradConv } from './winograd.js';
 import { winogradWeightGrads } from './winograd_weight.js';
 import { WINO_TILE, winogradGeometry } from './plan_legal.js';
 import { forwardKernel, sgBackwardInputKernels, sgBackwardWeightKernels } from './conv_tex.js';
@@ -52,6 +52,32 @@ function runGemm(spec: typeof conv2dForwardKernel, p: ConvParams, inputs: GPUBuf
 }
 
 // --- launchers ----------------------------------------------------------------------------
+
+/**
+ * dz as the gradient launchers take it: a tensor, or where takesPooledGrad holds, the gradient of
+ * a fused 2x2 max pool and its winners, which the Winograd transforms read in place of dz.
+ */
+export type ConvGrad = Tensor | PooledGrad;
+
+/** dz as a tensor, for the kernels that cannot read a pooled gradient. */
+function denseGrad(dz: ConvGrad): Tensor {
+  if (isPooledGrad(dz)) throw new Error('dawnflow: this conv kernel reads dz whole, not a pooled gradient');
+  return dz;
+}
+
+/**
+ * Whether the gradients `needs` asks for (of x, w and b) of conv g can all start from a fused
+ * pool's gradient (PooledGrad), so that dz is never written: each runs Winograd on unpadded
+ * channels (its transforms read the pool's gradient and winners), and db comes with dw.
+ */
+export function takesPooledGrad(g: ConvGeometry, needs: readonly boolean[], bias: boolean): boolean {
+  const wino = (op: 'backward_input' | 'backward_weight') => {
+    const plan = convPlan(op, g);
+    return plan.variant !== 'gemm' && !plan.padding && !!WINO_TILE[plan.variant];
+  };
+  if ((!needs[0] && !needs[1]) || (bias && needs[2] && !needs[1])) return false;
+  return (!needs[0] || wino('backward_input')) && (!needs[1] || wino('backward_weight'));
+}
 
 /** The forward on its plan: channels padded first where the plan says (x and w alike). */
 export function conv2dForwardRaw(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: Activation): Tensor {
@@ -133,23 +159,24 @@ function runForward(plan: KernelPlan, x: Tensor, w: Tensor, b: Tensor | null, ac
 }
 
 /** dx from dz (the gradient w.r.t. the linear conv output) and w. */
-export function conv2dBackwardInput(dz: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+export function conv2dBackwardInput(dz: ConvGrad, w: Tensor, g: ConvGeometry): Tensor {
   const plan = convPlan('backward_input', g);
   if (plan.variant === 'gemm' || !plan.padding) return runBackwardInput(plan, dz, w);
   // As the forward: w's input channels padded, the padded dx channels (zero) cropped off.
   return throughPadding(w, 2, 3, plan, g, (wp) => runBackwardInput(plan, dz, wp));
 }
 
-function runBackwardInput(plan: KernelPlan, dz: Tensor, w: Tensor): Tensor {
+function runBackwardInput(plan: KernelPlan, grad: ConvGrad, w: Tensor): Tensor {
   const g = plan.g;
+  if (plan.variant === 'wino' || plan.variant === 'wino4') {
+    const o = { tile: WINO_TILE[plan.variant]!, flip: true, precision: plan.precision };
+    return winogradConv(grad, w, null, winogradGeometry('backward_input', g), o, plan.share!).y;
+  }
+  const dz = denseGrad(grad);
   if (plan.variant === 'gemm') {
     const p = { plan: plan.gemm, g, bias: false, act: 'linear' as const };
     const flat = runGemm(conv2dBackwardInputKernel, p, [dz.buffer, w.buffer]);
     return reshapeOwned(flat, [g.batch, g.H, g.W, g.CI]);
-  }
-  if (plan.variant === 'wino' || plan.variant === 'wino4') {
-    const o = { tile: WINO_TILE[plan.variant]!, flip: true, precision: plan.precision };
-    return winogradConv(dz, w, null, winogradGeometry('backward_input', g), o, plan.share!).y;
   }
   const dx = Tensor.empty([g.batch, g.H, g.W, g.CI], 'float32', 'conv2d_backward_input');
   // The bias binding is unused (HAS_BIAS off); dz's buffer fills it.
@@ -167,14 +194,15 @@ function runBackwardInput(plan: KernelPlan, dz: Tensor, w: Tensor): Tensor {
  */
 export function conv2dBackwardWeight(
   x: Tensor,
-  dz: Tensor,
+  grad: ConvGrad,
   g: ConvGeometry,
   saved: SavedTransform | null = null,
 ): Tensor {
   const plan = convPlan('backward_weight', g);
-  const wino = winogradWeight(plan, x, dz, saved, false);
+  const wino = winogradWeight(plan, x, grad, saved, false);
   if (wino) return wino.dw;
   saved?.v.dispose();
+  const dz = denseGrad(grad);
   if (plan.variant === 'gemm' || !plan.padding) return runBackwardWeight(plan, x, dz);
   // x's channels padded to the 8-row blocks; the padded rows of dw (zero) cropped off.
   return throughPadding(x, 3, 2, plan, g, (xp) => runBackwardWeight(plan, xp, dz));
@@ -187,7 +215,7 @@ export function conv2dBackwardWeight(
 function winogradWeight(
   plan: KernelPlan,
   x: Tensor,
-  dz: Tensor,
+  dz: ConvGrad,
   saved: SavedTransform | null,
   bias: boolean,
 ): { dw: Tensor; db: Tensor | null } | null {
@@ -243,14 +271,15 @@ export function fullTap(g: ConvGeometry): number | null {
  */
 export function conv2dBackwardWeightBias(
   x: Tensor,
-  dz: Tensor,
+  grad: ConvGrad,
   g: ConvGeometry,
   saved: SavedTransform | null = null,
 ): { dw: Tensor; db: Tensor } {
   const plan = convPlan('backward_weight', g);
   // Winograd: db from the transformed dz's tile sums (winograd_weight.ts).
-  const wino = winogradWeight(plan, x, dz, saved, true);
+  const wino = winogradWeight(plan, x, grad, saved, true);
   if (wino) return { dw: wino.dw, db: wino.db! };
+  const dz = denseGrad(grad);
   const tap = plan.variant !== 'gemm' && plan.padding ? fullTap(g) : null;
   if (tap === null) return { dw: conv2dBackwardWeight(x, dz, g, saved), db: conv2dBackwardBias(dz, g) };
   saved?.v.dispose();
@@ -292,6 +321,6 @@ function runBackwardWeight(plan: KernelPlan, x: Tensor, dz: Tensor): Tensor {
   return reshapeOwned(dw, shape);
 }
 
-export function conv2dBackwardBias(dz: Tensor, g: ConvGeometry): Tensor {
-  return reshapeOwned(reduceMiddle(dz, 1, g.batch * g.OH * g.OW, g.CO), [g.CO]);
+export function conv2dBackwardBias(dz: ConvGrad, g: ConvGeometry): Tensor {
+  return reshapeOwned(reduceMiddle(denseGrad(dz), 1, g.batch * g.OH * g.OW, g.CO), [g.CO]);
 }

@@ -272,7 +272,7 @@ interface Transform {
 function specialise(m: WinoTile, lines: string[]): Transform {
   const body = lines.join('\n  ');
   const ops = (body.match(/ [-+*] |= -/g) ?? []).length;
-  return { defines: { ...defines(), WINO_M: String(m), WINO_TRANSFORM: body }, ops };
+  return { defines: { ...defines(), WINO_M: String(m), WINO_SOURCE: 'image', WINO_TRANSFORM: body }, ops };
 }
 
 export type TransformKind = 'weight' | 'weightFlip' | 'input' | 'output' | 'outputPool' | 'grad' | 'weightGrad';
@@ -283,6 +283,98 @@ let transforms: Record<WinoTile, Record<TransformKind, Transform>> | null = null
 export function transformOf(m: WinoTile, kind: TransformKind): Transform {
   transforms ??= { 2: transformBodies(2), 4: transformBodies(4) };
   return transforms[m][kind];
+}
+
+// --- reading a pooled gradient -------------------------------------------------------------
+
+/**
+ * The gradient of a conv output that went through a fused 2x2 max pool, as the input transforms
+ * can read it in place of dz (shaders/winograd_source_pooled.wgsl): the pool's gradient dy
+ * [batch, OH/2, OW/2, CO] and the forward's winners [batch, OH/2, OW/2, CO/4] (packed codes).
+ */
+export interface PooledGrad {
+  dy: Tensor;
+  codes: Tensor;
+}
+
+export function isPooledGrad(t: Tensor | PooledGrad): t is PooledGrad {
+  return !(t instanceof Tensor);
+}
+
+/** The input shader's transforms that can read a pooled gradient: dx's (input) and dw's (grad). */
+export type PooledKind = 'input' | 'grad';
+
+/**
+ * The loads of an n x n patch of dz from the pool's windows, then `L d L^T` and its stores, as
+ * patchTransform. A tile's origin is m (even) times its index less the padding, so with the
+ * padding's parity fixed every patch row r falls in window row (m/2) ty - floor(PT/2) + R(r),
+ * as cell row c(r), both constants: each window is fetched once and its cells picked.
+ */
+function pooledPatchTransform(m: WinoTile, L: number[][], parity: number): string[] {
+  const n = L[0].length;
+  const a = m + 2;
+  const win = (r: number) => Math.floor((r - parity) / 2);
+  const cellOf = (r: number) => r - parity - 2 * win(r);
+  const windows = [...new Set(range(n).map(win))];
+  const name = (w: number) => w - windows[0];
+  const offset = (w: number) => (w < 0 ? ` - ${-w}` : w > 0 ? ` + ${w}` : '');
+  return [
+    `let wr0 = i32(${m / 2}u * ty) - i32(u.PT / 2u);`,
+    `let wc0 = i32(${m / 2}u * tx) - i32(u.PL / 2u);`,
+    ...windows.map((w) => `let wrow${name(w)} = winRowAt(b, wr0${offset(w)}, c4, CI4);`),
+    ...windows.map((w) => `let wcol${name(w)} = winColAt(wc0${offset(w)}, CI4);`),
+    ...windows.flatMap((r) =>
+      windows.map((c) => `let w${name(r)}_${name(c)} = window(wrow${name(r)}, wcol${name(c)});`),
+    ),
+    ...range(n).flatMap((r) =>
+      range(n).map((c) => `let d${r}_${c} = cell(w${name(win(r))}_${name(win(c))}, ${2 * cellOf(r) + cellOf(c)}u);`),
+    ),
+    ...sandwich(L, (r, c) => `d${r}_${c}`, 'V'),
+    ...range(a * a).map((e) => `put(${e}u, t, c4, CI4, V${Math.floor(e / a)}_${e % a});`),
+  ];
+}
+
+const pooledTransforms = new Map<string, Transform>();
+
+/** The input shader's `kind` transform reading a pooled gradient, for padding of this parity. */
+export function pooledTransformOf(m: WinoTile, kind: PooledKind, parity: number): Transform {
+  const key = `${m}|${kind}|${parity}`;
+  let t = pooledTransforms.get(key);
+  if (!t) {
+    const { BT, AT } = WINO_MATRICES[m];
+    const base = specialise(m, pooledPatchTransform(m, kind === 'input' ? BT : transpose(AT), parity));
+    t = { ...base, defines: { ...base.defines, WINO_SOURCE: 'pooled' } };
+    pooledTransforms.set(key, t);
+  }
+  return t;
+}
+
+/**
+ * The input shader on a pooled gradient as its image (g.H x g.W is dz's size): same launch and
+ * output, the pool's dy staged instead of dz, the winners bound after V.
+ */
+export function pooledSourceKernel(spec: KernelSpec<WinoPlan>, kind: PooledKind): KernelSpec<WinoPlan> {
+  return {
+    ...spec,
+    name: `${spec.name}_pooled`,
+    shader: 'conv2d_winograd_input',
+    bindings: ['texture', 'read_write', 'read'],
+    defines: (p) => pooledTransformOf(p.tile, kind, p.g.PT % 2).defines,
+    textureFloats: (p) => [p.g.batch * Math.floor(p.g.H / 2) * Math.floor(p.g.W / 2) * p.g.CI],
+    flops: (p) => 4 * p.T * (p.g.CI / 4) * pooledTransformOf(p.tile, kind, p.g.PT % 2).ops,
+  };
+}
+
+/** Launches the input shader's transform `spec` (its pooled twin for a pooled gradient) of image into out. */
+export function launchImageTransform(
+  spec: KernelSpec<WinoPlan>,
+  pooled: KernelSpec<WinoPlan>,
+  p: WinoPlan,
+  image: Tensor | PooledGrad,
+  out: Tensor,
+): void {
+  if (isPooledGrad(image)) dispatcher().launch(pooled, p, [image.dy.buffer, out.buffer, image.codes.buffer]);
+  else dispatcher().launch(spec, p, [image.buffer, out.buffer]);
 }
 
 const UNIFORMS = u32Uniforms(['T', 'TH', 'TW', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'PT', 'PL']);
@@ -347,6 +439,9 @@ export const winogradInputKernel = transform(
   undefined,
   'CI',
 );
+
+/** The input transform of dz read from a fused pool's gradient (PooledGrad): dx's Winograd. */
+export const winogradInputPooledKernel = pooledSourceKernel(winogradInputKernel, 'input');
 
 const outputTransform = transform(
   'output',
@@ -424,10 +519,10 @@ function gemmKernel(share: SgShare): KernelSpec<WinoPlan> {
 /**
  * y = act(conv2d(x, w) + b) by Winograd F(m x m, 3x3) on a geometry the planner found it legal
  * for; with `flip`, the input gradient dx = conv2d(dz, rot180(w) with CI and CO swapped), x being
- * dz and g winogradGeometry's (no bias, linear).
+ * dz (or a fused pool's gradient, PooledGrad) and g winogradGeometry's (no bias, linear).
  */
 export function winogradConv(
-  x: Tensor,
+  x: Tensor | PooledGrad,
   w: Tensor,
   b: Tensor | null,
   g: ConvGeometry,
@@ -444,7 +539,7 @@ export function winogradConv(
     return t;
   });
   const v = Tensor.empty([p.slabs, p.T, g.CI], 'float32', 'winograd V');
-  d.launch(winogradInputKernel, p, [x.buffer, v.buffer]);
+  launchImageTransform(winogradInputKernel, winogradInputPooledKernel, p, x, v);
   const m = Tensor.empty([p.slabs, p.T, g.CO], 'float32', 'winograd M');
   d.launch(winogradGemmKernels.of(share), p, [v.buffer, u.tensor.buffer, m.buffer]);
   // Safe to recycle now: a later writer of these buffers is encoded after the launches above.
@@ -456,7 +551,7 @@ export function winogradConv(
   const codes =
     p.pool && o.codes ? Tensor.empty([...shape.slice(0, 3), g.CO / 4], 'uint32', 'conv2d_maxpool-argmax') : null;
   // The bias binding is unread without a bias (HAS_BIAS off); x's buffer fills it.
-  const operands = [m.buffer, (b ?? x).buffer, y.buffer];
+  const operands = [m.buffer, (b ?? (isPooledGrad(x) ? x.dy : x)).buffer, y.buffer];
   if (codes) d.launch(winogradOutputCodesKernel, p, [...operands, codes.buffer]);
   else d.launch(winogradOutputKernel, p, operands);
   m.dispose();

@@ -22,7 +22,17 @@ import { sgBackwardWeightKernels } from './conv_tex.js';
 import type { ConvGeometry } from './conv_types.js';
 import { planTexWeight } from './plan_split.js';
 import type { SgShare } from './sg_lanes.js';
-import { planWinograd, transform, transformOf, type WinoPlan, type WinoTile, winogradInputKernel } from './winograd.js';
+import {
+  launchImageTransform,
+  type PooledGrad,
+  planWinograd,
+  pooledSourceKernel,
+  transform,
+  transformOf,
+  type WinoPlan,
+  type WinoTile,
+  winogradInputKernel,
+} from './winograd.js';
 
 /** D = A dY A^T per m x m tile of dY: the input transform's shader and layout, on dY as its image. */
 export const winogradGradKernel: KernelSpec<WinoPlan> = {
@@ -31,6 +41,9 @@ export const winogradGradKernel: KernelSpec<WinoPlan> = {
   defines: (p) => transformOf(p.tile, 'grad').defines,
   flops: (p) => 4 * p.T * (p.g.CI / 4) * transformOf(p.tile, 'grad').ops,
 };
+
+/** D from a fused pool's gradient and winners (PooledGrad) instead of dY. */
+export const winogradGradPooledKernel = pooledSourceKernel(winogradGradKernel, 'grad');
 
 /** dw = G^T dU G, summing dU's chunks; the plan's T is the chunk count S (the shader says so). */
 export const winogradWeightGradKernel: KernelSpec<WinoPlan> = {
@@ -71,10 +84,13 @@ export interface WinoWeightOptions {
   bias: boolean;
 }
 
-/** dw [3, 3, CI, CO] (and db where asked) of the 3x3 stride-1 conv g, from x and dz (the gradient of its linear output). */
+/**
+ * dw [3, 3, CI, CO] (and db where asked) of the 3x3 stride-1 conv g, from x and dz (the gradient
+ * of its linear output, or a fused pool's gradient that stands for it: PooledGrad).
+ */
 export function winogradWeightGrads(
   x: Tensor,
-  dz: Tensor,
+  dz: Tensor | PooledGrad,
   g: ConvGeometry,
   o: WinoWeightOptions,
 ): { dw: Tensor; db: Tensor | null } {
@@ -89,7 +105,7 @@ export function winogradWeightGrads(
   // dY's tiles are the output's: its image is OH x OW of CO channels, unpadded.
   const pd = planWinograd({ ...g, H: g.OH, W: g.OW, CI: g.CO, PT: 0, PL: 0 }, { tile, precision });
   const dt = Tensor.empty([p.slabs, p.T, g.CO], 'float32', 'winograd D');
-  d.launch(winogradGradKernel, pd, [dz.buffer, dt.buffer]);
+  launchImageTransform(winogradGradKernel, winogradGradPooledKernel, pd, dz, dt);
   const db = o.bias ? tileSums(dt, p, g.CO) : null;
   const { S, chunk } = winogradWeightChunks(p, d.maxBinding);
   const du = Tensor.empty([p.slabs * S, g.CI, g.CO], 'float32', 'winograd dU');

@@ -12,6 +12,7 @@ import {
   conv2dBackwardWeight,
   conv2dBackwardWeightBias,
   conv2dForwardKeeping,
+  type ConvGrad,
   type SavedTransform,
 } from '../kernels/conv.js';
 import { convPatchColumns } from '../kernels/plan_context.js';
@@ -69,7 +70,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, o: Conv2DOptions 
 
 /**
  * The gradients of x, w and b (as `needs` asks) from dz, the gradient w.r.t. the conv's linear
- * output; frees `saved` (x's transform kept by the forward). Disposes nothing else.
+ * output (or, where takesPooledGrad, a fused pool's gradient standing for it); frees `saved`
+ * (x's transform kept by the forward). Disposes nothing else.
  */
 export function conv2dGrads(
   x: Tensor,
@@ -77,7 +79,7 @@ export function conv2dGrads(
   b: Tensor | null,
   g: ConvGeometry,
   saved: SavedTransform | null,
-  dz: Tensor,
+  dz: ConvGrad,
   needs: readonly boolean[],
 ): (Tensor | null)[] {
   // Both parameter gradients from one kernel where the layout allows (RGB inputs).

@@ -2,13 +2,15 @@
 // applyPooled finds the pairs). src/kernels/conv_pool.ts runs it, with the pooling fused into the
 // conv's kernel where the planner allows, so the full-size conv output is never written. Where a
 // gradient will be asked for, the fused kernel also keeps the pool's winners (relu' folded in)
-// and the op's backward is the pool's backward then the conv's; where it does not fuse (or the
-// activation is sigmoid), it is the two recorded ops. An RGB conv (3 channels: its patch matrix)
-// whose input needs no gradient runs with its pool as one pooled patch product
-// (src/kernels/conv_patches_pool.ts), with or without a gradient to come.
+// and the op's backward is the pool's backward then the conv's, or, where the conv's gradients
+// all run Winograd, the conv's alone, its transforms reading the pool's gradient and winners in
+// place of dz. Where it does not fuse (or the activation is sigmoid), it is the two recorded ops.
+// An RGB conv (3 channels: its patch matrix) whose input needs no gradient runs with its pool as
+// one pooled patch product (src/kernels/conv_patches_pool.ts), with or without a gradient to come.
 import { isGradEnabled, record } from '../autograd/tape.js';
 import type { Activation } from '../kernels/activation.js';
 import { conv2dMaxPoolCodes, conv2dMaxPoolRaw, convPoolFuses, convPoolFusesForGrad } from '../kernels/conv_pool.js';
+import { takesPooledGrad } from '../kernels/conv.js';
 import { pool2dBackwardRaw } from '../kernels/pool.js';
 import { patchesRaw, poolRowsBackward, rowsGeometry } from '../kernels/conv_patches.js';
 import { type PatchPoolPlan, patchPoolForward, patchPoolPlan } from '../kernels/conv_patches_pool.js';
@@ -88,6 +90,13 @@ function pooledWithGrad(
 ): Tensor {
   const { y, codes, saved } = conv2dMaxPoolCodes(x, w, b, g, act, pg, w.requiresGrad);
   const recorded = record(y, 'conv2dMaxPool2d', b ? [x, w, b] : [x, w], (dy, needs) => {
+    // Where the conv's gradients all run Winograd, their transforms read dy and the winners in
+    // place of dz, which is then never written (the pool's backward, its clear and its staging).
+    if (takesPooledGrad(g, needs, !!b)) {
+      const grads = conv2dGrads(x, w, b, g, saved, { dy, codes }, needs);
+      codes.dispose();
+      return grads;
+    }
     const dz = pool2dBackwardRaw('max', dy, codes, pg);
     codes.dispose();
     const grads = conv2dGrads(x, w, b, g, saved, dz, needs);

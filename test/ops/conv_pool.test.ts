@@ -4,11 +4,13 @@
 // row and column of a 75x75 map dropped), batches of 1 to 3; where a gradient is needed it is the
 // two recorded ops. Then the layers: a Sequential's Conv2D + MaxPooling2D under noGrad gives what
 // the layers give one by one. With a gradient the fused op (which keeps the pool's winners from
-// the conv's kernel) must give, value for value, the gradients of the two recorded ops.
+// the conv's kernel) must give, value for value, the gradients of the two recorded ops, also
+// where its backward skips the pool's (its Winograd transforms read the pool's gradient).
 import { afterEach, describe, expect, test } from 'vitest';
 import { backward, noGrad } from '../../src/autograd/tape.js';
 import { dispatcher } from '../../src/gpu/engine.js';
 import type { ConvVariant } from '../../src/kernels/conv_types.js';
+import { takesPooledGrad } from '../../src/kernels/conv.js';
 import { convPoolFuses } from '../../src/kernels/conv_pool.js';
 import { windowPoolFits } from '../../src/kernels/conv_window_pool.js';
 import { convPlan, hasSgShare, setConvVariant } from '../../src/kernels/plan_context.js';
@@ -100,7 +102,15 @@ describe.each(VARIANTS)('conv2dMaxPool2d with a gradient on %s', (variant) => {
     // Fused where the planner pools in the conv's kernel and the winners carry the activation's
     // gradient: then no pool pass ran forward, and the output transform kept the winners.
     const fuses = convPoolFuses(g, pg) && c.act !== 'sigmoid';
-    expect(dispatcher().counts.get('maxpool2d_win_forward_vec4') ?? 0, label).toBe(fuses ? 0 : 1);
+    const counts = dispatcher().counts;
+    expect(counts.get('maxpool2d_win_forward_vec4') ?? 0, label).toBe(fuses ? 0 : 1);
+    // And where the conv's gradients all run Winograd on unpadded channels, no pool backward
+    // either: their transforms read the pool's gradient and winners (winograd_pooled.test.ts
+    // checks them bit for bit).
+    const pooled = fuses && takesPooledGrad(g, [true, true, !!b], !!b);
+    expect(counts.get('maxpool2d_win_backward_vec4') ?? 0, label).toBe(pooled ? 0 : 1);
+    expect(counts.get('conv2d_winograd_input_pooled') ?? 0, label).toBe(pooled ? 1 : 0);
+    expect(counts.get('conv2d_winograd_grad_pooled') ?? 0, label).toBe(pooled ? 1 : 0);
     got.forEach((v, i) => {
       const worst = v.reduce((m, e, k) => Math.max(m, Math.abs(e - want[i][k])), 0);
       expect(worst, `${['dx', 'dw', 'db'][i]} ${label}`).toBe(0);

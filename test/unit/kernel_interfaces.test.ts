@@ -74,6 +74,9 @@ const PARAM_SAMPLES: unknown[] = [
   { tile: 4 },
   { tile: 2, flip: true, pool: true },
   { tile: 4, flip: true, pool: true },
+  // The transforms that read a fused pool's gradient, for both parities of their padding.
+  { tile: 2, g: { PT: 1 } },
+  { tile: 4, g: { PT: 2 } },
   // The patch matrix's taps (conv_patches.ts), built by rows and by windows, and its window-order
   // rows' backward.
   { g: { CI: 3, KH: 3, KW: 3 }, PW: 32 },
