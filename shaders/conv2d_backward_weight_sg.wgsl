@@ -62,8 +62,19 @@ fn block(bi: u32) -> Block {
   return Block(t / u.KW, t % u.KW, (bi % (u.CI / 8u)) * 2u);
 }
 
-// The two x texels (lo, hi) of block k for pixel px, zero in the padding or past the chunk.
-fn xPair(px: vec3u, ok: bool, k: Block, CI4: u32) -> mat2x4f {
+// With SEGMENT_TILES (the Winograd weight gradient's products: a 1x1 geometry whose pixels are
+// the tiles of u.K per slab), x is the forward's V, [slab][CI/4][tiles] (conv2d_winograd_input.wgsl
+// TILES_INNER), not [pixel][CI/4].
+override SEGMENT_TILES: bool = false;
+
+// The two x texels (lo, hi) of block k for pixel px, zero in the padding or past the chunk;
+// `first`: the first pixel of px's segment.
+fn xPair(px: vec3u, ok: bool, k: Block, CI4: u32, first: u32) -> mat2x4f {
+  if (SEGMENT_TILES) {
+    let at = first * CI4 + (px.x - first) + k.c4 * u.K;
+    let inside = select(0.0, 1.0, ok);
+    return mat2x4f(texel(x, at) * inside, texel(x, at + u.K) * inside);
+  }
   let tap = forwardTapAt(px, k.kh, k.kw, CI4);
   let inside = select(0.0, tap.inside, ok);
   return mat2x4f(texel(x, tap.base + k.c4) * inside, texel(x, tap.base + k.c4 + 1u) * inside);
@@ -124,10 +135,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var i = 0u; i < u.kChunk; i += SG_LANES) {
     let p0 = pBegin + i;
     let ok = p0 + lane < pEnd;
-    let x0 = xPair(px, ok, k0, CI4);
-    let x1 = xPair(px, ok, k1, CI4);
-    let x2 = xPair(px, ok, k2, CI4);
-    let x3 = xPair(px, ok, k3, CI4);
+    let x0 = xPair(px, ok, k0, CI4, first);
+    let x1 = xPair(px, ok, k1, CI4, first);
+    let x2 = xPair(px, ok, k2, CI4, first);
+    let x3 = xPair(px, ok, k3, CI4, first);
     px = gridAdvance(px, SG_LANES, u.OH, u.OW, u.batch - 1u);
     sgPublish(x0[0], 0u);
     sgPublish(x0[1], 1u);

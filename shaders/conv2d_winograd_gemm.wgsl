@@ -2,7 +2,7 @@
 // per slab e: 16 for F(2x2, 3x3)), in one launch (slab e = workgroup z), on the scheme of
 // conv2d_forward_sg.wgsl: the L lanes of a group (one row of the L x 64/L workgroup) each own one
 // vec4 of CO and share the V texels they fetch (sg_share.wgsl).
-//   V staged as texels [slabs*T][CI/4], U as [slabs*CI][CO/4]; M: [slabs*T][CO/4] vec4s.
+//   V staged as texels [slabs][CI/4][T], U as [slabs*CI][CO/4]; M: [slabs*T][CO/4] vec4s.
 // A group owns RB blocks of L rows, not one: per 4 channels a lane then fetches RB V texels (one
 // per block, shared) and 4 U texels (its own columns, reused by all RB*L rows) for 16*RB*L
 // multiply-adds. On lavapipe a texel fetch is a call costing about as much as 44 multiply-adds,
@@ -58,11 +58,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let m0 = place.y * RB * SG_LANES;
   // Out-of-range lanes still run the loop (every lane must take part in the share, and the
   // emulated share's barriers need the whole workgroup) on clamped indices and skip the store.
-  let last = e * u.T + u.T - 1u;
-  let v0 = min(e * u.T + m0 + lane, last) * CI4;
-  let v1 = min(e * u.T + m0 + SG_LANES + lane, last) * CI4;
-  let v2 = min(e * u.T + m0 + 2u * SG_LANES + lane, last) * CI4;
-  let v3 = min(e * u.T + m0 + 3u * SG_LANES + lane, last) * CI4;
+  // V is [slabs][CI/4][T] (conv2d_winograd_input.wgsl TILES_INNER): a block's lanes read
+  // consecutive tiles of one channel group.
+  let last = u.T - 1u;
+  let slab = e * CI4 * u.T;
+  let v0 = slab + min(m0 + lane, last);
+  let v1 = slab + min(m0 + SG_LANES + lane, last);
+  let v2 = slab + min(m0 + 2u * SG_LANES + lane, last);
+  let v3 = slab + min(m0 + 3u * SG_LANES + lane, last);
   let uBase = e * u.CI * CO4 + min(n4, CO4 - 1u);
   var a0: SgRows;
   var a1: SgRows;
@@ -71,10 +74,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var c4 = 0u; c4 < tripCount(LOOP_C4, CI4); c4++) {
     let wb = uBase + c4 * 4u * CO4;
     let b = mat4x4f(texel(uw, wb), texel(uw, wb + CO4), texel(uw, wb + 2u * CO4), texel(uw, wb + 3u * CO4));
-    let t0 = texel(v, v0 + c4);
-    let t1 = texel(v, v1 + c4);
-    let t2 = texel(v, v2 + c4);
-    let t3 = texel(v, v3 + c4);
+    let channels = c4 * u.T;
+    let t0 = texel(v, v0 + channels);
+    let t1 = texel(v, v1 + channels);
+    let t2 = texel(v, v2 + channels);
+    let t3 = texel(v, v3 + channels);
     sgAccumulate(t0, b, &a0);
     sgAccumulate(t1, b, &a1);
     sgAccumulate(t2, b, &a2);

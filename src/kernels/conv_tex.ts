@@ -119,7 +119,8 @@ export interface TexWeightParams extends PixelSplit {
   /**
    * Pixels per segment, each summed into S / segments slabs of its own (the Winograd weight
    * gradient's a^2 slabs of tiles: winograd_weight.ts); all of them if absent. S counts the
-   * slabs of all segments.
+   * slabs of all segments. With segments, x is laid out as the Winograd input transform writes
+   * V: [segment][CI/4][pixel of the segment] (the shader's SEGMENT_TILES).
    */
   segment?: number;
 }
@@ -141,6 +142,7 @@ function weightKernel(share: SgShare): KernelSpec<TexWeightParams> {
     uniforms: GEOMETRY,
     workgroup: sgWorkgroup(share),
     defines: () => defines,
+    constants: (p) => ({ SEGMENT_TILES: p.segment !== undefined }),
     values: (p) => ({
       ...p.g,
       M: p.g.KH * p.g.KW * p.g.CI,

@@ -10,7 +10,7 @@
 // Four launches per conv, each reading its operands through textures
 // (shaders/conv2d_winograd_*.wgsl):
 //   weight: U [a^2][CI][CO] = G g G^T  (per call: weights change during training)
-//   input:  V [a^2][T][CI]  = B^T d B  (zero outside the image)
+//   input:  V [a^2][CI/4][T] vec4s = B^T d B  (zero outside the image)
 //   gemm:   M [a^2][T][CO]  = V_e . U_e, one launch over the a^2 slabs (grid z), as the sg kernel
 //   output: y = act(A^T M A + bias), partial tiles clipped
 // The three transforms are one shader each for both tile sizes: their arithmetic is generated
@@ -112,7 +112,7 @@ export interface WinoPlan {
 export interface WinoOptions {
   tile: WinoTile;
   /**
-   * Also hand back x's transform V [a^2][T][CI] (else it is freed): the weight gradient of the
+   * Also hand back x's transform V [a^2][CI/4][T][4] (else it is freed): the weight gradient of the
    * same conv (winograd_weight.ts) starts from it.
    */
   keep?: boolean;
@@ -431,12 +431,13 @@ export const winogradWeightKernel: KernelSpec<WinoPlan> = {
   flops: (p) => 4 * ((p.g.CI * p.g.CO) / 4) * transformOf(p.tile, 'weight').ops,
 };
 
+/** V [a^2][CI/4][T], each slab's tiles consecutive per channel group (the shader's TILES_INNER). */
 export const winogradInputKernel = transform(
   'input',
   ['texture', 'read_write'],
   (p) => p.T * (p.g.CI / 4),
   (p) => [p.g.batch * p.g.H * p.g.W * p.g.CI],
-  undefined,
+  () => ({ TILES_INNER: true }),
   'CI',
 );
 
@@ -538,7 +539,7 @@ export function winogradConv(
     d.launch(winogradWeightKernel, p, [w.buffer, t.buffer]);
     return t;
   });
-  const v = Tensor.empty([p.slabs, p.T, g.CI], 'float32', 'winograd V');
+  const v = Tensor.empty([p.slabs, g.CI / 4, p.T, 4], 'float32', 'winograd V');
   launchImageTransform(winogradInputKernel, winogradInputPooledKernel, p, x, v);
   const m = Tensor.empty([p.slabs, p.T, g.CO], 'float32', 'winograd M');
   d.launch(winogradGemmKernels.of(share), p, [v.buffer, u.tensor.buffer, m.buffer]);

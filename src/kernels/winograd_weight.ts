@@ -6,7 +6,7 @@
 // a^2 independent products dU_e = V_e^T . D_e ([CI, T] x [T, CO]) carrying the arithmetic:
 // a^2 / (9 m^2) of the direct weight gradient's multiply-adds (16/36 for m = 2, 36/144 for
 // m = 4, when m divides the output). Four launches:
-//   input: V [a^2][T][CI] = B^T d B   (the forward's input transform)
+//   input: V [a^2][CI/4][T] = B^T d B   (the forward's input transform; vec4s of 4 channels)
 //   grad:  D [a^2][T][CO] = A dY A^T  (the input shader on dY, its body generated from A)
 //   gemm:  dU [a^2][S][CI][CO], the sg weight gradient on the 1x1 geometry of a^2 T pixels in
 //          segments of T (one per slab), each split in S chunks as a conv's pixels are
@@ -37,6 +37,8 @@ import {
 /** D = A dY A^T per m x m tile of dY: the input transform's shader and layout, on dY as its image. */
 export const winogradGradKernel: KernelSpec<WinoPlan> = {
   ...winogradInputKernel,
+  // D [a^2][T][CO/4]: the product reads it by pixel (tile), each lane its own channel group.
+  constants: (p) => ({ ...winogradInputKernel.constants!(p), TILES_INNER: false }),
   name: 'conv2d_winograd_grad',
   defines: (p) => transformOf(p.tile, 'grad').defines,
   flops: (p) => 4 * p.T * (p.g.CI / 4) * transformOf(p.tile, 'grad').ops,
@@ -99,7 +101,7 @@ export function winogradWeightGrads(
   const p = planWinograd(g, { tile, precision });
   let v = o.saved;
   if (!v) {
-    v = Tensor.empty([p.slabs, p.T, g.CI], 'float32', 'winograd V');
+    v = Tensor.empty([p.slabs, g.CI / 4, p.T, 4], 'float32', 'winograd V');
     d.launch(winogradInputKernel, p, [x.buffer, v.buffer]);
   }
   // dY's tiles are the output's: its image is OH x OW of CO channels, unpadded.
