@@ -23,11 +23,12 @@ override WG_Z: u32 = 1;
 @group(0) @binding(0) var x: TexOperand;
 @group(0) @binding(1) var dz: TexOperand;
 @group(0) @binding(2) var<storage, read_write> y: array<vec4f>;
-@group(0) @binding(3) var<uniform> u: Params;
 
 //#include "tex_operand.wgsl"
 //#include "conv2d_tex_rows.wgsl"
 //#include "sg_share.wgsl"
+// dzTexel(pixel, n4, CO4): dz itself, or the rows a fused pool's gradient stands for.
+//#include "sg_weight_dz_{{DZ_SOURCE}}.wgsl"
 
 // 8-row blocks per invocation (a0..a3 below).
 const RB = 4u;  // conv_tex.ts sizes the grid for it
@@ -149,8 +150,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     sgPublish(x3[0], 6u);
     sgPublish(x3[1], 7u);
     for (var l = 0u; l < sgLanes(); l += 4u) {
-      let d = mat4x4f(texel(dz, min(p0 + l, last) * CO4 + n4), texel(dz, min(p0 + l + 1u, last) * CO4 + n4),
-        texel(dz, min(p0 + l + 2u, last) * CO4 + n4), texel(dz, min(p0 + l + 3u, last) * CO4 + n4));
+      let d = mat4x4f(dzTexel(min(p0 + l, last), n4, CO4), dzTexel(min(p0 + l + 1u, last), n4, CO4),
+        dzTexel(min(p0 + l + 2u, last), n4, CO4), dzTexel(min(p0 + l + 3u, last), n4, CO4));
       madd8x4(rows4(x0[0], 0u, l), rows4(x0[1], 1u, l), d, &a0);
       madd8x4(rows4(x1[0], 2u, l), rows4(x1[1], 3u, l), d, &a1);
       madd8x4(rows4(x2[0], 4u, l), rows4(x2[1], 5u, l), d, &a2);

@@ -18,15 +18,7 @@
 // A patch row or column: its texel offset (clamped into the image) and a 1/0 inside flag.
 struct Line { base: u32, inside: f32 }
 
-// v's components where keep holds, else +0, by their bits (winograd_source_image.wgsl's fetch
-// says why not by a multiply or a select).
-fn masked4(v: vec4f, keep: vec4<bool>) -> vec4f {
-  return bitcast<vec4f>(bitcast<vec4u>(v) & select(vec4u(0u), vec4u(0xffffffffu), keep));
-}
-
-fn masked(v: vec4f, keep: bool) -> vec4f {
-  return masked4(v, vec4<bool>(keep));
-}
+//#include "bit_mask.wgsl"
 
 //#include "winograd_source_{{WINO_SOURCE}}.wgsl"
 

@@ -34,7 +34,7 @@ fn window(row: Line, col: Line) -> Window {
 }
 
 // Cell k (kh * 2 + kw) of the window: its gradient where it won, else +0 (masked as bits, for
-// the reason winograd_source_image.wgsl's fetch gives).
+// the reason bit_mask.wgsl gives).
 fn cell(w: Window, k: u32) -> vec4f {
   return masked4(w.g, w.at == vec4u(k));
 }

@@ -12,9 +12,16 @@ import { padAxisRaw } from './pad_axis.js';
 import { isPooledGrad, type PooledGrad, type WinoTile, winogradConv } from './winograd.js';
 import { winogradWeightGrads } from './winograd_weight.js';
 import { WINO_TILE, winogradGeometry } from './plan_legal.js';
-import { forwardKernel, sgBackwardInputKernels, sgBackwardWeightKernels } from './conv_tex.js';
+import {
+  forwardKernel,
+  sgBackwardInputKernels,
+  sgBackwardWeightKernels,
+  sgBackwardWeightPooledKernels,
+  type TexWeightParams,
+} from './conv_tex.js';
+import { poolRowsBackward, type WindowRows } from './conv_patches.js';
 import { convPlan } from './plan_context.js';
-import type { KernelPlan } from './plan_types.js';
+import type { KernelPlan, TexturePlan } from './plan_types.js';
 
 // --- kernels -------------------------------------------------------------------------------
 
@@ -312,13 +319,53 @@ function runBackwardWeight(plan: KernelPlan, x: Tensor, dz: Tensor): Tensor {
     };
     return winogradWeightGrads(x, dz, g, o).dw;
   }
+  return sgWeight(plan, (p, part) =>
+    dispatcher().launch(sgBackwardWeightKernels.of(plan.share!), p, [x.buffer, dz.buffer, part.buffer]),
+  );
+}
+
+/** The sg weight gradient's launch on `plan` (by `launch`, into its partials), summed over its split. */
+function sgWeight(plan: TexturePlan, launch: (p: TexWeightParams, part: Tensor) => void): Tensor {
+  const g = plan.g;
   const p = { g, precision: plan.precision, S: plan.split!.S, chunk: plan.split!.chunk };
   const M = g.KH * g.KW * g.CI;
   const part = Tensor.empty([p.S * M, g.CO], 'float32', 'conv2d_backward_weight');
-  dispatcher().launch(sgBackwardWeightKernels.of(plan.share!), p, [x.buffer, dz.buffer, part.buffer]);
+  launch(p, part);
   const dw = p.S === 1 ? part : reduceMiddle(part, 1, p.S, M * g.CO);
   if (dw !== part) part.dispose();
-  return reshapeOwned(dw, shape);
+  return reshapeOwned(dw, [g.KH, g.KW, g.CI, g.CO]);
+}
+
+/** A pooled patch product's dz, as the pool's gradient and the forward's winners (conv_pool.ts). */
+export interface PooledRows {
+  dy: Tensor;
+  codes: Tensor;
+  /** The patch rows' window order (the rows are g's pixels). */
+  rows: WindowRows;
+}
+
+/**
+ * dw of the patch product g (its pixels the window-ordered patch rows x) with dz given as the
+ * pool's gradient: where the plan runs the sg weight kernel on unpadded channels, that kernel
+ * reads dy and the winners in place of the rows' dz (sgBackwardWeightPooledKernels); elsewhere
+ * the rows' dz is written first (poolRowsBackward).
+ */
+export function conv2dBackwardWeightPooledRows(x: Tensor, src: PooledRows, g: ConvGeometry): Tensor {
+  const plan = convPlan('backward_weight', g);
+  if (plan.variant !== 'sg' || plan.padding) {
+    const dz = poolRowsBackward(src.dy, src.codes, src.rows);
+    const dw = conv2dBackwardWeight(x, dz, g);
+    dz.dispose();
+    return dw;
+  }
+  return sgWeight(plan, (p, part) =>
+    dispatcher().launch(sgBackwardWeightPooledKernels.of(plan.share!), { ...p, rows: src.rows }, [
+      x.buffer,
+      src.dy.buffer,
+      part.buffer,
+      src.codes.buffer,
+    ]),
+  );
 }
 
 export function conv2dBackwardBias(dz: ConvGrad, g: ConvGeometry): Tensor {

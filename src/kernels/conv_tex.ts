@@ -133,8 +133,32 @@ export interface TexWeightParams extends PixelSplit {
  */
 export const sgBackwardWeightKernels = perShare((s) => weightKernel(s));
 
-function weightKernel(share: SgShare): KernelSpec<TexWeightParams> {
-  const defines = { TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2), ...sgDefines(share) };
+/** The sg weight gradient of a pooled patch product, its dz given as the pool's (TexWeightPooledParams). */
+export interface TexWeightPooledParams extends TexWeightParams {
+  /** The window order of the patch rows (the pixels of g): lane groups and windows. */
+  rows: { lanes: number; windows: number };
+}
+
+/**
+ * Backward-weight per share of a pooled patch product (an RGB conv + 2x2 max pool, conv_pool.ts)
+ * whose dz the kernel reads as the pool's gradient dy [windows][CO/4] (staged in dz's place) and
+ * the forward's winners (binding 3): shaders/sg_weight_dz_pooled.wgsl. The rows' dz is never
+ * written (the pool's backward, 11 MB a step for the from-scratch convnet's first layer at
+ * batch 4, and its staging).
+ */
+export const sgBackwardWeightPooledKernels = perShare((s): KernelSpec<TexWeightPooledParams> => {
+  const base = weightKernel(s, 'pooled');
+  return {
+    ...base,
+    name: 'conv2d_backward_weight_sg_pooled',
+    bindings: [...base.bindings, 'read'],
+    constants: (p) => ({ ...base.constants!(p), DZ_LANES: p.rows.lanes, DZ_WINDOWS: p.rows.windows }),
+    textureFloats: (p) => [base.textureFloats!(p)[0], p.rows.windows * p.g.CO],
+  };
+});
+
+function weightKernel(share: SgShare, dz: 'dense' | 'pooled' = 'dense'): KernelSpec<TexWeightParams> {
+  const defines = { TEX_W_LOG2: String(TEXTURE_WIDTH_LOG2), ...sgDefines(share), DZ_SOURCE: dz };
   return {
     name: 'conv2d_backward_weight_sg',
     shader: 'conv2d_backward_weight_sg',

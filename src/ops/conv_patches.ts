@@ -7,7 +7,13 @@ import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Activation } from '../kernels/activation.js';
 import type { ConvGeometry } from '../kernels/conv_types.js';
-import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForwardRaw } from '../kernels/conv.js';
+import {
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  conv2dBackwardWeightPooledRows,
+  conv2dForwardRaw,
+  type PooledRows,
+} from '../kernels/conv.js';
 import { gradThroughActivation, markReluOutput } from './relu_mask.js';
 import { patchesRaw, patchGeometry, patchWeight, splitPatchGrad } from '../kernels/conv_patches.js';
 
@@ -38,11 +44,12 @@ export function conv2dPatches(
 
 /**
  * The backward's dw and db as `needs` ([x, w, b]) asks for them, each null where not; frees the
- * patches. `g` is the geometry the patch rows were made on (rowsGeometry for window order).
+ * patches. `g` is the geometry the patch rows were made on (rowsGeometry for window order); dz
+ * may be given as a fused pool's gradient over window-ordered rows (PooledRows).
  */
 export function neededParamGrads(
   patches: Tensor,
-  dz: Tensor,
+  dz: Tensor | PooledRows,
   g: ConvGeometry,
   PW: number,
   needs: readonly boolean[],
@@ -60,6 +67,13 @@ export function neededParamGrads(
  * dw and db of the conv on `g` from its patch matrix (as the forward made it) and dz: the patch
  * conv's weight gradient, split. The op's backward, and the bench's case for an RGB layer.
  */
-export function patchParamGrads(patches: Tensor, dz: Tensor, g: ConvGeometry, PW: number): { dw: Tensor; db: Tensor } {
-  return splitPatchGrad(conv2dBackwardWeight(patches, dz, patchGeometry(g, PW)), g);
+export function patchParamGrads(
+  patches: Tensor,
+  dz: Tensor | PooledRows,
+  g: ConvGeometry,
+  PW: number,
+): { dw: Tensor; db: Tensor } {
+  const pg = patchGeometry(g, PW);
+  const dwp = 'rows' in dz ? conv2dBackwardWeightPooledRows(patches, dz, pg) : conv2dBackwardWeight(patches, dz, pg);
+  return splitPatchGrad(dwp, g);
 }

@@ -12,7 +12,7 @@ import type { Activation } from '../kernels/activation.js';
 import { conv2dMaxPoolCodes, conv2dMaxPoolRaw, convPoolFuses, convPoolFusesForGrad } from '../kernels/conv_pool.js';
 import { takesPooledGrad } from '../kernels/conv.js';
 import { pool2dBackwardRaw } from '../kernels/pool.js';
-import { patchesRaw, poolRowsBackward, rowsGeometry } from '../kernels/conv_patches.js';
+import { patchesRaw, rowsGeometry } from '../kernels/conv_patches.js';
 import { type PatchPoolPlan, patchPoolForward, patchPoolPlan } from '../kernels/conv_patches_pool.js';
 import { windowPoolForward } from '../kernels/conv_window_pool.js';
 import { neededParamGrads } from './conv_patches.js';
@@ -79,7 +79,7 @@ export function conv2dMaxPool2d(
   return pooledWithGrad(x, w, b, g, act, pg);
 }
 
-/** The fused op recorded: its backward routes dy to the winners (dz, relu' in) and runs the conv's. */
+/** The fused op recorded: its backward routes dy to the winners (dz, relu' in) and runs the conv's, or hands dy and the winners to the conv's Winograd transforms. */
 function pooledWithGrad(
   x: Tensor,
   w: Tensor,
@@ -112,9 +112,10 @@ function pooledWithGrad(
 
 /**
  * The RGB pair as one pooled patch product (src/kernels/conv_patches_pool.ts), recorded: its
- * backward routes dy to the winners in the patch rows' order and takes the patch product's
- * weight gradient. x needs no gradient here (patchPoolPlan's caller checks). Where the plan runs
- * the window kernel (no patch matrix in the forward), the backward builds the patches from x.
+ * backward is the patch product's weight gradient, whose kernel reads dy and the winners in place
+ * of the rows' dz (where another kernel runs it, dy is routed to the winners first). x needs no
+ * gradient here (patchPoolPlan's caller checks). Where the plan runs the window kernel (no patch
+ * matrix in the forward), the backward builds the patches from x.
  */
 function patchPooled(
   x: Tensor,
@@ -130,12 +131,12 @@ function patchPooled(
   // The image's buffer, held for the backward's patches (the caller may free x before it).
   const image = patches ? null : x.view();
   const recorded = record(y, 'conv2dMaxPool2d', b ? [x, w, b] : [x, w], (dy, needs) => {
-    const dz = poolRowsBackward(dy, codes, pp.rows);
-    codes.dispose();
     const rowsOf = patches ?? patchesRaw(image!, g, pp.PW, pp.rows);
     image?.dispose();
+    // The weight kernel reads the rows' dz from dy and the winners (conv2dBackwardWeightPooledRows).
+    const dz = { dy, codes, rows: pp.rows };
     const [dw, db] = neededParamGrads(rowsOf, dz, rowsGeometry(g, pp.rows.rows), pp.PW, needs, !!b);
-    dz.dispose();
+    codes.dispose();
     return [null, dw, db];
   });
   if (!recorded.node) {

@@ -171,6 +171,13 @@ describe('conv2dMaxPool2d on RGB with a gradient', () => {
     expect(dispatcher().counts.get('conv2d_forward_sg_pool') ?? 0, label).toBe(fused ? 1 : 0);
     expect(dispatcher().counts.get('conv2d_window_pool') ?? 0, label).toBe(0);
     expect(dispatcher().counts.get('maxpool2d_win_forward_vec4') ?? 0, label).toBe(fused ? 0 : 1);
+    // Its backward: the weight kernel reads dy and the winners (or, off the sg kernel, the rows'
+    // dz written from them): patch_pooled_grad.test.ts checks that bit for bit.
+    const rowsWays = ['conv2d_backward_weight_sg_pooled', 'maxpool2d_rows_backward'];
+    expect(
+      rowsWays.map((k) => dispatcher().counts.get(k) ?? 0).reduce((a, n) => a + n),
+      label,
+    ).toBe(fused ? 1 : 0);
     got.forEach((v, i) => {
       const top = want[i].reduce((m, e) => Math.max(m, Math.abs(e)), 0);
       expectClose(v, want[i], { rtol: 1e-4, atol: 1e-5 * top, label: `${['dw', 'db'][i]} ${label}` });
