@@ -11,10 +11,16 @@
 @group(0) @binding(1) var<storage, read_write> dw: array<vec4f>;
 @group(0) @binding(2) var<uniform> u: Params;
 
+// S as a pipeline constant (winograd_weight.ts): a loop bound known when the shader compiles
+// unrolls, and a single chunk (VGG16's block 5) is one load, not a loop per slab.
+override CHUNKS: u32 = 0u;
+
+//#include "trip_count.wgsl"
+
 // Slab e's sum over the S chunks (u.T holds S here) at (ci, co4).
 fn part(e: u32, ci: u32, co4: u32, CO4: u32) -> vec4f {
-  var s = vec4f(0.0);
-  for (var k = 0u; k < u.T; k++) {
+  var s = du[(e * u.T * u.CI + ci) * CO4 + co4];
+  for (var k = 1u; k < tripCount(CHUNKS, u.T); k++) {
     s += du[((e * u.T + k) * u.CI + ci) * CO4 + co4];
   }
   return s;

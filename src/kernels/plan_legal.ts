@@ -133,13 +133,26 @@ export function narrowWino4Pays(g: ConvGeometry): boolean {
  * this many tiles, measured (wall ms, medians of 5, same run) at batch 4: from-scratch convnet
  * conv2d_2 (1296 tiles) 11.5 vs 16.2, conv2d_3 (324) 10.8 vs 13.2, conv2d_4 (64) 4.9 vs 5.7;
  * VGG16 at 150x150 block1_conv2 (5776) 72 vs 108, block4_conv1 (100) 32 vs 56; block5_conv1
- * (36 tiles) lost, 39 vs 26, where F(2x2) only tied (24). Any channel count (32 -> 64 too).
+ * (36 tiles) lost, 39 vs 26, where F(2x2) then only tied (24; it now wins: WINO2_WEIGHT_MIN_TILES).
+ * Any channel count (32 -> 64 too).
  */
 export const WINO4_WEIGHT_MIN_TILES = 64;
 
 /**
+ * Below WINO4_WEIGHT_MIN_TILES, F(2x2) takes the weight gradients of convs where Winograd pays,
+ * from this many of its tiles: VGG16's block 5 at 150x150, batch 4 (100 tiles, 512 -> 512),
+ * measured on lavapipe (AVX2 EPYC, 2026-12-06) once V's tiles were laid out consecutively and
+ * G^T dU G's chunk count became a pipeline constant: the kernel bench's block5_conv2 weight
+ * gradient 29.0-30.0 against sg's 33.2-33.8 ms, and the fine-tune step's GPU time 596-605
+ * against 626-657 ms (three interleaved profiles). Fewer tiles were not measured: the products'
+ * a^2 CI x CO partials cost the same for any tile count, so there the direct kernel stays.
+ */
+export const WINO2_WEIGHT_MIN_TILES = 100;
+
+/**
  * The Winograd variant a software adapter runs `op` on `g` with by default, or null for the
- * direct kernel. Weight gradients: F(4x4) from WINO4_WEIGHT_MIN_TILES tiles. Otherwise where
+ * direct kernel. Weight gradients: F(4x4) from WINO4_WEIGHT_MIN_TILES tiles, else F(2x2) where
+ * Winograd pays from WINO2_WEIGHT_MIN_TILES. Otherwise where
  * Winograd pays at all, F(4x4) where it is legal and has the tiles (with 32
  * to 63 channels on a side, F(4x4) alone: narrowWino4Pays), unless the operands are staged in
  * f16: F(4x4)'s larger matrix entries turn f16's rounding into errors of 4-6% of the output's rms
@@ -152,7 +165,10 @@ export function winogradDefault(
   halfStaging: boolean,
 ): ConvVariant | null {
   if (op === 'backward_weight') {
-    return !halfStaging && legal.includes('wino4') && winogradTiles(g, 4) >= WINO4_WEIGHT_MIN_TILES ? 'wino4' : null;
+    if (!halfStaging && legal.includes('wino4') && winogradTiles(g, 4) >= WINO4_WEIGHT_MIN_TILES) return 'wino4';
+    // Not under f16 staging either: measured in f32 only.
+    const wino = !halfStaging && winogradPays(g) && winogradTiles(g, 2) >= WINO2_WEIGHT_MIN_TILES;
+    return wino && legal.includes('wino') ? 'wino' : null;
   }
   const wg = winogradGeometry(op, g);
   const wino4 = !halfStaging && legal.includes('wino4');

@@ -54,7 +54,7 @@ export const winogradWeightGradKernel: KernelSpec<WinoPlan> = {
     ['read', 'read_write'],
     (p) => (p.g.CI * p.g.CO) / 4,
     () => [],
-    undefined,
+    (p) => ({ CHUNKS: p.T }),
   ),
   name: 'conv2d_winograd_weight_grad',
   shader: 'conv2d_winograd_weight_grad',

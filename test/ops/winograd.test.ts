@@ -307,7 +307,8 @@ test.skipIf(!SG8)(
     expect(legalVariants('backward_weight', g([1, 9, 9, 4], [3, 3, 4, 8]))).not.toContain('wino');
     // Untuned (a tuning file overrides either way), software adapters take Winograd for big convs
     // with 64+ channels each way (VGG16's), F(4x4) where it has 100+ tiles, sg for small or thin
-    // ones; the same for the input gradient.
+    // ones; the same for the input gradient. Weight gradients: F(4x4) from 64 tiles, F(2x2) from
+    // 100 of its own.
     const saved = process.env.DAWNFLOW_TUNING;
     process.env.DAWNFLOW_TUNING = 'off';
     resetTuningCache();
@@ -327,7 +328,9 @@ test.skipIf(!SG8)(
       }
       expectDefault('forward', g([4, 150, 150, 4], [3, 3, 4, 64]), 'sg');
       expectDefault('backward_weight', g([4, 150, 150, 64], [3, 3, 64, 64]), 'wino4');
-      expectDefault('backward_weight', g([4, 9, 9, 512], [3, 3, 512, 512]), 'sg');
+      // F(2x2) from 100 of its tiles (VGG16's block 5 at 150x150, batch 4), sg below.
+      expectDefault('backward_weight', g([4, 9, 9, 512], [3, 3, 512, 512]), 'wino');
+      expectDefault('backward_weight', g([2, 9, 9, 512], [3, 3, 512, 512]), 'sg');
     } finally {
       if (saved === undefined) delete process.env.DAWNFLOW_TUNING;
       else process.env.DAWNFLOW_TUNING = saved;

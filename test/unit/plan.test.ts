@@ -227,7 +227,9 @@ describe('the variant', () => {
     // Weight gradients: F(4x4) from 64 tiles (WINO4_WEIGHT_MIN_TILES), never under f16 staging.
     expect(plan('backward_weight', geom([4, 150, 150, 64], [3, 3, 64, 64])).variant).toBe('wino4');
     expect(plan('backward_weight', geom([4, 17, 17, 128], [3, 3, 128, 128], 1, 'valid')).variant).toBe('wino4');
-    expect(plan('backward_weight', geom([4, 9, 9, 512], [3, 3, 512, 512])).variant).toBe('sg'); // 36 tiles
+    // 36 tiles of F(4x4), 100 of F(2x2): F(2x2); half as many, the direct kernel.
+    expect(plan('backward_weight', geom([4, 9, 9, 512], [3, 3, 512, 512])).variant).toBe('wino');
+    expect(plan('backward_weight', geom([2, 9, 9, 512], [3, 3, 512, 512])).variant).toBe('sg');
     expect(plan('backward_weight', geom([4, 150, 150, 64], [3, 3, 64, 64]), f16).variant).toBe('sg');
     expect(plan('forward', SMALL, inputs(GPU))).toMatchObject({ variant: 'gemm', reason: 'default' });
   });
