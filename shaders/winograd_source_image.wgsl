@@ -13,11 +13,9 @@ fn colAt(iw: i32, CI4: u32) -> Line {
   return Line(u32(clamp(iw, 0, i32(u.W) - 1)) * CI4, select(0.0, 1.0, iw >= 0 && iw < i32(u.W)));
 }
 
-// The texel at (row, col), +0 outside the image. Zeroed by a bit mask rather than a multiply by
-// the inside flags: the compiler may rearrange the transform's sums around multiplies by
-// shared factors (Mesa's NIR did, on lavapipe), and then this transform and its pooled twin
-// (winograd_source_pooled.wgsl), whose loads differ, rounded some of V differently. With
-// opaque loads both compile the sums alike, and dz's transform equals the pooled one bit for bit.
+// The texel at (row, col), +0 outside the image, zeroed by a bit mask (bit_mask.wgsl says why):
+// with the inside flags as a multiply, this transform and its pooled twin
+// (winograd_source_pooled.wgsl) rounded some of V differently on lavapipe; masked, they agree.
 fn fetch(row: Line, col: Line) -> vec4f {
   return masked(texel(x, row.base + col.base), row.inside * col.inside != 0.0);
 }
