@@ -22,6 +22,17 @@ override SG_BLOCKS: u32 = 4u;
 // conv_patches.ts): block k holds cell k of the group's L windows, and poolStore() writes each
 // window's max (and winners) instead of the four rows. Set only with POOL_OUT = codes.
 override POOL_ROWS: bool = false;
+// x as channel groups of rows, [CI/4][M] (a 1x1 geometry: the channel-outer patch rows of
+// conv_patches.ts), so that the lanes, one row each, fetch neighbouring texels.
+override X_CHANNELS_OUTER: bool = false;
+
+// Row m's texel of channel group c4 at tap t (t.inside zero in the padding).
+fn xTexel(t: RowTap, m: u32, c4: u32) -> vec4f {
+  if (X_CHANNELS_OUTER) {
+    return texel(x, c4 * u.M + m);
+  }
+  return texel(x, t.base + c4) * t.inside;
+}
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, ids: SgIds) {
@@ -34,10 +45,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let n4 = min(place.x, CO4 - 1u);
   let m0 = place.y * 4u * SG_LANES;
   let last = u.M - 1u;
-  let px0 = gridPixel(min(m0 + lane, last), u.OH, u.OW);
-  let px1 = gridPixel(min(m0 + SG_LANES + lane, last), u.OH, u.OW);
-  let px2 = gridPixel(min(m0 + 2u * SG_LANES + lane, last), u.OH, u.OW);
-  let px3 = gridPixel(min(m0 + 3u * SG_LANES + lane, last), u.OH, u.OW);
+  let r0 = min(m0 + lane, last);
+  let r1 = min(m0 + SG_LANES + lane, last);
+  let r2 = min(m0 + 2u * SG_LANES + lane, last);
+  let r3 = min(m0 + 3u * SG_LANES + lane, last);
+  let px0 = gridPixel(r0, u.OH, u.OW);
+  let px1 = gridPixel(r1, u.OH, u.OW);
+  let px2 = gridPixel(r2, u.OH, u.OW);
+  let px3 = gridPixel(r3, u.OH, u.OW);
   var a0: SgRows;
   var a1: SgRows;
   var a2: SgRows;
@@ -52,14 +67,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       for (var c4 = 0u; c4 < CI4; c4++) {
         let wb = (wRow + c4 * 4u) * CO4 + n4;
         let b = mat4x4f(texel(w, wb), texel(w, wb + CO4), texel(w, wb + 2u * CO4), texel(w, wb + 3u * CO4));
-        let x0 = texel(x, t0.base + c4) * t0.inside;
+        let x0 = xTexel(t0, r0, c4);
         sgAccumulate(x0, b, &a0);
         // One block where the rows fit it (a dense layer's few samples): the other three would
         // fetch and multiply clamped copies of the last row.
         if (sgMoreBlocks(SG_BLOCKS, u.M)) {
-          let x1 = texel(x, t1.base + c4) * t1.inside;
-          let x2 = texel(x, t2.base + c4) * t2.inside;
-          let x3 = texel(x, t3.base + c4) * t3.inside;
+          let x1 = xTexel(t1, r1, c4);
+          let x2 = xTexel(t2, r2, c4);
+          let x3 = xTexel(t3, r3, c4);
           sgAccumulate(x1, b, &a1);
           sgAccumulate(x2, b, &a2);
           sgAccumulate(x3, b, &a3);

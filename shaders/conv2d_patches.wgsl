@@ -24,6 +24,9 @@ override PLC: u32 = 0u;
 // the pooled sg forward takes them (window order: patch_taps.wgsl); pixels in no window (an odd
 // last row or column) have no row.
 override POOLED: bool = false;
+// With POOLED, also channel group by channel group: [PW/4][rows] vec4s instead of [rows][PW/4]
+// (conv_patches.ts patchesRaw), so that the sg kernels' lanes, one row each, fetch neighbours.
+override CHANNELS_OUTER: bool = false;
 // Every tap of every row inside x (a 'valid' conv): no bounds test, which cost a third of the time.
 override ALL_INSIDE: bool = PTC == 0u && PLC == 0u && (OHC - 1u) * SHC + KHC <= HC && (OWC - 1u) * SWC + KWC <= WC;
 
@@ -50,6 +53,11 @@ fn column(t: u32, b: u32, oh: u32, ow: u32) -> f32 {
   return select(0.0, x[i], inside);
 }
 
+// Where vec4 j of row m goes.
+fn patchAt(m: u32, j: u32, PW4: u32) -> u32 {
+  return select(m * PW4 + j, j * u.M + m, CHANNELS_OUTER);
+}
+
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let m = flatIndex(gid, nwg);
@@ -68,13 +76,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     b = w / (POOL_W * POOL_H);
     if (b >= BATCHC) {
       for (var j = 0u; j < PW4; j++) {
-        p[m * PW4 + j] = vec4f(0.0);
+        p[patchAt(m, j, PW4)] = vec4f(0.0);
       }
       return;
     }
   }
   for (var j = 0u; j < PW4; j++) {
     let t = 4u * j;
-    p[m * PW4 + j] = vec4f(column(t, b, oh, ow), column(t + 1u, b, oh, ow), column(t + 2u, b, oh, ow), column(t + 3u, b, oh, ow));
+    p[patchAt(m, j, PW4)] = vec4f(column(t, b, oh, ow), column(t + 1u, b, oh, ow), column(t + 2u, b, oh, ow), column(t + 3u, b, oh, ow));
   }
 }

@@ -17,6 +17,14 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> p: array<vec4f>;
 @group(0) @binding(2) var<uniform> u: Params;
 
+// As conv2d_patches.wgsl's: [PW/4][rows] vec4s instead of [rows][PW/4] (rows: 4 per window).
+override CHANNELS_OUTER: bool = false;
+
+// Where vec4 j of row m goes.
+fn patchAt(m: u32, j: u32, PW4: u32) -> u32 {
+  return select(m * PW4 + j, j * 4u * u.n + m, CHANNELS_OUTER);
+}
+
 //#include "block_row.wgsl"
 
 // Column t of cell (dy, dx)'s row from the block f (row r at f[r * RF ..]).
@@ -41,7 +49,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (b >= BATCHC) {
     for (var k = 0u; k < 4u; k++) {
       for (var j = 0u; j < PW4; j++) {
-        p[(first + k * LANES) * PW4 + j] = vec4f(0.0);
+        p[patchAt(first + k * LANES, j, PW4)] = vec4f(0.0);
       }
     }
     return;
@@ -60,7 +68,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     for (var j = 0u; j < PW4; j++) {
       let t = 4u * j;
       let c = vec4f(column(&f, t, k / 2u, k % 2u), column(&f, t + 1u, k / 2u, k % 2u), column(&f, t + 2u, k / 2u, k % 2u), column(&f, t + 3u, k / 2u, k % 2u));
-      p[m * PW4 + j] = c;
+      p[patchAt(m, j, PW4)] = c;
     }
   }
 }

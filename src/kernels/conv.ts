@@ -342,6 +342,8 @@ export interface PooledRows {
   codes: Tensor;
   /** The patch rows' window order (the rows are g's pixels). */
   rows: WindowRows;
+  /** Whether the patch rows (x) are laid out channel group by channel group (patchesRaw). */
+  channelsOuter: boolean;
 }
 
 /**
@@ -353,13 +355,20 @@ export interface PooledRows {
 export function conv2dBackwardWeightPooledRows(x: Tensor, src: PooledRows, g: ConvGeometry): Tensor {
   const plan = convPlan('backward_weight', g);
   if (plan.variant !== 'sg' || plan.padding) {
+    if (src.channelsOuter) {
+      throw new Error(
+        'dawnflow: channel-outer patch rows planned for the sg weight kernel met another (a plan changed)',
+      );
+    }
     const dz = poolRowsBackward(src.dy, src.codes, src.rows);
     const dw = conv2dBackwardWeight(x, dz, g);
     dz.dispose();
     return dw;
   }
+  // Channel-outer rows are read as one segment of tiles is (SEGMENT_TILES: [CI/4][pixels]).
+  const segment = src.channelsOuter ? src.rows.rows : undefined;
   return sgWeight(plan, (p, part) =>
-    dispatcher().launch(sgBackwardWeightPooledKernels.of(plan.share!), { ...p, rows: src.rows }, [
+    dispatcher().launch(sgBackwardWeightPooledKernels.of(plan.share!), { ...p, rows: src.rows, segment }, [
       x.buffer,
       src.dy.buffer,
       part.buffer,

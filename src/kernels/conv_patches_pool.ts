@@ -33,6 +33,12 @@ export interface PatchPoolPlan {
    * step measured the same either way, its forward 1-3 ms faster: docs/lavapipe.md).
    */
   window: boolean;
+  /**
+   * The patch rows laid out channel group by channel group (patchesRaw's channelsOuter): where
+   * the patch product's weight gradient runs the sg kernel on unpadded channels, the only one
+   * (besides the pooled forward) that reads them that way.
+   */
+  channelsOuter: boolean;
 }
 
 /**
@@ -53,7 +59,9 @@ export function patchPoolPlan(
   if (plan.variant !== 'sg' || !plan.share || plan.padding) return null;
   const rows = windowRows(g, plan.share.lanes);
   const window = !weightGrad && windowPoolFits(g, act);
-  return { PW, rows, share: plan.share, precision: plan.precision, window };
+  const wp = convPlan('backward_weight', patchGeometry(rowsGeometry(g, rows.rows), PW));
+  const channelsOuter = wp.variant === 'sg' && !wp.padding;
+  return { PW, rows, share: plan.share, precision: plan.precision, window, channelsOuter };
 }
 
 /**
@@ -70,7 +78,7 @@ export function patchPoolForward(
   pp: PatchPoolPlan,
 ): { y: Tensor; codes: Tensor; patches: Tensor } {
   const { rows } = pp;
-  const patches = patchesRaw(x, g, pp.PW, rows);
+  const patches = patchesRaw(x, g, pp.PW, rows, pp.channelsOuter);
   const wp = patchWeight(w, b, g, pp.PW);
   const y = Tensor.empty([g.batch, rows.PH, rows.PW, g.CO], 'float32', 'conv2d_maxpool');
   const codes = Tensor.empty([g.batch, rows.PH, rows.PW, g.CO / 4], 'uint32', 'conv2d_maxpool-argmax');
@@ -82,6 +90,7 @@ export function patchPoolForward(
     act,
     precision: pp.precision,
     windows: rows.windows,
+    channelsOuter: pp.channelsOuter,
   };
   // The bias binding is unread (the patch weight carries the bias); the patches fill it.
   dispatcher().launch(sgForwardPoolKernels.of(pp.share), p, [

@@ -83,6 +83,8 @@ export const sgForwardKernels = perShare((s) =>
 export interface TexPoolParams extends TexConvParams {
   /** Windows, each a row of y and of the winners. */
   windows: number;
+  /** x (the patch rows) laid out [CI/4][M] (conv_patches.ts patchesRaw, channelsOuter). */
+  channelsOuter?: boolean;
 }
 
 /**
@@ -98,7 +100,7 @@ export const sgForwardPoolKernels = perShare((s): KernelSpec<TexPoolParams> => {
     bindings: [...base.bindings, 'read_write'],
     constants: (p) => ({
       ...{ HAS_BIAS: false, ACT: ACT_CODE[p.act], SG_BLOCKS: 4, POOL_ROWS: true },
-      ...{ WINDOWS: p.windows, RELU_MASK: p.act === 'relu' },
+      ...{ WINDOWS: p.windows, RELU_MASK: p.act === 'relu', X_CHANNELS_OUTER: !!p.channelsOuter },
     }),
   };
 });

@@ -131,10 +131,10 @@ function patchPooled(
   // The image's buffer, held for the backward's patches (the caller may free x before it).
   const image = patches ? null : x.view();
   const recorded = record(y, 'conv2dMaxPool2d', b ? [x, w, b] : [x, w], (dy, needs) => {
-    const rowsOf = patches ?? patchesRaw(image!, g, pp.PW, pp.rows);
+    const rowsOf = patches ?? patchesRaw(image!, g, pp.PW, pp.rows, pp.channelsOuter);
     image?.dispose();
     // The weight kernel reads the rows' dz from dy and the winners (conv2dBackwardWeightPooledRows).
-    const dz = { dy, codes, rows: pp.rows };
+    const dz = { dy, codes, rows: pp.rows, channelsOuter: pp.channelsOuter };
     const [dw, db] = neededParamGrads(rowsOf, dz, rowsGeometry(g, pp.rows.rows), pp.PW, needs, !!b);
     codes.dispose();
     return [null, dw, db];

@@ -66,7 +66,7 @@ function reference(x: Float64Array, g: ConvGeometry, PW: number, lanes: number):
   return out;
 }
 
-describe('window-order patch matrix', () => {
+describe('window-order patch matrix, row by row and channel group by channel group', () => {
   test.each(CASES)('x=$x k=$k $pad lanes=$lanes PW=$PW', async (c) => {
     const x = randomPair(c.x);
     const g = conv2dGeometry(c.x, [c.k[0], c.k[1], c.x[3], 4], { padding: c.pad });
@@ -82,6 +82,14 @@ describe('window-order patch matrix', () => {
     expect(got.length, label).toBe(want.length);
     const bad = want.findIndex((v, i) => got[i] !== v);
     expect(bad, `${label}: first difference at float ${bad}`).toBe(-1);
+    // Channel group by channel group ([PW/4][rows] vec4s): the same values, moved.
+    const outer = new Uint32Array((await patchesRaw(x.t, g, c.PW, windowRows(g, c.lanes), true).data()).buffer);
+    const rows = want.length / c.PW;
+    const moved = want.findIndex((v, i) => {
+      const [row, col] = [Math.floor(i / c.PW), i % c.PW];
+      return outer[(Math.floor(col / 4) * rows + row) * 4 + (col % 4)] !== v;
+    });
+    expect(moved, `${label}: channel-outer, first difference at float ${moved} of the rows`).toBe(-1);
     p.dispose();
     x.t.dispose();
   });

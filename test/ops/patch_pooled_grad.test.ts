@@ -2,7 +2,8 @@
 // pool's gradient and winners in place of the rows' dz (shaders/sg_weight_dz_pooled.wgsl,
 // conv.ts conv2dBackwardWeightPooledRows): its dw must be the one the same kernel gives on the
 // rows' dz as the pool's rows backward writes it, bit for bit, with winners that include none
-// (255, relu') and windows padded to whole lane groups; and where the planner splits the rows.
+// (255, relu') and windows padded to whole lane groups; and where the planner splits the rows;
+// also with the rows laid out channel group by channel group.
 import { expect, test } from 'vitest';
 import { dispatcher } from '../../src/gpu/engine.js';
 import { conv2dBackwardWeight, conv2dBackwardWeightPooledRows } from '../../src/kernels/conv.js';
@@ -47,11 +48,27 @@ test.skipIf(!sg).each(CASES)(
     const dz = poolRowsBackward(dy, codes, rows);
     const want = Float32Array.from(await conv2dBackwardWeight(patches, dz, g).data());
     dispatcher().resetCounts();
-    const got = Float32Array.from(await conv2dBackwardWeightPooledRows(patches, { dy, codes, rows }, g).data());
+    const got = Float32Array.from(
+      await conv2dBackwardWeightPooledRows(patches, { dy, codes, rows, channelsOuter: false }, g).data(),
+    );
     expect(dispatcher().counts.get('conv2d_backward_weight_sg_pooled')).toBe(1);
     expect(dispatcher().counts.get('maxpool2d_rows_backward') ?? 0).toBe(0);
     const differ = got.findIndex((v, i) => !Object.is(v, want[i]));
     expect(differ, `seed ${seed} ${JSON.stringify(c)}: dw[${differ}] ${got[differ]} against ${want[differ]}`).toBe(-1);
+    // The same rows laid out channel group by channel group (conv_patches.ts patchesRaw), read
+    // by the same kernel as one segment: the same sums, bit for bit.
+    const host = await patches.data();
+    const outer = new Float32Array(host.length);
+    host.forEach((v, i) => {
+      const [row, col] = [Math.floor(i / PW), i % PW];
+      outer[(Math.floor(col / 4) * rows.rows + row) * 4 + (col % 4)] = v;
+    });
+    const patchesOuter = Tensor.fromArray(outer, [PW / 4, rows.rows, 4]);
+    const src = { dy, codes, rows, channelsOuter: true };
+    const gotOuter = Float32Array.from(await conv2dBackwardWeightPooledRows(patchesOuter, src, g).data());
+    const moved = gotOuter.findIndex((v, i) => !Object.is(v, want[i]));
+    expect(moved, `seed ${seed} ${JSON.stringify(c)}: channel-outer dw[${moved}]`).toBe(-1);
+    patchesOuter.dispose();
     expect(want.some((v) => v !== 0)).toBe(true);
     for (const t of [patches, dy, codes, dz]) t.dispose();
   },
