@@ -3,10 +3,10 @@
 // the pool's window order (conv2d_patches.wgsl, POOLED), so the four cells of a window are the
 // four row blocks of one lane of the sg forward, whose epilogue stores the window's max and its
 // winners (conv2d_sg_pool_codes.wgsl): the full-size conv output (11 MB at batch 4, 150x150, 32
-// filters) is never written nor read back by a pool pass. The backward routes dy to the winners
-// in the same row order (maxpool2d_rows_backward.wgsl), and the weight gradient is the patch
-// product's, whose sum over rows does not care about their order. No input gradient: the rows
-// are not in x's layout (the op runs this only where x needs none, as an image does not).
+// filters) is never written nor read back by a pool pass. The weight gradient is the patch
+// product's, whose sum over rows does not care about their order; its sg kernel reads dy and the
+// winners in place of the rows' dz (conv.ts conv2dBackwardWeightPooledRows). No input gradient:
+// the rows are not in x's layout (the op runs this only where x needs none, as an image does not).
 import { dispatcher } from '../gpu/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
