@@ -1,6 +1,6 @@
 // `dawnflow info`: the adapter (vendor, architecture, description, software or not), the
 // device's features and limits, as text or --json.
-import { withEngine } from '../gpu/engine.js';
+import { dispatcher, kernelTarget, withEngine } from '../gpu/engine.js';
 import type { DeviceOptions, Gpu } from '../gpu/device.js';
 import { adapterFacts, adapterShareFault } from '../kernels/plan_context.js';
 import { setting } from '../util/settings.js';
@@ -23,9 +23,18 @@ function shareLine(): string {
   return share ? `${share.lanes} lanes (self-test passed)` : 'none';
 }
 
+/** Which kind of adapter the kernels are chosen for, and how texture operands are read. */
+function kernelsLine(gpu: Gpu): string {
+  const target = kernelTarget();
+  const forced = target !== (gpu.info.software ? 'software' : 'gpu') ? ' (DAWNFLOW_PLAN_AS)' : '';
+  const kind = target === 'gpu' ? 'a GPU' : 'a software adapter';
+  return `chosen for ${kind}${forced}; texture operands read as ${dispatcher().texelAccess} textures`;
+}
+
 export function adapterReport(gpu: Gpu): Record<string, unknown> {
   return {
     adapter: gpu.info,
+    kernels: kernelsLine(gpu),
     sgShare: shareLine(),
     features: gpu.features,
     limits: gpu.limits,
@@ -43,7 +52,7 @@ function formatText(gpu: Gpu): string {
     `software:     ${a.software ? 'yes (CPU rasteriser; expect slow kernels)' : 'no'}`,
   ];
   if (a.subgroupMinSize) lines.push(`subgroups:    ${a.subgroupMinSize}..${a.subgroupMaxSize}`);
-  lines.push(`sg share:     ${shareLine()}`);
+  lines.push(`sg share:     ${shareLine()}`, `kernels:      ${kernelsLine(gpu)}`);
   lines.push(`features:     ${gpu.features.join(', ')}`, 'limits:');
   const width = Math.max(...Object.keys(gpu.limits).map((k) => k.length));
   for (const [k, v] of Object.entries(gpu.limits)) lines.push(`  ${k.padEnd(width)}  ${v}`);

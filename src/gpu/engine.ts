@@ -2,9 +2,10 @@
 // then ops are synchronous (they encode work) and only readbacks are awaited.
 import { destroyGpu, getGpu, type DeviceOptions, type Gpu } from './device.js';
 import { Dispatcher } from './dispatcher.js';
+import { kernelTargetFor, type KernelTarget } from './kernel_target.js';
 import { texelPolicyFor } from './texel_access.js';
 
-let state: { gpu: Gpu; dispatcher: Dispatcher } | null = null;
+let state: { gpu: Gpu; dispatcher: Dispatcher; target: KernelTarget } | null = null;
 
 /** A check run on every device the engine opens, before init() returns (the planner's probes). */
 export type InitCheck = (gpu: Gpu) => Promise<void>;
@@ -24,8 +25,9 @@ export async function init(opts: DeviceOptions = {}): Promise<Gpu> {
   gpu.device.onuncapturederror = (ev) => {
     console.error(`dawnflow: uncaptured GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`);
   };
-  const texels = texelPolicyFor({ software: gpu.info.software, wgslFeatures: gpu.wgslFeatures });
-  state = { gpu, dispatcher: new Dispatcher(gpu.device, gpu.limits, texels) };
+  const target = kernelTargetFor(gpu.info.software);
+  const texels = texelPolicyFor({ software: target === 'software', wgslFeatures: gpu.wgslFeatures });
+  state = { gpu, dispatcher: new Dispatcher(gpu.device, gpu.limits, texels), target };
   try {
     for (const check of initChecks) await check(gpu);
   } catch (e) {
@@ -58,6 +60,12 @@ export async function withEngine<T>(opts: DeviceOptions, fn: (gpu: Gpu) => Promi
 export function dispatcher(): Dispatcher {
   if (!state) throw new Error('dawnflow: the engine is not initialised; await init() first');
   return state.dispatcher;
+}
+
+/** The kind of adapter the kernels are chosen for on the open device (kernel_target.ts). */
+export function kernelTarget(): KernelTarget {
+  if (!state) throw new Error('dawnflow: the engine is not initialised; await init() first');
+  return state.target;
 }
 
 export function currentGpu(): Gpu {

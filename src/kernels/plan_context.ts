@@ -1,7 +1,7 @@
 // The kernel planner's inputs, gathered from the running engine: the adapter's facts (from the
 // device), the settings in force (overrides from code, else the DAWNFLOW_* settings) and the
 // tuning cache; convPlan and densePlan hand them to the pure planner (plan.ts).
-import { currentGpu, dispatcher, onInit } from '../gpu/engine.js';
+import { currentGpu, dispatcher, kernelTarget, onInit } from '../gpu/engine.js';
 import type { Gpu } from '../gpu/device.js';
 import type { TexturePrecision } from '../gpu/texture_precision.js';
 import { setting } from '../util/settings.js';
@@ -90,7 +90,7 @@ export function adapterFacts(): AdapterFacts {
   if (!facts) {
     const d = dispatcher();
     facts = {
-      software: gpu.info.software,
+      software: kernelTarget() === 'software',
       sgShare: shareFaults.has(gpu) ? null : claimedShare(gpu),
       halfStorage: d.halfStorage,
       maxBinding: d.maxBinding,

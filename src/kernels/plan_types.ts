@@ -7,7 +7,10 @@ import type { SgLanes, SgShare } from './sg_lanes.js';
 
 /** What the planner needs to know of the adapter (plan_context.ts reads it off the device). */
 export interface AdapterFacts {
-  /** A CPU rasteriser (lavapipe): texture-fed kernels beat the GEMM core there. */
+  /**
+   * Kernels are chosen for a CPU rasteriser (lavapipe), where texture-fed kernels beat the GEMM
+   * core: the adapter is one, unless DAWNFLOW_PLAN_AS says otherwise (src/gpu/kernel_target.ts).
+   */
   software: boolean;
   /**
    * The share the sg and wino kernels run with here: groups of L lanes, L the smallest subgroup

@@ -109,9 +109,19 @@ export const SETTINGS = {
     kind: 'choice',
     values: ['sampled', 'storage'],
     default: null,
-    unset: 'storage on software adapters where WGSL allows it, else sampled (src/gpu/texel_access.ts)',
+    unset:
+      'storage where kernels are chosen for a software adapter and WGSL allows it, else sampled (src/gpu/texel_access.ts)',
     description: 'How kernels read their texture operands: sampled or read-only storage textures',
     readers: ['src/gpu/texel_access.ts'],
+  },
+  DAWNFLOW_PLAN_AS: {
+    kind: 'choice',
+    values: ['software', 'gpu'],
+    default: null,
+    unset: "the adapter's own kind (src/gpu/kernel_target.ts)",
+    description:
+      "Chooses kernels and texel access as for a software adapter or a GPU, whatever the adapter (gpu: a GPU's plan on lavapipe)",
+    readers: ['src/gpu/kernel_target.ts'],
   },
   DAWNFLOW_SPIN: {
     kind: 'flag',

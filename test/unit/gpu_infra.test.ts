@@ -5,7 +5,7 @@ import { packUniforms, uniformSize } from '../../src/gpu/uniforms.js';
 import { sizeClass } from '../../src/gpu/buffer_pool.js';
 import { grid1d } from '../../src/gpu/program.js';
 import { shaderSource } from '../../src/gpu/shader_source.js';
-import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
+import { currentGpu, dispatcher, kernelTarget } from '../../src/gpu/engine.js';
 import { unaryKernel } from '../../src/kernels/elementwise.js';
 import { relu } from '../../src/ops/elementwise.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -194,6 +194,10 @@ describe('dawnflow info', () => {
     expect(typeof printed.adapter.vendor).toBe('string');
     expect(printed.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
     expect(Array.isArray(printed.features)).toBe(true);
+    const kind = kernelTarget() === 'software' ? 'a software adapter' : 'a GPU';
+    expect(printed.kernels).toMatch(
+      new RegExp(`^chosen for ${kind}( \\(DAWNFLOW_PLAN_AS\\))?; texture operands read as (storage|sampled) textures$`),
+    );
   });
 
   test('an unknown flag or command exits 2 with a one-line fix', async () => {
