@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
 import { noGrad } from '../../src/autograd/tape.js';
-import { currentGpu, dispatcher } from '../../src/gpu/engine.js';
+import { dispatcher } from '../../src/gpu/engine.js';
 import { conv2d, conv2dGeometry } from '../../src/ops/conv2d.js';
 import { conv2dBackwardInput, conv2dBackwardWeight } from '../../src/kernels/conv.js';
 import type { ConvGeometry, ConvOp, ConvVariant } from '../../src/kernels/conv_types.js';
@@ -313,7 +313,7 @@ test.skipIf(!SG8)(
     process.env.DAWNFLOW_TUNING = 'off';
     resetTuningCache();
     try {
-      const software = currentGpu().info.software;
+      const software = adapterFacts().software;
       const expectDefault = (op: ConvOp, gg: ConvGeometry, v: ConvVariant) =>
         expect(convVariant(op, gg), `${op} ${JSON.stringify(gg)}`).toBe(software ? v : 'gemm');
       for (const op of ['forward', 'backward_input'] as const) {
