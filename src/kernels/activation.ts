@@ -1,7 +1,7 @@
 // The activations that the GEMM, conv and Winograd kernels fuse into their epilogue (the ACT
 // specialisation constant), and the gradient through one, taken from the activation's output.
 import type { Tensor } from '../tensor/tensor.js';
-import { binaryRaw, unaryRaw } from './elementwise.js';
+import { binaryRaw } from './elementwise.js';
 
 export type Activation = 'linear' | 'relu' | 'sigmoid';
 export const ACT_CODE: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2 };
@@ -11,20 +11,4 @@ export function activationGrad(g: Tensor, y: Tensor, act: Activation): Tensor {
   if (act === 'relu') return binaryRaw('reluGrad', g, y);
   if (act === 'sigmoid') return binaryRaw('sigmoidGrad', g, y);
   return g;
-}
-
-/**
- * y + b, then the activation, as separate kernels: the tail of a split-K product, whose partial
- * sums must be reduced before the epilogue a single pass would fuse. Consumes y.
- */
-export function biasAndActivation(y: Tensor, b: Tensor | null, act: Activation): Tensor {
-  let out = y;
-  if (b) {
-    out = binaryRaw('add', y, b);
-    y.dispose();
-  }
-  if (act === 'linear') return out;
-  const z = unaryRaw(act, out);
-  out.dispose();
-  return z;
 }

@@ -4,9 +4,10 @@
 // bias gradient is a column sum of dZ. The op with its shape rule and backward: src/ops/conv2d.ts.
 import { dispatcher } from '../gpu/engine.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
-import { ACT_CODE, biasAndActivation, type Activation } from './activation.js';
+import { ACT_CODE, type Activation } from './activation.js';
 import { CONV_GEOMETRY_UNIFORMS, type ConvGeometry } from './conv_types.js';
 import { gemmKernel, type GemmPlan } from './gemm.js';
+import { splitSum } from './gemm_split_sum.js';
 import { reduceMiddle } from './reduce.js';
 import { padAxisRaw } from './pad_axis.js';
 import { isPooledGrad, type PooledGrad, type WinoTile, winogradConv } from './winograd.js';
@@ -47,13 +48,21 @@ export const conv2dForwardKernel = convKernel('conv2d_forward', 4);
 export const conv2dBackwardInputKernel = convKernel('conv2d_backward_input', 3);
 export const conv2dBackwardWeightKernel = convKernel('conv2d_backward_weight', 3);
 
-/** Runs a GEMM-shaped conv kernel; with K split, sums the [S, M, N] partials. */
-function runGemm(spec: typeof conv2dForwardKernel, p: ConvParams, inputs: GPUBuffer[]): Tensor {
+/**
+ * Runs a GEMM-shaped conv kernel; with K split, sums the [S, M, N] partials, adding the forward's
+ * bias and activation in the same launch (the kernel applies them itself where K is whole).
+ */
+function runGemm(
+  spec: typeof conv2dForwardKernel,
+  p: ConvParams,
+  inputs: GPUBuffer[],
+  epilogue: { bias: Tensor | null; act: Activation } = { bias: null, act: 'linear' },
+): Tensor {
   const { M, N, S } = p.plan;
   const out = Tensor.empty([S * M, N], 'float32', spec.name);
   dispatcher().launch(spec, p, [...inputs, out.buffer]);
   if (S === 1) return out;
-  const sum = reduceMiddle(out, 1, S, M * N);
+  const sum = splitSum(out, S, M, N, epilogue.bias, epilogue.act);
   out.dispose();
   return sum;
 }
@@ -156,13 +165,9 @@ function runForward(plan: KernelPlan, x: Tensor, w: Tensor, b: Tensor | null, ac
     return y;
   }
   const fused = plan.gemm.S === 1;
-  const flat = runGemm(conv2dForwardKernel, { plan: plan.gemm, g, bias: fused && !!b, act: fused ? act : 'linear' }, [
-    x.buffer,
-    w.buffer,
-    (b ?? x).buffer,
-  ]);
-  const y = reshapeOwned(flat, [g.batch, g.OH, g.OW, g.CO]);
-  return fused ? y : biasAndActivation(y, b, act);
+  const p = { plan: plan.gemm, g, bias: fused && !!b, act: fused ? act : ('linear' as const) };
+  const flat = runGemm(conv2dForwardKernel, p, [x.buffer, w.buffer, (b ?? x).buffer], { bias: b, act });
+  return reshapeOwned(flat, [g.batch, g.OH, g.OW, g.CO]);
 }
 
 /** dx from dz (the gradient w.r.t. the linear conv output) and w. */

@@ -4,9 +4,9 @@
 import { dispatcher } from '../gpu/engine.js';
 import { reshapeOwned, Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
-import { ACT_CODE, biasAndActivation, type Activation } from './activation.js';
+import { ACT_CODE, type Activation } from './activation.js';
 import { gemmKernel, type GemmPlan } from './gemm.js';
-import { reduceMiddle } from './reduce.js';
+import { splitSum } from './gemm_split_sum.js';
 import { texDense } from './dense_tex.js';
 import { densePlan } from './plan_context.js';
 
@@ -51,7 +51,7 @@ export function gemmRaw(a: Tensor, b: Tensor, o: GemmOptions = {}): Tensor {
   const p = { plan, transA, transB, bias: fused && bias !== null, act: fused ? act : ('linear' as Activation) };
   dispatcher().launch(matmulKernel, p, [a.buffer, b.buffer, (bias ?? a).buffer, out.buffer]);
   if (fused) return reshapeOwned(out, [M, N]);
-  const sum = reduceMiddle(out, 1, plan.S, M * N);
+  const sum = splitSum(out, plan.S, M, N, bias, act);
   out.dispose();
-  return biasAndActivation(reshapeOwned(sum, [M, N]), bias, act);
+  return sum;
 }

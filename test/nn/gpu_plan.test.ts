@@ -115,6 +115,9 @@ describe('the GPU kernel plan on this adapter (DAWNFLOW_PLAN_AS=gpu)', () => {
     // The GPU's kernels ran, and none of the software adapter's.
     const ran = [...dispatcher().counts.keys()];
     expect(ran).toEqual(expect.arrayContaining(['conv2d_forward', 'conv2d_backward_weight', 'conv2d_backward_input']));
+    // The first dense layer's product (4 rows, K 1024) is split on a GPU: its slices are summed
+    // with the bias and relu in one launch.
+    expect(ran).toContain('gemm_split_sum');
     expect(
       ran.filter((k) => /winograd|_sg|_tex|patches/.test(k)),
       ran.join(', '),
