@@ -67,7 +67,7 @@ describe('the GPU kernel plan on this adapter (DAWNFLOW_PLAN_AS=gpu)', () => {
     expect(adapterFacts().software).toBe(false);
     expect(dispatcher().texelAccess).toBe('sampled');
     // The first conv's weight gradient: a 27 x 8 product over 4 x 38 x 38 pixels, split for
-    // a GPU's thousands of lanes (13 slices) where a software adapter takes 8 at most.
+    // a GPU's thousands of lanes (12 slices) where a software adapter takes 8 at most.
     const g = { batch: N, H: S, W: S, CI: 3, CO: 8, KH: 3, KW: 3, SH: 1, SW: 1, PT: 0, PL: 0, OH: 38, OW: 38 };
     const plan = convPlan('backward_weight', g);
     if (plan.variant !== 'gemm') throw new Error(`planned ${plan.variant}, not gemm`);
