@@ -3,7 +3,8 @@
 // and a report. `npm start` runs it on whatever data and weights are at hand.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { withEngine } from '../gpu/engine.js';
+import { kernelTarget, withEngine } from '../gpu/engine.js';
+import { kernelTargetNote } from '../gpu/kernel_target.js';
 import type { DeviceOptions, Gpu } from '../gpu/device.js';
 import { runChapter, settingsKey, type ChapterSettings } from '../apps/chapter_run.js';
 import { loadState, type RunState } from '../apps/chapter_state.js';
@@ -292,6 +293,8 @@ async function runOn(
     const why = f.quick ? '--quick' : 'software adapter';
     notes.push(`${preset} preset (${why}): ${describePreset(preset, s)}; --full runs the chapter's own settings`);
   }
+  const target = kernelTargetNote(kernelTarget(), gpu.info.software);
+  if (target) notes.push(target);
   for (const n of notes) console.log(`dawnflow: NOTE: ${n}`);
   const started = new Date().toISOString();
   const stopHandling = onInterrupt(s.out, {

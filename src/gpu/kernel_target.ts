@@ -14,3 +14,14 @@ export function kernelTargetFor(adapterIsSoftware: boolean): KernelTarget {
   const forced = setting('DAWNFLOW_PLAN_AS') as KernelTarget | null;
   return forced ?? (adapterIsSoftware ? 'software' : 'gpu');
 }
+
+/**
+ * The note a report carries where the kernels were chosen for the other kind of adapter (its
+ * timings are then not this adapter's own plan's), else null.
+ */
+export function kernelTargetNote(target: KernelTarget, adapterIsSoftware: boolean): string | null {
+  if (target === (adapterIsSoftware ? 'software' : 'gpu')) return null;
+  return target === 'gpu'
+    ? "kernels chosen as for a GPU (DAWNFLOW_PLAN_AS=gpu) on a software adapter: correct, but slower than this adapter's own plan"
+    : "kernels chosen as for a software adapter (DAWNFLOW_PLAN_AS=software) on a GPU: not this GPU's own plan";
+}

@@ -2,7 +2,8 @@
 // that `dawnflow profile` writes (profile.json, and profile.html through
 // src/report/timeline_html.ts): every dispatch with its layer, phase, kernel, grid and time, the
 // per-kernel and per-layer totals, and the dispatcher's wait figures.
-import { currentGpu, dispatcher } from './engine.js';
+import { currentGpu, dispatcher, kernelTarget } from './engine.js';
+import { kernelTargetNote } from './kernel_target.js';
 import type { WaitStats } from './gpu_wait.js';
 import {
   KernelProfiler,
@@ -94,7 +95,11 @@ export async function profileRun(o: ProfileRunOptions): Promise<ProfileReport> {
       method === 'timestamp-query'
         ? profiler.methodReason
         : (steps.find((s) => s.method === 'replay')?.note ?? profiler.methodReason),
-    notes: [...(o.notes ?? []), ...new Set(steps.map((s) => s.note).filter((n): n is string => !!n))],
+    notes: [
+      ...(o.notes ?? []),
+      ...[kernelTargetNote(kernelTarget(), gpu.info.software)].filter((n): n is string => !!n),
+      ...new Set(steps.map((s) => s.note).filter((n): n is string => !!n)),
+    ],
     steps: steps.map((s, i) => ({
       step: s.step,
       method: s.method,

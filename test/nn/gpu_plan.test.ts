@@ -5,7 +5,10 @@
 // reference below checks a whole forward and backward of a convnet through it.
 import { describe, expect, test, vi } from 'vitest';
 import * as ref from '../../src/cpu/reference.js';
-import { dispatcher, kernelTarget } from '../../src/gpu/engine.js';
+import { currentGpu, dispatcher, kernelTarget } from '../../src/gpu/engine.js';
+import { kernelTargetNote } from '../../src/gpu/kernel_target.js';
+import { profileRun } from '../../src/gpu/profile_run.js';
+import { matmul } from '../../src/ops/matmul.js';
 import { backward } from '../../src/autograd/tape.js';
 import { adapterFacts, convPlan } from '../../src/kernels/plan_context.js';
 import { planGemm } from '../../src/kernels/plan_split.js';
@@ -83,6 +86,24 @@ describe('the GPU kernel plan on this adapter (DAWNFLOW_PLAN_AS=gpu)', () => {
     expect(code).toBe(0);
     const why = printed.adapter.software ? ' \\(DAWNFLOW_PLAN_AS\\)' : '';
     expect(printed.kernels).toMatch(new RegExp(`^chosen for a GPU${why}; texture operands read as sampled textures$`));
+  });
+
+  test("a profile says its kernels were not the adapter's own plan, where they were not", async () => {
+    expect(kernelTargetNote('gpu', true)).toMatch(/DAWNFLOW_PLAN_AS=gpu/);
+    expect(kernelTargetNote('software', false)).toMatch(/DAWNFLOW_PLAN_AS=software/);
+    expect(kernelTargetNote('gpu', false)).toBeNull();
+    expect(kernelTargetNote('software', true)).toBeNull();
+    const a = Tensor.fromArray(new Float32Array(64).fill(1), [8, 8]);
+    const step = async () => {
+      const c = matmul(a, a);
+      await c.data();
+      c.dispose();
+    };
+    const report = await profileRun({ workload: 'matmul', step, steps: 1 });
+    const note = kernelTargetNote(kernelTarget(), currentGpu().info.software);
+    if (note) expect(report.notes).toContain(note);
+    else expect(report.notes.join(' ')).not.toMatch(/DAWNFLOW_PLAN_AS/);
+    a.dispose();
   });
 
   test('a convnet forward and backward match float64: the loss and every gradient', async () => {
