@@ -2,6 +2,7 @@
 // device's features and limits, as text or --json.
 import { dispatcher, kernelTarget, withEngine } from '../gpu/engine.js';
 import type { DeviceOptions, Gpu } from '../gpu/device.js';
+import { kernelTargetNote } from '../gpu/kernel_target.js';
 import { adapterFacts, adapterShareFault } from '../kernels/plan_context.js';
 import { setting } from '../util/settings.js';
 import type { FlagSpec } from './args.js';
@@ -26,7 +27,7 @@ function shareLine(): string {
 /** Which kind of adapter the kernels are chosen for, and how texture operands are read. */
 function kernelsLine(gpu: Gpu): string {
   const target = kernelTarget();
-  const forced = target !== (gpu.info.software ? 'software' : 'gpu') ? ' (DAWNFLOW_PLAN_AS)' : '';
+  const forced = kernelTargetNote(target, gpu.info.software) ? ' (DAWNFLOW_PLAN_AS)' : '';
   const kind = target === 'gpu' ? 'a GPU' : 'a software adapter';
   return `chosen for ${kind}${forced}; texture operands read as ${dispatcher().texelAccess} textures`;
 }
