@@ -5,6 +5,9 @@
 // below then never runs).
 //#include "grid1d.wgsl"
 override SAME_SHAPE: bool = true;
+// Elements per invocation, consecutive (elementwise.ts runOf; n is a multiple of it); 1 unless
+// SAME_SHAPE.
+override RUN: u32 = 1u;
 
 struct Params {
   n: u32,
@@ -42,12 +45,14 @@ fn dim(lo: vec4u, hi: vec4u, d: u32) -> u32 {
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flatIndex(gid, nwg);
+  let i = flatIndex(gid, nwg) * RUN;
   if (i >= u.n) {
     return;
   }
   if (SAME_SHAPE) {
-    out[i] = apply(a[i], b[i]);
+    for (var j = 0u; j < RUN; j++) {
+      out[i + j] = apply(a[i + j], b[i + j]);
+    }
     return;
   }
   // Peel coordinates off the flat index, last axis first.

@@ -6,7 +6,7 @@ import { dispatcher } from '../gpu/engine.js';
 import { record } from '../autograd/tape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, sizeOf, type Shape } from '../tensor/shape.js';
-import { binaryRaw, unaryKernel } from '../kernels/elementwise.js';
+import { binaryRaw, unaryKernel, unaryParams } from '../kernels/elementwise.js';
 import { sumTo } from '../kernels/reduce.js';
 import { binaryOp, unaryOp } from './elementwise_apply.js';
 
@@ -28,7 +28,7 @@ export function full(shape: Shape, value: number): Tensor {
   // x is unread by the fill op; y is bound as a stand-in input so the layout stays the same.
   const n = sizeOf(shape);
   const scratch = Tensor.empty([1]);
-  dispatcher().launch(unaryKernel, { op: 'fill', n, alpha: value }, [scratch.buffer, y.buffer]);
+  dispatcher().launch(unaryKernel, unaryParams('fill', n, value), [scratch.buffer, y.buffer]);
   scratch.dispose();
   return y;
 }

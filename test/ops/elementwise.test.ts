@@ -29,7 +29,15 @@ import {
   zeros,
 } from '../../src/ops/elementwise.js';
 import { binaryOp, unaryOp } from '../../src/ops/elementwise_apply.js';
-import { binaryRaw, unaryRaw, type BinaryOp, type UnaryOp } from '../../src/kernels/elementwise.js';
+import {
+  binaryParams,
+  binaryRaw,
+  unaryParams,
+  unaryRaw,
+  type BinaryOp,
+  type UnaryOp,
+} from '../../src/kernels/elementwise.js';
+import { kernelTarget } from '../../src/gpu/engine.js';
 import {
   BINARY_TABLE,
   drawDomain,
@@ -52,7 +60,9 @@ useGpu();
 const TOL = { atol: 1e-6, rtol: 1e-5 };
 // Binary gradients sum over stretched axes (up to 75 terms): a little more room than one op.
 const GT = { atol: 1e-5, rtol: 1e-5 };
-const SIZES = [1, 37, 75 * 75 * 3 + 1];
+// 832 and 808 floats are 208 and 202 vec4s: on a software adapter the unary kernel takes runs of
+// 4 over the first and 1 over the second, the binary one runs of 2 over both (RUNS below).
+const SIZES = [1, 37, 75 * 75 * 3 + 1, 832, 808];
 
 const UNARY = Object.entries(UNARY_TABLE).map(([name, r]) => ({ name: name as UnaryName, ...r }));
 const BINARY = Object.entries(BINARY_TABLE).map(([name, r]) => ({ name: name as BinaryName, ...r }));
@@ -208,6 +218,11 @@ async function checkBinary(
 const BCASTS: [number[], number[]][] = [
   [[37], [37]],
   [[75 * 75 * 3 + 1], [75 * 75 * 3 + 1]],
+  [[832], [832]],
+  [
+    [4, 202],
+    [4, 202],
+  ],
   [[2, 3], [3]],
   [[3], [2, 3]],
   [
@@ -256,6 +271,17 @@ test('a tensor combined with itself: mul(x, x) gives 2x, sub(x, x) gives 0', asy
   x.t.grad = null;
   backward(sum(sub(x.t, x.t)));
   expectClose(await read64(x.t.grad!), new Float64Array(37), { ...TOL, label: `seed ${x.seed} sub` });
+});
+
+// The sizes above reach each run length the kernels take here (elementwise.ts runOf).
+test('runs: 4 vec4s per unary and 2 per binary invocation on a software plan, where they divide', () => {
+  const software = kernelTarget() === 'software';
+  const runs = (n: number) => [unaryParams('relu', n).run, binaryParams('add', [n], [n], [n]).run];
+  expect(runs(832)).toEqual(software ? [4, 2] : [1, 1]);
+  expect(runs(808)).toEqual(software ? [1, 2] : [1, 1]);
+  expect(runs(75 * 75 * 3 + 1)).toEqual([1, 1]);
+  expect(runs(37)).toEqual([1, 1]);
+  expect(binaryParams('add', [2, 3], [3], [2, 3]).run ?? 1).toBe(1);
 });
 
 test('shapes that do not broadcast, rank > 8 and unknown ops throw', () => {
