@@ -8,7 +8,7 @@ import { currentGpu, dispatcher } from '../src/gpu/engine.js';
 
 export interface BenchCase {
   name: string;
-  /** conv, pool, dense, optimizer, augment, elementwise, ceiling. */
+  /** conv, pool, conv_pool, dense, optimizer, augment, elementwise, ceiling. */
   group: string;
   shape: string;
   flops: number;

@@ -13,6 +13,7 @@ import type { JpegFidelityReport } from './jpeg_fidelity.js';
 import { jpegSection } from './jpeg_results.js';
 import type { Ceilings } from './ceilings.js';
 import type { ScalingReport } from './scaling.js';
+import { poolPlacement } from './pool_results.js';
 
 export interface BenchReport {
   tool: string;
@@ -127,6 +128,7 @@ function kernels(r: BenchReport, k: KernelReport): string {
       `| ${c.name} | ${c.shape} | ${f(c.medianMs)} | ${f(c.minMs)} | ${f(c.gflops)} | ${pct(c.ofFmaPeak)} | ${f(c.gbps)} | ${pct(c.ofCopyBandwidth)} |`,
     );
   }
+  lines.push(...poolPlacement(k.results));
   const conv = k.results.filter((c) => c.group === 'conv' && !c.error);
   if (conv.length)
     lines.push(

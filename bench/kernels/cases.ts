@@ -32,6 +32,8 @@ import type { BenchCase, CaseFactory } from '../harness.js';
 import { checkSamples, readAndDispose, sampledRun, sampleIndices, SAMPLES, type Want } from './validate.js';
 import { poolCases } from './pool.js';
 import { elementwiseCases } from './elementwise.js';
+import { convPoolCases } from './conv_pool.js';
+import type { ConvGeometry } from '../../src/kernels/conv_types.js';
 
 // --- convolutions -----------------------------------------------------------------------------
 
@@ -41,6 +43,39 @@ import { elementwiseCases } from './elementwise.js';
  */
 export function convCaseFlops(batch: number, s: VggConv): number {
   return directConvFlops({ batch, oh: s.hw, ow: s.hw, ci: s.ci, co: s.co, k: 3 });
+}
+
+/**
+ * The float64 conv (before its activation) of NHWC x by HWIO w plus b at output cell (n, oh, ow,
+ * c), with the sum of |terms| that made it; x's side is g.H, its channels g.CI.
+ */
+export function convReference(
+  xh: Float32Array,
+  wh: Float32Array,
+  bh: Float32Array,
+  g: ConvGeometry,
+): (n: number, oh: number, ow: number, c: number) => Want {
+  const { H, W, CI, CO, PT, PL } = g;
+  return (n, oh, ow, c) => {
+    let acc = bh[c];
+    let abs = Math.abs(bh[c]);
+    for (let kh = 0; kh < 3; kh++) {
+      const ih = oh + kh - PT;
+      if (ih < 0 || ih >= H) continue;
+      for (let kw = 0; kw < 3; kw++) {
+        const iw = ow + kw - PL;
+        if (iw < 0 || iw >= W) continue;
+        const xb = ((n * H + ih) * W + iw) * CI;
+        const wb = (kh * 3 + kw) * CI * CO + c;
+        for (let k = 0; k < CI; k++) {
+          const t = xh[xb + k] * wh[wb + k * CO];
+          acc += t;
+          abs += Math.abs(t);
+        }
+      }
+    }
+    return { value: acc, absSum: abs };
+  };
 }
 
 /** Forward (bias + relu fused, as the layer runs it), backward-input, backward-weight. */
@@ -64,37 +99,20 @@ export function convCases(batch: number, s: VggConv, seed: number): CaseFactory[
   const wBytes = 4 * 9 * ci * co;
   return [
     mk('forward', xBytes + wBytes + yBytes, () => {
-      const g = geometry();
       const xh = seeded(batch * hw * hw * ci, seed + 1);
       const wh = seeded(9 * ci * co, seed + 2, 0.1);
       const bh = seeded(co, seed + 3, 0.1);
       const [x, w, b] = [Tensor.fromArray(xh, xs), Tensor.fromArray(wh, ws), Tensor.fromArray(bh, [co])];
+      const at = convReference(xh, wh, bh, geometry());
       const fwd = () => noGrad(() => conv2d(x, w, b, { padding: 'same', activation: 'relu' }));
       return {
         ...sampledRun(fwd, seed, (i) => {
           const c = i % co;
           const p = (i - c) / co;
-          const ow = p % g.OW;
-          const oh = ((p - ow) / g.OW) % g.OH;
-          const n = Math.floor(p / (g.OW * g.OH));
-          let acc = bh[c];
-          let abs = Math.abs(bh[c]);
-          for (let kh = 0; kh < 3; kh++) {
-            const ih = oh + kh - g.PT;
-            if (ih < 0 || ih >= hw) continue;
-            for (let kw = 0; kw < 3; kw++) {
-              const iw = ow + kw - g.PL;
-              if (iw < 0 || iw >= hw) continue;
-              const xb = ((n * hw + ih) * hw + iw) * ci;
-              const wb = (kh * 3 + kw) * ci * co + c;
-              for (let k = 0; k < ci; k++) {
-                const t = xh[xb + k] * wh[wb + k * co];
-                acc += t;
-                abs += Math.abs(t);
-              }
-            }
-          }
-          return { value: Math.max(0, acc), absSum: abs };
+          const ow = p % hw;
+          const oh = ((p - ow) / hw) % hw;
+          const want = at(Math.floor(p / (hw * hw)), oh, ow, c);
+          return { value: Math.max(0, want.value), absSum: want.absSum };
         }),
         dispose: () => {
           x.dispose();
@@ -515,6 +533,7 @@ export function kernelCases(batch: number, size: number): CaseFactory[] {
     cases.push(...convCases(batch, s, 100 + 10 * i));
     // Each block ends with its pool, on that block's last conv output.
     if (s.last) cases.push(...poolCases(batch, `block${s.block}_pool`, s.hw, s.co, 300 + i));
+    if (s.last) cases.push(...convPoolCases(batch, s, 800 + 10 * i));
   });
   const feat = Math.floor(size / 32) ** 2 * 512;
   cases.push(...denseCases(batch, feat, 256, 400));

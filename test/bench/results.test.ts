@@ -161,6 +161,27 @@ describe('RESULTS.md with the ceilings', () => {
     );
   });
 
+  test('kernels: pooling where it runs, the pair beside its conv and pool apart', () => {
+    const r = report();
+    r.kernels!.results = [
+      result('block1_conv2/forward', 90, { medianMs: 75 }),
+      result('block1_pool/forward', 1, { group: 'pool', medianMs: 4 }),
+      result('block1_pool/forward_nograd', 1, { group: 'pool', medianMs: 3 }),
+      result('block1_conv2+block1_pool/forward_nograd', 90, { group: 'conv_pool', medianMs: 74 }),
+      result('block1_conv2+block1_pool/forward', 90, { group: 'conv_pool', medianMs: 76 }),
+      // A pair whose pool did not run gets no row.
+      result('block2_conv2+block2_pool/forward', 90, { group: 'conv_pool', medianMs: 50 }),
+    ];
+    const k = renderSections(r).kernels!;
+    expect(k).toContain('| pair | pass | conv | pool | apart | pair | saved |');
+    expect(k).toContain('| block1_conv2 + block1_pool | no gradient | 75.00 | 3.00 | 78.00 | 74.00 | 4.00 (5%) |');
+    expect(k).toContain('| block1_conv2 + block1_pool | winners kept | 75.00 | 4.00 | 79.00 | 76.00 | 3.00 (4%) |');
+    expect(k).not.toContain('| block2_conv2 + block2_pool |');
+    // The pairs are not counted again in the conv sum.
+    expect(k).toContain('Conv cases together: 75 ms');
+    expect(s.kernels).not.toContain('Pooling where it runs');
+  });
+
   test('e2e and scaling: shares of the FMA ceiling', () => {
     expect(s.e2e).toContain('| conv-base forward | 2.000 | 20.00 | 25.0% |');
     expect(s.scaling).toContain('| batch | 2 | 150 | 2.000 | 40.00 | 50.0% | 1.000 | 300 |');
