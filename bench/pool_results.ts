@@ -6,10 +6,14 @@ import type { BenchResult } from './harness.js';
 
 const f = (v: number) => v.toFixed(2);
 
-/** The median of a case by name, or null when it did not run or failed. */
-function median(results: BenchResult[], name: string): number | null {
+/**
+ * The fastest rep of a case by name, or null when it did not run or failed. The table subtracts
+ * timings of three cases run at different moments: on a shared machine, load adds time to
+ * whole cases, and the minimum is the figure it spoils least.
+ */
+function fastest(results: BenchResult[], name: string): number | null {
   const r = results.find((c) => c.name === name && !c.error);
-  return r ? r.medianMs : null;
+  return r ? r.minMs : null;
 }
 
 /** One row per pair and pass that ran with both its parts; none when no pair ran. */
@@ -19,20 +23,20 @@ export function poolPlacement(results: BenchResult[]): string[] {
     const m = /^(block\d+_conv\d+)\+(block\d+_pool)\/(forward|forward_nograd)$/.exec(r.name);
     if (!m || r.error) continue;
     const [, conv, pool, pass] = m;
-    const convMs = median(results, `${conv}/forward`);
-    const poolMs = median(results, `${pool}/${pass}`);
+    const convMs = fastest(results, `${conv}/forward`);
+    const poolMs = fastest(results, `${pool}/${pass}`);
     if (convMs === null || poolMs === null) continue;
     const apart = convMs + poolMs;
-    const saved = apart - r.medianMs;
+    const saved = apart - r.minMs;
     const what = pass === 'forward' ? 'winners kept' : 'no gradient';
     rows.push(
-      `| ${conv} + ${pool} | ${what} | ${f(convMs)} | ${f(poolMs)} | ${f(apart)} | ${f(r.medianMs)} | ${f(saved)} (${((100 * saved) / apart).toFixed(0)}%) |`,
+      `| ${conv} + ${pool} | ${what} | ${f(convMs)} | ${f(poolMs)} | ${f(apart)} | ${f(r.minMs)} | ${f(saved)} (${((100 * saved) / apart).toFixed(0)}%) |`,
     );
   }
   if (!rows.length) return [];
   return [
     '',
-    "Pooling where it runs: each block's last conv and its pool apart (their cases above; the conv's without a gradient), and the pair as the engine runs it, fused into the conv's kernel where the planner allows (the `+` cases). Medians, ms.",
+    "Pooling where it runs: each block's last conv and its pool apart (their cases above; the conv's without a gradient), and the pair as the engine runs it, fused into the conv's kernel where the planner allows (the `+` cases). Minimum ms over the timed reps: a difference of cases timed at different moments, so on a busy machine compare it across runs.",
     '',
     '| pair | pass | conv | pool | apart | pair | saved |',
     '|---|---|---:|---:|---:|---:|---:|',
