@@ -15,7 +15,7 @@ import { noGrad } from '../../src/autograd/tape.js';
 import type { VggConv } from '../../src/ops/vgg16_convs.js';
 import { seeded } from '../peers/spec.js';
 import type { BenchCase, CaseFactory } from '../harness.js';
-import { convCaseFlops, convReference } from './cases.js';
+import { convCaseFlops, convReference } from './conv_reference.js';
 import { sampledRun, type Want } from './validate.js';
 
 const POOL = { poolSize: [2, 2] as [number, number], strides: [2, 2] as [number, number] };

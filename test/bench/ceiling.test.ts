@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { checkFmaOutputs, fmaCeilingCase, fmaCeilingParams } from '../../bench/ceilings.js';
 import { directConvFlops, smallConvnetFlops } from '../../bench/flops.js';
-import { convCaseFlops } from '../../bench/kernels/cases.js';
+import { convCaseFlops } from '../../bench/kernels/conv_reference.js';
 import { forwardFlops } from '../../bench/peers/spec.js';
 import { fmaCeiling, fmaCeilingFlops, fmaCeilingKernel, fmaCeilingReference } from '../../src/kernels/ceiling.js';
 import { vgg16Convs } from '../../src/ops/vgg16_convs.js';
