@@ -105,13 +105,19 @@ function header(r: BenchReport): string {
   );
 }
 
+/** How the kernel suite's rounds ran (bench/kernel_rounds.ts), after its reps. */
+function kernelRoundsText(rounds: number): string {
+  if (rounds < 2) return '';
+  return ` in each of ${rounds} rounds over the whole suite (a case's median and min are of every round's samples)`;
+}
+
 function kernels(r: BenchReport, k: KernelReport): string {
   const lines = [
     '## Kernels',
     '',
     header(r),
     '',
-    `Batch ${k.batch} at ${k.size}x${k.size}; warm-up ${k.timing.warmup}, ${k.timing.repeat} timed rep(s); timing: ${k.timing.method}` +
+    `Batch ${k.batch} at ${k.size}x${k.size}; warm-up ${k.timing.warmup}, ${k.timing.repeat} timed rep(s)${kernelRoundsText(k.rounds ?? 1)}; timing: ${k.timing.method}` +
       `${k.filter ? `; filter \`${k.filter}\`` : ''}. Each case was validated against float64 first (sampled outputs).`,
     '',
     ceilingLine(k.ceilings),

@@ -12,6 +12,7 @@ import {
   type CaseFactory,
   type TimingOptions,
 } from './harness.js';
+import { mergeRounds } from './kernel_rounds.js';
 import { kernelCases } from './kernels/cases.js';
 import { measureCeilings, shareOf, type Ceilings } from './ceilings.js';
 import { WORKLOAD_SIZE, workloadBatch } from '../src/apps/workload.js';
@@ -27,6 +28,8 @@ export interface KernelBenchOptions {
   wallClock?: boolean;
   /** The run's ceilings, when measured already (else measured first). */
   ceilings?: Ceilings;
+  /** Times over the whole suite, each case once per round (kernel_rounds.ts); default 1. */
+  rounds?: number;
 }
 
 export interface KernelReport {
@@ -38,6 +41,8 @@ export interface KernelReport {
   pipelines: number;
   results: BenchResult[];
   wallS: number;
+  /** Rounds over the suite, each case's figures of all their samples (absent: 1). */
+  rounds?: number;
 }
 
 export function kernelDefaults(software: boolean, o: KernelBenchOptions): TimingOptions {
@@ -106,15 +111,24 @@ export async function runKernelBench(o: KernelBenchOptions): Promise<KernelRepor
   // The ceilings get at least 3 samples even with --quick: they scale every share below.
   const ceilings = o.ceilings ?? (await measureCeilings(timing));
 
-  const results: BenchResult[] = [];
-  for (const f of cases) {
-    const r = await runOne(f, timing, method);
-    if (!r.error) {
-      r.ofFmaPeak = shareOf(r.gflops, ceilings.fmaGflops);
-      r.ofCopyBandwidth = shareOf(r.gbps, ceilings.copyGBs);
+  const withShares = (r: BenchResult): BenchResult =>
+    r.error
+      ? r
+      : { ...r, ofFmaPeak: shareOf(r.gflops, ceilings.fmaGflops), ofCopyBandwidth: shareOf(r.gbps, ceilings.copyGBs) };
+  const rounds = o.rounds ?? 1;
+  const byCase: BenchResult[][] = cases.map(() => []);
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) console.log(`round ${round} of ${rounds}`);
+    for (const [i, f] of cases.entries()) {
+      const r = withShares(await runOne(f, timing, method));
+      byCase[i].push(r);
+      console.log(fmtResult(r) + (r.error ? '' : `  [${r.validated}]`));
     }
-    results.push(r);
-    console.log(fmtResult(r) + (r.error ? '' : `  [${r.validated}]`));
+  }
+  const results = byCase.map((r) => withShares(mergeRounds(r)));
+  if (rounds > 1) {
+    console.log(`over the ${rounds} rounds (every round's samples):`);
+    for (const r of results) console.log(fmtResult(r));
   }
   const ok = results.filter((r) => !r.error);
   const conv = ok.filter((r) => r.group === 'conv');
@@ -131,5 +145,6 @@ export async function runKernelBench(o: KernelBenchOptions): Promise<KernelRepor
     pipelines: dispatcher().pipelines.size,
     results,
     wallS: (performance.now() - started) / 1000,
+    ...(rounds > 1 ? { rounds } : {}),
   };
 }

@@ -99,7 +99,9 @@ export const BENCH_FLAGS: FlagSpec = {
   'peer-timeout': { kind: 'positive', help: 'seconds before a peer is stopped', default: 'by model and adapter' },
   rounds: {
     kind: 'count',
-    help: '--peers: run dawnflow and every peer this many times, interleaved (each round its own ratio)',
+    help:
+      'time the kernel suite this many times over, each case once a round, its figures of every round; ' +
+      'with --peers, run dawnflow and every peer this many times, interleaved (each round its own ratio)',
     default: 1,
   },
   epochs: { kind: 'count', help: '--suite learning: epochs', default: LEARNING.epochs },
@@ -108,7 +110,7 @@ export const BENCH_FLAGS: FlagSpec = {
 };
 
 /** The flags read only by the peers comparison (`--peers`). */
-const PEER_FLAGS = ['peers-model', 'peers-only', 'peer-timeout', 'rounds'] as const;
+const PEER_FLAGS = ['peers-model', 'peers-only', 'peer-timeout'] as const;
 
 /** What every report records before its results: the run, the environment and the adapter. */
 function reportHeader(command: string, gpu: Gpu): BenchReport {
@@ -139,6 +141,9 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
   if (peerFlag && !peers) throw new UsageError(`--${peerFlag} applies to the peers comparison: add --peers`);
   const suite = str('suite') ?? (peers ? 'none' : 'kernels');
   if (!SUITES.includes(suite)) throw new UsageError(`--suite must be one of ${SUITES.join(', ')}`);
+  const kernelSuite = suite === 'kernels' || suite === 'all';
+  if (flags.rounds !== undefined && !peers && !kernelSuite)
+    throw new UsageError('--rounds applies to the kernel suite (--suite kernels or all) and to --peers');
   const data = str('data');
   if (suite === 'pipeline' && !data)
     throw new UsageError('--suite pipeline needs --data DIR (a folder of class sub-folders)');
@@ -170,7 +175,7 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
     };
     // The ceilings first: every suite's figures are reported as shares of them.
     report.ceilings = await measureCeilings(kernelDefaults(gpu.info.software, { quick }));
-    if (suite === 'kernels' || suite === 'all') {
+    if (kernelSuite) {
       report.kernels = await runKernelBench({
         ceilings: report.ceilings,
         batch,
@@ -180,6 +185,7 @@ export async function bench(opts: DeviceOptions, flags: Record<string, unknown>)
         quick,
         filter: str('filter'),
         wallClock: Boolean(flags['wall-clock']),
+        rounds: num('rounds'),
       });
       save();
     }

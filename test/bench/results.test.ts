@@ -180,6 +180,11 @@ describe('RESULTS.md with the ceilings', () => {
     // The pairs are not counted again in the conv sum.
     expect(k).toContain('Conv cases together: 10 ms');
     expect(s.kernels).not.toContain('Pooling where it runs');
+    expect(s.kernels).not.toContain('rounds over the whole suite');
+    r.kernels!.rounds = 3;
+    expect(renderSections(r).kernels).toContain(
+      "1 timed rep(s) in each of 3 rounds over the whole suite (a case's median and min are of every round's samples)",
+    );
   });
 
   test('e2e and scaling: shares of the FMA ceiling', () => {

@@ -112,13 +112,17 @@ describe('did you mean', () => {
 });
 
 test('a peers-only bench flag without --peers: one line saying to add it, exit 2', async () => {
-  for (const flag of ['--rounds', '--peer-timeout']) {
-    const r = await cli(['bench', '--suite', 'none', flag, '3']);
-    expect({ flag, code: r.code, out: r.out }).toEqual({ flag, code: 2, out: '' });
-    expect(r.err.trim()).toBe(`dawnflow: ${flag} applies to the peers comparison: add --peers`);
-  }
-  const r = await cli(['bench', '--suite', 'none', '--peers-only', 'torch-cpu']);
-  expect(r.err.trim()).toBe('dawnflow: --peers-only applies to the peers comparison: add --peers');
+  const r = await cli(['bench', '--suite', 'none', '--peer-timeout', '3']);
+  expect({ code: r.code, out: r.out }).toEqual({ code: 2, out: '' });
+  expect(r.err.trim()).toBe('dawnflow: --peer-timeout applies to the peers comparison: add --peers');
+  const only = await cli(['bench', '--suite', 'none', '--peers-only', 'torch-cpu']);
+  expect(only.err.trim()).toBe('dawnflow: --peers-only applies to the peers comparison: add --peers');
+  // --rounds also shapes the kernel suite, so only a run with neither refuses it.
+  const rounds = await cli(['bench', '--suite', 'none', '--rounds', '3']);
+  expect({ code: rounds.code, out: rounds.out }).toEqual({ code: 2, out: '' });
+  expect(rounds.err.trim()).toBe(
+    'dawnflow: --rounds applies to the kernel suite (--suite kernels or all) and to --peers',
+  );
 });
 
 describe("Dawn's native notes", () => {
