@@ -7,7 +7,8 @@
 import { Tensor } from '../../src/tensor/tensor.js';
 import { conv2dGeometry } from '../../src/ops/conv2d.js';
 import { conv2dMaxPool2d } from '../../src/ops/conv_pool.js';
-import { pool2dGeometry } from '../../src/ops/maxpool2d.js';
+import { pool2dGeometry, type PoolGeometry } from '../../src/ops/maxpool2d.js';
+import type { ConvGeometry } from '../../src/kernels/conv_types.js';
 import { conv2dMaxPoolCodes, convPoolFusesForGrad } from '../../src/kernels/conv_pool.js';
 import { conv2dForwardKeeping } from '../../src/kernels/conv.js';
 import { pool2dRaw } from '../../src/kernels/pool.js';
@@ -35,7 +36,7 @@ export function convPoolCases(batch: number, s: VggConv, seed: number): CaseFact
     const wh = seeded(9 * ci * co, seed + 2, 0.1);
     const bh = seeded(co, seed + 3, 0.1);
     const [x, w, b] = [Tensor.fromArray(xh, xs), Tensor.fromArray(wh, ws), Tensor.fromArray(bh, [co])];
-    const go = grad ? () => withWinners(x, w, b) : () => noGrad(() => conv2dMaxPool2d(x, w, b, CONV, POOL));
+    const go = grad ? () => withWinners(x, w, b, g, pg) : () => noGrad(() => conv2dMaxPool2d(x, w, b, CONV, POOL));
     const at = convReference(xh, wh, bh, g);
     const out = batch * pg.OH * pg.OW * co;
     return {
@@ -59,9 +60,7 @@ export function convPoolCases(batch: number, s: VggConv, seed: number): CaseFact
    * winners (relu' folded in). Called at the kernel level, since a recorded op would hold its
    * winners until a backward.
    */
-  function withWinners(x: Tensor, w: Tensor, b: Tensor): Tensor {
-    const g = conv2dGeometry(x.shape, w.shape, CONV);
-    const pg = pool2dGeometry([g.batch, g.OH, g.OW, g.CO], POOL);
+  function withWinners(x: Tensor, w: Tensor, b: Tensor, g: ConvGeometry, pg: PoolGeometry): Tensor {
     if (convPoolFusesForGrad(g, pg, 'relu')) {
       const { y, codes, saved } = conv2dMaxPoolCodes(x, w, b, g, 'relu', pg, true);
       codes.dispose();
